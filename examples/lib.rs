@@ -1,0 +1,1 @@
+//! Runnable examples of seccompy; see the `[[example]]` targets.

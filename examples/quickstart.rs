@@ -1,0 +1,4 @@
+//! A tour of seccompy.
+fn main() {
+    println!("seccompy quickstart");
+}

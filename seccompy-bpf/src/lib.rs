@@ -1,0 +1,15 @@
+//! Classic BPF for seccomp, pure and offline: program types, a label assembler, a
+//! text assembler and disassembler, a validator with the kernel's rules, an
+//! emulator, and a decision-tree policy compiler.
+//!
+//! Everything here runs on any host for any ABI that `seccompy-sys` knows.
+#![no_std]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+pub mod assembler;
+pub mod program;
+
+pub use assembler::{AssembleError, Assembler, Label};
+pub use program::{Insn, Program};

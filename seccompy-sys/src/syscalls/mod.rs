@@ -1,0 +1,212 @@
+//! Syscall ABIs and their name/number tables.
+//!
+//! An [`Abi`] is one calling convention the kernel can report in
+//! [`seccomp_data`](crate::seccomp_data): an `AUDIT_ARCH_*` value plus, for x32 and
+//! MIPS, the numbering scheme. The tables are generated from the kernel's UAPI
+//! `asm/unistd*.h` headers by `cargo xtask syscalls`; look-ups never allocate.
+
+use crate::audit::*;
+
+macro_rules! abis {
+    ($($(#[$m:meta])* $v:ident => $name:literal, $arch:ident;)*) => {
+        /// A syscall ABI that seccomp can tell apart.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Abi {
+            $($(#[$m])* $v,)*
+        }
+
+        impl Abi {
+            /// Every ABI, in declaration order.
+            pub const ALL: &'static [Abi] = &[$(Abi::$v),*];
+
+            /// The ABI's short name, as the CLI and policies spell it (`x86_64`, `x32`, `i386`, ...).
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self { $(Abi::$v => $name,)* }
+            }
+
+            /// The `AUDIT_ARCH_*` value the kernel reports for calls of this ABI.
+            #[must_use]
+            pub const fn audit_arch(self) -> u32 {
+                match self { $(Abi::$v => $arch,)* }
+            }
+        }
+    };
+}
+
+abis! {
+    /// x86_64, 64-bit.
+    X86_64 => "x86_64", AUDIT_ARCH_X86_64;
+    /// x32: the ILP32 ABI of x86_64; reported as `AUDIT_ARCH_X86_64` with
+    /// [`X32_SYSCALL_BIT`] set in the number (the table's numbers include the bit).
+    X32 => "x32", AUDIT_ARCH_X86_64;
+    /// i386, 32-bit x86 (also the compat ABI of x86_64).
+    I386 => "i386", AUDIT_ARCH_I386;
+    /// AArch64, little-endian.
+    Aarch64 => "aarch64", AUDIT_ARCH_AARCH64;
+    /// 32-bit ARM EABI, little-endian.
+    Arm => "arm", AUDIT_ARCH_ARM;
+    /// 32-bit ARM EABI, big-endian (same table as [`Abi::Arm`]).
+    Armeb => "armeb", AUDIT_ARCH_ARMEB;
+    /// RISC-V 64-bit.
+    Riscv64 => "riscv64", AUDIT_ARCH_RISCV64;
+    /// RISC-V 32-bit.
+    Riscv32 => "riscv32", AUDIT_ARCH_RISCV32;
+    /// LoongArch 64-bit.
+    Loongarch64 => "loongarch64", AUDIT_ARCH_LOONGARCH64;
+    /// LoongArch 32-bit.
+    Loongarch32 => "loongarch32", AUDIT_ARCH_LOONGARCH32;
+    /// IBM z/Architecture, 64-bit, big-endian.
+    S390x => "s390x", AUDIT_ARCH_S390X;
+    /// PowerPC 32-bit, big-endian.
+    Ppc => "ppc", AUDIT_ARCH_PPC;
+    /// PowerPC 64-bit, big-endian.
+    Ppc64 => "ppc64", AUDIT_ARCH_PPC64;
+    /// PowerPC 64-bit, little-endian (same table as [`Abi::Ppc64`]).
+    Ppc64le => "ppc64le", AUDIT_ARCH_PPC64LE;
+    /// MIPS o32, big-endian.
+    Mips => "mips", AUDIT_ARCH_MIPS;
+    /// MIPS o32, little-endian (same table as [`Abi::Mips`]).
+    Mipsel => "mipsel", AUDIT_ARCH_MIPSEL;
+    /// MIPS n64, big-endian.
+    Mips64 => "mips64", AUDIT_ARCH_MIPS64;
+    /// MIPS n64, little-endian (same table as [`Abi::Mips64`]).
+    Mipsel64 => "mipsel64", AUDIT_ARCH_MIPSEL64;
+    /// MIPS n32, big-endian.
+    Mips64n32 => "mips64n32", AUDIT_ARCH_MIPS64N32;
+    /// MIPS n32, little-endian (same table as [`Abi::Mips64n32`]).
+    Mipsel64n32 => "mipsel64n32", AUDIT_ARCH_MIPSEL64N32;
+    /// PA-RISC 32-bit.
+    Parisc => "parisc", AUDIT_ARCH_PARISC;
+    /// PA-RISC 64-bit.
+    Parisc64 => "parisc64", AUDIT_ARCH_PARISC64;
+    /// Motorola 68k.
+    M68k => "m68k", AUDIT_ARCH_M68K;
+    /// SuperH, little-endian.
+    Sh => "sh", AUDIT_ARCH_SHEL;
+    /// SuperH, big-endian (same table as [`Abi::Sh`]).
+    Sheb => "sheb", AUDIT_ARCH_SH;
+    /// SPARC 32-bit.
+    Sparc => "sparc", AUDIT_ARCH_SPARC;
+    /// SPARC 64-bit.
+    Sparc64 => "sparc64", AUDIT_ARCH_SPARC64;
+    /// DEC Alpha.
+    Alpha => "alpha", AUDIT_ARCH_ALPHA;
+    /// ARCv2, little-endian.
+    Arc => "arc", AUDIT_ARCH_ARCV2;
+    /// ARCv2, big-endian (same table as [`Abi::Arc`]).
+    Arceb => "arceb", AUDIT_ARCH_ARCV2BE;
+}
+
+impl Abi {
+    /// Whether the ABI's arguments are stored little-endian, so that a filter loads
+    /// an argument's low word at the lower offset.
+    #[must_use]
+    pub const fn is_little_endian(self) -> bool {
+        self.audit_arch() & __AUDIT_ARCH_LE != 0
+    }
+
+    /// Whether the ABI's `long` and pointers are 64 bits wide (false for x32 and
+    /// MIPS n32, whose audit arch carries the 64-bit flag all the same).
+    #[must_use]
+    pub const fn is_64bit(self) -> bool {
+        !matches!(self, Abi::X32 | Abi::Mips64n32 | Abi::Mipsel64n32)
+            && self.audit_arch() & __AUDIT_ARCH_64BIT != 0
+    }
+
+    /// Looks an ABI up by its [`name`](Self::name); also accepts a few common
+    /// aliases (`amd64`, `x86`, `arm64`, `ppc64el`, `s390`-less spellings are not guessed).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Abi> {
+        let alias = match name {
+            "amd64" | "x86-64" => "x86_64",
+            "x86" | "i686" | "i586" | "i486" => "i386",
+            "arm64" => "aarch64",
+            "armhf" | "armel" => "arm",
+            "ppc64el" | "powerpc64le" => "ppc64le",
+            "powerpc64" => "ppc64",
+            "powerpc" => "ppc",
+            "mips64el" => "mipsel64",
+            "mipsn32" => "mips64n32",
+            "mipseln32" | "mips64eln32" => "mipsel64n32",
+            "hppa" => "parisc",
+            "loong64" => "loongarch64",
+            other => other,
+        };
+        Abi::ALL.iter().copied().find(|a| a.name() == alias)
+    }
+
+    /// The ABI this crate is compiled for, if it is one seccomp knows.
+    #[must_use]
+    pub const fn host() -> Option<Abi> {
+        #[cfg(all(target_arch = "x86_64", target_pointer_width = "64"))]
+        return Some(Abi::X86_64);
+        #[cfg(all(target_arch = "x86_64", target_pointer_width = "32"))]
+        return Some(Abi::X32);
+        #[cfg(target_arch = "x86")]
+        return Some(Abi::I386);
+        #[cfg(target_arch = "aarch64")]
+        return Some(Abi::Aarch64);
+        #[cfg(all(target_arch = "arm", target_endian = "little"))]
+        return Some(Abi::Arm);
+        #[cfg(all(target_arch = "arm", target_endian = "big"))]
+        return Some(Abi::Armeb);
+        #[cfg(target_arch = "riscv64")]
+        return Some(Abi::Riscv64);
+        #[cfg(target_arch = "riscv32")]
+        return Some(Abi::Riscv32);
+        #[cfg(target_arch = "loongarch64")]
+        return Some(Abi::Loongarch64);
+        #[cfg(target_arch = "s390x")]
+        return Some(Abi::S390x);
+        #[cfg(target_arch = "powerpc")]
+        return Some(Abi::Ppc);
+        #[cfg(all(target_arch = "powerpc64", target_endian = "big"))]
+        return Some(Abi::Ppc64);
+        #[cfg(all(target_arch = "powerpc64", target_endian = "little"))]
+        return Some(Abi::Ppc64le);
+        #[cfg(all(target_arch = "mips", target_endian = "big"))]
+        return Some(Abi::Mips);
+        #[cfg(all(target_arch = "mips", target_endian = "little"))]
+        return Some(Abi::Mipsel);
+        #[cfg(all(
+            target_arch = "mips64",
+            target_pointer_width = "64",
+            target_endian = "big"
+        ))]
+        return Some(Abi::Mips64);
+        #[cfg(all(
+            target_arch = "mips64",
+            target_pointer_width = "64",
+            target_endian = "little"
+        ))]
+        return Some(Abi::Mipsel64);
+        #[cfg(all(
+            target_arch = "mips64",
+            target_pointer_width = "32",
+            target_endian = "big"
+        ))]
+        return Some(Abi::Mips64n32);
+        #[cfg(all(
+            target_arch = "mips64",
+            target_pointer_width = "32",
+            target_endian = "little"
+        ))]
+        return Some(Abi::Mipsel64n32);
+        #[cfg(target_arch = "m68k")]
+        return Some(Abi::M68k);
+        #[cfg(target_arch = "sparc")]
+        return Some(Abi::Sparc);
+        #[cfg(target_arch = "sparc64")]
+        return Some(Abi::Sparc64);
+        #[allow(unreachable_code)]
+        None
+    }
+}
+
+impl core::fmt::Display for Abi {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
