@@ -1,5 +1,37 @@
 //! `cargo xtask`: development tasks for seccompy.
-fn main() {
-    eprintln!("usage: cargo xtask <command>");
-    std::process::exit(2);
+//!
+//! - `cargo xtask headers`: fetch and unpack the newest Linux UAPI headers under `target/`.
+//! - `cargo xtask syscalls`: regenerate the syscall tables of `seccompy-sys`.
+//! - `cargo xtask check-abi`: regenerate the tables and fail on any difference, then
+//!   compare every constant, size and offset of `seccompy-sys` with what C sees.
+
+mod headers;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The workspace's root directory.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("headers") => headers::ensure()
+            .map(|v| println!("linux-libc-dev {v} in {}", headers::root().display())),
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
