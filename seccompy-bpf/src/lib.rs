@@ -8,8 +8,10 @@
 
 extern crate alloc;
 
+pub mod action;
 pub mod assembler;
 pub mod program;
 
+pub use action::{Action, ActionError};
 pub use assembler::{AssembleError, Assembler, Label};
 pub use program::{Insn, Program};
