@@ -10,8 +10,10 @@ extern crate alloc;
 
 pub mod action;
 pub mod assembler;
+pub mod emulate;
 pub mod program;
 
 pub use action::{Action, ActionError};
 pub use assembler::{AssembleError, Assembler, Label};
+pub use emulate::{ByteOrder, EmulateError, Input, Outcome, emulate, emulate_for};
 pub use program::{Insn, Program};

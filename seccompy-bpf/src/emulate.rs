@@ -1,0 +1,637 @@
+//! An emulator that runs a classic BPF program over a `seccomp_data` as the kernel
+//! runs a seccomp filter.
+//!
+//! # The input, byte by byte
+//!
+//! The kernel hands the filter a `struct seccomp_data` in memory and a
+//! `BPF_LD | BPF_W | BPF_ABS` instruction loads the 32-bit word at offset `k` in the
+//! **byte order of the ABI** (the kernel does no conversion). `nr` (offset 0) and
+//! `arch` (offset 4) are 32-bit fields and read the same in both byte orders, but
+//! each 64-bit field is split in two words whose order depends on it:
+//!
+//! | offset | little-endian ABI | big-endian ABI |
+//! |---|---|---|
+//! | 8 | `instruction_pointer` low word | `instruction_pointer` high word |
+//! | 12 | `instruction_pointer` high word | `instruction_pointer` low word |
+//! | 16 + 8·i | `args[i]` low word | `args[i]` high word |
+//! | 20 + 8·i | `args[i]` high word | `args[i]` low word |
+//!
+//! [`Input`] is `seccomp_data` serialised in a given [`ByteOrder`];
+//! [`emulate_for`] takes the byte order explicitly (use [`ByteOrder::of`] for an
+//! [`Abi`]) and [`emulate`] uses the host's, which is what a filter installed on
+//! this machine sees.
+//!
+//! # Semantics
+//!
+//! For a program that `validate::validate` accepts, the result is
+//! the kernel's: A and X start at 0, `BPF_LEN` loads read 64 (the size of
+//! `seccomp_data`), arithmetic is unsigned 32-bit and wraps, a shift by `X` uses
+//! the low 5 bits of `X` (as the kernel's interpreter and JITs do), and a division
+//! by an `X` that is zero ends the program with return value 0 (the kernel's
+//! classic-BPF translation does exactly that; 0 is `SECCOMP_RET_KILL_THREAD`).
+//!
+//! For any other program the emulator never panics: it stops with an
+//! [`EmulateError`] at the first instruction it cannot run the way the kernel
+//! would (an opcode seccomp rejects, a load outside `seccomp_data`, a jump out of
+//! the program, a read of a scratch slot never written, ...). Problems on paths
+//! the input does not take are not reported; `validate` checks every path.
+//!
+//! ```
+//! use seccompy_bpf::emulate::{emulate_for, ByteOrder};
+//! use seccompy_sys::*;
+//!
+//! // Allow the call when the low word of args[1] is 7.
+//! let prog = [
+//!     bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 24),
+//!     bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 1),
+//!     bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+//!     bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),
+//! ];
+//! let mut data = seccomp_data::default();
+//! data.args[1] = 7;
+//! let out = emulate_for(&prog, &data, ByteOrder::Little).unwrap();
+//! assert_eq!((out.ret, out.executed), (SECCOMP_RET_ALLOW, 3));
+//! // On a big-endian ABI, offset 24 is the high word of args[1].
+//! let out = emulate_for(&prog, &data, ByteOrder::Big).unwrap();
+//! assert_eq!(out.ret, SECCOMP_RET_ERRNO | 1);
+//! ```
+
+use seccompy_sys::syscalls::Abi;
+use seccompy_sys::*;
+
+use crate::action::Action;
+use crate::program::Insn;
+
+/// `sizeof(struct seccomp_data)`: the input's length in bytes, what `BPF_LEN` loads.
+pub const SECCOMP_DATA_SIZE: u32 = core::mem::size_of::<seccomp_data>() as u32;
+
+/// The byte order in which an ABI stores `seccomp_data` in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ByteOrder {
+    /// Least significant byte first (x86, arm, aarch64, riscv, ...).
+    Little,
+    /// Most significant byte first (s390x, ppc64, mips, sparc, ...).
+    Big,
+}
+
+impl ByteOrder {
+    /// The byte order of the machine this code runs on.
+    #[cfg(target_endian = "little")]
+    pub const HOST: ByteOrder = ByteOrder::Little;
+    /// The byte order of the machine this code runs on.
+    #[cfg(target_endian = "big")]
+    pub const HOST: ByteOrder = ByteOrder::Big;
+
+    /// The byte order of an ABI (from the little-endian bit of its audit arch).
+    #[must_use]
+    pub const fn of(abi: Abi) -> ByteOrder {
+        if abi.is_little_endian() {
+            ByteOrder::Little
+        } else {
+            ByteOrder::Big
+        }
+    }
+
+    /// The offset of the low 32-bit word of `args[index]` (`index < 6`).
+    #[must_use]
+    pub const fn arg_low_offset(self, index: u8) -> u32 {
+        16 + 8 * index as u32 + self.low_word_delta()
+    }
+
+    /// The offset of the high 32-bit word of `args[index]` (`index < 6`).
+    #[must_use]
+    pub const fn arg_high_offset(self, index: u8) -> u32 {
+        16 + 8 * index as u32 + 4 - self.low_word_delta()
+    }
+
+    /// 0 if the low word of a 64-bit field comes first, 4 if it comes second.
+    const fn low_word_delta(self) -> u32 {
+        match self {
+            ByteOrder::Little => 0,
+            ByteOrder::Big => 4,
+        }
+    }
+
+    fn put_u32(self, out: &mut [u8], v: u32) {
+        let b = match self {
+            ByteOrder::Little => v.to_le_bytes(),
+            ByteOrder::Big => v.to_be_bytes(),
+        };
+        out.copy_from_slice(&b);
+    }
+
+    fn put_u64(self, out: &mut [u8], v: u64) {
+        let b = match self {
+            ByteOrder::Little => v.to_le_bytes(),
+            ByteOrder::Big => v.to_be_bytes(),
+        };
+        out.copy_from_slice(&b);
+    }
+
+    fn get_u32(self, b: [u8; 4]) -> u32 {
+        match self {
+            ByteOrder::Little => u32::from_le_bytes(b),
+            ByteOrder::Big => u32::from_be_bytes(b),
+        }
+    }
+}
+
+/// A filter's input: `seccomp_data` laid out in memory in a given byte order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Input {
+    bytes: [u8; SECCOMP_DATA_SIZE as usize],
+    order: ByteOrder,
+}
+
+impl Input {
+    /// Serialises `data` as an ABI with byte order `order` stores it.
+    #[must_use]
+    pub fn new(data: &seccomp_data, order: ByteOrder) -> Self {
+        let mut bytes = [0u8; SECCOMP_DATA_SIZE as usize];
+        order.put_u32(&mut bytes[0..4], data.nr as u32);
+        order.put_u32(&mut bytes[4..8], data.arch);
+        order.put_u64(&mut bytes[8..16], data.instruction_pointer);
+        for (i, a) in data.args.iter().enumerate() {
+            order.put_u64(&mut bytes[16 + 8 * i..24 + 8 * i], *a);
+        }
+        Self { bytes, order }
+    }
+
+    /// Takes raw bytes, to be loaded as 32-bit words in byte order `order`.
+    #[must_use]
+    pub const fn from_bytes(bytes: [u8; SECCOMP_DATA_SIZE as usize], order: ByteOrder) -> Self {
+        Self { bytes, order }
+    }
+
+    /// The raw bytes.
+    #[must_use]
+    pub const fn bytes(&self) -> &[u8; SECCOMP_DATA_SIZE as usize] {
+        &self.bytes
+    }
+
+    /// The byte order words are loaded in.
+    #[must_use]
+    pub const fn order(&self) -> ByteOrder {
+        self.order
+    }
+
+    /// The 32-bit word at `offset`, as `BPF_LD | BPF_W | BPF_ABS` loads it, or `None`
+    /// when seccomp forbids the load (not 4-byte aligned, or past the end).
+    #[must_use]
+    pub fn word(&self, offset: u32) -> Option<u32> {
+        if offset >= SECCOMP_DATA_SIZE || offset & 3 != 0 {
+            return None;
+        }
+        let o = offset as usize;
+        let b = [
+            self.bytes[o],
+            self.bytes[o + 1],
+            self.bytes[o + 2],
+            self.bytes[o + 3],
+        ];
+        Some(self.order.get_u32(b))
+    }
+}
+
+/// What a run of the program gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Outcome {
+    /// The 32-bit value the program returned.
+    pub ret: u32,
+    /// How many instructions ran, the final `RET` included.
+    pub executed: usize,
+}
+
+impl Outcome {
+    /// The returned value decoded as an action, or `None` for a value the kernel
+    /// does not define (which kills the process).
+    #[must_use]
+    pub const fn action(&self) -> Option<Action> {
+        Action::from_raw(self.ret)
+    }
+}
+
+/// Why the emulator stopped without a return value: the program is not one the
+/// kernel would accept, and this run met the problem at instruction `pc`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmulateError {
+    /// The program has no instruction.
+    #[error("the program is empty")]
+    Empty,
+    /// An opcode that seccomp filters may not use.
+    #[error("instruction {pc}: opcode {code:#06x} is not allowed in a seccomp filter")]
+    InvalidOpcode {
+        /// Index of the instruction.
+        pc: usize,
+        /// Its opcode.
+        code: u16,
+    },
+    /// A word load outside `seccomp_data` or not 4-byte aligned.
+    #[error(
+        "instruction {pc}: load at offset {offset} is outside seccomp_data or not 4-byte aligned"
+    )]
+    BadLoad {
+        /// Index of the instruction.
+        pc: usize,
+        /// The offset `k`.
+        offset: u32,
+    },
+    /// A scratch memory slot index of 16 or more.
+    #[error("instruction {pc}: scratch slot M[{slot}] does not exist (there are 16)")]
+    BadScratchSlot {
+        /// Index of the instruction.
+        pc: usize,
+        /// The slot index `k`.
+        slot: u32,
+    },
+    /// A load from a scratch slot that this run has not written.
+    #[error("instruction {pc}: M[{slot}] is read before anything is stored in it")]
+    UninitializedScratch {
+        /// Index of the instruction.
+        pc: usize,
+        /// The slot index.
+        slot: u32,
+    },
+    /// A division by the constant 0.
+    #[error("instruction {pc}: division by the constant 0")]
+    DivisionByZero {
+        /// Index of the instruction.
+        pc: usize,
+    },
+    /// A shift by a constant of 32 or more.
+    #[error("instruction {pc}: shift by the constant {k}, 32 or more")]
+    ShiftTooFar {
+        /// Index of the instruction.
+        pc: usize,
+        /// The shift amount.
+        k: u32,
+    },
+    /// A jump to an instruction past the end of the program.
+    #[error("instruction {pc}: jump to instruction {target}, past the end of the program")]
+    JumpOutOfRange {
+        /// Index of the jump.
+        pc: usize,
+        /// Index of the target.
+        target: u64,
+    },
+    /// The last instruction ran and was not a `RET`.
+    #[error("the program ran past its last instruction without returning")]
+    FellOffEnd,
+}
+
+/// Runs `prog` over `data` laid out in the host's byte order, as a filter
+/// installed on this machine would see it. See [`emulate_for`] for another ABI.
+pub fn emulate(prog: &[Insn], data: &seccomp_data) -> Result<Outcome, EmulateError> {
+    emulate_input(prog, &Input::new(data, ByteOrder::HOST))
+}
+
+/// Runs `prog` over `data` laid out in byte order `order` (see [`ByteOrder::of`]).
+pub fn emulate_for(
+    prog: &[Insn],
+    data: &seccomp_data,
+    order: ByteOrder,
+) -> Result<Outcome, EmulateError> {
+    emulate_input(prog, &Input::new(data, order))
+}
+
+/// Runs `prog` over an already serialised input.
+pub fn emulate_input(prog: &[Insn], input: &Input) -> Result<Outcome, EmulateError> {
+    if prog.is_empty() {
+        return Err(EmulateError::Empty);
+    }
+    let mut a: u32 = 0;
+    let mut x: u32 = 0;
+    let mut mem = [0u32; BPF_MEMWORDS];
+    let mut written: u16 = 0;
+    let mut pc: usize = 0;
+    let mut executed: usize = 0;
+    // Jumps only go forward, so the loop runs at most `prog.len()` times.
+    while let Some(insn) = prog.get(pc) {
+        executed += 1;
+        let k = insn.k;
+        let next = pc + 1;
+        let slot = |pc: usize| -> Result<usize, EmulateError> {
+            if (k as usize) < BPF_MEMWORDS {
+                Ok(k as usize)
+            } else {
+                Err(EmulateError::BadScratchSlot { pc, slot: k })
+            }
+        };
+        match insn.code {
+            c if c == BPF_LD | BPF_W | BPF_ABS => {
+                a = input
+                    .word(k)
+                    .ok_or(EmulateError::BadLoad { pc, offset: k })?;
+            }
+            c if c == BPF_LD | BPF_W | BPF_LEN => a = SECCOMP_DATA_SIZE,
+            c if c == BPF_LDX | BPF_W | BPF_LEN => x = SECCOMP_DATA_SIZE,
+            c if c == BPF_LD | BPF_IMM => a = k,
+            c if c == BPF_LDX | BPF_IMM => x = k,
+            c if c == BPF_LD | BPF_MEM || c == BPF_LDX | BPF_MEM => {
+                let s = slot(pc)?;
+                if written & (1 << s) == 0 {
+                    return Err(EmulateError::UninitializedScratch { pc, slot: k });
+                }
+                if c == BPF_LD | BPF_MEM {
+                    a = mem[s];
+                } else {
+                    x = mem[s];
+                }
+            }
+            c if c == BPF_ST || c == BPF_STX => {
+                let s = slot(pc)?;
+                mem[s] = if c == BPF_ST { a } else { x };
+                written |= 1 << s;
+            }
+            c if c == BPF_MISC | BPF_TAX => x = a,
+            c if c == BPF_MISC | BPF_TXA => a = x,
+            c if c == BPF_RET | BPF_K => return Ok(Outcome { ret: k, executed }),
+            c if c == BPF_RET | BPF_A => return Ok(Outcome { ret: a, executed }),
+            c if c == BPF_ALU | BPF_NEG => a = a.wrapping_neg(),
+            c if bpf_class(c) == BPF_ALU && is_seccomp_alu(c) => {
+                let src = if bpf_src(c) == BPF_X { x } else { k };
+                let by_const = bpf_src(c) == BPF_K;
+                a = match bpf_op(c) {
+                    BPF_ADD => a.wrapping_add(src),
+                    BPF_SUB => a.wrapping_sub(src),
+                    BPF_MUL => a.wrapping_mul(src),
+                    BPF_DIV => match (src, by_const) {
+                        (0, true) => return Err(EmulateError::DivisionByZero { pc }),
+                        (0, false) => return Ok(Outcome { ret: 0, executed }),
+                        (d, _) => a / d,
+                    },
+                    BPF_AND => a & src,
+                    BPF_OR => a | src,
+                    BPF_XOR => a ^ src,
+                    BPF_LSH | BPF_RSH => {
+                        if by_const && src >= 32 {
+                            return Err(EmulateError::ShiftTooFar { pc, k });
+                        }
+                        let s = src & 31;
+                        if bpf_op(c) == BPF_LSH { a << s } else { a >> s }
+                    }
+                    _ => return Err(EmulateError::InvalidOpcode { pc, code: c }),
+                };
+            }
+            c if c == BPF_JMP | BPF_JA => {
+                pc = jump(prog, pc, k)?;
+                continue;
+            }
+            c if bpf_class(c) == BPF_JMP && is_seccomp_cond_jump(c) => {
+                let src = if bpf_src(c) == BPF_X { x } else { k };
+                let taken = match bpf_op(c) {
+                    BPF_JEQ => a == src,
+                    BPF_JGT => a > src,
+                    BPF_JGE => a >= src,
+                    _ => a & src != 0,
+                };
+                pc = jump(prog, pc, u32::from(if taken { insn.jt } else { insn.jf }))?;
+                continue;
+            }
+            code => return Err(EmulateError::InvalidOpcode { pc, code }),
+        }
+        pc = next;
+    }
+    Err(EmulateError::FellOffEnd)
+}
+
+/// The index `pc + 1 + offset`, checked to be inside the program.
+fn jump(prog: &[Insn], pc: usize, offset: u32) -> Result<usize, EmulateError> {
+    let target = pc as u64 + 1 + u64::from(offset);
+    if target < prog.len() as u64 {
+        Ok(target as usize)
+    } else {
+        Err(EmulateError::JumpOutOfRange { pc, target })
+    }
+}
+
+/// Whether `code` is one of the ALU opcodes with a source operand that seccomp
+/// accepts (`BPF_MOD` is not one: seccomp rejects it).
+pub(crate) const fn is_seccomp_alu(code: u16) -> bool {
+    if code & !(0xf0 | 0x08) != BPF_ALU {
+        return false;
+    }
+    matches!(
+        bpf_op(code),
+        BPF_ADD | BPF_SUB | BPF_MUL | BPF_DIV | BPF_AND | BPF_OR | BPF_XOR | BPF_LSH | BPF_RSH
+    )
+}
+
+/// Whether `code` is a conditional jump opcode (`JEQ`, `JGT`, `JGE`, `JSET` with
+/// `K` or `X`).
+pub(crate) const fn is_seccomp_cond_jump(code: u16) -> bool {
+    if code & !(0xf0 | 0x08) != BPF_JMP {
+        return false;
+    }
+    matches!(bpf_op(code), BPF_JEQ | BPF_JGT | BPF_JGE | BPF_JSET)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn st(code: u16, k: u32) -> Insn {
+        bpf_stmt(code, k)
+    }
+    fn jmp(code: u16, k: u32, jt: u8, jf: u8) -> Insn {
+        bpf_jump(code, k, jt, jf)
+    }
+    fn run(prog: &[Insn]) -> Result<Outcome, EmulateError> {
+        emulate_for(prog, &sample(), ByteOrder::Little)
+    }
+    fn sample() -> seccomp_data {
+        seccomp_data {
+            nr: -2,
+            arch: AUDIT_ARCH_X86_64,
+            instruction_pointer: 0x1122_3344_5566_7788,
+            args: [
+                0x0000_0001_0000_0002,
+                0xffff_ffff_8000_0000,
+                3,
+                4,
+                5,
+                0xdead_beef_cafe_f00d,
+            ],
+        }
+    }
+
+    #[test]
+    fn input_layout_in_both_byte_orders() {
+        let d = sample();
+        let le = Input::new(&d, ByteOrder::Little);
+        let be = Input::new(&d, ByteOrder::Big);
+        for i in [&le, &be] {
+            assert_eq!(i.word(0), Some(0xffff_fffe));
+            assert_eq!(i.word(4), Some(AUDIT_ARCH_X86_64));
+        }
+        assert_eq!(le.word(8), Some(0x5566_7788));
+        assert_eq!(be.word(8), Some(0x1122_3344));
+        for order in [ByteOrder::Little, ByteOrder::Big] {
+            let inp = Input::new(&d, order);
+            for (i, &arg) in d.args.iter().enumerate() {
+                let lo = inp.word(order.arg_low_offset(i as u8)).unwrap();
+                let hi = inp.word(order.arg_high_offset(i as u8)).unwrap();
+                assert_eq!((u64::from(hi) << 32) | u64::from(lo), arg);
+            }
+        }
+        assert_eq!(le.bytes()[16..24], d.args[0].to_le_bytes());
+        assert_eq!(be.bytes()[56..64], d.args[5].to_be_bytes());
+        assert_eq!(le.word(60), Some(0xdead_beef));
+        assert_eq!(le.word(64), None);
+        assert_eq!(le.word(2), None);
+        assert_eq!(ByteOrder::of(Abi::S390x), ByteOrder::Big);
+        assert_eq!(ByteOrder::of(Abi::X86_64), ByteOrder::Little);
+    }
+
+    #[test]
+    fn alu_and_registers() {
+        // ((nr + 10) * 3 - 1) / 2, then ^ 0xff, | 0x100, & 0x1f0, << 4, >> 2, neg.
+        let prog = [
+            st(BPF_LD | BPF_IMM, 5),
+            st(BPF_ALU | BPF_ADD | BPF_K, 10),
+            st(BPF_ALU | BPF_MUL | BPF_K, 3),
+            st(BPF_ALU | BPF_SUB | BPF_K, 1),
+            st(BPF_ALU | BPF_DIV | BPF_K, 2),
+            st(BPF_ALU | BPF_XOR | BPF_K, 0xff),
+            st(BPF_ALU | BPF_OR | BPF_K, 0x100),
+            st(BPF_ALU | BPF_AND | BPF_K, 0x1f0),
+            st(BPF_ALU | BPF_LSH | BPF_K, 4),
+            st(BPF_ALU | BPF_RSH | BPF_K, 2),
+            st(BPF_ALU | BPF_NEG, 0),
+            st(BPF_RET | BPF_A, 0),
+        ];
+        let mut v: u32 = 5;
+        v = ((v + 10) * 3 - 1) / 2;
+        v = ((((v ^ 0xff) | 0x100) & 0x1f0) << 4) >> 2;
+        let out = run(&prog).unwrap();
+        assert_eq!(out.ret, v.wrapping_neg());
+        assert_eq!(out.executed, prog.len());
+
+        // X operand forms, TAX/TXA, LEN loads, scratch memory.
+        let prog = [
+            st(BPF_LDX | BPF_W | BPF_LEN, 0),
+            st(BPF_LD | BPF_W | BPF_ABS, 16), // args[0] low = 2
+            st(BPF_ALU | BPF_ADD | BPF_X, 0), // 66
+            st(BPF_ST, 3),
+            st(BPF_LDX | BPF_IMM, 33),
+            st(BPF_ALU | BPF_LSH | BPF_X, 0), // shift by 33 & 31 = 1 -> 132
+            st(BPF_MISC | BPF_TAX, 0),
+            st(BPF_LD | BPF_MEM, 3), // 66
+            st(BPF_ALU | BPF_SUB | BPF_X, 0),
+            st(BPF_STX, 15),
+            st(BPF_LDX | BPF_MEM, 15),
+            st(BPF_MISC | BPF_TXA, 0),
+            st(BPF_RET | BPF_A, 0),
+        ];
+        assert_eq!(run(&prog).unwrap().ret, 132);
+
+        let len = [st(BPF_LD | BPF_W | BPF_LEN, 0), st(BPF_RET | BPF_A, 0)];
+        assert_eq!(run(&len).unwrap().ret, 64);
+    }
+
+    #[test]
+    fn division_by_x_zero_returns_zero() {
+        let prog = [
+            st(BPF_LD | BPF_IMM, 9),
+            st(BPF_ALU | BPF_DIV | BPF_X, 0),
+            st(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        ];
+        assert_eq!(
+            run(&prog),
+            Ok(Outcome {
+                ret: 0,
+                executed: 2
+            })
+        );
+    }
+
+    #[test]
+    fn jumps() {
+        // nr == -2 (0xfffffffe): JGT, JGE, JSET, JEQ with K and X.
+        let prog = [
+            st(BPF_LD | BPF_W | BPF_ABS, 0),
+            jmp(BPF_JMP | BPF_JGT | BPF_K, 0xffff_fffd, 1, 0),
+            st(BPF_RET | BPF_K, 1),
+            jmp(BPF_JMP | BPF_JGE | BPF_K, 0xffff_ffff, 0, 1),
+            st(BPF_RET | BPF_K, 2),
+            jmp(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 1),
+            st(BPF_RET | BPF_K, 3),
+            st(BPF_LDX | BPF_IMM, 0xffff_fffe),
+            jmp(BPF_JMP | BPF_JEQ | BPF_X, 0, 1, 0),
+            st(BPF_RET | BPF_K, 4),
+            st(BPF_JMP | BPF_JA, 1),
+            st(BPF_RET | BPF_K, 5),
+            st(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        ];
+        let out = run(&prog).unwrap();
+        assert_eq!(out.ret, SECCOMP_RET_ALLOW);
+        assert_eq!(out.executed, 8);
+        assert_eq!(out.action(), Some(Action::Allow));
+    }
+
+    #[test]
+    fn errors_never_panic() {
+        use EmulateError::*;
+        assert_eq!(run(&[]), Err(Empty));
+        assert_eq!(
+            run(&[st(BPF_LD | BPF_W | BPF_ABS, 64)]),
+            Err(BadLoad { pc: 0, offset: 64 })
+        );
+        assert_eq!(
+            run(&[st(BPF_LD | BPF_W | BPF_ABS, u32::MAX)]),
+            Err(BadLoad {
+                pc: 0,
+                offset: u32::MAX
+            })
+        );
+        assert_eq!(
+            run(&[st(BPF_LD | BPF_H | BPF_ABS, 0)]),
+            Err(InvalidOpcode {
+                pc: 0,
+                code: BPF_LD | BPF_H | BPF_ABS
+            })
+        );
+        assert_eq!(
+            run(&[st(BPF_ALU | BPF_MOD | BPF_K, 3)]),
+            Err(InvalidOpcode {
+                pc: 0,
+                code: BPF_ALU | BPF_MOD | BPF_K
+            })
+        );
+        assert_eq!(
+            run(&[st(BPF_LD | BPF_MEM, 0)]),
+            Err(UninitializedScratch { pc: 0, slot: 0 })
+        );
+        assert_eq!(
+            run(&[st(BPF_ST, 16)]),
+            Err(BadScratchSlot { pc: 0, slot: 16 })
+        );
+        assert_eq!(
+            run(&[st(BPF_ALU | BPF_DIV | BPF_K, 0)]),
+            Err(DivisionByZero { pc: 0 })
+        );
+        assert_eq!(
+            run(&[st(BPF_ALU | BPF_RSH | BPF_K, 32)]),
+            Err(ShiftTooFar { pc: 0, k: 32 })
+        );
+        assert_eq!(
+            run(&[st(BPF_JMP | BPF_JA, u32::MAX)]),
+            Err(JumpOutOfRange {
+                pc: 0,
+                target: 1 << 32
+            })
+        );
+        assert_eq!(
+            run(&[jmp(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0), st(BPF_RET, 0)]),
+            Err(JumpOutOfRange { pc: 0, target: 6 })
+        );
+        assert_eq!(run(&[st(BPF_LD | BPF_IMM, 0)]), Err(FellOffEnd));
+        // Every opcode value on a one-instruction program followed by a RET.
+        for code in 0..=u16::MAX {
+            let p: Vec<Insn> = alloc::vec![jmp(code, 1, 0, 0), st(BPF_RET | BPF_A, 0)];
+            let _ = run(&p);
+        }
+    }
+}
