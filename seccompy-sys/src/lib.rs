@@ -2,8 +2,13 @@
 //! tables for every ABI, and thin `unsafe` wrappers.
 //!
 //! Everything here is hand-written from the kernel's UAPI headers (`linux/seccomp.h`,
-//! `linux/filter.h`, `linux/bpf_common.h`, `linux/audit.h`, `asm/unistd*.h`) and
-//! checked against them by `cargo xtask check-abi`. Names follow the kernel's.
+//! `linux/filter.h`, `linux/bpf_common.h`, `linux/audit.h`, `linux/prctl.h`,
+//! `linux/ptrace.h`, `asm/ioctl.h`, `asm/unistd*.h`) and checked against them by
+//! `cargo xtask check-abi`; the layout of every structure is also asserted at
+//! compile time. Names follow the kernel's.
+//!
+//! The constants and structures are re-exported at the crate root; the system call
+//! wrappers live in [`raw`].
 //!
 //! Most users want the safe `seccompy` crate, or `seccompy-bpf` to build programs;
 //! this crate is for those who want only the raw FFI.
@@ -12,9 +17,17 @@
 
 pub mod audit;
 pub mod bpf;
+mod check_types;
+pub mod ioctl;
+pub mod prctl;
+pub mod ptrace;
+pub mod raw;
 pub mod seccomp;
 pub mod syscalls;
 
 pub use audit::*;
 pub use bpf::*;
+pub use ioctl::*;
+pub use prctl::*;
+pub use ptrace::*;
 pub use seccomp::*;

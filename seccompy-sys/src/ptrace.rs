@@ -1,0 +1,42 @@
+//! The `ptrace(2)` requests, events and options that concern seccomp
+//! (`linux/ptrace.h`).
+//!
+//! # References
+//! - [`ptrace(2)`](https://man7.org/linux/man-pages/man2/ptrace.2.html)
+//! - [`seccomp(2)`](https://man7.org/linux/man-pages/man2/seccomp.2.html), on `SECCOMP_RET_TRACE`
+
+use core::ffi::c_int;
+
+/// Request: copy a stopped tracee's classic BPF filter number `addr` (0 is the
+/// most recently installed) into the `struct sock_filter` array at `data`, or with a
+/// null `data` only return its length in instructions. Needs `CAP_SYS_ADMIN` and a
+/// tracer that is not itself under seccomp (Linux 4.4).
+pub const PTRACE_SECCOMP_GET_FILTER: c_int = 0x420c;
+/// Request: fill the [`seccomp_metadata`] at `data`, whose `filter_off` selects
+/// the filter as for [`PTRACE_SECCOMP_GET_FILTER`]; `addr` is the size of the
+/// structure. Needs `CAP_SYS_ADMIN` (Linux 4.16).
+pub const PTRACE_SECCOMP_GET_METADATA: c_int = 0x420d;
+
+/// Event: a filter returned `SECCOMP_RET_TRACE`; the tracee stops with
+/// `status >> 8 == SIGTRAP | PTRACE_EVENT_SECCOMP << 8`, and `PTRACE_GETEVENTMSG`
+/// gives the action's data (Linux 3.5).
+pub const PTRACE_EVENT_SECCOMP: c_int = 7;
+/// Option: stop the tracee at [`PTRACE_EVENT_SECCOMP`] (Linux 3.5).
+pub const PTRACE_O_TRACESECCOMP: c_int = 1 << PTRACE_EVENT_SECCOMP;
+/// Option: suspend the tracee's seccomp protections, for checkpoint/restore. Needs
+/// `CAP_SYS_ADMIN`, a kernel built with checkpoint/restore support, and a tracer
+/// that is not itself under seccomp (Linux 4.3).
+pub const PTRACE_O_SUSPEND_SECCOMP: c_int = 1 << 21;
+
+/// The metadata of one seccomp filter of a tracee, read with
+/// [`PTRACE_SECCOMP_GET_METADATA`] (`struct seccomp_metadata`, Linux 4.16).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[allow(non_camel_case_types)]
+pub struct seccomp_metadata {
+    /// Input: which filter, counted from the most recently installed (0).
+    pub filter_off: u64,
+    /// Output: the flags the filter was installed with that the kernel keeps
+    /// (only `SECCOMP_FILTER_FLAG_LOG` today).
+    pub flags: u64,
+}
