@@ -23,7 +23,7 @@
 //!
 //! # Semantics
 //!
-//! For a program that `validate::validate` accepts, the result is
+//! For a program that [`validate`](crate::validate::validate) accepts, the result is
 //! the kernel's: A and X start at 0, `BPF_LEN` loads read 64 (the size of
 //! `seccomp_data`), arithmetic is unsigned 32-bit and wraps, a shift by `X` uses
 //! the low 5 bits of `X` (as the kernel's interpreter and JITs do), and a division

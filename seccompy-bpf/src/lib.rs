@@ -12,8 +12,10 @@ pub mod action;
 pub mod assembler;
 pub mod emulate;
 pub mod program;
+pub mod validate;
 
 pub use action::{Action, ActionError};
 pub use assembler::{AssembleError, Assembler, Label};
 pub use emulate::{ByteOrder, EmulateError, Input, Outcome, emulate, emulate_for};
 pub use program::{Insn, Program};
+pub use validate::{ValidateError, validate};
