@@ -6,6 +6,7 @@
 //!   compare every constant, size and offset of `seccompy-sys` with what C sees.
 
 mod headers;
+mod syscalls;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +26,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("headers") => headers::ensure()
             .map(|v| println!("linux-libc-dev {v} in {}", headers::root().display())),
+        Some("syscalls") if args.get(1).is_some_and(|a| a == "--check") => syscalls::check(),
+        Some("syscalls") => syscalls::run(),
         _ => Err(USAGE.to_owned()),
     };
     match result {

@@ -4,8 +4,52 @@
 //! [`seccomp_data`](crate::seccomp_data): an `AUDIT_ARCH_*` value plus, for x32 and
 //! MIPS, the numbering scheme. The tables are generated from the kernel's UAPI
 //! `asm/unistd*.h` headers by `cargo xtask syscalls`; look-ups never allocate.
+//!
+//! Each numbering is one [`SyscallTable`]; ABIs differing only in byte order share
+//! one ([`Abi::syscall_table`]). The tables hold what the headers define, numbers
+//! exactly as `seccomp_data.nr` carries them:
+//!
+//! - x32 numbers include [`X32_SYSCALL_BIT`]; MIPS numbers include the ABI's base
+//!   (o32 4000, n64 5000, n32 6000).
+//! - The `arm` table (EABI) includes ARM's private calls under their bare names
+//!   (`breakpoint`, `cacheflush`, `usr26`, `usr32`, `set_tls`, `get_tls`, at
+//!   `0x0f0001` to `0x0f0006`). ARM OABI has no table: seccomp cannot tell it apart.
+//! - Alternative names some headers define (Alpha's `getpid` for `getxpid`, ...) are
+//!   [aliases](SyscallTable::aliases) that [`Abi::syscall_nr`] accepts.
+//! - There is no s390 31-bit ABI: the headers define only the 64-bit numbering.
+//!
+//! The generator's exact rules are documented in `xtask/src/syscalls.rs`.
 
 use crate::audit::*;
+
+mod table;
+
+pub use table::SyscallTable;
+
+// Generated tables, one module per numbering.
+mod aarch64;
+mod alpha;
+mod arc;
+mod arm;
+mod i386;
+mod loongarch32;
+mod loongarch64;
+mod m68k;
+mod mips_n32;
+mod mips_n64;
+mod mips_o32;
+mod parisc;
+mod parisc64;
+mod ppc;
+mod ppc64;
+mod riscv32;
+mod riscv64;
+mod s390x;
+mod sh;
+mod sparc;
+mod sparc64;
+mod x32;
+mod x86_64;
 
 macro_rules! abis {
     ($($(#[$m:meta])* $v:ident => $name:literal, $arch:ident;)*) => {
@@ -202,6 +246,80 @@ impl Abi {
         return Some(Abi::Sparc64);
         #[allow(unreachable_code)]
         None
+    }
+}
+
+impl Abi {
+    /// The syscall table of this ABI (shared by ABIs differing only in byte order).
+    #[must_use]
+    pub const fn syscall_table(self) -> &'static SyscallTable {
+        match self {
+            Abi::X86_64 => &x86_64::TABLE,
+            Abi::X32 => &x32::TABLE,
+            Abi::I386 => &i386::TABLE,
+            Abi::Aarch64 => &aarch64::TABLE,
+            Abi::Arm | Abi::Armeb => &arm::TABLE,
+            Abi::Riscv64 => &riscv64::TABLE,
+            Abi::Riscv32 => &riscv32::TABLE,
+            Abi::Loongarch64 => &loongarch64::TABLE,
+            Abi::Loongarch32 => &loongarch32::TABLE,
+            Abi::S390x => &s390x::TABLE,
+            Abi::Ppc => &ppc::TABLE,
+            Abi::Ppc64 | Abi::Ppc64le => &ppc64::TABLE,
+            Abi::Mips | Abi::Mipsel => &mips_o32::TABLE,
+            Abi::Mips64 | Abi::Mipsel64 => &mips_n64::TABLE,
+            Abi::Mips64n32 | Abi::Mipsel64n32 => &mips_n32::TABLE,
+            Abi::Parisc => &parisc::TABLE,
+            Abi::Parisc64 => &parisc64::TABLE,
+            Abi::M68k => &m68k::TABLE,
+            Abi::Sh | Abi::Sheb => &sh::TABLE,
+            Abi::Sparc => &sparc::TABLE,
+            Abi::Sparc64 => &sparc64::TABLE,
+            Abi::Alpha => &alpha::TABLE,
+            Abi::Arc | Abi::Arceb => &arc::TABLE,
+        }
+    }
+
+    /// The name of this ABI's [syscall table](Self::syscall_table): `x86_64`, `arm`
+    /// (for `arm` and `armeb`), `mips_o32`, `mips_n64`, `mips_n32`, `ppc64`, ...
+    #[must_use]
+    pub const fn table_name(self) -> &'static str {
+        self.syscall_table().name()
+    }
+
+    /// Every syscall of this ABI as `(number, name)`, sorted by number; numbers as
+    /// `seccomp_data.nr` carries them.
+    #[must_use]
+    pub const fn syscalls(self) -> &'static [(u32, &'static str)] {
+        self.syscall_table().syscalls()
+    }
+
+    /// The number of syscall `name` in this ABI (an alias such as Alpha's `getpid`
+    /// gives the number of the syscall it stands for), or `None` if the ABI has no
+    /// syscall of that name.
+    ///
+    /// ```
+    /// use seccompy_sys::syscalls::Abi;
+    /// assert_eq!(Abi::X86_64.syscall_nr("read"), Some(0));
+    /// assert_eq!(Abi::Mips.syscall_nr("read"), Some(4003));
+    /// assert_eq!(Abi::X86_64.syscall_nr("no_such_call"), None);
+    /// ```
+    #[must_use]
+    pub fn syscall_nr(self, name: &str) -> Option<u32> {
+        self.syscall_table().syscall_nr(name)
+    }
+
+    /// The name of syscall number `nr` in this ABI, or `None` if it has none.
+    ///
+    /// ```
+    /// use seccompy_sys::syscalls::Abi;
+    /// assert_eq!(Abi::Aarch64.syscall_name(63), Some("read"));
+    /// assert_eq!(Abi::X32.syscall_name(0x4000_0000), Some("read"));
+    /// assert_eq!(Abi::X32.syscall_name(0), None);
+    /// ```
+    #[must_use]
+    pub fn syscall_name(self, nr: u32) -> Option<&'static str> {
+        self.syscall_table().syscall_name(nr)
     }
 }
 
