@@ -10,6 +10,7 @@ extern crate alloc;
 
 pub mod action;
 pub mod assembler;
+pub mod cache;
 pub mod emulate;
 pub mod program;
 pub mod validate;
