@@ -28,6 +28,11 @@ pub const PTRACE_O_TRACESECCOMP: c_int = 1 << PTRACE_EVENT_SECCOMP;
 /// that is not itself under seccomp (Linux 4.3).
 pub const PTRACE_O_SUSPEND_SECCOMP: c_int = 1 << 21;
 
+/// `op` of a `struct ptrace_syscall_info` read with `PTRACE_GET_SYSCALL_INFO` at a
+/// [`PTRACE_EVENT_SECCOMP`] stop: the `seccomp` member of its union is valid
+/// (Linux 5.3).
+pub const PTRACE_SYSCALL_INFO_SECCOMP: u8 = 3;
+
 /// The metadata of one seccomp filter of a tracee, read with
 /// [`PTRACE_SECCOMP_GET_METADATA`] (`struct seccomp_metadata`, Linux 4.16).
 #[repr(C)]

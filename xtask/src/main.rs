@@ -5,6 +5,7 @@
 //! - `cargo xtask check-abi`: regenerate the tables and fail on any difference, then
 //!   compare every constant, size and offset of `seccompy-sys` with what C sees.
 
+mod abi;
 mod headers;
 mod syscalls;
 
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
             .map(|v| println!("linux-libc-dev {v} in {}", headers::root().display())),
         Some("syscalls") if args.get(1).is_some_and(|a| a == "--check") => syscalls::check(),
         Some("syscalls") => syscalls::run(),
+        Some("check-abi") => abi::run(),
         _ => Err(USAGE.to_owned()),
     };
     match result {
