@@ -5,6 +5,14 @@
 //! [`__AUDIT_ARCH_64BIT`] for 64-bit ABIs and [`__AUDIT_ARCH_LE`] for little-endian ones.
 //! A filter must check this value before it trusts the syscall number, because the
 //! same number means different syscalls under different ABIs.
+//!
+//! Every `AUDIT_ARCH_*` constant and the `__AUDIT_ARCH_*` bits are defined in
+//! `linux/audit.h` (the `EM_*` numbers in `linux/elf-em.h`); [`X32_SYSCALL_BIT`] is
+//! in x86's `asm/unistd.h`. Each `AUDIT_ARCH_*` value appeared with its
+//! architecture's syscall-audit support (the oldest with Linux 2.6's audit
+//! subsystem, the newest with the LoongArch port); a running kernel only ever
+//! reports the values of the ABIs it was built for. `cargo xtask check-abi`
+//! checks that [`AUDIT_ARCHES`] holds every one the newest headers define.
 
 /// Flag bit: the ABI is 64-bit.
 pub const __AUDIT_ARCH_64BIT: u32 = 0x8000_0000;

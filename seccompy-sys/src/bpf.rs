@@ -1,7 +1,18 @@
 //! Classic BPF: the instruction format and opcode fields that seccomp filters use.
 //!
-//! Defined by `linux/filter.h` and `linux/bpf_common.h` (classic BPF predates
-//! Linux 2.6; seccomp filters use it since Linux 3.5).
+//! Where each item is defined:
+//! - `linux/bpf_common.h`: the class, size, mode, operation and source fields, their
+//!   accessor macros (`BPF_CLASS`, ...) and [`BPF_MAXINSNS`]. This header was split
+//!   out of `linux/filter.h` when eBPF got its user-space API (Linux 3.18); the
+//!   values themselves are older.
+//! - `linux/filter.h`: [`sock_filter`], [`sock_fprog`], the `BPF_STMT`/`BPF_JUMP`
+//!   macros, [`BPF_A`], [`BPF_TAX`], [`BPF_TXA`], `BPF_RVAL`, `BPF_MISCOP` and
+//!   [`BPF_MEMWORDS`].
+//!
+//! Every item predates Linux 2.6.12 (where the kernel's git history starts), except
+//! [`BPF_MOD`] and [`BPF_XOR`] (Linux 3.7). Seccomp filters use classic BPF since
+//! Linux 3.5, and accept only a subset of it: loads are 32-bit, aligned and within
+//! `struct seccomp_data` (`BPF_ABS` or `BPF_LEN`), never `BPF_IND` or `BPF_MSH`.
 //!
 //! # References
 //! - [`seccomp(2)`](https://man7.org/linux/man-pages/man2/seccomp.2.html)

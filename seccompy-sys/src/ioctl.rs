@@ -203,17 +203,23 @@ const U64_SIZE: u32 = core::mem::size_of::<u64>() as u32;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NotifIoctls {
     /// `SECCOMP_IOCTL_NOTIF_RECV`: `_IOWR('!', 0, struct seccomp_notif)`.
+    #[doc(alias = "SECCOMP_IOCTL_NOTIF_RECV")]
     pub recv: u32,
     /// `SECCOMP_IOCTL_NOTIF_SEND`: `_IOWR('!', 1, struct seccomp_notif_resp)`.
+    #[doc(alias = "SECCOMP_IOCTL_NOTIF_SEND")]
     pub send: u32,
     /// `SECCOMP_IOCTL_NOTIF_ID_VALID`: `_IOW('!', 2, __u64)`.
+    #[doc(alias = "SECCOMP_IOCTL_NOTIF_ID_VALID")]
     pub id_valid: u32,
     /// The number `SECCOMP_IOCTL_NOTIF_ID_VALID` had before Linux 5.9:
     /// `_IOR('!', 2, __u64)`. Kernels keep accepting it.
+    #[doc(alias = "SECCOMP_IOCTL_NOTIF_ID_VALID_WRONG_DIR")]
     pub id_valid_wrong_dir: u32,
     /// `SECCOMP_IOCTL_NOTIF_ADDFD`: `_IOW('!', 3, struct seccomp_notif_addfd)`.
+    #[doc(alias = "SECCOMP_IOCTL_NOTIF_ADDFD")]
     pub addfd: u32,
     /// `SECCOMP_IOCTL_NOTIF_SET_FLAGS`: `_IOW('!', 4, __u64)`.
+    #[doc(alias = "SECCOMP_IOCTL_NOTIF_SET_FLAGS")]
     pub set_flags: u32,
 }
 
