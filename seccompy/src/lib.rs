@@ -1,5 +1,28 @@
-//! Safe Linux seccomp. This crate is being built; see the README's status table.
+//! Safe Linux seccomp: strict mode, `no_new_privs`, filters with every flag and
+//! action, queries of what the kernel supports, and filters installed in a child
+//! between `fork` and `exec`.
 #![deny(missing_docs)]
 
 pub use seccompy_bpf as bpf;
 pub use seccompy_sys as sys;
+
+mod command;
+pub mod embed;
+mod features;
+mod flags;
+mod install;
+mod no_new_privs;
+mod status;
+mod strict;
+
+pub use command::{CommandSeccompExt, SeccompOptions, SpawnedWithListener};
+pub use embed::EmbedError;
+pub use features::{
+    ActionAvailError, CompatLevel, NotifSizesError, UnsupportedAction, UnsupportedFlags,
+    action_available, action_since, adapt_action, notif_sizes,
+};
+pub use flags::{FilterFlags, LinuxVersion};
+pub use install::{SetFilterError, set_filter, set_filter_with_listener};
+pub use no_new_privs::{NoNewPrivsError, no_new_privileges, set_no_new_privileges};
+pub use status::{Mode, ModeError, Status, StatusError, mode};
+pub use strict::{StrictError, set_strict};
