@@ -4,8 +4,12 @@
 //! - `cargo xtask syscalls`: regenerate the syscall tables of `seccompy-sys`.
 //! - `cargo xtask check-abi`: regenerate the tables and fail on any difference, then
 //!   compare every constant, size and offset of `seccompy-sys` with what C sees.
+//! - `cargo xtask bench-bpf`: compare seccompy's compiled programs with libseccomp's and
+//!   seccompiler's (length, instructions executed, cacheable syscalls, compile time, decisions).
 
 mod abi;
+mod bench;
+mod bench_bpf;
 mod headers;
 mod syscalls;
 
@@ -20,7 +24,7 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi>";
+const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,6 +34,7 @@ fn main() -> ExitCode {
         Some("syscalls") if args.get(1).is_some_and(|a| a == "--check") => syscalls::check(),
         Some("syscalls") => syscalls::run(),
         Some("check-abi") => abi::run(),
+        Some("bench-bpf") => bench_bpf::run(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {

@@ -1,0 +1,10 @@
+//! Shared pieces of the benchmarks: the neutral filter description every peer
+//! builds from, the peers (libseccomp through a small C program, seccompiler,
+//! seccompy), the policies, and the measurements.
+
+pub mod equiv;
+pub mod libseccomp;
+pub mod metrics;
+pub mod policies;
+pub mod seccompiler_peer;
+pub mod spec;

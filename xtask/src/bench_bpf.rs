@@ -1,0 +1,568 @@
+//! `cargo xtask bench-bpf`: seccompy's compiler side by side with libseccomp (both
+//! optimisation levels) and seccompiler, on Docker's default profile and two more
+//! policies. A benchmark that prints a table, never a timed test.
+//!
+//! For each policy and peer: the program's length; the most and the mean
+//! instructions executed over syscall numbers 0..1023 with zero arguments under
+//! `AUDIT_ARCH_X86_64`; how many syscalls the kernel's action cache would skip the
+//! filter for (out of those the program allows whatever the arguments, over the
+//! x86_64 and i386 tables); the median compile time; and the calls on which the
+//! program decides differently from libseccomp's (linear) program. Every program
+//! metric comes from seccompy-bpf's emulator and cache model, the same code for
+//! every peer.
+//!
+//! Options: `--runs N` (timed builds of libseccomp per level; the in-process
+//! peers get ten times as many), `--only NAME` (one policy), `--spec FILE` (also
+//! benchmark a filter written in the text form of `bench::spec`).
+//!
+//! Timings need an optimised build: run from a debug build, the task re-runs itself
+//! with `cargo run --release`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+
+use seccompy_bpf::Insn;
+use seccompy_bpf::action::RetValue;
+use seccompy_bpf::cache;
+use seccompy_sys::SECCOMP_RET_ALLOW;
+use seccompy_sys::syscalls::Abi;
+
+use crate::bench::equiv::{self, Probe};
+use crate::bench::libseccomp::{self, Optimize};
+use crate::bench::metrics::{self, PathStats};
+use crate::bench::spec::Spec;
+use crate::bench::{policies, seccompiler_peer};
+
+/// The environment variable that marks the release re-run.
+const REEXEC_ENV: &str = "SECCOMPY_BENCH_RELEASE";
+
+/// Issue targets for seccompy on docker-default.
+const TARGET_LEN: usize = 360;
+const TARGET_MAX_PATH: usize = 12;
+const TARGET_MEAN_PATH: f64 = 11.0;
+const TARGET_COMPILE_NS: f64 = 500_000.0;
+
+struct Options {
+    runs: u32,
+    only: Option<String>,
+    extra: Vec<PathBuf>,
+}
+
+fn parse_options(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        runs: 21,
+        only: None,
+        extra: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--runs" => {
+                o.runs = value()?
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or("--runs needs a positive number")?;
+            }
+            "--only" => o.only = Some(value()?.clone()),
+            "--spec" => o.extra.push(PathBuf::from(value()?)),
+            other => {
+                return Err(format!(
+                    "bench-bpf: unknown option {other:?} (--runs N, --only NAME, --spec FILE)"
+                ));
+            }
+        }
+    }
+    Ok(o)
+}
+
+/// One policy to benchmark.
+struct Case {
+    name: String,
+    title: String,
+    spec: Spec,
+    /// How seccompy gets its policy: from the spec, or (docker-default) from its
+    /// own OCI resolver, timed as a whole.
+    seccompy: SeccompySource,
+}
+
+enum SeccompySource {
+    /// Not available yet, with the reason.
+    Unavailable(&'static str),
+}
+
+/// Until seccompy-bpf's policy compiler is committed, there is no seccompy column.
+const NO_COMPILER: &str = "seccompy-bpf's policy compiler is not in the tree yet";
+
+/// One peer's program for a case.
+struct Column {
+    name: &'static str,
+    /// Whether the peer expresses the whole spec (all ABIs, all actions): only
+    /// those compete for "best peer".
+    full: bool,
+    /// The ABIs the program is meant for (the decision check is limited to them).
+    scope: Vec<Abi>,
+    prog: Vec<Insn>,
+    times_ns: Vec<u64>,
+}
+
+struct Measured {
+    len: usize,
+    path: PathStats,
+    cached: usize,
+    always_allowed: usize,
+    median_ns: f64,
+    /// Probes decided differently from the reference, and how many of those are
+    /// calls whose rule libseccomp dropped because its table lacks the name.
+    mismatches: Option<(usize, usize)>,
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    if cfg!(debug_assertions) && std::env::var_os(REEXEC_ENV).is_none() {
+        return rerun_release(args);
+    }
+    let opts = parse_options(args)?;
+    let t0 = std::time::Instant::now();
+    let work = crate::workspace_root().join("target").join("bench-bpf");
+    let peer = libseccomp::Peer::build(&work)?;
+
+    let mut cases = vec![
+        Case {
+            name: "app-lockdown".into(),
+            title:
+                "a small allow-list (65 calls, no argument checks), x86_64, KILL_PROCESS otherwise"
+                    .into(),
+            spec: policies::app_lockdown(),
+            seccompy: SeccompySource::Unavailable(NO_COMPILER),
+        },
+        Case {
+            name: "arg-heavy".into(),
+            title: "a large argument-heavy allow-list (VMM-style, every operator), x86_64".into(),
+            spec: policies::arg_heavy(),
+            seccompy: SeccompySource::Unavailable(NO_COMPILER),
+        },
+    ];
+    for path in &opts.extra {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let spec = Spec::from_text(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let name = path
+            .file_stem()
+            .map_or_else(|| "spec".into(), |s| s.to_string_lossy().into_owned());
+        cases.push(Case {
+            title: format!("from {}", path.display()),
+            name,
+            spec,
+            seccompy: SeccompySource::Unavailable(NO_COMPILER),
+        });
+    }
+    if let Some(only) = &opts.only {
+        cases.retain(|c| &c.name == only);
+        if cases.is_empty() && only != "docker-default" {
+            return Err(format!("no policy named {only:?}"));
+        }
+    }
+
+    let mut report = String::new();
+    if opts.only.as_deref().is_none_or(|o| o == "docker-default") {
+        report.push_str(
+            "== docker-default: not run (seccompy-bpf's `oci` profile resolver is not in the tree \
+             yet; a resolved profile can be given with --spec FILE)\n\n",
+        );
+    }
+    let mut version = String::new();
+    for case in &cases {
+        let (text, v) = bench_case(case, &peer, opts.runs)?;
+        version = v;
+        report.push_str(&text);
+    }
+    println!(
+        "bench-bpf: libseccomp {version} (runc's rule mapping), seccompiler 0.5, seccompy {}; \
+         compile times are medians of {} runs (libseccomp) and {} runs (in-process peers)\n",
+        env!("CARGO_PKG_VERSION"),
+        opts.runs,
+        opts.runs * 10
+    );
+    print!("{report}");
+    println!("(bench took {:.1} s)", t0.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Re-runs the task from a release build (timings of a debug build mean nothing).
+fn rerun_release(args: &[String]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    eprintln!("bench-bpf: re-running with --release for meaningful timings");
+    let status = Command::new(cargo)
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "xtask",
+            "--",
+            "bench-bpf",
+        ])
+        .args(args)
+        .env(REEXEC_ENV, "1")
+        .current_dir(crate::workspace_root())
+        .status()
+        .map_err(|e| format!("running cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the release run failed ({status})"))
+    }
+}
+
+fn build_columns(
+    case: &Case,
+    peer: &libseccomp::Peer,
+    runs: u32,
+) -> Result<(Vec<Column>, libseccomp::Build, Vec<String>), String> {
+    let spec = &case.spec;
+    let mut notes = Vec::new();
+    let mut columns = Vec::new();
+
+    // seccompy
+    match case.seccompy {
+        SeccompySource::Unavailable(why) => notes.push(format!("seccompy: not run ({why})")),
+    }
+
+    // libseccomp, both levels
+    let linear = peer.run(spec, Optimize::Linear, runs, &case.name)?;
+    let tree = peer.run(spec, Optimize::Tree, runs, &case.name)?;
+    if !linear.unknown.is_empty() {
+        notes.push(format!(
+            "libseccomp {} does not know {} (runc drops those rules; seccompy's tables have them)",
+            linear.version,
+            linear.unknown.join(", ")
+        ));
+    }
+    if !linear.same_as_default.is_empty() {
+        notes.push(format!(
+            "rules with the default action left out (as runc does): {}",
+            linear.same_as_default.join(", ")
+        ));
+    }
+    if !linear.split.is_empty() {
+        notes.push(format!(
+            "rules testing one argument twice split (as runc does): {}",
+            linear.split.join(", ")
+        ));
+    }
+
+    columns.push(Column {
+        name: "libseccomp-linear",
+        full: true,
+        scope: spec.abis.clone(),
+        prog: linear.program.insns().to_vec(),
+        times_ns: linear.times_ns.clone(),
+    });
+    columns.push(Column {
+        name: "libseccomp-tree",
+        full: true,
+        scope: spec.abis.clone(),
+        prog: tree.program.insns().to_vec(),
+        times_ns: tree.times_ns.clone(),
+    });
+
+    // seccompiler
+    match seccompiler_peer::map(spec) {
+        Ok(mapped) => {
+            let (times, prog) =
+                metrics::time_runs(runs * 10, || seccompiler_peer::map(spec)?.compile())?;
+            let only_x86_64 = spec.abis != [Abi::X86_64];
+            let full = !only_x86_64 && mapped.dropped.is_empty();
+            if !full {
+                let mut what = Vec::new();
+                if only_x86_64 {
+                    what.push("x86_64 only (its arch check kills other arches)".to_owned());
+                }
+                if !mapped.dropped.is_empty() {
+                    what.push(format!(
+                        "one match action, so these rules are left out: {}",
+                        mapped.dropped.join(", ")
+                    ));
+                }
+                notes.push(format!("seccompiler*: {}", what.join("; ")));
+            }
+            if !mapped.unknown.is_empty() {
+                notes.push(format!(
+                    "seccompiler: names with no x86_64 number left out: {}",
+                    mapped.unknown.len()
+                ));
+            }
+            columns.push(Column {
+                name: if full { "seccompiler" } else { "seccompiler*" },
+                full,
+                scope: vec![Abi::X86_64],
+                prog,
+                times_ns: times,
+            });
+        }
+        Err(e) => notes.push(format!("seccompiler: not run ({e})")),
+    }
+
+    Ok((columns, linear, notes))
+}
+
+/// How many syscalls of the x86_64 and i386 tables the kernel would cache, and how
+/// many the program allows whatever the arguments (as far as the probes tell).
+fn cache_counts(prog: &[Insn], probes: &[Probe], decisions: &[u32]) -> (usize, usize) {
+    let mut cached = 0;
+    let mut allowed: BTreeMap<(Abi, u32), bool> = BTreeMap::new();
+    for abi in [Abi::X86_64, Abi::I386] {
+        cached += cache::cached_syscalls(prog, abi).len();
+        for &(nr, _) in abi.syscalls() {
+            allowed.insert((abi, nr), true);
+        }
+    }
+    for (p, &d) in probes.iter().zip(decisions) {
+        if let Some(key) = equiv::probe_key(p)
+            && let Some(a) = allowed.get_mut(&key)
+        {
+            *a &= d == SECCOMP_RET_ALLOW;
+        }
+    }
+    (cached, allowed.values().filter(|&&a| a).count())
+}
+
+fn bench_case(case: &Case, peer: &libseccomp::Peer, runs: u32) -> Result<(String, String), String> {
+    let (columns, linear, mut notes) = build_columns(case, peer, runs)?;
+    let probes = equiv::probes(&case.spec, 0x5eed_cafe);
+    let table_gap = equiv::unknown_to_libseccomp(&linear.unknown);
+    let reference = equiv::decide(linear.program.insns(), &probes)?;
+
+    let mut measured = Vec::new();
+    for col in &columns {
+        let decisions = equiv::decide(&col.prog, &probes)
+            .map_err(|e| format!("{} on {}: {e}", col.name, case.name))?;
+        let (cached, always_allowed) = cache_counts(&col.prog, &probes, &decisions);
+        let mismatches = (col.name != "libseccomp-linear").then(|| {
+            let in_scope = |p: &Probe| match p.abi {
+                Some(a) => col.scope.contains(&a),
+                None => col.full,
+            };
+            let bad: Vec<equiv::Mismatch> = equiv::mismatches(&probes, &reference, &decisions)
+                .into_iter()
+                .filter(|m| in_scope(&m.probe))
+                .collect();
+            let (gap, real): (Vec<&equiv::Mismatch>, Vec<&equiv::Mismatch>) = bad
+                .iter()
+                .partition(|m| equiv::probe_key(&m.probe).is_some_and(|k| table_gap.contains(&k)));
+            for m in real.iter().take(3) {
+                let d = &m.probe.data;
+                notes.push(format!(
+                    "{} differs from libseccomp-linear: arch {:#x} nr {:#x} args {:x?}: {} vs {}",
+                    col.name,
+                    d.arch,
+                    d.nr,
+                    d.args,
+                    RetValue(m.right),
+                    RetValue(m.left)
+                ));
+            }
+            (bad.len(), gap.len())
+        });
+        measured.push(Measured {
+            len: col.prog.len(),
+            path: metrics::path_stats(&col.prog, Abi::X86_64)
+                .map_err(|e| format!("{} on {}: {e}", col.name, case.name))?,
+            cached,
+            always_allowed,
+            median_ns: metrics::median(&col.times_ns).unwrap_or(f64::NAN),
+            mismatches,
+        });
+    }
+
+    let mut out = String::new();
+    let abis: Vec<&str> = case.spec.abis.iter().map(|a| a.name()).collect();
+    writeln!(
+        out,
+        "== {} ({}): {}",
+        case.name,
+        abis.join(" + "),
+        case.title
+    )
+    .unwrap();
+    out.push_str(&render_table(&columns, &measured, probes.len()));
+    for n in &notes {
+        writeln!(out, "  note: {n}").unwrap();
+    }
+    if case.name == "docker-default" && columns[0].name == "seccompy" {
+        out.push_str(&targets_line(&measured[0]));
+    }
+    out.push('\n');
+    Ok((out, linear.version))
+}
+
+fn fmt_ns(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.1} µs", ns / 1e3)
+    }
+}
+
+/// The table: rows are metrics, columns the peers, and a last column with
+/// seccompy's value over the best full peer's.
+fn render_table(columns: &[Column], m: &[Measured], nprobes: usize) -> String {
+    type Row<'a> = (
+        &'a str,
+        Box<dyn Fn(&Measured) -> String + 'a>,
+        Option<Box<dyn Fn(&Measured) -> f64 + 'a>>,
+        bool,
+    );
+    let rows: Vec<Row> = vec![
+        (
+            "length (instructions)",
+            Box::new(|x: &Measured| x.len.to_string()),
+            Some(Box::new(|x: &Measured| x.len as f64)),
+            false,
+        ),
+        (
+            "max path, x86_64 nr 0..1023",
+            Box::new(|x: &Measured| x.path.max.to_string()),
+            Some(Box::new(|x: &Measured| x.path.max as f64)),
+            false,
+        ),
+        (
+            "mean path, x86_64 nr 0..1023",
+            Box::new(|x: &Measured| format!("{:.1}", x.path.mean)),
+            Some(Box::new(|x: &Measured| x.path.mean)),
+            false,
+        ),
+        (
+            "cached / always allowed",
+            Box::new(|x: &Measured| format!("{}/{}", x.cached, x.always_allowed)),
+            Some(Box::new(|x: &Measured| x.cached as f64)),
+            true,
+        ),
+        (
+            "compile time (median)",
+            Box::new(|x: &Measured| fmt_ns(x.median_ns)),
+            Some(Box::new(|x: &Measured| x.median_ns)),
+            false,
+        ),
+        (
+            "decision mismatches",
+            Box::new(|x: &Measured| match x.mismatches {
+                None => "(reference)".into(),
+                Some((n, 0)) => n.to_string(),
+                Some((n, gap)) => format!("{} (+{gap} gap)", n - gap),
+            }),
+            None,
+            false,
+        ),
+    ];
+    let has_seccompy = columns.first().is_some_and(|c| c.name == "seccompy");
+    let label_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0) + 2;
+    let col_w: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            rows.iter()
+                .map(|r| r.1(&m[i]).chars().count())
+                .chain([c.name.len()])
+                .max()
+                .unwrap_or(0)
+                + 2
+        })
+        .collect();
+    let mut out = String::new();
+    write!(out, "  {:label_w$}", "").unwrap();
+    for (c, w) in columns.iter().zip(&col_w) {
+        write!(out, "{:>w$}", c.name).unwrap();
+    }
+    if has_seccompy {
+        write!(out, "{:>16}", "seccompy/best").unwrap();
+    }
+    out.push('\n');
+    for (label, show, value, higher_better) in &rows {
+        write!(out, "  {label:label_w$}").unwrap();
+        for (x, w) in m.iter().zip(&col_w) {
+            write!(out, "{:>w$}", show(x)).unwrap();
+        }
+        let ratio = value.as_ref().filter(|_| has_seccompy).and_then(|v| {
+            let best = columns
+                .iter()
+                .zip(m)
+                .skip(1)
+                .filter(|(c, _)| c.full)
+                .map(|(_, x)| v(x))
+                .reduce(|a, b| if *higher_better { a.max(b) } else { a.min(b) })?;
+            (best > 0.0).then(|| v(&m[0]) / best)
+        });
+        match ratio {
+            Some(r) => writeln!(out, "{:>16}", format!("{r:.2}")).unwrap(),
+            None => out.push('\n'),
+        }
+    }
+    writeln!(
+        out,
+        "  (decisions compared with libseccomp-linear on {nprobes} calls: x86_64, i386 and x32 \
+         numbers 0..1023 with sampled arguments, plus other arches; \"gap\": calls whose rule \
+         libseccomp dropped for a name its table lacks)"
+    )
+    .unwrap();
+    out
+}
+
+fn targets_line(s: &Measured) -> String {
+    let mark = |ok: bool| if ok { "met" } else { "NOT met" };
+    let (mism, gap) = s.mismatches.unwrap_or((0, 0));
+    format!(
+        "  targets (issue 3): length {} <= {TARGET_LEN} {}; max path {} <= {TARGET_MAX_PATH} {}; \
+         mean path {:.1} <= {TARGET_MEAN_PATH} {}; compile {} < 0.5 ms {}; \
+         all always-allowed syscalls cached ({}/{}) {}; 0 decision mismatches ({} beyond the table gap) {}\n",
+        s.len,
+        mark(s.len <= TARGET_LEN),
+        s.path.max,
+        mark(s.path.max <= TARGET_MAX_PATH),
+        s.path.mean,
+        mark(s.path.mean <= TARGET_MEAN_PATH),
+        fmt_ns(s.median_ns),
+        mark(s.median_ns < TARGET_COMPILE_NS),
+        s.cached,
+        s.always_allowed,
+        mark(s.cached == s.always_allowed),
+        mism - gap,
+        mark(mism == gap),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_parsed_and_checked() {
+        let o = parse_options(&[]).unwrap();
+        assert_eq!((o.runs, o.only.is_none(), o.extra.len()), (21, true, 0));
+        let args: Vec<String> = ["--runs", "5", "--only", "arg-heavy", "--spec", "a.spec"]
+            .map(String::from)
+            .to_vec();
+        let o = parse_options(&args).unwrap();
+        assert_eq!(o.runs, 5);
+        assert_eq!(o.only.as_deref(), Some("arg-heavy"));
+        assert_eq!(o.extra, [PathBuf::from("a.spec")]);
+        for bad in [
+            &["--runs"][..],
+            &["--runs", "0"],
+            &["--runs", "x"],
+            &["--fast"],
+        ] {
+            let args: Vec<String> = bad.iter().map(|s| s.to_string()).collect();
+            assert!(parse_options(&args).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn durations_read_in_the_right_unit() {
+        assert_eq!(fmt_ns(14_123_456.0), "14.12 ms");
+        assert_eq!(fmt_ns(212_345.0), "212.3 µs");
+    }
+}
