@@ -9,8 +9,10 @@
 extern crate alloc;
 
 pub mod action;
+pub mod asm;
 pub mod assembler;
 pub mod cache;
+pub mod disasm;
 pub mod emulate;
 pub mod program;
 pub mod validate;

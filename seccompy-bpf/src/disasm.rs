@@ -1,0 +1,600 @@
+//! A disassembler that prints a program in the syntax [`asm`](crate::asm) reads:
+//! `assemble(&disassemble(p, abi)) == p` for every program, valid or not.
+//!
+//! The output is meant for people: loads of `seccomp_data` are named (`A = nr`,
+//! `A = arch`, `A = args[1].hi` with the ABI's byte order), a comparison of a
+//! loaded syscall number uses the syscall's name (`read`, or `read@i386` once the
+//! program has checked that the arch is i386), a comparison of the arch uses its
+//! `AUDIT_ARCH_*` name, returns name their action (`return ERRNO(1)`), and jumps go
+//! to labels named after what they reach (`allow`, `errno_1`, or `L0012`). An
+//! instruction whose fields the syntax cannot show (an unknown opcode, a non-zero
+//! jump offset on a non-jump, ...) is printed raw as `.insn CODE, JT, JF, K`.
+//!
+//! ```
+//! use seccompy_bpf::disasm::disassemble;
+//! use seccompy_bpf::asm::assemble;
+//! use seccompy_sys::{syscalls::Abi, *};
+//!
+//! let prog = [
+//!     bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 4),
+//!     bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 3),
+//!     bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0),
+//!     bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 39, 0, 1),
+//!     bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+//!     bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+//! ];
+//! let text = disassemble(&prog, Abi::X86_64);
+//! assert_eq!(text, "\
+//! ; 6 instructions
+//! .abi x86_64
+//! 0000  A = arch
+//! 0001  if A != AUDIT_ARCH_X86_64 goto kill_process
+//! 0002  A = nr
+//! 0003  if A != getpid goto kill_process
+//! 0004  return ALLOW
+//! kill_process:
+//! 0005  return KILL_PROCESS
+//! ");
+//! assert_eq!(assemble(&text).unwrap().insns(), &prog);
+//! ```
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+use seccompy_sys::syscalls::Abi;
+use seccompy_sys::*;
+
+use crate::action::{Action, RetValue};
+use crate::asm::{ALU_OPS, action_label};
+use crate::emulate::ByteOrder;
+use crate::program::Insn;
+use crate::validate::validate;
+
+/// Options for [`disassemble_with`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DisasmOptions {
+    /// The ABI: byte order of the argument words, names of syscalls.
+    pub abi: Abi,
+    /// Print each instruction's index at the start of its line.
+    pub indices: bool,
+    /// Print the header comment (length, and the kernel's objection if any).
+    pub header: bool,
+}
+
+impl DisasmOptions {
+    /// Indices and header on.
+    #[must_use]
+    pub const fn new(abi: Abi) -> Self {
+        Self {
+            abi,
+            indices: true,
+            header: true,
+        }
+    }
+}
+
+/// Disassembles `prog` for `abi`, with indices and a header.
+#[must_use]
+pub fn disassemble(prog: &[Insn], abi: Abi) -> String {
+    disassemble_with(prog, &DisasmOptions::new(abi))
+}
+
+/// What the accumulator or X is known to hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Val {
+    Nr,
+    Arch,
+    Other,
+}
+
+/// What is known before an instruction, on every path to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct State {
+    a: Val,
+    x: Val,
+    /// The value of `arch`, once a test has pinned it.
+    arch: Option<u32>,
+}
+
+impl State {
+    const UNKNOWN: State = State {
+        a: Val::Other,
+        x: Val::Other,
+        arch: None,
+    };
+
+    fn meet(self, o: State) -> State {
+        let pick = |a: Val, b: Val| if a == b { a } else { Val::Other };
+        State {
+            a: pick(self.a, o.a),
+            x: pick(self.x, o.x),
+            arch: if self.arch == o.arch { self.arch } else { None },
+        }
+    }
+}
+
+/// Forward analysis: the state before each instruction (jumps only go forward, so
+/// one pass in order sees every predecessor first).
+fn analyse(prog: &[Insn]) -> Vec<State> {
+    let n = prog.len();
+    let mut into: Vec<Option<State>> = alloc::vec![None; n];
+    if n > 0 {
+        into[0] = Some(State::UNKNOWN);
+    }
+    let mut out = Vec::with_capacity(n);
+    for (pc, insn) in prog.iter().enumerate() {
+        let s = into[pc].unwrap_or(State::UNKNOWN);
+        out.push(s);
+        let mut flow = |off: u64, st: State| {
+            let t = pc as u64 + 1 + off;
+            if t < n as u64 {
+                let slot = &mut into[t as usize];
+                *slot = Some(slot.map_or(st, |old| old.meet(st)));
+            }
+        };
+        let code = insn.code;
+        let mut next = s;
+        match bpf_class(code) {
+            BPF_RET => continue,
+            BPF_JMP if code == BPF_JMP | BPF_JA => {
+                flow(u64::from(insn.k), s);
+                continue;
+            }
+            BPF_JMP => {
+                let mut on_true = s;
+                if code == BPF_JMP | BPF_JEQ | BPF_K && s.a == Val::Arch {
+                    on_true.arch = Some(insn.k);
+                }
+                flow(u64::from(insn.jt), on_true);
+                flow(u64::from(insn.jf), s);
+                continue;
+            }
+            BPF_LD => {
+                next.a = match (code, insn.k) {
+                    (c, 0) if c == BPF_LD | BPF_W | BPF_ABS => Val::Nr,
+                    (c, 4) if c == BPF_LD | BPF_W | BPF_ABS => Val::Arch,
+                    _ => Val::Other,
+                }
+            }
+            BPF_LDX => next.x = Val::Other,
+            BPF_ALU => next.a = Val::Other,
+            BPF_MISC if code == BPF_MISC | BPF_TAX => next.x = s.a,
+            BPF_MISC if code == BPF_MISC | BPF_TXA => next.a = s.x,
+            _ => {}
+        }
+        flow(0, next);
+    }
+    out
+}
+
+/// A number as the disassembler writes it: decimal below 4096, else hex.
+fn num(k: u32) -> String {
+    if k < 4096 {
+        k.to_string()
+    } else {
+        format!("{k:#x}")
+    }
+}
+
+/// The name of syscall `nr` as the assembler will read it back, if it has one.
+fn syscall_text(nr: u32, arch: Option<u32>, abi: Abi) -> Option<String> {
+    let arch = arch.unwrap_or(abi.audit_arch());
+    let round_trips = |a: Abi, name: &str| a.syscall_nr(name) == Some(nr);
+    if arch == abi.audit_arch()
+        && let Some(name) = abi.syscall_name(nr).filter(|n| round_trips(abi, n))
+    {
+        return Some(name.to_string());
+    }
+    Abi::ALL
+        .iter()
+        .filter(|a| **a != abi && a.audit_arch() == arch)
+        .find_map(|a| {
+            a.syscall_name(nr)
+                .filter(|n| round_trips(*a, n))
+                .map(|n| format!("{n}@{a}"))
+        })
+}
+
+/// The operand of a comparison with the constant `k`, named when A's content is known.
+fn operand(k: u32, op: u16, s: State, abi: Abi) -> String {
+    match s.a {
+        Val::Nr => {
+            let x86 = matches!(abi, Abi::X86_64 | Abi::X32);
+            if x86 && k == X32_SYSCALL_BIT && op != BPF_JEQ {
+                return "X32_SYSCALL_BIT".into();
+            }
+            if op == BPF_JEQ
+                && let Some(name) = syscall_text(k, s.arch, abi)
+            {
+                return name;
+            }
+            num(k)
+        }
+        Val::Arch if op == BPF_JEQ => AUDIT_ARCHES
+            .iter()
+            .find(|(_, v)| *v == k)
+            .map_or_else(|| num(k), |(n, _)| (*n).to_string()),
+        _ => num(k),
+    }
+}
+
+/// The text of a `BPF_LD | BPF_W | BPF_ABS` operand.
+fn load_text(k: u32, order: ByteOrder) -> String {
+    let half = |off: u32| {
+        let low_first = order == ByteOrder::Little;
+        if off.is_multiple_of(8) == low_first {
+            "lo"
+        } else {
+            "hi"
+        }
+    };
+    match k {
+        0 => "nr".into(),
+        4 => "arch".into(),
+        8 | 12 => format!("ip.{}", half(k)),
+        16..=63 if k.is_multiple_of(4) => format!("args[{}].{}", (k - 16) / 8, half(k)),
+        _ => format!("data[{}]", num(k)),
+    }
+}
+
+/// The source of an ALU operation or a test, or `None` when `k` must be shown
+/// but the syntax has no place for it (an `X` operation with a non-zero `k`).
+fn source(insn: &Insn, konst: impl FnOnce(u32) -> String) -> Option<String> {
+    if bpf_src(insn.code) == BPF_X {
+        (insn.k == 0).then(|| "X".to_string())
+    } else {
+        Some(konst(insn.k))
+    }
+}
+
+/// Disassembles `prog` with `options`.
+#[must_use]
+pub fn disassemble_with(prog: &[Insn], options: &DisasmOptions) -> String {
+    let abi = options.abi;
+    let order = ByteOrder::of(abi);
+    let n = prog.len();
+    let states = analyse(prog);
+
+    // Label every jump target inside the program, by what it reaches.
+    let mut targets: BTreeMap<usize, String> = BTreeMap::new();
+    for (pc, insn) in prog.iter().enumerate() {
+        let offs: &[u32] = if insn.code == BPF_JMP | BPF_JA {
+            &[insn.k]
+        } else if bpf_class(insn.code) == BPF_JMP {
+            &[insn.jt as u32, insn.jf as u32]
+        } else {
+            &[]
+        };
+        for &off in offs {
+            let t = pc as u64 + 1 + u64::from(off);
+            if off > 0 && t < n as u64 {
+                targets.insert(t as usize, String::new());
+            }
+        }
+    }
+    let width = n.saturating_sub(1).to_string().len().max(4);
+    let mut used: BTreeMap<String, usize> = BTreeMap::new();
+    for (&t, name) in targets.iter_mut() {
+        let insn = prog[t];
+        let base = match Action::from_raw(insn.k) {
+            Some(a) if insn.code == BPF_RET | BPF_K && a.to_raw() == insn.k => action_label(a),
+            _ => format!("L{t:0width$}"),
+        };
+        let count = used.entry(base.clone()).or_insert(0);
+        *count += 1;
+        *name = if *count == 1 {
+            base
+        } else {
+            format!("{base}_{count}")
+        };
+    }
+    let target = |pc: usize, off: u32| -> String {
+        let t = pc as u64 + 1 + u64::from(off);
+        match targets.get(&(t as usize)) {
+            Some(name) if off > 0 && t < n as u64 => name.clone(),
+            _ => format!("+{off}"),
+        }
+    };
+
+    let mut out = String::new();
+    if options.header {
+        let _ = writeln!(out, "; {n} instructions");
+        if let Err(e) = validate(prog) {
+            let _ = writeln!(out, "; the kernel would refuse this program: {e}");
+        }
+    }
+    let _ = writeln!(out, ".abi {abi}");
+    for (pc, insn) in prog.iter().enumerate() {
+        if let Some(name) = targets.get(&pc) {
+            let _ = writeln!(out, "{name}:");
+        }
+        let text = render(pc, insn, states[pc], abi, order, &target).unwrap_or_else(|| {
+            format!(
+                ".insn {:#04x}, {}, {}, {}",
+                insn.code,
+                insn.jt,
+                insn.jf,
+                num(insn.k)
+            )
+        });
+        if options.indices {
+            let _ = writeln!(out, "{pc:0width$}  {text}");
+        } else {
+            let _ = writeln!(out, "  {text}");
+        }
+    }
+    out
+}
+
+/// The text of one instruction, or `None` if only `.insn` can show all its fields.
+fn render(
+    pc: usize,
+    insn: &Insn,
+    s: State,
+    abi: Abi,
+    order: ByteOrder,
+    target: &dyn Fn(usize, u32) -> String,
+) -> Option<String> {
+    let (code, k) = (insn.code, insn.k);
+    let is_cond = bpf_class(code) == BPF_JMP
+        && code & !(0xf0 | 0x08) == BPF_JMP
+        && matches!(bpf_op(code), BPF_JEQ | BPF_JGT | BPF_JGE | BPF_JSET);
+    if !is_cond && (insn.jt != 0 || insn.jf != 0) {
+        return None;
+    }
+    // Instructions that ignore k can show it only if it is 0.
+    let k0 = |text: &str| (k == 0).then(|| text.to_string());
+    let text = match code {
+        c if c == BPF_LD | BPF_W | BPF_ABS => format!("A = {}", load_text(k, order)),
+        c if c == BPF_LD | BPF_W | BPF_LEN => return k0("A = len"),
+        c if c == BPF_LDX | BPF_W | BPF_LEN => return k0("X = len"),
+        c if c == BPF_LD | BPF_IMM => format!("A = {}", num(k)),
+        c if c == BPF_LDX | BPF_IMM => format!("X = {}", num(k)),
+        c if c == BPF_LD | BPF_MEM => format!("A = M[{}]", num(k)),
+        c if c == BPF_LDX | BPF_MEM => format!("X = M[{}]", num(k)),
+        c if c == BPF_ST => format!("M[{}] = A", num(k)),
+        c if c == BPF_STX => format!("M[{}] = X", num(k)),
+        c if c == BPF_MISC | BPF_TAX => return k0("X = A"),
+        c if c == BPF_MISC | BPF_TXA => return k0("A = X"),
+        c if c == BPF_ALU | BPF_NEG => return k0("A = -A"),
+        c if c == BPF_RET | BPF_A => return k0("return A"),
+        c if c == BPF_RET | BPF_K => match Action::from_raw(k) {
+            Some(a) if a.to_raw() == k => format!("return {a}"),
+            _ => format!("return {k:#010x}  ; {}", RetValue(k)),
+        },
+        c if c == BPF_JMP | BPF_JA => format!("goto {}", target(pc, k)),
+        c if bpf_class(c) == BPF_ALU && c & !(0xf0 | 0x08) == BPF_ALU => {
+            let &(_, op) = ALU_OPS.iter().find(|(op, _)| *op == bpf_op(c))?;
+            format!("A {op} {}", source(insn, num)?)
+        }
+        c if is_cond => {
+            let op = bpf_op(c);
+            let v = source(insn, |k| operand(k, op, s, abi))?;
+            let (jt, jf) = (insn.jt, insn.jf);
+            let (pos, neg) = match op {
+                BPF_JEQ => (format!("A == {v}"), format!("A != {v}")),
+                BPF_JGT => (format!("A > {v}"), format!("A <= {v}")),
+                BPF_JGE => (format!("A >= {v}"), format!("A < {v}")),
+                _ => (format!("A & {v}"), format!("!(A & {v})")),
+            };
+            match (jt, jf) {
+                (0, 0) => format!("if {pos} goto +0"),
+                (t, 0) => format!("if {pos} goto {}", target(pc, t.into())),
+                (0, f) => format!("if {neg} goto {}", target(pc, f.into())),
+                (t, f) => format!(
+                    "if {pos} goto {} else {}",
+                    target(pc, t.into()),
+                    target(pc, f.into())
+                ),
+            }
+        }
+        _ => return None,
+    };
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asm::{AsmOptions, assemble, assemble_with};
+    use crate::validate::SECCOMP_OPCODES;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+    }
+
+    fn round_trip(prog: &[Insn], abi: Abi) {
+        for options in [
+            DisasmOptions::new(abi),
+            DisasmOptions {
+                abi,
+                indices: false,
+                header: false,
+            },
+        ] {
+            let text = disassemble_with(prog, &options);
+            let back = match assemble(&text) {
+                Ok(p) => p,
+                Err(e) => panic!(
+                    "{}\n{text}",
+                    crate::asm::ShowError {
+                        text: &text,
+                        error: &e
+                    }
+                ),
+            };
+            assert_eq!(back.insns(), prog, "{text}");
+        }
+    }
+
+    #[test]
+    fn random_programs_round_trip_on_every_abi() {
+        let mut rng = Rng(7);
+        for round in 0..4000 {
+            let abi = Abi::ALL[round % Abi::ALL.len()];
+            let len = 1 + (rng.next() % 24) as usize;
+            let prog: Vec<Insn> = (0..len)
+                .map(|pc| {
+                    let r = rng.next();
+                    let code = match r % 8 {
+                        0 => r as u16 >> 3,
+                        1 => (r >> 8) as u16 & 0xff,
+                        _ => SECCOMP_OPCODES[(r >> 8) as usize % SECCOMP_OPCODES.len()],
+                    };
+                    let rest = (len - pc) as u64;
+                    let small = |x: u64| (x % (rest + 2)) as u8;
+                    let k = match (r >> 20) % 5 {
+                        0 => (r >> 24) as u32 % 64,
+                        1 => (r >> 32) as u32,
+                        2 => (r >> 24) as u32 % 500,
+                        3 => Abi::ALL[(r >> 40) as usize % Abi::ALL.len()].audit_arch(),
+                        _ => [
+                            SECCOMP_RET_ALLOW,
+                            SECCOMP_RET_ERRNO | 1,
+                            0x7fff_0001,
+                            X32_SYSCALL_BIT,
+                        ][(r >> 44) as usize % 4],
+                    };
+                    let (jt, jf) = match (r >> 50) % 4 {
+                        0 => (0, 0),
+                        1 => (small(r >> 8), 0),
+                        2 => (0, small(r >> 16)),
+                        _ => (small(r >> 8), small(r >> 16)),
+                    };
+                    Insn { code, jt, jf, k }
+                })
+                .collect();
+            round_trip(&prog, abi);
+        }
+    }
+
+    #[test]
+    fn names_follow_the_known_arch() {
+        let prog = [
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 4),
+            bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 3),
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0),
+            bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 3, 1, 0), // read on i386
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0),
+            bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 3, 0, 1), // close on x86_64 (arch unknown here)
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        ];
+        let text = disassemble(&prog, Abi::X86_64);
+        assert!(
+            text.contains("0003  if A == read@i386 goto L0005\n"),
+            "{text}"
+        );
+        assert!(text.contains("0006  if A != close goto allow\n"), "{text}");
+        round_trip(&prog, Abi::X86_64);
+    }
+
+    #[test]
+    fn arguments_follow_the_byte_order() {
+        let prog = [
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 24),
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 8),
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 6),
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 64),
+            bpf_stmt(BPF_RET | BPF_A, 0),
+        ];
+        let le = disassemble_with(
+            &prog,
+            &DisasmOptions {
+                abi: Abi::Aarch64,
+                indices: false,
+                header: false,
+            },
+        );
+        let be = disassemble_with(
+            &prog,
+            &DisasmOptions {
+                abi: Abi::S390x,
+                indices: false,
+                header: false,
+            },
+        );
+        assert_eq!(
+            le,
+            ".abi aarch64\n  A = args[1].lo\n  A = ip.lo\n  A = data[6]\n  A = data[64]\n  return A\n"
+        );
+        assert_eq!(
+            be,
+            ".abi s390x\n  A = args[1].hi\n  A = ip.hi\n  A = data[6]\n  A = data[64]\n  return A\n"
+        );
+        // The text carries its ABI, whatever the assembler's default.
+        let back = assemble_with(
+            &be,
+            &AsmOptions {
+                abi: Some(Abi::X86_64),
+            },
+        )
+        .unwrap();
+        assert_eq!(back.insns(), &prog);
+    }
+
+    #[test]
+    fn odd_encodings_are_raw() {
+        let prog = [
+            Insn {
+                code: BPF_LD | BPF_IMM,
+                jt: 1,
+                jf: 0,
+                k: 5,
+            },
+            Insn {
+                code: BPF_RET | BPF_A,
+                jt: 0,
+                jf: 0,
+                k: 9,
+            },
+            Insn {
+                code: BPF_ALU | BPF_ADD | BPF_X,
+                jt: 0,
+                jf: 0,
+                k: 1,
+            },
+            Insn {
+                code: BPF_LD | BPF_H | BPF_ABS,
+                jt: 0,
+                jf: 0,
+                k: 2,
+            },
+            Insn {
+                code: 0xffff,
+                jt: 0,
+                jf: 0,
+                k: 0,
+            },
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW | 5),
+            bpf_stmt(BPF_JMP | BPF_JA, 100),
+        ];
+        let text = disassemble(&prog, Abi::X86_64);
+        assert!(text.contains("0000  .insn 0x00, 1, 0, 5\n"), "{text}");
+        assert!(text.contains("0001  .insn 0x16, 0, 0, 9\n"), "{text}");
+        assert!(text.contains("0004  .insn 0xffff, 0, 0, 0\n"), "{text}");
+        assert!(
+            text.contains("0005  return 0x7fff0005  ; ALLOW\n"),
+            "{text}"
+        );
+        assert!(text.contains("0006  goto +100\n"), "{text}");
+        assert!(
+            text.contains("; the kernel would refuse this program: "),
+            "{text}"
+        );
+        round_trip(&prog, Abi::X86_64);
+        round_trip(&[], Abi::X86_64);
+    }
+}
