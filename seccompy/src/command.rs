@@ -24,7 +24,6 @@ use crate::install::{SetFilterError, install};
 
 /// How [`CommandSeccompExt`] installs a program in the child.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub struct SeccompOptions {
     /// The flags to install the filter with. [`FilterFlags::NEW_LISTENER`] is
     /// only accepted by [`CommandSeccompExt::spawn_with_listener`], which adds it

@@ -26,3 +26,10 @@ pub use install::{SetFilterError, set_filter, set_filter_with_listener};
 pub use no_new_privs::{NoNewPrivsError, no_new_privileges, set_no_new_privileges};
 pub use status::{Mode, ModeError, Status, StatusError, mode};
 pub use strict::{StrictError, set_strict};
+
+// Compiled programs can be shared between threads and installed from anywhere.
+const _: () = {
+    const fn send_sync<T: Send + Sync + ?Sized>() {}
+    send_sync::<seccompy_bpf::Program>();
+    send_sync::<[sys::sock_filter]>();
+};
