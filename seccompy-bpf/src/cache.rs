@@ -298,4 +298,52 @@ mod tests {
             [(1, "write")]
         );
     }
+
+    #[test]
+    fn cached_means_allowed_for_every_argument() {
+        // Soundness against the emulator: when the model says "cached", running the
+        // filter on any arguments and instruction pointer returns ALLOW.
+        use crate::emulate::{ByteOrder, emulate_for};
+        let mut seed = 5;
+        let mut cached = 0;
+        for _ in 0..20_000 {
+            let mut p = crate::validate::tests::random_program(&mut seed);
+            // Bias towards loads of nr and arch and towards ALLOW.
+            for insn in &mut p {
+                if insn.code == BPF_LD | BPF_W | BPF_ABS && insn.k > 4 && seed % 3 == 0 {
+                    insn.k %= 8;
+                }
+                if insn.code == BPF_RET | BPF_K && seed % 2 == 0 {
+                    insn.k = SECCOMP_RET_ALLOW;
+                }
+            }
+            if crate::validate::validate(&p).is_err() {
+                continue;
+            }
+            for (arch, nr) in [
+                (0, 0),
+                (AUDIT_ARCH_X86_64, 1),
+                (seed as u32, (seed >> 32) as u32),
+            ] {
+                if !is_const_allow(&p, arch, nr) {
+                    continue;
+                }
+                cached += 1;
+                for salt in 0..4u64 {
+                    let v = seed.rotate_left(salt as u32 * 13) ^ salt;
+                    let d = seccomp_data {
+                        nr: nr as i32,
+                        arch,
+                        instruction_pointer: v,
+                        args: [v, !v, v >> 7, 0, u64::MAX, salt],
+                    };
+                    for order in [ByteOrder::Little, ByteOrder::Big] {
+                        let out = emulate_for(&p, &d, order).unwrap();
+                        assert_eq!(out.ret, SECCOMP_RET_ALLOW, "{p:?}");
+                    }
+                }
+            }
+        }
+        assert!(cached > 300, "only {cached} cached cases");
+    }
 }

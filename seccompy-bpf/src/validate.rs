@@ -307,7 +307,7 @@ fn check_scratch(prog: &[Insn]) -> Result<(), ValidateError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use ValidateError::*;
     use alloc::vec;
@@ -460,5 +460,69 @@ mod tests {
         );
         let after_ret_stored: Vec<Insn> = vec![st(BPF_ST, 0), RET_A, ld0, RET_A];
         assert_eq!(validate(&after_ret_stored), Ok(()));
+    }
+
+    /// A program of seccomp opcodes with small random fields: often valid, often
+    /// not, always the same for a given seed.
+    pub(crate) fn random_program(seed: &mut u64) -> Vec<Insn> {
+        let mut next = || {
+            *seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = *seed;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let len = 1 + (next() % 16) as usize;
+        let mut p: Vec<Insn> = (0..len)
+            .map(|pc| {
+                let r = next();
+                let code = SECCOMP_OPCODES[(r % SECCOMP_OPCODES.len() as u64) as usize];
+                let rest = (len - pc) as u64;
+                let k = match code {
+                    c if c == BPF_LD | BPF_W | BPF_ABS => 4 * ((r >> 8) % 16) as u32,
+                    c if c == BPF_JMP | BPF_JA => ((r >> 8) % rest) as u32,
+                    c if bpf_class(c) == BPF_ALU => ((r >> 8) % 40) as u32,
+                    c if bpf_class(c) == BPF_RET => (r >> 32) as u32,
+                    _ => ((r >> 8) % 18) as u32,
+                };
+                let jt = ((r >> 16) % rest) as u8;
+                let jf = ((r >> 24) % rest) as u8;
+                if bpf_class(code) == BPF_JMP && code != BPF_JMP | BPF_JA {
+                    bpf_jump(code, k, jt, jf)
+                } else {
+                    bpf_stmt(code, k)
+                }
+            })
+            .collect();
+        if next() % 4 != 0 {
+            p.push(RET_A);
+        }
+        p
+    }
+
+    #[test]
+    fn valid_programs_always_run() {
+        // The emulator never fails on a program validate() accepts, whatever the input.
+        use crate::emulate::{ByteOrder, emulate_for};
+        let mut seed = 11;
+        let mut valid = 0;
+        for _ in 0..20_000 {
+            let p = random_program(&mut seed);
+            let ok = validate(&p).is_ok();
+            for order in [ByteOrder::Little, ByteOrder::Big] {
+                let d = seccomp_data {
+                    nr: seed as i32,
+                    arch: (seed >> 32) as u32,
+                    instruction_pointer: seed.rotate_left(7),
+                    args: [seed, !seed, 0, 1, seed >> 3, u64::MAX],
+                };
+                let r = emulate_for(&p, &d, order);
+                if ok {
+                    assert!(r.is_ok(), "{p:?}: {r:?}");
+                }
+            }
+            valid += usize::from(ok);
+        }
+        assert!(valid > 2000, "only {valid} valid programs");
     }
 }
