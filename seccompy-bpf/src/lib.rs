@@ -18,7 +18,9 @@ pub mod program;
 pub mod validate;
 
 pub use action::{Action, ActionError};
+pub use asm::{ParseError, assemble};
 pub use assembler::{AssembleError, Assembler, Label};
+pub use disasm::disassemble;
 pub use emulate::{ByteOrder, EmulateError, Input, Outcome, emulate, emulate_for};
 pub use program::{Insn, Program};
 pub use validate::{ValidateError, validate};
