@@ -1,0 +1,68 @@
+//! `seccompy disasm`: a program as readable text.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use lexopt::prelude::*;
+use seccompy_bpf::disasm::{DisasmOptions, disassemble_with};
+use seccompy_sys::syscalls::Abi;
+
+use crate::args;
+use crate::error::{Error, Result};
+
+/// One line for `seccompy --help`.
+pub const SUMMARY: &str = "print a program as text (names for syscalls, arguments, actions)";
+
+/// `seccompy disasm --help`.
+pub const HELP: &str = "\
+seccompy disasm: print a seccomp BPF program as text
+
+Usage: seccompy disasm FILE.bpf [--arch ARCH] [--no-indices] [--no-header]
+
+FILE.bpf is a raw program (8-byte little-endian sock_filter records; - reads
+standard input). Any program is printed, valid or not: the header says what
+the kernel would object to. The text is what `seccompy asm` reads back, so
+disasm then asm gives the same program.
+
+ARCH names the syscalls in comparisons (read, or read@i386 after a test of
+the arch) and the words of the arguments (args[1].hi), whose offsets depend
+on the ABI's byte order.
+
+Options:
+  --arch ARCH     the ABI of the program (default: this machine's)
+  --no-indices    do not print each instruction's index
+  --no-header     do not print the header comment
+  -h, --help      print this help
+  -V, --version   print the version
+
+Example:
+  seccompy disasm docker.bpf --arch x86_64 | less";
+
+/// Runs the command.
+pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
+    let mut file: Option<PathBuf> = None;
+    let mut abi: Option<Abi> = None;
+    let mut indices = true;
+    let mut header = true;
+    while let Some(arg) = parser.next()? {
+        if let Some(done) = args::standard_option(&arg, HELP, out) {
+            return done;
+        }
+        match arg {
+            Long("arch") => abi = Some(args::parse_abi(&args::text(parser)?)?),
+            Long("no-indices") => indices = false,
+            Long("no-header") => header = false,
+            Value(v) if file.is_none() => file = Some(args::path(v)),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let file = args::required(file, "the program file FILE.bpf")?;
+    let abi = args::abi_or_host(abi)?;
+    let prog = args::read_program(&file)?;
+    let mut options = DisasmOptions::new(abi);
+    options.indices = indices;
+    options.header = header;
+    let text = disassemble_with(prog.insns(), &options);
+    out.write_all(text.as_bytes())
+        .map_err(|e| Error::stdout(&e))
+}
