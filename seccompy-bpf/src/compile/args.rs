@@ -1,0 +1,535 @@
+//! Argument checks: the rules of one syscall on one ABI, turned into DAG nodes.
+//!
+//! The rules are sorted from the most to the least restrictive action and tried
+//! in that order, so the first one whose conditions all hold is the most
+//! restrictive matching one; if none holds, the default action applies. Each
+//! 64-bit condition is split into tests of the argument's high and low words.
+//! This first gives a small graph of word tests (the *chain*). The chain is then
+//! walked with what the tests passed so far tell about each word (an interval,
+//! excluded values, known masked values): a test whose outcome is known is not
+//! emitted, so that for instance the high word of an argument compared with
+//! five constants is tested once, and a rule that cannot match any more on a
+//! path is skipped there.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use seccompy_sys::syscalls::Abi;
+
+use super::dag::{Dag, JmpOp, NodeId, Test};
+use crate::emulate::ByteOrder;
+use crate::policy::{Cmp, Condition, Rule, Width, abi_has_64bit_args, more_restrictive};
+
+/// A successor in the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Next {
+    /// Chain node index.
+    Node(u32),
+    /// Return this value.
+    Ret(u32),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ChainNode {
+    test: Test,
+    t: Next,
+    f: Next,
+    /// Words (bit `(offset - 16) / 4`) tested here or after.
+    words: u16,
+}
+
+/// Where a 64-bit argument lives for one ABI.
+#[derive(Clone, Copy, Debug)]
+struct ArgWords {
+    lo: u32,
+    /// `None` when the high word is taken as 0 (32-bit comparisons).
+    hi: Option<u32>,
+}
+
+struct Chain {
+    nodes: Vec<ChainNode>,
+}
+
+impl Chain {
+    fn words(&self, n: Next) -> u16 {
+        match n {
+            Next::Node(i) => self.nodes[i as usize].words,
+            Next::Ret(_) => 0,
+        }
+    }
+
+    fn test(&mut self, test: Test, t: Next, f: Next) -> Next {
+        if t == f {
+            return t;
+        }
+        let words = (1 << ((test.offset - 16) / 4)) | self.words(t) | self.words(f);
+        self.nodes.push(ChainNode { test, t, f, words });
+        Next::Node(self.nodes.len() as u32 - 1)
+    }
+
+    /// `word & mask == value`, as cheaply as BPF allows.
+    fn masked(&mut self, offset: u32, mask: u32, value: u32, t: Next, f: Next) -> Next {
+        if value & !mask != 0 {
+            f
+        } else if mask == 0 {
+            t
+        } else if value == 0 {
+            self.test(Test::word(offset, JmpOp::Set, mask), f, t)
+        } else if mask == value && mask.is_power_of_two() {
+            self.test(Test::word(offset, JmpOp::Set, mask), t, f)
+        } else {
+            let test = Test {
+                offset,
+                and: Some(mask),
+                op: JmpOp::Eq,
+                k: value,
+            };
+            self.test(test, t, f)
+        }
+    }
+
+    /// A test of the high word, evaluated right away when it is known to be 0.
+    fn hi(&mut self, w: ArgWords, op: JmpOp, k: u32, t: Next, f: Next) -> Next {
+        match w.hi {
+            Some(off) => self.test(Test::word(off, op, k), t, f),
+            None if op.eval(0, k) => t,
+            None => f,
+        }
+    }
+
+    /// `arg > v` (or `>=` when `ge`) over both words.
+    fn greater(&mut self, w: ArgWords, v: u64, ge: bool, t: Next, f: Next) -> Next {
+        let (vh, vl) = ((v >> 32) as u32, v as u32);
+        let lo_op = if ge { JmpOp::Ge } else { JmpOp::Gt };
+        let lo = self.test(Test::word(w.lo, lo_op, vl), t, f);
+        let eq = self.hi(w, JmpOp::Eq, vh, lo, f);
+        self.hi(w, JmpOp::Gt, vh, t, eq)
+    }
+
+    /// The chain for one condition, going to `t` when it holds and `f` otherwise.
+    fn condition(&mut self, w: ArgWords, cmp: Cmp, t: Next, f: Next) -> Next {
+        let split = |v: u64| ((v >> 32) as u32, v as u32);
+        match cmp {
+            Cmp::Eq(v) => {
+                let (vh, vl) = split(v);
+                let lo = self.test(Test::word(w.lo, JmpOp::Eq, vl), t, f);
+                self.hi(w, JmpOp::Eq, vh, lo, f)
+            }
+            Cmp::Ne(v) => self.condition(w, Cmp::Eq(v), f, t),
+            Cmp::Gt(v) => self.greater(w, v, false, t, f),
+            Cmp::Ge(v) => self.greater(w, v, true, t, f),
+            Cmp::Lt(v) => self.greater(w, v, true, f, t),
+            Cmp::Le(v) => self.greater(w, v, false, f, t),
+            Cmp::MaskedEq { mask, value } => {
+                let ((mh, ml), (vh, vl)) = (split(mask), split(value));
+                let lo = self.masked(w.lo, ml, vl, t, f);
+                match w.hi {
+                    Some(off) => self.masked(off, mh, vh, lo, f),
+                    None if vh == 0 => lo,
+                    None => f,
+                }
+            }
+            Cmp::BitsWithin(mask) => {
+                let (mh, ml) = split(!mask);
+                let lo = self.masked(w.lo, ml, 0, t, f);
+                match w.hi {
+                    Some(off) => self.masked(off, mh, 0, lo, f),
+                    None => lo,
+                }
+            }
+        }
+    }
+}
+
+/// What the tests passed so far tell about one word.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Facts {
+    min: u32,
+    max: u32,
+    /// Values the word is known not to have (within `min..=max`).
+    ne: Vec<u32>,
+    /// `(mask, value, holds)`: whether `word & mask == value` is known to hold.
+    masks: Vec<(u32, u32, bool)>,
+}
+
+const MAX_FACTS: usize = 8;
+
+impl Facts {
+    const fn any() -> Self {
+        Self {
+            min: 0,
+            max: u32::MAX,
+            ne: Vec::new(),
+            masks: Vec::new(),
+        }
+    }
+
+    fn masked_eq(&self, mask: u32, value: u32) -> Option<bool> {
+        if self.min == self.max {
+            return Some(self.min & mask == value);
+        }
+        for &(m, v, holds) in &self.masks {
+            if m == mask && v == value {
+                return Some(holds);
+            }
+            if holds && mask & !m == 0 {
+                return Some(v & mask == value);
+            }
+        }
+        if value == 0 && mask != 0 && self.max < 1 << mask.trailing_zeros() {
+            return Some(true);
+        }
+        None
+    }
+
+    fn decide(&self, test: &Test) -> Option<bool> {
+        if let Some(mask) = test.and {
+            return if test.op == JmpOp::Eq {
+                self.masked_eq(mask, test.k)
+            } else {
+                None
+            };
+        }
+        match test.op {
+            JmpOp::Eq => {
+                let k = test.k;
+                if k < self.min || k > self.max || self.ne.contains(&k) {
+                    Some(false)
+                } else if self.min == self.max {
+                    Some(true)
+                } else if self.masks.iter().any(|&(m, v, holds)| holds && k & m != v) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            JmpOp::Gt if self.min > test.k => Some(true),
+            JmpOp::Gt if self.max <= test.k => Some(false),
+            JmpOp::Ge if self.min >= test.k => Some(true),
+            JmpOp::Ge if self.max < test.k => Some(false),
+            JmpOp::Set => self.masked_eq(test.k, 0).map(|zero| !zero),
+            _ => None,
+        }
+    }
+
+    fn learn(&mut self, test: &Test, holds: bool) {
+        let (mask, value, eq) = match (test.and, test.op) {
+            (Some(m), _) => (m, test.k, holds),
+            (None, JmpOp::Set) => (test.k, 0, !holds),
+            (None, JmpOp::Eq) if holds => {
+                (self.min, self.max) = (test.k, test.k);
+                self.ne.clear();
+                return;
+            }
+            (None, JmpOp::Eq) => {
+                if self.ne.len() < MAX_FACTS {
+                    self.ne.push(test.k);
+                }
+                self.tighten();
+                return;
+            }
+            (None, JmpOp::Gt) => {
+                if holds {
+                    self.min = self.min.max(test.k + 1);
+                } else {
+                    self.max = self.max.min(test.k);
+                }
+                self.tighten();
+                return;
+            }
+            (None, JmpOp::Ge) => {
+                if holds {
+                    self.min = self.min.max(test.k);
+                } else {
+                    self.max = self.max.min(test.k - 1);
+                }
+                self.tighten();
+                return;
+            }
+        };
+        if self.masks.len() < MAX_FACTS {
+            self.masks.push((mask, value, eq));
+            self.masks.sort_unstable();
+        }
+    }
+
+    /// Moves the bounds past excluded values and forgets exclusions outside them.
+    fn tighten(&mut self) {
+        while self.min < self.max && self.ne.contains(&self.min) {
+            self.min += 1;
+        }
+        while self.max > self.min && self.ne.contains(&self.max) {
+            self.max -= 1;
+        }
+        let (min, max) = (self.min, self.max);
+        self.ne.retain(|&v| v >= min && v <= max);
+        self.ne.sort_unstable();
+    }
+}
+
+/// Knowledge about several words, sorted by offset.
+type Knowledge = Vec<(u32, Facts)>;
+
+/// How many (chain node, knowledge) pairs one syscall may explore before the
+/// walk stops using knowledge (which only removes tests, so is optional).
+const WALK_BUDGET: usize = 2048;
+
+struct Walk<'a> {
+    chain: &'a Chain,
+    dag: &'a mut Dag,
+    memo: BTreeMap<(u32, Knowledge), NodeId>,
+}
+
+impl Walk<'_> {
+    fn go(&mut self, next: Next, know: &Knowledge) -> NodeId {
+        let i = match next {
+            Next::Ret(v) => return self.dag.ret(v),
+            Next::Node(i) => i,
+        };
+        let node = self.chain.nodes[i as usize];
+        let know: Knowledge = if self.memo.len() >= WALK_BUDGET {
+            Vec::new()
+        } else {
+            know.iter()
+                .filter(|(off, _)| node.words & (1 << ((off - 16) / 4)) != 0)
+                .cloned()
+                .collect()
+        };
+        let key = (i, know);
+        if let Some(&id) = self.memo.get(&key) {
+            return id;
+        }
+        let know = &key.1;
+        let off = node.test.offset;
+        let pos = know.binary_search_by_key(&off, |(o, _)| *o);
+        let facts = match pos {
+            Ok(p) => know[p].1.clone(),
+            Err(_) => Facts::any(),
+        };
+        let id = match facts.decide(&node.test) {
+            Some(true) => self.go(node.t, know),
+            Some(false) => self.go(node.f, know),
+            None => {
+                let with = |holds: bool| {
+                    let mut f = facts.clone();
+                    f.learn(&node.test, holds);
+                    let mut k = know.clone();
+                    match pos {
+                        Ok(p) => k[p].1 = f,
+                        Err(p) => k.insert(p, (off, f)),
+                    }
+                    k
+                };
+                let (kt, kf) = (with(true), with(false));
+                let t = self.go(node.t, &kt);
+                let f = self.go(node.f, &kf);
+                self.dag.branch(node.test, t, f)
+            }
+        };
+        self.memo.insert(key, id);
+        id
+    }
+}
+
+/// The word offsets of argument `index` on `abi` for a condition of `width`.
+fn arg_words(abi: Abi, index: u8, width: Width) -> ArgWords {
+    let order = ByteOrder::of(abi);
+    let lo = order.arg_low_offset(index);
+    let hi = (width == Width::U64 && abi_has_64bit_args(abi)).then(|| order.arg_high_offset(index));
+    ArgWords { lo, hi }
+}
+
+/// The decision for one syscall on `abi` given the `rules` that name it there
+/// (argument indexes already checked), as a DAG node.
+///
+/// Chains longer than `max_walk` tests are translated test by test, without the
+/// knowledge walk (whose recursion follows the chain).
+pub(crate) fn decision(
+    dag: &mut Dag,
+    abi: Abi,
+    rules: &[&Rule],
+    default: u32,
+    max_walk: usize,
+) -> NodeId {
+    let mut sorted: Vec<&Rule> = rules.to_vec();
+    // Stable: equal actions keep their order, which does not change the result.
+    sorted.sort_by(|a, b| {
+        if more_restrictive(a.action(), b.action()) {
+            core::cmp::Ordering::Less
+        } else if more_restrictive(b.action(), a.action()) {
+            core::cmp::Ordering::Greater
+        } else {
+            core::cmp::Ordering::Equal
+        }
+    });
+    // An unconditional rule decides everything after it.
+    if let Some(p) = sorted.iter().position(|r| r.conditions().is_empty()) {
+        sorted.truncate(p + 1);
+    }
+    let mut chain = Chain { nodes: Vec::new() };
+    let mut next = Next::Ret(default);
+    for rule in sorted.iter().rev() {
+        let mut ok = Next::Ret(rule.action().to_raw());
+        for c in rule.conditions().iter().rev() {
+            ok = condition_chain(&mut chain, abi, c, ok, next);
+        }
+        next = ok;
+    }
+    if chain.nodes.len() > max_walk {
+        // Children come before parents in the chain: translate in order.
+        let mut ids: Vec<NodeId> = Vec::with_capacity(chain.nodes.len());
+        for node in &chain.nodes {
+            let mut get = |n: Next| match n {
+                Next::Node(i) => ids[i as usize],
+                Next::Ret(v) => dag.ret(v),
+            };
+            let (t, f) = (get(node.t), get(node.f));
+            ids.push(dag.branch(node.test, t, f));
+        }
+        return match next {
+            Next::Node(i) => ids[i as usize],
+            Next::Ret(v) => dag.ret(v),
+        };
+    }
+    let mut walk = Walk {
+        chain: &chain,
+        dag,
+        memo: BTreeMap::new(),
+    };
+    walk.go(next, &Vec::new())
+}
+
+fn condition_chain(chain: &mut Chain, abi: Abi, c: &Condition, t: Next, f: Next) -> Next {
+    chain.condition(arg_words(abi, c.index(), c.width()), c.cmp(), t, f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::Action;
+    use crate::policy::{Arg, Arg32};
+
+    fn args_word(abi: Abi, args: &[u64; 6]) -> impl Fn(u32) -> u32 {
+        let order = ByteOrder::of(abi);
+        let args = *args;
+        move |off| {
+            let i = ((off - 16) / 8) as u8;
+            if off == order.arg_low_offset(i) {
+                args[i as usize] as u32
+            } else {
+                (args[i as usize] >> 32) as u32
+            }
+        }
+    }
+
+    fn check(abi: Abi, rules: &[Rule], values: &[u64]) -> (NodeId, Dag) {
+        let mut dag = Dag::new();
+        let default = Action::Errno(1);
+        let refs: Vec<&Rule> = rules.iter().collect();
+        let root = decision(&mut dag, abi, &refs, default.to_raw(), usize::MAX);
+        let mut plain = Dag::new();
+        let proot = decision(&mut plain, abi, &refs, default.to_raw(), 0);
+        let policy = crate::policy::Policy::new(default)
+            .abi(abi)
+            .rules(rules.iter().cloned());
+        let nr = match rules[0].syscall() {
+            crate::policy::Syscall::Nr(n) => *n,
+            _ => unreachable!(),
+        };
+        for &a in values {
+            for &b in values {
+                let args = [a, b, a ^ b, 0, 0, 0];
+                let want = policy.decide(abi, nr, &args).to_raw();
+                let (got, _) = dag.run(root, args_word(abi, &args));
+                assert_eq!(got, want, "{abi} args {args:x?}");
+                let (plain_got, _) = plain.run(proot, args_word(abi, &args));
+                assert_eq!(plain_got, want, "{abi} args {args:x?} (no walk)");
+            }
+        }
+        (root, dag)
+    }
+
+    fn interesting(consts: &[u64]) -> Vec<u64> {
+        let mut v = Vec::new();
+        for &c in consts {
+            for d in [0u64, 1, 2, 1 << 32, 0xffff_ffff] {
+                v.push(c.wrapping_add(d));
+                v.push(c.wrapping_sub(d));
+                v.push(c ^ d);
+            }
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    #[test]
+    fn personality_tests_the_high_word_once() {
+        let vals = [0u64, 8, 0x20000, 0x20008, 0xffff_ffff];
+        let rules: Vec<Rule> = vals
+            .iter()
+            .map(|&v| Rule::new(135u32, Action::Allow).when(Arg(0).eq(v)))
+            .collect();
+        let (root, dag) = check(Abi::X86_64, &rules, &interesting(&vals));
+        // Low word 1, high word 0: one high-word test, five low-word tests.
+        let (_, steps) = dag.run(root, |off| if off == 20 { 0 } else { 1 });
+        assert_eq!(steps, 6);
+        // High word 1: the high-word test decides.
+        let (_, steps) = dag.run(root, |_| 1);
+        assert_eq!(steps, 1);
+    }
+
+    #[test]
+    fn ranges_masks_and_precedence() {
+        let rules = [
+            Rule::new(41u32, Action::Allow).when(Arg(0).lt(38)),
+            Rule::new(41u32, Action::Allow).when(Arg(0).eq(39)),
+            Rule::new(41u32, Action::Allow).when(Arg(0).gt(40)),
+            Rule::new(41u32, Action::Trap(3))
+                .when(Arg(1).masked_eq(0xff00_0000_00ff, 0x1200_0000_0034))
+                .when(Arg32(2).bits_within(0x0f0f)),
+            Rule::new(41u32, Action::Errno(2)).when(Arg(1).ge(1 << 40)),
+            Rule::new(41u32, Action::Errno(3)).when(Arg(1).le(7)),
+            Rule::new(41u32, Action::Log).when(Arg(0).ne(0x1_0000_0000)),
+        ];
+        let consts = [
+            38,
+            39,
+            40,
+            0xff00_0000_00ff,
+            0x1200_0000_0034,
+            0x0f0f,
+            1 << 40,
+            7,
+        ];
+        for abi in [Abi::X86_64, Abi::I386, Abi::S390x, Abi::Ppc, Abi::X32] {
+            check(abi, &rules, &interesting(&consts));
+        }
+    }
+
+    #[test]
+    fn facts_decide_what_they_know() {
+        let mut f = Facts::any();
+        f.learn(&Test::word(16, JmpOp::Gt, 10), false);
+        assert_eq!(f.decide(&Test::word(16, JmpOp::Eq, 11)), Some(false));
+        assert_eq!(f.decide(&Test::word(16, JmpOp::Ge, 11)), Some(false));
+        assert_eq!(f.decide(&Test::word(16, JmpOp::Set, 16)), Some(false));
+        assert_eq!(f.decide(&Test::word(16, JmpOp::Eq, 3)), None);
+        f.learn(&Test::word(16, JmpOp::Eq, 10), false);
+        assert_eq!((f.min, f.max), (0, 9));
+        f.learn(&Test::word(16, JmpOp::Eq, 4), false);
+        assert_eq!(f.decide(&Test::word(16, JmpOp::Eq, 4)), Some(false));
+        f.learn(&Test::word(16, JmpOp::Set, 1), true);
+        assert_eq!(f.decide(&Test::word(16, JmpOp::Eq, 8)), None);
+        let masked = Test {
+            offset: 16,
+            and: Some(3),
+            op: JmpOp::Eq,
+            k: 1,
+        };
+        f.learn(&masked, true);
+        assert_eq!(f.decide(&masked), Some(true));
+        assert_eq!(f.decide(&Test::word(16, JmpOp::Eq, 8)), Some(false));
+        assert_eq!(f.decide(&Test::word(16, JmpOp::Set, 1)), Some(true));
+    }
+}

@@ -1,0 +1,227 @@
+//! The compiler's intermediate form: a hash-consed decision DAG.
+//!
+//! A node is either a return value or a test of one 32-bit word of
+//! `seccomp_data` with a true and a false successor. Nodes are unique: building
+//! a node equal to an existing one returns the existing one, and a test whose two
+//! successors are equal is never built (its successor is returned instead). So
+//! equal decisions have equal ids (which is how syscall ranges merge), identical
+//! return blocks and argument checks are shared, and useless tests vanish.
+//! Children are always built before their parents, so a child's id is smaller
+//! than its parent's: decreasing ids are a topological order.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+/// Index of a node in a [`Dag`].
+pub(crate) type NodeId = u32;
+
+/// A conditional jump's comparison (`BPF_JMP | op | BPF_K`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum JmpOp {
+    /// `A == k`
+    Eq,
+    /// `A > k`
+    Gt,
+    /// `A >= k`
+    Ge,
+    /// `A & k != 0`
+    Set,
+}
+
+impl JmpOp {
+    /// The BPF opcode bits of the comparison.
+    pub(crate) const fn code(self) -> u16 {
+        use seccompy_sys::*;
+        BPF_JMP
+            | BPF_K
+            | match self {
+                JmpOp::Eq => BPF_JEQ,
+                JmpOp::Gt => BPF_JGT,
+                JmpOp::Ge => BPF_JGE,
+                JmpOp::Set => BPF_JSET,
+            }
+    }
+
+    /// Evaluates the comparison.
+    pub(crate) const fn eval(self, a: u32, k: u32) -> bool {
+        match self {
+            JmpOp::Eq => a == k,
+            JmpOp::Gt => a > k,
+            JmpOp::Ge => a >= k,
+            JmpOp::Set => a & k != 0,
+        }
+    }
+}
+
+/// A test: load the word at `offset`, optionally AND it with `and`, compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Test {
+    /// Byte offset of the word in `seccomp_data`.
+    pub offset: u32,
+    /// A mask applied to the word before the comparison (`BPF_ALU | BPF_AND`).
+    pub and: Option<u32>,
+    /// The comparison.
+    pub op: JmpOp,
+    /// Its constant.
+    pub k: u32,
+}
+
+impl Test {
+    /// A comparison of the plain word.
+    pub(crate) const fn word(offset: u32, op: JmpOp, k: u32) -> Self {
+        Self {
+            offset,
+            and: None,
+            op,
+            k,
+        }
+    }
+
+    /// The test's outcome on a word value.
+    pub(crate) const fn eval(&self, word: u32) -> bool {
+        let a = match self.and {
+            Some(m) => word & m,
+            None => word,
+        };
+        self.op.eval(a, self.k)
+    }
+
+    /// The outcome if it does not depend on the word.
+    fn constant(&self) -> Option<bool> {
+        let max = self.and.unwrap_or(u32::MAX);
+        match self.op {
+            _ if max == 0 => Some(self.op.eval(0, self.k)),
+            JmpOp::Eq if self.k & !max != 0 => Some(false),
+            JmpOp::Gt if self.k >= max => Some(false),
+            JmpOp::Ge if self.k == 0 => Some(true),
+            JmpOp::Ge if self.k > max => Some(false),
+            JmpOp::Set if self.k & max == 0 => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// A DAG node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Node {
+    /// Return this value.
+    Ret(u32),
+    /// Go to `t` if the test holds, to `f` otherwise.
+    Branch {
+        /// The test.
+        test: Test,
+        /// Successor when true.
+        t: NodeId,
+        /// Successor when false.
+        f: NodeId,
+    },
+}
+
+/// A hash-consed DAG of decisions.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Dag {
+    nodes: Vec<Node>,
+    unique: BTreeMap<Node, NodeId>,
+}
+
+impl Dag {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// The node with this id.
+    pub(crate) fn node(&self, id: NodeId) -> Node {
+        self.nodes[id as usize]
+    }
+
+    /// How many nodes were built.
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn intern(&mut self, node: Node) -> NodeId {
+        if let Some(&id) = self.unique.get(&node) {
+            return id;
+        }
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(node);
+        self.unique.insert(node, id);
+        id
+    }
+
+    /// The node returning `value`.
+    pub(crate) fn ret(&mut self, value: u32) -> NodeId {
+        self.intern(Node::Ret(value))
+    }
+
+    /// The node testing `test`, or a successor if the test is useless.
+    pub(crate) fn branch(&mut self, mut test: Test, t: NodeId, f: NodeId) -> NodeId {
+        if t == f {
+            return t;
+        }
+        if test.and == Some(u32::MAX) {
+            test.and = None;
+        }
+        match test.constant() {
+            Some(true) => t,
+            Some(false) => f,
+            None => self.intern(Node::Branch { test, t, f }),
+        }
+    }
+
+    /// Follows the DAG from `root` for the words `word(offset)` gives, returning
+    /// the value reached and the number of tests on the way.
+    #[cfg(test)]
+    pub(crate) fn run(&self, root: NodeId, word: impl Fn(u32) -> u32) -> (u32, usize) {
+        let mut id = root;
+        let mut steps = 0;
+        loop {
+            match self.node(id) {
+                Node::Ret(v) => return (v, steps),
+                Node::Branch { test, t, f } => {
+                    steps += 1;
+                    id = if test.eval(word(test.offset)) { t } else { f };
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_consing_and_reductions() {
+        let mut d = Dag::new();
+        let a = d.ret(1);
+        let b = d.ret(2);
+        assert_eq!(d.ret(1), a);
+        let t = Test::word(0, JmpOp::Eq, 5);
+        let n = d.branch(t, a, b);
+        assert_eq!(d.branch(t, a, b), n);
+        assert_eq!(d.branch(t, a, a), a);
+        // Constant tests disappear.
+        assert_eq!(d.branch(Test::word(0, JmpOp::Ge, 0), a, b), a);
+        assert_eq!(d.branch(Test::word(0, JmpOp::Set, 0), a, b), b);
+        assert_eq!(d.branch(Test::word(0, JmpOp::Gt, u32::MAX), a, b), b);
+        let masked = Test {
+            offset: 16,
+            and: Some(0xf0),
+            op: JmpOp::Eq,
+            k: 0x01,
+        };
+        assert_eq!(d.branch(masked, a, b), b);
+        let full = Test {
+            offset: 16,
+            and: Some(u32::MAX),
+            op: JmpOp::Eq,
+            k: 7,
+        };
+        let plain = d.branch(Test::word(16, JmpOp::Eq, 7), a, b);
+        assert_eq!(d.branch(full, a, b), plain);
+        assert_eq!(d.len(), 4);
+        assert_eq!(d.run(plain, |_| 7), (1, 1));
+        assert_eq!(d.run(plain, |_| 8), (2, 1));
+    }
+}

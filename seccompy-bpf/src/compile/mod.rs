@@ -1,0 +1,285 @@
+//! The policy compiler: from a [`Policy`] to a BPF [`Program`].
+//!
+//! The program has this shape:
+//!
+//! 1. Load `arch`, and compare it with each of the policy's audit arches in the
+//!    order of the policy's ABIs; another arch gets the bad-arch action.
+//! 2. For each arch, load `nr` and search a tree over the ranges of numbers
+//!    with the same decision (modules `ranges` and `tree`). Numbers that no rule names
+//!    get the default action, so ranges merge across them. Under
+//!    `AUDIT_ARCH_X86_64` the tree covers x86_64 and x32 numbers together: the
+//!    x32 bit is just one more range boundary, and the numbers of an ABI the
+//!    policy lacks form ranges with the bad-arch action.
+//! 3. A leaf returns an action, or checks arguments (module `args`) when the
+//!    syscall's decision depends on them. Only those leaves load arguments, so
+//!    the kernel can cache every decision that does not (its
+//!    `seccomp_is_const_allow` emulates the filter on the syscall number and
+//!    arch alone).
+//!
+//! Everything goes through a hash-consed decision DAG (module `dag`) that shares
+//! equal decisions and drops useless tests, and is then laid out with shared
+//! return blocks and no redundant loads (module `codegen`).
+//!
+//! The tree's shape first minimises the longest path: the depth of a leaf counts
+//! the comparisons above it plus the instructions of the leaf itself (its
+//! argument checks, taken with every argument 0, the common value of flags), so
+//! argument-checked syscalls sit higher; numbers of a secondary ABI sharing the
+//! arch (x32 after x86_64) may go two instructions deeper. Within that bound
+//! (two levels more when the policy names [hot syscalls](Policy::hot_syscalls)),
+//! it minimises the expected number of comparisons when every number within
+//! 1024 of an ABI's first syscall is equally likely (those of the arch's first
+//! ABI eight times more than a secondary one's) and the hot syscalls far more.
+
+mod args;
+mod codegen;
+mod dag;
+mod ranges;
+mod tree;
+
+use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use seccompy_sys::syscalls::Abi;
+
+use crate::action::{Action, ActionError};
+use crate::assembler::AssembleError;
+use crate::policy::{MAX_ARG_INDEX, Policy, Rule, Syscall};
+use crate::program::Program;
+use dag::{Dag, JmpOp, Node, NodeId, Test};
+
+/// Why a policy could not be compiled.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CompileError {
+    /// The policy has no ABI.
+    #[error("the policy has no ABI")]
+    NoAbi,
+    /// A syscall name is unknown on every ABI of the policy.
+    #[error("syscall `{name}` is unknown on every ABI of the policy")]
+    UnknownSyscall {
+        /// The name.
+        name: String,
+    },
+    /// An action's data is invalid.
+    #[error("invalid action {action}: {source}")]
+    InvalidAction {
+        /// The action.
+        action: Action,
+        /// What is wrong with it.
+        source: ActionError,
+    },
+    /// A condition names an argument past the sixth.
+    #[error("condition on argument {index} of `{syscall}`: seccomp passes arguments 0 to 5")]
+    ArgIndex {
+        /// The rule's syscall.
+        syscall: String,
+        /// The index.
+        index: u8,
+    },
+    /// The program would be longer than the kernel accepts. It is never
+    /// truncated.
+    #[error("the program needs {len} instructions, more than the kernel's limit of 4096")]
+    TooLong {
+        /// The length it would have.
+        len: usize,
+    },
+    /// The assembler failed for another reason (a compiler bug).
+    #[error("internal error: {0}")]
+    Internal(AssembleError),
+}
+
+/// How many more instructions the numbers of an ABI that shares its arch with
+/// an earlier ABI of the policy (x32 after x86_64) may take.
+const SECONDARY_SLACK: u32 = 2;
+
+/// How many levels deeper than the least possible depth the tree may go when
+/// the policy names hot syscalls, so that they can rise.
+const HOT_SLACK: i32 = 2;
+
+/// Offset of `seccomp_data.arch`.
+const ARCH: u32 = 4;
+
+/// Above this many chain tests for one syscall, the argument checks are
+/// translated without the knowledge walk (which recurses along the chain).
+const MAX_WALK_CHAIN: usize = 512;
+
+/// Compiles `policy` to a program that passes [`validate`](crate::validate()) and
+/// decides every call as [`Policy::evaluate`] does.
+pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
+    check(policy)?;
+    let mut dag = Dag::new();
+    let default_raw = policy.default_action().to_raw();
+    let default = dag.ret(default_raw);
+    let bad = dag.ret(policy.bad_arch().to_raw());
+    let mut arches: Vec<(u32, Vec<Abi>)> = Vec::new();
+    for &abi in policy.abi_list() {
+        match arches.iter_mut().find(|(a, _)| *a == abi.audit_arch()) {
+            Some((_, list)) => list.push(abi),
+            None => arches.push((abi.audit_arch(), alloc::vec![abi])),
+        }
+    }
+    let mut trees: Vec<(u32, NodeId)> = Vec::with_capacity(arches.len());
+    for (arch, abis) in &arches {
+        let mut decisions: BTreeMap<u32, NodeId> = BTreeMap::new();
+        let mut weights = Weights::default();
+        for (rank, &abi) in abis.iter().enumerate() {
+            let mut by_nr: BTreeMap<u32, Vec<&Rule>> = BTreeMap::new();
+            for rule in policy.rule_list() {
+                if let Some(nr) = rule.syscall().nr_on(abi)
+                    && ranges::abi_owns(abi, nr)
+                {
+                    by_nr.entry(nr).or_default().push(rule);
+                }
+            }
+            for (nr, rules) in by_nr {
+                let node = args::decision(&mut dag, abi, &rules, default_raw, MAX_WALK_CHAIN);
+                decisions.insert(nr, node);
+            }
+            weights.add_abi(abi, if rank == 0 { 16 } else { 2 });
+            weights.add_hot(abi, policy.hot_list());
+        }
+        let ranges = ranges::ranges(*arch, abis, &decisions, default, bad);
+        let leaves = tree::leaves(
+            &ranges,
+            |lo, hi| weights.of(lo, hi),
+            |lo, hi| {
+                let rare = abis[1..].iter().any(|&a| ranges::abi_owns_all(a, lo, hi));
+                if rare { SECONDARY_SLACK } else { 0 }
+            },
+            |n| leaf_cost(&dag, n),
+        );
+        let slack = if policy.hot_list().is_empty() {
+            0
+        } else {
+            HOT_SLACK
+        };
+        trees.push((*arch, tree::build(&mut dag, &leaves, slack)));
+    }
+    let mut root = bad;
+    for &(arch, tree) in trees.iter().rev() {
+        root = dag.branch(Test::word(ARCH, JmpOp::Eq, arch), tree, root);
+    }
+    codegen::emit(&dag, root).map_err(|e| match e {
+        AssembleError::TooLong { len } => CompileError::TooLong { len },
+        e => CompileError::Internal(e),
+    })
+}
+
+fn check(policy: &Policy) -> Result<(), CompileError> {
+    if policy.abi_list().is_empty() {
+        return Err(CompileError::NoAbi);
+    }
+    let action = |a: Action| {
+        a.check()
+            .map(|_| ())
+            .map_err(|source| CompileError::InvalidAction { action: a, source })
+    };
+    action(policy.default_action())?;
+    action(policy.bad_arch())?;
+    for rule in policy.rule_list() {
+        action(rule.action())?;
+        if let Some(c) = rule.conditions().iter().find(|c| c.index() > MAX_ARG_INDEX) {
+            return Err(CompileError::ArgIndex {
+                syscall: rule.syscall().to_string(),
+                index: c.index(),
+            });
+        }
+        if let Syscall::Name(name) = rule.syscall()
+            && policy
+                .abi_list()
+                .iter()
+                .all(|&abi| abi.syscall_nr(name).is_none())
+        {
+            return Err(CompileError::UnknownSyscall {
+                name: name.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Expected frequencies of syscall numbers, for the tree's shape.
+#[derive(Default)]
+struct Weights {
+    /// `(first, last, weight of each number)`.
+    windows: Vec<(u32, u32, u64)>,
+    /// `(nr, weight)` of hot syscalls.
+    points: Vec<(u32, u64)>,
+}
+
+/// How many numbers from an ABI's first syscall count as plausible calls.
+const WINDOW: u32 = 1024;
+
+/// The weight of the hottest syscall; the one of rank `r` has `HOT / (r + 1)`.
+const HOT: u64 = 16 * WINDOW as u64 * 8;
+
+impl Weights {
+    fn add_abi(&mut self, abi: Abi, per_number: u64) {
+        let first = abi.syscalls().first().map_or(0, |&(nr, _)| nr);
+        self.windows
+            .push((first, first.saturating_add(WINDOW - 1), per_number));
+    }
+
+    fn add_hot(&mut self, abi: Abi, hot: &[Syscall]) {
+        for (rank, s) in hot.iter().enumerate() {
+            if let Some(nr) = s.nr_on(abi)
+                && ranges::abi_owns(abi, nr)
+            {
+                self.points.push((nr, HOT / (rank as u64 + 1)));
+            }
+        }
+    }
+
+    /// The weight of the numbers `lo..=hi`: one for the range itself, plus the
+    /// numbers' weights.
+    fn of(&self, lo: u32, hi: u32) -> u64 {
+        let mut w = 1;
+        for &(a, b, per) in &self.windows {
+            let (s, e) = (lo.max(a), hi.min(b));
+            if s <= e {
+                w += per * u64::from(e - s + 1);
+            }
+        }
+        for &(nr, p) in &self.points {
+            if lo <= nr && nr <= hi {
+                w += p;
+            }
+        }
+        w
+    }
+}
+
+/// The instructions a decision node runs once reached with the syscall number
+/// in `A` (its loads, tests and `RET`) when every argument is 0, the most
+/// common value of flag arguments: what the tree's depth bound counts for a
+/// leaf. (Counting the longest path instead would let every plain leaf sink as
+/// deep as the worst argument check.)
+fn leaf_cost(dag: &Dag, n: NodeId) -> u32 {
+    let mut a: Option<(u32, Option<u32>)> = None;
+    let mut id = n;
+    let mut count = 0;
+    loop {
+        match dag.node(id) {
+            Node::Ret(_) => return count + 1,
+            Node::Branch { test, t, f } => {
+                let word = (test.offset, test.and);
+                if a != Some(word) {
+                    count += if a == Some((test.offset, None)) {
+                        1
+                    } else {
+                        1 + u32::from(test.and.is_some())
+                    };
+                    a = Some(word);
+                }
+                count += 1;
+                // Every argument is 0 (the number and arch are never tested
+                // in a leaf).
+                id = if test.eval(0) { t } else { f };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

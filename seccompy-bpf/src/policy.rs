@@ -1,0 +1,542 @@
+//! Seccomp policies: what a filter decides, stated independently of BPF.
+//!
+//! A [`Policy`] has a default action, an action for calls of other
+//! architectures, one or more [`Abi`]s, and [`Rule`]s. A rule names a syscall,
+//! an action, and argument [`Condition`]s that must all hold (AND). Several rules
+//! for one syscall are alternatives (OR).
+//!
+//! # Semantics
+//!
+//! For a call described by a [`seccomp_data`], [`Policy::evaluate`] decides:
+//!
+//! 1. **ABI.** The call's ABI is the policy ABI whose `AUDIT_ARCH_*` value equals
+//!    `arch`. x86_64 and x32 share `AUDIT_ARCH_X86_64`: under that arch a number
+//!    with the x32 bit (`nr >= 0x4000_0000`, read unsigned) is an x32 call, except
+//!    `nr == -1`, which stays an x86_64 call (the kernel's "skip this call" value;
+//!    libseccomp treats it the same way). If the call's ABI is not one of the
+//!    policy's, the result is the bad-arch action ([`Policy::bad_arch_action`],
+//!    `KillProcess` unless set). So on an x86_64-only policy, x32 calls get the
+//!    bad-arch action, as with libseccomp.
+//! 2. **Rules.** A rule applies to the call when its syscall resolves, on the
+//!    call's ABI, to `nr`: a [`Syscall::Name`] through the ABI's syscall table (a
+//!    name unknown on that ABI applies nowhere on it; [`compile`](crate::compile())
+//!    fails only if the name is unknown on every ABI of the policy); a
+//!    [`Syscall::Nr`] when it equals `nr` as is (so x32 numbers include
+//!    `0x4000_0000`). It matches when all its conditions hold.
+//! 3. **Precedence.** If no rule matches, the result is the default action. If
+//!    several match, the most restrictive action wins, in the kernel's order
+//!    ([`Action::precedence`]: `KillProcess`, `KillThread`, `Trap`, `Errno`,
+//!    `UserNotif`, `Trace`, `Log`, `Allow`), whatever order the rules were added
+//!    in. Between two actions of the same kind with different data (say
+//!    `Errno(1)` and `Errno(2)`), the smaller data wins, again independently of
+//!    order. A matching rule overrides the default action even when it is less
+//!    restrictive: the default only decides calls that no rule matches.
+//!
+//! # Arguments
+//!
+//! Comparisons are unsigned. A [`Width::U64`] condition compares the whole 64-bit
+//! argument; a [`Width::Low32`] condition compares its low 32 bits, zero-extended,
+//! with the 64-bit constant (so `Arg32(0).eq(5)` matches `0xffff_ffff_0000_0005`,
+//! which is what an `int` argument means: the kernel ignores the high half). On
+//! ABIs whose registers are 32 bits wide (those whose audit arch lacks
+//! `__AUDIT_ARCH_64BIT`, such as i386 or arm), every condition is evaluated as a
+//! `Low32` one: the filter reads only the low word, and the high word of
+//! `seccomp_data.args` is not trusted. x32 and MIPS n32 pass 64-bit registers, so
+//! `U64` conditions compare all 64 bits there.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use seccompy_sys::syscalls::Abi;
+use seccompy_sys::{__AUDIT_ARCH_64BIT, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, seccomp_data};
+
+use crate::action::Action;
+
+/// The syscall a [`Rule`] is about.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Syscall {
+    /// A name, resolved per ABI through the syscall tables (`"socket"`).
+    Name(Cow<'static, str>),
+    /// A raw number, compared with `seccomp_data.nr` as is on every ABI of the
+    /// policy (x32 numbers carry `0x4000_0000`; MIPS numbers their 4000/5000/6000
+    /// base).
+    Nr(u32),
+}
+
+impl Syscall {
+    /// The number this syscall has on `abi`, if it has one there.
+    #[must_use]
+    pub fn nr_on(&self, abi: Abi) -> Option<u32> {
+        match self {
+            Syscall::Name(name) => abi.syscall_nr(name),
+            Syscall::Nr(nr) => Some(*nr),
+        }
+    }
+}
+
+impl From<&'static str> for Syscall {
+    fn from(name: &'static str) -> Self {
+        Syscall::Name(Cow::Borrowed(name))
+    }
+}
+
+impl From<String> for Syscall {
+    fn from(name: String) -> Self {
+        Syscall::Name(Cow::Owned(name))
+    }
+}
+
+impl From<u32> for Syscall {
+    fn from(nr: u32) -> Self {
+        Syscall::Nr(nr)
+    }
+}
+
+/// Formats a name as is and a number as `#41`.
+impl fmt::Display for Syscall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Syscall::Name(n) => f.write_str(n),
+            Syscall::Nr(nr) => write!(f, "#{nr}"),
+        }
+    }
+}
+
+/// How much of an argument a [`Condition`] compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Width {
+    /// All 64 bits (on ABIs with 64-bit registers; the low 32 bits elsewhere).
+    U64,
+    /// The low 32 bits, zero-extended: for `int`-typed arguments, whose high half
+    /// the kernel ignores.
+    Low32,
+}
+
+/// A comparison of an argument with constants. All comparisons are unsigned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cmp {
+    /// `arg == value`
+    Eq(u64),
+    /// `arg != value`
+    Ne(u64),
+    /// `arg < value`
+    Lt(u64),
+    /// `arg <= value`
+    Le(u64),
+    /// `arg > value`
+    Gt(u64),
+    /// `arg >= value`
+    Ge(u64),
+    /// `arg & mask == value` (never true if `value` has a bit outside `mask`).
+    MaskedEq {
+        /// The bits compared.
+        mask: u64,
+        /// The value they must have.
+        value: u64,
+    },
+    /// `arg & !mask == 0`: no bit set outside `mask` (flags from an allowed set).
+    BitsWithin(u64),
+}
+
+impl Cmp {
+    /// Whether `arg` satisfies the comparison.
+    #[must_use]
+    pub const fn matches(self, arg: u64) -> bool {
+        match self {
+            Cmp::Eq(v) => arg == v,
+            Cmp::Ne(v) => arg != v,
+            Cmp::Lt(v) => arg < v,
+            Cmp::Le(v) => arg <= v,
+            Cmp::Gt(v) => arg > v,
+            Cmp::Ge(v) => arg >= v,
+            Cmp::MaskedEq { mask, value } => arg & mask == value,
+            Cmp::BitsWithin(mask) => arg & !mask == 0,
+        }
+    }
+}
+
+/// The largest argument index (seccomp passes six arguments, 0 to 5).
+pub const MAX_ARG_INDEX: u8 = 5;
+
+/// A condition on one syscall argument.
+///
+/// Usually built with [`Arg`] or [`Arg32`]: `Arg(0).eq(40)`,
+/// `Arg32(2).bits_within(0o777)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Condition {
+    index: u8,
+    width: Width,
+    cmp: Cmp,
+}
+
+impl Condition {
+    /// A condition on argument `index` (0 to 5; [`compile`](crate::compile())
+    /// rejects larger ones).
+    #[must_use]
+    pub const fn new(index: u8, width: Width, cmp: Cmp) -> Self {
+        Self { index, width, cmp }
+    }
+
+    /// The argument's index.
+    #[must_use]
+    pub const fn index(&self) -> u8 {
+        self.index
+    }
+
+    /// How much of the argument is compared.
+    #[must_use]
+    pub const fn width(&self) -> Width {
+        self.width
+    }
+
+    /// The comparison.
+    #[must_use]
+    pub const fn cmp(&self) -> Cmp {
+        self.cmp
+    }
+
+    /// Whether the condition holds for `args` on an ABI whose registers are
+    /// 64 bits wide (`args_64`) or not. An index past 5 never holds.
+    #[must_use]
+    pub fn matches(&self, args: &[u64; 6], args_64: bool) -> bool {
+        let Some(&arg) = args.get(usize::from(self.index)) else {
+            return false;
+        };
+        let arg = if args_64 && self.width == Width::U64 {
+            arg
+        } else {
+            arg & 0xffff_ffff
+        };
+        self.cmp.matches(arg)
+    }
+}
+
+macro_rules! arg_methods {
+    ($ty:ident, $width:expr, $val:ty) => {
+        #[allow(clippy::should_implement_trait)]
+        impl $ty {
+            /// `arg == value`
+            #[must_use]
+            pub fn eq(self, value: $val) -> Condition {
+                self.cond(Cmp::Eq(value.into()))
+            }
+            /// `arg != value`
+            #[must_use]
+            pub fn ne(self, value: $val) -> Condition {
+                self.cond(Cmp::Ne(value.into()))
+            }
+            /// `arg < value` (unsigned)
+            #[must_use]
+            pub fn lt(self, value: $val) -> Condition {
+                self.cond(Cmp::Lt(value.into()))
+            }
+            /// `arg <= value` (unsigned)
+            #[must_use]
+            pub fn le(self, value: $val) -> Condition {
+                self.cond(Cmp::Le(value.into()))
+            }
+            /// `arg > value` (unsigned)
+            #[must_use]
+            pub fn gt(self, value: $val) -> Condition {
+                self.cond(Cmp::Gt(value.into()))
+            }
+            /// `arg >= value` (unsigned)
+            #[must_use]
+            pub fn ge(self, value: $val) -> Condition {
+                self.cond(Cmp::Ge(value.into()))
+            }
+            /// `arg & mask == value`
+            #[must_use]
+            pub fn masked_eq(self, mask: $val, value: $val) -> Condition {
+                self.cond(Cmp::MaskedEq {
+                    mask: mask.into(),
+                    value: value.into(),
+                })
+            }
+            /// `arg & !mask == 0`: no bit set outside `mask`.
+            #[must_use]
+            pub fn bits_within(self, mask: $val) -> Condition {
+                self.cond(Cmp::BitsWithin(mask.into()))
+            }
+            fn cond(self, cmp: Cmp) -> Condition {
+                Condition::new(self.0, $width, cmp)
+            }
+        }
+    };
+}
+
+/// Argument `n` (0 to 5) as a whole 64-bit value: `Arg(0).eq(40)`.
+#[derive(Clone, Copy, Debug)]
+pub struct Arg(pub u8);
+
+/// The low 32 bits of argument `n` (0 to 5), for `int`-typed arguments:
+/// `Arg32(1).masked_eq(0xff, 3)`.
+#[derive(Clone, Copy, Debug)]
+pub struct Arg32(pub u8);
+
+arg_methods!(Arg, Width::U64, u64);
+arg_methods!(Arg32, Width::Low32, u32);
+
+impl Arg {
+    /// The same argument, compared on its low 32 bits only.
+    #[must_use]
+    pub const fn low32(self) -> Arg32 {
+        Arg32(self.0)
+    }
+}
+
+/// One rule: when `syscall` is called and every condition holds, `action`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Rule {
+    syscall: Syscall,
+    action: Action,
+    conditions: Vec<Condition>,
+}
+
+impl Rule {
+    /// A rule that applies to every call of `syscall` (a name, a [`Syscall`], or a
+    /// raw number as `u32`), until conditions are added with [`when`](Self::when).
+    #[must_use]
+    pub fn new(syscall: impl Into<Syscall>, action: Action) -> Self {
+        Self {
+            syscall: syscall.into(),
+            action,
+            conditions: Vec::new(),
+        }
+    }
+
+    /// Adds a condition; all of a rule's conditions must hold (AND).
+    #[must_use]
+    pub fn when(mut self, condition: Condition) -> Self {
+        self.conditions.push(condition);
+        self
+    }
+
+    /// Adds several conditions (AND).
+    #[must_use]
+    pub fn when_all(mut self, conditions: impl IntoIterator<Item = Condition>) -> Self {
+        self.conditions.extend(conditions);
+        self
+    }
+
+    /// The syscall.
+    #[must_use]
+    pub fn syscall(&self) -> &Syscall {
+        &self.syscall
+    }
+
+    /// The action.
+    #[must_use]
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// The conditions, all of which must hold.
+    #[must_use]
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+
+    /// Whether the rule matches a call of its syscall with `args` (see
+    /// [`Condition::matches`]).
+    #[must_use]
+    pub fn matches_args(&self, args: &[u64; 6], args_64: bool) -> bool {
+        self.conditions.iter().all(|c| c.matches(args, args_64))
+    }
+}
+
+/// Whether `a` is strictly more restrictive than `b`: lower kernel precedence,
+/// and between actions of one kind, smaller data.
+#[must_use]
+pub const fn more_restrictive(a: Action, b: Action) -> bool {
+    let (pa, pb) = (a.precedence(), b.precedence());
+    pa < pb || (pa == pb && (a.to_raw() & 0xffff) < (b.to_raw() & 0xffff))
+}
+
+/// Whether arguments of `abi` are 64 bits wide in `seccomp_data` (its audit
+/// arch has `__AUDIT_ARCH_64BIT`, which includes x32 and MIPS n32).
+#[must_use]
+pub const fn abi_has_64bit_args(abi: Abi) -> bool {
+    abi.audit_arch() & __AUDIT_ARCH_64BIT != 0
+}
+
+/// Whether, under `AUDIT_ARCH_X86_64`, `nr` is an x32 call number: the x32 bit is
+/// set and `nr` is not `-1`.
+#[must_use]
+pub const fn is_x32_nr(nr: u32) -> bool {
+    nr >= X32_SYSCALL_BIT && nr != u32::MAX
+}
+
+/// A seccomp policy; see the [module documentation](self) for its semantics.
+///
+/// ```
+/// use seccompy_bpf::policy::{Arg, Policy, Rule};
+/// use seccompy_bpf::Action;
+/// use seccompy_sys::syscalls::Abi;
+///
+/// let policy = Policy::new(Action::Errno(1))
+///     .abi(Abi::X86_64)
+///     .rule(Rule::new("read", Action::Allow))
+///     .rule(Rule::new("socket", Action::Allow))
+///     .rule(Rule::new("socket", Action::Errno(97)).when(Arg(0).eq(40)));
+/// assert_eq!(policy.default_action(), Action::Errno(1));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Policy {
+    default_action: Action,
+    bad_arch_action: Action,
+    abis: Vec<Abi>,
+    rules: Vec<Rule>,
+    hot: Vec<Syscall>,
+}
+
+impl Policy {
+    /// A policy with `default_action` for calls no rule matches, no ABI yet
+    /// (add at least one with [`abi`](Self::abi)), no rule, and `KillProcess` as
+    /// the bad-arch action.
+    #[must_use]
+    pub fn new(default_action: Action) -> Self {
+        Self {
+            default_action,
+            bad_arch_action: Action::KillProcess,
+            abis: Vec::new(),
+            rules: Vec::new(),
+            hot: Vec::new(),
+        }
+    }
+
+    /// Sets the action for calls whose ABI is not one of the policy's.
+    #[must_use]
+    pub fn bad_arch_action(mut self, action: Action) -> Self {
+        self.bad_arch_action = action;
+        self
+    }
+
+    /// Adds an ABI (ignored if already there). The first ABI's calls are checked
+    /// first by the compiled filter.
+    #[must_use]
+    pub fn abi(mut self, abi: Abi) -> Self {
+        if !self.abis.contains(&abi) {
+            self.abis.push(abi);
+        }
+        self
+    }
+
+    /// Adds several ABIs, in order.
+    #[must_use]
+    pub fn abis(self, abis: &[Abi]) -> Self {
+        abis.iter().fold(self, |p, &a| p.abi(a))
+    }
+
+    /// Adds a rule.
+    #[must_use]
+    pub fn rule(mut self, rule: Rule) -> Self {
+        self.rules.push(rule);
+        self
+    }
+
+    /// Adds several rules.
+    #[must_use]
+    pub fn rules(mut self, rules: impl IntoIterator<Item = Rule>) -> Self {
+        self.rules.extend(rules);
+        self
+    }
+
+    /// Adds rules with `action` and no condition for each syscall of `syscalls`.
+    #[must_use]
+    pub fn syscalls<S: Into<Syscall>>(
+        mut self,
+        syscalls: impl IntoIterator<Item = S>,
+        action: Action,
+    ) -> Self {
+        self.rules
+            .extend(syscalls.into_iter().map(|s| Rule::new(s, action)));
+        self
+    }
+
+    /// Names syscalls the caller expects to be frequent, in decreasing order of
+    /// frequency: the compiler decides them in fewer instructions, at the cost of
+    /// the others. It changes the program's speed, never its decisions.
+    #[must_use]
+    pub fn hot_syscalls<S: Into<Syscall>>(mut self, syscalls: impl IntoIterator<Item = S>) -> Self {
+        self.hot.extend(syscalls.into_iter().map(Into::into));
+        self
+    }
+
+    /// The action for calls that no rule matches.
+    #[must_use]
+    pub fn default_action(&self) -> Action {
+        self.default_action
+    }
+
+    /// The action for calls of other ABIs.
+    #[must_use]
+    pub fn bad_arch(&self) -> Action {
+        self.bad_arch_action
+    }
+
+    /// The ABIs, without duplicates, in the order added.
+    #[must_use]
+    pub fn abi_list(&self) -> &[Abi] {
+        &self.abis
+    }
+
+    /// The rules, in the order added.
+    #[must_use]
+    pub fn rule_list(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The hot syscalls, most frequent first.
+    #[must_use]
+    pub fn hot_list(&self) -> &[Syscall] {
+        &self.hot
+    }
+
+    /// The policy ABI a call of audit arch `arch` and number `nr` belongs to, or
+    /// `None` when it gets the bad-arch action.
+    #[must_use]
+    pub fn abi_of(&self, arch: u32, nr: u32) -> Option<Abi> {
+        if arch == AUDIT_ARCH_X86_64 {
+            let want = if is_x32_nr(nr) { Abi::X32 } else { Abi::X86_64 };
+            return self.abis.iter().copied().find(|&a| a == want);
+        }
+        self.abis.iter().copied().find(|a| a.audit_arch() == arch)
+    }
+
+    /// What the policy decides for a call: a direct reading of the semantics in
+    /// the [module documentation](self), with no compilation involved. It is the
+    /// reference the compiled filter is tested against.
+    #[must_use]
+    pub fn evaluate(&self, data: &seccomp_data) -> Action {
+        let nr = data.nr as u32;
+        match self.abi_of(data.arch, nr) {
+            Some(abi) => self.decide(abi, nr, &data.args),
+            None => self.bad_arch_action,
+        }
+    }
+
+    /// What the policy decides for a call of syscall `nr` on `abi` (which need not
+    /// be one of the policy's: no arch check is made) with `args`.
+    #[must_use]
+    pub fn decide(&self, abi: Abi, nr: u32, args: &[u64; 6]) -> Action {
+        let args_64 = abi_has_64bit_args(abi);
+        let mut best: Option<Action> = None;
+        for rule in &self.rules {
+            if rule.syscall.nr_on(abi) == Some(nr) && rule.matches_args(args, args_64) {
+                best = Some(match best {
+                    Some(b) if !more_restrictive(rule.action, b) => b,
+                    _ => rule.action,
+                });
+            }
+        }
+        best.unwrap_or(self.default_action)
+    }
+
+    /// Compiles the policy to a BPF program; see [`compile`](crate::compile::compile).
+    pub fn compile(&self) -> Result<crate::program::Program, crate::compile::CompileError> {
+        crate::compile::compile(self)
+    }
+}
