@@ -1,0 +1,564 @@
+//! Runs the built `seccompy` binary: every command, and every error path (exit
+//! status 2 and exactly one line on standard error).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use seccompy_bpf::Program;
+use seccompy_sys::syscalls::Abi;
+use seccompy_sys::*;
+
+/// Runs `seccompy` with `args` and no standard input.
+fn seccompy<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seccompy"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run the seccompy binary")
+}
+
+/// Standard output of a run that must succeed.
+fn ok<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
+    let out = seccompy(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "seccompy {:?} failed: {stderr}",
+        args.iter().map(|a| a.as_ref()).collect::<Vec<_>>()
+    );
+    assert!(stderr.is_empty(), "unexpected stderr: {stderr}");
+    String::from_utf8(out.stdout).expect("output is UTF-8")
+}
+
+/// The error message of a run that must fail with status 2, one line on stderr
+/// and nothing on stdout. Returns the message without the `seccompy: ` prefix.
+fn fails<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
+    let out = seccompy(args);
+    let shown: Vec<_> = args.iter().map(|a| a.as_ref()).collect();
+    let stderr = String::from_utf8(out.stderr).expect("stderr is UTF-8");
+    assert_eq!(out.status.code(), Some(2), "seccompy {shown:?}: {stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "seccompy {shown:?} printed on stdout"
+    );
+    assert!(
+        stderr.ends_with('\n') && stderr.matches('\n').count() == 1,
+        "seccompy {shown:?}: not one line: {stderr:?}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+        .strip_prefix("seccompy: ")
+        .unwrap_or_else(|| panic!("no 'seccompy: ' prefix: {stderr:?}"))
+        .trim_end()
+        .to_string()
+}
+
+/// A scratch directory for one test, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "seccompy-cli-test-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("cannot create a temporary directory");
+        TempDir(dir)
+    }
+
+    fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, contents).expect("cannot write a test file");
+        p
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+const GETPID: u32 = 39;
+const GETTID: u32 = 186;
+const SOCKET: u32 = 41;
+
+/// An x86_64 filter, written out by hand: getpid and gettid allowed; socket
+/// allowed unless the low word of args[0] is 40 (AF_VSOCK), then ERRNO(1);
+/// everything else ERRNO(38); other arches KILL_PROCESS.
+///
+/// Instructions executed: getpid 5, gettid 6, socket 9, any other x86_64
+/// number 7, another arch 3.
+fn x86_64_filter() -> Program {
+    Program::new(vec![
+        /* 0 */ bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 4),
+        /* 1 */ bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        /* 2 */ bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        /* 3 */ bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0),
+        /* 4 */ bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, GETPID, 5, 0),
+        /* 5 */ bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, GETTID, 4, 0),
+        /* 6 */ bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, SOCKET, 0, 4),
+        /* 7 */ bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 16),
+        /* 8 */ bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 40, 0, 1),
+        /* 9 */ bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),
+        /* 10 */ bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        /* 11 */ bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 38),
+    ])
+}
+
+/// Returns `ERRNO(w)` where `w` is the low 16 bits of the 32-bit word at offset
+/// `offset` of seccomp_data: shows what the emulator was given.
+fn word_probe(offset: u32) -> Program {
+    Program::new(vec![
+        bpf_stmt(BPF_LD | BPF_W | BPF_ABS, offset),
+        bpf_stmt(BPF_ALU | BPF_AND | BPF_K, 0xffff),
+        bpf_stmt(BPF_ALU | BPF_OR | BPF_K, SECCOMP_RET_ERRNO),
+        bpf_stmt(BPF_RET | BPF_A, 0),
+    ])
+}
+
+/// The `action:` and `executed:` lines of an `emu` run.
+fn emu(file: &Path, args: &[&str]) -> (String, String) {
+    let mut all = vec!["emu", p(file)];
+    all.extend_from_slice(args);
+    let out = ok(&all);
+    let mut lines = out.lines();
+    let action = lines.next().expect("an action line").to_string();
+    let executed = lines.next().expect("an executed line").to_string();
+    assert_eq!(lines.next(), None, "{out}");
+    (action, executed)
+}
+
+#[test]
+fn help_and_version() {
+    let top = ok(&["--help"]);
+    for cmd in ["emu", "stats", "disasm", "asm"] {
+        assert!(
+            top.lines().any(|l| l.trim_start().starts_with(cmd)),
+            "{cmd} not listed:\n{top}"
+        );
+        let help = ok(&[cmd, "--help"]);
+        assert!(help.contains(&format!("Usage: seccompy {cmd} ")), "{help}");
+        assert!(help.contains("Example:\n  seccompy "), "{help}");
+        assert_eq!(ok(&["help", cmd]), help);
+        assert_eq!(ok(&[cmd, "-h"]), help);
+    }
+    assert_eq!(ok(&["-h"]), top);
+    assert_eq!(ok(&["help"]), top);
+    let version = format!("seccompy {}\n", env!("CARGO_PKG_VERSION"));
+    assert_eq!(ok(&["--version"]), version);
+    assert_eq!(ok(&["-V"]), version);
+    assert_eq!(ok(&["stats", "--version"]), version);
+}
+
+#[test]
+fn emu_gives_the_filters_decisions() {
+    let dir = TempDir::new();
+    let f = dir.file("f.bpf", &x86_64_filter().to_bytes());
+    let allow = "action: ALLOW (0x7fff0000)";
+    let x86 = ["--arch", "x86_64"];
+    let run = |args: &[&str]| {
+        let mut all = x86.to_vec();
+        all.extend_from_slice(args);
+        emu(&f, &all)
+    };
+    assert_eq!(
+        run(&["getpid"]),
+        (allow.into(), "executed: 5 instructions".into())
+    );
+    assert_eq!(run(&["39"]), run(&["getpid"]));
+    assert_eq!(run(&["0x27"]), run(&["getpid"]));
+    assert_eq!(run(&["gettid"]).1, "executed: 6 instructions");
+    assert_eq!(
+        run(&["socket", "40", "1", "0"]),
+        (
+            "action: ERRNO(1) (0x00050001)".into(),
+            "executed: 9 instructions".into()
+        )
+    );
+    assert_eq!(run(&["socket", "2"]).0, allow);
+    // Only the low word of args[0] is compared: 40 + 2^32 is refused too.
+    assert_eq!(
+        run(&["socket", "0x28_0000_0028"]).0,
+        "action: ERRNO(1) (0x00050001)"
+    );
+    assert_eq!(run(&["socket", "-1"]).0, allow);
+    assert_eq!(
+        run(&["read"]),
+        (
+            "action: ERRNO(38) (0x00050026)".into(),
+            "executed: 7 instructions".into()
+        )
+    );
+    // Options may come anywhere; -- ends them.
+    assert_eq!(
+        emu(&f, &["getpid", "--arch", "x86_64"]).0,
+        allow,
+        "option after the syscall"
+    );
+    assert_eq!(
+        run(&["--", "socket", "40"]).0,
+        "action: ERRNO(1) (0x00050001)"
+    );
+    // Another arch: the arch check fails.
+    assert_eq!(
+        emu(&f, &["--arch", "i386", "getpid"]),
+        (
+            "action: KILL_PROCESS (0x80000000)".into(),
+            "executed: 3 instructions".into()
+        )
+    );
+    // A program read from standard input.
+    let out = Command::new(env!("CARGO_BIN_EXE_seccompy"))
+        .args(["emu", "-", "--arch", "x86_64", "getpid"])
+        .stdin(std::fs::File::open(&f).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{allow}\nexecuted: 5 instructions\n")
+    );
+}
+
+#[test]
+fn emu_lays_out_arguments_for_the_abi() {
+    let dir = TempDir::new();
+    let offset16 = dir.file("w16.bpf", &word_probe(16).to_bytes());
+    let offset20 = dir.file("w20.bpf", &word_probe(20).to_bytes());
+    let errno = |f: &Path, args: &[&str]| emu(f, args).0;
+    // Offset 16 is the low word of args[0] on a little-endian ABI, the high word
+    // on a big-endian one.
+    let arg = "0x0001_0000_0002";
+    assert!(errno(&offset16, &["--arch", "x86_64", "0", arg]).starts_with("action: ERRNO(2) "));
+    assert!(errno(&offset20, &["--arch", "x86_64", "0", arg]).starts_with("action: ERRNO(1) "));
+    assert!(errno(&offset16, &["--arch", "s390x", "0", arg]).starts_with("action: ERRNO(1) "));
+    assert!(errno(&offset20, &["--arch", "s390x", "0", arg]).starts_with("action: ERRNO(2) "));
+    // -1 fills the register: 64 bits on x86_64, 32 on i386 (high word 0).
+    assert!(
+        errno(&offset20, &["--arch", "x86_64", "0", "-1"]).starts_with("action: ERRNO(65535) ")
+    );
+    assert!(errno(&offset20, &["--arch", "i386", "0", "-1"]).starts_with("action: ERRNO(0) "));
+    assert!(errno(&offset16, &["--arch", "i386", "0", "-1"]).starts_with("action: ERRNO(65535) "));
+    // Every argument position, and the instruction pointer (offset 8).
+    for i in 0..6u32 {
+        let f = dir.file("arg.bpf", &word_probe(16 + 8 * i).to_bytes());
+        let mut args = vec!["--arch", "aarch64", "0", "0", "0", "0", "0", "0", "0"];
+        args[3 + i as usize] = "7";
+        assert!(
+            errno(&f, &args).starts_with("action: ERRNO(7) "),
+            "args[{i}]"
+        );
+    }
+    let ip = dir.file("ip.bpf", &word_probe(8).to_bytes());
+    assert!(
+        errno(&ip, &["--arch", "x86_64", "--ip", "0x1234", "0"])
+            .starts_with("action: ERRNO(4660) ")
+    );
+    // The syscall number and arch as the call carries them (x32 numbers
+    // include the x32 bit; -1 is 0xffffffff).
+    let nr = dir.file("nr.bpf", &word_probe(0).to_bytes());
+    let x32_getpid = Abi::X32.syscall_nr("getpid").unwrap();
+    assert_eq!(x32_getpid & 0xffff, GETPID);
+    assert!(
+        errno(&nr, &["--arch", "x32", "getpid"]).starts_with(&format!("action: ERRNO({GETPID}) "))
+    );
+    assert!(errno(&nr, &["--arch", "x86_64", "-1"]).starts_with("action: ERRNO(65535) "));
+    let arch = dir.file("arch.bpf", &word_probe(4).to_bytes());
+    let low = AUDIT_ARCH_AARCH64 & 0xffff;
+    assert!(errno(&arch, &["--arch", "arm64", "0"]).starts_with(&format!("action: ERRNO({low}) ")));
+}
+
+#[test]
+fn emu_errors() {
+    let dir = TempDir::new();
+    let f = dir.file("f.bpf", &x86_64_filter().to_bytes());
+    let f = p(&f);
+    let msg = fails(&["emu", f, "--arch", "x86_64"]);
+    assert!(msg.contains("missing the system call"), "{msg}");
+    let msg = fails(&["emu", "--arch", "x86_64"]);
+    assert!(msg.contains("missing the program file"), "{msg}");
+    let msg = fails(&["emu", f, "--arch", "x86_64", "no_such_call"]);
+    assert_eq!(
+        msg,
+        "unknown system call 'no_such_call' on x86_64 (give a name from its table or a number)"
+    );
+    let msg = fails(&["emu", f, "--arch", "x86_64", "socket", "12abc"]);
+    assert!(msg.starts_with("'12abc' is not a number"), "{msg}");
+    let msg = fails(&["emu", f, "--arch", "x86_64", "0x1_0000_0000"]);
+    assert!(msg.contains("does not fit in 32 bits"), "{msg}");
+    let msg = fails(&[
+        "emu", f, "--arch", "x86_64", "0", "1", "2", "3", "4", "5", "6", "7",
+    ]);
+    assert_eq!(msg, "a system call has at most 6 arguments, 7 given");
+    let msg = fails(&["emu", f, "--arch", "i386", "0", "0x1_0000_0000"]);
+    assert_eq!(
+        msg,
+        "argument 0x1_0000_0000 does not fit in a 32-bit register"
+    );
+    let msg = fails(&["emu", f, "--arch", "vax", "0"]);
+    assert!(
+        msg.starts_with("unknown architecture 'vax' (known: x86_64,"),
+        "{msg}"
+    );
+    let msg = fails(&["emu", f, "--arch"]);
+    assert!(msg.contains("--arch"), "{msg}");
+    let msg = fails(&["emu", f, "--frobnicate", "0"]);
+    assert!(msg.contains("--frobnicate"), "{msg}");
+    let msg = fails(&["emu", f, "-x", "0"]);
+    assert!(msg.contains("-x"), "{msg}");
+}
+
+#[test]
+fn unreadable_and_malformed_programs() {
+    let dir = TempDir::new();
+    let missing = dir.path("missing.bpf");
+    let odd = dir.file("odd.bpf", &x86_64_filter().to_bytes()[..13]);
+    let empty = dir.file("empty.bpf", b"");
+    // No final RET: the kernel would refuse it.
+    let no_ret = dir.file(
+        "noret.bpf",
+        &Program::new(vec![bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0)]).to_bytes(),
+    );
+    for cmd in [
+        &["emu", "--arch", "x86_64", "FILE", "0"][..],
+        &["stats", "--arch", "x86_64", "FILE"],
+        &["disasm", "--arch", "x86_64", "FILE"],
+    ] {
+        let with = |file: &Path| -> Vec<String> {
+            cmd.iter()
+                .map(|a| if *a == "FILE" { p(file) } else { a }.to_string())
+                .collect()
+        };
+        let msg = fails(&with(&missing));
+        assert!(
+            msg.starts_with(&format!("cannot read {}: ", missing.display())),
+            "{msg}"
+        );
+        let msg = fails(&with(&odd));
+        assert!(msg.contains("13 bytes is not a multiple of 8"), "{msg}");
+        let msg = fails(&with(&empty));
+        assert!(msg.contains("empty"), "{msg}");
+        if cmd[0] != "disasm" {
+            let msg = fails(&with(&no_ret));
+            assert!(
+                msg.contains("the kernel would reject this program"),
+                "{msg}"
+            );
+            assert!(msg.contains("not a RET"), "{msg}");
+        }
+    }
+    // A directory is not a readable file either.
+    let msg = fails(&["stats", "--arch", "x86_64", p(&dir.0)]);
+    assert!(msg.starts_with("cannot read "), "{msg}");
+}
+
+#[test]
+fn command_line_errors() {
+    let msg = fails::<&str>(&[]);
+    assert!(msg.starts_with("no command given"), "{msg}");
+    let msg = fails(&["frobnicate"]);
+    assert!(
+        msg.starts_with("unknown command 'frobnicate' (commands: "),
+        "{msg}"
+    );
+    let msg = fails(&["help", "frobnicate"]);
+    assert!(msg.starts_with("unknown command 'frobnicate'"), "{msg}");
+    let msg = fails(&["--frobnicate"]);
+    assert!(msg.contains("--frobnicate"), "{msg}");
+    let msg = fails(&["stats", "a.bpf", "b.bpf"]);
+    assert!(msg.contains("b.bpf"), "{msg}");
+    let msg = fails(&["stats", "a.bpf", "--range", "9..1"]);
+    assert!(msg.starts_with("bad range '9..1'"), "{msg}");
+}
+
+#[test]
+fn stats_fields() {
+    let dir = TempDir::new();
+    let f = dir.file("f.bpf", &x86_64_filter().to_bytes());
+    let out = ok(&["stats", p(&f), "--arch", "x86_64", "--range", "38..41"]);
+    let field = |name: &str| -> String {
+        let start = out
+            .find(&format!("\n{name}"))
+            .map(|i| i + 1)
+            .or_else(|| out.starts_with(name).then_some(0))
+            .unwrap_or_else(|| panic!("no {name} field in:\n{out}"));
+        // A field runs to the next line that does not start with a space.
+        let rest = &out[start + name.len()..];
+        let end = rest
+            .match_indices('\n')
+            .map(|(i, _)| i)
+            .find(|&i| !rest[i + 1..].starts_with(' '))
+            .unwrap_or(rest.len());
+        rest[..end].split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    assert_eq!(field("length:"), "12 instructions (valid)");
+    assert_eq!(
+        field("arch:"),
+        "x86_64 (audit arch 0xc000003e, little-endian)"
+    );
+    // 38: 7, 39 getpid: 5, 40: 7, 41 socket with zero arguments: 9.
+    assert_eq!(
+        field("numbers 38..41:"),
+        "max 9 (syscall 41 socket), mean 7.00 instructions"
+    );
+    let n = Abi::X86_64.syscalls().len();
+    let mean = (5.0 + 6.0 + 9.0 + 7.0 * (n - 3) as f64) / n as f64;
+    assert_eq!(
+        field(&format!("table: {n} syscalls:")),
+        format!("max 9 (syscall 41 socket), mean {mean:.2} instructions")
+    );
+    assert_eq!(field("actions:"), format!("ERRNO(38) {}, ALLOW 3", n - 3));
+    assert_eq!(
+        field("cached:"),
+        "2 of 3 syscalls allowed with zero arguments"
+    );
+    assert_eq!(field("cached syscalls:"), "getpid gettid");
+    assert_eq!(field("allowed, not cached:"), "socket");
+
+    // The default range is 0..1023; on i386 every call is killed after 3.
+    let out = ok(&["stats", p(&f), "--arch", "i386"]);
+    assert!(
+        out.contains(
+            "\nnumbers 0..1023: max 3 (syscall 0 restart_syscall), mean 3.00 instructions\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("\ncached: 0 of 0 syscalls allowed"), "{out}");
+    // x32: the numbers carry the x32 bit, and the kernel never caches them.
+    let out = ok(&["stats", p(&f), "--arch", "x32"]);
+    assert!(out.contains("\nnumbers 0x40000000..0x400003ff: "), "{out}");
+    assert!(
+        out.contains("note: the kernel never caches x32 calls"),
+        "{out}"
+    );
+}
+
+/// The text of [`x86_64_filter`], hand-written in the assembler's syntax.
+const FILTER_TEXT: &str = "\
+; getpid and gettid allowed, socket unless AF_VSOCK
+.abi x86_64
+    A = arch
+    if A == AUDIT_ARCH_X86_64 goto native
+    return KILL_PROCESS
+native:
+    A = nr
+    if A == getpid goto allow
+    if A == gettid goto allow
+    if A != socket goto enosys
+    A = args[0].lo
+    if A != 40 goto allow
+    return ERRNO(1)
+allow:
+    return ALLOW
+enosys:
+    return ERRNO(38)
+";
+
+#[test]
+fn asm_then_disasm_then_asm() {
+    let dir = TempDir::new();
+    let src = dir.file("f.s", FILTER_TEXT.as_bytes());
+    let bin = dir.path("f.bpf");
+    assert_eq!(ok(&["asm", p(&src), "-o", p(&bin)]), "");
+    let bytes = std::fs::read(&bin).unwrap();
+    assert_eq!(bytes, x86_64_filter().to_bytes());
+
+    // Raw bytes on standard output with `-o -` (not a terminal here).
+    let out = seccompy(&["asm", p(&src), "-o", "-"]);
+    assert!(out.status.success());
+    assert_eq!(out.stdout, bytes);
+
+    let text = ok(&["disasm", p(&bin), "--arch", "x86_64"]);
+    for piece in [
+        "A = arch",
+        "AUDIT_ARCH_X86_64",
+        "getpid",
+        "gettid",
+        "socket",
+        "A = args[0].lo",
+        "return ERRNO(1)",
+        "return ALLOW",
+        "return KILL_PROCESS",
+    ] {
+        assert!(text.contains(piece), "{piece} missing in:\n{text}");
+    }
+    let again = dir.file("again.s", text.as_bytes());
+    let bin2 = dir.path("again.bpf");
+    ok(&["asm", p(&again), "--output", p(&bin2)]);
+    assert_eq!(std::fs::read(&bin2).unwrap(), bytes);
+
+    // Without indices and header, it still assembles to the same program.
+    let bare = ok(&[
+        "disasm",
+        p(&bin),
+        "--arch",
+        "x86_64",
+        "--no-indices",
+        "--no-header",
+    ]);
+    assert!(!bare.contains("0000"), "{bare}");
+    assert!(!bare.starts_with(';'), "{bare}");
+    let bare_src = dir.file("bare.s", bare.as_bytes());
+    ok(&["asm", p(&bare_src), "-o", p(&bin2)]);
+    assert_eq!(std::fs::read(&bin2).unwrap(), bytes);
+
+    // --arch stands in for a .abi line.
+    let no_abi = FILTER_TEXT.replace(".abi x86_64\n", "");
+    let no_abi = dir.file("noabi.s", no_abi.as_bytes());
+    ok(&["asm", p(&no_abi), "--arch", "x86_64", "-o", p(&bin2)]);
+    assert_eq!(std::fs::read(&bin2).unwrap(), bytes);
+    let msg = fails(&["asm", p(&no_abi), "-o", p(&bin2)]);
+    assert!(msg.contains("needs an ABI"), "{msg}");
+}
+
+#[test]
+fn asm_errors() {
+    let dir = TempDir::new();
+    let out = dir.path("out.bpf");
+    let bad = dir.file("bad.s", b"A = nr\nfrobnicate\nreturn ALLOW\n");
+    let msg = fails(&["asm", p(&bad), "-o", p(&out)]);
+    assert!(
+        msg.starts_with(&format!("{}: line 2, column 1: ", bad.display())),
+        "{msg}"
+    );
+    assert!(!out.exists());
+    // Valid syntax, but the kernel would refuse it: no final RET.
+    let invalid = dir.file("invalid.s", b"A = nr\n");
+    let msg = fails(&["asm", p(&invalid), "-o", p(&out)]);
+    assert!(
+        msg.contains("the kernel would reject this program"),
+        "{msg}"
+    );
+    assert!(!out.exists());
+    ok(&["asm", p(&invalid), "--allow-invalid", "-o", p(&out)]);
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        Program::new(vec![bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0)]).to_bytes()
+    );
+    // The disassembler prints it anyway, and says what is wrong.
+    let text = ok(&["disasm", p(&out), "--arch", "x86_64"]);
+    assert!(text.starts_with(';'), "{text}");
+    assert!(text.contains("A = nr"), "{text}");
+
+    let msg = fails(&["asm", p(&dir.path("missing.s")), "-o", p(&out)]);
+    assert!(msg.starts_with("cannot read "), "{msg}");
+    let latin1 = dir.file("latin1.s", b"; caf\xe9\nreturn ALLOW\n");
+    let msg = fails(&["asm", p(&latin1), "-o", p(&out)]);
+    assert!(msg.ends_with("not UTF-8 text"), "{msg}");
+    let src = dir.file("ok.s", b"return ALLOW\n");
+    let msg = fails(&["asm", p(&src), "-o", p(&dir.path("no/such/dir/out.bpf"))]);
+    assert!(msg.starts_with("cannot write "), "{msg}");
+    let msg = fails(&["asm", p(&src), "--arch", "nope"]);
+    assert!(msg.starts_with("unknown architecture 'nope'"), "{msg}");
+}
