@@ -15,6 +15,8 @@ pub mod cache;
 pub mod compile;
 pub mod disasm;
 pub mod emulate;
+#[cfg(feature = "oci")]
+pub mod oci;
 pub mod policy;
 pub mod program;
 pub mod validate;

@@ -1,0 +1,162 @@
+//! Errors of parsing and resolving profiles.
+
+use alloc::string::String;
+
+use seccompy_sys::syscalls::Abi;
+
+/// Why a profile's JSON was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (line {line}, column {column})")]
+#[non_exhaustive]
+pub struct ParseError {
+    /// What is wrong, as serde_json says it.
+    pub message: String,
+    /// The line, from 1 (0 when unknown).
+    pub line: usize,
+    /// The column, from 1 (0 when unknown).
+    pub column: usize,
+}
+
+impl From<serde_json::Error> for ParseError {
+    fn from(e: serde_json::Error) -> Self {
+        let mut message = alloc::format!("{e}");
+        // serde_json appends " at line L column C"; keep the message alone.
+        if let Some(i) = message.rfind(" at line ") {
+            message.truncate(i);
+        }
+        Self {
+            message,
+            line: e.line(),
+            column: e.column(),
+        }
+    }
+}
+
+/// Why a profile cannot be resolved into a policy. `path` fields are JSON paths
+/// into the profile (`syscalls[3].args[0].op`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResolveError {
+    /// The target ABI is not one runc and libseccomp support.
+    #[error("architecture {0} is not supported by runc")]
+    UnsupportedTarget(Abi),
+    /// `defaultAction` is missing while `syscalls` has entries.
+    #[error("defaultAction is missing")]
+    MissingDefaultAction,
+    /// An `SCMP_ACT_*` string runc does not know.
+    #[error("{path}: unknown action {value:?}")]
+    UnknownAction {
+        /// Where.
+        path: String,
+        /// The string.
+        value: String,
+    },
+    /// An `SCMP_CMP_*` string runc does not know.
+    #[error("{path}: unknown operator {value:?}")]
+    UnknownOperator {
+        /// Where.
+        path: String,
+        /// The string.
+        value: String,
+    },
+    /// An `SCMP_ARCH_*` string runc does not know.
+    #[error("{path}: unknown architecture {value:?}")]
+    UnknownArch {
+        /// Where.
+        path: String,
+        /// The string.
+        value: String,
+    },
+    /// An architecture runc knows but seccompy has no syscall table for
+    /// (`SCMP_ARCH_S390`, 31-bit s390).
+    #[error("{path}: architecture {value} is not supported by seccompy")]
+    UnsupportedArch {
+        /// Where.
+        path: String,
+        /// The string.
+        value: String,
+    },
+    /// An architecture whose byte order differs from the target's: libseccomp
+    /// refuses to add it (`EDOM`), so runc fails.
+    #[error("{path}: architecture {value} has another byte order than {target}")]
+    ArchByteOrder {
+        /// Where.
+        path: String,
+        /// The string.
+        value: String,
+        /// The target ABI.
+        target: Abi,
+    },
+    /// A `flags` entry runc does not know.
+    #[error("{path}: unknown seccomp flag {value:?}")]
+    UnknownFlag {
+        /// Where.
+        path: String,
+        /// The string.
+        value: String,
+    },
+    /// Both `architectures` and `archMap` are given (Docker refuses it).
+    #[error("both architectures and archMap are specified")]
+    ArchitecturesAndArchMap,
+    /// Both `name` and `names` in one rule (Docker refuses it).
+    #[error("{path}: both name and names are specified")]
+    NameAndNames {
+        /// Where.
+        path: String,
+    },
+    /// An empty syscall name (runc refuses it).
+    #[error("{path}: empty syscall name")]
+    EmptyName {
+        /// Where.
+        path: String,
+    },
+    /// An invalid `minKernel`.
+    #[error("{path}: {source}")]
+    MinKernel {
+        /// Where.
+        path: String,
+        /// What is wrong.
+        source: super::kernel::KernelVersionError,
+    },
+    /// An argument index past 5.
+    #[error("{path}: argument index {index} is past 5")]
+    ArgIndex {
+        /// Where.
+        path: String,
+        /// The index.
+        index: u64,
+    },
+    /// An `errnoRet` or `defaultErrnoRet` that libseccomp or seccompy refuses:
+    /// after runc keeps its low 16 bits, libseccomp wants an errno below 4095, and
+    /// seccompy refuses errno 0 (which would make the call return 0 without
+    /// running).
+    #[error("{path}: errno {value} is not usable (runc keeps the low 16 bits; 1 to 4094 work)")]
+    BadErrno {
+        /// Where.
+        path: String,
+        /// The value in the profile.
+        value: u64,
+    },
+    /// `SCMP_ACT_NOTIFY` as the default action (runc refuses it).
+    #[error("SCMP_ACT_NOTIFY cannot be the default action")]
+    NotifyDefault,
+    /// `SCMP_ACT_NOTIFY` for `write` (runc refuses it).
+    #[error("{path}: SCMP_ACT_NOTIFY cannot be used for write")]
+    NotifyWrite {
+        /// Where.
+        path: String,
+    },
+    /// Rules for one syscall whose outcome under libseccomp depends on the order
+    /// and shape of its internal rule tree, which seccompy does not reproduce.
+    #[error(
+        "{syscall} on {abi}: {reason}; libseccomp's decision depends on its rule-tree merge, which seccompy does not reproduce"
+    )]
+    Ambiguous {
+        /// The ABI.
+        abi: Abi,
+        /// The syscall's name.
+        syscall: String,
+        /// Which pattern.
+        reason: &'static str,
+    },
+}
