@@ -134,6 +134,18 @@ pub fn path(value: OsString) -> PathBuf {
     PathBuf::from(value)
 }
 
+/// The last component of a path, for messages and generated comments
+/// (`standard input` for `-`).
+pub fn file_name(path: &Path) -> String {
+    if is_dash(path) {
+        return "standard input".into();
+    }
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Whether a path names standard input or output.
 fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"

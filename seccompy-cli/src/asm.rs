@@ -1,4 +1,4 @@
-//! `seccompy asm`: text to a raw program.
+//! `seccompy asm`: text to a raw program (or C or Rust source).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,15 +9,17 @@ use seccompy_bpf::validate::validate;
 
 use crate::args;
 use crate::error::{Error, Result};
+use crate::format::{self, Format};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "assemble text (the disasm syntax) into a raw program";
 
 /// `seccompy asm --help`.
-pub const HELP: &str = "\
+pub const HELP: &str = concat!(
+    "\
 seccompy asm: assemble a seccomp BPF program from text
 
-Usage: seccompy asm FILE.s [--arch ARCH] [--allow-invalid] [-o OUT.bpf]
+Usage: seccompy asm FILE.s [--arch ARCH] [--allow-invalid] [--format FORMAT] [-o OUT]
 
 FILE.s is in the syntax `seccompy disasm` prints (- reads standard input):
 one instruction per line, labels, `;` comments, `.abi NAME` to name the ABI of
@@ -34,20 +36,26 @@ syscall names and argument words, for example
   kill:
     return KILL_PROCESS
 
-The output is the raw program: 8-byte little-endian sock_filter records. A
-program the kernel would reject is an error unless --allow-invalid.
+The output is the program, raw or as C or Rust source. A program the kernel
+would reject is an error unless --allow-invalid.
 
 Options:
   --arch ARCH       the ABI until a `.abi` line (default: none, so syscall
-                    names need a `.abi` line)
+                    names need a `.abi` line; c and rust comments use it, or
+                    this machine's)
   --allow-invalid   write programs the kernel would reject too
+",
+    format_options_help!(),
+    "  \
   -o, --output OUT  the file to write (default: standard output, not a
-                    terminal; - is standard output)
+                    terminal for raw; - is standard output)
   -h, --help        print this help
   -V, --version     print the version
 
 Example:
-  seccompy asm filter.s -o filter.bpf";
+  seccompy asm filter.s -o filter.bpf
+  seccompy asm filter.s --format c -o filter.h"
+);
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
@@ -55,6 +63,8 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut output: Option<PathBuf> = None;
     let mut options = AsmOptions::default();
     let mut allow_invalid = false;
+    let mut fmt = Format::Raw;
+    let mut name: Option<String> = None;
     while let Some(arg) = parser.next()? {
         if let Some(done) = args::standard_option(&arg, HELP, out) {
             return done;
@@ -62,6 +72,8 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         match arg {
             Long("arch") => options.abi = Some(args::parse_abi(&args::text(parser)?)?),
             Long("allow-invalid") => allow_invalid = true,
+            Long("format") => fmt = Format::parse(&args::text(parser)?)?,
+            Long("name") => name = Some(format::parse_name(&args::text(parser)?)?),
             Short('o') | Long("output") => output = Some(args::path(parser.value()?)),
             Value(v) if file.is_none() => file = Some(args::path(v)),
             other => return Err(other.unexpected().into()),
@@ -79,5 +91,13 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             ))
         })?;
     }
-    args::write_output(output.as_deref(), &prog.to_bytes(), true, out)
+    let bytes = if fmt == Format::Raw {
+        prog.to_bytes()
+    } else {
+        // The comments name syscalls for the ABI given, or the host's.
+        let abi = args::abi_or_host(options.abi)?;
+        let about = format!("assembled from {}", args::file_name(&file));
+        format::render(fmt, prog.insns(), abi, &about, name.as_deref())
+    };
+    args::write_output(output.as_deref(), &bytes, fmt.is_binary(), out)
 }

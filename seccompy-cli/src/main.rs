@@ -14,6 +14,8 @@ use std::process::ExitCode;
 use lexopt::prelude::*;
 
 mod args;
+#[macro_use]
+mod format;
 mod asm;
 mod disasm;
 mod emu;

@@ -562,3 +562,126 @@ fn asm_errors() {
     let msg = fails(&["asm", p(&src), "--arch", "nope"]);
     assert!(msg.starts_with("unknown architecture 'nope'"), "{msg}");
 }
+
+/// Whether `program` can be run (for the tests that need a C or Rust compiler).
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Compiles with `compiler` and `args`, runs the result and returns its stdout.
+fn build_and_run(compiler: &str, args: &[&str], exe: &Path) -> Vec<u8> {
+    let out = Command::new(compiler).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{compiler} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(exe).output().unwrap();
+    assert!(out.status.success());
+    out.stdout
+}
+
+#[test]
+fn c_output_compiles_to_the_same_program() {
+    if !have("cc") {
+        eprintln!("skipped: no C compiler (cc) on this machine");
+        return;
+    }
+    let dir = TempDir::new();
+    let src = dir.file("f.s", FILTER_TEXT.as_bytes());
+    let header = dir.path("filter.h");
+    ok(&[
+        "asm",
+        p(&src),
+        "--format",
+        "c",
+        "--name",
+        "my_filter",
+        "-o",
+        p(&header),
+    ]);
+    let text = std::fs::read_to_string(&header).unwrap();
+    assert!(
+        text.contains("static struct sock_filter my_filter[] = {"),
+        "{text}"
+    );
+    assert!(
+        text.contains("BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0x4), /* A = arch */"),
+        "{text}"
+    );
+    assert!(text.contains("/* return ERRNO(1) */"), "{text}");
+    let main = dir.file(
+        "main.c",
+        b"#include <stdio.h>\n#include <stdint.h>\n#include \"filter.h\"\n\
+          int main(void) {\n\
+          \tfor (unsigned i = 0; i < my_filter_prog.len; i++) {\n\
+          \t\tconst struct sock_filter *f = &my_filter_prog.filter[i];\n\
+          \t\tuint8_t b[8] = { f->code & 0xff, f->code >> 8, f->jt, f->jf,\n\
+          \t\t\tf->k & 0xff, (f->k >> 8) & 0xff, (f->k >> 16) & 0xff, f->k >> 24 };\n\
+          \t\tfwrite(b, 1, 8, stdout);\n\
+          \t}\n\treturn 0;\n}\n",
+    );
+    let exe = dir.path("main");
+    let bytes = build_and_run(
+        "cc",
+        &["-std=c99", "-Wall", "-Werror", "-o", p(&exe), p(&main)],
+        &exe,
+    );
+    assert_eq!(bytes, x86_64_filter().to_bytes());
+}
+
+#[test]
+fn rust_output_compiles_to_the_same_program() {
+    if !have("rustc") {
+        eprintln!("skipped: no rustc on this machine");
+        return;
+    }
+    let dir = TempDir::new();
+    let src = dir.file("f.s", FILTER_TEXT.as_bytes());
+    let generated = dir.path("filter.rs");
+    ok(&["asm", p(&src), "--format", "rust", "-o", p(&generated)]);
+    let text = std::fs::read_to_string(&generated).unwrap();
+    assert!(
+        text.contains("pub const FILTER: [seccompy_sys::sock_filter; 12] = ["),
+        "{text}"
+    );
+    assert!(text.contains("// return KILL_PROCESS"), "{text}");
+    // seccompy_sys::sock_filter's fields, in a stand-in module.
+    let main = dir.file(
+        "main.rs",
+        b"mod seccompy_sys {\n\
+          \t#[allow(non_camel_case_types)]\n\
+          \tpub struct sock_filter { pub code: u16, pub jt: u8, pub jf: u8, pub k: u32 }\n\
+          }\n\
+          include!(\"filter.rs\");\n\
+          fn main() {\n\
+          \tlet mut out = Vec::new();\n\
+          \tfor f in FILTER.iter() {\n\
+          \t\tout.extend_from_slice(&f.code.to_le_bytes());\n\
+          \t\tout.extend_from_slice(&[f.jt, f.jf]);\n\
+          \t\tout.extend_from_slice(&f.k.to_le_bytes());\n\
+          \t}\n\
+          \tstd::io::Write::write_all(&mut std::io::stdout(), &out).unwrap();\n\
+          }\n",
+    );
+    let exe = dir.path("main");
+    let bytes = build_and_run(
+        "rustc",
+        &[
+            "--edition",
+            "2024",
+            "-D",
+            "warnings",
+            "-o",
+            p(&exe),
+            p(&main),
+        ],
+        &exe,
+    );
+    assert_eq!(bytes, x86_64_filter().to_bytes());
+}

@@ -1,0 +1,367 @@
+//! Output formats for a program: raw bytes, a C array or a Rust constant, the
+//! last two commented with the disassembly of each instruction.
+
+use std::fmt::Write as _;
+
+use seccompy_bpf::Insn;
+use seccompy_bpf::disasm::{DisasmOptions, disassemble_with};
+use seccompy_sys::syscalls::Abi;
+use seccompy_sys::*;
+
+use crate::error::{Error, Result};
+
+/// How a program is written out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Little-endian 8-byte `struct sock_filter` records.
+    Raw,
+    /// A C array of `BPF_STMT`/`BPF_JUMP` and a `struct sock_fprog`.
+    C,
+    /// A Rust `[seccompy_sys::sock_filter; N]` constant.
+    Rust,
+}
+
+/// The help text for the `--format` and `--name` options, as a literal for
+/// `concat!`.
+macro_rules! format_options_help {
+    () => {
+        "  --format FORMAT   raw (default): 8-byte little-endian sock_filter records;
+                    c: a `struct sock_filter NAME[]` of BPF_STMT/BPF_JUMP and
+                    a `struct sock_fprog NAME_prog`, for <linux/filter.h>;
+                    rust: a `const NAME: [seccompy_sys::sock_filter; N]`;
+                    c and rust comment each instruction with its disassembly
+  --name NAME       the identifier for c and rust (default: filter, FILTER)
+"
+    };
+}
+
+impl Format {
+    /// Parses `raw`, `c` or `rust`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "raw" | "bpf" => Ok(Format::Raw),
+            "c" => Ok(Format::C),
+            "rust" | "rs" => Ok(Format::Rust),
+            _ => Err(Error::new(format!(
+                "unknown format '{s}' (formats: raw, c, rust)"
+            ))),
+        }
+    }
+
+    /// Whether the output is binary (not for a terminal).
+    pub fn is_binary(self) -> bool {
+        self == Format::Raw
+    }
+}
+
+/// Checks an identifier for the C and Rust formats.
+pub fn parse_name(s: &str) -> Result<String> {
+    let mut chars = s.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok && s != "_" {
+        Ok(s.to_string())
+    } else {
+        Err(Error::new(format!(
+            "'{s}' is not an identifier (letters, digits and _, not starting with a digit)"
+        )))
+    }
+}
+
+/// Writes `prog` in `format`. `about` says where the program comes from (for
+/// the comment at the top), `abi` names syscalls in the comments, `name` is the
+/// identifier for C and Rust.
+pub fn render(format: Format, prog: &[Insn], abi: Abi, about: &str, name: Option<&str>) -> Vec<u8> {
+    match format {
+        Format::Raw => seccompy_bpf::Program::new(prog.to_vec()).to_bytes(),
+        Format::C => c(prog, abi, about, name.unwrap_or("filter")).into_bytes(),
+        Format::Rust => rust(prog, abi, about, name.unwrap_or("FILTER")).into_bytes(),
+    }
+}
+
+/// One instruction's disassembly, and the labels just before it.
+#[derive(Default)]
+struct Notes {
+    labels: Vec<String>,
+    text: String,
+}
+
+/// The disassembly of each instruction, from the disassembler's text (one line
+/// per instruction starting with its index; labels on lines of their own).
+fn notes(prog: &[Insn], abi: Abi) -> Vec<Notes> {
+    let mut options = DisasmOptions::new(abi);
+    options.header = false;
+    let text = disassemble_with(prog, &options);
+    let mut out: Vec<Notes> = Vec::new();
+    out.resize_with(prog.len(), Notes::default);
+    let mut labels = Vec::new();
+    let mut next = 0;
+    for line in text.lines() {
+        let line = line.trim();
+        let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && line[digits..].starts_with(char::is_whitespace) {
+            if let (Ok(pc), Some(n)) = (line[..digits].parse::<usize>(), out.get_mut(next))
+                && pc == next
+            {
+                n.text = line[digits..].trim().to_string();
+                n.labels = std::mem::take(&mut labels);
+                next += 1;
+            }
+        } else if let Some(label) = line.strip_suffix(':') {
+            labels.push(label.to_string());
+        }
+    }
+    out
+}
+
+/// Text safe inside a C `/* */` or a Rust `//` comment.
+fn comment(s: &str) -> String {
+    s.replace("*/", "* /").replace(['\n', '\r'], " ")
+}
+
+/// The C name of an opcode (`BPF_LD | BPF_W | BPF_ABS`), or its hexadecimal value
+/// when the names cannot spell it exactly.
+fn c_opcode(code: u16) -> String {
+    let class = bpf_class(code);
+    let (class_name, parts): (&str, Vec<(&str, u16)>) = match class {
+        BPF_LD | BPF_LDX => {
+            let size = match bpf_size(code) {
+                BPF_W => ("BPF_W", BPF_W),
+                BPF_H => ("BPF_H", BPF_H),
+                BPF_B => ("BPF_B", BPF_B),
+                _ => return format!("{code:#06x}"),
+            };
+            let mode = match bpf_mode(code) {
+                BPF_IMM => ("BPF_IMM", BPF_IMM),
+                BPF_ABS => ("BPF_ABS", BPF_ABS),
+                BPF_IND => ("BPF_IND", BPF_IND),
+                BPF_MEM => ("BPF_MEM", BPF_MEM),
+                BPF_LEN => ("BPF_LEN", BPF_LEN),
+                BPF_MSH => ("BPF_MSH", BPF_MSH),
+                _ => return format!("{code:#06x}"),
+            };
+            let name = if class == BPF_LD { "BPF_LD" } else { "BPF_LDX" };
+            (name, vec![size, mode])
+        }
+        BPF_ST => ("BPF_ST", vec![]),
+        BPF_STX => ("BPF_STX", vec![]),
+        BPF_ALU => {
+            let op = match bpf_op(code) {
+                BPF_ADD => "BPF_ADD",
+                BPF_SUB => "BPF_SUB",
+                BPF_MUL => "BPF_MUL",
+                BPF_DIV => "BPF_DIV",
+                BPF_OR => "BPF_OR",
+                BPF_AND => "BPF_AND",
+                BPF_LSH => "BPF_LSH",
+                BPF_RSH => "BPF_RSH",
+                BPF_NEG => "BPF_NEG",
+                BPF_MOD => "BPF_MOD",
+                BPF_XOR => "BPF_XOR",
+                _ => return format!("{code:#06x}"),
+            };
+            ("BPF_ALU", vec![(op, bpf_op(code)), src(code)])
+        }
+        BPF_JMP => {
+            let op = match bpf_op(code) {
+                BPF_JA => "BPF_JA",
+                BPF_JEQ => "BPF_JEQ",
+                BPF_JGT => "BPF_JGT",
+                BPF_JGE => "BPF_JGE",
+                BPF_JSET => "BPF_JSET",
+                _ => return format!("{code:#06x}"),
+            };
+            let mut parts = vec![(op, bpf_op(code))];
+            if bpf_op(code) != BPF_JA {
+                parts.push(src(code));
+            }
+            ("BPF_JMP", parts)
+        }
+        BPF_RET => {
+            let rval = match bpf_rval(code) {
+                BPF_K => ("BPF_K", BPF_K),
+                BPF_X => ("BPF_X", BPF_X),
+                BPF_A => ("BPF_A", BPF_A),
+                _ => return format!("{code:#06x}"),
+            };
+            ("BPF_RET", vec![rval])
+        }
+        _ => {
+            let op = match bpf_miscop(code) {
+                BPF_TAX => ("BPF_TAX", BPF_TAX),
+                BPF_TXA => ("BPF_TXA", BPF_TXA),
+                _ => return format!("{code:#06x}"),
+            };
+            ("BPF_MISC", vec![op])
+        }
+    };
+    // Only names that add up to the exact opcode: any other bit set means the
+    // value is shown raw.
+    let value = parts.iter().fold(class, |v, &(_, bits)| v | bits);
+    if value != code {
+        return format!("{code:#06x}");
+    }
+    let mut s = class_name.to_string();
+    for (name, _) in parts {
+        s.push_str(" | ");
+        s.push_str(name);
+    }
+    s
+}
+
+/// `BPF_K` or `BPF_X`.
+fn src(code: u16) -> (&'static str, u16) {
+    if bpf_src(code) == BPF_X {
+        ("BPF_X", BPF_X)
+    } else {
+        ("BPF_K", BPF_K)
+    }
+}
+
+/// Whether an instruction needs `BPF_JUMP` (it has jump offsets).
+fn is_jump(insn: &Insn) -> bool {
+    insn.jt != 0 || insn.jf != 0 || (bpf_class(insn.code) == BPF_JMP && bpf_op(insn.code) != BPF_JA)
+}
+
+fn c(prog: &[Insn], abi: Abi, about: &str, name: &str) -> String {
+    let notes = notes(prog, abi);
+    let width = prog.len().saturating_sub(1).to_string().len().max(4);
+    let mut s = String::new();
+    // Writing to a String cannot fail.
+    let _ = writeln!(
+        s,
+        "/* {}: {}, {} instructions.\n * Load it with prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) and\n * seccomp(SECCOMP_SET_MODE_FILTER, 0, &{name}_prog). */",
+        crate::args::VERSION,
+        comment(about),
+        prog.len()
+    );
+    let _ = writeln!(s, "#include <linux/filter.h>\n");
+    let _ = writeln!(s, "static struct sock_filter {name}[] = {{");
+    for (pc, (insn, n)) in prog.iter().zip(&notes).enumerate() {
+        for label in &n.labels {
+            let _ = writeln!(s, "\t/* {}: */", comment(label));
+        }
+        let code = c_opcode(insn.code);
+        let body = if is_jump(insn) {
+            format!("BPF_JUMP({code}, {:#x}, {}, {})", insn.k, insn.jt, insn.jf)
+        } else {
+            format!("BPF_STMT({code}, {:#x})", insn.k)
+        };
+        let _ = write!(s, "\t/* {pc:0width$} */ {body},");
+        if !n.text.is_empty() {
+            let _ = write!(s, " /* {} */", comment(&n.text));
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(s, "}};\n");
+    let _ = writeln!(
+        s,
+        "static struct sock_fprog {name}_prog = {{\n\t.len = sizeof({name}) / sizeof({name}[0]),\n\t.filter = {name},\n}};"
+    );
+    s
+}
+
+fn rust(prog: &[Insn], abi: Abi, about: &str, name: &str) -> String {
+    let notes = notes(prog, abi);
+    let width = prog.len().saturating_sub(1).to_string().len().max(4);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "// {}: {}, {} instructions.",
+        crate::args::VERSION,
+        comment(about),
+        prog.len()
+    );
+    let _ = writeln!(
+        s,
+        "/// The seccomp filter ({}), as `struct sock_filter` records.",
+        comment(about)
+    );
+    let _ = writeln!(
+        s,
+        "pub const {name}: [seccompy_sys::sock_filter; {}] = [",
+        prog.len()
+    );
+    for (pc, (insn, n)) in prog.iter().zip(&notes).enumerate() {
+        for label in &n.labels {
+            let _ = writeln!(s, "    // {}:", comment(label));
+        }
+        let _ = write!(
+            s,
+            "    /* {pc:0width$} */ seccompy_sys::sock_filter {{ code: {:#06x}, jt: {}, jf: {}, k: {:#x} }},",
+            insn.code, insn.jt, insn.jf, insn.k
+        );
+        if !n.text.is_empty() {
+            let _ = write!(s, " // {}", comment(&n.text));
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(s, "];");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_opcode_names() {
+        assert_eq!(
+            c_opcode(BPF_LD | BPF_W | BPF_ABS),
+            "BPF_LD | BPF_W | BPF_ABS"
+        );
+        assert_eq!(
+            c_opcode(BPF_LDX | BPF_W | BPF_MEM),
+            "BPF_LDX | BPF_W | BPF_MEM"
+        );
+        assert_eq!(
+            c_opcode(BPF_JMP | BPF_JEQ | BPF_K),
+            "BPF_JMP | BPF_JEQ | BPF_K"
+        );
+        assert_eq!(
+            c_opcode(BPF_JMP | BPF_JSET | BPF_X),
+            "BPF_JMP | BPF_JSET | BPF_X"
+        );
+        assert_eq!(c_opcode(BPF_JMP | BPF_JA), "BPF_JMP | BPF_JA");
+        assert_eq!(c_opcode(BPF_RET | BPF_A), "BPF_RET | BPF_A");
+        assert_eq!(c_opcode(BPF_ALU | BPF_NEG), "BPF_ALU | BPF_NEG | BPF_K");
+        assert_eq!(c_opcode(BPF_MISC | BPF_TXA), "BPF_MISC | BPF_TXA");
+        assert_eq!(c_opcode(BPF_ST), "BPF_ST");
+        // Opcodes the names cannot spell are shown raw.
+        assert_eq!(c_opcode(BPF_JMP | 0x50), "0x0055");
+        assert_eq!(c_opcode(BPF_ST | 0x100), "0x0102");
+        assert_eq!(c_opcode(BPF_JMP | BPF_JA | BPF_X), "0x000d");
+        assert_eq!(c_opcode(BPF_MISC | 0x08), "0x000f");
+    }
+
+    #[test]
+    fn identifiers_and_formats() {
+        assert_eq!(parse_name("my_filter2").unwrap(), "my_filter2");
+        for bad in ["", "_", "2x", "a-b", "é"] {
+            assert!(parse_name(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Format::parse("c").unwrap(), Format::C);
+        assert!(Format::parse("json").is_err());
+    }
+
+    #[test]
+    fn notes_follow_the_disassembly() {
+        let prog = [
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0),
+            bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 39, 0, 1),
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),
+        ];
+        let n = notes(&prog, Abi::X86_64);
+        assert_eq!(n.len(), 4);
+        assert_eq!(n[0].text, "A = nr");
+        assert!(n[1].text.contains("getpid"), "{}", n[1].text);
+        assert_eq!(n[2].text, "return ALLOW");
+        assert_eq!(n[3].text, "return ERRNO(1)");
+        assert!(n[0].labels.is_empty());
+        assert_eq!(n[3].labels.len(), 1);
+        assert_eq!(comment("a */ b\nc"), "a * / b c");
+    }
+}
