@@ -1,0 +1,290 @@
+//! [`Filter`]: rules for system calls, compiled to a seccomp program by
+//! `seccompy-bpf`'s policy compiler.
+
+mod action;
+mod args;
+
+use seccompy_bpf::policy::{Condition, Policy, Rule, Syscall};
+use seccompy_bpf::{ActionError, CompileError, Program};
+use seccompy_sys::syscalls::Abi;
+
+pub use action::FilterAction;
+pub use args::FilterArgs;
+
+/// Why [`Filter::compile`] failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FilterError {
+    /// An action's data is out of range (an errno outside `1..=4095`).
+    #[error("invalid action {action}: {source}")]
+    Action {
+        /// The action.
+        action: FilterAction,
+        /// What is wrong with it.
+        #[source]
+        source: ActionError,
+    },
+    /// The compiler refused the rules (a syscall name no ABI of the filter knows,
+    /// a condition on an argument past the sixth, a program over 4096
+    /// instructions).
+    #[error("the filter cannot be compiled")]
+    Compile(#[source] CompileError),
+    /// The program is longer than [`FilterArgs::max_instruction_count`].
+    #[error("the compiled filter has {len} instructions, more than the maximum of {max}")]
+    TooLong {
+        /// The program's length.
+        len: usize,
+        /// The maximum asked for.
+        max: usize,
+    },
+}
+
+/// A seccomp filter: an action for each system call, possibly depending on the
+/// call's arguments, and a default for the others.
+///
+/// `Filter` collects rules; [`compile`](Self::compile) turns them into a BPF
+/// program with `seccompy-bpf`'s decision-tree compiler (the same compiler and
+/// guarantees as [`Policy::compile`]: the program checks the arch first, refuses
+/// x32 calls on an x86_64 filter, compares 64-bit arguments on both words, and
+/// leaves every argument-free allowed call cacheable by the kernel).
+/// [`set_filter`](crate::set_filter) installs the program.
+///
+/// When several rules match a call, the most restrictive action wins, whatever
+/// the order they were added in; a matching rule always overrides the default.
+///
+/// ```
+/// use seccompy::{Arg32, Filter, FilterAction, FilterArgs};
+///
+/// let mut filter = Filter::new(FilterArgs {
+///     default_action: FilterAction::Errno { errno: libc::EPERM },
+///     ..FilterArgs::default()
+/// });
+/// filter
+///     .add_syscall_group(&[libc::SYS_read as u32, libc::SYS_write as u32], FilterAction::Allow)
+///     // socket(AF_INET6, ...) fails with EAFNOSUPPORT, other families are allowed.
+///     .add_syscall("socket", FilterAction::Allow)
+///     .add_rule(
+///         "socket",
+///         FilterAction::Errno { errno: libc::EAFNOSUPPORT },
+///         [Arg32(0).eq(libc::AF_INET6 as u32)],
+///     );
+/// let program = filter.compile()?;
+/// assert!(program.len() < 64);
+/// # Ok::<(), seccompy::FilterError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Filter {
+    args: FilterArgs,
+    abis: Vec<Abi>,
+    rules: Vec<(Syscall, FilterAction, Vec<Condition>)>,
+    hot: Vec<Syscall>,
+}
+
+impl Filter {
+    /// An empty filter: every call of [`FilterArgs::arch`] gets
+    /// [`FilterArgs::default_action`], every other call
+    /// [`FilterArgs::arch_mismatch_action`].
+    #[must_use]
+    pub fn new(args: FilterArgs) -> Self {
+        Self {
+            args,
+            abis: vec![args.arch],
+            rules: Vec::new(),
+            hot: Vec::new(),
+        }
+    }
+
+    /// The filter's settings.
+    #[must_use]
+    pub fn args(&self) -> &FilterArgs {
+        &self.args
+    }
+
+    /// Gives each syscall of `syscalls`, numbered as [`FilterArgs::arch`] numbers
+    /// them (`libc::SYS_*` for the host), the action `action`.
+    ///
+    /// A number is turned into its name, so that on a filter with several ABIs
+    /// it means the same system call everywhere; a number the syscall table does
+    /// not know is kept as a number, and means that number on every ABI.
+    pub fn add_syscall_group(&mut self, syscalls: &[u32], action: FilterAction) -> &mut Self {
+        for &nr in syscalls {
+            let syscall = self.by_number(nr);
+            self.rules.push((syscall, action, Vec::new()));
+        }
+        self
+    }
+
+    /// Gives `syscall` (a name such as `"openat"`, or a [`Syscall`]) the action
+    /// `action`.
+    pub fn add_syscall(&mut self, syscall: impl Into<Syscall>, action: FilterAction) -> &mut Self {
+        self.rules.push((syscall.into(), action, Vec::new()));
+        self
+    }
+
+    /// Gives `syscall` the action `action` when every condition holds (AND); add
+    /// several rules for the same syscall for alternatives (OR).
+    ///
+    /// Conditions are built with [`Arg`](crate::Arg) (the whole 64-bit argument)
+    /// and [`Arg32`](crate::Arg32) (its low 32 bits, for `int` arguments such as
+    /// file descriptors and `AT_FDCWD`): `Arg(1).eq(0x1_0000_0000)`,
+    /// `Arg32(0).eq(libc::AT_FDCWD as u32)`, `Arg32(2).bits_within(0o777)`.
+    pub fn add_rule(
+        &mut self,
+        syscall: impl Into<Syscall>,
+        action: FilterAction,
+        conditions: impl IntoIterator<Item = Condition>,
+    ) -> &mut Self {
+        self.rules
+            .push((syscall.into(), action, conditions.into_iter().collect()));
+        self
+    }
+
+    /// Decides the calls of one more ABI with the same rules (say
+    /// [`Abi::I386`] next to [`Abi::X86_64`], or [`Abi::X32`]). Rules given by
+    /// name, or by a number [`add_syscall_group`](Self::add_syscall_group) could
+    /// name, apply on each ABI under that ABI's number for the name.
+    pub fn add_abi(&mut self, abi: Abi) -> &mut Self {
+        if !self.abis.contains(&abi) {
+            self.abis.push(abi);
+        }
+        self
+    }
+
+    /// Names the syscalls expected to be the most frequent, most frequent first:
+    /// the program reaches their decision in fewer instructions. Changes the
+    /// program's speed, never its decisions. Numbers are
+    /// [`FilterArgs::arch`]'s, as for
+    /// [`add_syscall_group`](Self::add_syscall_group).
+    pub fn add_hot_syscalls(&mut self, syscalls: &[u32]) -> &mut Self {
+        for &nr in syscalls {
+            let syscall = self.by_number(nr);
+            self.hot.push(syscall);
+        }
+        self
+    }
+
+    fn by_number(&self, nr: u32) -> Syscall {
+        match self.args.arch.syscall_name(nr) {
+            Some(name) => Syscall::from(name),
+            None => Syscall::Nr(nr),
+        }
+    }
+
+    /// The `seccompy-bpf` policy this filter compiles: for inspection, evaluation
+    /// ([`Policy::evaluate`]) or compilation elsewhere.
+    ///
+    /// # Errors
+    /// [`FilterError::Action`] for an action with out-of-range data.
+    pub fn to_policy(&self) -> Result<Policy, FilterError> {
+        let action = |a: FilterAction| {
+            a.to_action()
+                .map_err(|source| FilterError::Action { action: a, source })
+        };
+        let mut policy = Policy::new(action(self.args.default_action)?)
+            .bad_arch_action(action(self.args.arch_mismatch_action)?)
+            .abis(&self.abis)
+            .hot_syscalls(self.hot.iter().cloned());
+        for (syscall, a, conditions) in &self.rules {
+            let rule = Rule::new(syscall.clone(), action(*a)?).when_all(conditions.iter().copied());
+            policy = policy.rule(rule);
+        }
+        Ok(policy)
+    }
+
+    /// Compiles the filter to a program for [`set_filter`](crate::set_filter).
+    ///
+    /// # Errors
+    /// See [`FilterError`].
+    pub fn compile(&self) -> Result<Program, FilterError> {
+        let program = self.to_policy()?.compile().map_err(FilterError::Compile)?;
+        if program.len() > self.args.max_instruction_count {
+            return Err(FilterError::TooLong {
+                len: program.len(),
+                max: self.args.max_instruction_count,
+            });
+        }
+        Ok(program)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seccompy_bpf::Action;
+    use seccompy_sys::seccomp_data;
+
+    fn data(abi: Abi, nr: u32, args: [u64; 6]) -> seccomp_data {
+        seccomp_data {
+            nr: nr as i32,
+            arch: abi.audit_arch(),
+            instruction_pointer: 0,
+            args,
+        }
+    }
+
+    #[test]
+    fn default_args_are_the_documented_ones() {
+        let args = FilterArgs::default();
+        assert_eq!(args.default_action, FilterAction::KillThread);
+        assert_eq!(args.arch_mismatch_action, FilterAction::KillThread);
+        assert_eq!(Some(args.arch), Abi::host());
+        assert_eq!(args.max_instruction_count, 4096);
+    }
+
+    #[test]
+    fn the_policy_carries_every_setting() {
+        let mut f = Filter::new(FilterArgs {
+            default_action: FilterAction::Errno { errno: 1 },
+            arch: Abi::X86_64,
+            arch_mismatch_action: FilterAction::Trap { data: 3 },
+            max_instruction_count: 100,
+        });
+        f.add_syscall_group(&[0, 1], FilterAction::Allow)
+            .add_syscall_group(&[0x3fff_0000], FilterAction::Log)
+            .add_abi(Abi::I386)
+            .add_hot_syscalls(&[1]);
+        let p = f.to_policy().unwrap();
+        assert_eq!(p.default_action(), Action::Errno(1));
+        assert_eq!(p.bad_arch(), Action::Trap(3));
+        assert_eq!(p.abi_list(), [Abi::X86_64, Abi::I386]);
+        // x86_64 numbers 0 and 1 are read and write: by name, so they mean read
+        // and write on i386 too (3 and 4 there).
+        assert_eq!(p.rule_list()[0].syscall(), &Syscall::from("read"));
+        assert_eq!(p.rule_list()[1].syscall(), &Syscall::from("write"));
+        assert_eq!(p.rule_list()[2].syscall(), &Syscall::Nr(0x3fff_0000));
+        assert_eq!(p.hot_list(), [Syscall::from("write")]);
+        let i386_write = data(Abi::I386, 4, [0; 6]);
+        assert_eq!(p.evaluate(&i386_write), Action::Allow);
+        let program = f.compile().unwrap();
+        assert!(program.len() <= 100);
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let mut f = Filter::new(FilterArgs::default());
+        f.add_syscall("nanosleep", FilterAction::Errno { errno: 0 });
+        assert!(matches!(
+            f.compile(),
+            Err(FilterError::Action {
+                action: FilterAction::Errno { errno: 0 },
+                ..
+            })
+        ));
+        let mut f = Filter::new(FilterArgs::default());
+        f.add_syscall("no_such_syscall", FilterAction::Allow);
+        let e = f.compile().unwrap_err();
+        assert!(
+            matches!(e, FilterError::Compile(CompileError::UnknownSyscall { .. })),
+            "{e}"
+        );
+        let mut f = Filter::new(FilterArgs {
+            max_instruction_count: 3,
+            ..FilterArgs::default()
+        });
+        f.add_syscall_group(&[0, 1, 2, 3], FilterAction::Allow);
+        assert!(matches!(
+            f.compile(),
+            Err(FilterError::TooLong { max: 3, .. })
+        ));
+    }
+}
