@@ -540,3 +540,164 @@ impl Policy {
         crate::compile::compile(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seccompy_sys::AUDIT_ARCH_I386;
+
+    fn call(arch: u32, nr: u32, args: [u64; 6]) -> seccomp_data {
+        seccomp_data {
+            nr: nr as i32,
+            arch,
+            instruction_pointer: 0,
+            args,
+        }
+    }
+
+    #[test]
+    fn most_restrictive_wins_in_any_order() {
+        let rules = [
+            Rule::new("openat", Action::Allow),
+            Rule::new("openat", Action::Errno(2)).when(Arg(2).bits_within(0o777)),
+            Rule::new("openat", Action::Errno(1)).when(Arg(2).eq(0o644)),
+            Rule::new("openat", Action::Trap(9)).when(Arg(1).eq(0)),
+            Rule::new("openat", Action::Log).when(Arg(0).eq(3)),
+        ];
+        let nr = Abi::X86_64.syscall_nr("openat").unwrap();
+        let cases = [
+            ([0, 1, 0o644, 0, 0, 0], Action::Errno(1)),
+            ([0, 1, 0o600, 0, 0, 0], Action::Errno(2)),
+            ([0, 0, 0o644, 0, 0, 0], Action::Trap(9)),
+            ([3, 1, 0o7777, 0, 0, 0], Action::Log),
+            ([4, 1, 0o7777, 0, 0, 0], Action::Allow),
+        ];
+        // Every rotation and its reverse.
+        for start in 0..rules.len() {
+            for rev in [false, true] {
+                let mut order: Vec<Rule> = rules[start..]
+                    .iter()
+                    .chain(&rules[..start])
+                    .cloned()
+                    .collect();
+                if rev {
+                    order.reverse();
+                }
+                let p = Policy::new(Action::KillProcess)
+                    .abi(Abi::X86_64)
+                    .rules(order);
+                for (args, want) in cases {
+                    assert_eq!(p.evaluate(&call(AUDIT_ARCH_X86_64, nr, args)), want);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ties_take_the_smallest_data_and_rules_beat_the_default() {
+        for (a, b) in [(1, 2), (2, 1)] {
+            let p = Policy::new(Action::KillProcess)
+                .abi(Abi::X86_64)
+                .rule(Rule::new(0u32, Action::Errno(a)))
+                .rule(Rule::new(0u32, Action::Errno(b)));
+            let d = call(AUDIT_ARCH_X86_64, 0, [0; 6]);
+            assert_eq!(p.evaluate(&d), Action::Errno(1));
+            // The matching Errno overrides the more restrictive default.
+            assert_eq!(
+                p.evaluate(&call(AUDIT_ARCH_X86_64, 1, [0; 6])),
+                Action::KillProcess
+            );
+        }
+        assert!(more_restrictive(Action::Trace(1), Action::Log));
+        assert!(!more_restrictive(Action::Trace(1), Action::Trace(1)));
+        assert!(more_restrictive(Action::KillProcess, Action::KillThread));
+    }
+
+    #[test]
+    fn arch_and_x32_guard() {
+        let p = Policy::new(Action::Allow)
+            .abi(Abi::X86_64)
+            .bad_arch_action(Action::KillThread);
+        let at = |arch, nr| p.evaluate(&call(arch, nr, [0; 6]));
+        assert_eq!(at(AUDIT_ARCH_X86_64, 0), Action::Allow);
+        assert_eq!(at(AUDIT_ARCH_X86_64, X32_SYSCALL_BIT), Action::KillThread);
+        assert_eq!(at(AUDIT_ARCH_X86_64, 0x8000_0000), Action::KillThread);
+        assert_eq!(at(AUDIT_ARCH_X86_64, u32::MAX), Action::Allow);
+        assert_eq!(at(AUDIT_ARCH_I386, 0), Action::KillThread);
+        let p = p.abi(Abi::X32).rule(Rule::new("read", Action::Log));
+        let read32 = Abi::X32.syscall_nr("read").unwrap();
+        assert_eq!(p.abi_of(AUDIT_ARCH_X86_64, read32), Some(Abi::X32));
+        assert_eq!(
+            p.evaluate(&call(AUDIT_ARCH_X86_64, read32, [0; 6])),
+            Action::Log
+        );
+        assert_eq!(p.evaluate(&call(AUDIT_ARCH_X86_64, 0, [0; 6])), Action::Log);
+        assert_eq!(
+            p.evaluate(&call(AUDIT_ARCH_X86_64, 1, [0; 6])),
+            Action::Allow
+        );
+    }
+
+    #[test]
+    fn widths_and_32_bit_abis() {
+        let high = 0xffff_ffff_0000_0005;
+        assert!(Arg32(0).eq(5).matches(&[high, 0, 0, 0, 0, 0], true));
+        assert!(!Arg(0).eq(5).matches(&[high, 0, 0, 0, 0, 0], true));
+        // On a 32-bit ABI, the argument is its low word, zero-extended.
+        assert!(Arg(0).eq(5).matches(&[high, 0, 0, 0, 0, 0], false));
+        assert!(
+            !Arg(0)
+                .eq(0x1_0000_0005)
+                .matches(&[0x1_0000_0005, 0, 0, 0, 0, 0], false)
+        );
+        assert!(
+            Arg(0)
+                .lt(1 << 32)
+                .matches(&[u64::MAX, 0, 0, 0, 0, 0], false)
+        );
+        assert!(
+            Arg(5)
+                .masked_eq(0xf0, 0x30)
+                .matches(&[0, 0, 0, 0, 0, 0x1234_5637], true)
+        );
+        assert!(
+            !Cmp::MaskedEq {
+                mask: 0xf0,
+                value: 0x31
+            }
+            .matches(0x31)
+        );
+        assert!(
+            Arg(1)
+                .bits_within(0o777)
+                .matches(&[0, 0o755, 0, 0, 0, 0], true)
+        );
+        assert!(
+            !Arg(1)
+                .bits_within(0o777)
+                .matches(&[0, 0o1755, 0, 0, 0, 0], true)
+        );
+        assert!(!Condition::new(6, Width::U64, Cmp::Ge(0)).matches(&[0; 6], true));
+        assert!(abi_has_64bit_args(Abi::X32));
+        assert!(abi_has_64bit_args(Abi::Mips64n32));
+        assert!(!abi_has_64bit_args(Abi::Arm));
+    }
+
+    #[test]
+    fn builders_and_display() {
+        let r = Rule::new(41u32, Action::Errno(97)).when_all([Arg(0).eq(40), Arg32(1).ne(2)]);
+        assert_eq!(r.conditions().len(), 2);
+        assert_eq!(r.conditions()[1].width(), Width::Low32);
+        assert_eq!(r.conditions()[1].cmp(), Cmp::Ne(2));
+        assert_eq!(alloc::format!("{}", r.syscall()), "#41");
+        assert_eq!(alloc::format!("{}", Syscall::from("read")), "read");
+        let p = Policy::new(Action::Allow)
+            .abis(&[Abi::X86_64, Abi::X86_64, Abi::I386])
+            .syscalls(["read", "write"], Action::Log)
+            .hot_syscalls(["read"]);
+        assert_eq!(p.abi_list(), [Abi::X86_64, Abi::I386]);
+        assert_eq!(p.rule_list().len(), 2);
+        assert_eq!(p.hot_list(), [Syscall::from("read")]);
+        assert_eq!(p.bad_arch(), Action::KillProcess);
+    }
+}

@@ -44,7 +44,7 @@ use seccompy_sys::syscalls::Abi;
 
 use crate::action::{Action, ActionError};
 use crate::assembler::AssembleError;
-use crate::policy::{MAX_ARG_INDEX, Policy, Rule, Syscall};
+use crate::policy::{MAX_ARG_INDEX, Policy, Rule, Syscall, more_restrictive};
 use crate::program::Program;
 use dag::{Dag, JmpOp, Node, NodeId, Test};
 
@@ -108,52 +108,78 @@ const MAX_WALK_CHAIN: usize = 512;
 /// decides every call as [`Policy::evaluate`] does.
 pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
     check(policy)?;
+    let abis = policy.abi_list();
+    let rules = policy.rule_list();
+    // Each rule's number on each ABI, resolved once: `nrs[r * abis.len() + a]`.
+    let nrs: Vec<Option<u32>> = rules
+        .iter()
+        .flat_map(|rule| abis.iter().map(|&abi| rule.syscall().nr_on(abi)))
+        .collect();
+    for (r, rule) in rules.iter().enumerate() {
+        if let Syscall::Name(name) = rule.syscall()
+            && nrs[r * abis.len()..(r + 1) * abis.len()]
+                .iter()
+                .all(Option::is_none)
+        {
+            return Err(CompileError::UnknownSyscall {
+                name: name.to_string(),
+            });
+        }
+    }
     let mut dag = Dag::new();
     let default_raw = policy.default_action().to_raw();
     let default = dag.ret(default_raw);
     let bad = dag.ret(policy.bad_arch().to_raw());
-    let mut arches: Vec<(u32, Vec<Abi>)> = Vec::new();
-    for &abi in policy.abi_list() {
+    // ABI indexes grouped by audit arch, in policy order.
+    let mut arches: Vec<(u32, Vec<usize>)> = Vec::new();
+    for (i, &abi) in abis.iter().enumerate() {
         match arches.iter_mut().find(|(a, _)| *a == abi.audit_arch()) {
-            Some((_, list)) => list.push(abi),
-            None => arches.push((abi.audit_arch(), alloc::vec![abi])),
+            Some((_, list)) => list.push(i),
+            None => arches.push((abi.audit_arch(), alloc::vec![i])),
         }
     }
+    let slack = if policy.hot_list().is_empty() {
+        0
+    } else {
+        HOT_SLACK
+    };
     let mut trees: Vec<(u32, NodeId)> = Vec::with_capacity(arches.len());
-    for (arch, abis) in &arches {
+    let mut by_nr: Vec<(u32, usize)> = Vec::with_capacity(rules.len());
+    let mut group: Vec<&Rule> = Vec::new();
+    for (arch, members) in &arches {
+        let arch_abis: Vec<Abi> = members.iter().map(|&i| abis[i]).collect();
         let mut decisions: BTreeMap<u32, NodeId> = BTreeMap::new();
         let mut weights = Weights::default();
-        for (rank, &abi) in abis.iter().enumerate() {
-            let mut by_nr: BTreeMap<u32, Vec<&Rule>> = BTreeMap::new();
-            for rule in policy.rule_list() {
-                if let Some(nr) = rule.syscall().nr_on(abi)
-                    && ranges::abi_owns(abi, nr)
-                {
-                    by_nr.entry(nr).or_default().push(rule);
-                }
-            }
-            for (nr, rules) in by_nr {
-                let node = args::decision(&mut dag, abi, &rules, default_raw, MAX_WALK_CHAIN);
-                decisions.insert(nr, node);
+        for (rank, &a) in members.iter().enumerate() {
+            let abi = abis[a];
+            by_nr.clear();
+            by_nr.extend((0..rules.len()).filter_map(|r| {
+                nrs[r * abis.len() + a]
+                    .filter(|&nr| ranges::abi_owns(abi, nr))
+                    .map(|nr| (nr, r))
+            }));
+            by_nr.sort_unstable();
+            for chunk in by_nr.chunk_by(|x, y| x.0 == y.0) {
+                group.clear();
+                group.extend(chunk.iter().map(|&(_, r)| &rules[r]));
+                let node = decision(&mut dag, abi, &group, default_raw);
+                decisions.insert(chunk[0].0, node);
             }
             weights.add_abi(abi, if rank == 0 { 16 } else { 2 });
             weights.add_hot(abi, policy.hot_list());
         }
-        let ranges = ranges::ranges(*arch, abis, &decisions, default, bad);
+        let ranges = ranges::ranges(*arch, &arch_abis, &decisions, default, bad);
         let leaves = tree::leaves(
             &ranges,
             |lo, hi| weights.of(lo, hi),
             |lo, hi| {
-                let rare = abis[1..].iter().any(|&a| ranges::abi_owns_all(a, lo, hi));
+                let rare = arch_abis[1..]
+                    .iter()
+                    .any(|&a| ranges::abi_owns_all(a, lo, hi));
                 if rare { SECONDARY_SLACK } else { 0 }
             },
             |n| leaf_cost(&dag, n),
         );
-        let slack = if policy.hot_list().is_empty() {
-            0
-        } else {
-            HOT_SLACK
-        };
         trees.push((*arch, tree::build(&mut dag, &leaves, slack)));
     }
     let mut root = bad;
@@ -166,6 +192,20 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
     })
 }
 
+/// The decision for one syscall on `abi` given the rules naming it there.
+fn decision(dag: &mut Dag, abi: Abi, rules: &[&Rule], default_raw: u32) -> NodeId {
+    if rules.iter().all(|r| r.conditions().is_empty()) {
+        // No argument check: the most restrictive action.
+        let best = rules
+            .iter()
+            .map(|r| r.action())
+            .reduce(|best, a| if more_restrictive(a, best) { a } else { best });
+        return dag.ret(best.map_or(default_raw, Action::to_raw));
+    }
+    args::decision(dag, abi, rules, default_raw, MAX_WALK_CHAIN)
+}
+
+/// Checks everything but syscall names.
 fn check(policy: &Policy) -> Result<(), CompileError> {
     if policy.abi_list().is_empty() {
         return Err(CompileError::NoAbi);
@@ -183,16 +223,6 @@ fn check(policy: &Policy) -> Result<(), CompileError> {
             return Err(CompileError::ArgIndex {
                 syscall: rule.syscall().to_string(),
                 index: c.index(),
-            });
-        }
-        if let Syscall::Name(name) = rule.syscall()
-            && policy
-                .abi_list()
-                .iter()
-                .all(|&abi| abi.syscall_nr(name).is_none())
-        {
-            return Err(CompileError::UnknownSyscall {
-                name: name.to_string(),
             });
         }
     }

@@ -470,7 +470,14 @@ fn evaluates_like_the_policy_on_every_abi() {
             .iter()
             .find(|a| a.audit_arch() == arch)
             .map_or(ByteOrder::Little, |&a| ByteOrder::of(a));
-        for nr in (0..1100).chain([X32_SYSCALL_BIT - 1, u32::MAX, u32::MAX - 1, 1 << 31]) {
+        // Other arches stop at the arch check: a few numbers suffice there.
+        let step = if p.abi_list().iter().any(|a| a.audit_arch() == arch) {
+            1
+        } else {
+            97
+        };
+        let nrs = (0..1100).step_by(step);
+        for nr in nrs.chain([X32_SYSCALL_BIT - 1, u32::MAX, u32::MAX - 1, 1 << 31]) {
             for nr in [nr, nr | X32_SYSCALL_BIT] {
                 for a0 in [
                     0,

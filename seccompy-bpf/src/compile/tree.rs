@@ -166,10 +166,12 @@ impl<'a> Plan<'a> {
         let mut weight = Table::new(n, 0u64);
         let mut depth = Table::new(n, 0i32);
         let mut root = Table::new(n, 0u32);
+        let mut cross = Table::new(n, 0u32);
         for (i, l) in leaves.iter().enumerate() {
             weight.set(i, i, if l.except.is_some() { l.weight } else { 0 });
             depth.set(i, i, l.depth());
             root.set(i, i, i as u32);
+            cross.set(i, i, i as u32 + 1);
         }
         for len in 1..n {
             for i in 0..n - len {
@@ -193,16 +195,14 @@ impl<'a> Plan<'a> {
                 }
                 weight.set(i, j, prefix[j + 1] - prefix[i] + best);
                 // Least depth: the first split point where the left side is at
-                // least as deep as the right one, or the one before.
-                let (mut a, mut b) = (i + 1, j);
-                while a < b {
-                    let m = (a + b) / 2;
-                    if depth.get(i, m - 1) >= depth.get(m, j) {
-                        b = m;
-                    } else {
-                        a = m + 1;
-                    }
+                // least as deep as the right one, or the one before. That point
+                // only moves right as `j` grows, so scan from where it was for
+                // `j - 1`: O(n) per `i` in all.
+                let mut a = (cross.get(i, j - 1) as usize).max(i + 1);
+                while a < j && depth.get(i, a - 1) < depth.get(a, j) {
+                    a += 1;
                 }
+                cross.set(i, j, a as u32);
                 let split = |k: usize| depth.get(i, k - 1).max(depth.get(k, j));
                 let mut d = split(a);
                 if a > i + 1 {
