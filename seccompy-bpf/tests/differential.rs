@@ -5,6 +5,7 @@
 //! The normal run checks well over 100 000 cases; `SECCOMPY_LONG_TESTS=1` runs
 //! fifty times more. `SECCOMPY_SEED=<n>` changes the seed.
 
+use seccompy_bpf::cache::is_const_allow;
 use seccompy_bpf::{
     Action, Arg, Arg32, ByteOrder, Cmp, CompileError, Condition, Policy, Program, Rule, Syscall,
     Width, emulate_for, validate,
@@ -253,6 +254,7 @@ fn run(seed: u64, policies: usize, per_policy: usize) -> usize {
                 case.policy
             );
         }
+        check_cacheable(&case.policy, &prog);
         for _ in 0..per_policy {
             let (data, order) = random_data(&mut r, &case);
             let got = emulate_for(prog.insns(), &data, order)
@@ -269,6 +271,37 @@ fn run(seed: u64, policies: usize, per_policy: usize) -> usize {
         }
     }
     checked
+}
+
+/// Every syscall that the policy allows whatever its arguments, by rules
+/// without conditions, must be decided on the number and arch alone, so that
+/// the kernel caches it (`seccomp_is_const_allow`).
+fn check_cacheable(policy: &Policy, prog: &Program) {
+    for &abi in policy.abi_list() {
+        let mut nrs: Vec<u32> = policy
+            .rule_list()
+            .iter()
+            .filter_map(|r| r.syscall().nr_on(abi))
+            .filter(|&nr| policy.abi_of(abi.audit_arch(), nr) == Some(abi))
+            .collect();
+        nrs.sort_unstable();
+        nrs.dedup();
+        for nr in nrs {
+            let rules: Vec<&Rule> = policy
+                .rule_list()
+                .iter()
+                .filter(|r| r.syscall().nr_on(abi) == Some(nr))
+                .collect();
+            let plain = rules.iter().all(|r| r.conditions().is_empty());
+            let allowed = policy.decide(abi, nr, &[0; 6]) == Action::Allow;
+            if plain && allowed {
+                assert!(
+                    is_const_allow(prog.insns(), abi.audit_arch(), nr),
+                    "{abi} nr {nr:#x} is allowed without condition but not cacheable\n{policy:?}"
+                );
+            }
+        }
+    }
 }
 
 fn seed() -> u64 {
