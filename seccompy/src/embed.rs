@@ -77,9 +77,14 @@ pub const fn insns_from_le_bytes<const N: usize>(
 ///
 /// A file whose length is not a multiple of 8 is a compile error.
 ///
-/// ```ignore
-/// static PROGRAM: &[seccompy::sys::sock_filter] = seccompy::include_program!("policy.bpf");
+/// ```no_run
+/// // Written by `Program::to_bytes` (here, a test program of this crate).
+/// static PROGRAM: &[seccompy::sys::sock_filter] =
+///     seccompy::include_program!("../tests/data/errno_exdev_on_getppid.x86_64.bpf");
+///
+/// seccompy::set_no_new_privileges()?;
 /// seccompy::set_filter(seccompy::FilterFlags::empty(), PROGRAM)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[macro_export]
 macro_rules! include_program {

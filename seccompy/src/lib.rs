@@ -1,10 +1,116 @@
 //! Safe Linux seccomp: strict mode, `no_new_privs`, filters with every flag and
 //! action, queries of what the kernel supports, and filters installed in a child
 //! between `fork` and `exec`.
+//!
+//! seccomp restricts the system calls a thread may make. This crate installs the
+//! restrictions; [`seccompy_bpf`] (re-exported as [`bpf`]) builds and checks the
+//! BPF programs offline, and [`seccompy_sys`] (re-exported as [`sys`]) is the raw
+//! kernel ABI.
+//!
+//! # Tour
+//!
+//! ## A filter
+//!
+//! A [`Filter`] gives system calls actions ([`FilterAction`]: allow, fail with an
+//! errno, kill, trap, trace, log, ask a supervisor), possibly depending on their
+//! arguments ([`Arg`], [`Arg32`]), with a default for the rest ([`FilterArgs`]).
+//! [`Filter::compile`] turns it into a BPF program with `seccompy-bpf`'s
+//! decision-tree compiler; [`set_filter`] installs it on the calling thread. A
+//! thread needs `no_new_privs` ([`set_no_new_privileges`]) or `CAP_SYS_ADMIN` to
+//! install a filter, and filters can never be removed.
+//!
+//! ```no_run
+//! use seccompy::{Arg32, Filter, FilterAction, FilterArgs, FilterFlags};
+//!
+//! let mut filter = Filter::new(FilterArgs {
+//!     // Whatever is not listed fails with EPERM.
+//!     default_action: FilterAction::Errno { errno: libc::EPERM },
+//!     ..FilterArgs::default()
+//! });
+//! filter
+//!     .add_syscall_group(
+//!         &[libc::SYS_read, libc::SYS_write, libc::SYS_close, libc::SYS_exit_group]
+//!             .map(|n| n as u32),
+//!         FilterAction::Allow,
+//!     )
+//!     // openat only relative to the working directory.
+//!     .add_rule("openat", FilterAction::Allow, [Arg32(0).eq(libc::AT_FDCWD as u32)]);
+//! let program = filter.compile()?;
+//!
+//! seccompy::set_no_new_privileges()?;
+//! seccompy::set_filter(FilterFlags::TSYNC, &program)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A filter decides the calls of one ABI ([`FilterArgs::arch`], the host's by
+//! default) and gives every other one [`FilterArgs::arch_mismatch_action`]; on
+//! x86_64 that includes x32 calls. [`Filter::add_abi`] adds ABIs (say i386 next to
+//! x86_64), and [`Filter::add_hot_syscalls`] shortens the path to the most
+//! frequent calls. [`Filter::to_policy`] gives the underlying
+//! [`bpf::Policy`], to evaluate or compile elsewhere.
+//!
+//! ## Installing
+//!
+//! - [`set_strict`]: strict mode, only `read`, `write`, `_exit` and `sigreturn`.
+//! - [`set_no_new_privileges`], [`no_new_privileges`]: the `no_new_privs` bit.
+//! - [`set_filter`]: any program (a compiled [`Filter`], a [`bpf::Program`], a
+//!   slice or array of [`sys::sock_filter`]) with any [`FilterFlags`]:
+//!   [`TSYNC`](FilterFlags::TSYNC) for every thread of the process,
+//!   [`LOG`](FilterFlags::LOG), [`SPEC_ALLOW`](FilterFlags::SPEC_ALLOW),
+//!   [`NEW_LISTENER`](FilterFlags::NEW_LISTENER) for a user-notification
+//!   listener (returned as an [`OwnedFd`](std::os::fd::OwnedFd); see also
+//!   [`set_filter_with_listener`]), [`TSYNC_ESRCH`](FilterFlags::TSYNC_ESRCH),
+//!   [`WAIT_KILLABLE_RECV`](FilterFlags::WAIT_KILLABLE_RECV).
+//!
+//! Each operation has its own error type ([`SetFilterError`], [`StrictError`],
+//! [`NoNewPrivsError`], ...) whose message names the likely cause, with the
+//! kernel's errno as its [`source`](std::error::Error::source): `EACCES` without
+//! `no_new_privs` or `CAP_SYS_ADMIN`, `EINVAL` for a flag the kernel lacks,
+//! `ENOMEM` when the thread's filters exceed the kernel's total, `EBUSY` for a
+//! second listener, and for `TSYNC` the id of the thread that blocked it.
+//!
+//! ## After `fork`, before `exec`
+//!
+//! [`set_filter`], [`set_filter_with_listener`], [`set_strict`],
+//! [`set_no_new_privileges`], [`no_new_privileges`] and [`mode`] allocate nothing
+//! and take no lock (the program is read in place, `sock_fprog` is built on the
+//! stack, errors hold no heap data): they are async-signal-safe and may run in a
+//! `pre_exec` hook. [`CommandSeccompExt`] does that for a
+//! [`Command`](std::process::Command): [`seccomp`](CommandSeccompExt::seccomp)
+//! installs a precompiled program (and `no_new_privs`) in the child, and
+//! [`spawn_with_listener`](CommandSeccompExt::spawn_with_listener) also hands the
+//! child's user-notification listener to the parent.
+//!
+//! ## Precompiled programs
+//!
+//! Programs are plain data, `Send + Sync`. One compiled offline (by
+//! [`bpf::Program::to_bytes`]) can be loaded with
+//! [`bpf::Program::from_bytes`], or embedded at compile time with
+//! [`include_program!`] as a `static` array that installs without allocating.
+//!
+//! ## What the kernel supports
+//!
+//! [`mode`] and [`Status`] tell a thread's mode, filter count and `no_new_privs`;
+//! [`action_available`], [`FilterFlags::supported`] and [`notif_sizes`] probe
+//! the kernel once and cache the answer. Following Landlock's compatibility
+//! model, [`CompatLevel`] says whether a feature is a hard requirement or whether
+//! the best the kernel offers will do: [`FilterFlags::adapt`] drops optional flags
+//! the kernel lacks, [`FilterAction::adapt`] falls back to older actions.
+//!
+//! # References
+//! - [`seccomp(2)`](https://man7.org/linux/man-pages/man2/seccomp.2.html)
+//! - [`seccomp_unotify(2)`](https://man7.org/linux/man-pages/man2/seccomp_unotify.2.html)
+//! - [`prctl(2)`](https://man7.org/linux/man-pages/man2/prctl.2.html)
+//! - [Seccomp BPF, in the kernel's documentation](https://www.kernel.org/doc/html/latest/userspace-api/seccomp_filter.html)
 #![deny(missing_docs)]
 
 pub use seccompy_bpf as bpf;
 pub use seccompy_sys as sys;
+
+/// The README's section on this crate, whose examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/safe-api.md")]
+pub struct SafeApiReadme;
 
 mod command;
 pub mod embed;
