@@ -78,6 +78,29 @@ mod sealed {
 /// report it), and with a listener `sendmsg(2)` and `close(2)`. Hooks run in the
 /// order they were added: add other `pre_exec` hooks before this one if they need
 /// system calls the filter refuses.
+///
+/// ```no_run
+/// use std::process::Command;
+///
+/// use seccompy::{CommandSeccompExt, Filter, FilterAction, FilterArgs, SeccompOptions};
+///
+/// let mut filter = Filter::new(FilterArgs {
+///     default_action: FilterAction::Allow,
+///     ..FilterArgs::default()
+/// });
+/// filter.add_syscall("ptrace", FilterAction::Errno { errno: libc::EPERM });
+/// let status = Command::new("true")
+///     .seccomp(filter.compile()?, SeccompOptions::default())
+///     .status()?;
+/// assert!(status.success());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # References
+/// - [`CommandExt::pre_exec`](std::os::unix::process::CommandExt::pre_exec)
+/// - [`signal-safety(7)`](https://man7.org/linux/man-pages/man7/signal-safety.7.html)
+/// - [`seccomp(2)`](https://man7.org/linux/man-pages/man2/seccomp.2.html)
+/// - [`unix(7)`, `SCM_RIGHTS`](https://man7.org/linux/man-pages/man7/unix.7.html)
 pub trait CommandSeccompExt: sealed::Sealed {
     /// Installs `program` in the child before `exec`, with `no_new_privs` first if
     /// `options` asks.

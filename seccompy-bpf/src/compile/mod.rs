@@ -165,8 +165,9 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
                 let node = decision(&mut dag, abi, &group, default_raw);
                 decisions.insert(chunk[0].0, node);
             }
-            weights.add_abi(abi, if rank == 0 { 16 } else { 2 });
-            weights.add_hot(abi, policy.hot_list());
+            let tier = if rank == 0 { 8 } else { 1 };
+            weights.add_abi(abi, 2 * tier);
+            weights.add_hot(abi, policy.hot_list(), tier);
         }
         let ranges = ranges::ranges(*arch, &arch_abis, &decisions, default, bad);
         let leaves = tree::leaves(
@@ -241,8 +242,9 @@ struct Weights {
 /// How many numbers from an ABI's first syscall count as plausible calls.
 const WINDOW: u32 = 1024;
 
-/// The weight of the hottest syscall; the one of rank `r` has `HOT / (r + 1)`.
-const HOT: u64 = 16 * WINDOW as u64 * 8;
+/// The weight of the hottest syscall of a secondary ABI; the one of rank `r`
+/// has `HOT / (r + 1)`, eight times more on the arch's first ABI.
+const HOT: u64 = 2 * WINDOW as u64 * 8;
 
 impl Weights {
     fn add_abi(&mut self, abi: Abi, per_number: u64) {
@@ -251,12 +253,12 @@ impl Weights {
             .push((first, first.saturating_add(WINDOW - 1), per_number));
     }
 
-    fn add_hot(&mut self, abi: Abi, hot: &[Syscall]) {
+    fn add_hot(&mut self, abi: Abi, hot: &[Syscall], tier: u64) {
         for (rank, s) in hot.iter().enumerate() {
             if let Some(nr) = s.nr_on(abi)
                 && ranges::abi_owns(abi, nr)
             {
-                self.points.push((nr, HOT / (rank as u64 + 1)));
+                self.points.push((nr, tier * HOT / (rank as u64 + 1)));
             }
         }
     }

@@ -502,3 +502,35 @@ fn evaluates_like_the_policy_on_every_abi() {
         }
     }
 }
+
+/// Instructions run for `nr` under x86_64 with zero arguments.
+fn path(prog: &crate::program::Program, nr: u32) -> usize {
+    let d = data(AUDIT_ARCH_X86_64, nr, [0; 6]);
+    emulate_for(prog.insns(), &d, ByteOrder::Little)
+        .unwrap()
+        .executed
+}
+
+#[test]
+fn hot_syscalls_rise() {
+    let hot = ["read", "write", "futex", "epoll_wait", "recvfrom"];
+    let plain = docker_like().compile().unwrap();
+    let tuned = docker_like().hot_syscalls(hot).compile().unwrap();
+    let nr = |n| Abi::X86_64.syscall_nr(n).unwrap();
+    let before: Vec<usize> = hot.iter().map(|&n| path(&plain, nr(n))).collect();
+    let after: Vec<usize> = hot.iter().map(|&n| path(&tuned, nr(n))).collect();
+    extern crate std;
+    std::println!("hot paths: {before:?} -> {after:?}");
+    for (b, a) in before.iter().zip(&after) {
+        assert!(a <= b, "{before:?} -> {after:?}");
+    }
+    // The hottest is right under the x32 split: arch, nr, two comparisons, RET.
+    assert!(after[0] <= 7, "{after:?}");
+    // Decisions are the same.
+    let p = docker_like();
+    for nr in 0..600 {
+        let d = data(AUDIT_ARCH_X86_64, nr, [0; 6]);
+        let out = emulate_for(tuned.insns(), &d, ByteOrder::Little).unwrap();
+        assert_eq!(out.ret, p.evaluate(&d).to_raw());
+    }
+}

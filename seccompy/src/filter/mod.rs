@@ -51,6 +51,14 @@ pub enum FilterError {
 ///
 /// When several rules match a call, the most restrictive action wins, whatever
 /// the order they were added in; a matching rule always overrides the default.
+/// The full semantics are [`seccompy_bpf::policy`]'s.
+///
+/// Seccomp filters exist since Linux 3.5; [`FilterAction`] says which actions
+/// came later.
+///
+/// # References
+/// - [`seccomp(2)`](https://man7.org/linux/man-pages/man2/seccomp.2.html)
+/// - [Seccomp BPF, in the kernel's documentation](https://www.kernel.org/doc/html/latest/userspace-api/seccomp_filter.html)
 ///
 /// ```
 /// use seccompy::{Arg32, Filter, FilterAction, FilterArgs};
