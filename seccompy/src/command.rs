@@ -304,7 +304,8 @@ fn recv_fd(sock: &UnixStream) -> io::Result<OwnedFd> {
         while !cmsg.is_null() {
             if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS {
                 let data = libc::CMSG_DATA(cmsg);
-                let bytes = (*cmsg).cmsg_len as usize - (data as usize - cmsg as usize);
+                let bytes =
+                    ((*cmsg).cmsg_len as usize).saturating_sub(data as usize - cmsg as usize);
                 for i in 0..bytes / size_of::<RawFd>() {
                     let fd = data.cast::<RawFd>().add(i).read_unaligned();
                     let owned = OwnedFd::from_raw_fd(fd);
