@@ -106,6 +106,34 @@ const MAX_WALK_CHAIN: usize = 512;
 
 /// Compiles `policy` to a program that passes [`validate`](crate::validate()) and
 /// decides every call as [`Policy::evaluate`] does.
+///
+/// ```
+/// use seccompy_bpf::{Action, Arg, Policy, Rule, compile, emulate_for, ByteOrder};
+/// use seccompy_sys::{AUDIT_ARCH_X86_64, seccomp_data, syscalls::Abi};
+///
+/// let policy = Policy::new(Action::Errno(1))
+///     .abis(&[Abi::X86_64, Abi::I386, Abi::X32])
+///     .syscalls(["read", "write", "exit_group"], Action::Allow)
+///     .rule(Rule::new("socket", Action::Allow).when(Arg(0).ne(40)));
+/// let prog = compile(&policy).unwrap();
+/// let call = seccomp_data {
+///     nr: 41, // socket
+///     arch: AUDIT_ARCH_X86_64,
+///     instruction_pointer: 0,
+///     args: [40, 1, 0, 0, 0, 0],
+/// };
+/// let out = emulate_for(prog.insns(), &call, ByteOrder::Little).unwrap();
+/// assert_eq!(out.ret, Action::Errno(1).to_raw());
+/// assert_eq!(policy.evaluate(&call), Action::Errno(1));
+/// ```
+///
+/// # Errors
+///
+/// [`CompileError::NoAbi`] without ABI; [`CompileError::InvalidAction`] for an
+/// errno outside `1..=4095` in any action; [`CompileError::ArgIndex`] for a
+/// condition on an argument past 5; [`CompileError::UnknownSyscall`] for a name
+/// that no ABI of the policy knows; [`CompileError::TooLong`] when the program
+/// would exceed 4096 instructions (it is never truncated).
 pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
     check(policy)?;
     let abis = policy.abi_list();
