@@ -143,7 +143,7 @@ pub use names::{
     ScmpAction, ScmpArch, ScmpOp, docker_arch_map_key, docker_arch_name, libseccomp_32bit,
 };
 pub use resolve::{ResolveOptions, resolve};
-pub use resolved::{AbiSyscalls, Resolved};
+pub use resolved::{AbiSyscalls, Resolved, ToPolicyError};
 
 impl Profile {
     /// Parses a profile: the runtime-spec `linux.seccomp` object or a Docker
