@@ -17,13 +17,13 @@
 //!
 //! let profile = Profile::from_json(r#"{
 //!     "defaultAction": "SCMP_ACT_ERRNO",
-//!     "syscalls": [{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"}]
+//!     "syscalls": [{"names": ["read", "write", "close"], "action": "SCMP_ACT_ALLOW"}]
 //! }"#).unwrap();
 //! let opts = ResolveOptions::new(Abi::X86_64, KernelVersion::new(6, 1));
 //! let filter = resolve(&profile, &opts).unwrap().unwrap();
 //! assert_eq!(filter.decide_name(Abi::X86_64, "read", &[0; 6]), Some(Action::Allow));
 //! assert_eq!(filter.decide_name(Abi::X86_64, "open", &[0; 6]), Some(Action::Errno(1)));
-//! // Above the profile's highest syscall (write, 1): runc's stub says ENOSYS.
+//! // Above the profile's highest syscall (close, 3): runc's stub says ENOSYS.
 //! assert_eq!(filter.decide_name(Abi::X86_64, "mmap", &[0; 6]), Some(Action::Errno(38)));
 //! # }
 //! ```
