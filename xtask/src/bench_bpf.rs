@@ -26,14 +26,16 @@ use std::process::Command;
 use seccompy_bpf::Insn;
 use seccompy_bpf::action::RetValue;
 use seccompy_bpf::cache;
+use seccompy_bpf::oci::{CapSet, Profile};
 use seccompy_sys::SECCOMP_RET_ALLOW;
 use seccompy_sys::syscalls::Abi;
 
+use crate::bench::docker;
 use crate::bench::equiv::{self, Probe};
 use crate::bench::libseccomp::{self, Optimize};
 use crate::bench::metrics::{self, PathStats};
 use crate::bench::spec::Spec;
-use crate::bench::{policies, seccompiler_peer};
+use crate::bench::{policies, seccompiler_peer, seccompy_peer};
 
 /// The environment variable that marks the release re-run.
 const REEXEC_ENV: &str = "SECCOMPY_BENCH_RELEASE";
@@ -90,12 +92,9 @@ struct Case {
 }
 
 enum SeccompySource {
-    /// Not available yet, with the reason.
-    Unavailable(&'static str),
+    /// The policy the spec means (`bench::seccompy_peer`).
+    Spec,
 }
-
-/// Until seccompy-bpf's policy compiler is committed, there is no seccompy column.
-const NO_COMPILER: &str = "seccompy-bpf's policy compiler is not in the tree yet";
 
 /// One peer's program for a case.
 struct Column {
@@ -129,22 +128,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let work = crate::workspace_root().join("target").join("bench-bpf");
     let peer = libseccomp::Peer::build(&work)?;
 
-    let mut cases = vec![
+    let mut cases = vec![docker_case()?];
+    cases.extend([
         Case {
             name: "app-lockdown".into(),
             title:
                 "a small allow-list (65 calls, no argument checks), x86_64, KILL_PROCESS otherwise"
                     .into(),
             spec: policies::app_lockdown(),
-            seccompy: SeccompySource::Unavailable(NO_COMPILER),
+            seccompy: SeccompySource::Spec,
         },
         Case {
             name: "arg-heavy".into(),
             title: "a large argument-heavy allow-list (VMM-style, every operator), x86_64".into(),
             spec: policies::arg_heavy(),
-            seccompy: SeccompySource::Unavailable(NO_COMPILER),
+            seccompy: SeccompySource::Spec,
         },
-    ];
+    ]);
     for path in &opts.extra {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("reading {}: {e}", path.display()))?;
@@ -156,23 +156,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
             title: format!("from {}", path.display()),
             name,
             spec,
-            seccompy: SeccompySource::Unavailable(NO_COMPILER),
+            seccompy: SeccompySource::Spec,
         });
     }
     if let Some(only) = &opts.only {
         cases.retain(|c| &c.name == only);
-        if cases.is_empty() && only != "docker-default" {
+        if cases.is_empty() {
             return Err(format!("no policy named {only:?}"));
         }
     }
 
     let mut report = String::new();
-    if opts.only.as_deref().is_none_or(|o| o == "docker-default") {
-        report.push_str(
-            "== docker-default: not run (seccompy-bpf's `oci` profile resolver is not in the tree \
-             yet; a resolved profile can be given with --spec FILE)\n\n",
-        );
-    }
     let mut version = String::new();
     for case in &cases {
         let (text, v) = bench_case(case, &peer, opts.runs)?;
@@ -189,6 +183,26 @@ pub fn run(args: &[String]) -> Result<(), String> {
     print!("{report}");
     println!("(bench took {:.1} s)", t0.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Docker's default profile, resolved as Docker on x86_64 with its default
+/// capabilities on the running kernel hands it to runc.
+fn docker_case() -> Result<Case, String> {
+    let path = crate::workspace_root().join("../shared/profiles/docker-default.json");
+    let json =
+        std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let profile = Profile::from_json(&json).map_err(|e| format!("{}: {e}", path.display()))?;
+    let kernel = docker::running_kernel()?;
+    let spec = docker::spec(&profile, Abi::X86_64, &CapSet::docker_default(), kernel)?;
+    Ok(Case {
+        name: "docker-default".into(),
+        title: format!(
+            "Docker's default profile on amd64, default capabilities, kernel {}.{}",
+            kernel.kernel, kernel.major
+        ),
+        spec,
+        seccompy: SeccompySource::Spec,
+    })
 }
 
 /// Re-runs the task from a release build (timings of a debug build mean nothing).
@@ -226,9 +240,30 @@ fn build_columns(
     let mut notes = Vec::new();
     let mut columns = Vec::new();
 
-    // seccompy
+    // seccompy: from the spec to the program, timed as a whole.
     match case.seccompy {
-        SeccompySource::Unavailable(why) => notes.push(format!("seccompy: not run ({why})")),
+        SeccompySource::Spec => {
+            if case.name == "docker-default" {
+                notes.push(
+                    "seccompy: built from the bench's Docker-stage spec (bench::seccompy_peer: \
+                     whole-argument conditions on every 64-bit ABI, x32 included; no runc ENOSYS \
+                     stub), not yet through its own OCI resolver"
+                        .into(),
+                );
+            }
+            let (times, prog) = metrics::time_runs(runs * 10, || {
+                seccompy_peer::policy(spec)?
+                    .compile()
+                    .map_err(|e| format!("seccompy compile: {e}"))
+            })?;
+            columns.push(Column {
+                name: "seccompy",
+                full: true,
+                scope: spec.abis.clone(),
+                prog: prog.into_insns(),
+                times_ns: times,
+            });
+        }
     }
 
     // libseccomp, both levels
@@ -353,6 +388,20 @@ fn bench_case(case: &Case, peer: &libseccomp::Peer, runs: u32) -> Result<(String
             let (gap, real): (Vec<&equiv::Mismatch>, Vec<&equiv::Mismatch>) = bad
                 .iter()
                 .partition(|m| equiv::probe_key(&m.probe).is_some_and(|k| table_gap.contains(&k)));
+            if !real.is_empty() {
+                let mut by_abi: BTreeMap<&str, usize> = BTreeMap::new();
+                for m in &real {
+                    *by_abi
+                        .entry(m.probe.abi.map_or("other arches", Abi::name))
+                        .or_default() += 1;
+                }
+                let list: Vec<String> = by_abi.iter().map(|(a, n)| format!("{a} {n}")).collect();
+                notes.push(format!(
+                    "{} mismatches beyond the table gap, by ABI: {}",
+                    col.name,
+                    list.join(", ")
+                ));
+            }
             for m in real.iter().take(3) {
                 let d = &m.probe.data;
                 notes.push(format!(

@@ -2,9 +2,11 @@
 //! builds from, the peers (libseccomp through a small C program, seccompiler,
 //! seccompy), the policies, and the measurements.
 
+pub mod docker;
 pub mod equiv;
 pub mod libseccomp;
 pub mod metrics;
 pub mod policies;
 pub mod seccompiler_peer;
+pub mod seccompy_peer;
 pub mod spec;
