@@ -17,6 +17,7 @@ mod args;
 #[macro_use]
 mod format;
 mod asm;
+mod compile;
 mod disasm;
 mod emu;
 mod error;
@@ -38,6 +39,12 @@ struct Command {
 
 /// Every subcommand, in the order `seccompy --help` lists them.
 const COMMANDS: &[Command] = &[
+    Command {
+        name: "compile",
+        summary: compile::SUMMARY,
+        help: compile::HELP,
+        run: compile::run,
+    },
     Command {
         name: "disasm",
         summary: disasm::SUMMARY,

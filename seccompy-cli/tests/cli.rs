@@ -143,7 +143,7 @@ fn emu(file: &Path, args: &[&str]) -> (String, String) {
 #[test]
 fn help_and_version() {
     let top = ok(&["--help"]);
-    for cmd in ["emu", "stats", "disasm", "asm"] {
+    for cmd in ["compile", "emu", "stats", "disasm", "asm"] {
         assert!(
             top.lines().any(|l| l.trim_start().starts_with(cmd)),
             "{cmd} not listed:\n{top}"
@@ -684,4 +684,204 @@ fn rust_output_compiles_to_the_same_program() {
         &exe,
     );
     assert_eq!(bytes, x86_64_filter().to_bytes());
+}
+
+/// A default-allow profile: reboot and kexec_load fail with EPERM, socket with
+/// EAFNOSUPPORT (97) for AF_VSOCK (40), mount with EPERM unless the container has
+/// CAP_SYS_ADMIN, umount2 with EPERM from kernel 5.0 on.
+const SMALL_PROFILE: &str = r#"{
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "architectures": ["SCMP_ARCH_X86_64"],
+    "syscalls": [
+        {"names": ["reboot", "kexec_load"], "action": "SCMP_ACT_ERRNO"},
+        {"names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 97,
+         "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_EQ"}]},
+        {"names": ["mount"], "action": "SCMP_ACT_ERRNO",
+         "excludes": {"caps": ["CAP_SYS_ADMIN"]}},
+        {"names": ["umount2"], "action": "SCMP_ACT_ERRNO",
+         "includes": {"minKernel": "5.0"}}
+    ]
+}"#;
+
+/// The action `emu` prints, without the raw value.
+fn action_of(file: &Path, args: &[&str]) -> String {
+    let (action, _) = emu(file, args);
+    let action = action.strip_prefix("action: ").expect("an action line");
+    action.split(" (").next().unwrap().to_string()
+}
+
+#[test]
+fn compile_a_profile() {
+    let dir = TempDir::new();
+    let profile = dir.file("small.json", SMALL_PROFILE.as_bytes());
+    let bin = dir.path("small.bpf");
+    assert_eq!(
+        ok(&[
+            "compile",
+            p(&profile),
+            "--arch",
+            "x86_64",
+            "--kernel",
+            "6.1",
+            "-o",
+            p(&bin)
+        ]),
+        ""
+    );
+    let act = |args: &[&str]| {
+        let mut all = vec!["--arch", "x86_64"];
+        all.extend_from_slice(args);
+        action_of(&bin, &all)
+    };
+    assert_eq!(act(&["getpid"]), "ALLOW");
+    assert_eq!(act(&["reboot"]), "ERRNO(1)");
+    assert_eq!(act(&["kexec_load"]), "ERRNO(1)");
+    assert_eq!(act(&["socket", "40"]), "ERRNO(97)");
+    assert_eq!(act(&["socket", "2"]), "ALLOW");
+    // 64-bit comparison on x86_64: the high word counts.
+    assert_eq!(act(&["socket", "0x1_0000_0028"]), "ALLOW");
+    // Docker's default capabilities lack CAP_SYS_ADMIN; 6.1 is past 5.0.
+    assert_eq!(act(&["mount"]), "ERRNO(1)");
+    assert_eq!(act(&["umount2"]), "ERRNO(1)");
+    // Other arches, x32 included, get libseccomp's default bad-arch action.
+    assert_eq!(
+        action_of(&bin, &["--arch", "i386", "getpid"]),
+        "KILL_THREAD"
+    );
+    assert_eq!(action_of(&bin, &["--arch", "x32", "getpid"]), "KILL_THREAD");
+    assert_eq!(
+        action_of(&bin, &["--arch", "aarch64", "getpid"]),
+        "KILL_THREAD"
+    );
+
+    // Capabilities and kernel version change which rules apply.
+    for (caps, mount) in [
+        ("sys_admin", "ALLOW"),
+        ("CAP_SYS_ADMIN,CAP_NET_ADMIN", "ALLOW"),
+        ("all", "ALLOW"),
+        ("none", "ERRNO(1)"),
+        ("default", "ERRNO(1)"),
+        ("net_admin", "ERRNO(1)"),
+    ] {
+        ok(&[
+            "compile",
+            p(&profile),
+            "--caps",
+            caps,
+            "--kernel",
+            "4.19",
+            "-o",
+            p(&bin),
+        ]);
+        assert_eq!(
+            action_of(&bin, &["--arch", "x86_64", "mount"]),
+            mount,
+            "--caps {caps}"
+        );
+        assert_eq!(
+            action_of(&bin, &["--arch", "x86_64", "umount2"]),
+            "ALLOW",
+            "kernel 4.19"
+        );
+    }
+    // Without --kernel, the running kernel's version decides (this machine's is
+    // past 5.0).
+    ok(&["compile", p(&profile), "--arch", "x86_64", "-o", p(&bin)]);
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let major: u32 = release.split('.').next().unwrap().parse().unwrap();
+    let expected = if major >= 5 { "ERRNO(1)" } else { "ALLOW" };
+    assert_eq!(action_of(&bin, &["--arch", "x86_64", "umount2"]), expected);
+
+    // The same program as C and Rust source.
+    let c = ok(&["compile", p(&profile), "--kernel", "6.1", "--format", "c"]);
+    assert!(
+        c.starts_with("/* seccompy ")
+            && c.contains("small.json for x86_64 (x86_64), caps default, kernel 6.1"),
+        "{c}"
+    );
+    let raw = std::fs::read(&bin).unwrap();
+    let stmts = c.matches("BPF_STMT(").count() + c.matches("BPF_JUMP(").count();
+    assert_eq!(stmts, raw.len() / 8);
+    let rust = ok(&[
+        "compile",
+        p(&profile),
+        "--kernel",
+        "6.1",
+        "--format",
+        "rust",
+        "--name",
+        "SMALL",
+    ]);
+    assert!(
+        rust.contains(&format!(
+            "pub const SMALL: [seccompy_sys::sock_filter; {}] = [",
+            raw.len() / 8
+        )),
+        "{rust}"
+    );
+
+    // A bundle's config.json.
+    let config = format!(r#"{{"ociVersion": "1.0.2", "linux": {{"seccomp": {SMALL_PROFILE}}}}}"#);
+    let config = dir.file("config.json", config.as_bytes());
+    let from_config = dir.path("config.bpf");
+    ok(&[
+        "compile",
+        p(&config),
+        "--oci-config",
+        "--kernel",
+        "6.1",
+        "-o",
+        p(&from_config),
+    ]);
+    ok(&["compile", p(&profile), "--kernel", "6.1", "-o", p(&bin)]);
+    assert_eq!(
+        std::fs::read(&from_config).unwrap(),
+        std::fs::read(&bin).unwrap()
+    );
+}
+
+#[test]
+fn compile_errors() {
+    let dir = TempDir::new();
+    let profile = dir.file("small.json", SMALL_PROFILE.as_bytes());
+    let out = dir.path("out.bpf");
+    let pr = p(&profile);
+    let o = p(&out);
+    let msg = fails(&["compile", "-o", o]);
+    assert!(msg.contains("missing the profile file"), "{msg}");
+    let msg = fails(&["compile", p(&dir.path("missing.json")), "-o", o]);
+    assert!(msg.starts_with("cannot read "), "{msg}");
+    let bad = dir.file(
+        "bad.json",
+        b"{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"syscalls\": [}\n",
+    );
+    let msg = fails(&["compile", p(&bad), "-o", o]);
+    assert!(msg.starts_with(&format!("{}: ", bad.display())), "{msg}");
+    assert!(msg.contains("line 2"), "{msg}");
+    let unknown = dir.file(
+        "unknown.json",
+        br#"{"defaultAction": "SCMP_ACT_FROB", "syscalls": []}"#,
+    );
+    let msg = fails(&["compile", p(&unknown), "-o", o]);
+    assert!(msg.contains("SCMP_ACT_FROB"), "{msg}");
+    let empty = dir.file("empty.json", b"{}");
+    let msg = fails(&["compile", p(&empty), "-o", o]);
+    assert!(msg.contains("no filter"), "{msg}");
+    let no_seccomp = dir.file("config.json", br#"{"ociVersion": "1.0.2", "linux": {}}"#);
+    let msg = fails(&["compile", p(&no_seccomp), "--oci-config", "-o", o]);
+    assert!(msg.contains("no linux.seccomp"), "{msg}");
+    let msg = fails(&["compile", pr, "--caps", "sys_admin,frob", "-o", o]);
+    assert!(msg.starts_with("--caps: unknown capability"), "{msg}");
+    let msg = fails(&["compile", pr, "--kernel", "six", "-o", o]);
+    assert!(
+        msg.starts_with("--kernel: 'six' is not a kernel version"),
+        "{msg}"
+    );
+    let msg = fails(&["compile", pr, "--format", "json", "-o", o]);
+    assert_eq!(msg, "unknown format 'json' (formats: raw, c, rust)");
+    let msg = fails(&["compile", pr, "--name", "9lives", "--format", "c"]);
+    assert!(msg.starts_with("'9lives' is not an identifier"), "{msg}");
+    let msg = fails(&["compile", pr, "--arch", "pdp11", "-o", o]);
+    assert!(msg.starts_with("unknown architecture 'pdp11'"), "{msg}");
+    assert!(!out.exists());
 }

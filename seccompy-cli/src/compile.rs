@@ -1,0 +1,195 @@
+//! `seccompy compile`: an OCI or Docker seccomp profile to a program.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use lexopt::prelude::*;
+use seccompy_bpf::oci::{CapSet, KernelVersion, Profile, ResolveOptions};
+use seccompy_bpf::validate::validate;
+use seccompy_sys::syscalls::Abi;
+
+use crate::args;
+use crate::error::{Error, Result};
+use crate::format::{self, Format};
+
+/// One line for `seccompy --help`.
+pub const SUMMARY: &str = "compile an OCI/Docker seccomp profile into a program";
+
+/// `seccompy compile --help`.
+pub const HELP: &str = concat!(
+    "\
+seccompy compile: compile an OCI or Docker seccomp profile
+
+Usage: seccompy compile PROFILE [--arch ARCH] [--caps SET] [--kernel X.Y]
+                        [--oci-config] [--format FORMAT] [-o OUT]
+
+PROFILE is a seccomp profile in JSON (- reads standard input): the OCI
+runtime-spec `linux.seccomp` object or a Docker profile (archMap, includes and
+excludes by arch, caps and minKernel, errnoRet). It is resolved as Docker, runc
+and libseccomp would apply it on an ARCH machine running kernel X.Y with the
+capability set SET, runc's ENOSYS stub included, and compiled into one program
+for ARCH and the profile's sub-architectures.
+
+Options:
+  --arch ARCH       the machine's architecture (default: this machine's)
+  --caps SET        the container's capabilities: default (Docker's default
+                    set), all, none, or a comma-separated list of names
+                    (CAP_SYS_ADMIN or sys_admin)
+  --kernel X.Y      the kernel version for minKernel (default: the running
+                    kernel's, from /proc/sys/kernel/osrelease)
+  --oci-config      PROFILE is an OCI bundle's config.json: use its
+                    linux.seccomp object
+",
+    format_options_help!(),
+    "  \
+  -o, --output OUT  the file to write (default: standard output, not a
+                    terminal for raw; - is standard output)
+  -h, --help        print this help
+  -V, --version     print the version
+
+Example:
+  seccompy compile docker-default.json --arch x86_64 -o docker.bpf
+  seccompy emu docker.bpf --arch x86_64 socket 40"
+);
+
+/// The file the running kernel's release is read from (what `uname -r` prints).
+const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
+
+/// Runs the command.
+pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
+    let mut file: Option<PathBuf> = None;
+    let mut output: Option<PathBuf> = None;
+    let mut abi: Option<Abi> = None;
+    let mut caps: Option<(CapSet, String)> = None;
+    let mut kernel: Option<KernelVersion> = None;
+    let mut oci_config = false;
+    let mut fmt = Format::Raw;
+    let mut name: Option<String> = None;
+    while let Some(arg) = parser.next()? {
+        if let Some(done) = args::standard_option(&arg, HELP, out) {
+            return done;
+        }
+        match arg {
+            Long("arch") => abi = Some(args::parse_abi(&args::text(parser)?)?),
+            Long("caps") => {
+                let text = args::text(parser)?;
+                caps = Some((parse_caps(&text)?, text));
+            }
+            Long("kernel") => kernel = Some(parse_kernel(&args::text(parser)?)?),
+            Long("oci-config") => oci_config = true,
+            Long("format") => fmt = Format::parse(&args::text(parser)?)?,
+            Long("name") => name = Some(format::parse_name(&args::text(parser)?)?),
+            Short('o') | Long("output") => output = Some(args::path(parser.value()?)),
+            Value(v) if file.is_none() => file = Some(args::path(v)),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let file = args::required(file, "the profile file PROFILE")?;
+    let abi = args::abi_or_host(abi)?;
+    let (caps, caps_text) = caps.unwrap_or_else(|| (CapSet::docker_default(), "default".into()));
+    let kernel = match kernel {
+        Some(k) => k,
+        None => running_kernel()?,
+    };
+
+    let profile = read_profile(&file, oci_config)?;
+    let opts = ResolveOptions::new(abi, kernel).with_caps(caps);
+    let at = |e: &dyn std::fmt::Display| Error::new(format!("{}: {e}", file.display()));
+    let resolved = profile.resolve(&opts).map_err(|e| at(&e))?.ok_or_else(|| {
+        at(&"the profile installs no filter (no default action and no rule for this machine)")
+    })?;
+    let policy = resolved.to_policy().map_err(|e| at(&e))?;
+    let prog = policy.compile().map_err(|e| at(&e))?;
+    // The compiler's output always passes; a failure here is a bug to report.
+    validate(prog.insns()).map_err(|e| {
+        at(&format!(
+            "internal error: the compiled program would be rejected: {e}"
+        ))
+    })?;
+
+    let abis: Vec<&str> = resolved.abis.iter().map(|a| a.name()).collect();
+    let about = format!(
+        "{} for {} ({}), caps {caps_text}, kernel {kernel}",
+        args::file_name(&file),
+        abi.name(),
+        abis.join(", ")
+    );
+    let bytes = format::render(fmt, prog.insns(), abi, &about, name.as_deref());
+    args::write_output(output.as_deref(), &bytes, fmt.is_binary(), out)
+}
+
+/// Reads the profile, or the `linux.seccomp` object of an OCI `config.json`.
+fn read_profile(file: &Path, oci_config: bool) -> Result<Profile> {
+    let json = args::read_text(file)?;
+    let at = |e: &dyn std::fmt::Display| Error::new(format!("{}: {e}", file.display()));
+    if oci_config {
+        Profile::from_oci_config_json(&json)
+            .map_err(|e| at(&e))?
+            .ok_or_else(|| at(&"the OCI configuration has no linux.seccomp object"))
+    } else {
+        Profile::from_json(&json).map_err(|e| at(&e))
+    }
+}
+
+/// Parses `--caps`: `default`, `all`, `none` or a comma-separated list.
+fn parse_caps(text: &str) -> Result<CapSet> {
+    match text {
+        "default" => Ok(CapSet::docker_default()),
+        "all" => Ok(CapSet::all()),
+        "none" | "" => Ok(CapSet::none()),
+        list => CapSet::parse(list.split(',').filter(|c| !c.trim().is_empty()))
+            .map_err(|e| Error::new(format!("--caps: {e}"))),
+    }
+}
+
+/// Parses `--kernel X.Y` (a release such as `6.18.3-amd64` is accepted too).
+fn parse_kernel(text: &str) -> Result<KernelVersion> {
+    KernelVersion::parse_release(text).map_err(|_| {
+        Error::new(format!(
+            "--kernel: '{text}' is not a kernel version (expected X.Y, as 6.1)"
+        ))
+    })
+}
+
+/// The running kernel's version.
+fn running_kernel() -> Result<KernelVersion> {
+    let release = std::fs::read_to_string(OSRELEASE).map_err(|e| {
+        Error::new(format!(
+            "cannot read the running kernel's version from {OSRELEASE} ({e}); pass --kernel X.Y"
+        ))
+    })?;
+    KernelVersion::parse_release(release.trim())
+        .map_err(|e| Error::new(format!("{OSRELEASE}: {e}; pass --kernel X.Y")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capability_sets() {
+        assert!(parse_caps("default").unwrap() == CapSet::docker_default());
+        assert!(parse_caps("all").unwrap() == CapSet::all());
+        assert!(parse_caps("none").unwrap() == CapSet::none());
+        let two = parse_caps("sys_admin,CAP_SYS_PTRACE").unwrap();
+        assert_eq!(
+            two.names().collect::<Vec<_>>(),
+            ["CAP_SYS_PTRACE", "CAP_SYS_ADMIN"]
+        );
+        let e = parse_caps("sys_admin,frob").unwrap_err().to_string();
+        assert!(e.starts_with("--caps: unknown capability"), "{e}");
+    }
+
+    #[test]
+    fn kernel_versions() {
+        assert_eq!(parse_kernel("6.1").unwrap(), KernelVersion::new(6, 1));
+        assert_eq!(
+            parse_kernel("5.10.0-amd64").unwrap(),
+            KernelVersion::new(5, 10)
+        );
+        assert!(parse_kernel("six").is_err());
+        assert!(parse_kernel("6").is_err());
+        // This machine's release parses.
+        running_kernel().unwrap();
+    }
+}
