@@ -121,6 +121,19 @@
 //! - JSON keys are case-sensitive here; Go would also accept other cases.
 //! - Conditional rules whose outcome depends on libseccomp's tree merge (see
 //!   above) are refused rather than reproduced.
+//! - Defects of libseccomp 2.5.4's BPF generation, found by running its output
+//!   against this module on random profiles: the filter can compare a stale
+//!   accumulator after falling through from one argument check to the next
+//!   (rules split by runc over several arguments or words, such as
+//!   `a0 == 0 || a0 > 0x1_0000_0000 || a0 < 255`, decide `a0 == 0xff` with the low
+//!   word where the high word is meant), and an architecture whose first syscall
+//!   block is a pseudo-syscall loses its syscall-number load, so every call of that
+//!   architecture gets the default action. seccompy decides as libseccomp's rule
+//!   database means, not as those programs do. On docker-default (x86_64 with x86
+//!   and x32; default, all and no capabilities; kernels 6.18 and 4.4) the decisions
+//!   equal those of libseccomp 2.5.4's program plus runc's stub on every number
+//!   0..600 of each ABI with sampled arguments, apart from names libseccomp 2.5.4
+//!   does not know or places differently (`map_shadow_stack` on x32).
 
 mod caps;
 mod docker;
