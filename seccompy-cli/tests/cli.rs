@@ -885,3 +885,28 @@ fn compile_errors() {
     assert!(msg.starts_with("unknown architecture 'pdp11'"), "{msg}");
     assert!(!out.exists());
 }
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    // 4000 instructions disassemble to far more than a pipe holds, so the
+    // command is still writing when the reader goes away.
+    let mut insns = vec![bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0); 3999];
+    insns.push(bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+    let dir = TempDir::new();
+    let f = dir.file("long.bpf", &Program::new(insns).to_bytes());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seccompy"))
+        .args(["disasm", p(&f), "--arch", "x86_64"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    assert_eq!(&first, b"; 4000 instructi");
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
