@@ -108,12 +108,19 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     })?;
 
     let abis: Vec<&str> = resolved.abis.iter().map(|a| a.name()).collect();
-    let about = format!(
+    let mut about = format!(
         "{} for {} ({}), caps {caps_text}, kernel {kernel}",
         args::file_name(&file),
         abi.name(),
         abis.join(", ")
     );
+    // The program does not carry the profile's flags: say which to install it with.
+    if !resolved.flags.is_empty() {
+        about.push_str(&format!(
+            "; install with flags {}",
+            resolved.flags.join(" | ")
+        ));
+    }
     let bytes = format::render(fmt, prog.insns(), abi, &about, name.as_deref());
     args::write_output(output.as_deref(), &bytes, fmt.is_binary(), out)
 }

@@ -820,6 +820,18 @@ fn compile_a_profile() {
         "{rust}"
     );
 
+    // Flags are not part of the program: the generated source names them.
+    let flagged = SMALL_PROFILE.replace(
+        "\"defaultAction\"",
+        "\"flags\": [\"SECCOMP_FILTER_FLAG_LOG\", \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"], \"defaultAction\"",
+    );
+    let flagged = dir.file("flagged.json", flagged.as_bytes());
+    let c = ok(&["compile", p(&flagged), "--kernel", "6.1", "--format", "c"]);
+    assert!(
+        c.contains("; install with flags SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW"),
+        "{c}"
+    );
+
     // A bundle's config.json.
     let config = format!(r#"{{"ociVersion": "1.0.2", "linux": {{"seccomp": {SMALL_PROFILE}}}}}"#);
     let config = dir.file("config.json", config.as_bytes());
