@@ -17,12 +17,14 @@
 //!    policy's, the result is the bad-arch action ([`Policy::bad_arch_action`],
 //!    `KillProcess` unless set). So on an x86_64-only policy, x32 calls get the
 //!    bad-arch action, as with libseccomp.
-//! 2. **Rules.** A rule applies to the call when its syscall resolves, on the
-//!    call's ABI, to `nr`: a [`Syscall::Name`] through the ABI's syscall table (a
-//!    name unknown on that ABI applies nowhere on it; [`compile`](crate::compile())
-//!    fails only if the name is unknown on every ABI of the policy); a
-//!    [`Syscall::Nr`] when it equals `nr` as is (so x32 numbers include
-//!    `0x4000_0000`). It matches when all its conditions hold.
+//! 2. **Rules.** A rule applies to the call when it is not restricted to other
+//!    ABIs ([`Rule::only_on`]) and its syscall resolves, on the call's ABI, to
+//!    `nr`: a [`Syscall::Name`] through the ABI's syscall table (a name unknown
+//!    on that ABI applies nowhere on it; [`compile`](crate::compile()) fails only
+//!    if the name is unknown on every ABI of the policy); a [`Syscall::Nr`] when
+//!    it equals `nr` as is (so x32 numbers include `0x4000_0000`), a
+//!    [`Syscall::Range`] when it contains `nr`. It matches when all its
+//!    conditions hold.
 //! 3. **Precedence.** If no rule matches, the result is the default action. If
 //!    several match, the most restrictive action wins, in the kernel's order
 //!    ([`Action::precedence`]: `KillProcess`, `KillThread`, `Trap`, `Errno`,
@@ -56,6 +58,7 @@ use crate::action::Action;
 
 /// The syscall a [`Rule`] is about.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Syscall {
     /// A name, resolved per ABI through the syscall tables (`"socket"`).
     Name(Cow<'static, str>),
@@ -63,15 +66,36 @@ pub enum Syscall {
     /// policy (x32 numbers carry `0x4000_0000`; MIPS numbers their 4000/5000/6000
     /// base).
     Nr(u32),
+    /// Every number from `first` to `last` inclusive, compared with
+    /// `seccomp_data.nr` as is (like [`Syscall::Nr`]), known to the ABI or not:
+    /// for instance everything above an ABI's last syscall, to fail unknown
+    /// calls with `ENOSYS`. Empty if `first > last`.
+    Range {
+        /// First number.
+        first: u32,
+        /// Last number (inclusive).
+        last: u32,
+    },
 }
 
 impl Syscall {
-    /// The number this syscall has on `abi`, if it has one there.
+    /// The number this syscall has on `abi`, if it is one number there (`None`
+    /// for a name unknown on `abi` and for a [`Syscall::Range`]).
     #[must_use]
     pub fn nr_on(&self, abi: Abi) -> Option<u32> {
         match self {
             Syscall::Name(name) => abi.syscall_nr(name),
             Syscall::Nr(nr) => Some(*nr),
+            Syscall::Range { .. } => None,
+        }
+    }
+
+    /// Whether a call numbered `nr` on `abi` is this syscall.
+    #[must_use]
+    pub fn covers(&self, abi: Abi, nr: u32) -> bool {
+        match self {
+            Syscall::Range { first, last } => (*first..=*last).contains(&nr),
+            s => s.nr_on(abi) == Some(nr),
         }
     }
 }
@@ -94,12 +118,13 @@ impl From<u32> for Syscall {
     }
 }
 
-/// Formats a name as is and a number as `#41`.
+/// Formats a name as is, a number as `#41`, a range as `#463..=#1073741823`.
 impl fmt::Display for Syscall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Syscall::Name(n) => f.write_str(n),
             Syscall::Nr(nr) => write!(f, "#{nr}"),
+            Syscall::Range { first, last } => write!(f, "#{first}..=#{last}"),
         }
     }
 }
@@ -287,12 +312,15 @@ impl Arg {
     }
 }
 
-/// One rule: when `syscall` is called and every condition holds, `action`.
+/// One rule: when `syscall` is called (on one of the rule's ABIs, if it is
+/// restricted with [`only_on`](Rule::only_on)) and every condition holds,
+/// `action`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Rule {
     syscall: Syscall,
     action: Action,
     conditions: Vec<Condition>,
+    abis: Vec<Abi>,
 }
 
 impl Rule {
@@ -304,7 +332,33 @@ impl Rule {
             syscall: syscall.into(),
             action,
             conditions: Vec::new(),
+            abis: Vec::new(),
         }
+    }
+
+    /// Restricts the rule to calls of `abi` (calling it again adds another ABI).
+    /// A rule without restriction applies on every ABI of the policy; a rule
+    /// restricted to ABIs that the policy lacks applies nowhere. (x86_64 and x32
+    /// calls are told apart as in the [module documentation](self).)
+    #[must_use]
+    pub fn only_on(mut self, abi: Abi) -> Self {
+        if !self.abis.contains(&abi) {
+            self.abis.push(abi);
+        }
+        self
+    }
+
+    /// The ABIs the rule is restricted to; empty for every ABI.
+    #[must_use]
+    pub fn abis(&self) -> &[Abi] {
+        &self.abis
+    }
+
+    /// Whether the rule is about a call numbered `nr` on `abi` (its syscall and
+    /// ABI restriction; conditions aside).
+    #[must_use]
+    pub fn applies_to(&self, abi: Abi, nr: u32) -> bool {
+        (self.abis.is_empty() || self.abis.contains(&abi)) && self.syscall.covers(abi, nr)
     }
 
     /// Adds a condition; all of a rule's conditions must hold (AND).
@@ -525,7 +579,7 @@ impl Policy {
         let args_64 = abi_has_64bit_args(abi);
         let mut best: Option<Action> = None;
         for rule in &self.rules {
-            if rule.syscall.nr_on(abi) == Some(nr) && rule.matches_args(args, args_64) {
+            if rule.applies_to(abi, nr) && rule.matches_args(args, args_64) {
                 best = Some(match best {
                     Some(b) if !more_restrictive(rule.action, b) => b,
                     _ => rule.action,
@@ -681,6 +735,38 @@ mod tests {
         assert!(abi_has_64bit_args(Abi::X32));
         assert!(abi_has_64bit_args(Abi::Mips64n32));
         assert!(!abi_has_64bit_args(Abi::Arm));
+    }
+
+    #[test]
+    fn ranges_and_abi_restrictions() {
+        let p = Policy::new(Action::Allow)
+            .abis(&[Abi::X86_64, Abi::I386, Abi::X32])
+            .rule(
+                Rule::new(
+                    Syscall::Range {
+                        first: 463,
+                        last: 0x3fff_ffff,
+                    },
+                    Action::Errno(38),
+                )
+                .only_on(Abi::X86_64),
+            )
+            .rule(Rule::new("read", Action::Log).only_on(Abi::I386));
+        let at = |arch, nr| p.evaluate(&call(arch, nr, [0; 6]));
+        assert_eq!(at(AUDIT_ARCH_X86_64, 462), Action::Allow);
+        assert_eq!(at(AUDIT_ARCH_X86_64, 463), Action::Errno(38));
+        assert_eq!(at(AUDIT_ARCH_X86_64, 0x3fff_ffff), Action::Errno(38));
+        // x32 calls are not x86_64 calls, even with the range's numbers.
+        assert_eq!(at(AUDIT_ARCH_X86_64, X32_SYSCALL_BIT + 500), Action::Allow);
+        assert_eq!(at(AUDIT_ARCH_I386, 500), Action::Allow);
+        assert_eq!(at(AUDIT_ARCH_I386, 3), Action::Log);
+        assert_eq!(at(AUDIT_ARCH_X86_64, 0), Action::Allow);
+        let r = &p.rule_list()[0];
+        assert_eq!(r.abis(), [Abi::X86_64]);
+        assert!(r.applies_to(Abi::X86_64, 1000));
+        assert!(!r.applies_to(Abi::I386, 1000));
+        assert_eq!(alloc::format!("{}", r.syscall()), "#463..=#1073741823");
+        assert_eq!(r.syscall().nr_on(Abi::X86_64), None);
     }
 
     #[test]

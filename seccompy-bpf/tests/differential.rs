@@ -97,6 +97,20 @@ fn syscall(r: &mut Rng, abis: &[Abi]) -> Syscall {
     let table = abi.syscalls();
     if r.pct(65) && !table.is_empty() {
         Syscall::from(r.pick(table).1)
+    } else if r.pct(15) {
+        // A range, often from a known number to beyond the table's end.
+        let first = match r.below(3) {
+            0 if !table.is_empty() => r.pick(table).0,
+            1 => X32_SYSCALL_BIT + r.below(600) as u32,
+            _ => r.below(1100) as u32,
+        };
+        let last = match r.below(4) {
+            0 => first,
+            1 => u32::MAX - r.below(2) as u32,
+            2 => first | 0x3fff_ffff,
+            _ => first.saturating_add(r.below(40) as u32),
+        };
+        Syscall::Range { first, last }
     } else {
         Syscall::Nr(match r.below(6) {
             0 if !table.is_empty() => r.pick(table).0,
@@ -153,6 +167,22 @@ fn random_case(r: &mut Rng) -> Case {
     let consts: Vec<u64> = (0..3 + r.below(6)).map(|_| constant(r)).collect();
     for _ in 0..r.below(18) {
         let mut rule = Rule::new(r.pick(&pool).clone(), action(r));
+        if r.pct(20) {
+            // Restricted to an ABI that knows the name (a name unknown on every
+            // ABI a rule applies to is an error), or to any ABI at all.
+            let abi = if r.pct(80) {
+                *r.pick(abis)
+            } else {
+                *r.pick(Abi::ALL)
+            };
+            let known = match rule.syscall() {
+                Syscall::Name(n) => abi.syscall_nr(n).is_some() || !abis.contains(&abi),
+                _ => true,
+            };
+            if known {
+                rule = rule.only_on(abi);
+            }
+        }
         if r.pct(70) {
             for _ in 0..1 + r.below(3) {
                 rule = rule.when(condition(r, &consts));
@@ -200,7 +230,10 @@ fn random_data(r: &mut Rng, case: &Case) -> (seccomp_data, ByteOrder) {
         1 => r.next() as u32,
         _ => abi.audit_arch(),
     };
-    let named = r.pick(&case.pool).nr_on(abi);
+    let named = match r.pick(&case.pool) {
+        Syscall::Range { first, last } => Some(if r.pct(50) { *first } else { *last }),
+        s => s.nr_on(abi),
+    };
     let nr = match (r.below(10), named) {
         (0..=5, Some(nr)) => nr,
         (6, Some(nr)) => nr.wrapping_add(1),
@@ -290,7 +323,7 @@ fn check_cacheable(policy: &Policy, prog: &Program) {
             let rules: Vec<&Rule> = policy
                 .rule_list()
                 .iter()
-                .filter(|r| r.syscall().nr_on(abi) == Some(nr))
+                .filter(|r| r.applies_to(abi, nr))
                 .collect();
             let plain = rules.iter().all(|r| r.conditions().is_empty());
             let allowed = policy.decide(abi, nr, &[0; 6]) == Action::Allow;
@@ -398,6 +431,16 @@ fn errors_are_typed() {
         p.compile(),
         Err(CompileError::UnknownSyscall {
             name: "no_such_call".into()
+        })
+    );
+    // Known on the policy's other ABI, but the rule is only for x86_64.
+    let p = Policy::new(Action::Allow)
+        .abis(&[Abi::X86_64, Abi::I386])
+        .rule(Rule::new("socketcall", Action::Log).only_on(Abi::X86_64));
+    assert_eq!(
+        p.compile(),
+        Err(CompileError::UnknownSyscall {
+            name: "socketcall".into()
         })
     );
     // Known on one ABI only: fine, skipped on the other.

@@ -55,8 +55,9 @@ pub enum CompileError {
     /// The policy has no ABI.
     #[error("the policy has no ABI")]
     NoAbi,
-    /// A syscall name is unknown on every ABI of the policy.
-    #[error("syscall `{name}` is unknown on every ABI of the policy")]
+    /// A syscall name is unknown on every ABI of the policy that its rule
+    /// applies to.
+    #[error("syscall `{name}` is unknown on every ABI of the policy it applies to")]
     UnknownSyscall {
         /// The name.
         name: String,
@@ -132,7 +133,7 @@ const MAX_WALK_CHAIN: usize = 512;
 /// [`CompileError::NoAbi`] without ABI; [`CompileError::InvalidAction`] for an
 /// errno outside `1..=4095` in any action; [`CompileError::ArgIndex`] for a
 /// condition on an argument past 5; [`CompileError::UnknownSyscall`] for a name
-/// that no ABI of the policy knows; [`CompileError::TooLong`] when the program
+/// that no ABI of the policy its rule applies to knows; [`CompileError::TooLong`] when the program
 /// would exceed 4096 instructions (it is never truncated).
 pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
     check(policy)?;
@@ -143,12 +144,17 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
         .iter()
         .flat_map(|rule| abis.iter().map(|&abi| rule.syscall().nr_on(abi)))
         .collect();
+    // A name must be known on one of the policy's ABIs that its rule applies to.
     for (r, rule) in rules.iter().enumerate() {
-        if let Syscall::Name(name) = rule.syscall()
-            && nrs[r * abis.len()..(r + 1) * abis.len()]
-                .iter()
-                .all(Option::is_none)
-        {
+        let Syscall::Name(name) = rule.syscall() else {
+            continue;
+        };
+        let mut applies = abis
+            .iter()
+            .enumerate()
+            .filter(|&(_, abi)| rule.abis().is_empty() || rule.abis().contains(abi))
+            .peekable();
+        if applies.peek().is_some() && applies.all(|(a, _)| nrs[r * abis.len() + a].is_none()) {
             return Err(CompileError::UnknownSyscall {
                 name: name.to_string(),
             });
@@ -172,31 +178,19 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
         HOT_SLACK
     };
     let mut trees: Vec<(u32, NodeId)> = Vec::with_capacity(arches.len());
-    let mut by_nr: Vec<(u32, usize)> = Vec::with_capacity(rules.len());
-    let mut group: Vec<&Rule> = Vec::new();
     for (arch, members) in &arches {
         let arch_abis: Vec<Abi> = members.iter().map(|&i| abis[i]).collect();
-        let mut decisions: BTreeMap<u32, NodeId> = BTreeMap::new();
+        let mut decisions: Vec<(u32, u32, NodeId)> = Vec::new();
         let mut weights = Weights::default();
         for (rank, &a) in members.iter().enumerate() {
             let abi = abis[a];
-            by_nr.clear();
-            by_nr.extend((0..rules.len()).filter_map(|r| {
-                nrs[r * abis.len() + a]
-                    .filter(|&nr| ranges::abi_owns(abi, nr))
-                    .map(|nr| (nr, r))
-            }));
-            by_nr.sort_unstable();
-            for chunk in by_nr.chunk_by(|x, y| x.0 == y.0) {
-                group.clear();
-                group.extend(chunk.iter().map(|&(_, r)| &rules[r]));
-                let node = decision(&mut dag, abi, &group, default_raw);
-                decisions.insert(chunk[0].0, node);
-            }
+            let nr_of = |r: usize| nrs[r * abis.len() + a];
+            decided(&mut dag, abi, rules, nr_of, default_raw, &mut decisions);
             let tier = if rank == 0 { 8 } else { 1 };
             weights.add_abi(abi, 2 * tier);
             weights.add_hot(abi, policy.hot_list(), tier);
         }
+        decisions.sort_unstable();
         let ranges = ranges::ranges(*arch, &arch_abis, &decisions, default, bad);
         let leaves = tree::leaves(
             &ranges,
@@ -219,6 +213,94 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
         AssembleError::TooLong { len } => CompileError::TooLong { len },
         e => CompileError::Internal(e),
     })
+}
+
+/// Appends to `out` the decisions of the numbers of `abi` that some rule is
+/// about, as disjoint intervals with the same rules. `nr_of(r)` is rule `r`'s
+/// number on `abi` (if a single one).
+fn decided(
+    dag: &mut Dag,
+    abi: Abi,
+    rules: &[Rule],
+    nr_of: impl Fn(usize) -> Option<u32>,
+    default_raw: u32,
+    out: &mut Vec<(u32, u32, NodeId)>,
+) {
+    let on_abi = |r: &Rule| r.abis().is_empty() || r.abis().contains(&abi);
+    // Rules about one number, as (nr, rule index), and about ranges, clipped to
+    // the ABI's numbers.
+    let mut points: Vec<(u32, usize)> = Vec::with_capacity(rules.len());
+    let mut spans: Vec<(u32, u32, usize)> = Vec::new();
+    for (r, rule) in rules.iter().enumerate() {
+        if !on_abi(rule) {
+            continue;
+        }
+        if let Syscall::Range { first, last } = *rule.syscall() {
+            for &(lo, hi) in ranges::owned(abi) {
+                let (a, b) = (first.max(lo), last.min(hi));
+                if a <= b {
+                    spans.push((a, b, r));
+                }
+            }
+        } else if let Some(nr) = nr_of(r).filter(|&nr| ranges::abi_owns(abi, nr)) {
+            points.push((nr, r));
+        }
+    }
+    points.sort_unstable();
+    let mut group: Vec<&Rule> = Vec::new();
+    if spans.is_empty() {
+        for chunk in points.chunk_by(|x, y| x.0 == y.0) {
+            group.clear();
+            group.extend(chunk.iter().map(|&(_, r)| &rules[r]));
+            let nr = chunk[0].0;
+            out.push((nr, nr, decision(dag, abi, &group, default_raw)));
+        }
+        return;
+    }
+    // Cut the numbers where the set of rules changes, and decide each piece
+    // (once per distinct set of rules).
+    let mut cut: Vec<u32> = Vec::with_capacity(2 * (points.len() + spans.len()));
+    for &(nr, _) in &points {
+        cut.push(nr);
+        cut.extend(nr.checked_add(1));
+    }
+    for &(a, b, _) in &spans {
+        cut.push(a);
+        cut.extend(b.checked_add(1));
+    }
+    cut.sort_unstable();
+    cut.dedup();
+    let mut memo: BTreeMap<Vec<usize>, NodeId> = BTreeMap::new();
+    for (i, &lo) in cut.iter().enumerate() {
+        let hi = cut.get(i + 1).map_or(u32::MAX, |&n| n - 1);
+        let mut set: Vec<usize> = spans
+            .iter()
+            .filter(|&&(a, b, _)| a <= lo && lo <= b)
+            .map(|&(_, _, r)| r)
+            .collect();
+        let at = points.partition_point(|&(nr, _)| nr < lo);
+        set.extend(
+            points[at..]
+                .iter()
+                .take_while(|&&(nr, _)| nr == lo && hi == lo)
+                .map(|&(_, r)| r),
+        );
+        if set.is_empty() {
+            continue;
+        }
+        set.sort_unstable();
+        let node = match memo.get(&set) {
+            Some(&n) => n,
+            None => {
+                group.clear();
+                group.extend(set.iter().map(|&r| &rules[r]));
+                let n = decision(dag, abi, &group, default_raw);
+                memo.insert(set, n);
+                n
+            }
+        };
+        out.push((lo, hi, node));
+    }
 }
 
 /// The decision for one syscall on `abi` given the rules naming it there.

@@ -6,7 +6,6 @@
 //! are told apart by the x32 bit, so one list covers both: numbers of an ABI the
 //! policy lacks get the bad-arch action.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use seccompy_sys::syscalls::Abi;
@@ -44,15 +43,26 @@ pub(crate) fn abi_owns_all(abi: Abi, lo: u32, hi: u32) -> bool {
     }
 }
 
+/// The numbers a call of `abi` can have under its audit arch, as inclusive
+/// intervals.
+pub(crate) fn owned(abi: Abi) -> &'static [(u32, u32)] {
+    match abi {
+        Abi::X86_64 => &[(0, X32_SYSCALL_BIT - 1), (u32::MAX, u32::MAX)],
+        Abi::X32 => &[(X32_SYSCALL_BIT, u32::MAX - 1)],
+        _ => &[(0, u32::MAX)],
+    }
+}
+
 /// The ranges for one audit arch.
 ///
-/// `abis` are the policy's ABIs with this arch; `decisions` the decision of each
-/// number some rule names (on the ABI owning the number); `default` and
-/// `bad_arch` the nodes returning those actions.
+/// `abis` are the policy's ABIs with this arch; `decisions` the decisions of the
+/// numbers some rule is about, as sorted disjoint inclusive intervals (within
+/// the numbers of the ABI they belong to); `default` and `bad_arch` the nodes
+/// returning those actions.
 pub(crate) fn ranges(
     arch: u32,
     abis: &[Abi],
-    decisions: &BTreeMap<u32, NodeId>,
+    decisions: &[(u32, u32, NodeId)],
     default: NodeId,
     bad_arch: NodeId,
 ) -> Vec<Range> {
@@ -69,25 +79,31 @@ pub(crate) fn ranges(
         let i = base.partition_point(|&(lo, _)| lo <= nr) - 1;
         base[i].1
     };
+    let decision_at = |nr: u32| {
+        let i = decisions.partition_point(|&(lo, _, _)| lo <= nr);
+        match i.checked_sub(1).map(|i| decisions[i]) {
+            Some((_, hi, node)) if nr <= hi => node,
+            _ => base_at(nr),
+        }
+    };
     let mut out: Vec<Range> = Vec::new();
     let mut push = |lo: u32, hi: u32, node: NodeId| match out.last_mut() {
         Some(last) if last.node == node => last.hi = hi,
         _ => out.push(Range { lo, hi, node }),
     };
-    // Walk the base pieces and the named numbers in order.
+    // Walk the base pieces and the decided intervals in order.
     let mut cut: Vec<u32> = base.iter().map(|&(lo, _)| lo).collect();
-    for &nr in decisions.keys() {
-        cut.push(nr);
-        if nr < u32::MAX {
-            cut.push(nr + 1);
+    for &(lo, hi, _) in decisions {
+        cut.push(lo);
+        if hi < u32::MAX {
+            cut.push(hi + 1);
         }
     }
     cut.sort_unstable();
     cut.dedup();
     for (i, &lo) in cut.iter().enumerate() {
         let hi = cut.get(i + 1).map_or(u32::MAX, |&n| n - 1);
-        let node = decisions.get(&lo).copied().unwrap_or_else(|| base_at(lo));
-        push(lo, hi, node);
+        push(lo, hi, decision_at(lo));
     }
     out
 }
@@ -99,12 +115,8 @@ mod tests {
     #[test]
     fn merges_across_gaps_and_splits_x32() {
         let (d, b, allow, deny) = (10, 11, 12, 13);
-        let mut dec = BTreeMap::new();
-        for nr in [0, 1, 2, 5, 6] {
-            dec.insert(nr, allow);
-        }
-        dec.insert(3, d); // a rule whose decision is the default
-        dec.insert(7, deny);
+        let mut dec = alloc::vec![(0, 2, allow), (3, 3, d), (5, 6, allow), (7, 7, deny)];
+        // (3 has a rule whose decision is the default.)
         let r = ranges(AUDIT_ARCH_X86_64, &[Abi::X86_64], &dec, d, b);
         let want = [
             (0, 2, allow),
@@ -118,7 +130,7 @@ mod tests {
         let got: Vec<_> = r.iter().map(|r| (r.lo, r.hi, r.node)).collect();
         assert_eq!(got, want);
 
-        dec.insert(X32_SYSCALL_BIT + 1, allow);
+        dec.push((X32_SYSCALL_BIT + 1, X32_SYSCALL_BIT + 1, allow));
         let r = ranges(AUDIT_ARCH_X86_64, &[Abi::X32, Abi::X86_64], &dec, d, b);
         assert_eq!(r.len(), 7);
         assert_eq!(
@@ -130,13 +142,7 @@ mod tests {
             (X32_SYSCALL_BIT + 2, u32::MAX, d)
         );
 
-        let r = ranges(
-            seccompy_sys::AUDIT_ARCH_I386,
-            &[Abi::I386],
-            &BTreeMap::new(),
-            d,
-            b,
-        );
+        let r = ranges(seccompy_sys::AUDIT_ARCH_I386, &[Abi::I386], &[], d, b);
         assert_eq!(
             r,
             [Range {
