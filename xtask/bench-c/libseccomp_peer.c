@@ -24,6 +24,7 @@
  *   unknown NAME          (skipped: unknown to libseccomp)
  *   same-as-default NAME  (skipped: action equals the default)
  *   split NAME            (conditions split into one rule each)
+ *   absent ARCH NAME      (a name libseccomp knows, but not on this arch of the filter)
  *   ns T1 T2 ...          (nanoseconds of each build + export)
  * Errors go to stderr with exit status 1 (bad input: 2).
  *
@@ -58,6 +59,7 @@ struct rule {
 
 struct spec {
 	uint32_t arches[MAX_ARCHES];
+	char arch_names[MAX_ARCHES][16];
 	unsigned int narches;
 	uint32_t def;
 	int has_badarch;
@@ -137,6 +139,9 @@ static void read_spec(FILE *in, struct spec *s)
 				die_input(lineno, "arch unknown to libseccomp");
 			if (s->narches == MAX_ARCHES)
 				die_input(lineno, "too many arches");
+			if (strlen(name) >= sizeof(s->arch_names[0]))
+				die_input(lineno, "arch name too long");
+			strcpy(s->arch_names[s->narches], name);
 			s->arches[s->narches++] = arch;
 		} else if (strcmp(kw, "default") == 0) {
 			if (parse_u32(strtok_r(NULL, " \t\r\n", &save), &s->def) != 0)
@@ -211,8 +216,34 @@ static void fail(const char *what, const char *name, int rc)
 	exit(1);
 }
 
-/* Builds the filter as runc does. When report is set, prints what was skipped. */
-static scmp_filter_ctx build(const struct spec *s, unsigned int optimize, int report)
+/* Prints what runc and libseccomp will skip, before anything is timed. */
+static void report(const struct spec *s)
+{
+	for (size_t i = 0; i < s->nrules; i++) {
+		const struct rule *r = &s->rules[i];
+		int seen = 0;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(s->rules[j].name, r->name) == 0;
+		if (r->action == s->def) {
+			printf("same-as-default %s\n", r->name);
+			continue;
+		}
+		if (seccomp_syscall_resolve_name(r->name) == __NR_SCMP_ERROR) {
+			if (!seen)
+				printf("unknown %s\n", r->name);
+			continue;
+		}
+		if (r->nconds > 1 && same_arg_twice(r))
+			printf("split %s\n", r->name);
+		for (unsigned int a = 0; a < s->narches && !seen; a++) {
+			if (seccomp_syscall_resolve_name_arch(s->arches[a], r->name) < 0)
+				printf("absent %s %s\n", s->arch_names[a], r->name);
+		}
+	}
+}
+
+/* Builds the filter as runc does. */
+static scmp_filter_ctx build(const struct spec *s, unsigned int optimize)
 {
 	scmp_filter_ctx ctx = seccomp_init(s->def);
 	int rc;
@@ -238,20 +269,12 @@ static scmp_filter_ctx build(const struct spec *s, unsigned int optimize, int re
 
 	for (size_t i = 0; i < s->nrules; i++) {
 		const struct rule *r = &s->rules[i];
-		if (r->action == s->def) {
-			if (report)
-				printf("same-as-default %s\n", r->name);
+		if (r->action == s->def)
 			continue;
-		}
 		int nr = seccomp_syscall_resolve_name(r->name);
-		if (nr == __NR_SCMP_ERROR) {
-			if (report)
-				printf("unknown %s\n", r->name);
+		if (nr == __NR_SCMP_ERROR)
 			continue;
-		}
 		if (r->nconds > 1 && same_arg_twice(r)) {
-			if (report)
-				printf("split %s\n", r->name);
 			for (unsigned int c = 0; c < r->nconds; c++) {
 				rc = seccomp_rule_add_array(ctx, r->action, nr, 1, &r->conds[c]);
 				if (rc != 0)
@@ -291,6 +314,7 @@ int main(int argc, char **argv)
 
 	const struct scmp_version *v = seccomp_version();
 	printf("version %u.%u.%u\n", v->major, v->minor, v->micro);
+	report(&s);
 
 	/* The program goes to an in-memory file first so that every timed export
 	 * writes the same way; the last one is copied out. */
@@ -310,7 +334,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		long long t0 = now_ns();
-		scmp_filter_ctx ctx = build(&s, optimize, i == 0);
+		scmp_filter_ctx ctx = build(&s, optimize);
 		int rc = seccomp_export_bpf(ctx, mfd);
 		long long t1 = now_ns();
 		if (rc != 0)

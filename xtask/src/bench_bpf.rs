@@ -24,11 +24,12 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use seccompy_bpf::Insn;
+use seccompy_bpf::Program;
 use seccompy_bpf::action::RetValue;
 use seccompy_bpf::cache;
-use seccompy_bpf::oci::{CapSet, Profile};
-use seccompy_sys::SECCOMP_RET_ALLOW;
+use seccompy_bpf::oci::{CapSet, ENOSYS, Profile, ResolveOptions};
 use seccompy_sys::syscalls::Abi;
+use seccompy_sys::{SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO};
 
 use crate::bench::docker;
 use crate::bench::equiv::{self, Probe};
@@ -86,14 +87,31 @@ struct Case {
     name: String,
     title: String,
     spec: Spec,
-    /// How seccompy gets its policy: from the spec, or (docker-default) from its
-    /// own OCI resolver, timed as a whole.
-    seccompy: SeccompySource,
+    /// For a profile: the parsed profile and the machine it is resolved for, so
+    /// that seccompy goes through its own OCI resolver (otherwise it compiles the
+    /// policy the spec means, `bench::seccompy_peer`).
+    oci: Option<OciInput>,
 }
 
-enum SeccompySource {
-    /// The policy the spec means (`bench::seccompy_peer`).
-    Spec,
+struct OciInput {
+    profile: Profile,
+    opts: ResolveOptions,
+}
+
+impl OciInput {
+    /// seccompy's whole path from the parsed profile: resolve, policy, program.
+    fn compile(&self) -> Result<Program, String> {
+        let resolved = self
+            .profile
+            .resolve(&self.opts)
+            .map_err(|e| format!("resolve: {e}"))?
+            .ok_or("the profile installs no filter")?;
+        resolved
+            .to_policy()
+            .map_err(|e| format!("to_policy: {e}"))?
+            .compile()
+            .map_err(|e| format!("compile: {e}"))
+    }
 }
 
 /// One peer's program for a case.
@@ -106,6 +124,9 @@ struct Column {
     scope: Vec<Abi>,
     prog: Vec<Insn>,
     times_ns: Vec<u64>,
+    /// Whether the program includes runc's ENOSYS stub (so it is compared with
+    /// libseccomp's program behind that stub).
+    with_stub: bool,
 }
 
 struct Measured {
@@ -136,13 +157,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 "a small allow-list (65 calls, no argument checks), x86_64, KILL_PROCESS otherwise"
                     .into(),
             spec: policies::app_lockdown(),
-            seccompy: SeccompySource::Spec,
+            oci: None,
         },
         Case {
             name: "arg-heavy".into(),
             title: "a large argument-heavy allow-list (VMM-style, every operator), x86_64".into(),
             spec: policies::arg_heavy(),
-            seccompy: SeccompySource::Spec,
+            oci: None,
         },
     ]);
     for path in &opts.extra {
@@ -156,7 +177,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             title: format!("from {}", path.display()),
             name,
             spec,
-            seccompy: SeccompySource::Spec,
+            oci: None,
         });
     }
     if let Some(only) = &opts.only {
@@ -201,7 +222,10 @@ fn docker_case() -> Result<Case, String> {
             kernel.kernel, kernel.major
         ),
         spec,
-        seccompy: SeccompySource::Spec,
+        oci: Some(OciInput {
+            profile,
+            opts: ResolveOptions::new(Abi::X86_64, kernel),
+        }),
     })
 }
 
@@ -240,31 +264,38 @@ fn build_columns(
     let mut notes = Vec::new();
     let mut columns = Vec::new();
 
-    // seccompy: from the spec to the program, timed as a whole.
-    match case.seccompy {
-        SeccompySource::Spec => {
-            if case.name == "docker-default" {
-                notes.push(
-                    "seccompy: built from the bench's Docker-stage spec (bench::seccompy_peer: \
-                     whole-argument conditions on every 64-bit ABI, x32 included; no runc ENOSYS \
-                     stub), not yet through its own OCI resolver"
-                        .into(),
-                );
+    // seccompy: through its OCI resolver for a profile, else from the spec; timed
+    // as a whole.
+    let via_oci = match &case.oci {
+        Some(oci) => match oci.compile() {
+            Ok(_) => Some(oci),
+            Err(e) => {
+                notes.push(format!(
+                    "seccompy: its OCI path fails ({e}), so it is built from the bench's \
+                     Docker-stage spec instead (bench::seccompy_peer: whole-argument conditions \
+                     on every 64-bit ABI, x32 included; no runc ENOSYS stub)"
+                ));
+                None
             }
-            let (times, prog) = metrics::time_runs(runs * 10, || {
-                seccompy_peer::policy(spec)?
-                    .compile()
-                    .map_err(|e| format!("seccompy compile: {e}"))
-            })?;
-            columns.push(Column {
-                name: "seccompy",
-                full: true,
-                scope: spec.abis.clone(),
-                prog: prog.into_insns(),
-                times_ns: times,
-            });
-        }
-    }
+        },
+        None => None,
+    };
+    let (times, prog) = match via_oci {
+        Some(oci) => metrics::time_runs(runs * 10, || oci.compile())?,
+        None => metrics::time_runs(runs * 10, || {
+            seccompy_peer::policy(spec)?
+                .compile()
+                .map_err(|e| format!("seccompy compile: {e}"))
+        })?,
+    };
+    columns.push(Column {
+        name: "seccompy",
+        full: true,
+        scope: spec.abis.clone(),
+        prog: prog.into_insns(),
+        times_ns: times,
+        with_stub: via_oci.is_some(),
+    });
 
     // libseccomp, both levels
     let linear = peer.run(spec, Optimize::Linear, runs, &case.name)?;
@@ -295,6 +326,7 @@ fn build_columns(
         scope: spec.abis.clone(),
         prog: linear.program.insns().to_vec(),
         times_ns: linear.times_ns.clone(),
+        with_stub: false,
     });
     columns.push(Column {
         name: "libseccomp-tree",
@@ -302,6 +334,7 @@ fn build_columns(
         scope: spec.abis.clone(),
         prog: tree.program.insns().to_vec(),
         times_ns: tree.times_ns.clone(),
+        with_stub: false,
     });
 
     // seccompiler
@@ -336,6 +369,7 @@ fn build_columns(
                 scope: vec![Abi::X86_64],
                 prog,
                 times_ns: times,
+                with_stub: false,
             });
         }
         Err(e) => notes.push(format!("seccompiler: not run ({e})")),
@@ -368,8 +402,61 @@ fn cache_counts(prog: &[Insn], probes: &[Probe], decisions: &[u32]) -> (usize, u
 fn bench_case(case: &Case, peer: &libseccomp::Peer, runs: u32) -> Result<(String, String), String> {
     let (columns, linear, mut notes) = build_columns(case, peer, runs)?;
     let probes = equiv::probes(&case.spec, 0x5eed_cafe);
-    let table_gap = equiv::unknown_to_libseccomp(&linear.unknown);
+    let table_gap = equiv::table_gap(&linear.unknown, &linear.absent);
     let reference = equiv::decide(linear.program.insns(), &probes)?;
+    // The same behind runc's ENOSYS stub, as seccompy-bpf's oci module models it,
+    // and that module's own decisions (a check of the model against libseccomp).
+    let resolved = match &case.oci {
+        Some(oci) => oci
+            .profile
+            .resolve(&oci.opts)
+            .map_err(|e| format!("{}: resolve: {e}", case.name))?,
+        None => None,
+    };
+    let stub = resolved.as_ref().and_then(|r| r.enosys.as_ref());
+    let with_stub: Vec<u32> = probes
+        .iter()
+        .zip(&reference)
+        .map(|(p, &r)| {
+            if stub.is_some_and(|s| s.enosys(p.data.arch, p.data.nr as u32)) {
+                SECCOMP_RET_ERRNO | u32::from(ENOSYS)
+            } else {
+                r
+            }
+        })
+        .collect();
+    if let Some(r) = &resolved {
+        let model: Vec<u32> = probes
+            .iter()
+            .map(|p| r.evaluate(&p.data).to_raw())
+            .collect();
+        let bad = equiv::mismatches(&probes, &with_stub, &model);
+        let gap = bad
+            .iter()
+            .filter(|m| equiv::probe_key(&m.probe).is_some_and(|k| table_gap.contains(&k)))
+            .count();
+        notes.push(format!(
+            "model check: seccompy-bpf's oci::Resolved decides like libseccomp-linear behind \
+             runc's stub on all but {} of the {} calls ({gap} of those in the table gap)",
+            bad.len(),
+            probes.len()
+        ));
+        for m in bad
+            .iter()
+            .filter(|m| !equiv::probe_key(&m.probe).is_some_and(|k| table_gap.contains(&k)))
+            .take(3)
+        {
+            let d = &m.probe.data;
+            notes.push(format!(
+                "oci::Resolved differs: arch {:#x} nr {:#x} args {:x?}: {} vs {}",
+                d.arch,
+                d.nr,
+                d.args,
+                RetValue(m.right),
+                RetValue(m.left)
+            ));
+        }
+    }
 
     let mut measured = Vec::new();
     for col in &columns {
@@ -381,7 +468,12 @@ fn bench_case(case: &Case, peer: &libseccomp::Peer, runs: u32) -> Result<(String
                 Some(a) => col.scope.contains(&a),
                 None => col.full,
             };
-            let bad: Vec<equiv::Mismatch> = equiv::mismatches(&probes, &reference, &decisions)
+            let reference = if col.with_stub {
+                &with_stub
+            } else {
+                &reference
+            };
+            let bad: Vec<equiv::Mismatch> = equiv::mismatches(&probes, reference, &decisions)
                 .into_iter()
                 .filter(|m| in_scope(&m.probe))
                 .collect();

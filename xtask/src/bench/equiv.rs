@@ -219,15 +219,21 @@ pub fn mismatches(probes: &[Probe], left: &[u32], right: &[u32]) -> Vec<Mismatch
         .collect()
 }
 
-/// The `(ABI, nr)` pairs named by rules whose syscall libseccomp does not know:
-/// runc drops those rules, so a peer with a newer table decides them differently.
-pub fn unknown_to_libseccomp(unknown: &[String]) -> BTreeSet<(Abi, u32)> {
+/// The "table gap": the `(ABI, nr)` pairs seccompy's tables give to names that
+/// libseccomp does not know at all (`unknown`: runc drops those rules) or not on
+/// that ABI (`absent`): a peer with the newer tables decides them differently.
+pub fn table_gap(unknown: &[String], absent: &[(Abi, String)]) -> BTreeSet<(Abi, u32)> {
     let mut out = BTreeSet::new();
     for name in unknown {
         for abi in [Abi::X86_64, Abi::I386, Abi::X32] {
             if let Some(nr) = abi.syscall_nr(name) {
                 out.insert((abi, nr));
             }
+        }
+    }
+    for (abi, name) in absent {
+        if let Some(nr) = abi.syscall_nr(name) {
+            out.insert((*abi, nr));
         }
     }
     out
@@ -347,11 +353,20 @@ mod tests {
     }
 
     #[test]
-    fn names_unknown_to_libseccomp_map_to_each_abi() {
-        let keys = unknown_to_libseccomp(&["read".into(), "no_such_call".into()]);
+    fn table_gap_maps_names_to_each_abi_or_to_theirs() {
+        let keys = table_gap(
+            &["read".into(), "no_such_call".into()],
+            &[
+                (Abi::X32, "map_shadow_stack".into()),
+                (Abi::X32, "chown32".into()),
+            ],
+        );
         assert!(keys.contains(&(Abi::X86_64, 0)));
         assert!(keys.contains(&(Abi::I386, 3)));
         assert!(keys.contains(&(Abi::X32, X32_SYSCALL_BIT)));
-        assert_eq!(keys.len(), 3);
+        let shadow = Abi::X32.syscall_nr("map_shadow_stack").unwrap();
+        assert!(keys.contains(&(Abi::X32, shadow)));
+        // chown32 has no x32 number: nothing to add.
+        assert_eq!(keys.len(), 4);
     }
 }

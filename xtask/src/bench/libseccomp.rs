@@ -8,7 +8,9 @@ use std::process::{Command, Stdio};
 
 use seccompy_bpf::{Insn, Program};
 
-use super::spec::Spec;
+use seccompy_sys::syscalls::Abi;
+
+use super::spec::{Spec, abi_from_libseccomp_name};
 
 /// libseccomp's optimisation level (`SCMP_FLTATR_CTL_OPTIMIZE`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +39,8 @@ pub struct Build {
     pub version: String,
     /// Names libseccomp does not know (runc skips those rules).
     pub unknown: Vec<String>,
+    /// Names libseccomp knows, but not on this ABI of the filter.
+    pub absent: Vec<(Abi, String)>,
     /// Names of rules skipped because their action is the default one.
     pub same_as_default: Vec<String>,
     /// Names whose conditions were split into one rule each.
@@ -162,6 +166,7 @@ pub fn parse_report(stdout: &str) -> Result<Build, String> {
         program: Program::new(Vec::<Insn>::new()),
         version: String::new(),
         unknown: Vec::new(),
+        absent: Vec::new(),
         same_as_default: Vec::new(),
         split: Vec::new(),
         times_ns: Vec::new(),
@@ -173,6 +178,14 @@ pub fn parse_report(stdout: &str) -> Result<Build, String> {
             Some("unknown") => b.unknown.extend(it.next().map(str::to_owned)),
             Some("same-as-default") => b.same_as_default.extend(it.next().map(str::to_owned)),
             Some("split") => b.split.extend(it.next().map(str::to_owned)),
+            Some("absent") => {
+                let (Some(arch), Some(name)) = (it.next(), it.next()) else {
+                    return Err(format!("bad line from the libseccomp peer: {line:?}"));
+                };
+                let abi = abi_from_libseccomp_name(arch)
+                    .ok_or_else(|| format!("unknown arch {arch:?} from the libseccomp peer"))?;
+                b.absent.push((abi, name.to_owned()));
+            }
             Some("ns") => {
                 b.times_ns = it
                     .map(|t| t.parse().map_err(|e| format!("bad time {t:?}: {e}")))
@@ -198,13 +211,21 @@ mod tests {
     #[test]
     fn report_is_parsed() {
         let b = parse_report(
-            "version 2.5.4\nunknown mseal\nunknown uretprobe\nsame-as-default kill\nsplit futex\nns 10 30 20\n",
+            "version 2.5.4\nunknown mseal\nunknown uretprobe\nsame-as-default kill\nsplit futex\n\
+             absent x32 map_shadow_stack\nabsent x86 chown\nns 10 30 20\n",
         )
         .unwrap();
         assert_eq!(b.version, "2.5.4");
         assert_eq!(b.unknown, ["mseal", "uretprobe"]);
         assert_eq!(b.same_as_default, ["kill"]);
         assert_eq!(b.split, ["futex"]);
+        assert_eq!(
+            b.absent,
+            [
+                (Abi::X32, "map_shadow_stack".to_owned()),
+                (Abi::I386, "chown".to_owned())
+            ]
+        );
         assert_eq!(b.times_ns, [10, 30, 20]);
     }
 
@@ -214,5 +235,7 @@ mod tests {
         assert!(parse_report("ns 1 2\n").is_err());
         assert!(parse_report("version 2.5.4\nns 1 x\n").is_err());
         assert!(parse_report("version 2.5.4\nns 1\nsurprise\n").is_err());
+        assert!(parse_report("version 2.5.4\nns 1\nabsent x32\n").is_err());
+        assert!(parse_report("version 2.5.4\nns 1\nabsent vax read\n").is_err());
     }
 }

@@ -142,7 +142,8 @@ pub fn libseccomp_arch_name(abi: Abi) -> Option<&'static str> {
     })
 }
 
-fn abi_from_libseccomp_name(name: &str) -> Option<Abi> {
+/// The ABI libseccomp calls `name`.
+pub fn abi_from_libseccomp_name(name: &str) -> Option<Abi> {
     Abi::ALL
         .iter()
         .copied()
