@@ -121,6 +121,7 @@ mod install;
 mod no_new_privs;
 mod status;
 mod strict;
+pub mod unotify;
 
 pub use command::{CommandSeccompExt, SeccompOptions, SpawnedWithListener};
 pub use embed::EmbedError;

@@ -4,9 +4,7 @@
 use core::fmt;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 
-use seccompy_sys::{
-    SECCOMP_ADDFD_FLAG_SEND, SECCOMP_ADDFD_FLAG_SETFD, raw, seccomp_notif_addfd,
-};
+use seccompy_sys::{SECCOMP_ADDFD_FLAG_SEND, SECCOMP_ADDFD_FLAG_SETFD, raw, seccomp_notif_addfd};
 
 use super::error::AddFdError;
 use super::listener::Listener;
@@ -102,9 +100,7 @@ impl<'fd> AddFd<'fd> {
                 flags |= SECCOMP_ADDFD_FLAG_SETFD;
                 // A negative number can never be installed; the kernel would
                 // refuse it as too large.
-                u32::try_from(fd).map_err(|_| {
-                    AddFdError::from_errno(libc::EBADF, id)
-                })?
+                u32::try_from(fd).map_err(|_| AddFdError::from_errno(libc::EBADF, id))?
             }
             None => 0,
         };
@@ -198,8 +194,15 @@ mod tests {
         assert_eq!(raw.srcfd as RawFd, file.as_raw_fd());
         assert_eq!(raw.newfd_flags, libc::O_CLOEXEC as u32);
 
-        let raw = AddFd::new(src).at(42).cloexec(false).to_raw(id, true).unwrap();
-        assert_eq!(raw.flags, SECCOMP_ADDFD_FLAG_SETFD | SECCOMP_ADDFD_FLAG_SEND);
+        let raw = AddFd::new(src)
+            .at(42)
+            .cloexec(false)
+            .to_raw(id, true)
+            .unwrap();
+        assert_eq!(
+            raw.flags,
+            SECCOMP_ADDFD_FLAG_SETFD | SECCOMP_ADDFD_FLAG_SEND
+        );
         assert_eq!(raw.newfd, 42);
         assert_eq!(raw.newfd_flags, 0);
 

@@ -51,8 +51,18 @@ impl RecvError {
 pub enum RespondError {
     /// `ENOENT`: the call no longer waits for an answer. Its thread was killed,
     /// a signal interrupted it, or it was answered already.
-    #[error("notification {id} is no longer pending (its thread was killed or interrupted, or it was answered)")]
+    #[error(
+        "notification {id} is no longer pending (its thread was killed or interrupted, or it was answered)"
+    )]
     Gone {
+        /// The notification.
+        id: NotifId,
+    },
+    /// `EINPROGRESS`: the call is not waiting for an answer from the
+    /// supervisor: it was not received yet, or it was answered already (the
+    /// kernel takes exactly one answer).
+    #[error("notification {id} is not awaiting an answer (not received yet, or answered already)")]
+    NotAwaiting {
         /// The notification.
         id: NotifId,
     },

@@ -63,7 +63,7 @@ impl Readiness {
     }
 
     /// Hung up with nothing left to receive: the end.
-    fn is_end(self) -> bool {
+    pub(crate) fn is_end(self) -> bool {
         self.hung_up && !self.pending
     }
 }
@@ -166,7 +166,7 @@ impl Listener {
                 Ok(n) => return Ok(n),
                 Err(libc::EINTR) => continue,
                 Err(libc::ENOENT) => {
-                    let now = self.poll_events(libc::POLLIN, 0).map_err(recv_io)?;
+                    let now = self.poll_now().map_err(recv_io)?;
                     return Err(if now.is_end() {
                         RecvError::Ended
                     } else {
@@ -176,6 +176,30 @@ impl Listener {
                 Err(errno) => return Err(recv_io(io::Error::from_raw_os_error(errno))),
             }
         }
+    }
+
+    /// One receive, for a caller that knows a notification is pending and that
+    /// nobody else receives (so it cannot block). `EINTR` is returned as
+    /// [`RecvError::Io`], for the caller to poll again.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn recv_ready(&self) -> Result<Notification, RecvError> {
+        match self.recv_once() {
+            Ok(n) => Ok(n),
+            Err(libc::ENOENT) => {
+                let now = self.poll_now().map_err(recv_io)?;
+                Err(if now.is_end() {
+                    RecvError::Ended
+                } else {
+                    RecvError::Gone
+                })
+            }
+            Err(errno) => Err(recv_io(io::Error::from_raw_os_error(errno))),
+        }
+    }
+
+    /// What is ready now, without waiting (`POLLIN` and `POLLHUP`).
+    pub(crate) fn poll_now(&self) -> io::Result<Readiness> {
+        self.poll_events(libc::POLLIN, 0)
     }
 
     /// One `RECV` into a zeroed buffer of `recv_len` bytes; the errno on failure.
@@ -220,8 +244,9 @@ impl Listener {
     /// without asking the kernel.
     ///
     /// # Errors
-    /// [`RespondError::Gone`] when the call no longer waits (killed, interrupted,
-    /// or answered already); see [`RespondError`] for the others.
+    /// [`RespondError::Gone`] when the call no longer waits (killed or
+    /// interrupted), [`RespondError::NotAwaiting`] when it was not received yet
+    /// or was answered already; see [`RespondError`] for the others.
     ///
     /// # References
     /// - [`seccomp_unotify(2)`](https://man7.org/linux/man-pages/man2/seccomp_unotify.2.html)
@@ -245,6 +270,7 @@ impl Listener {
             return Err(match source.raw_os_error() {
                 Some(libc::EINTR) => continue,
                 Some(libc::ENOENT) => RespondError::Gone { id },
+                Some(libc::EINPROGRESS) => RespondError::NotAwaiting { id },
                 Some(libc::EINVAL) => RespondError::Refused { id, source },
                 _ => RespondError::Io { id, source },
             });

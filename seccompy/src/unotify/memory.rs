@@ -190,7 +190,12 @@ impl<'l> TargetMemory<'l> {
             }
             cur = match cur.checked_add(want as u64) {
                 Some(c) => c,
-                None => break Err(MemoryError::Fault { addr: cur, len: want }),
+                None => {
+                    break Err(MemoryError::Fault {
+                        addr: cur,
+                        len: want,
+                    });
+                }
             };
         };
         let result = match result {
@@ -270,7 +275,9 @@ impl<'l> TargetMemory<'l> {
                 addr,
                 len: buf.len(),
             })?;
-            let n = self.read_some(at, &mut buf[done..]).map_err(|e| self.prefer_invalid(e))?;
+            let n = self
+                .read_some(at, &mut buf[done..])
+                .map_err(|e| self.prefer_invalid(e))?;
             if n == 0 {
                 return Err(self.prefer_invalid(MemoryError::Fault {
                     addr: at,

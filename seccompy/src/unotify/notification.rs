@@ -171,7 +171,10 @@ mod tests {
         assert_eq!(n.syscall_name(), Some("openat"));
 
         let a64 = Abi::Aarch64.syscall_nr("openat").unwrap();
-        assert_eq!(notif(AUDIT_ARCH_AARCH64, a64).syscall_name(), Some("openat"));
+        assert_eq!(
+            notif(AUDIT_ARCH_AARCH64, a64).syscall_name(),
+            Some("openat")
+        );
         let n32 = Abi::Mipsel64n32.syscall_nr("read").unwrap();
         let n = notif(AUDIT_ARCH_MIPSEL64N32, n32);
         assert_eq!(n.abi(), Some(Abi::Mipsel64n32));

@@ -33,8 +33,28 @@ macro_rules! errnos {
 }
 
 errnos!(
-    EPERM, ENOENT, ESRCH, EINTR, EIO, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST,
-    EXDEV, ENOTDIR, EISDIR, EINVAL, EMFILE, ENOSPC, EROFS, ENAMETOOLONG, ENOSYS, ENOTSUP,
+    EPERM,
+    ENOENT,
+    ESRCH,
+    EINTR,
+    EIO,
+    EBADF,
+    EAGAIN,
+    ENOMEM,
+    EACCES,
+    EFAULT,
+    EBUSY,
+    EEXIST,
+    EXDEV,
+    ENOTDIR,
+    EISDIR,
+    EINVAL,
+    EMFILE,
+    ENOSPC,
+    EROFS,
+    ENAMETOOLONG,
+    ENOSYS,
+    ENOTSUP,
     EOPNOTSUPP,
 );
 
@@ -112,7 +132,10 @@ pub(crate) enum Kind {
     Errno(Errno),
     Continue,
     /// Already answered by an `ADDFD` with `SECCOMP_ADDFD_FLAG_SEND`.
-    Sent { id: NotifId, fd: TargetFd },
+    Sent {
+        id: NotifId,
+        fd: TargetFd,
+    },
 }
 
 impl Response {
