@@ -36,7 +36,7 @@
 //!
 //! let mut command = Command::new("mkdir");
 //! command.arg("/tmp/never");
-//! let unotify::Supervised { mut child, listener } =
+//! let unotify::Supervised { mut child, listener, .. } =
 //!     unotify::spawn(&mut command, program, SeccompOptions::default())?;
 //! let waiter = std::thread::spawn(move || child.wait());
 //! Supervisor::new(listener).run(|req| {
