@@ -253,7 +253,7 @@ fn c_strings_are_read_up_to_an_unmapped_page() {
                 // SAFETY: inside the first page.
                 let (ends, open) = unsafe {
                     let ends = base.add(page - 4);
-                    std::ptr::copy_nonoverlapping(b"abc\0".as_ptr(), ends, 4);
+                    std::ptr::copy_nonoverlapping(c"abc".to_bytes_with_nul().as_ptr(), ends, 4);
                     let open = base.add(page - 8);
                     std::ptr::copy_nonoverlapping(b"wxyz".as_ptr(), open, 4);
                     (ends, open)
