@@ -26,26 +26,20 @@ use std::process::Command;
 use seccompy_bpf::Insn;
 use seccompy_bpf::Program;
 use seccompy_bpf::action::RetValue;
-use seccompy_bpf::cache;
 use seccompy_bpf::oci::{CapSet, ENOSYS, Profile, ResolveOptions};
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO};
+use seccompy_sys::SECCOMP_RET_ERRNO;
 
 use crate::bench::docker;
 use crate::bench::equiv::{self, Probe};
 use crate::bench::libseccomp::{self, Optimize};
-use crate::bench::metrics::{self, PathStats};
+use crate::bench::metrics;
+use crate::bench::report::{self, Head, Measured};
 use crate::bench::spec::Spec;
 use crate::bench::{policies, seccompiler_peer, seccompy_peer};
 
 /// The environment variable that marks the release re-run.
 const REEXEC_ENV: &str = "SECCOMPY_BENCH_RELEASE";
-
-/// Issue targets for seccompy on docker-default.
-const TARGET_LEN: usize = 360;
-const TARGET_MAX_PATH: usize = 12;
-const TARGET_MEAN_PATH: f64 = 11.0;
-const TARGET_COMPILE_NS: f64 = 500_000.0;
 
 struct Options {
     runs: u32,
@@ -127,17 +121,6 @@ struct Column {
     /// Whether the program includes runc's ENOSYS stub (so it is compared with
     /// libseccomp's program behind that stub).
     with_stub: bool,
-}
-
-struct Measured {
-    len: usize,
-    path: PathStats,
-    cached: usize,
-    always_allowed: usize,
-    median_ns: f64,
-    /// Probes decided differently from the reference, and how many of those are
-    /// calls whose rule libseccomp dropped because its table lacks the name.
-    mismatches: Option<(usize, usize)>,
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -378,27 +361,6 @@ fn build_columns(
     Ok((columns, linear, notes))
 }
 
-/// How many syscalls of the x86_64 and i386 tables the kernel would cache, and how
-/// many the program allows whatever the arguments (as far as the probes tell).
-fn cache_counts(prog: &[Insn], probes: &[Probe], decisions: &[u32]) -> (usize, usize) {
-    let mut cached = 0;
-    let mut allowed: BTreeMap<(Abi, u32), bool> = BTreeMap::new();
-    for abi in [Abi::X86_64, Abi::I386] {
-        cached += cache::cached_syscalls(prog, abi).len();
-        for &(nr, _) in abi.syscalls() {
-            allowed.insert((abi, nr), true);
-        }
-    }
-    for (p, &d) in probes.iter().zip(decisions) {
-        if let Some(key) = equiv::probe_key(p)
-            && let Some(a) = allowed.get_mut(&key)
-        {
-            *a &= d == SECCOMP_RET_ALLOW;
-        }
-    }
-    (cached, allowed.values().filter(|&&a| a).count())
-}
-
 fn bench_case(case: &Case, peer: &libseccomp::Peer, runs: u32) -> Result<(String, String), String> {
     let (columns, linear, mut notes) = build_columns(case, peer, runs)?;
     let probes = equiv::probes(&case.spec, 0x5eed_cafe);
@@ -462,7 +424,7 @@ fn bench_case(case: &Case, peer: &libseccomp::Peer, runs: u32) -> Result<(String
     for col in &columns {
         let decisions = equiv::decide(&col.prog, &probes)
             .map_err(|e| format!("{} on {}: {e}", col.name, case.name))?;
-        let (cached, always_allowed) = cache_counts(&col.prog, &probes, &decisions);
+        let (cached, always_allowed) = metrics::cache_counts(&col.prog, &probes, &decisions);
         let mismatches = (col.name != "libseccomp-linear").then(|| {
             let in_scope = |p: &Probe| match p.abi {
                 Some(a) => col.scope.contains(&a),
@@ -529,150 +491,31 @@ fn bench_case(case: &Case, peer: &libseccomp::Peer, runs: u32) -> Result<(String
         case.title
     )
     .unwrap();
-    out.push_str(&render_table(&columns, &measured, probes.len()));
+    let heads: Vec<Head> = columns
+        .iter()
+        .map(|c| Head {
+            name: c.name,
+            full: c.full,
+        })
+        .collect();
+    out.push_str(&report::table(&heads, &measured));
+    writeln!(
+        out,
+        "  (decisions compared with libseccomp-linear on {} calls: x86_64, i386 and x32 \
+         numbers 0..1023 with sampled arguments, plus other arches; \"gap\": calls of names \
+         seccompy's tables have and libseccomp's lack, on that ABI or at all, whose rules runc \
+         drops)",
+        probes.len()
+    )
+    .unwrap();
     for n in &notes {
         writeln!(out, "  note: {n}").unwrap();
     }
     if case.name == "docker-default" && columns[0].name == "seccompy" {
-        out.push_str(&targets_line(&measured[0]));
+        out.push_str(&report::targets_line(&measured[0]));
     }
     out.push('\n');
     Ok((out, linear.version))
-}
-
-fn fmt_ns(ns: f64) -> String {
-    if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else {
-        format!("{:.1} µs", ns / 1e3)
-    }
-}
-
-/// The table: rows are metrics, columns the peers, and a last column with
-/// seccompy's value over the best full peer's.
-fn render_table(columns: &[Column], m: &[Measured], nprobes: usize) -> String {
-    type Row<'a> = (
-        &'a str,
-        Box<dyn Fn(&Measured) -> String + 'a>,
-        Option<Box<dyn Fn(&Measured) -> f64 + 'a>>,
-        bool,
-    );
-    let rows: Vec<Row> = vec![
-        (
-            "length (instructions)",
-            Box::new(|x: &Measured| x.len.to_string()),
-            Some(Box::new(|x: &Measured| x.len as f64)),
-            false,
-        ),
-        (
-            "max path, x86_64 nr 0..1023",
-            Box::new(|x: &Measured| x.path.max.to_string()),
-            Some(Box::new(|x: &Measured| x.path.max as f64)),
-            false,
-        ),
-        (
-            "mean path, x86_64 nr 0..1023",
-            Box::new(|x: &Measured| format!("{:.1}", x.path.mean)),
-            Some(Box::new(|x: &Measured| x.path.mean)),
-            false,
-        ),
-        (
-            "cached / always allowed",
-            Box::new(|x: &Measured| format!("{}/{}", x.cached, x.always_allowed)),
-            Some(Box::new(|x: &Measured| x.cached as f64)),
-            true,
-        ),
-        (
-            "compile time (median)",
-            Box::new(|x: &Measured| fmt_ns(x.median_ns)),
-            Some(Box::new(|x: &Measured| x.median_ns)),
-            false,
-        ),
-        (
-            "decision mismatches",
-            Box::new(|x: &Measured| match x.mismatches {
-                None => "(reference)".into(),
-                Some((n, 0)) => n.to_string(),
-                Some((n, gap)) => format!("{} (+{gap} gap)", n - gap),
-            }),
-            None,
-            false,
-        ),
-    ];
-    let has_seccompy = columns.first().is_some_and(|c| c.name == "seccompy");
-    let label_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0) + 2;
-    let col_w: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            rows.iter()
-                .map(|r| r.1(&m[i]).chars().count())
-                .chain([c.name.len()])
-                .max()
-                .unwrap_or(0)
-                + 2
-        })
-        .collect();
-    let mut out = String::new();
-    write!(out, "  {:label_w$}", "").unwrap();
-    for (c, w) in columns.iter().zip(&col_w) {
-        write!(out, "{:>w$}", c.name).unwrap();
-    }
-    if has_seccompy {
-        write!(out, "{:>16}", "seccompy/best").unwrap();
-    }
-    out.push('\n');
-    for (label, show, value, higher_better) in &rows {
-        write!(out, "  {label:label_w$}").unwrap();
-        for (x, w) in m.iter().zip(&col_w) {
-            write!(out, "{:>w$}", show(x)).unwrap();
-        }
-        let ratio = value.as_ref().filter(|_| has_seccompy).and_then(|v| {
-            let best = columns
-                .iter()
-                .zip(m)
-                .skip(1)
-                .filter(|(c, _)| c.full)
-                .map(|(_, x)| v(x))
-                .reduce(|a, b| if *higher_better { a.max(b) } else { a.min(b) })?;
-            (best > 0.0).then(|| v(&m[0]) / best)
-        });
-        match ratio {
-            Some(r) => writeln!(out, "{:>16}", format!("{r:.2}")).unwrap(),
-            None => out.push('\n'),
-        }
-    }
-    writeln!(
-        out,
-        "  (decisions compared with libseccomp-linear on {nprobes} calls: x86_64, i386 and x32 \
-         numbers 0..1023 with sampled arguments, plus other arches; \"gap\": calls whose rule \
-         libseccomp dropped for a name its table lacks)"
-    )
-    .unwrap();
-    out
-}
-
-fn targets_line(s: &Measured) -> String {
-    let mark = |ok: bool| if ok { "met" } else { "NOT met" };
-    let (mism, gap) = s.mismatches.unwrap_or((0, 0));
-    format!(
-        "  targets (issue 3): length {} <= {TARGET_LEN} {}; max path {} <= {TARGET_MAX_PATH} {}; \
-         mean path {:.1} <= {TARGET_MEAN_PATH} {}; compile {} < 0.5 ms {}; \
-         all always-allowed syscalls cached ({}/{}) {}; 0 decision mismatches ({} beyond the table gap) {}\n",
-        s.len,
-        mark(s.len <= TARGET_LEN),
-        s.path.max,
-        mark(s.path.max <= TARGET_MAX_PATH),
-        s.path.mean,
-        mark(s.path.mean <= TARGET_MEAN_PATH),
-        fmt_ns(s.median_ns),
-        mark(s.median_ns < TARGET_COMPILE_NS),
-        s.cached,
-        s.always_allowed,
-        mark(s.cached == s.always_allowed),
-        mism - gap,
-        mark(mism == gap),
-    )
 }
 
 #[cfg(test)]
@@ -699,11 +542,5 @@ mod tests {
             let args: Vec<String> = bad.iter().map(|s| s.to_string()).collect();
             assert!(parse_options(&args).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn durations_read_in_the_right_unit() {
-        assert_eq!(fmt_ns(14_123_456.0), "14.12 ms");
-        assert_eq!(fmt_ns(212_345.0), "212.3 µs");
     }
 }

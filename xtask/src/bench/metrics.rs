@@ -1,10 +1,16 @@
 //! Measurements of a program, all through seccompy-bpf's emulator, the same way for
-//! every peer: instructions executed over syscall numbers, and timing statistics.
+//! every peer: instructions executed over syscall numbers, what the kernel's
+//! action cache would skip (seccompy-bpf's cache model), and timing statistics.
+
+use std::collections::BTreeMap;
 
 use seccompy_bpf::Insn;
+use seccompy_bpf::cache;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
-use seccompy_sys::seccomp_data;
 use seccompy_sys::syscalls::Abi;
+use seccompy_sys::{SECCOMP_RET_ALLOW, seccomp_data};
+
+use super::equiv::{self, Probe};
 
 /// The syscall numbers the path statistics run over: `0..1024`.
 pub const NRS: std::ops::Range<i32> = 0..1024;
@@ -37,6 +43,27 @@ pub fn path_stats(prog: &[Insn], abi: Abi) -> Result<PathStats, String> {
         max,
         mean: sum as f64 / NRS.len() as f64,
     })
+}
+
+/// How many syscalls of the x86_64 and i386 tables the kernel would cache, and how
+/// many the program allows whatever the arguments (as far as the probes tell).
+pub fn cache_counts(prog: &[Insn], probes: &[Probe], decisions: &[u32]) -> (usize, usize) {
+    let mut cached = 0;
+    let mut allowed: BTreeMap<(Abi, u32), bool> = BTreeMap::new();
+    for abi in [Abi::X86_64, Abi::I386] {
+        cached += cache::cached_syscalls(prog, abi).len();
+        for &(nr, _) in abi.syscalls() {
+            allowed.insert((abi, nr), true);
+        }
+    }
+    for (p, &d) in probes.iter().zip(decisions) {
+        if let Some(key) = equiv::probe_key(p)
+            && let Some(a) = allowed.get_mut(&key)
+        {
+            *a &= d == SECCOMP_RET_ALLOW;
+        }
+    }
+    (cached, allowed.values().filter(|&&a| a).count())
 }
 
 /// The median of a list of durations (the mean of the middle two for an even count).
@@ -93,6 +120,47 @@ mod tests {
         .unwrap();
         assert_eq!((times.len(), last), (4, 4));
         assert!(time_runs::<()>(3, || Err("no".into())).is_err());
+    }
+
+    #[test]
+    fn cache_counts_compare_the_cache_with_what_is_always_allowed() {
+        use crate::bench::spec::{CmpOp, Cond, Rule, Spec};
+        // x86_64 only: read (0) always allowed; write (1) only when args[0] == 0.
+        let prog = [
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 4),
+            bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0),
+            bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 3),
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 16),
+            bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),
+        ];
+        let spec = Spec {
+            abis: vec![Abi::X86_64],
+            default: SECCOMP_RET_ERRNO | 1,
+            bad_arch: None,
+            rules: vec![Rule {
+                action: SECCOMP_RET_ALLOW,
+                name: "write".into(),
+                conds: vec![Cond::new(0, CmpOp::Eq, 0)],
+            }],
+        };
+        let probes = equiv::probes(&spec, 1);
+        let decisions = equiv::decide(&prog, &probes).unwrap();
+        assert_eq!(cache_counts(&prog, &probes, &decisions), (1, 1));
+        // A program that allows everything through an argument load: always
+        // allowed everywhere, cached nowhere.
+        let opaque = [
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 16),
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        ];
+        let decisions = equiv::decide(&opaque, &probes).unwrap();
+        let tables = Abi::X86_64.syscalls().len() + Abi::I386.syscalls().len();
+        assert_eq!(cache_counts(&opaque, &probes, &decisions), (0, tables));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod equiv;
 pub mod libseccomp;
 pub mod metrics;
 pub mod policies;
+pub mod report;
 pub mod seccompiler_peer;
 pub mod seccompy_peer;
 pub mod spec;
