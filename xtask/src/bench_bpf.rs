@@ -15,6 +15,10 @@
 //! peers get ten times as many), `--only NAME` (one policy), `--spec FILE` (also
 //! benchmark a filter written in the text form of `bench::spec`).
 //!
+//! Every program is left in `target/bench-bpf/` (`<policy>-seccompy.bpf`,
+//! `<policy>-libseccomp-1.bpf` and `-2.bpf`, `<policy>-seccompiler.bpf`; raw
+//! little-endian `sock_filter` records) for `seccompy disasm` or other benchmarks.
+//!
 //! Timings need an optimised build: run from a debug build, the task re-runs itself
 //! with `cargo run --release`.
 
@@ -27,8 +31,8 @@ use seccompy_bpf::Insn;
 use seccompy_bpf::Program;
 use seccompy_bpf::action::RetValue;
 use seccompy_bpf::oci::{CapSet, ENOSYS, Profile, ResolveOptions};
-use seccompy_sys::syscalls::Abi;
 use seccompy_sys::SECCOMP_RET_ERRNO;
+use seccompy_sys::syscalls::Abi;
 
 use crate::bench::docker;
 use crate::bench::equiv::{self, Probe};
@@ -279,6 +283,14 @@ fn build_columns(
         times_ns: times,
         with_stub: via_oci.is_some(),
     });
+    if via_oci.is_some() {
+        notes.push(
+            "seccompy's program includes runc's ENOSYS stub; the libseccomp columns are \
+             libseccomp's export alone (runc prepends its stub to it), and are compared \
+             with seccompy behind that stub"
+                .into(),
+        );
+    }
 
     // libseccomp, both levels
     let linear = peer.run(spec, Optimize::Linear, runs, &case.name)?;
@@ -363,6 +375,15 @@ fn build_columns(
 
 fn bench_case(case: &Case, peer: &libseccomp::Peer, runs: u32) -> Result<(String, String), String> {
     let (columns, linear, mut notes) = build_columns(case, peer, runs)?;
+    for c in columns.iter().filter(|c| !c.name.starts_with("libseccomp")) {
+        let file = peer.work_dir().join(format!(
+            "{}-{}.bpf",
+            case.name,
+            c.name.trim_end_matches('*')
+        ));
+        std::fs::write(&file, Program::new(c.prog.clone()).to_bytes())
+            .map_err(|e| format!("writing {}: {e}", file.display()))?;
+    }
     let probes = equiv::probes(&case.spec, 0x5eed_cafe);
     let table_gap = equiv::table_gap(&linear.unknown, &linear.absent);
     let reference = equiv::decide(linear.program.insns(), &probes)?;

@@ -121,6 +121,11 @@ impl Peer {
         })
     }
 
+    /// The directory the peer and its programs live in.
+    pub fn work_dir(&self) -> &Path {
+        &self.work
+    }
+
     /// Builds `spec` `runs` times at level `opt`; `tag` names the output file.
     pub fn run(&self, spec: &Spec, opt: Optimize, runs: u32, tag: &str) -> Result<Build, String> {
         let bpf = self
