@@ -6,10 +6,13 @@
 //!   compare every constant, size and offset of `seccompy-sys` with what C sees.
 //! - `cargo xtask bench-bpf`: compare seccompy's compiled programs with libseccomp's and
 //!   seccompiler's (length, instructions executed, cacheable syscalls, compile time, decisions).
+//! - `cargo xtask bench-unotify`: round trip of a notified call through `seccompy::unotify`
+//!   versus raw ioctls, with and without synchronous wake-up.
 
 mod abi;
 mod bench;
 mod bench_bpf;
+mod bench_unotify;
 mod headers;
 mod syscalls;
 
@@ -24,7 +27,7 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf>";
+const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Some("syscalls") => syscalls::run(),
         Some("check-abi") => abi::run(),
         Some("bench-bpf") => bench_bpf::run(&args[1..]),
+        Some("bench-unotify") => bench_unotify::run(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {
