@@ -297,45 +297,17 @@ impl Listener {
     pub fn id_valid(&self, id: NotifId) -> Result<bool, IdValidError> {
         let raw_id = id.get();
         let fd = self.fd.as_raw_fd();
-        loop {
-            let old = ID_VALID_OLD_NUMBER.load(Ordering::Relaxed);
-            let r = if old {
-                // SAFETY: `raw_id` is a readable u64 on the stack.
-                unsafe { raw::seccomp_ioctl_notif_id_valid_wrong_dir(fd, &raw_id) }
-            } else {
-                // SAFETY: as above.
-                unsafe { raw::seccomp_ioctl_notif_id_valid(fd, &raw_id) }
-            };
-            if r == 0 {
-                return Ok(true);
-            }
-            match errno() {
-                libc::ENOENT => return Ok(false),
-                libc::EINTR => continue,
-                libc::EINVAL | libc::ENOTTY if !old => {
-                    ID_VALID_OLD_NUMBER.store(true, Ordering::Relaxed);
-                    // SAFETY: as above.
-                    let r = unsafe { raw::seccomp_ioctl_notif_id_valid_wrong_dir(fd, &raw_id) };
-                    if r == 0 {
-                        return Ok(true);
-                    }
-                    let e = errno();
-                    if e == libc::ENOENT {
-                        return Ok(false);
-                    }
-                    // The old number did not help either: go back to the new one.
-                    ID_VALID_OLD_NUMBER.store(false, Ordering::Relaxed);
-                    return Err(IdValidError::Io {
-                        source: io::Error::from_raw_os_error(e),
-                    });
-                }
-                e => {
-                    return Err(IdValidError::Io {
-                        source: io::Error::from_raw_os_error(e),
-                    });
-                }
-            }
-        }
+        let call = |r: libc::c_int| if r == 0 { 0 } else { errno() };
+        id_valid_with(
+            &ID_VALID_OLD_NUMBER,
+            // SAFETY: `raw_id` is a readable u64 on the stack.
+            || call(unsafe { raw::seccomp_ioctl_notif_id_valid(fd, &raw_id) }),
+            // SAFETY: as above.
+            || call(unsafe { raw::seccomp_ioctl_notif_id_valid_wrong_dir(fd, &raw_id) }),
+        )
+        .map_err(|errno| IdValidError::Io {
+            source: io::Error::from_raw_os_error(errno),
+        })
     }
 
     /// Turns synchronous wake-up on or off (`SECCOMP_IOCTL_NOTIF_SET_FLAGS` with
@@ -438,6 +410,49 @@ fn errno() -> i32 {
 /// Set once the kernel refused the Linux 5.9 `ID_VALID` number.
 static ID_VALID_OLD_NUMBER: AtomicBool = AtomicBool::new(false);
 
+/// Asks whether a notification is pending: `current` and `old` each make the
+/// request once, with the Linux 5.9 number and with the number of Linux 5.0 to
+/// 5.8, and return 0 or the errno. `use_old` remembers that only the old number
+/// works. `EINTR` is retried; `ENOENT` means "no longer pending".
+fn id_valid_with(
+    use_old: &AtomicBool,
+    current: impl Fn() -> i32,
+    old: impl Fn() -> i32,
+) -> Result<bool, i32> {
+    loop {
+        let with_old = use_old.load(Ordering::Relaxed);
+        let errno = if with_old { old() } else { current() };
+        match errno {
+            0 => return Ok(true),
+            libc::ENOENT => return Ok(false),
+            libc::EINTR => continue,
+            libc::EINVAL | libc::ENOTTY if !with_old => {
+                // A kernel before 5.9 does not know this number: try the old one,
+                // and keep it if it works.
+                let e = loop {
+                    match old() {
+                        libc::EINTR => continue,
+                        e => break e,
+                    }
+                };
+                return match e {
+                    0 => {
+                        use_old.store(true, Ordering::Relaxed);
+                        Ok(true)
+                    }
+                    libc::ENOENT => {
+                        use_old.store(true, Ordering::Relaxed);
+                        Ok(false)
+                    }
+                    // The old number did not help either: report the first error.
+                    _ => Err(errno),
+                };
+            }
+            e => return Err(e),
+        }
+    }
+}
+
 /// The receive buffer's size: the larger of the kernel's and our `seccomp_notif`.
 fn recv_len() -> usize {
     let ours = size_of::<seccomp_notif>();
@@ -516,6 +531,61 @@ mod tests {
         assert!(!r.is_end());
         let r = Readiness::from_revents(libc::POLLOUT);
         assert!(r.unanswered && !r.is_end());
+    }
+
+    #[test]
+    fn id_valid_falls_back_to_the_old_number_and_keeps_it() {
+        use std::cell::Cell;
+        // A kernel before 5.9: the new number is unknown, the old one works.
+        let flag = AtomicBool::new(false);
+        let new_calls = Cell::new(0);
+        let new = || {
+            new_calls.set(new_calls.get() + 1);
+            libc::EINVAL
+        };
+        assert_eq!(id_valid_with(&flag, new, || 0), Ok(true));
+        assert!(flag.load(Ordering::Relaxed));
+        assert_eq!(id_valid_with(&flag, new, || libc::ENOENT), Ok(false));
+        assert_eq!(new_calls.get(), 1, "the new number is not tried again");
+
+        // ENOTTY counts the same; ENOENT through the old number is an answer.
+        let flag = AtomicBool::new(false);
+        assert_eq!(
+            id_valid_with(&flag, || libc::ENOTTY, || libc::ENOENT),
+            Ok(false)
+        );
+        assert!(flag.load(Ordering::Relaxed));
+
+        // Neither works: the first error, and the new number stays in use.
+        let flag = AtomicBool::new(false);
+        assert_eq!(
+            id_valid_with(&flag, || libc::ENOTTY, || libc::EBADF),
+            Err(libc::ENOTTY)
+        );
+        assert!(!flag.load(Ordering::Relaxed));
+
+        // A current kernel: the new number answers, the old one is never used.
+        let flag = AtomicBool::new(false);
+        let old = || panic!("the old number is not needed");
+        assert_eq!(id_valid_with(&flag, || 0, old), Ok(true));
+        assert_eq!(id_valid_with(&flag, || libc::ENOENT, old), Ok(false));
+        assert_eq!(id_valid_with(&flag, || libc::EBADF, old), Err(libc::EBADF));
+
+        // EINTR is retried on either number.
+        let tries = Cell::new(0);
+        let flaky = || {
+            tries.set(tries.get() + 1);
+            if tries.get() < 3 { libc::EINTR } else { 0 }
+        };
+        assert_eq!(id_valid_with(&AtomicBool::new(false), flaky, old), Ok(true));
+    }
+
+    #[test]
+    fn a_listener_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Listener>();
+        check::<Notification>();
+        check::<Response>();
     }
 
     #[test]
