@@ -204,6 +204,11 @@ fn memory_reads_see_the_targets_memory_and_only_it() {
                 assert_eq!(&buf[..len as usize], want.as_bytes());
                 assert_eq!(buf[len as usize], 0);
                 assert_eq!(mem.read_vec(addr, 3).unwrap(), b"/ta");
+                // A length from the target is never trusted to allocate.
+                assert!(matches!(
+                    mem.read_vec(addr, usize::MAX),
+                    Err(MemoryError::Io { .. })
+                ));
                 // Too long for the limit, an unmapped address.
                 assert!(matches!(
                     mem.read_c_string(addr, 3),

@@ -139,7 +139,12 @@ impl<'l> TargetMemory<'l> {
     /// of [`MemoryError`] (a failure is reported as [`MemoryError::Invalid`] if
     /// the call no longer waits).
     pub fn start_read(&self, addr: u64, len: usize) -> Result<PendingRead<'l>, MemoryError> {
-        let mut bytes = vec![0; len];
+        // `len` may come from the target: fail, do not abort, if it is absurd.
+        let mut bytes = Vec::new();
+        bytes.try_reserve_exact(len).map_err(|_| MemoryError::Io {
+            source: io::Error::from_raw_os_error(libc::ENOMEM),
+        })?;
+        bytes.resize(len, 0);
         if let Err(e) = self.read_exact_unvalidated(addr, &mut bytes) {
             bytes.fill(0);
             return Err(e);
