@@ -157,7 +157,7 @@ pub enum AddFdError {
         id: NotifId,
     },
     /// `EMFILE`: the target has no free fd number below its `RLIMIT_NOFILE`.
-    /// With [`AddFd::send`](super::Listener::add_fd_and_respond) the call is
+    /// With [`add_fd_and_respond`](super::Listener::add_fd_and_respond) the call is
     /// still pending and must be answered.
     #[error("the target has no free fd number below its RLIMIT_NOFILE")]
     TooManyFiles {
