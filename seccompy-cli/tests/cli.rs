@@ -922,3 +922,149 @@ fn a_closed_stdout_is_not_an_error() {
     assert!(out.status.success(), "{:?}", out.status);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// Docker's default profile from the shared folder, if it is there.
+fn docker_default() -> Option<PathBuf> {
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/profiles/docker-default.json"
+    ));
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!("skipped: {} is absent", path.display());
+        None
+    }
+}
+
+#[test]
+#[ignore = "docker-default needs oci::Resolved::to_policy to emit runc's ENOSYS stub and per-ABI rules (Syscall::Range, Rule::only_on); run with --ignored once it does"]
+fn compile_docker_default_then_emulate() {
+    let Some(profile) = docker_default() else {
+        return;
+    };
+    let dir = TempDir::new();
+    let bin = dir.path("docker.bpf");
+    ok(&[
+        "compile",
+        p(&profile),
+        "--arch",
+        "x86_64",
+        "--kernel",
+        "6.1",
+        "-o",
+        p(&bin),
+    ]);
+    let act = |arch: &str, call: &[&str]| {
+        let mut all = vec!["--arch", arch];
+        all.extend_from_slice(call);
+        action_of(&bin, &all)
+    };
+    // What the profile says, with Docker's default capabilities.
+    assert_eq!(act("x86_64", &["getpid"]), "ALLOW");
+    assert_eq!(act("x86_64", &["read", "3", "0x7fff0000", "4096"]), "ALLOW");
+    assert_eq!(act("x86_64", &["socket", "2", "1", "0"]), "ALLOW"); // AF_INET
+    assert_eq!(act("x86_64", &["socket", "39"]), "ALLOW");
+    assert_eq!(act("x86_64", &["socket", "40"]), "ERRNO(1)"); // AF_VSOCK
+    assert_eq!(act("x86_64", &["socket", "38"]), "ERRNO(1)");
+    assert_eq!(act("x86_64", &["reboot"]), "ERRNO(1)"); // no CAP_SYS_BOOT
+    assert_eq!(act("x86_64", &["personality", "0"]), "ALLOW");
+    assert_eq!(act("x86_64", &["personality", "0xffffffff"]), "ALLOW");
+    assert_eq!(act("x86_64", &["personality", "0x1234"]), "ERRNO(1)");
+    assert_eq!(act("x86_64", &["clone", "0x11"]), "ALLOW"); // SIGCHLD
+    assert_eq!(act("x86_64", &["clone", "0x10000000"]), "ERRNO(1)"); // CLONE_NEWUSER
+    assert_eq!(act("x86_64", &["clone3"]), "ERRNO(38)");
+    // The sub-architectures of x86_64 in Docker's archMap.
+    assert_eq!(act("i386", &["getpid"]), "ALLOW");
+    assert_eq!(act("x32", &["getpid"]), "ALLOW");
+    assert_eq!(act("i386", &["reboot"]), "ERRNO(1)");
+    // Another arch: libseccomp's default bad-arch action.
+    assert_eq!(act("aarch64", &["getpid"]), "KILL_THREAD");
+
+    // With every capability, reboot and clone3 are allowed.
+    ok(&[
+        "compile",
+        p(&profile),
+        "--caps",
+        "all",
+        "--kernel",
+        "6.1",
+        "-o",
+        p(&bin),
+    ]);
+    assert_eq!(act("x86_64", &["reboot"]), "ALLOW");
+    assert_eq!(act("x86_64", &["clone3"]), "ALLOW");
+
+    // stats on it.
+    let out = ok(&["stats", p(&bin), "--arch", "x86_64"]);
+    let length: usize = out
+        .strip_prefix("length: ")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(length * 8, std::fs::read(&bin).unwrap().len());
+    assert!(out.contains("\nnumbers 0..1023: max "), "{out}");
+    assert!(out.contains("\ncached syscalls:\n  "), "{out}");
+    // getpid is allowed whatever its arguments: the kernel can cache it.
+    let cached =
+        &out[out.find("\ncached syscalls:").unwrap()..out.find("\nallowed, not cached:").unwrap()];
+    assert!(cached.split_whitespace().any(|n| n == "getpid"), "{out}");
+    assert!(!cached.split_whitespace().any(|n| n == "socket"), "{out}");
+}
+
+#[test]
+#[ignore = "docker-default needs oci::Resolved::to_policy to emit runc's ENOSYS stub and per-ABI rules (Syscall::Range, Rule::only_on); run with --ignored once it does"]
+fn compiled_docker_default_decides_as_the_resolved_profile() {
+    use seccompy_bpf::emulate::{ByteOrder, emulate_for};
+    use seccompy_bpf::oci::{CapSet, KernelVersion, Profile, ResolveOptions};
+
+    let Some(profile) = docker_default() else {
+        return;
+    };
+    let dir = TempDir::new();
+    let bin = dir.path("docker.bpf");
+    ok(&[
+        "compile",
+        p(&profile),
+        "--arch",
+        "x86_64",
+        "--caps",
+        "none",
+        "--kernel",
+        "5.4",
+        "-o",
+        p(&bin),
+    ]);
+    let prog = Program::from_bytes(&std::fs::read(&bin).unwrap()).unwrap();
+    let json = std::fs::read_to_string(&profile).unwrap();
+    let opts = ResolveOptions::new(Abi::X86_64, KernelVersion::new(5, 4)).with_caps(CapSet::none());
+    let resolved = Profile::from_json(&json)
+        .unwrap()
+        .resolve(&opts)
+        .unwrap()
+        .unwrap();
+    let arg_sets: [[u64; 6]; 4] = [
+        [0; 6],
+        [40, 1, 0, 0, 0, 0],
+        [0x7e02_0000, 0x7e02_0000, 0, 0, 0, 0],
+        [u64::MAX; 6],
+    ];
+    let mut checked = 0;
+    for abi in [Abi::X86_64, Abi::I386, Abi::X32, Abi::Aarch64] {
+        for &(nr, name) in abi.syscalls() {
+            for args in &arg_sets {
+                let data = seccomp_data {
+                    nr: nr as i32,
+                    arch: abi.audit_arch(),
+                    instruction_pointer: 0,
+                    args: *args,
+                };
+                let got = emulate_for(prog.insns(), &data, ByteOrder::of(abi)).unwrap();
+                let want = resolved.evaluate(&data);
+                assert_eq!(got.action(), Some(want), "{} {name} {args:x?}", abi.name());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 4000, "{checked}");
+}
