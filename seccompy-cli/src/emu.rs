@@ -43,10 +43,12 @@ Options:
   -h, --help    print this help
   -V, --version print the version
 
-Example:
-  seccompy emu docker.bpf --arch x86_64 socket 40 1 0
+Output:
   action: ERRNO(1) (0x00050001)
-  executed: 12 instructions";
+  executed: 9 instructions
+
+Example:
+  seccompy emu docker.bpf --arch x86_64 socket 40 1 0";
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
