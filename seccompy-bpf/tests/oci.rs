@@ -1,11 +1,13 @@
 //! OCI runtime-spec and Docker seccomp profiles: parsing, resolution as Docker,
 //! runc and libseccomp apply them, and the errors.
 
-use seccompy_bpf::Action;
+use seccompy_bpf::action::RetValue;
+use seccompy_bpf::cache::is_const_allow;
 use seccompy_bpf::oci::{
-    CapSet, Decision, KernelVersion, Profile, ResolveError, ResolveOptions, Resolved, ScmpOp,
-    ToPolicyError, resolve,
+    AbiSyscalls, ArgCmp, CapSet, Decision, KernelVersion, LibRule, Profile, ResolveError,
+    ResolveOptions, Resolved, ScmpArch, ScmpOp, ToPolicyError, resolve,
 };
+use seccompy_bpf::{Action, ByteOrder, Program, Syscall, emulate_for, validate};
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, seccomp_data};
 
@@ -216,8 +218,27 @@ fn docker_default_enosys_stub() {
     assert_eq!(r.decide(AUDIT_ARCH_X86_64, u32::MAX, &[0; 6]), ENOSYS);
     assert_eq!(r.decide(AUDIT_ARCH_X86_64, 0x8000_0000, &[0; 6]), ENOSYS);
     assert_eq!(r.decide(AUDIT_ARCH_I386, 0x3fff_ffff, &[0; 6]), ENOSYS);
-    // The stub needs per-ABI ranges: no Policy for it yet.
-    assert_eq!(r.to_policy(), Err(ToPolicyError::EnosysStub));
+    // The policy states the stub as a range per ABI, from the highest + 1.
+    let policy = r.to_policy().expect("expressible");
+    for abi in [Abi::X86_64, Abi::I386, Abi::X32] {
+        let first = stub.highest_on(abi).unwrap() + 1;
+        let range = policy
+            .rule_list()
+            .iter()
+            .find(|rule| {
+                rule.abis() == [abi]
+                    && matches!(*rule.syscall(), Syscall::Range { first: f, .. } if f == first)
+            })
+            .unwrap_or_else(|| panic!("a range from {first} on {abi}"));
+        assert_eq!(range.action(), ENOSYS);
+        assert!(range.conditions().is_empty());
+    }
+    for nr in [462, 463, 0x3fff_ffff, 0x4000_0000, 0x8000_0000, u32::MAX] {
+        for arch in [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386] {
+            let d = data(arch, nr, [0; 6]);
+            assert_eq!(policy.evaluate(&d), r.evaluate(&d), "{arch:#x} {nr:#x}");
+        }
+    }
 }
 
 #[test]
@@ -775,4 +796,433 @@ fn errors() {
         Abi::X86_64,
     );
     assert_eq!(call(&r, Abi::X86_64, "read", [0; 6]), Action::Allow);
+}
+
+// ---------------------------------------------------------------------------
+// Resolved::to_policy: the compiled program decides as Resolved::decide.
+// ---------------------------------------------------------------------------
+
+/// The numbers checked on every ABI and arch: 0..1024, each ABI's own first
+/// 1024 numbers (x32's and MIPS' numbers start high), the stub's thresholds and
+/// the boundaries of the x86 dispatch.
+fn numbers_to_check(r: &Resolved) -> Vec<u32> {
+    let mut v: Vec<u32> = (0..1024).collect();
+    for abi in &r.abis {
+        let base = abi.syscalls().first().map_or(0, |s| s.0);
+        v.extend(base..base + 1024);
+    }
+    if let Some(stub) = &r.enosys {
+        for &(_, m) in &stub.highest {
+            v.extend([
+                m.saturating_sub(1),
+                m,
+                m.saturating_add(1),
+                m.saturating_add(2),
+            ]);
+        }
+    }
+    v.extend([
+        0x3fff_fffe,
+        0x3fff_ffff,
+        0x4000_0000,
+        0x4000_0001,
+        0x7fff_ffff,
+        0x8000_0000,
+        0x8000_0001,
+        0xbfff_ffff,
+        0xc000_0000,
+        0xc000_0001,
+        0xffff_fffe,
+        0xffff_ffff,
+    ]);
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Boundary argument vectors for a syscall decided by argument rules: each
+/// compared value, its neighbours, the mask, and the same with the high word
+/// changed, in each compared argument alone and in all six at once.
+fn sampled_args(d: &Decision) -> Vec<[u64; 6]> {
+    let mut out = vec![[0u64; 6], [u64::MAX; 6]];
+    let Decision::Rules(rules) = d else {
+        return out;
+    };
+    for c in rules.iter().flat_map(|r| &r.conds) {
+        let i = usize::from(c.index);
+        for base in [c.value, c.mask, c.value & c.mask, 0xffff_ffff] {
+            for v in [
+                base,
+                base.wrapping_sub(1),
+                base.wrapping_add(1),
+                base ^ (1 << 32),
+                base | 0xffff_ffff_0000_0000,
+                base & 0xffff_ffff,
+            ] {
+                let mut one = [0u64; 6];
+                one[i] = v;
+                out.push(one);
+                out.push([v; 6]);
+            }
+        }
+    }
+    out
+}
+
+fn data(arch: u32, nr: u32, args: [u64; 6]) -> seccomp_data {
+    seccomp_data {
+        nr: nr as i32,
+        arch,
+        instruction_pointer: 0x7fff_0000_1234,
+        args,
+    }
+}
+
+/// Checks that `prog` decides exactly as `r` on every number of
+/// [`numbers_to_check`] of every arch of the filter (zero arguments, and boundary
+/// arguments where rules look at them), and on other arches; in the byte order
+/// of the target. Returns the number of calls checked.
+fn assert_decides_as(r: &Resolved, prog: &Program, what: &str) -> usize {
+    let order = ByteOrder::of(r.target);
+    let mut checked = 0;
+    let mut check = |d: &seccomp_data| {
+        let got = emulate_for(prog.insns(), d, order)
+            .unwrap_or_else(|e| panic!("{what}: {e} on {d:x?}"))
+            .ret;
+        let want = r.evaluate(d);
+        assert!(
+            got == want.to_raw(),
+            "{what}: arch {:#x} nr {:#x} args {:x?}: program {}, resolved {want}",
+            d.arch,
+            d.nr,
+            d.args,
+            RetValue(got),
+        );
+        checked += 1;
+    };
+    let numbers = numbers_to_check(r);
+    let mut arches: Vec<u32> = r.abis.iter().map(|a| a.audit_arch()).collect();
+    arches.dedup();
+    for &arch in &arches {
+        for &nr in &numbers {
+            check(&data(arch, nr, [0; 6]));
+            // Arguments matter only where some ABI of this arch has argument rules.
+            for abi in r.abis.iter().filter(|a| a.audit_arch() == arch) {
+                if let Some(d @ Decision::Rules(_)) = r.decision(*abi, nr) {
+                    for args in sampled_args(d) {
+                        check(&data(arch, nr, args));
+                    }
+                }
+            }
+        }
+    }
+    let others = Abi::ALL
+        .iter()
+        .map(|a| a.audit_arch())
+        .chain([0, 0xdead_beef])
+        .filter(|a| !arches.contains(a));
+    for arch in others {
+        for nr in [0, 1, 59, 0x4000_0000, 0x8000_0000, u32::MAX] {
+            check(&data(arch, nr, [0; 6]));
+        }
+    }
+    checked
+}
+
+/// The ABIs docker-default resolves for: every target with an `archMap` entry
+/// whose sub-architectures seccompy has tables for.
+fn docker_targets() -> Vec<Abi> {
+    let Some(p) = docker_profile() else {
+        return Vec::new();
+    };
+    Abi::ALL
+        .iter()
+        .copied()
+        .filter(|&abi| {
+            resolve(&p, &ResolveOptions::new(abi, KernelVersion::new(6, 18)))
+                .is_ok_and(|r| r.is_some())
+        })
+        .collect()
+}
+
+#[test]
+fn docker_default_programs_decide_as_resolved() {
+    let targets = docker_targets();
+    if targets.is_empty() {
+        return;
+    }
+    for abi in [Abi::X86_64, Abi::Aarch64] {
+        assert!(targets.contains(&abi), "{abi} resolves: {targets:?}");
+    }
+    let mut total = 0;
+    for &target in &targets {
+        for (caps_name, caps) in [
+            ("default caps", CapSet::docker_default()),
+            ("all caps", CapSet::all()),
+            ("no caps", CapSet::none()),
+        ] {
+            for kernel in [(6, 18), (4, 4)] {
+                let what = format!("{target}, {caps_name}, kernel {}.{}", kernel.0, kernel.1);
+                let r = docker(target, caps, kernel).unwrap();
+                assert!(r.enosys.is_some(), "{what}: runc's stub");
+                let policy = r.to_policy().unwrap_or_else(|e| panic!("{what}: {e}"));
+                let prog = policy.compile().unwrap_or_else(|e| panic!("{what}: {e}"));
+                validate(prog.insns()).unwrap_or_else(|e| panic!("{what}: {e}"));
+                total += assert_decides_as(&r, &prog, &what);
+            }
+        }
+    }
+    eprintln!(
+        "{} targets {targets:?}: {total} calls checked",
+        targets.len()
+    );
+}
+
+/// Instruction counts of docker-default's program for x86_64 (with x86 and x32,
+/// default capabilities): its length, and the instructions executed for each
+/// number 0..1024 under `AUDIT_ARCH_X86_64` with zero arguments.
+#[test]
+fn docker_default_x86_64_program_shape() {
+    let Some(r) = docker(Abi::X86_64, CapSet::docker_default(), (6, 18)) else {
+        return;
+    };
+    let prog = r.to_policy().unwrap().compile().unwrap();
+    let paths: Vec<usize> = (0..1024)
+        .map(|nr| {
+            emulate_for(
+                prog.insns(),
+                &data(AUDIT_ARCH_X86_64, nr, [0; 6]),
+                ByteOrder::Little,
+            )
+            .unwrap()
+            .executed
+        })
+        .collect();
+    let max = *paths.iter().max().unwrap();
+    let mean = paths.iter().sum::<usize>() as f64 / paths.len() as f64;
+    eprintln!(
+        "docker-default x86_64: {} instructions, path max {max}, mean {mean:.3}",
+        prog.len()
+    );
+    // Every syscall allowed whatever its arguments is one the kernel caches.
+    let mut cached = 0;
+    for abi in [Abi::X86_64, Abi::I386] {
+        for &(nr, name) in abi.syscalls() {
+            if matches!(r.decision(abi, nr), Some(Decision::Always(Action::Allow))) {
+                assert!(
+                    is_const_allow(prog.insns(), abi.audit_arch(), nr),
+                    "{abi} {name} ({nr}) is allowed without argument checks but not cacheable"
+                );
+                cached += 1;
+            }
+        }
+    }
+    eprintln!("{cached} cacheable");
+    assert!(prog.len() <= 360, "{} instructions", prog.len());
+    assert!(max <= 12, "longest path {max}");
+    assert!(mean <= 11.0, "mean path {mean}");
+}
+
+/// splitmix64, for the random profiles below.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len())]
+    }
+}
+
+const ACTIONS: [&str; 8] = [
+    "SCMP_ACT_ERRNO",
+    "SCMP_ACT_KILL",
+    "SCMP_ACT_KILL_PROCESS",
+    "SCMP_ACT_TRAP",
+    "SCMP_ACT_ALLOW",
+    "SCMP_ACT_LOG",
+    "SCMP_ACT_TRACE",
+    "SCMP_ACT_NOTIFY",
+];
+
+fn random_value(rng: &mut Rng) -> u64 {
+    match rng.below(6) {
+        0 => rng.below(64) as u64,
+        1 => 0xffff_ffff,
+        2 => 1 << 32 | rng.below(8) as u64,
+        3 => u64::MAX,
+        4 => rng.next(),
+        _ => rng.next() & 0xffff_ffff,
+    }
+}
+
+/// A random runtime-spec profile for `target`: a few architectures of the same
+/// byte order, a default action, and rules on names from the syscall tables of
+/// those ABIs (i386's multiplexed socket and IPC calls, high and low numbers),
+/// some with conditions on arguments.
+fn random_profile(rng: &mut Rng, target: Abi) -> String {
+    let same_order: Vec<ScmpArch> = ScmpArch::ALL
+        .iter()
+        .copied()
+        .filter(|a| {
+            a.abi()
+                .is_some_and(|b| b.is_little_endian() == target.is_little_endian())
+        })
+        .collect();
+    let archs: Vec<ScmpArch> = (0..rng.below(4)).map(|_| *rng.pick(&same_order)).collect();
+    let mut abis = vec![target];
+    abis.extend(archs.iter().filter_map(|a| a.abi()));
+    let default = *rng.pick(&ACTIONS[..7]);
+    let mut rules = Vec::new();
+    for _ in 0..1 + rng.below(8) {
+        let mut names = Vec::new();
+        for _ in 0..1 + rng.below(4) {
+            let abi = *rng.pick(&abis);
+            let table = abi.syscalls();
+            let name = match rng.below(5) {
+                0 => rng.pick(&seccompy_bpf::oci::I386_MULTIPLEXED).0,
+                1 => table[table.len() - 1 - rng.below(table.len().min(5))].1,
+                _ => rng.pick(table).1,
+            };
+            names.push(format!("{name:?}"));
+        }
+        let mut args = Vec::new();
+        for _ in 0..[0, 0, 1, 1, 2, 3][rng.below(6)] {
+            let op = rng.pick(ScmpOp::ALL);
+            args.push(format!(
+                r#"{{"index": {}, "value": {}, "valueTwo": {}, "op": "{op}"}}"#,
+                rng.below(3),
+                random_value(rng),
+                random_value(rng)
+            ));
+        }
+        rules.push(format!(
+            r#"{{"names": [{}], "action": "{}", "errnoRet": {}, "args": [{}]}}"#,
+            names.join(", "),
+            rng.pick(&ACTIONS),
+            [1, 2, 38, 13][rng.below(4)],
+            args.join(", ")
+        ));
+    }
+    let archs: Vec<String> = archs.iter().map(|a| format!("\"{a}\"")).collect();
+    format!(
+        r#"{{"defaultAction": "{default}", "defaultErrnoRet": {}, "architectures": [{}], "syscalls": [{}]}}"#,
+        [1, 38, 0x5_0026][rng.below(3)],
+        archs.join(", "),
+        rules.join(", ")
+    )
+}
+
+/// Random profiles on several targets: whatever resolves must become a policy
+/// whose program decides as the resolved filter.
+#[test]
+fn random_profiles_compile_and_decide_as_resolved() {
+    let seed = std::env::var("SECCOMPY_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x0c1_5eed);
+    let mut rng = Rng(seed);
+    let targets = [
+        Abi::X86_64,
+        Abi::X32,
+        Abi::I386,
+        Abi::Aarch64,
+        Abi::S390x,
+        Abi::Mips64,
+        Abi::Mipsel64n32,
+        Abi::Ppc64le,
+        Abi::Riscv64,
+    ];
+    let (mut compiled, mut refused, mut stubs) = (0, 0, 0);
+    for i in 0..240 {
+        let target = targets[i % targets.len()];
+        let json = random_profile(&mut rng, target);
+        let r = match resolve_json(&json, target) {
+            Ok(Some(r)) => r,
+            Ok(None) => continue,
+            Err(ResolveError::Ambiguous { .. } | ResolveError::NotifyWrite { .. }) => {
+                refused += 1;
+                continue;
+            }
+            Err(e) => panic!("{e}: {json}"),
+        };
+        let what = format!("seed {seed:#x}, profile {i} on {target}: {json}");
+        let policy = r.to_policy().unwrap_or_else(|e| panic!("{what}: {e}"));
+        let prog = policy.compile().unwrap_or_else(|e| panic!("{what}: {e}"));
+        validate(prog.insns()).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_decides_as(&r, &prog, &what);
+        compiled += 1;
+        stubs += usize::from(r.enosys.as_ref().is_some_and(|s| !s.highest.is_empty()));
+    }
+    eprintln!("{compiled} compiled ({stubs} with runc's stub), {refused} refused as ambiguous");
+    assert!(
+        compiled >= 150 && stubs >= 50,
+        "{compiled} compiled, {stubs} stubs"
+    );
+}
+
+/// A hand-built filter whose rules for one syscall overlap with different
+/// actions: first-match and most-restrictive agree only in one order.
+#[test]
+fn to_policy_refuses_first_match_it_cannot_state() {
+    let gt5 = LibRule {
+        action: Action::Allow,
+        conds: vec![ArgCmp {
+            index: 0,
+            op: ScmpOp::Gt,
+            value: 5,
+            mask: u64::MAX,
+        }],
+    };
+    let eq7 = LibRule {
+        action: Action::KillThread,
+        conds: vec![ArgCmp {
+            index: 0,
+            op: ScmpOp::Eq,
+            value: 7,
+            mask: u64::MAX,
+        }],
+    };
+    let resolved = |rules: Vec<LibRule>| Resolved {
+        target: Abi::X86_64,
+        default_action: EPERM,
+        bad_arch_action: Action::KillThread,
+        abis: vec![Abi::X86_64],
+        syscalls: vec![AbiSyscalls {
+            abi: Abi::X86_64,
+            syscalls: vec![(0, Decision::Rules(rules))],
+        }],
+        enosys: None,
+        flags: Vec::new(),
+        listener_path: None,
+        listener_metadata: None,
+    };
+    // Allow first: a0 == 7 is allowed by decide(), killed by any policy.
+    let r = resolved(vec![gt5.clone(), eq7.clone()]);
+    assert_eq!(r.decide(AUDIT_ARCH_X86_64, 0, &a0(7)), Action::Allow);
+    assert_eq!(
+        r.to_policy(),
+        Err(ToPolicyError::Ambiguous {
+            abi: Abi::X86_64,
+            syscall: "read".into()
+        })
+    );
+    // Kill first: the most restrictive rule is also the first that matches.
+    let r = resolved(vec![eq7, gt5]);
+    let prog = r.to_policy().unwrap().compile().unwrap();
+    for v in [0, 5, 6, 7, 8, u64::MAX] {
+        let d = data(AUDIT_ARCH_X86_64, 0, a0(v));
+        let got = emulate_for(prog.insns(), &d, ByteOrder::Little)
+            .unwrap()
+            .ret;
+        assert_eq!(got, r.evaluate(&d).to_raw(), "{v}");
+    }
 }

@@ -247,7 +247,7 @@ fn unsatisfiable(r: &LibRule, w: u64) -> bool {
 }
 
 /// Whether some argument vector satisfies both rules (arguments reduced by `w`).
-fn overlap(a: &LibRule, b: &LibRule, w: u64) -> bool {
+pub(super) fn overlap(a: &LibRule, b: &LibRule, w: u64) -> bool {
     (0..6u8).all(|i| {
         let ca = a.conds.iter().find(|c| c.index == i);
         let cb = b.conds.iter().find(|c| c.index == i);

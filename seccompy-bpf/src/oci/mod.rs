@@ -8,6 +8,11 @@
 //! for one machine ([`ResolveOptions`]: architecture, capability set, kernel
 //! version), into a [`Resolved`] filter: what runc would install, decided call by
 //! call as libseccomp's filter plus runc's ENOSYS stub decide.
+//! [`Resolved::to_policy`] states that filter as a [`Policy`](crate::Policy)
+//! (the stub as per-ABI [number ranges](crate::Syscall::Range), libseccomp's
+//! per-ABI rules [restricted to their ABI](crate::Rule::only_on)), which
+//! [`compile`](crate::compile()) turns into a program deciding every call the
+//! same way.
 //!
 //! ```
 //! # #[cfg(feature = "oci")] {
@@ -25,6 +30,17 @@
 //! assert_eq!(filter.decide_name(Abi::X86_64, "open", &[0; 6]), Some(Action::Errno(1)));
 //! // Above the profile's highest syscall (close, 3): runc's stub says ENOSYS.
 //! assert_eq!(filter.decide_name(Abi::X86_64, "mmap", &[0; 6]), Some(Action::Errno(38)));
+//!
+//! // The same decisions from a BPF program.
+//! let program = filter.to_policy().unwrap().compile().unwrap();
+//! let mmap = seccompy_sys::seccomp_data {
+//!     nr: 9,
+//!     arch: Abi::X86_64.audit_arch(),
+//!     instruction_pointer: 0,
+//!     args: [0; 6],
+//! };
+//! let out = seccompy_bpf::emulate_for(program.insns(), &mmap, seccompy_bpf::ByteOrder::Little);
+//! assert_eq!(out.unwrap().ret, Action::Errno(38).to_raw());
 //! # }
 //! ```
 //!
@@ -145,6 +161,7 @@ mod model;
 mod names;
 mod resolve;
 mod resolved;
+mod to_policy;
 
 pub use caps::{CAPABILITIES, CapSet, DOCKER_DEFAULT, UnknownCapability};
 pub use enosys::{ENOSYS, EnosysStub};
@@ -156,7 +173,8 @@ pub use names::{
     ScmpAction, ScmpArch, ScmpOp, docker_arch_map_key, docker_arch_name, libseccomp_32bit,
 };
 pub use resolve::{ResolveOptions, resolve};
-pub use resolved::{AbiSyscalls, Resolved, ToPolicyError};
+pub use resolved::{AbiSyscalls, Resolved};
+pub use to_policy::ToPolicyError;
 
 impl Profile {
     /// Parses a profile: the runtime-spec `linux.seccomp` object or a Docker

@@ -7,25 +7,8 @@ use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, seccomp_data};
 
 use super::enosys::{ENOSYS, EnosysStub};
-use super::libseccomp::{ArgCmp, Decision, LibRule};
-use super::names::{ScmpOp, libseccomp_32bit};
+use super::libseccomp::Decision;
 use crate::action::Action;
-use crate::policy::{Cmp, Condition, Policy, Rule, Width, abi_has_64bit_args};
-
-/// Why a [`Resolved`] filter cannot be written as a [`Policy`] yet.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ToPolicyError {
-    /// runc's ENOSYS stub needs rules over ranges of numbers, per ABI, which
-    /// [`Policy`] cannot state.
-    #[error("runc's ENOSYS stub needs per-ABI number ranges, which Policy cannot express")]
-    EnosysStub,
-    /// The rules for this syscall differ between ABIs (libseccomp compares only the
-    /// low 32 bits on x32 and n32, or a name exists on one ABI without rules there),
-    /// and [`Policy`] applies a name's rules to every ABI.
-    #[error("{0}: the rules differ between ABIs, which Policy cannot express")]
-    PerAbiRules(String),
-}
 
 /// The syscalls libseccomp has rules for on one ABI.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -115,90 +98,10 @@ impl Resolved {
         self.decide(data.arch, data.nr as u32, &data.args)
     }
 
-    /// The same filter as a [`Policy`], when the policy model can state it
-    /// exactly: one set of rules per syscall name, valid on every ABI where the
-    /// name exists, and no ENOSYS stub.
-    pub fn to_policy(&self) -> Result<Policy, ToPolicyError> {
-        if self.enosys.as_ref().is_some_and(|s| !s.highest.is_empty()) {
-            return Err(ToPolicyError::EnosysStub);
-        }
-        // name -> rules, with the ABIs that produced them.
-        let mut by_name: Vec<(&'static str, Vec<Rule>)> = Vec::new();
-        for per in &self.syscalls {
-            for (nr, decision) in &per.syscalls {
-                let Some(name) = per.abi.syscall_name(*nr) else {
-                    return Err(ToPolicyError::PerAbiRules(alloc::format!(
-                        "#{nr} on {}",
-                        per.abi
-                    )));
-                };
-                let rules = policy_rules(per.abi, name, decision);
-                match by_name.iter().find(|(n, _)| *n == name) {
-                    Some((_, existing)) if *existing != rules => {
-                        return Err(ToPolicyError::PerAbiRules(name.into()));
-                    }
-                    Some(_) => {}
-                    None => by_name.push((name, rules)),
-                }
-            }
-        }
-        // Every ABI where a name exists must have had the same rules for it.
-        for (name, _) in &by_name {
-            for per in &self.syscalls {
-                if let Some(nr) = per.abi.syscall_nr(name)
-                    && per.syscalls.binary_search_by_key(&nr, |e| e.0).is_err()
-                {
-                    return Err(ToPolicyError::PerAbiRules((*name).into()));
-                }
-            }
-        }
-        Ok(Policy::new(self.default_action)
-            .bad_arch_action(self.bad_arch_action)
-            .abis(&self.abis)
-            .rules(by_name.into_iter().flat_map(|(_, r)| r)))
-    }
-
     /// What the filter decides for `name` called on `abi` with `args`, or `None`
     /// if the ABI has no such syscall.
     #[must_use]
     pub fn decide_name(&self, abi: Abi, name: &str, args: &[u64; 6]) -> Option<Action> {
         Some(self.decide(abi.audit_arch(), abi.syscall_nr(name)?, args))
     }
-}
-
-/// The policy rules that decide like `decision` on `abi`.
-fn policy_rules(abi: Abi, name: &'static str, decision: &Decision) -> Vec<Rule> {
-    match decision {
-        Decision::Always(a) => alloc::vec![Rule::new(name, *a)],
-        Decision::Rules(rules) => rules
-            .iter()
-            .map(|r: &LibRule| {
-                Rule::new(name, r.action).when_all(r.conds.iter().map(|c| condition(abi, c)))
-            })
-            .collect(),
-    }
-}
-
-/// A condition the policy evaluates on `abi` as libseccomp evaluates `c`: the low
-/// 32 bits where libseccomp compares only those (the policy compares the whole
-/// register on x32 and n32 otherwise).
-fn condition(abi: Abi, c: &ArgCmp) -> Condition {
-    let width = if libseccomp_32bit(abi) && abi_has_64bit_args(abi) {
-        Width::Low32
-    } else {
-        Width::U64
-    };
-    let cmp = match c.op {
-        ScmpOp::Eq => Cmp::Eq(c.value),
-        ScmpOp::Ne => Cmp::Ne(c.value),
-        ScmpOp::Lt => Cmp::Lt(c.value),
-        ScmpOp::Le => Cmp::Le(c.value),
-        ScmpOp::Gt => Cmp::Gt(c.value),
-        ScmpOp::Ge => Cmp::Ge(c.value),
-        ScmpOp::MaskedEq => Cmp::MaskedEq {
-            mask: c.mask,
-            value: c.value,
-        },
-    };
-    Condition::new(c.index, width, cmp)
 }
