@@ -107,10 +107,10 @@
 pub use seccompy_bpf as bpf;
 pub use seccompy_sys as sys;
 
-/// The README's section on this crate, whose examples run as doctests.
+/// The README, whose Rust examples run as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/safe-api.md")]
-pub struct SafeApiReadme;
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
 
 mod command;
 pub mod embed;

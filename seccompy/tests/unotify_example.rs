@@ -1,5 +1,5 @@
 //! The user-notification example (`examples/unotify.rs`, also in
-//! `docs/unotify.md`), compiled here unchanged and run in a forked case process:
+//! `README.md`), compiled here unchanged and run in a forked case process:
 //! it spawns `/bin/sh` under a filter, answers its `mkdir` and `openat` from the
 //! supervisor, injects a pipe with `send_fd`, and asserts what the child printed.
 mod support;
@@ -24,9 +24,9 @@ fn the_example_runs() {
 #[test]
 fn the_readme_section_shows_the_example_as_it_is() {
     let example = include_str!("../../examples/unotify.rs");
-    let readme = include_str!("../../docs/unotify.md");
+    let readme = include_str!("../../README.md");
     assert!(
         readme.contains(example),
-        "docs/unotify.md must contain examples/unotify.rs verbatim"
+        "README.md must contain examples/unotify.rs verbatim"
     );
 }

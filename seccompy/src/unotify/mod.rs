@@ -87,12 +87,6 @@
 //! - [`seccomp_unotify(2)`](https://man7.org/linux/man-pages/man2/seccomp_unotify.2.html)
 //! - [`seccomp(2)`](https://man7.org/linux/man-pages/man2/seccomp.2.html)
 
-/// The README's section on this module (`docs/unotify.md`), whose example runs
-/// as a doctest.
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/unotify.md")]
-pub struct UnotifyReadme;
-
 mod addfd;
 #[cfg(feature = "tokio")]
 mod async_tokio;
