@@ -938,7 +938,6 @@ fn docker_default() -> Option<PathBuf> {
 }
 
 #[test]
-#[ignore = "docker-default needs oci::Resolved::to_policy to emit runc's ENOSYS stub and per-ABI rules (Syscall::Range, Rule::only_on); run with --ignored once it does"]
 fn compile_docker_default_then_emulate() {
     let Some(profile) = docker_default() else {
         return;
@@ -1013,7 +1012,6 @@ fn compile_docker_default_then_emulate() {
 }
 
 #[test]
-#[ignore = "docker-default needs oci::Resolved::to_policy to emit runc's ENOSYS stub and per-ABI rules (Syscall::Range, Rule::only_on); run with --ignored once it does"]
 fn compiled_docker_default_decides_as_the_resolved_profile() {
     use seccompy_bpf::emulate::{ByteOrder, emulate_for};
     use seccompy_bpf::oci::{CapSet, KernelVersion, Profile, ResolveOptions};
