@@ -23,7 +23,11 @@ fuzz_target!(|data: &[u8]| {
     let (sel, code) = (rest[0], &rest[1..]);
     let code = &code[..code.len() / 8 * 8];
     let prog = Program::from_bytes(code).expect("a multiple of 8 bytes");
-    let order = if sel & 1 == 0 { ByteOrder::Little } else { ByteOrder::Big };
+    let order = if sel & 1 == 0 {
+        ByteOrder::Little
+    } else {
+        ByteOrder::Big
+    };
     let input = Input::from_bytes(input.try_into().unwrap(), order);
     let ran = emulate_input(prog.insns(), &input);
     if validate(prog.insns()).is_ok() {
@@ -36,5 +40,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let abi = Abi::ALL[(sel >> 1) as usize % Abi::ALL.len()];
     let text = disassemble(prog.insns(), abi);
-    assert_eq!(assemble(&text).expect("disassembly assembles"), prog, "{text}");
+    assert_eq!(
+        assemble(&text).expect("disassembly assembles"),
+        prog,
+        "{text}"
+    );
 });
