@@ -43,7 +43,7 @@ use crate::bench::spec::Spec;
 use crate::bench::{policies, seccompiler_peer, seccompy_peer};
 
 /// The environment variable that marks the release re-run.
-const REEXEC_ENV: &str = "SECCOMPY_BENCH_RELEASE";
+pub(crate) const REEXEC_ENV: &str = "SECCOMPY_BENCH_RELEASE";
 
 struct Options {
     runs: u32,
@@ -129,7 +129,7 @@ struct Column {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     if cfg!(debug_assertions) && std::env::var_os(REEXEC_ENV).is_none() {
-        return rerun_release(args);
+        return rerun_release("bench-bpf", args);
     }
     let opts = parse_options(args)?;
     let t0 = std::time::Instant::now();
@@ -216,10 +216,21 @@ fn docker_case() -> Result<Case, String> {
     })
 }
 
-/// Re-runs the task from a release build (timings of a debug build mean nothing).
-fn rerun_release(args: &[String]) -> Result<(), String> {
+/// Docker's default profile as this bench builds it, for other benchmarks: the
+/// case's title, the spec the libseccomp peer is handed, and seccompy's program
+/// through its OCI path.
+pub(crate) fn docker_default() -> Result<(String, Spec, Program), String> {
+    let case = docker_case()?;
+    let oci = case.oci.as_ref().ok_or("docker-default has no OCI input")?;
+    let program = oci.compile().map_err(|e| format!("seccompy's OCI path: {e}"))?;
+    Ok((case.title, case.spec, program))
+}
+
+/// Re-runs `task` from a release build (timings of a debug build mean nothing);
+/// the release run sees [`REEXEC_ENV`] set.
+pub(crate) fn rerun_release(task: &str, args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    eprintln!("bench-bpf: re-running with --release for meaningful timings");
+    eprintln!("{task}: re-running with --release for meaningful timings");
     let status = Command::new(cargo)
         .args([
             "run",
@@ -228,7 +239,7 @@ fn rerun_release(args: &[String]) -> Result<(), String> {
             "--package",
             "xtask",
             "--",
-            "bench-bpf",
+            task,
         ])
         .args(args)
         .env(REEXEC_ENV, "1")
