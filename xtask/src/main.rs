@@ -8,10 +8,13 @@
 //!   seccompiler's (length, instructions executed, cacheable syscalls, compile time, decisions).
 //! - `cargo xtask bench-unotify`: round trip of a notified call through `seccompy::unotify`
 //!   versus raw ioctls, with and without synchronous wake-up.
+//! - `cargo xtask bench-kernel`: real syscall cost under seccompy's and libseccomp's
+//!   docker-default programs and without a filter.
 
 mod abi;
 mod bench;
 mod bench_bpf;
+mod bench_kernel;
 mod bench_unotify;
 mod headers;
 mod syscalls;
@@ -27,7 +30,7 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify>";
+const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify|bench-kernel>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Some("check-abi") => abi::run(),
         Some("bench-bpf") => bench_bpf::run(&args[1..]),
         Some("bench-unotify") => bench_unotify::run(&args[1..]),
+        Some("bench-kernel") => bench_kernel::run(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {
