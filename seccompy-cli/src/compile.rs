@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use lexopt::prelude::*;
-use seccompy_bpf::oci::{CapSet, KernelVersion, Profile, ResolveOptions};
+use seccompy_bpf::Program;
+use seccompy_bpf::oci::{CapSet, KernelVersion, Profile, ResolveOptions, Resolved};
 use seccompy_bpf::validate::validate;
 use seccompy_sys::syscalls::Abi;
 
@@ -92,20 +93,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         None => running_kernel()?,
     };
 
-    let profile = read_profile(&file, oci_config)?;
-    let opts = ResolveOptions::new(abi, kernel).with_caps(caps);
-    let at = |e: &dyn std::fmt::Display| Error::new(format!("{}: {e}", file.display()));
-    let resolved = profile.resolve(&opts).map_err(|e| at(&e))?.ok_or_else(|| {
-        at(&"the profile installs no filter (no default action and no rule for this machine)")
-    })?;
-    let policy = resolved.to_policy().map_err(|e| at(&e))?;
-    let prog = policy.compile().map_err(|e| at(&e))?;
-    // The compiler's output always passes; a failure here is a bug to report.
-    validate(prog.insns()).map_err(|e| {
-        at(&format!(
-            "internal error: the compiled program would be rejected: {e}"
-        ))
-    })?;
+    let (resolved, prog) = resolve_and_compile(&file, abi, caps, kernel, oci_config)?;
 
     let abis: Vec<&str> = resolved.abis.iter().map(|a| a.name()).collect();
     let mut about = format!(
@@ -125,8 +113,34 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     args::write_output(output.as_deref(), &bytes, fmt.is_binary(), out)
 }
 
+/// Reads, resolves and compiles the profile `file` for `abi`, `caps` and
+/// `kernel`: the resolved profile and its program.
+pub(crate) fn resolve_and_compile(
+    file: &Path,
+    abi: Abi,
+    caps: CapSet,
+    kernel: KernelVersion,
+    oci_config: bool,
+) -> Result<(Resolved, Program)> {
+    let profile = read_profile(file, oci_config)?;
+    let opts = ResolveOptions::new(abi, kernel).with_caps(caps);
+    let at = |e: &dyn std::fmt::Display| Error::new(format!("{}: {e}", file.display()));
+    let resolved = profile.resolve(&opts).map_err(|e| at(&e))?.ok_or_else(|| {
+        at(&"the profile installs no filter (no default action and no rule for this machine)")
+    })?;
+    let policy = resolved.to_policy().map_err(|e| at(&e))?;
+    let prog = policy.compile().map_err(|e| at(&e))?;
+    // The compiler's output always passes; a failure here is a bug to report.
+    validate(prog.insns()).map_err(|e| {
+        at(&format!(
+            "internal error: the compiled program would be rejected: {e}"
+        ))
+    })?;
+    Ok((resolved, prog))
+}
+
 /// Reads the profile, or the `linux.seccomp` object of an OCI `config.json`.
-fn read_profile(file: &Path, oci_config: bool) -> Result<Profile> {
+pub(crate) fn read_profile(file: &Path, oci_config: bool) -> Result<Profile> {
     let json = args::read_text(file)?;
     let at = |e: &dyn std::fmt::Display| Error::new(format!("{}: {e}", file.display()));
     if oci_config {
@@ -139,7 +153,7 @@ fn read_profile(file: &Path, oci_config: bool) -> Result<Profile> {
 }
 
 /// Parses `--caps`: `default`, `all`, `none` or a comma-separated list.
-fn parse_caps(text: &str) -> Result<CapSet> {
+pub(crate) fn parse_caps(text: &str) -> Result<CapSet> {
     match text {
         "default" => Ok(CapSet::docker_default()),
         "all" => Ok(CapSet::all()),
@@ -150,7 +164,7 @@ fn parse_caps(text: &str) -> Result<CapSet> {
 }
 
 /// Parses `--kernel X.Y` (a release such as `6.18.3-amd64` is accepted too).
-fn parse_kernel(text: &str) -> Result<KernelVersion> {
+pub(crate) fn parse_kernel(text: &str) -> Result<KernelVersion> {
     KernelVersion::parse_release(text).map_err(|_| {
         Error::new(format!(
             "--kernel: '{text}' is not a kernel version (expected X.Y, as 6.1)"
@@ -159,7 +173,7 @@ fn parse_kernel(text: &str) -> Result<KernelVersion> {
 }
 
 /// The running kernel's version.
-fn running_kernel() -> Result<KernelVersion> {
+pub(crate) fn running_kernel() -> Result<KernelVersion> {
     let release = std::fs::read_to_string(OSRELEASE).map_err(|e| {
         Error::new(format!(
             "cannot read the running kernel's version from {OSRELEASE} ({e}); pass --kernel X.Y"

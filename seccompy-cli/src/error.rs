@@ -11,6 +11,9 @@ pub enum Error {
     /// Standard output was closed by its reader (`seccompy disasm x | head`): not
     /// worth a message.
     BrokenPipe,
+    /// The command is over and `seccompy` exits with this status, without a
+    /// message (`run` passes its command's status on, `audit` reports findings).
+    Exit(u8),
 }
 
 impl Error {
@@ -45,6 +48,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::BrokenPipe => f.write_str("standard output was closed"),
+            Error::Exit(code) => write!(f, "exit status {code}"),
         }
     }
 }

@@ -22,6 +22,11 @@ mod disasm;
 mod emu;
 mod error;
 mod stats;
+#[macro_use]
+mod source;
+mod dump;
+mod run;
+mod supervise;
 
 use error::{Error, Result};
 
@@ -68,6 +73,18 @@ const COMMANDS: &[Command] = &[
         summary: stats::SUMMARY,
         help: stats::HELP,
         run: stats::run,
+    },
+    Command {
+        name: "run",
+        summary: run::SUMMARY,
+        help: run::HELP,
+        run: run::run,
+    },
+    Command {
+        name: "dump",
+        summary: dump::SUMMARY,
+        help: dump::HELP,
+        run: dump::run,
     },
 ];
 
@@ -137,6 +154,10 @@ fn main() -> ExitCode {
     let result = run(&mut out).and_then(|()| out.flush().map_err(|e| Error::stdout(&e)));
     match result {
         Ok(()) | Err(Error::BrokenPipe) => ExitCode::SUCCESS,
+        Err(Error::Exit(code)) => {
+            let _ = out.flush();
+            ExitCode::from(code)
+        }
         Err(e) => {
             // Whatever the command printed before failing goes out first.
             let _ = out.flush();

@@ -1,0 +1,281 @@
+//! `seccompy dump`: the filters installed in a running process, read with
+//! `PTRACE_SECCOMP_GET_FILTER` and disassembled.
+
+use std::io::{self, Write};
+
+use lexopt::prelude::*;
+use seccompy_bpf::disasm::{DisasmOptions, disassemble_with};
+use seccompy_sys::ptrace::seccomp_metadata;
+use seccompy_sys::syscalls::Abi;
+use seccompy_sys::{raw, sock_filter};
+
+use crate::args;
+use crate::error::{Error, Result};
+
+/// One line for `seccompy --help`.
+pub const SUMMARY: &str = "print the filters installed in a running process";
+
+/// `seccompy dump --help`.
+pub const HELP: &str = "\
+seccompy dump: print the seccomp filters of a running process
+
+Usage: seccompy dump PID [--all] [--arch ARCH]
+
+Reads every filter stacked on the process's main thread (or, with --all, on
+each of its threads: filters installed without TSYNC differ between threads)
+with ptrace(PTRACE_SECCOMP_GET_FILTER) and disassembles each, the first
+installed first. The kernel runs them all on every call, newest first, and the
+action of highest precedence wins. The process is stopped for the time of the
+reading (PTRACE_SEIZE and PTRACE_INTERRUPT) and let go after.
+
+Needs CAP_SYS_ADMIN, ptrace access to the process, and no seccomp filter on
+seccompy itself.
+
+Options:
+  --all         every thread of the process, not only the main thread
+  --arch ARCH   the ABI to name syscalls with (default: the ABI of the
+                process's executable, else this machine's)
+  -h, --help    print this help
+  -V, --version print the version
+
+Example:
+  seccompy dump $(pidof containerd-shim) --all | less";
+
+/// Runs the command.
+pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
+    let mut pid: Option<String> = None;
+    let mut all = false;
+    let mut abi: Option<Abi> = None;
+    while let Some(arg) = parser.next()? {
+        if let Some(done) = args::standard_option(&arg, HELP, out) {
+            return done;
+        }
+        match arg {
+            Long("all") => all = true,
+            Long("arch") => abi = Some(args::parse_abi(&args::text(parser)?)?),
+            Value(v) if pid.is_none() => pid = Some(v.string()?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let pid = args::required(pid, "the process id PID")?;
+    let pid: libc::pid_t = match pid.parse() {
+        Ok(p) if p > 0 => p,
+        _ => return Err(Error::new(format!("'{pid}' is not a process id"))),
+    };
+    let proc_dir = format!("/proc/{pid}");
+    if std::fs::metadata(&proc_dir).is_err() {
+        return Err(Error::new(format!("no process {pid}")));
+    }
+    let abi = match abi {
+        Some(a) => a,
+        None => exe_abi(pid).map_or_else(|| args::abi_or_host(None), Ok)?,
+    };
+    let threads = if all { threads(pid)? } else { vec![pid] };
+    for (i, &tid) in threads.iter().enumerate() {
+        if i > 0 {
+            writeln!(out).map_err(|e| Error::stdout(&e))?;
+        }
+        dump_thread(pid, tid, abi, out)?;
+    }
+    Ok(())
+}
+
+/// Prints the filters of thread `tid` of process `pid`.
+fn dump_thread(pid: libc::pid_t, tid: libc::pid_t, abi: Abi, out: &mut dyn Write) -> Result<()> {
+    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(|e| Error::stdout(&e));
+    let who = if pid == tid {
+        format!("process {pid}")
+    } else {
+        format!("process {pid} thread {tid}")
+    };
+    let status = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status"))
+        .map_err(|e| Error::new(format!("cannot read the status of {who}: {e}")))?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+    };
+    match field("Seccomp:").as_deref() {
+        Some("0") => return w(out, format!("# {who}: no seccomp filter")),
+        Some("1") => {
+            return w(
+                out,
+                format!("# {who}: strict mode (only read, write, _exit and sigreturn)"),
+            );
+        }
+        _ => {}
+    }
+    let filters = {
+        let _stop = Stopped::attach(tid, pid)?;
+        read_filters(tid, pid)?
+    };
+    let count = filters.len();
+    w(
+        out,
+        format!(
+            "# {who}: {count} filter{} (the first installed first; all run, newest first)",
+            if count == 1 { "" } else { "s" }
+        ),
+    )?;
+    for (i, (insns, flags)) in filters.iter().enumerate() {
+        let mut line = format!(
+            "# filter {} of {count}: {} instructions",
+            i + 1,
+            insns.len()
+        );
+        if *flags & u64::from(seccompy_sys::SECCOMP_FILTER_FLAG_LOG) != 0 {
+            line.push_str(", flag LOG");
+        }
+        w(out, line)?;
+        let mut options = DisasmOptions::new(abi);
+        options.header = false;
+        out.write_all(disassemble_with(insns, &options).as_bytes())
+            .map_err(|e| Error::stdout(&e))?;
+    }
+    Ok(())
+}
+
+/// The message for a refused ptrace request.
+fn refused(pid: libc::pid_t, e: &io::Error) -> Error {
+    match e.raw_os_error() {
+        Some(libc::EPERM | libc::EACCES) => Error::new(format!(
+            "reading filters needs CAP_SYS_ADMIN and ptrace access to {pid} (and seccompy itself without seccomp filter): {e}"
+        )),
+        Some(libc::ESRCH) => Error::new(format!("no process {pid} (or it exited)")),
+        _ => Error::new(format!("cannot read the filters of {pid}: {e}")),
+    }
+}
+
+/// Every filter of the stopped tracee `tid` with its flags, the first installed
+/// first (the kernel's index 0).
+fn read_filters(tid: libc::pid_t, pid: libc::pid_t) -> Result<Vec<(Vec<sock_filter>, u64)>> {
+    let mut filters = Vec::new();
+    for index in 0.. {
+        // SAFETY: a null buffer asks only for the filter's length.
+        let n = unsafe { raw::ptrace_seccomp_get_filter(tid, index, std::ptr::null_mut()) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::ENOENT) => break,
+                // The thread left filter mode between the status and the stop:
+                // not possible (filters stay), but a thread without any says EINVAL.
+                Some(libc::EINVAL) if index == 0 => break,
+                Some(libc::EMEDIUMTYPE) => {
+                    return Err(Error::new(format!(
+                        "filter {} of {pid} is not a classic BPF program the kernel kept",
+                        index + 1
+                    )));
+                }
+                _ => return Err(refused(pid, &e)),
+            }
+        }
+        let mut insns = vec![sock_filter::default(); n as usize];
+        // SAFETY: `insns` has room for the `n` instructions the kernel reported.
+        let got = unsafe { raw::ptrace_seccomp_get_filter(tid, index, insns.as_mut_ptr()) };
+        if got < 0 {
+            return Err(refused(pid, &io::Error::last_os_error()));
+        }
+        insns.truncate(got as usize);
+        let mut meta = seccomp_metadata {
+            filter_off: index,
+            flags: 0,
+        };
+        // SAFETY: `meta` is a valid seccomp_metadata on the stack.
+        let flags = if unsafe { raw::ptrace_seccomp_get_metadata(tid, &mut meta) } < 0 {
+            0
+        } else {
+            meta.flags
+        };
+        filters.push((insns, flags));
+    }
+    Ok(filters)
+}
+
+/// A thread stopped by this process with `PTRACE_SEIZE` and `PTRACE_INTERRUPT`,
+/// let go on drop.
+struct Stopped(libc::pid_t);
+
+impl Stopped {
+    fn attach(tid: libc::pid_t, pid: libc::pid_t) -> Result<Self> {
+        // SAFETY: PTRACE_SEIZE with no options touches no memory of ours.
+        if unsafe { libc::ptrace(libc::PTRACE_SEIZE, tid, 0usize, 0usize) } < 0 {
+            return Err(refused(pid, &io::Error::last_os_error()));
+        }
+        let stopped = Stopped(tid);
+        // SAFETY: as above, for a tracee of ours.
+        if unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, tid, 0usize, 0usize) } < 0 {
+            return Err(refused(pid, &io::Error::last_os_error()));
+        }
+        let mut status = 0;
+        loop {
+            // SAFETY: `status` is a valid int; __WALL waits for a thread tracee.
+            let r = unsafe { libc::waitpid(tid, &mut status, libc::__WALL) };
+            if r >= 0 {
+                break;
+            }
+            let e = io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EINTR) {
+                return Err(refused(pid, &e));
+            }
+        }
+        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+            return Err(Error::new(format!("process {pid} exited while being read")));
+        }
+        Ok(stopped)
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        // SAFETY: detaching our tracee, no memory involved.
+        unsafe { libc::ptrace(libc::PTRACE_DETACH, self.0, 0usize, 0usize) };
+    }
+}
+
+/// The ids of the threads of `pid`, main thread first.
+fn threads(pid: libc::pid_t) -> Result<Vec<libc::pid_t>> {
+    let dir = format!("/proc/{pid}/task");
+    let entries =
+        std::fs::read_dir(&dir).map_err(|e| Error::new(format!("cannot list {dir}: {e}")))?;
+    let mut tids: Vec<libc::pid_t> = entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    tids.sort_by_key(|&t| (t != pid, t));
+    Ok(tids)
+}
+
+/// The ABI of the process's executable, from its ELF header: machine, class
+/// and byte order give the audit arch (x86_64's 32-bit class is x32).
+fn exe_abi(pid: libc::pid_t) -> Option<Abi> {
+    use std::io::Read;
+    let mut header = [0u8; 20];
+    std::fs::File::open(format!("/proc/{pid}/exe"))
+        .ok()?
+        .read_exact(&mut header)
+        .ok()?;
+    if &header[..4] != b"\x7fELF" {
+        return None;
+    }
+    let wide = header[4] == 2;
+    let little = header[5] == 1;
+    let machine = if little {
+        u16::from_le_bytes([header[18], header[19]])
+    } else {
+        u16::from_be_bytes([header[18], header[19]])
+    };
+    if u32::from(machine) == libc::EM_X86_64 as u32 && !wide {
+        return Some(Abi::X32);
+    }
+    let mut arch = u32::from(machine);
+    if wide {
+        arch |= seccompy_sys::__AUDIT_ARCH_64BIT;
+    }
+    if little {
+        arch |= seccompy_sys::__AUDIT_ARCH_LE;
+    }
+    Abi::ALL
+        .iter()
+        .copied()
+        .find(|a| a.audit_arch() == arch && *a != Abi::X32)
+}

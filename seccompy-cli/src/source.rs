@@ -1,0 +1,123 @@
+//! Where a live command's program comes from: a profile (`--profile`, compiled
+//! as `seccompy compile` does) or a raw program (`--bpf`), with the options that
+//! go with them.
+
+use std::path::PathBuf;
+
+use lexopt::prelude::*;
+use seccompy_bpf::Program;
+use seccompy_bpf::oci::{CapSet, KernelVersion, Resolved};
+use seccompy_bpf::validate::validate;
+use seccompy_sys::syscalls::Abi;
+
+use crate::args;
+use crate::compile;
+use crate::error::{Error, Result};
+
+/// The help lines for the options [`Source::option`] takes, as a literal for
+/// `concat!`.
+macro_rules! source_options_help {
+    () => {
+        "  --profile FILE    an OCI or Docker seccomp profile (JSON), compiled as
+                    `seccompy compile` does
+  --bpf FILE        a raw program (8-byte little-endian sock_filter records)
+  --arch ARCH       the ABI (default: this machine's)
+  --caps SET        for a profile: default, all, none or a list (as compile)
+  --kernel X.Y      for a profile: the kernel version for minKernel
+  --oci-config      the profile is an OCI bundle's config.json
+"
+    };
+}
+
+/// The options naming a program.
+#[derive(Default)]
+pub struct Source {
+    /// `--profile FILE`.
+    pub profile: Option<PathBuf>,
+    /// `--bpf FILE`.
+    pub bpf: Option<PathBuf>,
+    /// `--arch ARCH`.
+    pub abi: Option<Abi>,
+    caps: Option<CapSet>,
+    kernel: Option<KernelVersion>,
+    oci_config: bool,
+}
+
+/// The name of a long option, owned, so that the parser can be used again.
+pub fn long_name(arg: &lexopt::Arg<'_>) -> Option<String> {
+    match arg {
+        Long(name) => Some((*name).to_string()),
+        _ => None,
+    }
+}
+
+/// A program ready to use.
+#[allow(dead_code)] // `resolved` and `file`: for audit, next.
+pub struct Loaded {
+    /// The program.
+    pub prog: Program,
+    /// Its ABI.
+    pub abi: Abi,
+    /// The resolved profile it was compiled from, if it came from one.
+    pub resolved: Option<Resolved>,
+    /// The file it came from.
+    pub file: PathBuf,
+}
+
+impl Source {
+    /// Takes the long option `name` (from [`long_name`]) if it is one of the
+    /// source options; `false` otherwise.
+    pub fn option(&mut self, name: Option<&str>, parser: &mut lexopt::Parser) -> Result<bool> {
+        match name {
+            Some("profile") => self.profile = Some(args::path(parser.value()?)),
+            Some("bpf") => self.bpf = Some(args::path(parser.value()?)),
+            Some("arch") => self.abi = Some(args::parse_abi(&args::text(parser)?)?),
+            Some("caps") => self.caps = Some(compile::parse_caps(&args::text(parser)?)?),
+            Some("kernel") => self.kernel = Some(compile::parse_kernel(&args::text(parser)?)?),
+            Some("oci-config") => self.oci_config = true,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Reads (and for a profile, compiles) the program.
+    pub fn load(self) -> Result<Loaded> {
+        let abi = args::abi_or_host(self.abi)?;
+        match (self.profile, self.bpf) {
+            (Some(_), Some(_)) => Err(Error::new("give --profile or --bpf, not both")),
+            (None, None) => Err(Error::new(
+                "missing the program: --profile PROFILE or --bpf FILE (see --help)",
+            )),
+            (Some(file), None) => {
+                let kernel = match self.kernel {
+                    Some(k) => k,
+                    None => compile::running_kernel()?,
+                };
+                let caps = self.caps.unwrap_or_else(CapSet::docker_default);
+                let (resolved, prog) =
+                    compile::resolve_and_compile(&file, abi, caps, kernel, self.oci_config)?;
+                Ok(Loaded {
+                    prog,
+                    abi,
+                    resolved: Some(resolved),
+                    file,
+                })
+            }
+            (None, Some(file)) => {
+                let prog = args::read_program(&file)?;
+                validate(prog.insns()).map_err(|e| {
+                    Error::new(format!(
+                        "{}: the kernel would reject this program: {e}",
+                        file.display()
+                    ))
+                })?;
+                Ok(Loaded {
+                    prog,
+                    abi,
+                    resolved: None,
+                    file,
+                })
+            }
+        }
+    }
+}

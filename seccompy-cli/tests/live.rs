@@ -1,0 +1,354 @@
+//! Runs the live commands of the built `seccompy` binary for real: `run`,
+//! `dump`, `trace` and `audit` on real processes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use seccompy::{CommandSeccompExt, SeccompOptions};
+use seccompy_bpf::Program;
+use seccompy_bpf::action::Action;
+use seccompy_bpf::policy::{Policy, Rule};
+use seccompy_sys::syscalls::Abi;
+
+fn seccompy<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seccompy"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run the seccompy binary")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A scratch directory for one test, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "seccompy-live-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    fn program(&self, name: &str, prog: &Program) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, prog.to_bytes()).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn host() -> Abi {
+    Abi::host().expect("a host ABI seccomp knows")
+}
+
+/// Allows everything but `rules`.
+fn program(rules: &[(&'static str, Action)]) -> Program {
+    let mut policy = Policy::new(Action::Allow).abi(host());
+    for &(name, action) in rules {
+        policy = policy.rule(Rule::new(name, action));
+    }
+    policy.compile().unwrap()
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn docker_default() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/profiles/docker-default.json");
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipped: {} is missing", p.display());
+        None
+    }
+}
+
+#[test]
+fn run_passes_the_exit_status_through() {
+    let dir = TempDir::new();
+    let allow = dir.program("allow.bpf", &program(&[]));
+    let out = seccompy(&[
+        "run",
+        "--bpf",
+        allow.to_str().unwrap(),
+        "--",
+        "sh",
+        "-c",
+        "exit 7",
+    ]);
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    let out = seccompy(&[
+        "run",
+        "--bpf",
+        allow.to_str().unwrap(),
+        "sh",
+        "-c",
+        "kill -TERM $$",
+    ]);
+    assert_eq!(out.status.code(), Some(128 + libc::SIGTERM));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn run_errno_and_log_denied() {
+    let dir = TempDir::new();
+    let prog = dir.program(
+        "nomkdir.bpf",
+        &program(&[("mkdir", Action::Errno(30)), ("mkdirat", Action::Errno(30))]),
+    );
+    let target = dir.path("made");
+    let t = target.to_str().unwrap();
+    let p = prog.to_str().unwrap();
+    let out = seccompy(&["run", "--bpf", p, "--", "mkdir", t]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("Read-only file system"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!target.exists());
+    let out = seccompy(&["run", "--bpf", p, "--log-denied", "--", "mkdir", t]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("seccompy: denied mkdir(") || err.contains("seccompy: denied mkdirat("),
+        "{err}"
+    );
+    assert!(err.contains(": ERRNO(30)"), "{err}");
+    assert!(!target.exists());
+    // Allowed calls are not reported, and the command works.
+    let out = seccompy(&["run", "--bpf", p, "--log-denied", "--", "ls", "/"]);
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn run_reports_a_kill() {
+    let dir = TempDir::new();
+    let prog = dir.program(
+        "killmkdir.bpf",
+        &program(&[
+            ("mkdir", Action::KillProcess),
+            ("mkdirat", Action::KillProcess),
+        ]),
+    );
+    let target = dir.path("made");
+    let (p, t) = (prog.to_str().unwrap(), target.to_str().unwrap());
+    let out = seccompy(&["run", "--bpf", p, "--", "mkdir", t]);
+    assert_eq!(out.status.code(), Some(128 + libc::SIGSYS));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Named from the kernel log when it has the record, otherwise said so.
+    assert!(
+        err.starts_with("seccompy: mkdir killed by SIGSYS: mkdir")
+            || err.contains("run with --log-denied to name it"),
+        "{err}"
+    );
+    let out = seccompy(&["run", "--bpf", p, "--log-denied", "--", "mkdir", t]);
+    assert_eq!(out.status.code(), Some(128 + libc::SIGSYS));
+    let err = text(&out.stderr);
+    assert!(err.contains("KILL_PROCESS, killing process"), "{err}");
+    assert!(
+        err.lines()
+            .last()
+            .unwrap()
+            .starts_with("seccompy: mkdir killed by seccomp on mkdir"),
+        "{err}"
+    );
+    assert!(!target.exists());
+}
+
+#[test]
+fn run_under_docker_default() {
+    let Some(profile) = docker_default() else {
+        return;
+    };
+    let p = profile.to_str().unwrap();
+    let out = seccompy(&["run", "--profile", p, "--", "ls", "/"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // unshare needs CAP_SYS_ADMIN, not in Docker's default set: EPERM.
+    let out = seccompy(&[
+        "run",
+        "--profile",
+        p,
+        "--log-denied",
+        "--",
+        "unshare",
+        "-U",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("seccompy: denied unshare(0x10000000"), "{err}");
+    assert!(err.contains("ERRNO(1)"), "{err}");
+    // With every capability, the profile allows it.
+    let out = seccompy(&[
+        "run",
+        "--profile",
+        p,
+        "--caps",
+        "all",
+        "--",
+        "unshare",
+        "-U",
+        "true",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn run_errors() {
+    for (args, msg) in [
+        (vec!["run", "--", "true"], "missing the program"),
+        (
+            vec!["run", "--bpf", "/nonexistent.bpf", "--", "true"],
+            "cannot read /nonexistent.bpf",
+        ),
+        (vec!["run", "--bpf", "x"], "missing the command"),
+    ] {
+        let out = seccompy(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(msg), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1);
+    }
+    let dir = TempDir::new();
+    let allow = dir.program("allow.bpf", &program(&[]));
+    let out = seccompy(&[
+        "run",
+        "--bpf",
+        allow.to_str().unwrap(),
+        "--",
+        "no-such-command-here",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "seccompy: command not found: no-such-command-here\n"
+    );
+}
+
+/// A `sleep` child killed on drop.
+struct Sleeper(std::process::Child);
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn dump_reads_stacked_filters() {
+    if !is_root() {
+        eprintln!("skipped: dump needs CAP_SYS_ADMIN (run the tests as root)");
+        return;
+    }
+    let first = program(&[("mkdir", Action::Errno(1))]);
+    let second = program(&[("ptrace", Action::KillProcess), ("bpf", Action::Errno(38))]);
+    let (n1, n2) = (first.insns().len(), second.insns().len());
+    let child = Command::new("sleep")
+        .arg("30")
+        .seccomp(first, SeccompOptions::default())
+        .seccomp(second, SeccompOptions::default())
+        .spawn()
+        .unwrap();
+    let sleeper = Sleeper(child);
+    let pid = sleeper.0.id().to_string();
+    let out = seccompy(&["dump", &pid]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.starts_with(&format!("# process {pid}: 2 filters")),
+        "{stdout}"
+    );
+    let a = stdout
+        .find(&format!("# filter 1 of 2: {n1} instructions"))
+        .expect(&stdout);
+    let b = stdout
+        .find(&format!("# filter 2 of 2: {n2} instructions"))
+        .expect(&stdout);
+    // The first installed comes first: mkdir in the first, ptrace in the second.
+    let mkdir = stdout.find("mkdir").unwrap();
+    let ptrace = stdout.find("ptrace").unwrap();
+    assert!(a < mkdir && mkdir < b && b < ptrace, "{stdout}");
+    // The process goes on after the reading.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let state = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    assert!(state.contains("State:\tS"), "{state}");
+    assert!(state.contains("TracerPid:\t0"), "{state}");
+    // --all lists each thread (one here).
+    let out = seccompy(&["dump", &pid, "--all"]);
+    assert_eq!(text(&out.stdout), stdout);
+}
+
+#[test]
+fn dump_without_filters_and_errors() {
+    let sleeper = Sleeper(Command::new("sleep").arg("30").spawn().unwrap());
+    let pid = sleeper.0.id().to_string();
+    let out = seccompy(&["dump", &pid]);
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout),
+        format!("# process {pid}: no seccomp filter\n")
+    );
+    let out = seccompy(&["dump", "999999999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stderr), "seccompy: no process 999999999\n");
+    let out = seccompy(&["dump", "abc"]);
+    assert_eq!(text(&out.stderr), "seccompy: 'abc' is not a process id\n");
+}
+
+#[test]
+fn dump_without_privilege() {
+    // seccompy under a filter may not read filters (the kernel refuses
+    // PTRACE_SECCOMP_GET_FILTER to a filtered tracer): the one-line error.
+    let dir = TempDir::new();
+    let allow = dir.program("allow.bpf", &program(&[]));
+    let child = Command::new("sleep")
+        .arg("30")
+        .seccomp(program(&[]), SeccompOptions::default())
+        .spawn()
+        .unwrap();
+    let sleeper = Sleeper(child);
+    let pid = sleeper.0.id().to_string();
+    let me = env!("CARGO_BIN_EXE_seccompy");
+    let out = seccompy(&[
+        "run",
+        "--bpf",
+        allow.to_str().unwrap(),
+        "--",
+        me,
+        "dump",
+        &pid,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "seccompy: reading filters needs CAP_SYS_ADMIN and ptrace access to {pid}"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+}
