@@ -24,6 +24,7 @@ mod error;
 mod stats;
 #[macro_use]
 mod source;
+mod audit;
 mod dump;
 mod run;
 mod supervise;
@@ -85,6 +86,12 @@ const COMMANDS: &[Command] = &[
         summary: dump::SUMMARY,
         help: dump::HELP,
         run: dump::run,
+    },
+    Command {
+        name: "audit",
+        summary: audit::SUMMARY,
+        help: audit::HELP,
+        run: audit::run,
     },
 ];
 

@@ -52,7 +52,6 @@ pub fn long_name(arg: &lexopt::Arg<'_>) -> Option<String> {
 }
 
 /// A program ready to use.
-#[allow(dead_code)] // `resolved` and `file`: for audit, next.
 pub struct Loaded {
     /// The program.
     pub prog: Program,
@@ -60,8 +59,6 @@ pub struct Loaded {
     pub abi: Abi,
     /// The resolved profile it was compiled from, if it came from one.
     pub resolved: Option<Resolved>,
-    /// The file it came from.
-    pub file: PathBuf,
 }
 
 impl Source {
@@ -78,6 +75,11 @@ impl Source {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Whether `--oci-config` was given.
+    pub fn oci_config(&self) -> bool {
+        self.oci_config
     }
 
     /// Reads (and for a profile, compiles) the program.
@@ -100,7 +102,6 @@ impl Source {
                     prog,
                     abi,
                     resolved: Some(resolved),
-                    file,
                 })
             }
             (None, Some(file)) => {
@@ -115,7 +116,6 @@ impl Source {
                     prog,
                     abi,
                     resolved: None,
-                    file,
                 })
             }
         }

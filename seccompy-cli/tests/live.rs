@@ -352,3 +352,49 @@ fn dump_without_privilege() {
     );
     assert_eq!(err.lines().count(), 1);
 }
+
+#[test]
+fn audit_docker_default_and_a_raw_program() {
+    if let Some(profile) = docker_default() {
+        let p = profile.to_str().unwrap();
+        let out = seccompy(&["audit", p, "--arch", "x86_64"]);
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        assert!(
+            stdout.contains("high: dangerous syscall: ptrace is allowed"),
+            "{stdout}"
+        );
+        assert!(!stdout.contains("no arch check") && !stdout.contains("x32 bypass"));
+        assert!(!stdout.contains("permissive default"), "{stdout}");
+        assert!(stdout.contains("low: never matches: rule "), "{stdout}");
+        // Nothing critical with Docker's default capabilities: exit 0.
+        let out = seccompy(&["audit", p, "--arch", "x86_64", "--fail-on", "critical"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+        assert!(text(&out.stdout).ends_with(", 0 at or above critical\n"));
+    }
+    // A deny list written by hand, with no arch check.
+    let dir = TempDir::new();
+    let src = dir.path("deny.s");
+    std::fs::write(
+        &src,
+        ".abi x86_64\nA = nr\nif A == ptrace goto deny\nreturn ALLOW\ndeny:\nreturn ERRNO(1)\n",
+    )
+    .unwrap();
+    let bpf = dir.path("deny.bpf");
+    let out = seccompy(&["asm", src.to_str().unwrap(), "-o", bpf.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = seccompy(&["audit", bpf.to_str().unwrap(), "--arch", "x86_64"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    for kind in [
+        "high: no arch check",
+        "high: permissive default",
+        "high: x32 bypass",
+        "critical: dangerous syscall: kexec_load",
+    ] {
+        assert!(stdout.contains(kind), "{kind}: {stdout}");
+    }
+    let out = seccompy(&["audit", bpf.to_str().unwrap(), "--fail-on", "severe"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("seccompy: unknown severity 'severe'"));
+}

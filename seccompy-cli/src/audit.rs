@@ -1,0 +1,641 @@
+//! `seccompy audit`: weaknesses of a profile or a program, found by running the
+//! program in the emulator.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::io::Write;
+use std::path::PathBuf;
+
+use lexopt::prelude::*;
+use seccompy_bpf::Insn;
+use seccompy_bpf::action::Action;
+use seccompy_bpf::emulate::{ByteOrder, emulate_for};
+use seccompy_bpf::oci::{Profile, Resolved};
+use seccompy_sys::syscalls::Abi;
+use seccompy_sys::*;
+
+use crate::args;
+use crate::compile;
+use crate::error::{Error, Result};
+use crate::source::Source;
+
+/// One line for `seccompy --help`.
+pub const SUMMARY: &str = "find weaknesses in a profile or a program";
+
+/// `seccompy audit --help`.
+pub const HELP: &str = "\
+seccompy audit: find weaknesses in a seccomp profile or program
+
+Usage: seccompy audit PROFILE|FILE.bpf [--arch ARCH] [--fail-on SEVERITY]
+                      [--caps SET] [--kernel X.Y] [--oci-config]
+
+The input is a profile (JSON: compiled first, as `seccompy compile` does) or
+a raw program. The program is run in the emulator for every system call of
+ARCH, so a raw program and a profile are judged alike:
+
+  no arch check       calls under an unknown audit arch are allowed (their
+                      numbers mean other calls on another ABI)       high
+  x32 bypass          on x86_64, a call refused by number is allowed under
+                      its x32 number (0x40000000 + n)                 high
+  permissive default  numbers no table names are allowed            high
+  dangerous syscall   ptrace, bpf, mount, kexec_load, init_module,
+                      unshare, setns, io_uring_setup, userfaultfd,
+                      perf_event_open, keyctl, ... allowed whatever
+                      their arguments                   critical to low
+  low word only       an argument of a 64-bit ABI compared on its low
+                      32 bits only (right only for int arguments)    medium
+  never matches       a profile rule none of whose names exists on the
+                      target's ABIs, or a raw program's instructions no
+                      path reaches                                       low
+  no effect           a profile rule whose action is the default        info
+
+Each finding is one line, `SEVERITY: KIND: details`, most severe first.
+Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 on
+an error.
+
+Options:
+  --arch ARCH          the ABI (default: this machine's)
+  --fail-on SEVERITY   info, low, medium, high (default) or critical
+  --caps SET, --kernel X.Y, --oci-config
+                       for a profile, as `seccompy compile`
+  -h, --help           print this help
+  -V, --version        print the version
+
+Example:
+  seccompy audit docker-default.json --arch x86_64 --fail-on medium";
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "info" => Severity::Info,
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => {
+                return Err(Error::new(format!(
+                    "unknown severity '{s}' (severities: info, low, medium, high, critical)"
+                )));
+            }
+        })
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        })
+    }
+}
+
+/// One finding.
+#[derive(Debug)]
+pub struct Finding {
+    pub severity: Severity,
+    pub kind: &'static str,
+    pub detail: String,
+}
+
+/// Dangerous system calls, by severity when allowed unconditionally.
+const DANGEROUS: &[(&str, Severity)] = &[
+    ("kexec_load", Severity::Critical),
+    ("kexec_file_load", Severity::Critical),
+    ("init_module", Severity::Critical),
+    ("finit_module", Severity::Critical),
+    ("delete_module", Severity::High),
+    ("bpf", Severity::High),
+    ("ptrace", Severity::High),
+    ("process_vm_writev", Severity::High),
+    ("mount", Severity::High),
+    ("umount2", Severity::High),
+    ("fsopen", Severity::High),
+    ("fsmount", Severity::High),
+    ("move_mount", Severity::High),
+    ("open_tree", Severity::High),
+    ("mount_setattr", Severity::High),
+    ("pivot_root", Severity::High),
+    ("open_by_handle_at", Severity::High),
+    ("iopl", Severity::High),
+    ("ioperm", Severity::High),
+    ("reboot", Severity::High),
+    ("swapon", Severity::High),
+    ("swapoff", Severity::High),
+    ("unshare", Severity::Medium),
+    ("setns", Severity::Medium),
+    ("io_uring_setup", Severity::Medium),
+    ("io_uring_enter", Severity::Medium),
+    ("io_uring_register", Severity::Medium),
+    ("userfaultfd", Severity::Medium),
+    ("perf_event_open", Severity::Medium),
+    ("keyctl", Severity::Medium),
+    ("add_key", Severity::Medium),
+    ("request_key", Severity::Medium),
+    ("process_vm_readv", Severity::Medium),
+    ("syslog", Severity::Medium),
+    ("acct", Severity::Medium),
+    ("settimeofday", Severity::Medium),
+    ("clock_settime", Severity::Medium),
+    ("clock_adjtime", Severity::Medium),
+    ("adjtimex", Severity::Medium),
+    ("name_to_handle_at", Severity::Low),
+    ("quotactl", Severity::Low),
+    ("lookup_dcookie", Severity::Low),
+];
+
+/// Runs the command.
+pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
+    let mut file: Option<PathBuf> = None;
+    let mut fail_on = Severity::High;
+    let mut source = Source::default();
+    while let Some(arg) = parser.next()? {
+        if let Some(done) = args::standard_option(&arg, HELP, out) {
+            return done;
+        }
+        let long = crate::source::long_name(&arg);
+        match arg {
+            Long("fail-on") => fail_on = Severity::parse(&args::text(parser)?)?,
+            Value(v) if file.is_none() => file = Some(args::path(v)),
+            other => {
+                let unexpected = other.unexpected();
+                let ours = matches!(
+                    long.as_deref(),
+                    Some("arch" | "caps" | "kernel" | "oci-config")
+                );
+                if !ours || !source.option(long.as_deref(), parser)? {
+                    return Err(unexpected.into());
+                }
+            }
+        }
+    }
+    let file = args::required(file, "the profile or program to audit")?;
+    let bytes = args::read_file(&file)?;
+    let is_json = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{');
+    if is_json {
+        source.profile = Some(file.clone());
+    } else {
+        source.bpf = Some(file.clone());
+    }
+    let oci_config = source.oci_config();
+    let loaded = source.load()?;
+    let mut findings = program_findings(loaded.prog.insns(), loaded.abi);
+    if let Some(resolved) = &loaded.resolved {
+        let profile = compile::read_profile(&file, oci_config)?;
+        findings.extend(profile_findings(&profile, resolved));
+    }
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(b.kind)));
+    for f in &findings {
+        writeln!(out, "{}: {}: {}", f.severity, f.kind, f.detail).map_err(|e| Error::stdout(&e))?;
+    }
+    let failing = findings.iter().filter(|f| f.severity >= fail_on).count();
+    writeln!(
+        out,
+        "{} finding{}, {failing} at or above {fail_on}",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" }
+    )
+    .map_err(|e| Error::stdout(&e))?;
+    if failing > 0 {
+        out.flush().map_err(|e| Error::stdout(&e))?;
+        return Err(Error::Exit(1));
+    }
+    Ok(())
+}
+
+/// Runs programs on calls of one ABI.
+struct Runner<'a> {
+    insns: &'a [Insn],
+    abi: Abi,
+}
+
+impl Runner<'_> {
+    fn ret(&self, arch: u32, nr: u32, args: [u64; 6]) -> u32 {
+        let data = seccomp_data {
+            nr: nr as i32,
+            arch,
+            instruction_pointer: 0,
+            args,
+        };
+        // The program was validated: the emulator cannot fail on it.
+        emulate_for(self.insns, &data, ByteOrder::of(self.abi)).map_or(0, |o| o.ret)
+    }
+
+    fn allows(&self, arch: u32, nr: u32, args: [u64; 6]) -> bool {
+        Action::from_raw(self.ret(arch, nr, args)).is_some_and(Action::allows)
+    }
+}
+
+/// Names, at most `max` of them, then how many more.
+fn some(names: &[String], max: usize) -> String {
+    let mut s = names
+        .iter()
+        .take(max)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > max {
+        s.push_str(&format!(" and {} more", names.len() - max));
+    }
+    s
+}
+
+/// The argument vectors a call is tried with: zero, all ones, and a few
+/// pseudo-random ones (splitmix64, fixed seed).
+fn arg_samples() -> Vec<[u64; 6]> {
+    let mut state = 0x5ecc_0b1e_u64;
+    let mut next = || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let mut v = vec![[0; 6], [u64::MAX; 6], [1; 6]];
+    for _ in 0..8 {
+        v.push(std::array::from_fn(|_| next()));
+    }
+    v
+}
+
+/// The findings on the program.
+pub fn program_findings(insns: &[Insn], abi: Abi) -> Vec<Finding> {
+    let r = Runner { insns, abi };
+    let arch = abi.audit_arch();
+    let table = abi.syscalls();
+    let mut findings = Vec::new();
+    let zero = [0u64; 6];
+
+    // No arch check: an arch no ABI has.
+    let foreign: Vec<String> = table
+        .iter()
+        .filter(|(nr, _)| r.allows(0, *nr, zero))
+        .map(|(_, n)| n.to_string())
+        .collect();
+    if !foreign.is_empty() {
+        findings.push(Finding {
+            severity: Severity::High,
+            kind: "no arch check",
+            detail: format!(
+                "{} of {} call numbers are allowed under an unknown audit arch (0), where they \
+                 mean other calls: the program does not check seccomp_data.arch (numbers: {})",
+                foreign.len(),
+                table.len(),
+                some(&foreign, 5)
+            ),
+        });
+    }
+
+    // x32 bypass: refused by number on x86_64, allowed by its x32 number.
+    if arch == AUDIT_ARCH_X86_64 && abi == Abi::X86_64 {
+        let bypass: Vec<String> = table
+            .iter()
+            .filter(|(nr, _)| !r.allows(arch, *nr, zero))
+            .filter_map(|(_, name)| {
+                let x32 = Abi::X32.syscall_nr(name)?;
+                r.allows(arch, x32, zero).then(|| name.to_string())
+            })
+            .collect();
+        if !bypass.is_empty() {
+            findings.push(Finding {
+                severity: Severity::High,
+                kind: "x32 bypass",
+                detail: format!(
+                    "refused as x86_64 calls but allowed under their x32 numbers (0x40000000 + n, \
+                     same audit arch): {}",
+                    some(&bypass, 8)
+                ),
+            });
+        }
+    }
+
+    // Permissive default: numbers no table has.
+    let known: BTreeSet<u32> = table.iter().map(|(nr, _)| *nr).collect();
+    let max = known
+        .iter()
+        .copied()
+        .filter(|n| n & X32_SYSCALL_BIT == 0)
+        .max()
+        .unwrap_or(0);
+    let base = if abi == Abi::X32 { X32_SYSCALL_BIT } else { 0 };
+    let unknown: Vec<u32> = (base..base + max)
+        .filter(|n| !known.contains(n))
+        .chain((1..=16).map(|i| base + max + i))
+        .collect();
+    let allowed_unknown: Vec<String> = unknown
+        .iter()
+        .filter(|&&n| r.allows(arch, n, zero))
+        .map(|n| n.to_string())
+        .collect();
+    if !allowed_unknown.is_empty() {
+        findings.push(Finding {
+            severity: Severity::High,
+            kind: "permissive default",
+            detail: format!(
+                "{} of {} numbers that name no {} syscall are allowed (a default ALLOW lets \
+                 every future syscall through): {}",
+                allowed_unknown.len(),
+                unknown.len(),
+                abi.name(),
+                some(&allowed_unknown, 5)
+            ),
+        });
+    }
+
+    // Dangerous calls allowed whatever their arguments.
+    let samples = arg_samples();
+    for &(name, severity) in DANGEROUS {
+        let Some(nr) = abi.syscall_nr(name) else {
+            continue;
+        };
+        if samples.iter().all(|a| r.allows(arch, nr, *a)) {
+            findings.push(Finding {
+                severity,
+                kind: "dangerous syscall",
+                detail: format!("{name} is allowed whatever its arguments"),
+            });
+        }
+    }
+
+    findings.extend(low_word_only(&r, table));
+    findings.extend(unreachable(insns));
+    findings
+}
+
+/// Arguments of a 64-bit ABI whose high word the program never loads, but whose
+/// low word changes some call's decision.
+fn low_word_only(r: &Runner<'_>, table: &[(u32, &'static str)]) -> Vec<Finding> {
+    if !r.abi.is_64bit() {
+        return Vec::new();
+    }
+    let loads: BTreeSet<u32> = r
+        .insns
+        .iter()
+        .filter(|i| i.code == BPF_LD | BPF_W | BPF_ABS)
+        .map(|i| i.k)
+        .collect();
+    let constants: BTreeSet<u32> = r
+        .insns
+        .iter()
+        .filter(|i| bpf_class(i.code) == BPF_JMP && bpf_op(i.code) != BPF_JA)
+        .flat_map(|i| [i.k, i.k.wrapping_add(1), i.k.wrapping_sub(1)])
+        .collect();
+    let little = r.abi.is_little_endian();
+    let arch = r.abi.audit_arch();
+    let mut findings = Vec::new();
+    for i in 0..6u32 {
+        let (lo, hi) = if little {
+            (16 + 8 * i, 20 + 8 * i)
+        } else {
+            (20 + 8 * i, 16 + 8 * i)
+        };
+        if !loads.contains(&lo) || loads.contains(&hi) {
+            continue;
+        }
+        let names: Vec<String> = table
+            .iter()
+            .filter(|(nr, _)| {
+                let base = r.ret(arch, *nr, [0; 6]);
+                constants.iter().any(|&c| {
+                    let mut a = [0u64; 6];
+                    a[i as usize] = u64::from(c);
+                    r.ret(arch, *nr, a) != base
+                })
+            })
+            .map(|(_, n)| n.to_string())
+            .collect();
+        if !names.is_empty() {
+            findings.push(Finding {
+                severity: Severity::Medium,
+                kind: "low word only",
+                detail: format!(
+                    "args[{i}] is compared on its low 32 bits only (its high word is never \
+                     loaded): right for int arguments, a bypass for 64-bit ones; checked for {}",
+                    some(&names, 6)
+                ),
+            });
+        }
+    }
+    findings
+}
+
+/// Instructions no path from the first reaches.
+fn unreachable(insns: &[Insn]) -> Vec<Finding> {
+    let mut seen = vec![false; insns.len()];
+    let mut todo = vec![0usize];
+    while let Some(pc) = todo.pop() {
+        if pc >= insns.len() || seen[pc] {
+            continue;
+        }
+        seen[pc] = true;
+        let i = insns[pc];
+        match bpf_class(i.code) {
+            BPF_RET => {}
+            BPF_JMP if bpf_op(i.code) == BPF_JA => todo.push(pc + 1 + i.k as usize),
+            BPF_JMP => {
+                todo.push(pc + 1 + usize::from(i.jt));
+                todo.push(pc + 1 + usize::from(i.jf));
+            }
+            _ => todo.push(pc + 1),
+        }
+    }
+    let dead: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !**s)
+        .map(|(pc, _)| pc.to_string())
+        .collect();
+    if dead.is_empty() {
+        return Vec::new();
+    }
+    vec![Finding {
+        severity: Severity::Low,
+        kind: "never matches",
+        detail: format!(
+            "{} instruction{} no path reaches: {}",
+            dead.len(),
+            if dead.len() == 1 { "" } else { "s" },
+            some(&dead, 10)
+        ),
+    }]
+}
+
+/// The findings on the profile's rules.
+fn profile_findings(profile: &Profile, resolved: &Resolved) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let default = profile.default_action.as_deref().unwrap_or("");
+    for (index, rule) in profile.syscalls.iter().flatten().enumerate() {
+        let names: Vec<&str> = rule
+            .names
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .chain(rule.name.as_deref())
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        let label = format!(
+            "rule {} ({})",
+            index + 1,
+            some(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>(), 3)
+        );
+        let exists = |n: &str| resolved.abis.iter().any(|a| a.syscall_nr(n).is_some());
+        if !names.iter().any(|n| exists(n)) {
+            let abis: Vec<&str> = resolved.abis.iter().map(|a| a.name()).collect();
+            findings.push(Finding {
+                severity: Severity::Low,
+                kind: "never matches",
+                detail: format!("{label}: no name exists on {}", abis.join(", ")),
+            });
+        }
+        let same_errno = rule.errno_ret.is_none() || rule.errno_ret == profile.default_errno_ret;
+        if rule.action.as_deref() == Some(default) && same_errno {
+            findings.push(Finding {
+                severity: Severity::Info,
+                kind: "no effect",
+                detail: format!("{label}: its action {default} is the default action"),
+            });
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seccompy_bpf::policy::{Arg, Arg32, Policy, Rule};
+
+    fn kinds(f: &[Finding]) -> Vec<(&'static str, Severity)> {
+        f.iter().map(|f| (f.kind, f.severity)).collect()
+    }
+
+    #[test]
+    fn a_tight_policy_has_no_finding() {
+        let p = Policy::new(Action::Errno(1))
+            .abi(Abi::X86_64)
+            .syscalls(["read", "write", "exit_group"], Action::Allow)
+            .compile()
+            .unwrap();
+        assert!(program_findings(p.insns(), Abi::X86_64).is_empty());
+    }
+
+    #[test]
+    fn defaults_and_dangerous_calls() {
+        let p = Policy::new(Action::Allow)
+            .abi(Abi::X86_64)
+            .rule(Rule::new("ptrace", Action::Errno(1)))
+            .compile()
+            .unwrap();
+        let f = program_findings(p.insns(), Abi::X86_64);
+        let k = kinds(&f);
+        assert!(k.contains(&("permissive default", Severity::High)), "{f:?}");
+        assert!(
+            k.contains(&("dangerous syscall", Severity::Critical)),
+            "{f:?}"
+        );
+        // ptrace is refused, and the compiler's program guards x32 and the arch.
+        assert!(!f.iter().any(|f| f.detail.starts_with("ptrace ")), "{f:?}");
+        assert!(
+            !k.iter()
+                .any(|(k, _)| *k == "x32 bypass" || *k == "no arch check")
+        );
+    }
+
+    #[test]
+    fn missing_arch_check_and_x32_bypass() {
+        // A hand-written deny list: no arch check, no x32 guard.
+        let ptrace = Abi::X86_64.syscall_nr("ptrace").unwrap();
+        let ret = |k: u32| Insn {
+            code: BPF_RET | BPF_K,
+            jt: 0,
+            jf: 0,
+            k,
+        };
+        let prog = [
+            Insn {
+                code: BPF_LD | BPF_W | BPF_ABS,
+                jt: 0,
+                jf: 0,
+                k: 0,
+            },
+            Insn {
+                code: BPF_JMP | BPF_JEQ | BPF_K,
+                jt: 0,
+                jf: 1,
+                k: ptrace,
+            },
+            ret(Action::Errno(1).to_raw()),
+            ret(Action::Allow.to_raw()),
+        ];
+        let f = program_findings(&prog, Abi::X86_64);
+        let k = kinds(&f);
+        assert!(k.contains(&("no arch check", Severity::High)), "{f:?}");
+        let x32 = f
+            .iter()
+            .find(|f| f.kind == "x32 bypass")
+            .expect("x32 bypass");
+        assert!(x32.detail.ends_with(": ptrace"), "{}", x32.detail);
+    }
+
+    #[test]
+    fn low_word_checks() {
+        let low = Policy::new(Action::Errno(1))
+            .abi(Abi::X86_64)
+            .rule(Rule::new("personality", Action::Allow).when(Arg32(0).eq(8)))
+            .compile()
+            .unwrap();
+        let f = program_findings(low.insns(), Abi::X86_64);
+        let lw = f
+            .iter()
+            .find(|f| f.kind == "low word only")
+            .expect("low word");
+        assert!(lw.detail.starts_with("args[0]") && lw.detail.contains("personality"));
+        let full = Policy::new(Action::Errno(1))
+            .abi(Abi::X86_64)
+            .rule(Rule::new("personality", Action::Allow).when(Arg(0).eq(8)))
+            .compile()
+            .unwrap();
+        let f = program_findings(full.insns(), Abi::X86_64);
+        assert!(!f.iter().any(|f| f.kind == "low word only"), "{f:?}");
+    }
+
+    #[test]
+    fn dead_code() {
+        let ret = |k: u32| Insn {
+            code: BPF_RET | BPF_K,
+            jt: 0,
+            jf: 0,
+            k,
+        };
+        let f = unreachable(&[ret(0), ret(1), ret(2)]);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].detail
+                .starts_with("2 instructions no path reaches: 1, 2")
+        );
+        assert!(unreachable(&[ret(0)]).is_empty());
+    }
+
+    #[test]
+    fn severities() {
+        assert!(Severity::parse("critical").unwrap() > Severity::High);
+        assert!(Severity::parse("bad").is_err());
+    }
+}
