@@ -28,6 +28,7 @@ mod audit;
 mod dump;
 mod run;
 mod supervise;
+mod trace;
 
 use error::{Error, Result};
 
@@ -92,6 +93,12 @@ const COMMANDS: &[Command] = &[
         summary: audit::SUMMARY,
         help: audit::HELP,
         run: audit::run,
+    },
+    Command {
+        name: "trace",
+        summary: trace::SUMMARY,
+        help: trace::HELP,
+        run: trace::run,
     },
 ];
 

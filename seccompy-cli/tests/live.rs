@@ -398,3 +398,47 @@ fn audit_docker_default_and_a_raw_program() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).starts_with("seccompy: unknown severity 'severe'"));
 }
+
+#[test]
+fn trace_then_run_the_learned_profile() {
+    let dir = TempDir::new();
+    let profile = dir.path("sh-ls.json");
+    let p = profile.to_str().unwrap();
+    // The shell forks ls: the child's calls (getdents64) are followed too.
+    let script = "ls / > /dev/null";
+    let out = seccompy(&["trace", "-o", p, "--", "sh", "-c", script]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("seccompy: ") && err.contains(" calls of "),
+        "{err}"
+    );
+    let json = std::fs::read_to_string(&profile).unwrap();
+    for name in ["\"execve\"", "\"getdents64\"", "\"exit_group\""] {
+        assert!(json.contains(name), "{name}: {json}");
+    }
+    assert!(json.contains("\"defaultAction\": \"SCMP_ACT_ERRNO\""));
+    assert!(!json.contains("\"mkdir\""));
+    // The same run under the learned profile works.
+    let out = seccompy(&["run", "--profile", p, "--", "sh", "-c", script]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A command that needs more is refused.
+    let made = dir.path("made");
+    let out = seccompy(&[
+        "run",
+        "--profile",
+        p,
+        "--",
+        "sh",
+        "-c",
+        &format!("mkdir {}", made.display()),
+    ]);
+    assert!(!out.status.success());
+    assert!(!made.exists());
+    // The traced command's status is passed on.
+    let out = seccompy(&["trace", "-o", p, "--", "sh", "-c", "exit 3"]);
+    assert_eq!(out.status.code(), Some(3));
+    let out = seccompy(&["trace", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("missing the profile to write"));
+}
