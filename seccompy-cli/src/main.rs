@@ -3,10 +3,13 @@
 //! Offline commands work on raw seccomp BPF programs (little-endian 8-byte
 //! `struct sock_filter` records) for any ABI, on any host. Each command lives in
 //! its own module with a `SUMMARY`, a `HELP` and a `run` function, listed in
-//! [`COMMANDS`]; a new command is one more module and one more entry.
+//! [`COMMANDS`]; a new command is one more module and one more entry. Live
+//! commands (`run`, `dump`, `trace`) work on processes of this machine; `audit`
+//! judges a program in the emulator.
 //!
 //! Errors print one line, `seccompy: <message>`, on standard error and exit with
-//! status 2.
+//! status 2; `run` and `trace` exit with their command's status, `audit` with 1
+//! when it has findings at or above `--fail-on`.
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
