@@ -31,6 +31,8 @@ pub struct Summary {
     pub median: f64,
     /// Interquartile range over the median (the rounds' spread), 0 for one sample.
     pub spread: f64,
+    /// The fastest round's nanoseconds per call.
+    pub min: f64,
 }
 
 /// The `q` quantile (0..=1) of sorted values, interpolated between neighbours.
@@ -55,6 +57,7 @@ pub fn summarize(totals: &[u64], calls: u64) -> Option<Summary> {
     Some(Summary {
         median: median / calls as f64,
         spread: if median > 0.0 { iqr / median } else { 0.0 },
+        min: sorted[0] as f64 / calls as f64,
     })
 }
 
@@ -201,6 +204,22 @@ pub fn target_line(rows: &[Row]) -> String {
     )
 }
 
+/// A line of each uncached call's ratio and verdict under `title` (a second
+/// estimate, such as from the fastest rounds).
+pub fn ratios_line(title: &str, rows: &[Row]) -> String {
+    let list: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.cacheable)
+        .map(|r| {
+            let ratio = r
+                .ratio()
+                .map_or_else(|| "-".to_owned(), |x| format!("{x:.2}"));
+            format!("{} {ratio} ({})", r.label, r.verdict().text())
+        })
+        .collect();
+    format!("{title}: {}\n", list.join(", "))
+}
+
 /// Nanoseconds per instruction executed, from two programs' overheads on one
 /// call and the instructions each executed; `None` for equal counts.
 pub fn per_insn(overhead_a: f64, insns_a: usize, overhead_b: f64, insns_b: usize) -> Option<f64> {
@@ -269,15 +288,15 @@ mod tests {
     fn summaries_are_per_call_medians_with_the_spread() {
         // Totals for 100 calls: the median of 5 is the third value.
         let s = summarize(&[1200, 1000, 1100, 5000, 1050], 100).unwrap();
-        assert_eq!(s.median, 11.0);
+        assert_eq!((s.median, s.min), (11.0, 10.0));
         // Quartiles of 1000 1050 1100 1200 5000 are 1050 and 1200.
         assert!((s.spread - 150.0 / 1100.0).abs() < 1e-12, "{s:?}");
         // An even count takes the mean of the middle two; quartiles interpolate.
         let s = summarize(&[10, 20, 30, 40], 10).unwrap();
-        assert_eq!(s.median, 2.5);
+        assert_eq!((s.median, s.min), (2.5, 1.0));
         assert!((s.spread - (32.5 - 17.5) / 25.0).abs() < 1e-12, "{s:?}");
         let one = summarize(&[700], 7).unwrap();
-        assert_eq!((one.median, one.spread), (100.0, 0.0));
+        assert_eq!((one.median, one.spread, one.min), (100.0, 0.0, 100.0));
         assert_eq!(summarize(&[], 10), None);
         assert_eq!(summarize(&[5], 0), None);
     }
@@ -415,5 +434,9 @@ mod tests {
             "{line}"
         );
         assert!(target_line(&[]).contains("no uncached call measured"));
+        assert_eq!(
+            ratios_line("fastest", &bad),
+            "fastest: a() 0.20 (met), b() 0.80 (NOT met), c() - (tree has no overhead)\n"
+        );
     }
 }
