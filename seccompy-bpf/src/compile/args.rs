@@ -10,13 +10,19 @@
 //! emitted, so that for instance the high word of an argument compared with
 //! five constants is tested once, and a rule that cannot match any more on a
 //! path is skipped there.
+//!
+//! When several rules compare one argument with constants, a search tree over
+//! that argument (module `argtree`) may replace the chain; its pieces are decided
+//! here again over the remaining conditions.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use seccompy_sys::syscalls::Abi;
 
+use super::argtree;
 use super::dag::{Dag, JmpOp, NodeId, Test};
+use crate::action::Action;
 use crate::emulate::ByteOrder;
 use crate::policy::{Cmp, Condition, Rule, Width, abi_has_64bit_args, more_restrictive};
 
@@ -39,11 +45,13 @@ struct ChainNode {
 }
 
 /// Where a 64-bit argument lives for one ABI.
-#[derive(Clone, Copy, Debug)]
-struct ArgWords {
-    lo: u32,
-    /// `None` when the high word is taken as 0 (32-bit comparisons).
-    hi: Option<u32>,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ArgWords {
+    /// Offset of the low word.
+    pub lo: u32,
+    /// Offset of the high word; `None` when the high word is taken as 0 (32-bit
+    /// comparisons).
+    pub hi: Option<u32>,
 }
 
 struct Chain {
@@ -332,11 +340,34 @@ impl Walk<'_> {
 }
 
 /// The word offsets of argument `index` on `abi` for a condition of `width`.
-fn arg_words(abi: Abi, index: u8, width: Width) -> ArgWords {
+pub(crate) fn arg_words(abi: Abi, index: u8, width: Width) -> ArgWords {
     let order = ByteOrder::of(abi);
     let lo = order.arg_low_offset(index);
     let hi = (width == Width::U64 && abi_has_64bit_args(abi)).then(|| order.arg_high_offset(index));
     ArgWords { lo, hi }
+}
+
+/// One rule as the argument checks see it: its action and the conditions
+/// still to test.
+#[derive(Clone, Debug)]
+pub(crate) struct Arm {
+    /// The rule's action.
+    pub action: Action,
+    /// The conditions left (all must hold).
+    pub conds: Vec<Condition>,
+}
+
+/// What every decision of one syscall on one ABI shares.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ctx {
+    /// The ABI.
+    pub abi: Abi,
+    /// The raw action when no rule matches.
+    pub default: u32,
+    /// Chains longer than this are translated without the knowledge walk.
+    pub max_walk: usize,
+    /// How many argument search trees may still nest (module `argtree`).
+    pub nest: u8,
 }
 
 /// The decision for one syscall on `abi` given the `rules` that name it there
@@ -351,31 +382,62 @@ pub(crate) fn decision(
     default: u32,
     max_walk: usize,
 ) -> NodeId {
-    let mut sorted: Vec<&Rule> = rules.to_vec();
+    let mut arms: Vec<Arm> = rules
+        .iter()
+        .map(|r| Arm {
+            action: r.action(),
+            conds: r.conditions().to_vec(),
+        })
+        .collect();
     // Stable: equal actions keep their order, which does not change the result.
-    sorted.sort_by(|a, b| {
-        if more_restrictive(a.action(), b.action()) {
+    arms.sort_by(|a, b| {
+        if more_restrictive(a.action, b.action) {
             core::cmp::Ordering::Less
-        } else if more_restrictive(b.action(), a.action()) {
+        } else if more_restrictive(b.action, a.action) {
             core::cmp::Ordering::Greater
         } else {
             core::cmp::Ordering::Equal
         }
     });
+    let ctx = Ctx {
+        abi,
+        default,
+        max_walk,
+        nest: argtree::MAX_NEST,
+    };
+    arms_decision(dag, &ctx, &arms)
+}
+
+/// The decision for `arms`, sorted from the most to the least restrictive
+/// action: a chain, or a search tree over one argument (module `argtree`) when
+/// that shortens the longest path by more than it lengthens the program.
+pub(crate) fn arms_decision(dag: &mut Dag, ctx: &Ctx, arms: &[Arm]) -> NodeId {
     // An unconditional rule decides everything after it.
-    if let Some(p) = sorted.iter().position(|r| r.conditions().is_empty()) {
-        sorted.truncate(p + 1);
+    let arms = match arms.iter().position(|a| a.conds.is_empty()) {
+        Some(p) => &arms[..=p],
+        None => arms,
+    };
+    let chain = chain_decision(dag, ctx, arms);
+    match argtree::decision(dag, ctx, arms) {
+        Some(tree) if argtree::better(dag, tree, chain) => tree,
+        _ => chain,
     }
+}
+
+/// The decision for `arms` (sorted) as a chain of their conditions, walked with
+/// knowledge.
+fn chain_decision(dag: &mut Dag, ctx: &Ctx, arms: &[Arm]) -> NodeId {
+    let abi = ctx.abi;
     let mut chain = Chain { nodes: Vec::new() };
-    let mut next = Next::Ret(default);
-    for rule in sorted.iter().rev() {
-        let mut ok = Next::Ret(rule.action().to_raw());
-        for c in rule.conditions().iter().rev() {
+    let mut next = Next::Ret(ctx.default);
+    for arm in arms.iter().rev() {
+        let mut ok = Next::Ret(arm.action.to_raw());
+        for c in arm.conds.iter().rev() {
             ok = condition_chain(&mut chain, abi, c, ok, next);
         }
         next = ok;
     }
-    if chain.nodes.len() > max_walk {
+    if chain.nodes.len() > ctx.max_walk {
         // Children come before parents in the chain: translate in order.
         let mut ids: Vec<NodeId> = Vec::with_capacity(chain.nodes.len());
         for node in &chain.nodes {
@@ -406,7 +468,6 @@ fn condition_chain(chain: &mut Chain, abi: Abi, c: &Condition, t: Next, f: Next)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::Action;
     use crate::policy::{Arg, Arg32};
 
     fn args_word(abi: Abi, args: &[u64; 6]) -> impl Fn(u32) -> u32 {

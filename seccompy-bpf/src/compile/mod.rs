@@ -11,8 +11,10 @@
 //!    x32 bit is just one more range boundary, and the numbers of an ABI the
 //!    policy lacks form ranges with the bad-arch action.
 //! 3. A leaf returns an action, or checks arguments (module `args`) when the
-//!    syscall's decision depends on them. Only those leaves load arguments, so
-//!    the kernel can cache every decision that does not (its
+//!    syscall's decision depends on them (a chain of tests, or a search tree
+//!    over an argument compared with many constants, module `argtree`). Only
+//!    those leaves load arguments, so the kernel can cache every decision that
+//!    does not (its
 //!    `seccomp_is_const_allow` emulates the filter on the syscall number and
 //!    arch alone).
 //!
@@ -31,6 +33,7 @@
 //! ABI eight times more than a secondary one's) and the hot syscalls far more.
 
 mod args;
+mod argtree;
 mod codegen;
 mod dag;
 mod ranges;
@@ -97,6 +100,9 @@ const SECONDARY_SLACK: u32 = 2;
 /// How many levels deeper than the least possible depth the tree may go when
 /// the policy names hot syscalls, so that they can rise.
 const HOT_SLACK: i32 = 2;
+
+/// Offset of `seccomp_data.nr`.
+const NR: u32 = 0;
 
 /// Offset of `seccomp_data.arch`.
 const ARCH: u32 = 4;
@@ -203,7 +209,7 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
             },
             |n| leaf_cost(&dag, n),
         );
-        trees.push((*arch, tree::build(&mut dag, &leaves, slack)));
+        trees.push((*arch, tree::build(&mut dag, &leaves, slack, NR)));
     }
     let mut root = bad;
     for &(arch, tree) in trees.iter().rev() {

@@ -16,9 +16,6 @@ use alloc::vec::Vec;
 use super::dag::{Dag, JmpOp, NodeId, Test};
 use super::ranges::Range;
 
-/// The offset of `seccomp_data.nr`.
-const NR: u32 = 0;
-
 /// Above this many leaves, the tree is built by weight bisection instead of the
 /// quadratic programme.
 const MAX_DP: usize = 512;
@@ -90,10 +87,11 @@ pub(crate) fn leaves(
     out
 }
 
-/// The tree's root node, built in `dag`. The tree is as shallow as possible
-/// (counting each leaf's own cost), plus `slack` levels that frequent leaves
-/// may use to rise.
-pub(crate) fn build(dag: &mut Dag, leaves: &[Leaf], slack: i32) -> NodeId {
+/// The tree's root node, built in `dag`, comparing the word at `offset` of
+/// `seccomp_data` (the syscall number, or an argument word). The tree is as
+/// shallow as possible (counting each leaf's own cost), plus `slack` levels that
+/// frequent leaves may use to rise.
+pub(crate) fn build(dag: &mut Dag, leaves: &[Leaf], slack: i32, offset: u32) -> NodeId {
     let n = leaves.len();
     if n == 0 {
         // Ranges always cover every number; an empty list is a caller bug, and
@@ -101,16 +99,16 @@ pub(crate) fn build(dag: &mut Dag, leaves: &[Leaf], slack: i32) -> NodeId {
         return 0;
     }
     if n > MAX_DP {
-        return bisect(dag, leaves);
+        return bisect(dag, leaves, offset);
     }
-    let plan = Plan::new(leaves);
+    let plan = Plan::new(leaves, offset);
     let budget = plan.depth.get(0, n - 1) + slack;
     plan.emit(dag, 0, n - 1, budget)
 }
 
-fn leaf_node(dag: &mut Dag, l: &Leaf) -> NodeId {
+fn leaf_node(dag: &mut Dag, l: &Leaf, offset: u32) -> NodeId {
     match l.except {
-        Some((s, node)) => dag.branch(Test::word(NR, JmpOp::Eq, s), node, l.node),
+        Some((s, node)) => dag.branch(Test::word(offset, JmpOp::Eq, s), node, l.node),
         None => l.node,
     }
 }
@@ -151,12 +149,14 @@ impl<T: Copy> Table<T> {
 /// the remaining depth, the one whose sides weigh least.
 struct Plan<'a> {
     leaves: &'a [Leaf],
+    /// The word compared.
+    offset: u32,
     weight: Table<u64>,
     depth: Table<i32>,
 }
 
 impl<'a> Plan<'a> {
-    fn new(leaves: &'a [Leaf]) -> Self {
+    fn new(leaves: &'a [Leaf], offset: u32) -> Self {
         let n = leaves.len();
         let mut prefix = Vec::with_capacity(n + 1);
         prefix.push(0u64);
@@ -219,6 +219,7 @@ impl<'a> Plan<'a> {
         }
         Self {
             leaves,
+            offset,
             weight,
             depth,
         }
@@ -229,7 +230,7 @@ impl<'a> Plan<'a> {
     fn emit(&self, dag: &mut Dag, i: usize, j: usize, budget: i32) -> NodeId {
         let leaves = self.leaves;
         if i == j {
-            return leaf_node(dag, &leaves[i]);
+            return leaf_node(dag, &leaves[i], self.offset);
         }
         let fits = |a: usize, b: usize| self.depth.get(a, b) < budget;
         // (cost, shape): 0 = split at k, 1 = peel first, 2 = peel last.
@@ -258,17 +259,25 @@ impl<'a> Plan<'a> {
             0 => {
                 let left = self.emit(dag, i, k - 1, b);
                 let right = self.emit(dag, k, j, b);
-                dag.branch(Test::word(NR, JmpOp::Ge, leaves[k].lo), right, left)
+                dag.branch(
+                    Test::word(self.offset, JmpOp::Ge, leaves[k].lo),
+                    right,
+                    left,
+                )
             }
             1 => {
                 let rest = self.emit(dag, i + 1, j, b);
-                let first = leaf_node(dag, &leaves[i]);
-                dag.branch(Test::word(NR, JmpOp::Eq, leaves[i].lo), first, rest)
+                let first = leaf_node(dag, &leaves[i], self.offset);
+                dag.branch(
+                    Test::word(self.offset, JmpOp::Eq, leaves[i].lo),
+                    first,
+                    rest,
+                )
             }
             _ => {
                 let rest = self.emit(dag, i, j - 1, b);
-                let last = leaf_node(dag, &leaves[j]);
-                dag.branch(Test::word(NR, JmpOp::Eq, leaves[j].lo), last, rest)
+                let last = leaf_node(dag, &leaves[j], self.offset);
+                dag.branch(Test::word(self.offset, JmpOp::Eq, leaves[j].lo), last, rest)
             }
         }
     }
@@ -280,9 +289,9 @@ fn single(l: &Leaf) -> bool {
 }
 
 /// A weight-balanced tree, for very many leaves.
-fn bisect(dag: &mut Dag, leaves: &[Leaf]) -> NodeId {
+fn bisect(dag: &mut Dag, leaves: &[Leaf], offset: u32) -> NodeId {
     if leaves.len() == 1 {
-        return leaf_node(dag, &leaves[0]);
+        return leaf_node(dag, &leaves[0], offset);
     }
     let total: u64 = leaves.iter().map(|l| l.weight).sum();
     let mut acc = 0;
@@ -294,14 +303,17 @@ fn bisect(dag: &mut Dag, leaves: &[Leaf]) -> NodeId {
             break;
         }
     }
-    let left = bisect(dag, &leaves[..k]);
-    let right = bisect(dag, &leaves[k..]);
-    dag.branch(Test::word(NR, JmpOp::Ge, leaves[k].lo), right, left)
+    let left = bisect(dag, &leaves[..k], offset);
+    let right = bisect(dag, &leaves[k..], offset);
+    dag.branch(Test::word(offset, JmpOp::Ge, leaves[k].lo), right, left)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The offset of `seccomp_data.nr`.
+    const NR: u32 = 0;
 
     fn ranges(bounds: &[(u32, NodeId)]) -> Vec<Range> {
         bounds
@@ -348,7 +360,7 @@ mod tests {
         assert_eq!(l[1].except, Some((11, d)));
         assert_eq!((l[1].lo, l[1].hi), (10, 19));
         assert_eq!(l[2].except, None);
-        let root = build(&mut dag, &l, 0);
+        let root = build(&mut dag, &l, 0, NR);
         // Two comparisons to find the leaf, one for its exception.
         assert_eq!(check_tree(&dag, root, &r), 3);
     }
@@ -370,7 +382,7 @@ mod tests {
             |_| 1,
         );
         assert!(l.len() > MAX_DP);
-        let root = build(&mut dag, &l, 0);
+        let root = build(&mut dag, &l, 0, NR);
         assert!(check_tree(&dag, root, &r) <= 12);
         let small = &r[..100];
         let mut small = small.to_vec();
@@ -381,7 +393,7 @@ mod tests {
             |_, _| 0,
             |_| 1,
         );
-        let root = build(&mut dag, &l, 0);
+        let root = build(&mut dag, &l, 0, NR);
         // 100 ranges need 7 levels; the depth bound allows one more.
         assert!(check_tree(&dag, root, &small) <= 8);
     }
@@ -402,11 +414,11 @@ mod tests {
             |_| 1,
         );
         // Without slack, every leaf is at the least depth: 64 leaves, 6 levels.
-        let root = build(&mut dag, &l, 0);
+        let root = build(&mut dag, &l, 0, NR);
         assert_eq!(dag.run(root, |_| heavy).1, 6);
         assert_eq!(check_tree(&dag, root, &r), 6);
         // With two levels of slack, the heavy leaf rises to the top.
-        let root = build(&mut dag, &l, 2);
+        let root = build(&mut dag, &l, 2, NR);
         let (_, steps) = dag.run(root, |_| heavy);
         assert!(steps <= 2, "{steps}");
         assert!(check_tree(&dag, root, &r) <= 8);

@@ -1,0 +1,562 @@
+//! Argument search trees.
+//!
+//! When several rules of one syscall compare the same argument with constants
+//! (`==`, `<`, `<=`, `>`, `>=`: each condition holds on one interval of values),
+//! the argument's values are cut into pieces on which the same rules can still
+//! match. Each piece is decided over the rules' other conditions (a chain, or
+//! another tree), adjacent pieces with the same decision merge, and a search
+//! tree over the pieces (module `tree`, the one over syscall numbers) leads to
+//! them: on the high word first, then on the low word within the high words
+//! where the decision changes. A syscall with 40 allowed `ioctl` requests then
+//! takes about six comparisons instead of forty.
+//!
+//! The tree replaces the chain only when it shortens the longest path by more
+//! instructions than it adds to the program, so small sets of constants (which
+//! a chain tests as fast) keep the chain.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use super::args::{ArgWords, Arm, Ctx, arg_words, arms_decision};
+use super::dag::{Dag, Node, NodeId};
+use super::ranges::Range;
+use super::{leaf_cost, tree};
+use crate::policy::{Cmp, Condition};
+
+/// How many levels of argument trees may nest (a tree's pieces decided by
+/// trees over another argument).
+pub(crate) const MAX_NEST: u8 = 2;
+
+/// The fewest rules with an interval condition on one argument worth a tree.
+const MIN_ARMS: usize = 3;
+
+/// The weight of the values from 0 in a tree, against 1 for other ranges: they
+/// rise as high as the tree's least depth allows.
+const ZERO_WEIGHT: u64 = 64;
+
+/// The most (piece, rule) pairs one tree may consider: beyond, the chain stays.
+const MAX_WORK: usize = 1 << 14;
+
+/// The values for which `cmp` holds, as an inclusive interval (empty when
+/// `lo > hi`), or `None` if they are not one interval.
+fn interval(cmp: Cmp) -> Option<(u64, u64)> {
+    const EMPTY: (u64, u64) = (1, 0);
+    Some(match cmp {
+        Cmp::Eq(v) => (v, v),
+        Cmp::Lt(0) => EMPTY,
+        Cmp::Lt(v) => (0, v - 1),
+        Cmp::Le(v) => (0, v),
+        Cmp::Gt(u64::MAX) => EMPTY,
+        Cmp::Gt(v) => (v + 1, u64::MAX),
+        Cmp::Ge(v) => (v, u64::MAX),
+        Cmp::Ne(_) | Cmp::MaskedEq { .. } | Cmp::BitsWithin(_) => return None,
+    })
+}
+
+/// The argument words a condition compares, if it holds on one interval.
+fn interval_key(ctx: &Ctx, c: &Condition) -> Option<ArgWords> {
+    interval(c.cmp()).map(|_| arg_words(ctx.abi, c.index(), c.width()))
+}
+
+/// The argument compared with an interval by the most arms, if at least
+/// [`MIN_ARMS`] do.
+fn pick_key(ctx: &Ctx, arms: &[Arm]) -> Option<ArgWords> {
+    let mut counts: Vec<(ArgWords, usize)> = Vec::new();
+    for arm in arms {
+        for (j, c) in arm.conds.iter().enumerate() {
+            let Some(key) = interval_key(ctx, c) else {
+                continue;
+            };
+            // Count each arm once per key.
+            if arm.conds[..j]
+                .iter()
+                .any(|d| interval_key(ctx, d) == Some(key))
+            {
+                continue;
+            }
+            match counts.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((key, 1)),
+            }
+        }
+    }
+    // The first key among those with the most arms.
+    let mut best: Option<(ArgWords, usize)> = None;
+    for &(k, n) in &counts {
+        if best.is_none_or(|(_, m)| n > m) {
+            best = Some((k, n));
+        }
+    }
+    best.filter(|&(_, n)| n >= MIN_ARMS).map(|(k, _)| k)
+}
+
+/// The decision for `arms` (sorted, as for [`arms_decision`]) as a search tree
+/// over one argument, or `None` when no argument is compared with intervals by
+/// enough arms (or nesting or work would go too far).
+pub(crate) fn decision(dag: &mut Dag, ctx: &Ctx, arms: &[Arm]) -> Option<NodeId> {
+    if ctx.nest == 0 {
+        return None;
+    }
+    let key = pick_key(ctx, arms)?;
+    let max = if key.hi.is_some() {
+        u64::MAX
+    } else {
+        u64::from(u32::MAX)
+    };
+    // Each arm's interval on the key, and its other conditions.
+    let mut split: Vec<(u64, u64, Arm)> = Vec::with_capacity(arms.len());
+    for arm in arms {
+        let (mut lo, mut hi) = (0, max);
+        let mut rest = Vec::with_capacity(arm.conds.len());
+        for c in &arm.conds {
+            match interval(c.cmp()).filter(|_| arg_words(ctx.abi, c.index(), c.width()) == key) {
+                Some((a, b)) => (lo, hi) = (lo.max(a), hi.min(b)),
+                None => rest.push(*c),
+            }
+        }
+        // An arm whose interval is empty never matches.
+        if lo <= hi {
+            split.push((
+                lo,
+                hi,
+                Arm {
+                    action: arm.action,
+                    conds: rest,
+                },
+            ));
+        }
+    }
+    let mut cuts: Vec<u64> = Vec::with_capacity(2 * split.len() + 1);
+    cuts.push(0);
+    for &(a, b, _) in &split {
+        cuts.push(a);
+        if b < max {
+            cuts.push(b + 1);
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    if cuts.len().saturating_mul(split.len()) > MAX_WORK {
+        return None;
+    }
+    let inner = Ctx {
+        nest: ctx.nest - 1,
+        ..*ctx
+    };
+    // The pieces, with their decisions, adjacent equal ones merged.
+    let mut memo: BTreeMap<Vec<usize>, NodeId> = BTreeMap::new();
+    let mut pieces: Vec<(u64, u64, NodeId)> = Vec::with_capacity(cuts.len());
+    let mut sub: Vec<Arm> = Vec::new();
+    for (i, &lo) in cuts.iter().enumerate() {
+        let hi = cuts.get(i + 1).map_or(max, |&n| n - 1);
+        let set: Vec<usize> = (0..split.len())
+            .filter(|&r| split[r].0 <= lo && lo <= split[r].1)
+            .collect();
+        let node = match memo.get(&set) {
+            Some(&n) => n,
+            None => {
+                sub.clear();
+                sub.extend(set.iter().map(|&r| split[r].2.clone()));
+                let n = arms_decision(dag, &inner, &sub);
+                memo.insert(set, n);
+                n
+            }
+        };
+        match pieces.last_mut() {
+            Some(last) if last.2 == node => last.1 = hi,
+            _ => pieces.push((lo, hi, node)),
+        }
+    }
+    let Some(hi_off) = key.hi else {
+        let ranges: Vec<Range> = pieces
+            .iter()
+            .map(|&(lo, hi, node)| Range {
+                lo: lo as u32,
+                hi: hi as u32,
+                node,
+            })
+            .collect();
+        return Some(word_tree(dag, &ranges, key.lo));
+    };
+    // High words where the decision depends on the low word get a tree over the
+    // low word; between them, the decision is one piece's.
+    let mut hcuts: Vec<u32> = Vec::with_capacity(2 * pieces.len());
+    let mut mixed: Vec<u32> = Vec::new();
+    for &(a, _, _) in &pieces {
+        let h = (a >> 32) as u32;
+        hcuts.push(h);
+        if a as u32 != 0 {
+            mixed.push(h);
+            hcuts.extend(h.checked_add(1));
+        }
+    }
+    hcuts.sort_unstable();
+    hcuts.dedup();
+    mixed.dedup();
+    let mut hranges: Vec<Range> = Vec::with_capacity(hcuts.len());
+    for (i, &h) in hcuts.iter().enumerate() {
+        let hh = hcuts.get(i + 1).map_or(u32::MAX, |&n| n - 1);
+        let base = u64::from(h) << 32;
+        let top = base | u64::from(u32::MAX);
+        let node = if mixed.binary_search(&h).is_ok() {
+            let ranges: Vec<Range> = pieces
+                .iter()
+                .filter(|&&(a, b, _)| a <= top && b >= base)
+                .map(|&(a, b, node)| Range {
+                    lo: a.max(base) as u32,
+                    hi: b.min(top) as u32,
+                    node,
+                })
+                .collect();
+            word_tree(dag, &ranges, key.lo)
+        } else {
+            pieces[pieces.partition_point(|&(a, _, _)| a <= base) - 1].2
+        };
+        match hranges.last_mut() {
+            Some(last) if last.node == node => last.hi = hh,
+            _ => hranges.push(Range {
+                lo: h,
+                hi: hh,
+                node,
+            }),
+        }
+    }
+    Some(word_tree(dag, &hranges, hi_off))
+}
+
+/// A search tree on the word at `offset` over `ranges` (covering every value),
+/// as shallow as possible counting each leaf's longest path.
+fn word_tree(dag: &mut Dag, ranges: &[Range], offset: u32) -> NodeId {
+    if let [only] = ranges {
+        return only.node;
+    }
+    let mut paths = Paths::default();
+    // Zero, the common value of flags, weighs as much as many other values.
+    let leaves = tree::leaves(
+        ranges,
+        |lo, _| if lo == 0 { ZERO_WEIGHT } else { 1 },
+        |_, _| 0,
+        |n| paths.longest(dag, n, Some((offset, None))),
+    );
+    tree::build(dag, &leaves, 0, offset)
+}
+
+/// The accumulator's content: the word at an offset, masked or not.
+type AWord = Option<(u32, Option<u32>)>;
+
+/// Longest paths in instructions (loads, tests, the `RET`), memoised.
+#[derive(Default)]
+struct Paths {
+    memo: BTreeMap<(NodeId, AWord), u32>,
+}
+
+impl Paths {
+    /// The most instructions run from `id` with `a` in the accumulator (a load
+    /// counted when a test needs another word, as the code generator does).
+    fn longest(&mut self, dag: &Dag, id: NodeId, a: AWord) -> u32 {
+        let Node::Branch { test, t, f } = dag.node(id) else {
+            return 1;
+        };
+        if let Some(&n) = self.memo.get(&(id, a)) {
+            return n;
+        }
+        let word = Some((test.offset, test.and));
+        let load = if a == word {
+            0
+        } else if a == Some((test.offset, None)) {
+            1
+        } else {
+            1 + u32::from(test.and.is_some())
+        };
+        let n = load + 1 + self.longest(dag, t, word).max(self.longest(dag, f, word));
+        self.memo.insert((id, a), n);
+        n
+    }
+}
+
+/// The number of distinct tests reachable from `id`.
+fn size(dag: &Dag, id: NodeId, seen: &mut Vec<NodeId>) -> usize {
+    let mut stack = alloc::vec![id];
+    let mut n = 0;
+    while let Some(id) = stack.pop() {
+        if let Node::Branch { t, f, .. } = dag.node(id)
+            && let Err(p) = seen.binary_search(&id)
+        {
+            seen.insert(p, id);
+            n += 1;
+            stack.extend([t, f]);
+        }
+    }
+    n
+}
+
+/// Whether the tree should replace the chain: its longest path is shorter by
+/// more instructions than it adds tests to the program, and it is no slower
+/// when every argument is 0 (the path the syscall-number tree is shaped with).
+pub(crate) fn better(dag: &Dag, tree: NodeId, chain: NodeId) -> bool {
+    if tree == chain || leaf_cost(dag, tree) > leaf_cost(dag, chain) {
+        return false;
+    }
+    let mut paths = Paths::default();
+    let (lt, lc) = (
+        paths.longest(dag, tree, None),
+        paths.longest(dag, chain, None),
+    );
+    let (st, sc) = (
+        size(dag, tree, &mut Vec::new()),
+        size(dag, chain, &mut Vec::new()),
+    );
+    lt < lc && st.saturating_sub(sc) < (lc - lt) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use seccompy_sys::seccomp_data;
+    use seccompy_sys::syscalls::Abi;
+
+    use super::super::args::{self, Arm, Ctx};
+    use super::super::dag::Dag;
+    use super::decision;
+    use crate::action::Action;
+    use crate::emulate::{ByteOrder, emulate_for};
+    use crate::policy::{Arg, Arg32, Cmp, Condition, Policy, Rule, Width};
+    use crate::validate::validate;
+
+    /// splitmix64.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+        fn pick<T: Copy>(&mut self, v: &[T]) -> T {
+            v[self.below(v.len() as u64) as usize]
+        }
+    }
+
+    fn call(abi: Abi, nr: u32, args: [u64; 6]) -> seccomp_data {
+        seccomp_data {
+            nr: nr as i32,
+            arch: abi.audit_arch(),
+            instruction_pointer: 0,
+            args,
+        }
+    }
+
+    /// Every value next to the constants, with their high words changed too.
+    fn near(consts: &[u64]) -> Vec<u64> {
+        let mut v = Vec::new();
+        for &c in consts {
+            for d in [0, 1, 2, 1 << 32] {
+                v.extend([
+                    c.wrapping_add(d),
+                    c.wrapping_sub(d),
+                    c ^ (0xffff_ffff << 32),
+                ]);
+            }
+        }
+        v.extend([0, u64::from(u32::MAX), u64::MAX]);
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Compiles `policy`, checks every call of `nr` with argument `key` taking
+    /// each of `values` (and the other arguments from `others`) against
+    /// [`Policy::evaluate`], and returns the most instructions run.
+    fn check(policy: &Policy, nr: u32, key: usize, values: &[u64], others: &[u64]) -> usize {
+        let prog = policy.compile().unwrap();
+        validate(prog.insns()).unwrap();
+        let mut max = 0;
+        for &abi in policy.abi_list() {
+            for (i, &v) in values.iter().enumerate() {
+                let mut args = [0u64; 6];
+                for (j, a) in args.iter_mut().enumerate() {
+                    *a = others[(i + 3 * j) % others.len()];
+                }
+                args[key] = v;
+                let d = call(abi, nr, args);
+                let out = emulate_for(prog.insns(), &d, ByteOrder::of(abi)).unwrap();
+                assert_eq!(
+                    out.ret,
+                    policy.evaluate(&d).to_raw(),
+                    "{abi} nr {nr} args {args:x?}"
+                );
+                max = max.max(out.executed);
+            }
+        }
+        max
+    }
+
+    /// 40 ioctl request values, some with other actions or more conditions.
+    fn ioctl_rules() -> (Vec<Rule>, Vec<u64>) {
+        let mut rng = Rng(40);
+        let mut reqs: Vec<u64> = (0..40)
+            .map(|i| match i % 4 {
+                0 => 0x5400 + rng.below(0x60),
+                1 => 0x4000_ae00 | (rng.below(0x1000) << 16) | rng.below(0x100),
+                2 => 0x8000_ae00 | (rng.below(0x1000) << 16) | rng.below(0x100),
+                _ => 0xc000_0000 | rng.below(1 << 30),
+            })
+            .collect();
+        reqs.sort_unstable();
+        reqs.dedup();
+        let rules = reqs
+            .iter()
+            .enumerate()
+            .map(|(i, &req)| {
+                let rule = Rule::new(16u32, Action::Allow).when(Arg(1).eq(req));
+                match i % 10 {
+                    3 => Rule::new(16u32, Action::Errno(25)).when(Arg(1).eq(req)),
+                    5 => Rule::new(16u32, Action::Log).when(Arg(1).eq(req)),
+                    7 => rule.when(Arg32(2).bits_within(0xff)),
+                    _ => rule,
+                }
+            })
+            .collect();
+        (rules, reqs)
+    }
+
+    #[test]
+    fn forty_ioctl_requests_take_a_search_tree() {
+        let (rules, reqs) = ioctl_rules();
+        let n = reqs.len();
+        assert!(n >= 38, "{n}");
+        // A request that is also denied, with a precedence to respect.
+        let rules = rules
+            .into_iter()
+            .chain([Rule::new(16u32, Action::KillThread).when(Arg(1).eq(reqs[9]))]);
+        let policy = Policy::new(Action::Errno(1))
+            .abis(&[Abi::X86_64, Abi::I386, Abi::X32])
+            .rules(rules);
+        let policy_be = Policy::new(Action::Errno(1))
+            .abis(&[Abi::S390x])
+            .rules(policy.rule_list().iter().cloned());
+        let others = [0, 0xff, 0x100, 1 << 40];
+        let max = check(&policy, 16, 1, &near(&reqs), &others);
+        check(&policy_be, 16, 1, &near(&reqs), &others);
+        // The bound: arch check (2) and a number tree over the three ABIs of a
+        // one-syscall policy (load, at most 3 comparisons); the high word (load,
+        // test); the low word (load, a tree over at most 2n + 1 pieces, its
+        // exception test); arg 2 where a request has one more condition (load,
+        // test); RET. A chain would take more than n tests.
+        let depth = usize::BITS - (2 * n).leading_zeros();
+        let bound = 2 + 4 + 2 + 1 + depth as usize + 1 + 2 + 1;
+        extern crate std;
+        std::println!("ioctl: {n} requests, max path {max} (bound {bound})");
+        assert!(max <= bound, "max path {max} > {bound}");
+        assert!(max < n, "max path {max}");
+    }
+
+    fn interval_cond(rng: &mut Rng, index: u8, consts: &[u64]) -> Condition {
+        let v = rng.pick(consts);
+        let arg = Arg(index);
+        match rng.below(10) {
+            0 => arg.lt(v),
+            1 => arg.le(v),
+            2 => arg.gt(v),
+            3 => arg.ge(v),
+            4 => Condition::new(index, Width::Low32, Cmp::Eq(v)),
+            _ => arg.eq(v),
+        }
+    }
+
+    fn other_cond(rng: &mut Rng, consts: &[u64]) -> Condition {
+        let index = rng.below(3) as u8;
+        let v = rng.pick(consts);
+        match rng.below(5) {
+            0 => Arg(index).ne(v),
+            1 => Arg(index).masked_eq(0xff, v & 0xff),
+            2 => Arg(index).bits_within(v | 0xf),
+            3 => interval_cond(rng, index, consts),
+            _ => Condition::new(index, Width::Low32, Cmp::Ge(v)),
+        }
+    }
+
+    #[test]
+    fn random_interval_rules_decide_as_the_policy() {
+        const ABIS: &[&[Abi]] = &[
+            &[Abi::X86_64, Abi::I386, Abi::X32],
+            &[Abi::S390x],
+            &[Abi::Ppc64, Abi::Ppc],
+            &[Abi::Mips64n32],
+        ];
+        const ACTIONS: &[Action] = &[
+            Action::Allow,
+            Action::Allow,
+            Action::Errno(3),
+            Action::Errno(2),
+            Action::Log,
+            Action::Trap(1),
+            Action::KillProcess,
+        ];
+        let mut rng = Rng(2024);
+        let mut trees = 0;
+        let cases = 300;
+        for case in 0..cases {
+            let mut consts: Vec<u64> = (0..rng.below(12) + 3)
+                .map(|_| match rng.below(4) {
+                    0 => rng.below(16),
+                    1 => rng.below(1 << 32),
+                    2 => rng.next(),
+                    _ => (rng.below(3) << 32) | rng.below(8),
+                })
+                .collect();
+            consts.extend([0, u64::MAX]);
+            let key = rng.below(3) as u8;
+            let mut rules = Vec::new();
+            for _ in 0..rng.below(30) + 3 {
+                let mut rule = Rule::new(41u32, rng.pick(ACTIONS));
+                if rng.below(10) < 8 {
+                    rule = rule.when(interval_cond(&mut rng, key, &consts));
+                }
+                if rng.below(10) < 2 {
+                    rule = rule.when(interval_cond(&mut rng, key, &consts));
+                }
+                if rng.below(10) < 3 {
+                    rule = rule.when(other_cond(&mut rng, &consts));
+                }
+                rules.push(rule);
+            }
+            let abis = ABIS[case % ABIS.len()];
+            let policy = Policy::new(Action::Errno(1)).abis(abis).rules(rules);
+            let values = near(&consts);
+            check(&policy, 41, usize::from(key), &values, &values);
+            // Whether a tree replaced the chain somewhere.
+            let mut dag = Dag::new();
+            let mut arms: Vec<Arm> = policy
+                .rule_list()
+                .iter()
+                .map(|r| Arm {
+                    action: r.action(),
+                    conds: r.conditions().to_vec(),
+                })
+                .collect();
+            arms.sort_by_key(|a| (a.action.precedence(), a.action.to_raw() & 0xffff));
+            let ctx = Ctx {
+                abi: abis[0],
+                default: Action::Errno(1).to_raw(),
+                max_walk: usize::MAX,
+                nest: super::MAX_NEST,
+            };
+            let chosen = args::arms_decision(&mut dag, &ctx, &arms);
+            // (Hash-consing gives the same node when the tree is built again.)
+            if decision(&mut dag, &ctx, &arms) == Some(chosen) {
+                trees += 1;
+            }
+        }
+        // The policies exercise trees, not only chains.
+        extern crate std;
+        std::println!("{trees} trees in {cases} cases");
+        assert!(trees >= cases / 10, "{trees} trees in {cases} cases");
+    }
+}
