@@ -14,9 +14,8 @@
 //!    syscall's decision depends on them (a chain of tests, or a search tree
 //!    over an argument compared with many constants, module `argtree`). Only
 //!    those leaves load arguments, so the kernel can cache every decision that
-//!    does not (its
-//!    `seccomp_is_const_allow` emulates the filter on the syscall number and
-//!    arch alone).
+//!    does not (its `seccomp_is_const_allow` emulates the filter on the syscall
+//!    number and arch alone).
 //!
 //! Everything goes through a hash-consed decision DAG (module `dag`) that shares
 //! equal decisions and drops useless tests, and is then laid out with shared
@@ -145,10 +144,21 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
     check(policy)?;
     let abis = policy.abi_list();
     let rules = policy.rule_list();
-    // Each rule's number on each ABI, resolved once: `nrs[r * abis.len() + a]`.
+    // Each rule's number on each ABI it applies to, resolved once:
+    // `nrs[r * abis.len() + a]` (`None` on the others; names are looked up only
+    // there, which saves most lookups when rules are restricted to one ABI).
     let nrs: Vec<Option<u32>> = rules
         .iter()
-        .flat_map(|rule| abis.iter().map(|&abi| rule.syscall().nr_on(abi)))
+        .flat_map(|rule| {
+            abis.iter().map(move |abi| {
+                let applies = rule.abis().is_empty() || rule.abis().contains(abi);
+                if applies {
+                    rule.syscall().nr_on(*abi)
+                } else {
+                    None
+                }
+            })
+        })
         .collect();
     // A name must be known on one of the policy's ABIs that its rule applies to.
     for (r, rule) in rules.iter().enumerate() {

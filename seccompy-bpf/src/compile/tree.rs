@@ -167,6 +167,8 @@ impl<'a> Plan<'a> {
         let mut depth = Table::new(n, 0i32);
         let mut root = Table::new(n, 0u32);
         let mut cross = Table::new(n, 0u32);
+        // Which leaves are one number (looked up four times per cell).
+        let one: Vec<bool> = leaves.iter().map(single).collect();
         for (i, l) in leaves.iter().enumerate() {
             weight.set(i, i, if l.except.is_some() { l.weight } else { 0 });
             depth.set(i, i, l.depth());
@@ -187,10 +189,10 @@ impl<'a> Plan<'a> {
                     }
                 }
                 root.set(i, j, best_k as u32);
-                if single(&leaves[i]) {
+                if one[i] {
                     best = best.min(weight.get(i + 1, j));
                 }
-                if single(&leaves[j]) {
+                if one[j] {
                     best = best.min(weight.get(i, j - 1));
                 }
                 weight.set(i, j, prefix[j + 1] - prefix[i] + best);
@@ -208,10 +210,10 @@ impl<'a> Plan<'a> {
                 if a > i + 1 {
                     d = d.min(split(a - 1));
                 }
-                if single(&leaves[i]) {
+                if one[i] {
                     d = d.min(depth.get(i, i).max(depth.get(i + 1, j)));
                 }
-                if single(&leaves[j]) {
+                if one[j] {
                     d = d.min(depth.get(j, j).max(depth.get(i, j - 1)));
                 }
                 depth.set(i, j, 1 + d);
