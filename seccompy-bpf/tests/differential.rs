@@ -13,28 +13,8 @@ use seccompy_bpf::{
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{AUDIT_ARCHES, X32_SYSCALL_BIT, seccomp_data};
 
-/// splitmix64: small, fast and good enough for test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    /// True with probability `p` percent.
-    fn pct(&mut self, p: u64) -> bool {
-        self.below(100) < p
-    }
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len() as u64) as usize]
-    }
-}
+mod support;
+use support::Rng;
 
 const ABI_SETS: &[&[Abi]] = &[
     &[Abi::X86_64, Abi::I386, Abi::X32],
@@ -95,9 +75,9 @@ struct Case {
 fn syscall(r: &mut Rng, abis: &[Abi]) -> Syscall {
     let abi = *r.pick(abis);
     let table = abi.syscalls();
-    if r.pct(65) && !table.is_empty() {
+    if r.chance(65) && !table.is_empty() {
         Syscall::from(r.pick(table).1)
-    } else if r.pct(15) {
+    } else if r.chance(15) {
         // A range, often from a known number to beyond the table's end.
         let first = match r.below(3) {
             0 if !table.is_empty() => r.pick(table).0,
@@ -123,8 +103,12 @@ fn syscall(r: &mut Rng, abis: &[Abi]) -> Syscall {
 }
 
 fn condition(r: &mut Rng, consts: &[u64]) -> Condition {
-    let index = if r.pct(85) { r.below(3) } else { r.below(6) } as u8;
-    let width = if r.pct(60) { Width::U64 } else { Width::Low32 };
+    let index = if r.chance(85) { r.below(3) } else { r.below(6) } as u8;
+    let width = if r.chance(60) {
+        Width::U64
+    } else {
+        Width::Low32
+    };
     let c = *r.pick(consts);
     let cmp = match r.below(8) {
         0 => Cmp::Eq(c),
@@ -134,18 +118,18 @@ fn condition(r: &mut Rng, consts: &[u64]) -> Condition {
         4 => Cmp::Gt(c),
         5 => Cmp::Ge(c),
         6 => {
-            let mask = if r.pct(50) {
+            let mask = if r.chance(50) {
                 *r.pick(consts)
             } else {
                 constant(r)
             };
-            let value = if r.pct(70) { c & mask } else { c };
+            let value = if r.chance(70) { c & mask } else { c };
             Cmp::MaskedEq { mask, value }
         }
         _ => Cmp::BitsWithin(c),
     };
     // Also go through the builders now and then.
-    if r.pct(20) {
+    if r.chance(20) {
         let v = c as u32;
         return match (width, r.below(4)) {
             (Width::U64, 0) => Arg(index).eq(c),
@@ -160,17 +144,17 @@ fn condition(r: &mut Rng, consts: &[u64]) -> Condition {
 fn random_case(r: &mut Rng) -> Case {
     let abis = *r.pick(ABI_SETS);
     let mut policy = Policy::new(action(r)).abis(abis);
-    if r.pct(70) {
+    if r.chance(70) {
         policy = policy.bad_arch_action(action(r));
     }
     let pool: Vec<Syscall> = (0..1 + r.below(8)).map(|_| syscall(r, abis)).collect();
     let consts: Vec<u64> = (0..3 + r.below(6)).map(|_| constant(r)).collect();
     for _ in 0..r.below(18) {
         let mut rule = Rule::new(r.pick(&pool).clone(), action(r));
-        if r.pct(20) {
+        if r.chance(20) {
             // Restricted to an ABI that knows the name (a name unknown on every
             // ABI a rule applies to is an error), or to any ABI at all.
-            let abi = if r.pct(80) {
+            let abi = if r.chance(80) {
                 *r.pick(abis)
             } else {
                 *r.pick(Abi::ALL)
@@ -183,14 +167,14 @@ fn random_case(r: &mut Rng) -> Case {
                 rule = rule.only_on(abi);
             }
         }
-        if r.pct(70) {
+        if r.chance(70) {
             for _ in 0..1 + r.below(3) {
                 rule = rule.when(condition(r, &consts));
             }
         }
         policy = policy.rule(rule);
     }
-    if r.pct(25) {
+    if r.chance(25) {
         let hot: Vec<Syscall> = (0..1 + r.below(3)).map(|_| r.pick(&pool).clone()).collect();
         policy = policy.hot_syscalls(hot);
     }
@@ -231,7 +215,7 @@ fn random_data(r: &mut Rng, case: &Case) -> (seccomp_data, ByteOrder) {
         _ => abi.audit_arch(),
     };
     let named = match r.pick(&case.pool) {
-        Syscall::Range { first, last } => Some(if r.pct(50) { *first } else { *last }),
+        Syscall::Range { first, last } => Some(if r.chance(50) { *first } else { *last }),
         s => s.nr_on(abi),
     };
     let nr = match (r.below(10), named) {
@@ -246,7 +230,7 @@ fn random_data(r: &mut Rng, case: &Case) -> (seccomp_data, ByteOrder) {
             X32_SYSCALL_BIT - 1,
         ]),
         _ => {
-            if r.pct(50) {
+            if r.chance(50) {
                 r.below(1100) as u32 | (r.below(2) as u32 * X32_SYSCALL_BIT)
             } else {
                 r.next() as u32
@@ -364,7 +348,7 @@ fn large_policies_decide_as_the_policy() {
             let s = syscall(&mut r, abis);
             pool.push(s.clone());
             let mut rule = Rule::new(s, action(&mut r));
-            if r.pct(10) {
+            if r.chance(10) {
                 rule = rule.when(condition(&mut r, &consts));
             }
             policy = policy.rule(rule);

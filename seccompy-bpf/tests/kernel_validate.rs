@@ -30,41 +30,22 @@ use seccompy_bpf::validate::{SECCOMP_OPCODES, SOCKET_ONLY_OPCODES, ValidateError
 use seccompy_bpf::{Assembler, Insn};
 use seccompy_sys::*;
 
-/// splitmix64: a small, good-enough PRNG with a fixed seed for reproducibility.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
+mod support;
+use support::Rng;
 
 /// Constants that make comparisons sometimes true: small numbers, the probe
 /// syscall numbers, the audit arch, the arguments' words, random values.
 fn constant(rng: &mut Rng, args: &[u64; 6]) -> u32 {
     match rng.below(6) {
         0 => rng.below(4) as u32,
-        1 => rng.pick(&[
+        1 => *rng.pick(&[
             libc::SYS_getpid as u32,
             libc::SYS_getppid as u32,
             libc::SYS_gettid as u32,
         ]),
-        2 => rng.pick(&[AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64]),
+        2 => *rng.pick(&[AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64]),
         3 => {
-            let a = rng.pick(args);
+            let a = *rng.pick(args);
             if rng.chance(50) {
                 a as u32
             } else {
@@ -84,7 +65,7 @@ fn valid_program(rng: &mut Rng, args: &[u64; 6], ip: bool) -> Vec<Insn> {
     let len = 1 + rng.below(max) as usize;
     let mut p = Vec::with_capacity(len);
     for pc in 0..len - 1 {
-        let code = rng.pick(SECCOMP_OPCODES);
+        let code = *rng.pick(SECCOMP_OPCODES);
         let rest = (len - pc - 2) as u64; // largest offset that stays inside
         let mut insn = bpf_stmt(code, constant(rng, args));
         match code {
@@ -152,7 +133,7 @@ fn ret_value(rng: &mut Rng) -> u32 {
     match rng.below(4) {
         0 => SECCOMP_RET_ALLOW,
         1 => SECCOMP_RET_ERRNO | rng.below(4096) as u32,
-        2 => rng.pick(&[
+        2 => *rng.pick(&[
             SECCOMP_RET_KILL_PROCESS,
             SECCOMP_RET_TRAP | 3,
             SECCOMP_RET_LOG,
@@ -173,7 +154,7 @@ fn mutate(rng: &mut Rng, p: &mut Vec<Insn>, args: &[u64; 6]) {
             p[at] = if rng.chance(40) {
                 bpf_stmt(BPF_JMP | BPF_JA, off)
             } else {
-                let code = rng.pick(&[
+                let code = *rng.pick(&[
                     BPF_JMP | BPF_JEQ | BPF_K,
                     BPF_JMP | BPF_JGT | BPF_X,
                     BPF_JMP | BPF_JSET | BPF_K,
@@ -189,12 +170,12 @@ fn mutate(rng: &mut Rng, p: &mut Vec<Insn>, args: &[u64; 6]) {
         // Any opcode at all, or one that only socket filters may use.
         1 => p[at].code = rng.below(0x100) as u16,
         2 => p[at].code = rng.next() as u16,
-        3 => p[at].code = rng.pick(SOCKET_ONLY_OPCODES),
+        3 => p[at].code = *rng.pick(SOCKET_ONLY_OPCODES),
         // Division by a constant 0.
         4 => p.insert(
             at,
             bpf_stmt(
-                rng.pick(&[BPF_ALU | BPF_DIV | BPF_K, BPF_ALU | BPF_MOD | BPF_K]),
+                *rng.pick(&[BPF_ALU | BPF_DIV | BPF_K, BPF_ALU | BPF_MOD | BPF_K]),
                 0,
             ),
         ),
@@ -202,7 +183,7 @@ fn mutate(rng: &mut Rng, p: &mut Vec<Insn>, args: &[u64; 6]) {
         5 => p.insert(
             at,
             bpf_stmt(
-                rng.pick(&[BPF_ALU | BPF_LSH | BPF_K, BPF_ALU | BPF_RSH | BPF_K]),
+                *rng.pick(&[BPF_ALU | BPF_LSH | BPF_K, BPF_ALU | BPF_RSH | BPF_K]),
                 30 + rng.below(5) as u32,
             ),
         ),
@@ -210,14 +191,14 @@ fn mutate(rng: &mut Rng, p: &mut Vec<Insn>, args: &[u64; 6]) {
         6 => p.insert(
             at,
             bpf_stmt(
-                rng.pick(&[BPF_LD | BPF_MEM, BPF_LDX | BPF_MEM]),
+                *rng.pick(&[BPF_LD | BPF_MEM, BPF_LDX | BPF_MEM]),
                 rng.below(16) as u32,
             ),
         ),
         7 => p.insert(
             at,
             bpf_stmt(
-                rng.pick(&[BPF_ST, BPF_STX, BPF_LD | BPF_MEM]),
+                *rng.pick(&[BPF_ST, BPF_STX, BPF_LD | BPF_MEM]),
                 15 + rng.below(3) as u32,
             ),
         ),
@@ -231,7 +212,7 @@ fn mutate(rng: &mut Rng, p: &mut Vec<Insn>, args: &[u64; 6]) {
         9 => {
             let last = p.len() - 1;
             p[last] = bpf_stmt(
-                rng.pick(&[BPF_LD | BPF_IMM, BPF_MISC | BPF_TAX, BPF_JMP | BPF_JA]),
+                *rng.pick(&[BPF_LD | BPF_IMM, BPF_MISC | BPF_TAX, BPF_JMP | BPF_JA]),
                 0,
             );
         }

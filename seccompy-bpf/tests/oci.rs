@@ -11,6 +11,9 @@ use seccompy_bpf::{Action, ByteOrder, Program, Syscall, emulate_for, validate};
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, seccomp_data};
 
+mod support;
+use support::Rng;
+
 const DOCKER_DEFAULT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../shared/profiles/docker-default.json"
@@ -1054,25 +1057,6 @@ fn docker_default_x86_64_program_shape() {
     assert!(mean <= 11.0, "mean path {mean}");
 }
 
-/// splitmix64, for the random profiles below.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len())]
-    }
-}
-
 const ACTIONS: [&str; 8] = [
     "SCMP_ACT_ERRNO",
     "SCMP_ACT_KILL",
@@ -1086,9 +1070,9 @@ const ACTIONS: [&str; 8] = [
 
 fn random_value(rng: &mut Rng) -> u64 {
     match rng.below(6) {
-        0 => rng.below(64) as u64,
+        0 => rng.below(64),
         1 => 0xffff_ffff,
-        2 => 1 << 32 | rng.below(8) as u64,
+        2 => 1 << 32 | rng.below(8),
         3 => u64::MAX,
         4 => rng.next(),
         _ => rng.next() & 0xffff_ffff,
@@ -1120,13 +1104,13 @@ fn random_profile(rng: &mut Rng, target: Abi) -> String {
             let table = abi.syscalls();
             let name = match rng.below(5) {
                 0 => rng.pick(&seccompy_bpf::oci::I386_MULTIPLEXED).0,
-                1 => table[table.len() - 1 - rng.below(table.len().min(5))].1,
+                1 => table[table.len() - 1 - rng.index(table.len().min(5))].1,
                 _ => rng.pick(table).1,
             };
             names.push(format!("{name:?}"));
         }
         let mut args = Vec::new();
-        for _ in 0..[0, 0, 1, 1, 2, 3][rng.below(6)] {
+        for _ in 0..[0, 0, 1, 1, 2, 3][rng.index(6)] {
             let op = rng.pick(ScmpOp::ALL);
             args.push(format!(
                 r#"{{"index": {}, "value": {}, "valueTwo": {}, "op": "{op}"}}"#,
@@ -1139,14 +1123,14 @@ fn random_profile(rng: &mut Rng, target: Abi) -> String {
             r#"{{"names": [{}], "action": "{}", "errnoRet": {}, "args": [{}]}}"#,
             names.join(", "),
             rng.pick(&ACTIONS),
-            [1, 2, 38, 13][rng.below(4)],
+            [1, 2, 38, 13][rng.index(4)],
             args.join(", ")
         ));
     }
     let archs: Vec<String> = archs.iter().map(|a| format!("\"{a}\"")).collect();
     format!(
         r#"{{"defaultAction": "{default}", "defaultErrnoRet": {}, "architectures": [{}], "syscalls": [{}]}}"#,
-        [1, 38, 0x5_0026][rng.below(3)],
+        [1, 38, 0x5_0026][rng.index(3)],
         archs.join(", "),
         rules.join(", ")
     )
