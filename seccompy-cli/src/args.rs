@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use lexopt::prelude::*;
 use seccompy_bpf::Program;
+use seccompy_bpf::validate::validate;
 use seccompy_sys::syscalls::Abi;
 
 use crate::error::{Error, Result};
@@ -179,6 +180,18 @@ pub fn read_program(path: &Path) -> Result<Program> {
         )));
     }
     Program::from_bytes(&bytes).map_err(|e| Error::new(format!("{}: {e}", path.display())))
+}
+
+/// Reads a raw program (see [`read_program`]) that the kernel would accept.
+pub fn read_valid_program(path: &Path) -> Result<Program> {
+    let prog = read_program(path)?;
+    validate(prog.insns()).map_err(|e| {
+        Error::new(format!(
+            "{}: the kernel would reject this program: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(prog)
 }
 
 /// Writes `bytes` to the file `path`, or to `out` (standard output) for `None`

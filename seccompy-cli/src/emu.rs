@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use lexopt::prelude::*;
 use seccompy_bpf::action::{Action, RetValue};
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
-use seccompy_bpf::validate::validate;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{__AUDIT_ARCH_64BIT, seccomp_data};
 
@@ -108,13 +107,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         data.instruction_pointer = args::parse_arg(&ip, wide)?;
     }
 
-    let prog = args::read_program(&file)?;
-    validate(prog.insns()).map_err(|e| {
-        Error::new(format!(
-            "{}: the kernel would reject this program: {e}",
-            file.display()
-        ))
-    })?;
+    let prog = args::read_valid_program(&file)?;
     let outcome = emulate_for(prog.insns(), &data, ByteOrder::of(abi))
         .map_err(|e| Error::new(format!("{}: {e}", file.display())))?;
 

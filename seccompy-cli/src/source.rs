@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use lexopt::prelude::*;
 use seccompy_bpf::Program;
 use seccompy_bpf::oci::{CapSet, KernelVersion, Resolved};
-use seccompy_bpf::validate::validate;
 use seccompy_sys::syscalls::Abi;
 
 use crate::args;
@@ -105,13 +104,7 @@ impl Source {
                 })
             }
             (None, Some(file)) => {
-                let prog = args::read_program(&file)?;
-                validate(prog.insns()).map_err(|e| {
-                    Error::new(format!(
-                        "{}: the kernel would reject this program: {e}",
-                        file.display()
-                    ))
-                })?;
+                let prog = args::read_valid_program(&file)?;
                 Ok(Loaded {
                     prog,
                     abi,

@@ -10,7 +10,6 @@ use lexopt::prelude::*;
 use seccompy_bpf::action::RetValue;
 use seccompy_bpf::cache::cached_syscalls;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
-use seccompy_bpf::validate::validate;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{SECCOMP_RET_ALLOW, X32_SYSCALL_BIT, seccomp_data};
 
@@ -71,13 +70,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let abi = args::abi_or_host(abi)?;
     let range = range.unwrap_or_else(|| default_range(abi));
 
-    let prog = args::read_program(&file)?;
-    validate(prog.insns()).map_err(|e| {
-        Error::new(format!(
-            "{}: the kernel would reject this program: {e}",
-            file.display()
-        ))
-    })?;
+    let prog = args::read_valid_program(&file)?;
     let insns = prog.insns();
     let run = |nr: u32| {
         let data = seccomp_data {
