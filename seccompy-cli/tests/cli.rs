@@ -1,22 +1,15 @@
 //! Runs the built `seccompy` binary: every command, and every error path (exit
 //! status 2 and exactly one line on standard error).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 use seccompy_bpf::Program;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::*;
 
-/// Runs `seccompy` with `args` and no standard input.
-fn seccompy<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_seccompy"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("cannot run the seccompy binary")
-}
+mod support;
+use support::{TempDir, docker_default, seccompy};
 
 /// Standard output of a run that must succeed.
 fn ok<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
@@ -52,38 +45,6 @@ fn fails<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
         .unwrap_or_else(|| panic!("no 'seccompy: ' prefix: {stderr:?}"))
         .trim_end()
         .to_string()
-}
-
-/// A scratch directory for one test, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "seccompy-cli-test-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("cannot create a temporary directory");
-        TempDir(dir)
-    }
-
-    fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, contents).expect("cannot write a test file");
-        p
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn p(path: &Path) -> &str {
@@ -921,20 +882,6 @@ fn a_closed_stdout_is_not_an_error() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{:?}", out.status);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-}
-
-/// Docker's default profile from the shared folder, if it is there.
-fn docker_default() -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/profiles/docker-default.json"
-    ));
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is absent", path.display());
-        None
-    }
 }
 
 #[test]

@@ -1,9 +1,7 @@
 //! Runs the live commands of the built `seccompy` binary for real: `run`,
 //! `dump`, `trace` and `audit` on real processes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Command;
 
 use seccompy::{CommandSeccompExt, SeccompOptions};
 use seccompy_bpf::Program;
@@ -11,48 +9,11 @@ use seccompy_bpf::action::Action;
 use seccompy_bpf::policy::{Policy, Rule};
 use seccompy_sys::syscalls::Abi;
 
-fn seccompy<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_seccompy"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("cannot run the seccompy binary")
-}
+mod support;
+use support::{TempDir, docker_default, seccompy};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-/// A scratch directory for one test, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "seccompy-live-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn program(&self, name: &str, prog: &Program) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, prog.to_bytes()).unwrap();
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn host() -> Abi {
@@ -71,16 +32,6 @@ fn program(rules: &[(&'static str, Action)]) -> Program {
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
-}
-
-fn docker_default() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/profiles/docker-default.json");
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipped: {} is missing", p.display());
-        None
-    }
 }
 
 #[test]

@@ -1,0 +1,72 @@
+//! Helpers shared by the integration tests (each test file includes this
+//! module with `mod support;`).
+
+// Each test file is its own crate and uses only some of these helpers.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use seccompy_bpf::Program;
+
+/// Runs `seccompy` with `args` and no standard input.
+pub fn seccompy<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seccompy"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run the seccompy binary")
+}
+
+/// A scratch directory for one test, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "seccompy-cli-test-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("cannot create a temporary directory");
+        TempDir(dir)
+    }
+
+    /// Writes the file `name` with `contents`.
+    pub fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, contents).expect("cannot write a test file");
+        p
+    }
+
+    /// Writes `prog` as raw records to the file `name`.
+    pub fn program(&self, name: &str, prog: &Program) -> PathBuf {
+        self.file(name, &prog.to_bytes())
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Docker's default profile from the shared folder, if it is there.
+pub fn docker_default() -> Option<PathBuf> {
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/profiles/docker-default.json"
+    ));
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!("skipped: {} is absent", path.display());
+        None
+    }
+}
