@@ -35,6 +35,7 @@ mod args;
 mod argtree;
 mod codegen;
 mod dag;
+pub(crate) mod names;
 mod ranges;
 mod tree;
 
@@ -147,19 +148,18 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
     // Each rule's number on each ABI it applies to, resolved once:
     // `nrs[r * abis.len() + a]` (`None` on the others; names are looked up only
     // there, which saves most lookups when rules are restricted to one ABI).
-    let nrs: Vec<Option<u32>> = rules
-        .iter()
-        .flat_map(|rule| {
-            abis.iter().map(move |abi| {
-                let applies = rule.abis().is_empty() || rule.abis().contains(abi);
-                if applies {
-                    rule.syscall().nr_on(*abi)
-                } else {
-                    None
-                }
-            })
-        })
-        .collect();
+    let mut names = names::NameCache::new();
+    let mut nrs: Vec<Option<u32>> = Vec::with_capacity(rules.len() * abis.len());
+    for rule in rules {
+        for abi in abis {
+            let applies = rule.abis().is_empty() || rule.abis().contains(abi);
+            nrs.push(match rule.syscall() {
+                _ if !applies => None,
+                Syscall::Name(name) => names.nr(*abi, name),
+                s => s.nr_on(*abi),
+            });
+        }
+    }
     // A name must be known on one of the policy's ABIs that its rule applies to.
     for (r, rule) in rules.iter().enumerate() {
         let Syscall::Name(name) = rule.syscall() else {

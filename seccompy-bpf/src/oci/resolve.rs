@@ -20,6 +20,7 @@ use super::model::Profile;
 use super::names::{ScmpAction, ScmpArch, ScmpOp};
 use super::resolved::{AbiSyscalls, Resolved};
 use crate::action::Action;
+use crate::compile::names::NameCache;
 
 /// What a profile is resolved for: the machine runc runs on and the container's
 /// capabilities.
@@ -114,8 +115,10 @@ fn check_action(a: Action, path: &str, value: Option<u64>) -> Result<(), Resolve
     }
 }
 
-fn known_anywhere(name: &str) -> bool {
-    Abi::ALL.iter().any(|a| a.syscall_nr(name).is_some())
+/// Whether some ABI knows `name`: the filter's `abis` first, through `names`.
+fn known_anywhere(name: &str, abis: &[Abi], names: &mut NameCache) -> bool {
+    abis.iter().any(|&a| names.nr(a, name).is_some())
+        || Abi::ALL.iter().any(|a| a.syscall_nr(name).is_some())
 }
 
 /// Resolves `profile` for `opts`; `Ok(None)` when it installs no filter (no default
@@ -231,6 +234,7 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
         }
     }
 
+    let mut names = NameCache::new();
     let mut db: BTreeMap<(usize, u32), Vec<LibRule>> = BTreeMap::new();
     for r in &rules {
         if r.name.is_empty() {
@@ -239,7 +243,7 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
             });
         }
         let action = action_of(r.kind, r.errno_ret);
-        if action == default || !known_anywhere(r.name) {
+        if action == default || !known_anywhere(r.name, &abis, &mut names) {
             continue;
         }
         let mut counts = [0u8; 6];
@@ -264,7 +268,8 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
             alloc::vec![r.args.iter().collect()]
         };
         for (k, &abi) in abis.iter().enumerate() {
-            for (nr, mux) in libseccomp::placements(abi, r.name) {
+            let nr = names.nr(abi, r.name);
+            for (nr, mux) in libseccomp::placements(abi, r.name, nr) {
                 for group in &groups {
                     let mut conds: Vec<_> = group
                         .iter()
@@ -309,7 +314,7 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
         slot.syscalls.push((nr, decision));
     }
 
-    let enosys = enosys_stub(default_kind, default_errno_ret, &abis, &rules);
+    let enosys = enosys_stub(default_kind, default_errno_ret, &abis, &rules, &mut names);
     Ok(Some(Resolved {
         target: native,
         default_action: default,
@@ -332,6 +337,7 @@ fn enosys_stub(
     default_errno_ret: Option<u64>,
     abis: &[Abi],
     rules: &[RuncRule<'_>],
+    names: &mut NameCache,
 ) -> Option<EnosysStub> {
     if default_errno_ret == Some(ACT_ERRNO_ENOSYS)
         || matches!(
@@ -346,7 +352,10 @@ fn enosys_stub(
         .filter_map(|&abi| {
             let max = rules
                 .iter()
-                .filter_map(|r| libseccomp::resolve_number(abi, r.name))
+                .filter_map(|r| {
+                    let nr = names.nr(abi, r.name);
+                    libseccomp::resolve_number(abi, r.name, nr)
+                })
                 .max()
                 .filter(|&m| m != 0)?;
             Some((abi, max))
