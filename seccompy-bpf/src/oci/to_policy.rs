@@ -30,6 +30,7 @@ use super::libseccomp::{ArgCmp, Decision, LibRule, overlap, width_mask};
 use super::names::{ScmpOp, libseccomp_32bit};
 use super::resolved::Resolved;
 use crate::action::Action;
+use crate::compile::names::NameCache;
 use crate::policy::{
     Cmp, Condition, MAX_ARG_INDEX, Policy, Rule, Syscall, Width, abi_has_64bit_args, is_x32_nr,
     more_restrictive,
@@ -135,6 +136,7 @@ impl Resolved {
         };
 
         let mut rules = Vec::new();
+        let mut names = NameCache::new();
         let mut open: Vec<OpenRange> = Vec::new();
         for s in &stretches {
             let action = match s.base {
@@ -162,7 +164,7 @@ impl Resolved {
             }
             if let Base::Filter(abi) = s.base {
                 for &(nr, ref decision) in self.decisions_within(abi, s.first, s.last) {
-                    decision_rules(abi, s.view, nr, decision, fb, &mut rules)?;
+                    decision_rules(abi, s.view, nr, decision, fb, &mut rules, &mut names)?;
                 }
             }
         }
@@ -241,15 +243,16 @@ fn decision_rules(
     decision: &Decision,
     fallback: Action,
     out: &mut Vec<Rule>,
+    names: &mut NameCache,
 ) -> Result<(), ToPolicyError> {
-    let syscall = || match view.syscall_name(nr) {
-        Some(name) if view.syscall_nr(name) == Some(nr) => Syscall::from(name),
+    let syscall = match view.syscall_name(nr) {
+        Some(name) if names.nr(view, name) == Some(nr) => Syscall::from(name),
         _ => Syscall::Nr(nr),
     };
     match decision {
         Decision::Always(a) => {
             if *a != fallback {
-                out.push(Rule::new(syscall(), *a).only_on(view));
+                out.push(Rule::new(syscall.clone(), *a).only_on(view));
             }
         }
         Decision::Rules(rules) => {
@@ -272,7 +275,7 @@ fn decision_rules(
                 }
             }
             out.extend(live.into_iter().map(|r| {
-                Rule::new(syscall(), r.action)
+                Rule::new(syscall.clone(), r.action)
                     .when_all(r.conds.iter().map(|c| condition(abi, c)))
                     .only_on(view)
             }));
