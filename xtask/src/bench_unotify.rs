@@ -26,8 +26,7 @@ use seccompy::sys::{SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, raw, seccomp_notif, secc
 use seccompy::unotify::{Listener, RecvError, Response, Supervisor};
 use seccompy::{CommandSeccompExt, Filter, FilterAction, FilterArgs, SeccompOptions};
 
-/// Marks the release re-run.
-const REEXEC_ENV: &str = "SECCOMPY_BENCH_UNOTIFY_RELEASE";
+use crate::bench_bpf;
 
 /// The implementations compared.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -43,8 +42,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if args.first().is_some_and(|a| a == "__target") {
         return target(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(10_000));
     }
-    if cfg!(debug_assertions) && std::env::var_os(REEXEC_ENV).is_none() {
-        return rerun_release(args);
+    if cfg!(debug_assertions) && std::env::var_os(bench_bpf::REEXEC_ENV).is_none() {
+        return bench_bpf::rerun_release("bench-unotify", args);
     }
     let mut runs = 7usize;
     let mut calls = 20_000u64;
@@ -250,30 +249,4 @@ fn raw_supervisor(listener: OwnedFd, sync: bool) -> Result<(), String> {
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
-}
-
-/// Re-runs the task from a release build (timings of a debug build mean nothing).
-fn rerun_release(args: &[String]) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    eprintln!("bench-unotify: re-running with --release for meaningful timings");
-    let status = Command::new(cargo)
-        .args([
-            "run",
-            "--quiet",
-            "--release",
-            "--package",
-            "xtask",
-            "--",
-            "bench-unotify",
-        ])
-        .args(args)
-        .env(REEXEC_ENV, "1")
-        .current_dir(crate::workspace_root())
-        .status()
-        .map_err(|e| format!("running cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the release run failed ({status})"))
-    }
 }
