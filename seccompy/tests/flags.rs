@@ -18,9 +18,11 @@ fn errno_on_getppid(e: i32) -> seccompy::bpf::Program {
     on_syscall(NR, SECCOMP_RET_ERRNO | e as u32, SECCOMP_RET_ALLOW)
 }
 
-#[test]
-fn tsync_installs_the_filter_on_every_thread() {
-    let out = in_child(|r| {
+/// Installs, with `flags`, a filter failing `getppid` with errno `e` while a
+/// second thread waits; reports [the second thread's `getppid` once the install
+/// is done, the main thread's `getppid`].
+fn getppid_on_two_threads(flags: FilterFlags, e: i32) -> Outcome {
+    in_child(|r| {
         nnp()?;
         let go = AtomicBool::new(false);
         let seen = AtomicI64::new(0);
@@ -30,7 +32,7 @@ fn tsync_installs_the_filter_on_every_thread() {
                 seen.store(getppid(), Ordering::SeqCst);
             },
             |_| -> Result<(), i32> {
-                let res = seccompy::set_filter(FilterFlags::TSYNC, &errno_on_getppid(libc::EXDEV));
+                let res = seccompy::set_filter(flags, &errno_on_getppid(e));
                 go.store(true, Ordering::SeqCst);
                 res.map(drop).map_err(|_| 1)
             },
@@ -38,7 +40,12 @@ fn tsync_installs_the_filter_on_every_thread() {
         r.num(seen.load(Ordering::SeqCst));
         r.num(getppid());
         Ok(())
-    });
+    })
+}
+
+#[test]
+fn tsync_installs_the_filter_on_every_thread() {
+    let out = getppid_on_two_threads(FilterFlags::TSYNC, libc::EXDEV);
     out.assert_ok();
     let exdev = -i64::from(libc::EXDEV);
     assert_eq!(out.numbers(), [exdev, exdev]);
@@ -47,25 +54,7 @@ fn tsync_installs_the_filter_on_every_thread() {
 #[test]
 fn without_tsync_other_threads_are_not_filtered() {
     let parent = i64::from(std::process::id());
-    let out = in_child(|r| {
-        nnp()?;
-        let go = AtomicBool::new(false);
-        let seen = AtomicI64::new(0);
-        with_thread(
-            || {
-                spin_until(|| go.load(Ordering::SeqCst));
-                seen.store(getppid(), Ordering::SeqCst);
-            },
-            |_| -> Result<(), i32> {
-                let res = seccompy::set_filter(FilterFlags::empty(), &errno_on_getppid(1));
-                go.store(true, Ordering::SeqCst);
-                res.map(drop).map_err(|_| 1)
-            },
-        )?;
-        r.num(seen.load(Ordering::SeqCst));
-        r.num(getppid());
-        Ok(())
-    });
+    let out = getppid_on_two_threads(FilterFlags::empty(), 1);
     out.assert_ok();
     assert_eq!(out.numbers(), [parent, -1]);
 }
