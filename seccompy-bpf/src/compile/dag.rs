@@ -9,8 +9,8 @@
 //! Children are always built before their parents, so a child's id is smaller
 //! than its parent's: decreasing ids are a topological order.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use core::hash::{Hash, Hasher};
 
 /// Index of a node in a [`Dag`].
 pub(crate) type NodeId = u32;
@@ -121,7 +121,51 @@ pub(crate) enum Node {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Dag {
     nodes: Vec<Node>,
-    unique: BTreeMap<Node, NodeId>,
+    /// Open-addressing index of `nodes` by hash, power-of-two sized (or empty),
+    /// at most half full: `0` is empty, else a node's id plus one.
+    slots: Vec<u32>,
+}
+
+/// A multiply-rotate hash over the words of a node (nodes are a few integers).
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_u16(&mut self, i: u16) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+fn hash_node(node: &Node) -> usize {
+    let mut h = WordHasher(0);
+    node.hash(&mut h);
+    // The high bits are the best mixed.
+    (h.finish() >> 32) as usize
 }
 
 impl Dag {
@@ -140,13 +184,40 @@ impl Dag {
     }
 
     fn intern(&mut self, node: Node) -> NodeId {
-        if let Some(&id) = self.unique.get(&node) {
-            return id;
+        if 2 * (self.nodes.len() + 1) > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = hash_node(&node) & mask;
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                break;
+            }
+            let id: NodeId = slot - 1;
+            if self.nodes[id as usize] == node {
+                return id;
+            }
+            at = (at + 1) & mask;
         }
         let id = self.nodes.len() as NodeId;
         self.nodes.push(node);
-        self.unique.insert(node, id);
+        self.slots[at] = id + 1;
         id
+    }
+
+    /// Doubles the index (at least 64 slots) and re-inserts every node.
+    fn grow(&mut self) {
+        let size = (2 * self.slots.len()).max(64);
+        self.slots = alloc::vec![0; size];
+        let mask = size - 1;
+        for (i, node) in self.nodes.iter().enumerate() {
+            let mut at = hash_node(node) & mask;
+            while self.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = i as u32 + 1;
+        }
     }
 
     /// The node returning `value`.
