@@ -9,7 +9,7 @@ use seccompy_bpf::validate::validate;
 
 use crate::args;
 use crate::error::{Error, Result};
-use crate::format::{self, Format, OutputOption, OutputOptions};
+use crate::format::{self, Format};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "assemble text (the disasm syntax) into a raw program";
@@ -60,20 +60,21 @@ Example:
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut file: Option<PathBuf> = None;
-    let mut output = OutputOptions::default();
+    let mut output: Option<PathBuf> = None;
     let mut options = AsmOptions::default();
     let mut allow_invalid = false;
+    let mut fmt = Format::Raw;
+    let mut name: Option<String> = None;
     while let Some(arg) = parser.next()? {
         if let Some(done) = args::standard_option(&arg, HELP, out) {
             return done;
         }
-        if let Some(option) = OutputOption::of(&arg) {
-            output.set(option, parser)?;
-            continue;
-        }
         match arg {
             Long("arch") => options.abi = Some(args::parse_abi(&args::text(parser)?)?),
             Long("allow-invalid") => allow_invalid = true,
+            Long("format") => fmt = Format::parse(&args::text(parser)?)?,
+            Long("name") => name = Some(format::parse_name(&args::text(parser)?)?),
+            Short('o') | Long("output") => output = Some(args::path(parser.value()?)),
             Value(v) if file.is_none() => file = Some(args::path(v)),
             other => return Err(other.unexpected().into()),
         }
@@ -90,24 +91,13 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             ))
         })?;
     }
-    let bytes = if output.format == Format::Raw {
+    let bytes = if fmt == Format::Raw {
         prog.to_bytes()
     } else {
         // The comments name syscalls for the ABI given, or the host's.
         let abi = args::abi_or_host(options.abi)?;
         let about = format!("assembled from {}", args::file_name(&file));
-        format::render(
-            output.format,
-            prog.insns(),
-            abi,
-            &about,
-            output.name.as_deref(),
-        )
+        format::render(fmt, prog.insns(), abi, &about, name.as_deref())
     };
-    args::write_output(
-        output.path.as_deref(),
-        &bytes,
-        output.format.is_binary(),
-        out,
-    )
+    args::write_output(output.as_deref(), &bytes, fmt.is_binary(), out)
 }

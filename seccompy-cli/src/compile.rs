@@ -11,7 +11,7 @@ use seccompy_sys::syscalls::Abi;
 
 use crate::args;
 use crate::error::{Error, Result};
-use crate::format::{self, OutputOption, OutputOptions};
+use crate::format::{self, Format};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "compile an OCI/Docker seccomp profile into a program";
@@ -59,18 +59,16 @@ const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut file: Option<PathBuf> = None;
-    let mut output = OutputOptions::default();
+    let mut output: Option<PathBuf> = None;
     let mut abi: Option<Abi> = None;
     let mut caps: Option<(CapSet, String)> = None;
     let mut kernel: Option<KernelVersion> = None;
     let mut oci_config = false;
+    let mut fmt = Format::Raw;
+    let mut name: Option<String> = None;
     while let Some(arg) = parser.next()? {
         if let Some(done) = args::standard_option(&arg, HELP, out) {
             return done;
-        }
-        if let Some(option) = OutputOption::of(&arg) {
-            output.set(option, parser)?;
-            continue;
         }
         match arg {
             Long("arch") => abi = Some(args::parse_abi(&args::text(parser)?)?),
@@ -80,6 +78,9 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             }
             Long("kernel") => kernel = Some(parse_kernel(&args::text(parser)?)?),
             Long("oci-config") => oci_config = true,
+            Long("format") => fmt = Format::parse(&args::text(parser)?)?,
+            Long("name") => name = Some(format::parse_name(&args::text(parser)?)?),
+            Short('o') | Long("output") => output = Some(args::path(parser.value()?)),
             Value(v) if file.is_none() => file = Some(args::path(v)),
             other => return Err(other.unexpected().into()),
         }
@@ -108,19 +109,8 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             resolved.flags.join(" | ")
         ));
     }
-    let bytes = format::render(
-        output.format,
-        prog.insns(),
-        abi,
-        &about,
-        output.name.as_deref(),
-    );
-    args::write_output(
-        output.path.as_deref(),
-        &bytes,
-        output.format.is_binary(),
-        out,
-    )
+    let bytes = format::render(fmt, prog.insns(), abi, &about, name.as_deref());
+    args::write_output(output.as_deref(), &bytes, fmt.is_binary(), out)
 }
 
 /// Reads, resolves and compiles the profile `file` for `abi`, `caps` and

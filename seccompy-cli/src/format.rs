@@ -2,23 +2,18 @@
 //! last two commented with the disassembly of each instruction.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
-
-use lexopt::prelude::*;
 
 use seccompy_bpf::Insn;
 use seccompy_bpf::disasm::{DisasmOptions, disassemble_with};
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::*;
 
-use crate::args;
 use crate::error::{Error, Result};
 
 /// How a program is written out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Little-endian 8-byte `struct sock_filter` records.
-    #[default]
     Raw,
     /// A C array of `BPF_STMT`/`BPF_JUMP` and a `struct sock_fprog`.
     C,
@@ -56,53 +51,6 @@ impl Format {
     /// Whether the output is binary (not for a terminal).
     pub fn is_binary(self) -> bool {
         self == Format::Raw
-    }
-}
-
-/// The options `--format`, `--name` and `-o`/`--output` of the commands that
-/// write a program.
-#[derive(Default)]
-pub struct OutputOptions {
-    /// `--format`.
-    pub format: Format,
-    /// `--name`.
-    pub name: Option<String>,
-    /// `-o`/`--output`.
-    pub path: Option<PathBuf>,
-}
-
-/// One of the [`OutputOptions`].
-#[derive(Clone, Copy)]
-pub enum OutputOption {
-    /// `--format`.
-    Format,
-    /// `--name`.
-    Name,
-    /// `-o`/`--output`.
-    Path,
-}
-
-impl OutputOption {
-    /// Which output option `arg` is, if it is one.
-    pub fn of(arg: &lexopt::Arg<'_>) -> Option<Self> {
-        match arg {
-            Long("format") => Some(OutputOption::Format),
-            Long("name") => Some(OutputOption::Name),
-            Short('o') | Long("output") => Some(OutputOption::Path),
-            _ => None,
-        }
-    }
-}
-
-impl OutputOptions {
-    /// Sets `option` to its value, read from `parser`.
-    pub fn set(&mut self, option: OutputOption, parser: &mut lexopt::Parser) -> Result<()> {
-        match option {
-            OutputOption::Format => self.format = Format::parse(&args::text(parser)?)?,
-            OutputOption::Name => self.name = Some(parse_name(&args::text(parser)?)?),
-            OutputOption::Path => self.path = Some(args::path(parser.value()?)),
-        }
-        Ok(())
     }
 }
 
