@@ -106,13 +106,27 @@ impl NameIndex {
     }
 }
 
-/// FNV-1a over the name's bytes.
+/// A multiply-rotate hash over the name's length and its bytes, eight at a time.
 fn hash(name: &str) -> usize {
-    let mut h: u32 = 0x811c_9dc5;
-    for &b in name.as_bytes() {
-        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    fn mix(h: u64, word: u64) -> u64 {
+        (h.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
     }
-    h as usize
+    let bytes = name.as_bytes();
+    let mut h = mix(0, bytes.len() as u64);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = mix(h, u64::from_le_bytes(w));
+    }
+    let rest = chunks.remainder();
+    let mut w = [0u8; 8];
+    if let Some(dst) = w.get_mut(..rest.len()) {
+        dst.copy_from_slice(rest);
+    }
+    h = mix(h, u64::from_le_bytes(w));
+    // The high bits are the best mixed.
+    (h >> 32) as usize
 }
 
 #[cfg(test)]
