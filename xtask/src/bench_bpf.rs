@@ -222,7 +222,9 @@ fn docker_case() -> Result<Case, String> {
 pub(crate) fn docker_default() -> Result<(String, Spec, Program), String> {
     let case = docker_case()?;
     let oci = case.oci.as_ref().ok_or("docker-default has no OCI input")?;
-    let program = oci.compile().map_err(|e| format!("seccompy's OCI path: {e}"))?;
+    let program = oci
+        .compile()
+        .map_err(|e| format!("seccompy's OCI path: {e}"))?;
     Ok((case.title, case.spec, program))
 }
 

@@ -30,7 +30,8 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify|bench-kernel>";
+const USAGE: &str =
+    "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify|bench-kernel>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
