@@ -320,7 +320,59 @@ pub struct Rule {
     syscall: Syscall,
     action: Action,
     conditions: Vec<Condition>,
-    abis: Vec<Abi>,
+    abis: AbiList,
+}
+
+/// A rule's ABIs, kept inline (an ABI appears at most once, so
+/// [`Abi::ALL`]'s length bounds them): restricting a rule allocates nothing.
+#[derive(Clone, Copy)]
+struct AbiList {
+    len: u8,
+    items: [Abi; Abi::ALL.len()],
+}
+
+impl AbiList {
+    const fn new() -> Self {
+        Self {
+            len: 0,
+            items: [Abi::X86_64; Abi::ALL.len()],
+        }
+    }
+
+    fn as_slice(&self) -> &[Abi] {
+        self.items.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// Adds `abi` unless it is there already.
+    fn insert(&mut self, abi: Abi) {
+        if self.as_slice().contains(&abi) {
+            return;
+        }
+        if let Some(slot) = self.items.get_mut(usize::from(self.len)) {
+            *slot = abi;
+            self.len += 1;
+        }
+    }
+}
+
+impl PartialEq for AbiList {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for AbiList {}
+
+impl core::hash::Hash for AbiList {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
+
+impl fmt::Debug for AbiList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
 }
 
 impl Rule {
@@ -332,7 +384,7 @@ impl Rule {
             syscall: syscall.into(),
             action,
             conditions: Vec::new(),
-            abis: Vec::new(),
+            abis: AbiList::new(),
         }
     }
 
@@ -342,23 +394,21 @@ impl Rule {
     /// calls are told apart as in the [module documentation](self).)
     #[must_use]
     pub fn only_on(mut self, abi: Abi) -> Self {
-        if !self.abis.contains(&abi) {
-            self.abis.push(abi);
-        }
+        self.abis.insert(abi);
         self
     }
 
     /// The ABIs the rule is restricted to; empty for every ABI.
     #[must_use]
     pub fn abis(&self) -> &[Abi] {
-        &self.abis
+        self.abis.as_slice()
     }
 
     /// Whether the rule is about a call numbered `nr` on `abi` (its syscall and
     /// ABI restriction; conditions aside).
     #[must_use]
     pub fn applies_to(&self, abi: Abi, nr: u32) -> bool {
-        (self.abis.is_empty() || self.abis.contains(&abi)) && self.syscall.covers(abi, nr)
+        (self.abis.len == 0 || self.abis.as_slice().contains(&abi)) && self.syscall.covers(abi, nr)
     }
 
     /// Adds a condition; all of a rule's conditions must hold (AND).

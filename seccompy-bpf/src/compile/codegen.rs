@@ -16,7 +16,6 @@
 //!   its predecessors' outputs. So the syscall number is loaded once per arch,
 //!   and an argument word tested several times in a row is loaded once.
 
-use alloc::collections::BTreeMap;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -62,20 +61,27 @@ pub(crate) fn emit(dag: &Dag, root: NodeId) -> Result<Program, AssembleError> {
         }
         return asm.finish();
     }
-    // Accumulator content on entry to each node.
-    let mut state: BTreeMap<NodeId, AState> = order.iter().map(|&n| (n, AState::Unset)).collect();
-    state.insert(root, AState::Unknown);
+    // Accumulator content on entry to each node, by node id.
+    let mut state: Vec<AState> = vec![AState::Unset; dag.len()];
+    if let Some(s) = state.get_mut(root as usize) {
+        *s = AState::Unknown;
+    }
     for &id in &order {
         if let Node::Branch { test, t, f } = dag.node(id) {
             let out = AState::Word(test.offset, test.and);
             for c in [t, f] {
-                if let Some(s) = state.get_mut(&c) {
+                if let Some(s) = state.get_mut(c as usize) {
                     *s = s.meet(out);
                 }
             }
         }
     }
-    let labels: BTreeMap<NodeId, Label> = order.iter().map(|&n| (n, asm.label())).collect();
+    // Each test node's label, by node id, made when first needed.
+    let mut labels: Vec<Option<Label>> = vec![None; dag.len()];
+    let mut label_of = |asm: &mut Assembler, n: NodeId| match labels.get_mut(n as usize) {
+        Some(slot) => *slot.get_or_insert_with(|| asm.label()),
+        None => asm.label(),
+    };
     // Pending returns: value -> (label, position of the first jump to it).
     let mut pending: Vec<(u32, Label, usize)> = Vec::new();
     let flush = |asm: &mut Assembler, pending: &mut Vec<(u32, Label, usize)>| {
@@ -95,8 +101,9 @@ pub(crate) fn emit(dag: &Dag, root: NodeId) -> Result<Program, AssembleError> {
         {
             flush(&mut asm, &mut pending);
         }
-        asm.bind(labels[&id]);
-        match state[&id] {
+        let l = label_of(&mut asm, id);
+        asm.bind(l);
+        match state.get(id as usize).copied().unwrap_or(AState::Unknown) {
             AState::Word(off, and) if off == test.offset && and == test.and => {}
             AState::Word(off, None) if off == test.offset => {
                 if let Some(m) = test.and {
@@ -112,7 +119,7 @@ pub(crate) fn emit(dag: &Dag, root: NodeId) -> Result<Program, AssembleError> {
         }
         let at = asm.len();
         let mut target = |asm: &mut Assembler, n: NodeId| match dag.node(n) {
-            Node::Branch { .. } => labels[&n],
+            Node::Branch { .. } => label_of(asm, n),
             Node::Ret(v) => match pending.iter().find(|p| p.0 == v) {
                 Some(p) => p.1,
                 None => {

@@ -68,42 +68,47 @@ pub(crate) fn ranges(
 ) -> Vec<Range> {
     // The decision of numbers that no rule names, in pieces [lo, next lo).
     let has = |a: Abi| abis.contains(&a);
-    let base: Vec<(u32, NodeId)> = if arch == AUDIT_ARCH_X86_64 {
-        let x64 = if has(Abi::X86_64) { default } else { bad_arch };
-        let x32 = if has(Abi::X32) { default } else { bad_arch };
-        alloc::vec![(0, x64), (X32_SYSCALL_BIT, x32), (u32::MAX, x64)]
+    let (x64, x32) = (
+        if has(Abi::X86_64) { default } else { bad_arch },
+        if has(Abi::X32) { default } else { bad_arch },
+    );
+    let base: &[(u32, NodeId)] = if arch == AUDIT_ARCH_X86_64 {
+        &[(0, x64), (X32_SYSCALL_BIT, x32), (u32::MAX, x64)]
     } else {
-        alloc::vec![(0, default)]
+        &[(0, default)]
     };
-    let base_at = |nr: u32| {
-        let i = base.partition_point(|&(lo, _)| lo <= nr) - 1;
-        base[i].1
-    };
-    let decision_at = |nr: u32| {
-        let i = decisions.partition_point(|&(lo, _, _)| lo <= nr);
-        match i.checked_sub(1).map(|i| decisions[i]) {
-            Some((_, hi, node)) if nr <= hi => node,
-            _ => base_at(nr),
-        }
-    };
-    let mut out: Vec<Range> = Vec::new();
+    let mut out: Vec<Range> = Vec::with_capacity(2 * decisions.len() + base.len());
     let mut push = |lo: u32, hi: u32, node: NodeId| match out.last_mut() {
         Some(last) if last.node == node => last.hi = hi,
         _ => out.push(Range { lo, hi, node }),
     };
-    // Walk the base pieces and the decided intervals in order.
-    let mut cut: Vec<u32> = base.iter().map(|&(lo, _)| lo).collect();
-    for &(lo, hi, _) in decisions {
-        cut.push(lo);
-        if hi < u32::MAX {
-            cut.push(hi + 1);
+    // The base pieces over `from..=to`.
+    let fill = |push: &mut dyn FnMut(u32, u32, NodeId), from: u32, to: u32| {
+        for (i, &(lo, node)) in base.iter().enumerate() {
+            let hi = base.get(i + 1).map_or(u32::MAX, |&(next, _)| next - 1);
+            let (a, b) = (lo.max(from), hi.min(to));
+            if a <= b {
+                push(a, b, node);
+            }
         }
+    };
+    // One merge of the decided intervals (sorted and disjoint; anything
+    // overlapping an earlier one is clipped) with the base pieces between them.
+    let mut next = Some(0u32);
+    for &(lo, hi, node) in decisions {
+        let Some(from) = next else { break };
+        if hi < from {
+            continue;
+        }
+        let lo = lo.max(from);
+        if lo > from {
+            fill(&mut push, from, lo - 1);
+        }
+        push(lo, hi, node);
+        next = hi.checked_add(1);
     }
-    cut.sort_unstable();
-    cut.dedup();
-    for (i, &lo) in cut.iter().enumerate() {
-        let hi = cut.get(i + 1).map_or(u32::MAX, |&n| n - 1);
-        push(lo, hi, decision_at(lo));
+    if let Some(from) = next {
+        fill(&mut push, from, u32::MAX);
     }
     out
 }
