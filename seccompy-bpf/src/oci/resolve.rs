@@ -363,3 +363,6 @@ fn enosys_stub(
         .collect();
     Some(EnosysStub { highest })
 }
+
+#[cfg(test)]
+mod tests;
