@@ -22,6 +22,7 @@
 
 use crate::audit::*;
 
+mod name_index;
 mod table;
 
 pub use table::SyscallTable;

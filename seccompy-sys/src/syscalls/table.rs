@@ -1,7 +1,8 @@
 //! [`SyscallTable`]: one syscall numbering, with look-ups by name and by number.
 
-use core::cmp::Ordering;
 use core::fmt;
+
+use super::name_index;
 
 /// The syscalls of one numbering, as one kernel `asm/unistd*.h` header defines them.
 ///
@@ -10,7 +11,9 @@ use core::fmt;
 /// [`seccomp_data::nr`](crate::seccomp_data) carries: x32's include
 /// [`X32_SYSCALL_BIT`](crate::X32_SYSCALL_BIT), MIPS's their 4000/5000/6000 base.
 ///
-/// Look-ups are binary searches over static data: no allocation, no hashing, no panic.
+/// Look-ups read static data only: no allocation, no panic. By name, a hash index
+/// built at compile time finds a syscall or alias with, typically, one string
+/// comparison; by number, a binary search.
 pub struct SyscallTable {
     /// The table's name, the generated module's (`x86_64`, `mips_o32`, ...).
     pub(super) name: &'static str,
@@ -18,10 +21,10 @@ pub struct SyscallTable {
     pub(super) header: &'static str,
     /// `(number, name)`, sorted by number; unique numbers and names.
     pub(super) by_nr: &'static [(u32, &'static str)],
-    /// Indices into `by_nr`, ordered by name.
-    pub(super) by_name: &'static [u16],
     /// `(alias, canonical name)`, sorted by alias.
     pub(super) aliases: &'static [(&'static str, &'static str)],
+    /// The names of `by_nr` and `aliases`, hashed: see [`name_index`].
+    pub(super) by_hash: &'static [u16],
 }
 
 impl SyscallTable {
@@ -56,27 +59,14 @@ impl SyscallTable {
     /// [alias](Self::aliases) `name` stands for; `None` if the table has neither.
     #[must_use]
     pub fn syscall_nr(&self, name: &str) -> Option<u32> {
-        if let Some(nr) = self.lookup(name) {
-            return Some(nr);
+        let find =
+            |name: &str| name_index::find(self.by_hash, self.by_nr, self.aliases, name.as_bytes());
+        let mut i = find(name)?;
+        if let Some(i_alias) = i.checked_sub(self.by_nr.len()) {
+            // An alias: the number of the syscall it names (not of another alias).
+            i = find(self.aliases.get(i_alias)?.1)?;
         }
-        let i = self
-            .aliases
-            .binary_search_by(|(alias, _)| cmp_names(alias, name))
-            .ok()?;
-        self.lookup(self.aliases.get(i)?.1)
-    }
-
-    fn lookup(&self, name: &str) -> Option<u32> {
-        let i = self
-            .by_name
-            .binary_search_by(|&i| cmp_names(self.entry_name(i), name))
-            .ok()?;
-        let &(nr, _) = self.by_nr.get(usize::from(*self.by_name.get(i)?))?;
-        Some(nr)
-    }
-
-    fn entry_name(&self, index: u16) -> &'static str {
-        self.by_nr.get(usize::from(index)).map_or("", |e| e.1)
+        Some(self.by_nr.get(i)?.0)
     }
 
     /// The name of syscall number `nr`, or `None` if the table has no such number.
@@ -85,19 +75,6 @@ impl SyscallTable {
         let i = self.by_nr.binary_search_by_key(&nr, |e| e.0).ok()?;
         Some(self.by_nr.get(i)?.1)
     }
-}
-
-/// `a.cmp(b)` for short names: a byte loop that stops at the first difference,
-/// cheaper than `str::cmp`'s `memcmp` call on names of a few bytes, which
-/// usually differ in their first ones.
-fn cmp_names(a: &str, b: &str) -> Ordering {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    for (x, y) in a.iter().zip(b) {
-        if x != y {
-            return x.cmp(y);
-        }
-    }
-    a.len().cmp(&b.len())
 }
 
 /// Tables are unique by name.

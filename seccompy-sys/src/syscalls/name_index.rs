@@ -1,0 +1,347 @@
+//! The name index of a [`SyscallTable`](super::SyscallTable): an open-addressing hash
+//! table over its syscall names and aliases, built at compile time.
+//!
+//! Each generated table module states its data once, as `BY_NR` and `ALIASES`
+//! constants, and its index as
+//! `&name_index::build::<{ name_index::slots(BY_NR, ALIASES) }>(BY_NR, ALIASES)`:
+//! the compiler evaluates [`build`] and stores only the resulting slot array, so the
+//! index cannot disagree with the data or with [`hash`].
+//!
+//! A slot is a `u16`: `0` is empty, `k` in `1..=by_nr.len()` stands for
+//! `by_nr[k - 1]`, and `by_nr.len() + 1 + j` for `aliases[j]`. The table has a
+//! power-of-two number of slots, at least twice as many as entries, and probes
+//! linearly from the slot [`hash`] picks.
+
+/// The number of slots of the index over `by_nr` and `aliases`: a power of two
+/// at least twice their combined length (and at least 16).
+#[must_use]
+pub(super) const fn slots(by_nr: &[(u32, &str)], aliases: &[(&str, &str)]) -> usize {
+    let entries = by_nr.len() + aliases.len();
+    let at_least = if entries < 8 { 16 } else { 2 * entries };
+    at_least.next_power_of_two()
+}
+
+/// The hash of a name: a multiply-rotate hash over its length and its bytes, eight
+/// (little-endian) at a time, the last word zero-padded; the high half of the
+/// result, which is the best mixed.
+#[must_use]
+pub(super) const fn hash(name: &[u8]) -> u32 {
+    const fn mix(h: u64, word: u64) -> u64 {
+        (h.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
+    }
+    let mut h = mix(0, name.len() as u64);
+    let mut rest = name;
+    while let Some((word, tail)) = rest.split_first_chunk::<8>() {
+        h = mix(h, u64::from_le_bytes(*word));
+        rest = tail;
+    }
+    // The last 0 to 7 bytes, as a zero-padded little-endian word.
+    let mut word = 0;
+    let mut shift = 0;
+    if let Some((four, tail)) = rest.split_first_chunk::<4>() {
+        word = u32::from_le_bytes(*four) as u64;
+        shift = 32;
+        rest = tail;
+    }
+    if let Some((two, tail)) = rest.split_first_chunk::<2>() {
+        word |= (u16::from_le_bytes(*two) as u64) << shift;
+        shift += 16;
+        rest = tail;
+    }
+    if let Some((&one, _)) = rest.split_first() {
+        word |= (one as u64) << shift;
+    }
+    (mix(h, word) >> 32) as u32
+}
+
+/// Whether two names are equal (`==` is not available in `const fn`).
+#[must_use]
+pub(super) const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a, mut b) = (a, b);
+    while let (Some((x, a_rest)), Some((y, b_rest))) = (a.split_first(), b.split_first()) {
+        if *x != *y {
+            return false;
+        }
+        a = a_rest;
+        b = b_rest;
+    }
+    true
+}
+
+/// The name slot `id` (non-zero) stands for, `None` for an id beyond the data.
+#[must_use]
+pub(super) const fn entry_name(
+    by_nr: &'static [(u32, &'static str)],
+    aliases: &'static [(&'static str, &'static str)],
+    id: u16,
+) -> Option<&'static str> {
+    let i = (id as usize).wrapping_sub(1);
+    if i < by_nr.len() {
+        Some(by_nr[i].1)
+    } else if i - by_nr.len() < aliases.len() {
+        Some(aliases[i - by_nr.len()].0)
+    } else {
+        None
+    }
+}
+
+/// The entry called `name` in index `slots`: `i` for `by_nr[i]`,
+/// `by_nr.len() + j` for `aliases[j]`; `None` if the name is in neither. At most `slots.len()` probes: an index with
+/// no empty slot (never built by [`build`]) still ends.
+#[must_use]
+pub(super) const fn find(
+    slots: &[u16],
+    by_nr: &'static [(u32, &'static str)],
+    aliases: &'static [(&'static str, &'static str)],
+    name: &[u8],
+) -> Option<usize> {
+    let mask = slots.len().wrapping_sub(1);
+    let mut at = hash(name) as usize & mask;
+    let mut probes = 0;
+    while probes < slots.len() {
+        let id = slots[at];
+        if id == 0 {
+            return None;
+        }
+        match entry_name(by_nr, aliases, id) {
+            Some(n) if same(n.as_bytes(), name) => return Some(id as usize - 1),
+            _ => {}
+        }
+        at = (at + 1) & mask;
+        probes += 1;
+    }
+    None
+}
+
+/// Builds the index of `by_nr` and `aliases` with `N` slots; `N` must be
+/// [`slots`]`(by_nr, aliases)`. Each syscall name gets a slot, then each alias
+/// that is not already a name (the first of equal names wins).
+///
+/// Meant for the tables' static initializers: the checks below then fail the
+/// build, not a program.
+#[must_use]
+pub(super) const fn build<const N: usize>(
+    by_nr: &'static [(u32, &'static str)],
+    aliases: &'static [(&'static str, &'static str)],
+) -> [u16; N] {
+    assert!(N == slots(by_nr, aliases), "wrong number of slots");
+    assert!(
+        by_nr.len() + aliases.len() < u16::MAX as usize,
+        "too many names for u16 slots"
+    );
+    let mut index = [0u16; N];
+    let mut id = 1;
+    while id <= by_nr.len() + aliases.len() {
+        let name = match entry_name(by_nr, aliases, id as u16) {
+            Some(name) => name.as_bytes(),
+            None => break,
+        };
+        if find(&index, by_nr, aliases, name).is_none() {
+            let mut at = hash(name) as usize & (N - 1);
+            while index[at] != 0 {
+                at = (at + 1) & (N - 1);
+            }
+            index[at] = id as u16;
+        }
+        id += 1;
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use std::boxed::Box;
+    use std::collections::BTreeSet;
+    use std::format;
+    use std::string::String;
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::syscalls::{Abi, SyscallTable};
+
+    /// What a name look-up must give, by a linear scan: the number of the syscall
+    /// called `name`, else of the syscall the alias `name` names.
+    fn reference(table: &SyscallTable, name: &str) -> Option<u32> {
+        let by_name = |n: &str| table.syscalls().iter().find(|e| e.1 == n).map(|e| e.0);
+        by_name(name).or_else(|| by_name(table.aliases().iter().find(|a| a.0 == name)?.1))
+    }
+
+    /// Every name and alias of every table, their prefixes and some suffixed forms,
+    /// and names no table has.
+    fn probe_names() -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        for &abi in Abi::ALL {
+            let table = abi.syscall_table();
+            let real = table.syscalls().iter().map(|e| e.1);
+            for name in real.chain(table.aliases().iter().map(|e| e.0)) {
+                for end in 0..=name.len() {
+                    names.insert(String::from(&name[..end]));
+                }
+                for suffix in ["_", "x", "64", "\0", " ", "é"] {
+                    names.insert(format!("{name}{suffix}"));
+                }
+                names.insert(format!("_{name}"));
+                names.insert(name.to_uppercase());
+            }
+        }
+        for odd in [
+            "",
+            "no_such_call",
+            "READ",
+            "__NR_read",
+            "12345678",
+            "123456781",
+        ] {
+            names.insert(String::from(odd));
+        }
+        names.insert("a".repeat(10_000));
+        names
+    }
+
+    #[test]
+    fn lookups_match_a_linear_scan() {
+        let names = probe_names();
+        assert!(names.len() > 8_000, "{}", names.len());
+        for &abi in Abi::ALL {
+            let table = abi.syscall_table();
+            let mut found = 0;
+            for name in &names {
+                let want = reference(table, name);
+                assert_eq!(table.syscall_nr(name), want, "{abi} {name:?}");
+                assert_eq!(abi.syscall_nr(name), want, "{abi} {name:?}");
+                found += usize::from(want.is_some());
+            }
+            // Every syscall and alias was among the names, and found.
+            assert_eq!(
+                found,
+                table.syscalls().len() + table.aliases().len(),
+                "{abi}"
+            );
+        }
+    }
+
+    /// Each table's index has the shape `build` promises: the expected number of
+    /// slots, each name and alias in exactly one, the rest empty.
+    #[test]
+    fn indexes_hold_every_name_once() {
+        for &abi in Abi::ALL {
+            let t = abi.syscall_table();
+            assert_eq!(t.by_hash.len(), slots(t.by_nr, t.aliases), "{abi}");
+            assert!(t.by_hash.len().is_power_of_two());
+            let mut ids: Vec<u16> = t.by_hash.iter().copied().filter(|&id| id != 0).collect();
+            ids.sort_unstable();
+            let n = t.by_nr.len() + t.aliases.len();
+            assert!(ids.iter().copied().eq(1..=n as u16), "{abi}");
+            assert!(2 * n <= t.by_hash.len(), "{abi}");
+        }
+    }
+
+    /// Linear probing from the hashed slot takes few steps on the real tables:
+    /// under two slots per name found on average, at most 16.
+    #[test]
+    fn probe_sequences_are_short() {
+        for &abi in Abi::ALL {
+            let t = abi.syscall_table();
+            let mask = t.by_hash.len() - 1;
+            let (mut total, mut worst) = (0, 0);
+            for (at, &id) in t.by_hash.iter().enumerate() {
+                if let Some(name) = (id != 0).then(|| entry_name(t.by_nr, t.aliases, id)) {
+                    let home = hash(name.unwrap().as_bytes()) as usize & mask;
+                    let steps = (at.wrapping_sub(home) & mask) + 1;
+                    total += steps;
+                    worst = worst.max(steps);
+                }
+            }
+            let n = t.by_nr.len() + t.aliases.len();
+            assert!(total < 2 * n, "{abi}: {total} probes for {n} names");
+            assert!(worst <= 16, "{abi}: {worst} probes");
+        }
+    }
+
+    /// A small splitmix64 for random names.
+    fn splitmix64(state: &mut u64) -> u64 {
+        *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// `build` and `find` on made-up data: random names of 0 to 20 bytes (so
+    /// collisions and every tail length occur), an alias that repeats a name (the
+    /// name wins), an alias of an unknown name and an alias of an alias (neither
+    /// resolves to a number, as `SyscallTable::syscall_nr` requires).
+    #[test]
+    fn build_and_find_on_random_names() {
+        let mut seed = 7;
+        let mut names = BTreeSet::new();
+        while names.len() < 120 {
+            let len = splitmix64(&mut seed) % 21;
+            let name: String = (0..len)
+                .map(|_| char::from(b"abcd_"[(splitmix64(&mut seed) % 5) as usize]))
+                .collect();
+            names.insert(name);
+        }
+        let names: Vec<&'static str> = names
+            .into_iter()
+            .map(|n| &*Box::leak(n.into_boxed_str()))
+            .collect();
+        let by_nr: Vec<(u32, &'static str)> = names
+            .iter()
+            .skip(4)
+            .enumerate()
+            .map(|(i, &n)| (i as u32 * 3, n))
+            .collect();
+        let by_nr: &'static [(u32, &'static str)] = Box::leak(by_nr.into_boxed_slice());
+        let aliases: &'static [(&'static str, &'static str)] = Box::leak(Box::new([
+            (names[0], by_nr[7].1),
+            (names[1], "not_a_name"),
+            (names[2], names[0]),
+            (by_nr[3].1, by_nr[9].1),
+        ]));
+        assert_eq!(slots(by_nr, aliases), 256);
+        let index = build::<256>(by_nr, aliases);
+        let table = SyscallTable {
+            name: "test",
+            header: "test",
+            by_nr,
+            aliases,
+            by_hash: Box::leak(Box::new(index)),
+        };
+        for (i, &name) in names.iter().enumerate() {
+            let want = reference(&table, name);
+            assert_eq!(table.syscall_nr(name), want, "{name:?}");
+            assert_eq!(
+                find(&index, by_nr, aliases, name.as_bytes()).is_some(),
+                i != 3
+            );
+        }
+        assert_eq!(table.syscall_nr(names[0]), Some(by_nr[7].0));
+        assert_eq!(table.syscall_nr(names[1]), None);
+        assert_eq!(table.syscall_nr(names[2]), None);
+        assert_eq!(table.syscall_nr(by_nr[3].1), Some(by_nr[3].0));
+        assert_eq!(table.syscall_nr("not_a_name"), None);
+    }
+
+    #[test]
+    fn slots_are_a_power_of_two_at_least_twice_the_entries() {
+        const N: &[(u32, &str)] = &[(0, "a"); 300];
+        for (calls, aliases, want) in [
+            (0, 0, 16),
+            (7, 0, 16),
+            (8, 0, 16),
+            (9, 0, 32),
+            (300, 0, 1024),
+        ] {
+            let a: &[(&str, &str)] = &[("x", "a"); 10][..aliases];
+            assert_eq!(slots(&N[..calls], a), want, "{calls}");
+        }
+        assert_eq!(slots(&N[..250], &[("x", "a"); 6]), 512);
+        assert_eq!(slots(&N[..260], &[("x", "a"); 0]), 1024);
+    }
+}
