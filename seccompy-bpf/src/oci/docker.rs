@@ -18,11 +18,33 @@ use super::names::{docker_arch_map_key, docker_arch_name};
 pub(crate) struct SpecProfile<'p> {
     pub default_action: &'p str,
     pub default_errno_ret: Option<u64>,
-    /// `(JSON path, SCMP_ARCH_* string)`.
-    pub architectures: Vec<(String, &'p str)>,
+    /// `(where, SCMP_ARCH_* string)`.
+    pub architectures: Vec<(ArchPath, &'p str)>,
     pub flags: Option<&'p [String]>,
     /// `(index in the profile's syscalls, rule, its names)`.
-    pub syscalls: Vec<(usize, &'p SyscallRule, Vec<&'p str>)>,
+    pub syscalls: Vec<(usize, &'p SyscallRule, &'p [String])>,
+}
+
+/// Where an architecture string is in the profile; its JSON path is written
+/// only for an error.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ArchPath {
+    /// `architectures[i]`.
+    Architectures(usize),
+    /// `archMap[i].architecture`.
+    ArchMap(usize),
+    /// `archMap[i].subArchitectures[j]`.
+    SubArchitecture(usize, usize),
+}
+
+impl core::fmt::Display for ArchPath {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            ArchPath::Architectures(i) => write!(f, "architectures[{i}]"),
+            ArchPath::ArchMap(i) => write!(f, "archMap[{i}].architecture"),
+            ArchPath::SubArchitecture(i, j) => write!(f, "archMap[{i}].subArchitectures[{j}]"),
+        }
+    }
 }
 
 /// Applies Docker's `archMap`, `includes` and `excludes` for a Docker running on
@@ -44,10 +66,10 @@ pub(crate) fn to_spec<'p>(
     if !archs.is_empty() && !arch_map.is_empty() {
         return Err(ResolveError::ArchitecturesAndArchMap);
     }
-    let mut architectures: Vec<(String, &str)> = archs
+    let mut architectures: Vec<(ArchPath, &str)> = archs
         .iter()
         .enumerate()
-        .map(|(i, a)| (format!("architectures[{i}]"), a.as_str()))
+        .map(|(i, a)| (ArchPath::Architectures(i), a.as_str()))
         .collect();
     if let Some(key) = docker_arch_map_key(target) {
         let found = arch_map
@@ -55,31 +77,32 @@ pub(crate) fn to_spec<'p>(
             .enumerate()
             .find(|(_, e)| e.architecture.as_deref() == Some(key.as_str()));
         if let Some((i, e)) = found {
-            architectures.push((format!("archMap[{i}].architecture"), key.as_str()));
+            architectures.push((ArchPath::ArchMap(i), key.as_str()));
             for (j, s) in e.sub_architectures.iter().flatten().enumerate() {
-                architectures.push((format!("archMap[{i}].subArchitectures[{j}]"), s.as_str()));
+                architectures.push((ArchPath::SubArchitecture(i, j), s.as_str()));
             }
         }
     }
     let arch = docker_arch_name(target).unwrap_or("");
     let mut syscalls = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
-        let path = format!("syscalls[{i}]");
-        let mut names: Vec<&str> = rule.names.iter().flatten().map(String::as_str).collect();
-        if let Some(name) = rule.name.as_deref().filter(|n| !n.is_empty()) {
+        let mut names: &[String] = rule.names.as_deref().unwrap_or(&[]);
+        if let Some(name) = rule.name.as_ref().filter(|n| !n.is_empty()) {
             if !names.is_empty() {
-                return Err(ResolveError::NameAndNames { path });
+                return Err(ResolveError::NameAndNames {
+                    path: format!("syscalls[{i}]"),
+                });
             }
-            names.push(name);
+            names = core::slice::from_ref(name);
         }
         // Docker parses every minKernel when it decodes the profile, so a bad one
         // fails whether or not its rule would be filtered out.
         let ex_kernel = match &rule.excludes {
-            Some(f) => min_kernel(f, &format!("{path}.excludes"))?,
+            Some(f) => min_kernel(f, i, "excludes")?,
             None => None,
         };
         let inc_kernel = match &rule.includes {
-            Some(f) => min_kernel(f, &format!("{path}.includes"))?,
+            Some(f) => min_kernel(f, i, "includes")?,
             None => None,
         };
         if let Some(ex) = &rule.excludes
@@ -108,13 +131,14 @@ pub(crate) fn to_spec<'p>(
     }))
 }
 
-fn min_kernel(f: &Filter, path: &str) -> Result<Option<KernelVersion>, ResolveError> {
+/// The `minKernel` of `syscalls[i].<key>`.
+fn min_kernel(f: &Filter, i: usize, key: &str) -> Result<Option<KernelVersion>, ResolveError> {
     f.min_kernel
         .as_deref()
         .map(KernelVersion::parse_min_kernel)
         .transpose()
         .map_err(|source| ResolveError::MinKernel {
-            path: format!("{path}.minKernel"),
+            path: format!("syscalls[{i}].{key}.minKernel"),
             source,
         })
 }

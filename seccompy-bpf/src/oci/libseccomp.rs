@@ -152,35 +152,39 @@ pub const I386_MULTIPLEXED: [(&str, u32, u64); 32] = [
     ("shmctl", 117, 24),
 ];
 
-/// Where libseccomp puts a rule for `name` on `abi`: `(number, multiplexed call)`
-/// pairs, where a multiplexed call replaces the condition on argument 0 with
-/// `arg0 == call`. Empty when the name does not exist on the ABI.
-/// `nr` is `abi.syscall_nr(name)`, which the caller may have looked up faster.
+/// The multiplexer and call number of `name` on `abi`, for i386's socket and
+/// IPC calls ([`I386_MULTIPLEXED`]); `None` for every other name and ABI.
 #[must_use]
-pub fn placements(abi: Abi, name: &str, nr: Option<u32>) -> Vec<(u32, Option<u64>)> {
-    if abi == Abi::I386
-        && let Some(&(_, mux, call)) = I386_MULTIPLEXED.iter().find(|m| m.0 == name)
-    {
-        let mut v = alloc::vec![(mux, Some(call))];
-        if let Some(nr) = nr {
-            v.push((nr, None));
-        }
-        return v;
-    }
-    nr.map(|nr| (nr, None)).into_iter().collect()
-}
-
-/// The number libseccomp gives `name` on `abi` when runc looks for the profile's
-/// highest syscall (`seccomp_syscall_resolve_name_arch`): `None` for names the
-/// ABI lacks and for i386's multiplexed calls, which resolve to negative pseudo
-/// numbers there.
-/// `nr` is `abi.syscall_nr(name)`.
-#[must_use]
-pub fn resolve_number(abi: Abi, name: &str, nr: Option<u32>) -> Option<u32> {
-    if abi == Abi::I386 && I386_MULTIPLEXED.iter().any(|m| m.0 == name) {
+pub fn multiplexed(abi: Abi, name: &str) -> Option<(u32, u64)> {
+    if abi != Abi::I386 {
         return None;
     }
-    nr
+    I386_MULTIPLEXED
+        .iter()
+        .find(|m| m.0 == name)
+        .map(|&(_, mux, call)| (mux, call))
+}
+
+/// Where libseccomp puts a rule for a name on an ABI: `(number, multiplexed
+/// call)` pairs, where a multiplexed call replaces the condition on argument 0
+/// with `arg0 == call`. Empty when the name does not exist on the ABI.
+/// `mux` is [`multiplexed`]`(abi, name)` and `nr` is `abi.syscall_nr(name)`.
+pub fn placements(
+    mux: Option<(u32, u64)>,
+    nr: Option<u32>,
+) -> impl Iterator<Item = (u32, Option<u64>)> {
+    mux.map(|(m, call)| (m, Some(call)))
+        .into_iter()
+        .chain(nr.map(|nr| (nr, None)))
+}
+
+/// The number libseccomp gives a name on an ABI when runc looks for the
+/// profile's highest syscall (`seccomp_syscall_resolve_name_arch`): `None` for
+/// names the ABI lacks and for i386's multiplexed calls, which resolve to
+/// negative pseudo numbers there. `mux` and `nr` as for [`placements`].
+#[must_use]
+pub fn resolve_number(mux: Option<(u32, u64)>, nr: Option<u32>) -> Option<u32> {
+    if mux.is_some() { None } else { nr }
 }
 
 /// Combines the rules of one syscall, in the order runc added them, the way
@@ -526,41 +530,20 @@ mod tests {
 
     #[test]
     fn i386_multiplexing() {
-        assert_eq!(
-            placements(Abi::I386, "socket", Abi::I386.syscall_nr("socket")),
-            [(102, Some(1)), (359, None)]
-        );
-        assert_eq!(
-            placements(Abi::I386, "accept", Abi::I386.syscall_nr("accept")),
-            [(102, Some(5))]
-        );
-        assert_eq!(
-            placements(Abi::I386, "semop", Abi::I386.syscall_nr("semop")),
-            [(117, Some(1))]
-        );
-        assert_eq!(
-            placements(Abi::I386, "read", Abi::I386.syscall_nr("read")),
-            [(3, None)]
-        );
-        assert_eq!(
-            placements(Abi::X86_64, "socket", Abi::X86_64.syscall_nr("socket")),
-            [(41, None)]
-        );
-        assert_eq!(
-            placements(
-                Abi::X86_64,
-                "socketcall",
-                Abi::X86_64.syscall_nr("socketcall")
-            ),
-            []
-        );
-        assert_eq!(
-            resolve_number(Abi::I386, "socket", Abi::I386.syscall_nr("socket")),
-            None
-        );
-        assert_eq!(
-            resolve_number(Abi::I386, "socketcall", Abi::I386.syscall_nr("socketcall")),
-            Some(102)
-        );
+        let places = |abi: Abi, name: &str| {
+            placements(multiplexed(abi, name), abi.syscall_nr(name)).collect::<Vec<_>>()
+        };
+        let number =
+            |abi: Abi, name: &str| resolve_number(multiplexed(abi, name), abi.syscall_nr(name));
+        assert_eq!(places(Abi::I386, "socket"), [(102, Some(1)), (359, None)]);
+        assert_eq!(places(Abi::I386, "accept"), [(102, Some(5))]);
+        assert_eq!(places(Abi::I386, "semop"), [(117, Some(1))]);
+        assert_eq!(places(Abi::I386, "read"), [(3, None)]);
+        assert_eq!(places(Abi::X86_64, "socket"), [(41, None)]);
+        assert_eq!(places(Abi::X86_64, "socketcall"), []);
+        assert_eq!(multiplexed(Abi::X86_64, "socket"), None);
+        assert_eq!(number(Abi::I386, "socket"), None);
+        assert_eq!(number(Abi::I386, "socketcall"), Some(102));
+        assert_eq!(number(Abi::X86_64, "socket"), Some(41));
     }
 }

@@ -3,9 +3,8 @@
 //! libseccomp's per-architecture database ([`super::libseccomp`]) and runc's
 //! ENOSYS stub ([`super::enosys`]).
 
-use alloc::collections::BTreeMap;
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use seccompy_sys::syscalls::Abi;
@@ -15,7 +14,7 @@ use super::docker::{self, SpecProfile};
 use super::enosys::{ENOSYS, EnosysStub};
 use super::error::ResolveError;
 use super::kernel::KernelVersion;
-use super::libseccomp::{self, LibRule};
+use super::libseccomp::{self, Decision, LibRule};
 use super::model::Profile;
 use super::names::{ScmpAction, ScmpArch, ScmpOp};
 use super::resolved::{AbiSyscalls, Resolved};
@@ -73,16 +72,36 @@ struct RuncArg {
     op: ScmpOp,
     value: u64,
     value_two: u64,
-    path: String,
 }
 
-/// One rule after runc's conversion (`configs.Syscall`): one name.
+/// One rule after runc's conversion (`configs.Syscall`), for all its names
+/// (runc makes one per name, identical but for the name). Paths into the profile
+/// are written only for errors, from `index`.
 struct RuncRule<'p> {
-    path: String,
-    name: &'p str,
+    /// The rule's index in the profile's `syscalls`.
+    index: usize,
+    names: &'p [String],
     kind: ScmpAction,
     errno_ret: Option<u64>,
+    /// Converted only when the rule has names, as runc does.
     args: Vec<RuncArg>,
+}
+
+/// A name on one ABI: libseccomp's multiplexer and call for it
+/// ([`libseccomp::multiplexed`]) and its number.
+#[derive(Clone, Copy, Default)]
+struct Located {
+    mux: Option<(u32, u64)>,
+    nr: Option<u32>,
+}
+
+/// One rule libseccomp's database receives: for the `abi`-th ABI of the filter
+/// and syscall number `nr`, the `seq`-th rule added.
+struct Placed {
+    abi: usize,
+    nr: u32,
+    seq: usize,
+    rule: LibRule,
 }
 
 /// The libseccomp action runc asks for (`getAction`): `SCMP_ACT_KILL` is
@@ -104,21 +123,20 @@ fn action_of(kind: ScmpAction, errno_ret: Option<u64>) -> Action {
 }
 
 /// libseccomp's check of an action (`sys_chk_seccomp_action`: an errno below
-/// 4095), plus seccompy's refusal of errno 0.
-fn check_action(a: Action, path: &str, value: Option<u64>) -> Result<(), ResolveError> {
+/// 4095), plus seccompy's refusal of errno 0; `value` is the profile's number
+/// and `path` writes where it is.
+fn check_action(
+    a: Action,
+    value: Option<u64>,
+    path: impl FnOnce() -> String,
+) -> Result<(), ResolveError> {
     match a {
         Action::Errno(e) if e == 0 || e >= 4095 => Err(ResolveError::BadErrno {
-            path: path.into(),
+            path: path(),
             value: value.unwrap_or(u64::from(e)),
         }),
         _ => Ok(()),
     }
-}
-
-/// Whether some ABI knows `name`: the filter's `abis` first, through `names`.
-fn known_anywhere(name: &str, abis: &[Abi], names: &mut NameCache) -> bool {
-    abis.iter().any(|&a| names.nr(a, name).is_some())
-        || Abi::ALL.iter().any(|a| a.syscall_nr(name).is_some())
 }
 
 /// Resolves `profile` for `opts`; `Ok(None)` when it installs no filter (no default
@@ -140,20 +158,23 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
     } = spec;
 
     // runc's specconv: flags, architectures, actions and operators.
-    let flags: Vec<String> = flags.unwrap_or(&[]).to_vec();
-    for (i, f) in flags.iter().enumerate() {
-        if !KNOWN_FLAGS.contains(&f.as_str()) {
-            return Err(ResolveError::UnknownFlag {
-                path: format!("flags[{i}]"),
-                value: f.clone(),
-            });
-        }
+    let flags = flags.unwrap_or(&[]);
+    if let Some((i, f)) = flags
+        .iter()
+        .enumerate()
+        .find(|(_, f)| !KNOWN_FLAGS.contains(&f.as_str()))
+    {
+        return Err(ResolveError::UnknownFlag {
+            path: format!("flags[{i}]"),
+            value: f.clone(),
+        });
     }
-    let mut archs = Vec::new();
-    for (path, s) in &architectures {
+    let flags = flags.to_vec();
+    let mut archs = Vec::with_capacity(architectures.len());
+    for &(path, s) in &architectures {
         let a = ScmpArch::parse(s).ok_or_else(|| ResolveError::UnknownArch {
-            path: path.clone(),
-            value: (*s).into(),
+            path: path.to_string(),
+            value: s.into(),
         })?;
         archs.push((path, a));
     }
@@ -167,21 +188,21 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
             }
         }
     })?;
-    let mut rules: Vec<RuncRule<'_>> = Vec::new();
-    for (i, rule, names) in &syscalls {
-        let path = format!("syscalls[{i}]");
+    let mut rules: Vec<RuncRule<'_>> = Vec::with_capacity(syscalls.len());
+    for &(i, rule, names) in &syscalls {
         let action = rule.action.as_deref().unwrap_or("");
         let kind = ScmpAction::parse(action).ok_or_else(|| ResolveError::UnknownAction {
-            path: format!("{path}.action"),
+            path: format!("syscalls[{i}].action"),
             value: action.into(),
         })?;
-        for name in names {
-            let mut args = Vec::new();
-            for (j, arg) in rule.args.iter().flatten().enumerate() {
-                let op_path = format!("{path}.args[{j}]");
+        let mut args = Vec::new();
+        if !names.is_empty() {
+            let conditions = rule.args.as_deref().unwrap_or(&[]);
+            args.reserve_exact(conditions.len());
+            for (j, arg) in conditions.iter().enumerate() {
                 let op = arg.op.as_deref().unwrap_or("");
                 let op = ScmpOp::parse(op).ok_or_else(|| ResolveError::UnknownOperator {
-                    path: format!("{op_path}.op"),
+                    path: format!("syscalls[{i}].args[{j}].op"),
                     value: op.into(),
                 })?;
                 args.push(RuncArg {
@@ -189,42 +210,41 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
                     op,
                     value: arg.value.unwrap_or(0),
                     value_two: arg.value_two.unwrap_or(0),
-                    path: op_path,
                 });
             }
-            rules.push(RuncRule {
-                path: path.clone(),
-                name,
-                kind,
-                errno_ret: rule.errno_ret,
-                args,
-            });
         }
+        rules.push(RuncRule {
+            index: i,
+            names,
+            kind,
+            errno_ret: rule.errno_ret,
+            args,
+        });
     }
 
     // runc's InitSeccomp.
     let default = action_of(default_kind, default_errno_ret);
     if let Some(r) = rules
         .iter()
-        .find(|r| r.kind == ScmpAction::Notify && r.name == "write")
+        .find(|r| r.kind == ScmpAction::Notify && r.names.iter().any(|n| n == "write"))
     {
         return Err(ResolveError::NotifyWrite {
-            path: r.path.clone(),
+            path: format!("syscalls[{}]", r.index),
         });
     }
     if default_kind == ScmpAction::Notify {
         return Err(ResolveError::NotifyDefault);
     }
-    check_action(default, "defaultErrnoRet", default_errno_ret)?;
+    check_action(default, default_errno_ret, || "defaultErrnoRet".into())?;
     let mut abis = alloc::vec![native];
-    for (path, a) in &archs {
+    for &(path, a) in &archs {
         let abi = a.abi().ok_or_else(|| ResolveError::UnsupportedArch {
-            path: (*path).clone(),
+            path: path.to_string(),
             value: a.as_str().into(),
         })?;
         if abi.is_little_endian() != native.is_little_endian() {
             return Err(ResolveError::ArchByteOrder {
-                path: (*path).clone(),
+                path: path.to_string(),
                 value: a.as_str().into(),
                 target: native,
             });
@@ -235,62 +255,81 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
     }
 
     let mut names = NameCache::new();
-    let mut db: BTreeMap<(usize, u32), Vec<LibRule>> = BTreeMap::new();
+    // Per ABI of the filter, for the name at hand.
+    let mut located = alloc::vec![Located::default(); abis.len()];
+    // Per ABI, the highest number a name resolves to there, for runc's stub.
+    let mut highest: Vec<u32> = alloc::vec![0; abis.len()];
+    let mut db: Vec<Placed> = Vec::new();
     for r in &rules {
-        if r.name.is_empty() {
-            return Err(ResolveError::EmptyName {
-                path: format!("{}.names", r.path),
-            });
-        }
         let action = action_of(r.kind, r.errno_ret);
-        if action == default || !known_anywhere(r.name, &abis, &mut names) {
-            continue;
-        }
-        let mut counts = [0u8; 6];
-        for arg in &r.args {
-            let i = usize::try_from(arg.index)
-                .ok()
-                .filter(|&i| i < 6)
-                .ok_or_else(|| ResolveError::ArgIndex {
-                    path: format!("{}.index", arg.path),
-                    index: arg.index,
-                })?;
-            if let Some(c) = counts.get_mut(i) {
-                *c = c.saturating_add(1);
+        // Whether several conditions are on one argument, once the rule's
+        // indices and errno have been checked.
+        let mut split = None;
+        for name in r.names {
+            if name.is_empty() {
+                return Err(ResolveError::EmptyName {
+                    path: format!("syscalls[{}].names", r.index),
+                });
             }
-        }
-        check_action(action, &format!("{}.errnoRet", r.path), r.errno_ret)?;
-        // Two conditions on one argument: runc adds each condition as a rule of
-        // its own (OR), as libseccomp refuses them in one rule.
-        let groups: Vec<Vec<&RuncArg>> = if counts.iter().any(|&c| c > 1) {
-            r.args.iter().map(|a| alloc::vec![a]).collect()
-        } else {
-            alloc::vec![r.args.iter().collect()]
-        };
-        for (k, &abi) in abis.iter().enumerate() {
-            let nr = names.nr(abi, r.name);
-            for (nr, mux) in libseccomp::placements(abi, r.name, nr) {
-                for group in &groups {
-                    let mut conds: Vec<_> = group
-                        .iter()
-                        .filter(|a| mux.is_none() || a.index != 0)
-                        .filter_map(|a| {
-                            #[allow(clippy::cast_possible_truncation)]
-                            libseccomp::lower(abi, a.index as u8, a.op, a.value, a.value_two)
-                        })
-                        .collect();
-                    if let Some(call) = mux {
-                        conds.extend(libseccomp::lower(abi, 0, ScmpOp::Eq, call, 0));
+            for ((slot, top), &abi) in located.iter_mut().zip(&mut highest).zip(&abis) {
+                let mux = libseccomp::multiplexed(abi, name);
+                let nr = names.nr(abi, name);
+                *slot = Located { mux, nr };
+                if let Some(n) = libseccomp::resolve_number(mux, nr) {
+                    *top = (*top).max(n);
+                }
+            }
+            let known = located.iter().any(|l| l.nr.is_some())
+                || Abi::ALL.iter().any(|a| a.syscall_nr(name).is_some());
+            if action == default || !known {
+                continue;
+            }
+            let split = match split {
+                Some(s) => s,
+                None => {
+                    let s = check_rule(r, action)?;
+                    split = Some(s);
+                    s
+                }
+            };
+            // Two conditions on one argument: runc adds each condition as a rule
+            // of its own (OR), as libseccomp refuses them in one rule.
+            let groups = if split { r.args.len() } else { 1 };
+            for (k, (&abi, &Located { mux, nr })) in abis.iter().zip(&located).enumerate() {
+                for (nr, call) in libseccomp::placements(mux, nr) {
+                    for g in 0..groups {
+                        let group = if split {
+                            r.args.get(g..=g).unwrap_or(&[])
+                        } else {
+                            &r.args
+                        };
+                        let mut conds: Vec<_> = group
+                            .iter()
+                            .filter(|a| call.is_none() || a.index != 0)
+                            .filter_map(|a| {
+                                #[allow(clippy::cast_possible_truncation)]
+                                libseccomp::lower(abi, a.index as u8, a.op, a.value, a.value_two)
+                            })
+                            .collect();
+                        if let Some(call) = call {
+                            conds.extend(libseccomp::lower(abi, 0, ScmpOp::Eq, call, 0));
+                        }
+                        conds.sort_by_key(|c| c.index);
+                        db.push(Placed {
+                            abi: k,
+                            nr,
+                            seq: db.len(),
+                            rule: LibRule { action, conds },
+                        });
                     }
-                    conds.sort_by_key(|c| c.index);
-                    db.entry((k, nr))
-                        .or_default()
-                        .push(LibRule { action, conds });
                 }
             }
         }
     }
 
+    // libseccomp's database: the rules of each syscall of each ABI, in the order
+    // they were added.
+    db.sort_unstable_by_key(|p| (p.abi, p.nr, p.seq));
     let mut per_abi: Vec<AbiSyscalls> = abis
         .iter()
         .map(|&abi| AbiSyscalls {
@@ -298,23 +337,50 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
             syscalls: Vec::new(),
         })
         .collect();
-    for ((k, nr), lib_rules) in db {
+    let mut db = db.into_iter().peekable();
+    while let Some(first) = db.next() {
+        let (k, nr) = (first.abi, first.nr);
+        let mut same = core::iter::from_fn(|| db.next_if(|p| (p.abi, p.nr) == (k, nr)));
         let Some(slot) = per_abi.get_mut(k) else {
             continue;
         };
         let abi = slot.abi;
-        let decision =
-            libseccomp::combine(abi, lib_rules).map_err(|reason| ResolveError::Ambiguous {
+        let decision = if first.rule.conds.is_empty() {
+            // The first rule decides every call (see `combine`).
+            same.by_ref().for_each(drop);
+            Decision::Always(first.rule.action)
+        } else {
+            let group: Vec<LibRule> = core::iter::once(first.rule)
+                .chain(same.by_ref().map(|p| p.rule))
+                .collect();
+            libseccomp::combine(abi, group).map_err(|reason| ResolveError::Ambiguous {
                 abi,
                 syscall: abi
                     .syscall_name(nr)
                     .map_or_else(|| format!("#{nr}"), String::from),
                 reason,
-            })?;
+            })?
+        };
         slot.syscalls.push((nr, decision));
     }
 
-    let enosys = enosys_stub(default_kind, default_errno_ret, &abis, &rules, &mut names);
+    // runc's generatePatch: no stub when the default action lets calls through
+    // (`ALLOW`, `LOG`, `TRACE`) or `defaultErrnoRet` is `SCMP_ACT_ERRNO(ENOSYS)`;
+    // otherwise, for each architecture of the filter, the highest number any of
+    // the profile's names has there (every rule counts, even those runc skipped).
+    let stub = default_errno_ret != Some(ACT_ERRNO_ENOSYS)
+        && !matches!(
+            default_kind,
+            ScmpAction::Allow | ScmpAction::Log | ScmpAction::Trace
+        );
+    let enosys = stub.then(|| EnosysStub {
+        highest: abis
+            .iter()
+            .zip(highest)
+            .filter(|&(_, m)| m != 0)
+            .map(|(&abi, m)| (abi, m))
+            .collect(),
+    });
     Ok(Some(Resolved {
         target: native,
         default_action: default,
@@ -328,40 +394,25 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
     }))
 }
 
-/// runc's `generatePatch`: no stub when the default action lets calls through
-/// (`ALLOW`, `LOG`, `TRACE`) or `defaultErrnoRet` is `SCMP_ACT_ERRNO(ENOSYS)`;
-/// otherwise, for each architecture of the filter, the highest number any of the
-/// profile's names has there (every rule counts, even those runc skipped).
-fn enosys_stub(
-    default_kind: ScmpAction,
-    default_errno_ret: Option<u64>,
-    abis: &[Abi],
-    rules: &[RuncRule<'_>],
-    names: &mut NameCache,
-) -> Option<EnosysStub> {
-    if default_errno_ret == Some(ACT_ERRNO_ENOSYS)
-        || matches!(
-            default_kind,
-            ScmpAction::Allow | ScmpAction::Log | ScmpAction::Trace
-        )
-    {
-        return None;
+/// runc's and libseccomp's checks of a rule that is added: argument indices,
+/// then the errno of `action`. Returns whether several conditions are on one
+/// argument.
+fn check_rule(r: &RuncRule<'_>, action: Action) -> Result<bool, ResolveError> {
+    let mut counts = [0u8; 6];
+    for (j, arg) in r.args.iter().enumerate() {
+        let c = usize::try_from(arg.index)
+            .ok()
+            .and_then(|i| counts.get_mut(i))
+            .ok_or_else(|| ResolveError::ArgIndex {
+                path: format!("syscalls[{}].args[{j}].index", r.index),
+                index: arg.index,
+            })?;
+        *c = c.saturating_add(1);
     }
-    let highest = abis
-        .iter()
-        .filter_map(|&abi| {
-            let max = rules
-                .iter()
-                .filter_map(|r| {
-                    let nr = names.nr(abi, r.name);
-                    libseccomp::resolve_number(abi, r.name, nr)
-                })
-                .max()
-                .filter(|&m| m != 0)?;
-            Some((abi, max))
-        })
-        .collect();
-    Some(EnosysStub { highest })
+    check_action(action, r.errno_ret, || {
+        format!("syscalls[{}].errnoRet", r.index)
+    })?;
+    Ok(counts.iter().any(|&c| c > 1))
 }
 
 #[cfg(test)]
