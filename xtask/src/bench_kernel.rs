@@ -1,8 +1,15 @@
 //! `cargo xtask bench-kernel`: the real cost of system calls under Docker's
 //! default profile as seccompy builds it (through its OCI path, runc's ENOSYS
-//! stub included), as libseccomp builds it (linear and tree, exported alone) and
-//! without a filter, in one run. A benchmark that prints a table, never a timed
-//! test.
+//! stub included), as libseccomp builds it (linear and tree, exported alone),
+//! under the floor program and without a filter, in one run. A benchmark that
+//! prints tables, never a timed test.
+//!
+//! The floor is the smallest program that decides the measured calls exactly as
+//! docker-default does and that the kernel must run on every one of them (it
+//! loads an argument, which the action cache cannot evaluate): any filter with
+//! docker-default's decisions runs on the uncached calls and costs at least about
+//! as much, so the floor's overhead bounds what a compiler can gain. Its decisions
+//! are checked against Docker's and seccompy's program before measuring.
 //!
 //! The programs come from `cargo xtask bench-bpf`'s code (`bench_bpf::docker_default`
 //! and the libseccomp peer), which also leaves libseccomp's in `target/bench-bpf/`.
@@ -27,7 +34,11 @@
 //! most 0.60 on each uncached call); the same ratios from the fastest rounds (a
 //! check on noise); where the overhead goes (the fixed cost seen on the cached
 //! call, the cost of one instruction from linear vs tree); and each program's
-//! emulated path per call, checked against what the children saw.
+//! emulated path per call, checked against what the children saw. Then the
+//! floor's table: per call, its overhead, its fraction of libseccomp-tree's
+//! (above 0.60 the target is out of reach of any filter on this machine),
+//! seccompy's and libseccomp-tree's overheads beyond the floor (the part a
+//! compiler can change) and their ratio, and the instructions each filter runs.
 //!
 //! Options: `--rounds R` (default 11), `--calls N` per measurement (default
 //! 200000), `--batches B` they are split into (default 10). Debug builds re-run
@@ -36,15 +47,20 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use seccompy_bpf::Insn;
 use seccompy_bpf::action::RetValue;
+use seccompy_bpf::assembler::Assembler;
 use seccompy_bpf::cache;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
+use seccompy_bpf::validate::validate;
+use seccompy_bpf::{Insn, Program};
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{SECCOMP_RET_ACTION_FULL, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, seccomp_data};
+use seccompy_sys::{
+    BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_RET_ACTION_FULL,
+    SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, seccomp_data,
+};
 
 use crate::bench::kernel_child::{CALLS, Call, measure};
-use crate::bench::kernel_report::{self, LINEAR, PEERS, Row, TREE};
+use crate::bench::kernel_report::{self, LINEAR, NPEERS, PEERS, Row, TREE};
 use crate::bench::libseccomp::{self, Optimize};
 use crate::bench_bpf;
 
@@ -106,16 +122,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let peer = libseccomp::Peer::build(&crate::workspace_root().join("target").join("bench-bpf"))?;
     let linear = peer.run(&spec, Optimize::Linear, 1, "docker-default")?;
     let tree = peer.run(&spec, Optimize::Tree, 1, "docker-default")?;
-    let programs: [Option<&[Insn]>; 4] = [
+    let floor = floor_program()?;
+    check_floor(floor.insns(), seccompy.insns())?;
+    let programs: [Option<&[Insn]>; NPEERS] = [
         None,
         Some(seccompy.insns()),
         Some(linear.program.insns()),
         Some(tree.program.insns()),
+        Some(floor.insns()),
     ];
 
     let cpu = pin_to_one_cpu();
-    let mut totals: [[Vec<u64>; 4]; 4] = Default::default();
-    let mut results = [[None::<i64>; 4]; 4];
+    let mut totals: [[Vec<u64>; NCALLS]; NPEERS] = Default::default();
+    let mut results = [[None::<i64>; NCALLS]; NPEERS];
     for round in 0..opts.rounds {
         let mut order = CALLS;
         order.rotate_left(round % CALLS.len());
@@ -142,12 +161,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
 
+    let paths = paths(&programs, &results)?;
     let mut rows = Vec::new();
     let mut fastest_rows = Vec::new();
     let mut worst = (0.0f64, "", "");
     for (c, call) in CALLS.into_iter().enumerate() {
-        let mut ns = [0.0; 4];
-        let mut fastest = [0.0; 4];
+        let mut ns = [0.0; NPEERS];
+        let mut fastest = [0.0; NPEERS];
         for p in 0..PEERS.len() {
             let base = if p == 0 && call.skipped_unfiltered() {
                 CALLS.iter().position(|&x| x == Call::Unknown).unwrap_or(c)
@@ -167,6 +187,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             cacheable: call.cacheable(),
             ns,
             bare_baseline: call.skipped_unfiltered(),
+            executed: std::array::from_fn(|p| {
+                paths[p][c].and_then(|path| (!path.cached).then_some(path.executed))
+            }),
         };
         fastest_rows.push(Row {
             ns: fastest,
@@ -174,7 +197,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
         });
         rows.push(row);
     }
-    let paths = paths(&programs, &results)?;
     let details = details(&programs, &paths, &results);
     let breakdown = breakdown(&rows, &paths);
 
@@ -218,11 +240,113 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "{}",
         kernel_report::ratios_line("the same from each peer's fastest round", &fastest_rows)
     );
+    println!(
+        "\nfloor ({} insns, each call's path in the table): the smallest program that decides \
+         these calls as docker-default does and that the kernel runs on every call (it loads \
+         an argument, which the action cache cannot evaluate); its overhead is a lower bound \
+         for any filter's with these decisions",
+        floor.len()
+    );
+    print!("{}", kernel_report::floor_table(&rows));
+    print!("{}", kernel_report::floor_line(&rows));
+    print!(
+        "{}",
+        kernel_report::floor_ratios_line(
+            "floor/tree from each peer's fastest round",
+            &fastest_rows
+        )
+    );
     print!("{breakdown}");
     println!();
     print!("{details}");
     println!("\n(bench took {:.1} s)", t0.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// The number of calls measured.
+const NCALLS: usize = CALLS.len();
+
+/// The floor: the smallest program that decides every call of [`CALLS`] as
+/// Docker's default profile does on x86_64 and that the kernel must run on each:
+///
+/// ```text
+///     ld nr; jeq socket ? (ld args[0]; jeq 40 ? ret ERRNO(EPERM) : ret ALLOW)
+///          : jeq 1000 ? ret ERRNO(ENOSYS) : (ld args[0]; ret ALLOW)
+/// ```
+///
+/// The allowed paths load an argument, so the kernel's action cache (which
+/// evaluates only loads of the number and the arch) cannot skip it. It checks
+/// neither the arch nor any other call: it is correct for these calls only.
+fn floor_program() -> Result<Program, String> {
+    let nr = std::mem::offset_of!(seccomp_data, nr) as u32;
+    // x86_64 is little-endian: the low half of args[0] comes first.
+    let arg0 = std::mem::offset_of!(seccomp_data, args) as u32;
+    let load = BPF_LD | BPF_W | BPF_ABS;
+    let jeq = BPF_JMP | BPF_JEQ | BPF_K;
+    let ret = BPF_RET | BPF_K;
+    let mut a = Assembler::new();
+    let [socket, other, eperm, enosys, load_allow, allow] = [(); 6].map(|()| a.label());
+    a.stmt(load, nr);
+    a.jump(jeq, libc::SYS_socket as u32, socket, other);
+    a.bind(socket);
+    a.stmt(load, arg0);
+    a.jump(jeq, libc::AF_VSOCK as u32, eperm, allow);
+    a.bind(eperm);
+    a.stmt(ret, SECCOMP_RET_ERRNO | libc::EPERM as u32);
+    a.bind(other);
+    a.jump(jeq, Call::Unknown.nr() as u32, enosys, load_allow);
+    a.bind(enosys);
+    a.stmt(ret, SECCOMP_RET_ERRNO | libc::ENOSYS as u32);
+    a.bind(load_allow);
+    a.stmt(load, arg0);
+    a.bind(allow);
+    a.stmt(ret, SECCOMP_RET_ALLOW);
+    let program = a
+        .finish()
+        .map_err(|e| format!("assembling the floor: {e}"))?;
+    validate(program.insns()).map_err(|e| format!("the floor program: {e}"))?;
+    Ok(program)
+}
+
+/// Checks, before any measurement, that `floor` and docker-default's `docker`
+/// program both make Docker's decision ([`Call::docker_decision`]) on every call
+/// of [`CALLS`] on x86_64, and that the kernel's action cache skips `floor` on
+/// none of them.
+fn check_floor(floor: &[Insn], docker: &[Insn]) -> Result<(), String> {
+    for call in CALLS {
+        let data = call_data(call);
+        let want = call.docker_decision();
+        for (name, insns) in [("the floor", floor), ("seccompy's docker-default", docker)] {
+            let got = emulate_for(insns, &data, ByteOrder::of(Abi::X86_64))
+                .map_err(|e| format!("{name} on {}: {e}", call.label()))?
+                .ret;
+            if got != want {
+                return Err(format!(
+                    "{name} decides {} on {}, but Docker's default profile {}",
+                    RetValue(got),
+                    call.label(),
+                    RetValue(want)
+                ));
+            }
+        }
+        if cache::is_const_allow(floor, data.arch, data.nr as u32) {
+            return Err(format!(
+                "the kernel would cache the floor's decision on {}: it would not run it",
+                call.label()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The `seccomp_data` the kernel hands the filters for `call` on x86_64.
+fn call_data(call: Call) -> seccomp_data {
+    seccomp_data {
+        nr: call.nr() as i32,
+        arch: Abi::X86_64.audit_arch(),
+        instruction_pointer: 0,
+        args: call.args(),
+    }
 }
 
 /// One program's path for one call, from seccompy-bpf's emulator and cache model.
@@ -239,19 +363,14 @@ struct Path {
 /// Each program's path for each call on x86_64 (`None` without a program), each
 /// checked against what the call returned in the children.
 fn paths(
-    programs: &[Option<&[Insn]>; 4],
-    results: &[[Option<i64>; 4]; 4],
-) -> Result<[[Option<Path>; 4]; 4], String> {
-    let mut paths = [[None; 4]; 4];
+    programs: &[Option<&[Insn]>; NPEERS],
+    results: &[[Option<i64>; NCALLS]; NPEERS],
+) -> Result<[[Option<Path>; NCALLS]; NPEERS], String> {
+    let mut paths = [[None; NCALLS]; NPEERS];
     for (p, prog) in programs.iter().enumerate() {
         let Some(insns) = prog else { continue };
         for (c, call) in CALLS.into_iter().enumerate() {
-            let data = seccomp_data {
-                nr: call.nr() as i32,
-                arch: Abi::X86_64.audit_arch(),
-                instruction_pointer: 0,
-                args: call.args(),
-            };
+            let data = call_data(call);
             let outcome = emulate_for(insns, &data, ByteOrder::of(Abi::X86_64))
                 .map_err(|e| format!("{} on {}: {e}", PEERS[p], call.label()))?;
             if let Some(r) = results[p][c]
@@ -276,7 +395,7 @@ fn paths(
 }
 
 /// Where the overhead goes (see [`kernel_report::breakdown_text`]).
-fn breakdown(rows: &[Row], paths: &[[Option<Path>; 4]; 4]) -> String {
+fn breakdown(rows: &[Row], paths: &[[Option<Path>; NCALLS]; NPEERS]) -> String {
     let fixed = rows
         .iter()
         .find(|r| r.cacheable)
@@ -297,7 +416,7 @@ fn breakdown(rows: &[Row], paths: &[[Option<Path>; 4]; 4]) -> String {
     let floors: Vec<(&str, f64)> = match slope {
         Some(s) => uncached()
             .filter_map(|(r, _, t)| {
-                let f = kernel_report::floor_ratio(r.overheads()[TREE], t.executed, s)?;
+                let f = kernel_report::no_insn_ratio(r.overheads()[TREE], t.executed, s)?;
                 Some((r.label.as_str(), f))
             })
             .collect(),
@@ -308,9 +427,9 @@ fn breakdown(rows: &[Row], paths: &[[Option<Path>; 4]; 4]) -> String {
 
 /// The paths and the results the children saw, per program.
 fn details(
-    programs: &[Option<&[Insn]>; 4],
-    paths: &[[Option<Path>; 4]; 4],
-    results: &[[Option<i64>; 4]; 4],
+    programs: &[Option<&[Insn]>; NPEERS],
+    paths: &[[Option<Path>; NCALLS]; NPEERS],
+    results: &[[Option<i64>; NCALLS]; NPEERS],
 ) -> String {
     let mut out = String::new();
     writeln!(
@@ -351,7 +470,7 @@ fn details(
 fn agrees(ret: u32, result: i64) -> bool {
     match ret & SECCOMP_RET_ACTION_FULL {
         SECCOMP_RET_ERRNO => result == -i64::from(ret & SECCOMP_RET_DATA),
-        seccompy_sys::SECCOMP_RET_ALLOW => result >= 0,
+        SECCOMP_RET_ALLOW => result >= 0,
         _ => false,
     }
 }
@@ -433,5 +552,85 @@ mod tests {
         assert_eq!(result_text(-5), "errno 5");
         assert_eq!(result_text(0), "returned 0");
         assert_eq!(result_text(17), "returned 17");
+    }
+
+    /// The floor decides each call as Docker does, through at most five
+    /// instructions (socket(40) needs two loads, two tests and a return), and
+    /// the kernel's action cache skips it on none.
+    #[test]
+    fn the_floor_decides_as_docker_default_and_is_never_cached() {
+        let floor = floor_program().unwrap();
+        let (_, _, docker) = crate::bench_bpf::docker_default().unwrap();
+        check_floor(floor.insns(), docker.insns()).unwrap();
+        for call in CALLS {
+            let data = call_data(call);
+            let out = emulate_for(floor.insns(), &data, ByteOrder::of(Abi::X86_64)).unwrap();
+            assert!(out.executed <= 5, "{}: {}", call.label(), out.executed);
+        }
+    }
+
+    #[test]
+    fn a_wrong_or_cacheable_floor_is_refused() {
+        let (_, _, docker) = crate::bench_bpf::docker_default().unwrap();
+        let build = |socket_errno: u32, load_before_allow: bool| {
+            let mut a = Assembler::new();
+            let [socket, other, eperm, enosys, tail, allow] = [(); 6].map(|()| a.label());
+            a.stmt(BPF_LD | BPF_W | BPF_ABS, 0);
+            a.jump(
+                BPF_JMP | BPF_JEQ | BPF_K,
+                libc::SYS_socket as u32,
+                socket,
+                other,
+            );
+            a.bind(socket);
+            a.stmt(BPF_LD | BPF_W | BPF_ABS, 16);
+            a.jump(BPF_JMP | BPF_JEQ | BPF_K, 40, eperm, allow);
+            a.bind(eperm);
+            a.stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | socket_errno);
+            a.bind(other);
+            a.jump(BPF_JMP | BPF_JEQ | BPF_K, 1000, enosys, tail);
+            a.bind(enosys);
+            a.stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | libc::ENOSYS as u32);
+            a.bind(tail);
+            if load_before_allow {
+                a.stmt(BPF_LD | BPF_W | BPF_ABS, 16);
+            }
+            a.bind(allow);
+            a.stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+            a.finish().unwrap()
+        };
+        // Each differs from a correct floor in one point: socket(40)'s errno, or
+        // allowed paths without the argument load (so the cache may skip them).
+        let wrong = build(libc::EACCES as u32, true);
+        let err = check_floor(wrong.insns(), docker.insns()).unwrap_err();
+        assert!(err.starts_with("the floor decides"), "{err}");
+        assert!(err.contains("socket"), "{err}");
+        let cacheable = build(libc::EPERM as u32, false);
+        let err = check_floor(cacheable.insns(), docker.insns()).unwrap_err();
+        assert!(err.contains("would cache"), "{err}");
+        check_floor(build(libc::EPERM as u32, true).insns(), docker.insns()).unwrap();
+        // The docker-default program is held to Docker's decisions too.
+        let floor = floor_program().unwrap();
+        let err = check_floor(floor.insns(), wrong.insns()).unwrap_err();
+        assert!(
+            err.starts_with("seccompy's docker-default decides"),
+            "{err}"
+        );
+    }
+
+    /// Installed in a forked child (never in the test's process), the floor
+    /// returns what it decides in the emulator.
+    #[test]
+    fn the_kernel_runs_the_floor_as_emulated() {
+        let floor = floor_program().unwrap();
+        let r = measure(Some(floor.insns()), CALLS, 2, 50).unwrap();
+        for (c, call) in CALLS.into_iter().enumerate() {
+            assert!(
+                agrees(call.docker_decision(), r.results[c]),
+                "{}: {}",
+                call.label(),
+                result_text(r.results[c])
+            );
+        }
     }
 }

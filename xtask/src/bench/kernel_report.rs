@@ -1,17 +1,24 @@
 //! The figures of `cargo xtask bench-kernel`: per call, the median cost under each
 //! peer, the overhead over the unfiltered call, seccompy's overhead as a fraction
-//! of libseccomp-tree's, and whether that fraction meets the target.
+//! of libseccomp-tree's, and whether that fraction meets the target; then the
+//! floor (the smallest program that decides the calls as docker-default does and
+//! that the kernel runs on every call): its overhead is a lower bound for any
+//! filter's, so its fraction of libseccomp-tree's says whether the target can be
+//! met at all, and what lies beyond it is the part a compiler can change.
 
 use std::fmt::Write as _;
 
 use super::metrics;
 
+/// The number of peers.
+pub const NPEERS: usize = 5;
 /// The peers, in column order: no filter first.
-pub const PEERS: [&str; 4] = [
+pub const PEERS: [&str; NPEERS] = [
     "no filter",
     "seccompy",
     "libseccomp-linear",
     "libseccomp-tree",
+    "floor",
 ];
 /// Index of seccompy in [`PEERS`].
 pub const SECCOMPY: usize = 1;
@@ -19,6 +26,8 @@ pub const SECCOMPY: usize = 1;
 pub const LINEAR: usize = 2;
 /// Index of libseccomp-tree in [`PEERS`].
 pub const TREE: usize = 3;
+/// Index of the floor program in [`PEERS`].
+pub const FLOOR: usize = 4;
 
 /// The target: seccompy's overhead at most this fraction of libseccomp-tree's on
 /// each uncached call.
@@ -101,6 +110,44 @@ impl Verdict {
     }
 }
 
+/// Whether a filter could meet the target on a call at all, from the floor's
+/// overhead: any filter costs at least as much, so when the floor's overhead is
+/// above [`TARGET`] times libseccomp-tree's, no filter meets the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// The floor's overhead is at most [`TARGET`] times the tree's.
+    Within,
+    /// The floor's overhead is above [`TARGET`] times the tree's: out of reach
+    /// for any filter.
+    Out,
+    /// A cacheable call: the target is about uncached calls.
+    NoTarget,
+    /// libseccomp-tree shows no overhead to compare with.
+    Undefined,
+}
+
+impl Reach {
+    /// The reach from the floor's overhead as a fraction of the tree's, for a
+    /// call that the target covers or not.
+    pub fn of(floor_ratio: Option<f64>, cacheable: bool) -> Reach {
+        match Verdict::of(floor_ratio, cacheable) {
+            Verdict::Met => Reach::Within,
+            Verdict::NotMet => Reach::Out,
+            Verdict::NoTarget => Reach::NoTarget,
+            Verdict::Undefined => Reach::Undefined,
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Reach::Within => "within reach",
+            Reach::Out => "OUT of reach",
+            Reach::NoTarget => Verdict::NoTarget.text(),
+            Reach::Undefined => Verdict::Undefined.text(),
+        }
+    }
+}
+
 /// One call's figures.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
@@ -110,14 +157,17 @@ pub struct Row {
     pub cacheable: bool,
     /// Median ns per call under each of [`PEERS`]; for a call the filters deny
     /// before its body runs, the "no filter" figure is the bare call's.
-    pub ns: [f64; 4],
+    pub ns: [f64; NPEERS],
     /// Whether the "no filter" figure is the bare call's (see [`Row::ns`]).
     pub bare_baseline: bool,
+    /// Instructions the kernel runs for the call under each of [`PEERS`]
+    /// (emulated): `None` without a filter or when the action cache skips it.
+    pub executed: [Option<usize>; NPEERS],
 }
 
 impl Row {
     /// Each peer's nanoseconds over the unfiltered figure.
-    pub fn overheads(&self) -> [f64; 4] {
+    pub fn overheads(&self) -> [f64; NPEERS] {
         self.ns.map(|n| n - self.ns[0])
     }
 
@@ -131,33 +181,82 @@ impl Row {
     pub fn verdict(&self) -> Verdict {
         Verdict::of(self.ratio(), self.cacheable)
     }
+
+    /// The floor's overhead as a fraction of libseccomp-tree's: the lowest
+    /// [`Row::ratio`] any filter could reach.
+    pub fn floor_ratio(&self) -> Option<f64> {
+        let o = self.overheads();
+        ratio(o[FLOOR], o[TREE])
+    }
+
+    /// Whether the target is within reach of any filter (see [`Reach`]).
+    pub fn reach(&self) -> Reach {
+        Reach::of(self.floor_ratio(), self.cacheable)
+    }
+
+    /// seccompy's and libseccomp-tree's overheads beyond the floor's: the part
+    /// of each that a compiler can change.
+    pub fn beyond_floor(&self) -> (f64, f64) {
+        let o = self.overheads();
+        (o[SECCOMPY] - o[FLOOR], o[TREE] - o[FLOOR])
+    }
+
+    /// seccompy's overhead beyond the floor as a fraction of libseccomp-tree's
+    /// beyond the floor.
+    pub fn beyond_ratio(&self) -> Option<f64> {
+        let (s, t) = self.beyond_floor();
+        ratio(s, t)
+    }
 }
 
 /// The first column's head.
 const HEAD: &str = "call (ns/call)";
 
-/// The table: ns under each peer, overheads, the ratio and the verdict.
-pub fn table(rows: &[Row]) -> String {
-    let mut out = String::new();
-    let label_w = rows
-        .iter()
+/// The first column's width: the longest label (with its `*`) or head.
+fn label_width(rows: &[Row]) -> usize {
+    rows.iter()
         .map(|r| r.label.chars().count() + usize::from(r.bare_baseline))
         .max()
         .unwrap_or(0)
-        .max(HEAD.len());
+        .max(HEAD.len())
+}
+
+/// A row's label, with `*` when its "no filter" figure is the bare call's.
+fn label(r: &Row) -> String {
+    if r.bare_baseline {
+        format!("{}*", r.label)
+    } else {
+        r.label.clone()
+    }
+}
+
+/// A ratio with two decimals, `-` for none.
+fn ratio_text(ratio: Option<f64>) -> String {
+    ratio.map_or_else(|| "-".to_owned(), |x| format!("{x:.2}"))
+}
+
+/// The table: ns under each peer, overheads, the ratio and the verdict.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let label_w = label_width(rows);
     writeln!(
         out,
-        "{:<label_w$}  {:>10}{:>10}{:>10}{:>10}  | overhead:{:>9}{:>9}{:>9}  | seccompy/tree",
-        HEAD, "no filter", "seccompy", "lsc-lin", "lsc-tree", "seccompy", "lsc-lin", "lsc-tree",
+        "{:<label_w$}  {:>10}{:>10}{:>10}{:>10}{:>10}  | overhead:{:>9}{:>9}{:>9}{:>9}  \
+         | seccompy/tree",
+        HEAD,
+        "no filter",
+        "seccompy",
+        "lsc-lin",
+        "lsc-tree",
+        "floor",
+        "seccompy",
+        "lsc-lin",
+        "lsc-tree",
+        "floor",
     )
     .unwrap();
     for r in rows {
-        let label = if r.bare_baseline {
-            format!("{}*", r.label)
-        } else {
-            r.label.clone()
-        };
-        write!(out, "{label:<label_w$}  ").unwrap();
+        write!(out, "{:<label_w$}  ", label(r)).unwrap();
         for n in r.ns {
             write!(out, "{n:>10.1}").unwrap();
         }
@@ -165,10 +264,13 @@ pub fn table(rows: &[Row]) -> String {
         for o in &r.overheads()[1..] {
             write!(out, "{o:>+9.1}").unwrap();
         }
-        let ratio = r
-            .ratio()
-            .map_or_else(|| "-".to_owned(), |x| format!("{x:.2}"));
-        writeln!(out, "  | {ratio:>5}  {}", r.verdict().text()).unwrap();
+        writeln!(
+            out,
+            "  | {:>5}  {}",
+            ratio_text(r.ratio()),
+            r.verdict().text()
+        )
+        .unwrap();
     }
     out
 }
@@ -179,12 +281,7 @@ pub fn target_line(rows: &[Row]) -> String {
     let missed: Vec<String> = covered
         .iter()
         .filter(|r| r.verdict() != Verdict::Met)
-        .map(|r| {
-            let ratio = r
-                .ratio()
-                .map_or_else(|| "-".to_owned(), |x| format!("{x:.2}"));
-            format!("{} {ratio}", r.label)
-        })
+        .map(|r| format!("{} {}", r.label, ratio_text(r.ratio())))
         .collect();
     let verdict = if covered.is_empty() {
         "no uncached call measured".to_owned()
@@ -211,10 +308,122 @@ pub fn ratios_line(title: &str, rows: &[Row]) -> String {
         .iter()
         .filter(|r| !r.cacheable)
         .map(|r| {
-            let ratio = r
-                .ratio()
-                .map_or_else(|| "-".to_owned(), |x| format!("{x:.2}"));
-            format!("{} {ratio} ({})", r.label, r.verdict().text())
+            format!(
+                "{} {} ({})",
+                r.label,
+                ratio_text(r.ratio()),
+                r.verdict().text()
+            )
+        })
+        .collect();
+    format!("{title}: {}\n", list.join(", "))
+}
+
+/// The floor's table: per call, the floor's overhead, its fraction of
+/// libseccomp-tree's and whether the target is within reach of any filter;
+/// seccompy's and libseccomp-tree's overheads beyond the floor and their ratio;
+/// the instructions each filter runs.
+pub fn floor_table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let label_w = label_width(rows);
+    writeln!(
+        out,
+        "{:<label_w$}  | floor:{:>9}{:>7}  {:<20} | beyond floor:{:>9}{:>9}{:>7}  \
+         | insns run:{:>9}{:>9}{:>9}{:>9}",
+        HEAD,
+        "overhead",
+        "/tree",
+        "target",
+        "seccompy",
+        "lsc-tree",
+        "ratio",
+        "seccompy",
+        "lsc-lin",
+        "lsc-tree",
+        "floor",
+    )
+    .unwrap();
+    for r in rows {
+        let (s, t) = r.beyond_floor();
+        write!(
+            out,
+            "{:<label_w$}  | {:6}{:>+9.1}{:>7}  {:<20} | {:13}{s:>+9.1}{t:>+9.1}{:>7}  | {:10}",
+            label(r),
+            "",
+            r.overheads()[FLOOR],
+            ratio_text(r.floor_ratio()),
+            r.reach().text(),
+            "",
+            ratio_text(r.beyond_ratio()),
+            "",
+        )
+        .unwrap();
+        for e in &r.executed[1..] {
+            let e = e.map_or_else(|| "cached".to_owned(), |n| n.to_string());
+            write!(out, "{e:>9}").unwrap();
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The floor's line: whether the target is within reach of any filter on every
+/// uncached call.
+pub fn floor_line(rows: &[Row]) -> String {
+    let covered: Vec<&Row> = rows.iter().filter(|r| !r.cacheable).collect();
+    let list: Vec<String> = covered
+        .iter()
+        .map(|r| format!("{} {}", r.label, ratio_text(r.floor_ratio())))
+        .collect();
+    let out = covered.iter().filter(|r| r.reach() == Reach::Out).count();
+    let undefined = covered
+        .iter()
+        .filter(|r| r.reach() == Reach::Undefined)
+        .count();
+    let verdict = if covered.is_empty() {
+        "no uncached call measured".to_owned()
+    } else if out > 0 {
+        format!(
+            "the target is OUT of reach of any filter on this machine on {out} of {} uncached \
+             calls",
+            covered.len()
+        )
+    } else if undefined > 0 {
+        format!(
+            "libseccomp-tree shows no overhead on {undefined} of {} uncached calls",
+            covered.len()
+        )
+    } else {
+        format!(
+            "the target is within reach on all {} uncached calls",
+            covered.len()
+        )
+    };
+    let list = if list.is_empty() {
+        String::new()
+    } else {
+        format!(" (floor/tree: {})", list.join(", "))
+    };
+    format!(
+        "floor: a filter deciding these calls as docker-default does runs on each uncached \
+         one and costs at least about the floor, so seccompy/tree can be at most {TARGET:.2} \
+         only where floor/tree is: {verdict}{list}\n"
+    )
+}
+
+/// A line of each uncached call's floor/tree ratio and reach under `title` (a
+/// second estimate, such as from the fastest rounds).
+pub fn floor_ratios_line(title: &str, rows: &[Row]) -> String {
+    let list: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.cacheable)
+        .map(|r| {
+            format!(
+                "{} {} ({})",
+                r.label,
+                ratio_text(r.floor_ratio()),
+                r.reach().text()
+            )
         })
         .collect();
     format!("{title}: {}\n", list.join(", "))
@@ -228,14 +437,14 @@ pub fn per_insn(overhead_a: f64, insns_a: usize, overhead_b: f64, insns_b: usize
 
 /// The ratio to libseccomp-tree's overhead that a program executing no
 /// instruction at all would reach: the tree's overhead less its instructions'
-/// cost, over the tree's overhead.
-pub fn floor_ratio(tree_overhead: f64, tree_insns: usize, per_insn: f64) -> Option<f64> {
+/// cost, over the tree's overhead (an estimate the measured floor checks).
+pub fn no_insn_ratio(tree_overhead: f64, tree_insns: usize, per_insn: f64) -> Option<f64> {
     ratio(tree_overhead - per_insn * tree_insns as f64, tree_overhead)
 }
 
 /// Where the overhead goes: `fixed`, what any filter costs on the cached call;
 /// `per_insn`, the cost of one instruction executed; `floors`, per uncached call,
-/// [`floor_ratio`].
+/// [`no_insn_ratio`].
 pub fn breakdown_text(fixed: Option<f64>, per_insn: Option<f64>, floors: &[(&str, f64)]) -> String {
     let mut out = String::from("breakdown:");
     if let Some(f) = fixed {
@@ -275,12 +484,13 @@ pub fn breakdown_text(fixed: Option<f64>, per_insn: Option<f64>, floors: &[(&str
 mod tests {
     use super::*;
 
-    fn row(label: &str, cacheable: bool, ns: [f64; 4]) -> Row {
+    fn row(label: &str, cacheable: bool, ns: [f64; NPEERS]) -> Row {
         Row {
             label: label.into(),
             cacheable,
             ns,
             bare_baseline: false,
+            executed: [None; NPEERS],
         }
     }
 
@@ -311,27 +521,44 @@ mod tests {
         assert_eq!(Verdict::of(Some(0.61), false), Verdict::NotMet);
         assert_eq!(Verdict::of(None, false), Verdict::Undefined);
         assert_eq!(Verdict::of(Some(3.0), true), Verdict::NoTarget);
+        assert_eq!(Reach::of(Some(0.6), false), Reach::Within);
+        assert_eq!(Reach::of(Some(0.95), false), Reach::Out);
+        assert_eq!(Reach::of(None, false), Reach::Undefined);
+        assert_eq!(Reach::of(Some(0.95), true), Reach::NoTarget);
     }
 
     #[test]
     fn rows_measure_overheads_against_no_filter() {
-        let r = row("syscall(1000)", false, [100.0, 120.0, 450.0, 150.0]);
-        assert_eq!(r.overheads(), [0.0, 20.0, 350.0, 50.0]);
+        let r = row("syscall(1000)", false, [100.0, 120.0, 450.0, 150.0, 110.0]);
+        assert_eq!(r.overheads(), [0.0, 20.0, 350.0, 50.0, 10.0]);
         assert_eq!(r.ratio(), Some(0.4));
         assert_eq!(r.verdict(), Verdict::Met);
-        let r = row("x()", false, [100.0, 140.0, 450.0, 150.0]);
+        // The floor's 10 ns are a fifth of the tree's 50; beyond them seccompy
+        // adds 10 ns, the tree 40.
+        assert_eq!(r.floor_ratio(), Some(0.2));
+        assert_eq!(r.reach(), Reach::Within);
+        assert_eq!(r.beyond_floor(), (10.0, 40.0));
+        assert_eq!(r.beyond_ratio(), Some(0.25));
+        let r = row("x()", false, [100.0, 140.0, 450.0, 150.0, 138.0]);
         assert_eq!(r.ratio(), Some(0.8));
         assert_eq!(r.verdict(), Verdict::NotMet);
+        // A floor of 38 of the tree's 50 ns: no filter reaches 0.60.
+        assert_eq!(r.floor_ratio(), Some(0.76));
+        assert_eq!(r.reach(), Reach::Out);
+        assert_eq!(r.beyond_floor(), (2.0, 12.0));
+        // A floor above the tree leaves nothing beyond it to compare.
+        let r = row("y()", false, [100.0, 140.0, 450.0, 150.0, 151.0]);
+        assert_eq!(r.beyond_ratio(), None);
     }
 
     #[test]
     fn the_table_shows_every_figure_and_verdict() {
-        let mut denied = row("socket(40)", false, [100.0, 120.0, 450.0, 150.0]);
+        let mut denied = row("socket(40)", false, [100.0, 120.0, 450.0, 150.0, 110.0]);
         denied.bare_baseline = true;
         let rows = [
-            row("getppid()", true, [50.0, 51.0, 52.0, 53.0]),
+            row("getppid()", true, [50.0, 51.0, 52.0, 53.0, 54.0]),
             denied,
-            row("flat()", false, [80.0, 90.0, 85.0, 80.0]),
+            row("flat()", false, [80.0, 90.0, 85.0, 80.0, 81.0]),
         ];
         let t = table(&rows);
         let lines: Vec<&str> = t.lines().collect();
@@ -347,10 +574,12 @@ mod tests {
                 "51.0",
                 "52.0",
                 "53.0",
+                "54.0",
                 "|",
                 "+1.0",
                 "+2.0",
                 "+3.0",
+                "+4.0",
                 "|",
                 "0.33",
                 "cached:",
@@ -366,10 +595,12 @@ mod tests {
                 "120.0",
                 "450.0",
                 "150.0",
+                "110.0",
                 "|",
                 "+20.0",
                 "+350.0",
                 "+50.0",
+                "+10.0",
                 "|",
                 "0.40",
                 "met"
@@ -378,8 +609,8 @@ mod tests {
         assert_eq!(
             cells(lines[3]),
             [
-                "flat()", "80.0", "90.0", "85.0", "80.0", "|", "+10.0", "+5.0", "+0.0", "|", "-",
-                "tree", "has", "no", "overhead"
+                "flat()", "80.0", "90.0", "85.0", "80.0", "81.0", "|", "+10.0", "+5.0", "+0.0",
+                "+1.0", "|", "-", "tree", "has", "no", "overhead"
             ]
         );
         // Columns line up: every row's separators sit where the header's do.
@@ -396,8 +627,8 @@ mod tests {
         assert!((s - 80.0 / 580.0).abs() < 1e-12);
         assert_eq!(per_insn(130.0, 20, 50.0, 20), None);
         // The tree's 20 instructions at 0.5 ns are 10 of its 50 ns.
-        assert_eq!(floor_ratio(50.0, 20, 0.5), Some(0.8));
-        assert_eq!(floor_ratio(0.0, 20, 0.5), None);
+        assert_eq!(no_insn_ratio(50.0, 20, 0.5), Some(0.8));
+        assert_eq!(no_insn_ratio(0.0, 20, 0.5), None);
         let t = breakdown_text(Some(38.04), Some(0.1375), &[("a()", 0.951), ("b()", 0.9)]);
         assert_eq!(
             t,
@@ -415,8 +646,8 @@ mod tests {
     #[test]
     fn the_target_line_names_the_calls_that_miss() {
         let ok = [
-            row("getppid()", true, [50.0, 90.0, 52.0, 53.0]),
-            row("a()", false, [100.0, 110.0, 400.0, 150.0]),
+            row("getppid()", true, [50.0, 90.0, 52.0, 53.0, 54.0]),
+            row("a()", false, [100.0, 110.0, 400.0, 150.0, 105.0]),
         ];
         assert_eq!(
             target_line(&ok),
@@ -424,9 +655,9 @@ mod tests {
              each uncached call: met on all 1 uncached calls\n"
         );
         let bad = [
-            row("a()", false, [100.0, 110.0, 400.0, 150.0]),
-            row("b()", false, [100.0, 180.0, 400.0, 200.0]),
-            row("c()", false, [100.0, 110.0, 400.0, 100.0]),
+            row("a()", false, [100.0, 110.0, 400.0, 150.0, 105.0]),
+            row("b()", false, [100.0, 180.0, 400.0, 200.0, 170.0]),
+            row("c()", false, [100.0, 110.0, 400.0, 100.0, 105.0]),
         ];
         let line = target_line(&bad);
         assert!(
@@ -438,5 +669,94 @@ mod tests {
             ratios_line("fastest", &bad),
             "fastest: a() 0.20 (met), b() 0.80 (NOT met), c() - (tree has no overhead)\n"
         );
+        // Floors of 5/50 and 70/100 of the tree's overhead; none for c().
+        let line = floor_line(&bad);
+        assert!(
+            line.ends_with(
+                ": the target is OUT of reach of any filter on this machine on 1 of 3 \
+                 uncached calls (floor/tree: a() 0.10, b() 0.70, c() -)\n"
+            ),
+            "{line}"
+        );
+        assert!(
+            floor_line(&ok).ends_with(
+                ": the target is within reach on all 1 uncached calls (floor/tree: a() 0.10)\n"
+            ),
+            "{}",
+            floor_line(&ok)
+        );
+        assert!(
+            floor_line(&bad[2..]).contains("libseccomp-tree shows no overhead on 1 of 1"),
+            "{}",
+            floor_line(&bad[2..])
+        );
+        assert!(floor_line(&[]).contains("no uncached call measured"));
+        assert_eq!(
+            floor_ratios_line("fastest", &bad),
+            "fastest: a() 0.10 (within reach), b() 0.70 (OUT of reach), c() - (tree has no \
+             overhead)\n"
+        );
+    }
+
+    #[test]
+    fn the_floor_table_shows_what_lies_beyond_the_floor() {
+        // Cached under the compiled programs: the floor runs, the others do not.
+        let mut cached = row("getppid()", true, [50.0, 51.0, 52.0, 53.0, 90.0]);
+        cached.executed = [None, None, None, None, Some(5)];
+        let mut denied = row("socket(40)", false, [100.0, 140.0, 450.0, 150.0, 138.0]);
+        denied.bare_baseline = true;
+        denied.executed = [None, Some(12), Some(300), Some(24), Some(5)];
+        let t = floor_table(&[cached, denied]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 3, "{t}");
+        assert!(lines[0].starts_with("call (ns/call)"), "{t}");
+        let cells = |l: &str| -> Vec<String> { l.split_whitespace().map(str::to_owned).collect() };
+        assert_eq!(
+            cells(lines[1]),
+            [
+                "getppid()",
+                "|",
+                "+40.0",
+                "13.33",
+                "cached:",
+                "no",
+                "target",
+                "|",
+                "-39.0",
+                "-37.0",
+                "-",
+                "|",
+                "cached",
+                "cached",
+                "cached",
+                "5"
+            ]
+        );
+        // Floor 38 of the tree's 50 ns; beyond it seccompy +2, the tree +12.
+        assert_eq!(
+            cells(lines[2]),
+            [
+                "socket(40)*",
+                "|",
+                "+38.0",
+                "0.76",
+                "OUT",
+                "of",
+                "reach",
+                "|",
+                "+2.0",
+                "+12.0",
+                "0.17",
+                "|",
+                "12",
+                "300",
+                "24",
+                "5"
+            ]
+        );
+        let bars = |l: &str| -> Vec<usize> { l.match_indices('|').map(|(i, _)| i).collect() };
+        for l in &lines[1..] {
+            assert_eq!(bars(l), bars(lines[0]), "{t}");
+        }
     }
 }
