@@ -38,7 +38,11 @@
 //! floor's table: per call, its overhead, its fraction of libseccomp-tree's
 //! (above 0.60 the target is out of reach of any filter on this machine),
 //! seccompy's and libseccomp-tree's overheads beyond the floor (the part a
-//! compiler can change) and their ratio, and the instructions each filter runs.
+//! compiler can change) and their ratio, and the instructions each filter runs;
+//! the same floor ratios from the fastest rounds; and the floor's breakdown: what
+//! running a filter at all costs over a cached call (the floor, which runs on
+//! getppid, against the cached programs), and what the extra instructions beyond
+//! the floor's explain at the estimated cost per instruction.
 //!
 //! Options: `--rounds R` (default 11), `--calls N` per measurement (default
 //! 200000), `--batches B` they are split into (default 10). Debug builds re-run
@@ -60,7 +64,7 @@ use seccompy_sys::{
 };
 
 use crate::bench::kernel_child::{CALLS, Call, measure};
-use crate::bench::kernel_report::{self, LINEAR, NPEERS, PEERS, Row, TREE};
+use crate::bench::kernel_report::{self, NPEERS, PEERS, Row};
 use crate::bench::libseccomp::{self, Optimize};
 use crate::bench_bpf;
 
@@ -198,7 +202,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         rows.push(row);
     }
     let details = details(&programs, &paths, &results);
-    let breakdown = breakdown(&rows, &paths);
+    let breakdown = kernel_report::breakdown(&rows);
 
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let read_sys = |path: &str| {
@@ -257,6 +261,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         )
     );
     print!("{breakdown}");
+    print!("{}", kernel_report::floor_breakdown(&rows));
     println!();
     print!("{details}");
     println!("\n(bench took {:.1} s)", t0.elapsed().as_secs_f64());
@@ -392,37 +397,6 @@ fn paths(
         }
     }
     Ok(paths)
-}
-
-/// Where the overhead goes (see [`kernel_report::breakdown_text`]).
-fn breakdown(rows: &[Row], paths: &[[Option<Path>; NCALLS]; NPEERS]) -> String {
-    let fixed = rows
-        .iter()
-        .find(|r| r.cacheable)
-        .map(|r| r.overheads()[kernel_report::TREE]);
-    let uncached = || {
-        rows.iter()
-            .enumerate()
-            .filter(|(_, r)| !r.cacheable)
-            .filter_map(|(c, r)| Some((r, paths[LINEAR][c]?, paths[TREE][c]?)))
-    };
-    let slopes: Vec<f64> = uncached()
-        .filter_map(|(r, l, t)| {
-            let o = r.overheads();
-            kernel_report::per_insn(o[LINEAR], l.executed, o[TREE], t.executed)
-        })
-        .collect();
-    let slope = (!slopes.is_empty()).then(|| slopes.iter().sum::<f64>() / slopes.len() as f64);
-    let floors: Vec<(&str, f64)> = match slope {
-        Some(s) => uncached()
-            .filter_map(|(r, _, t)| {
-                let f = kernel_report::no_insn_ratio(r.overheads()[TREE], t.executed, s)?;
-                Some((r.label.as_str(), f))
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    kernel_report::breakdown_text(fixed, slope, &floors)
 }
 
 /// The paths and the results the children saw, per program.

@@ -442,6 +442,102 @@ pub fn no_insn_ratio(tree_overhead: f64, tree_insns: usize, per_insn: f64) -> Op
     ratio(tree_overhead - per_insn * tree_insns as f64, tree_overhead)
 }
 
+/// The cost of one instruction executed: per uncached call where both ran,
+/// [`per_insn`] from libseccomp-linear's and libseccomp-tree's overheads and
+/// instructions, averaged over the calls.
+pub fn per_insn_cost(rows: &[Row]) -> Option<f64> {
+    let slopes: Vec<f64> = rows
+        .iter()
+        .filter(|r| !r.cacheable)
+        .filter_map(|r| {
+            let o = r.overheads();
+            per_insn(o[LINEAR], r.executed[LINEAR]?, o[TREE], r.executed[TREE]?)
+        })
+        .collect();
+    (!slopes.is_empty()).then(|| slopes.iter().sum::<f64>() / slopes.len() as f64)
+}
+
+/// Where the overhead goes: [`breakdown_text`] from the cached call's
+/// libseccomp-tree overhead, [`per_insn_cost`] and each uncached call's
+/// [`no_insn_ratio`].
+pub fn breakdown(rows: &[Row]) -> String {
+    let fixed = rows
+        .iter()
+        .find(|r| r.cacheable)
+        .map(|r| r.overheads()[TREE]);
+    let slope = per_insn_cost(rows);
+    let floors: Vec<(&str, f64)> = match slope {
+        Some(s) => rows
+            .iter()
+            .filter(|r| !r.cacheable)
+            .filter_map(|r| {
+                let f = no_insn_ratio(r.overheads()[TREE], r.executed[TREE]?, s)?;
+                Some((r.label.as_str(), f))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    breakdown_text(fixed, slope, &floors)
+}
+
+/// What running a filter at all costs beyond a cached call: on the cacheable
+/// call, the floor's overhead (the kernel runs it) less libseccomp-tree's (the
+/// cache skips it); `None` unless they ran and were skipped so.
+pub fn run_cost(rows: &[Row]) -> Option<f64> {
+    let r = rows.iter().find(|r| r.cacheable)?;
+    let o = r.overheads();
+    (r.executed[TREE].is_none() && r.executed[FLOOR].is_some()).then(|| o[FLOOR] - o[TREE])
+}
+
+/// seccompy's and libseccomp-tree's overheads beyond the floor as their extra
+/// instructions would cost at `per_insn` ns each; `None` for a call one of them
+/// does not run.
+pub fn expected_beyond(row: &Row, per_insn: f64) -> Option<(f64, f64)> {
+    let floor = row.executed[FLOOR]? as f64;
+    let extra = |p: usize| Some((row.executed[p]? as f64 - floor) * per_insn);
+    Some((extra(SECCOMPY)?, extra(TREE)?))
+}
+
+/// The floor's breakdown: what running a filter costs beyond the cached call
+/// ([`run_cost`]), and per uncached call the overheads beyond the floor that the
+/// instructions run explain ([`expected_beyond`] at [`per_insn_cost`]), against
+/// the measured ones in the floor's table.
+pub fn floor_breakdown(rows: &[Row]) -> String {
+    let mut out = String::from("floor breakdown:");
+    if let (Some(run), Some(r)) = (run_cost(rows), rows.iter().find(|r| r.cacheable)) {
+        write!(
+            out,
+            " running a filter at all costs {run:+.1} ns over a cached call (the floor, run, \
+             against libseccomp-tree, cached, on {});",
+            r.label
+        )
+        .unwrap();
+    }
+    let Some(s) = per_insn_cost(rows) else {
+        out.push_str(" no per-instruction cost to explain the rest\n");
+        return out;
+    };
+    let list: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.cacheable)
+        .filter_map(|r| {
+            let (sc, tr) = expected_beyond(r, s)?;
+            Some(format!(
+                "{} seccompy {sc:+.1} vs tree {tr:+.1} ns ({})",
+                r.label,
+                ratio_text(ratio(sc, tr))
+            ))
+        })
+        .collect();
+    writeln!(
+        out,
+        " beyond the floor, the extra instructions at {s:.3} ns each account for: {}",
+        list.join(", ")
+    )
+    .unwrap();
+    out
+}
+
 /// Where the overhead goes: `fixed`, what any filter costs on the cached call;
 /// `per_insn`, the cost of one instruction executed; `floors`, per uncached call,
 /// [`no_insn_ratio`].
@@ -640,6 +736,57 @@ mod tests {
         assert_eq!(
             breakdown_text(None, None, &[]),
             "breakdown: no per-instruction cost could be estimated\n"
+        );
+    }
+
+    #[test]
+    fn the_breakdowns_from_the_rows() {
+        // Cached under the compiled programs (+40 ns), run under the floor (+58).
+        let mut cached = row("getppid()", true, [160.0, 200.0, 200.0, 200.0, 218.0]);
+        cached.executed = [None, None, None, None, Some(5)];
+        // Linear runs 600 - 20 = 580 more instructions than the tree for
+        // 116 ns more: 0.2 ns each. Beyond the floor's 5 instructions, seccompy
+        // runs 10 more (2 ns), the tree 15 (3 ns).
+        let mut a = row("a()", false, [100.0, 150.0, 266.0, 150.0, 147.0]);
+        a.executed = [None, Some(15), Some(600), Some(20), Some(5)];
+        // 580 more instructions for 69.6 ns: 0.12 ns each; the mean is 0.16.
+        let mut b = row("b()", false, [100.0, 140.0, 209.6, 140.0, 139.0]);
+        b.executed = [None, Some(5), Some(600), Some(20), Some(5)];
+        let rows = [cached, a, b];
+        let s = per_insn_cost(&rows).unwrap();
+        assert!((s - 0.16).abs() < 1e-12, "{s}");
+        assert_eq!(run_cost(&rows), Some(18.0));
+        let (sc, tr) = expected_beyond(&rows[1], 0.2).unwrap();
+        assert!(
+            (sc - 2.0).abs() < 1e-12 && (tr - 3.0).abs() < 1e-12,
+            "{sc} {tr}"
+        );
+        assert_eq!(expected_beyond(&rows[0], 0.2), None);
+        // The tree's 50 ns less its 20 instructions at 0.16 ns: 46.8 of 50; for
+        // b(), 36.8 of 40.
+        let text = breakdown(&rows);
+        assert!(
+            text.contains("any filter costs +40.0 ns on the cached call"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("against libseccomp-tree: a() 0.94, b() 0.92\n"),
+            "{text}"
+        );
+        assert_eq!(
+            floor_breakdown(&rows),
+            "floor breakdown: running a filter at all costs +18.0 ns over a cached call (the \
+             floor, run, against libseccomp-tree, cached, on getppid()); beyond the floor, the \
+             extra instructions at 0.160 ns each account for: a() seccompy +1.6 vs tree +2.4 ns \
+             (0.67), b() seccompy +0.0 vs tree +2.4 ns (0.00)\n"
+        );
+        // Without instruction counts nothing is estimated.
+        let bare = [row("a()", false, [100.0, 150.0, 266.0, 150.0, 147.0])];
+        assert_eq!(per_insn_cost(&bare), None);
+        assert_eq!(run_cost(&bare), None);
+        assert_eq!(
+            floor_breakdown(&bare),
+            "floor breakdown: no per-instruction cost to explain the rest\n"
         );
     }
 
