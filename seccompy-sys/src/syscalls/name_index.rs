@@ -21,8 +21,8 @@ pub(super) const fn slots(by_nr: &[(u32, &str)], aliases: &[(&str, &str)]) -> us
     at_least.next_power_of_two()
 }
 
-/// The hash of a name: a multiply-rotate hash over its length and its bytes, eight
-/// (little-endian) at a time, the last word zero-padded; the high half of the
+/// The hash of a name: a multiply-rotate hash over its length, its whole
+/// eight-byte words (little-endian) and its [`tail`]; the high half of the
 /// result, which is the best mixed.
 #[must_use]
 pub(super) const fn hash(name: &[u8]) -> u32 {
@@ -35,40 +35,47 @@ pub(super) const fn hash(name: &[u8]) -> u32 {
         h = mix(h, u64::from_le_bytes(*word));
         rest = tail;
     }
-    // The last 0 to 7 bytes, as a zero-padded little-endian word.
-    let mut word = 0;
-    let mut shift = 0;
-    if let Some((four, tail)) = rest.split_first_chunk::<4>() {
-        word = u32::from_le_bytes(*four) as u64;
-        shift = 32;
-        rest = tail;
-    }
-    if let Some((two, tail)) = rest.split_first_chunk::<2>() {
-        word |= (u16::from_le_bytes(*two) as u64) << shift;
-        shift += 16;
-        rest = tail;
-    }
-    if let Some((&one, _)) = rest.split_first() {
-        word |= (one as u64) << shift;
-    }
-    (mix(h, word) >> 32) as u32
+    (mix(h, tail(name)) >> 32) as u32
 }
 
-/// Whether two names are equal (`==` is not available in `const fn`).
+/// A word that, with the length and the whole eight-byte words before it, tells
+/// a name apart from every other: its last eight bytes if it has that many (they
+/// overlap the whole words when the length is not a multiple of eight), else its
+/// first and last four, else its first, middle and last byte.
+const fn tail(name: &[u8]) -> u64 {
+    if let Some((_, last)) = name.split_last_chunk::<8>() {
+        u64::from_le_bytes(*last)
+    } else if let (Some(first), Some(last)) = (name.first_chunk::<4>(), name.last_chunk::<4>()) {
+        u32::from_le_bytes(*first) as u64 | (u32::from_le_bytes(*last) as u64) << 32
+    } else if let (Some(&first), Some(&last)) = (name.first(), name.last()) {
+        let middle = match name.split_at_checked(name.len() / 2) {
+            Some((_, [middle, ..])) => *middle,
+            _ => 0,
+        };
+        first as u64 | (middle as u64) << 8 | (last as u64) << 16
+    } else {
+        0
+    }
+}
+
+/// Whether two names are equal (`==` is not available in `const fn`): same
+/// length, same whole eight-byte words, same [`tail`].
 #[must_use]
 pub(super) const fn same(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let (mut a, mut b) = (a, b);
-    while let (Some((x, a_rest)), Some((y, b_rest))) = (a.split_first(), b.split_first()) {
-        if *x != *y {
+    let (mut x, mut y) = (a, b);
+    while let (Some((x_word, x_rest)), Some((y_word, y_rest))) =
+        (x.split_first_chunk::<8>(), y.split_first_chunk::<8>())
+    {
+        if u64::from_le_bytes(*x_word) != u64::from_le_bytes(*y_word) {
             return false;
         }
-        a = a_rest;
-        b = b_rest;
+        x = x_rest;
+        y = y_rest;
     }
-    true
+    tail(a) == tail(b)
 }
 
 /// The name slot `id` (non-zero) stands for, `None` for an id beyond the data.
@@ -326,6 +333,24 @@ mod tests {
         assert_eq!(table.syscall_nr(names[2]), None);
         assert_eq!(table.syscall_nr(by_nr[3].1), Some(by_nr[3].0));
         assert_eq!(table.syscall_nr("not_a_name"), None);
+    }
+
+    /// `same` is `==`: names of every length up to 40, against themselves, a
+    /// copy with any one byte changed, and their prefixes.
+    #[test]
+    fn same_is_equality() {
+        let mut seed = 11;
+        for len in 0..=40 {
+            let name: Vec<u8> = (0..len).map(|_| splitmix64(&mut seed) as u8).collect();
+            assert!(same(&name, &name.clone()));
+            for i in 0..len {
+                let mut other = name.clone();
+                other[i] ^= 1 << (splitmix64(&mut seed) % 8);
+                assert!(!same(&name, &other), "{len} {i}");
+                assert!(!same(&name, &name[..i]) && !same(&name[..i], &name));
+                assert!(same(&name[..i], &other[..i]) == (name[..i] == other[..i]));
+            }
+        }
     }
 
     #[test]
