@@ -19,7 +19,6 @@ use super::model::Profile;
 use super::names::{ScmpAction, ScmpArch, ScmpOp};
 use super::resolved::{AbiSyscalls, Resolved};
 use crate::action::Action;
-use crate::compile::names::NameCache;
 
 /// What a profile is resolved for: the machine runc runs on and the container's
 /// capabilities.
@@ -95,13 +94,78 @@ struct Located {
     nr: Option<u32>,
 }
 
-/// One rule libseccomp's database receives: for the `abi`-th ABI of the filter
-/// and syscall number `nr`, the `seq`-th rule added.
-struct Placed {
-    abi: usize,
-    nr: u32,
-    seq: usize,
-    rule: LibRule,
+/// libseccomp's rule database, as runc fills it: the rules in the order they
+/// were added, and a sort key for each, `(ABI index, number, order)` packed in
+/// a `u128` (sorting the keys is cheaper than sorting the rules).
+struct Database {
+    keys: Vec<u128>,
+    rules: Vec<LibRule>,
+}
+
+impl Database {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            keys: Vec::with_capacity(n),
+            rules: Vec::with_capacity(n),
+        }
+    }
+
+    fn add(&mut self, abi: usize, nr: u32, rule: LibRule) {
+        let key = (abi as u128) << 96 | u128::from(nr) << 64 | self.rules.len() as u128;
+        self.keys.push(key);
+        self.rules.push(rule);
+    }
+
+    /// libseccomp's decisions, per ABI (`abis[k]` for the `k`-th), in order of
+    /// number.
+    fn decisions(mut self, abis: &[Abi]) -> Result<Vec<AbiSyscalls>, ResolveError> {
+        self.keys.sort_unstable();
+        let mut per_abi: Vec<AbiSyscalls> = abis
+            .iter()
+            .map(|&abi| AbiSyscalls {
+                abi,
+                syscalls: Vec::new(),
+            })
+            .collect();
+        let mut rules = self.rules;
+        #[allow(clippy::cast_possible_truncation)]
+        let mut take = |key: u128| {
+            let r = rules.get_mut(key as u64 as usize)?;
+            Some(LibRule {
+                action: r.action,
+                conds: core::mem::take(&mut r.conds),
+            })
+        };
+        let mut keys = self.keys.into_iter().peekable();
+        while let Some(first) = keys.next() {
+            let syscall = first >> 64;
+            let mut same = core::iter::from_fn(|| keys.next_if(|k| k >> 64 == syscall));
+            #[allow(clippy::cast_possible_truncation)]
+            let (k, nr) = ((syscall >> 32) as usize, syscall as u32);
+            let (Some(slot), Some(first)) = (per_abi.get_mut(k), take(first)) else {
+                continue;
+            };
+            let abi = slot.abi;
+            let decision = if first.conds.is_empty() {
+                // The first rule decides every call (see `combine`).
+                same.by_ref().for_each(drop);
+                Decision::Always(first.action)
+            } else {
+                let group: Vec<LibRule> = core::iter::once(first)
+                    .chain(same.by_ref().filter_map(&mut take))
+                    .collect();
+                libseccomp::combine(abi, group).map_err(|reason| ResolveError::Ambiguous {
+                    abi,
+                    syscall: abi
+                        .syscall_name(nr)
+                        .map_or_else(|| format!("#{nr}"), String::from),
+                    reason,
+                })?
+            };
+            slot.syscalls.push((nr, decision));
+        }
+        Ok(per_abi)
+    }
 }
 
 /// The libseccomp action runc asks for (`getAction`): `SCMP_ACT_KILL` is
@@ -254,12 +318,13 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
         }
     }
 
-    let mut names = NameCache::new();
     // Per ABI of the filter, for the name at hand.
     let mut located = alloc::vec![Located::default(); abis.len()];
     // Per ABI, the highest number a name resolves to there, for runc's stub.
     let mut highest: Vec<u32> = alloc::vec![0; abis.len()];
-    let mut db: Vec<Placed> = Vec::new();
+    // About one rule per name and ABI.
+    let names_count: usize = rules.iter().map(|r| r.names.len()).sum();
+    let mut db = Database::with_capacity(names_count * abis.len());
     for r in &rules {
         let action = action_of(r.kind, r.errno_ret);
         // Whether several conditions are on one argument, once the rule's
@@ -273,7 +338,7 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
             }
             for ((slot, top), &abi) in located.iter_mut().zip(&mut highest).zip(&abis) {
                 let mux = libseccomp::multiplexed(abi, name);
-                let nr = names.nr(abi, name);
+                let nr = abi.syscall_nr(name);
                 *slot = Located { mux, nr };
                 if let Some(n) = libseccomp::resolve_number(mux, nr) {
                     *top = (*top).max(n);
@@ -315,54 +380,14 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
                             conds.extend(libseccomp::lower(abi, 0, ScmpOp::Eq, call, 0));
                         }
                         conds.sort_by_key(|c| c.index);
-                        db.push(Placed {
-                            abi: k,
-                            nr,
-                            seq: db.len(),
-                            rule: LibRule { action, conds },
-                        });
+                        db.add(k, nr, LibRule { action, conds });
                     }
                 }
             }
         }
     }
 
-    // libseccomp's database: the rules of each syscall of each ABI, in the order
-    // they were added.
-    db.sort_unstable_by_key(|p| (p.abi, p.nr, p.seq));
-    let mut per_abi: Vec<AbiSyscalls> = abis
-        .iter()
-        .map(|&abi| AbiSyscalls {
-            abi,
-            syscalls: Vec::new(),
-        })
-        .collect();
-    let mut db = db.into_iter().peekable();
-    while let Some(first) = db.next() {
-        let (k, nr) = (first.abi, first.nr);
-        let mut same = core::iter::from_fn(|| db.next_if(|p| (p.abi, p.nr) == (k, nr)));
-        let Some(slot) = per_abi.get_mut(k) else {
-            continue;
-        };
-        let abi = slot.abi;
-        let decision = if first.rule.conds.is_empty() {
-            // The first rule decides every call (see `combine`).
-            same.by_ref().for_each(drop);
-            Decision::Always(first.rule.action)
-        } else {
-            let group: Vec<LibRule> = core::iter::once(first.rule)
-                .chain(same.by_ref().map(|p| p.rule))
-                .collect();
-            libseccomp::combine(abi, group).map_err(|reason| ResolveError::Ambiguous {
-                abi,
-                syscall: abi
-                    .syscall_name(nr)
-                    .map_or_else(|| format!("#{nr}"), String::from),
-                reason,
-            })?
-        };
-        slot.syscalls.push((nr, decision));
-    }
+    let per_abi = db.decisions(&abis)?;
 
     // runc's generatePatch: no stub when the default action lets calls through
     // (`ALLOW`, `LOG`, `TRACE`) or `defaultErrnoRet` is `SCMP_ACT_ERRNO(ENOSYS)`;

@@ -26,11 +26,10 @@ use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{AUDIT_ARCH_X86_64, X32_SYSCALL_BIT};
 
 use super::enosys::ENOSYS;
-use super::libseccomp::{ArgCmp, Decision, LibRule, overlap, width_mask};
+use super::libseccomp::{ArgCmp, Decision, overlap, width_mask};
 use super::names::{ScmpOp, libseccomp_32bit};
 use super::resolved::Resolved;
 use crate::action::Action;
-use crate::compile::names::NameCache;
 use crate::policy::{
     Cmp, Condition, MAX_ARG_INDEX, Policy, Rule, Syscall, Width, abi_has_64bit_args, is_x32_nr,
     more_restrictive,
@@ -135,8 +134,9 @@ impl Resolved {
             }
         };
 
-        let mut rules = Vec::new();
-        let mut names = NameCache::new();
+        // About one rule per decision, and a few ranges.
+        let decisions: usize = self.syscalls.iter().map(|s| s.syscalls.len()).sum();
+        let mut rules = Vec::with_capacity(decisions + 2 * stretches.len());
         let mut open: Vec<OpenRange> = Vec::new();
         for s in &stretches {
             let action = match s.base {
@@ -163,8 +163,22 @@ impl Resolved {
                 }
             }
             if let Base::Filter(abi) = s.base {
+                // The view's names, walked along the decisions (both sorted by
+                // number) instead of looked up one by one.
+                let table = s.view.syscalls();
+                let mut t = table.partition_point(|e| e.0 < s.first);
                 for &(nr, ref decision) in self.decisions_within(abi, s.first, s.last) {
-                    decision_rules(abi, s.view, nr, decision, fb, &mut rules, &mut names)?;
+                    while table.get(t).is_some_and(|e| e.0 < nr) {
+                        t += 1;
+                    }
+                    let name = table.get(t).filter(|e| e.0 == nr).map(|e| e.1);
+                    let at = Place {
+                        abi,
+                        view: s.view,
+                        nr,
+                        name,
+                    };
+                    decision_rules(at, decision, fb, &mut rules)?;
                 }
             }
         }
@@ -233,22 +247,34 @@ impl Resolved {
     }
 }
 
+/// A syscall number of the filter's ABI `abi`, which the policy sees as a call
+/// of `view`; `name` is `view`'s name for `nr` (`view.syscall_name(nr)`).
+#[derive(Clone, Copy)]
+struct Place {
+    abi: Abi,
+    view: Abi,
+    nr: u32,
+    name: Option<&'static str>,
+}
+
 /// Pushes the rules that decide number `nr` of policy ABI `view` as `decision`
 /// does on the filter's ABI `abi`; `fallback` is what the policy decides without
 /// them.
 fn decision_rules(
-    abi: Abi,
-    view: Abi,
-    nr: u32,
+    at: Place,
     decision: &Decision,
     fallback: Action,
     out: &mut Vec<Rule>,
-    names: &mut NameCache,
 ) -> Result<(), ToPolicyError> {
-    let syscall = match view.syscall_name(nr) {
-        Some(name) if names.nr(view, name) == Some(nr) => Syscall::from(name),
-        _ => Syscall::Nr(nr),
-    };
+    let Place {
+        abi,
+        view,
+        nr,
+        name,
+    } = at;
+    // By name where the view has one: a table's names are unique, so the name
+    // gives this number back.
+    let syscall = name.map_or(Syscall::Nr(nr), Syscall::from);
     match decision {
         Decision::Always(a) => {
             if *a != fallback {
@@ -257,13 +283,14 @@ fn decision_rules(
         }
         Decision::Rules(rules) => {
             // A condition past argument 5 never holds: neither does its rule.
-            let live: Vec<&LibRule> = rules
-                .iter()
-                .filter(|r| r.conds.iter().all(|c| c.index <= MAX_ARG_INDEX))
-                .collect();
+            let live = || {
+                rules
+                    .iter()
+                    .filter(|r| r.conds.iter().all(|c| c.index <= MAX_ARG_INDEX))
+            };
             let w = width_mask(abi);
-            for (i, first) in live.iter().enumerate() {
-                for later in live.iter().skip(i + 1) {
+            for (i, first) in live().enumerate() {
+                for later in live().skip(i + 1) {
                     if more_restrictive(later.action, first.action) && overlap(first, later, w) {
                         return Err(ToPolicyError::Ambiguous {
                             abi,
@@ -274,7 +301,7 @@ fn decision_rules(
                     }
                 }
             }
-            out.extend(live.into_iter().map(|r| {
+            out.extend(live().map(|r| {
                 Rule::new(syscall.clone(), r.action)
                     .when_all(r.conds.iter().map(|c| condition(abi, c)))
                     .only_on(view)
@@ -306,4 +333,21 @@ fn condition(abi: Abi, c: &ArgCmp) -> Condition {
         },
     };
     Condition::new(c.index, width, cmp)
+}
+
+#[cfg(test)]
+mod tests {
+    use seccompy_sys::syscalls::Abi;
+
+    /// `decision_rules` names a number by the view's table: every name there
+    /// must give its number back.
+    #[test]
+    fn table_names_give_their_numbers_back() {
+        for &abi in Abi::ALL {
+            for &(nr, name) in abi.syscalls() {
+                assert_eq!(abi.syscall_nr(name), Some(nr), "{name} on {abi}");
+                assert_eq!(abi.syscall_name(nr), Some(name), "{nr} on {abi}");
+            }
+        }
+    }
 }
