@@ -13,7 +13,8 @@ use super::name_index;
 ///
 /// Look-ups read static data only: no allocation, no panic. By name, a hash index
 /// built at compile time finds a syscall or alias with, typically, one string
-/// comparison; by number, a binary search.
+/// comparison; by number, one look where the number would be if the numbering
+/// had no gaps, then a binary search.
 pub struct SyscallTable {
     /// The table's name, the generated module's (`x86_64`, `mips_o32`, ...).
     pub(super) name: &'static str,
@@ -72,6 +73,14 @@ impl SyscallTable {
     /// The name of syscall number `nr`, or `None` if the table has no such number.
     #[must_use]
     pub fn syscall_name(&self, nr: u32) -> Option<&'static str> {
+        // Numberings are dense for most of their range: try where `nr` would be
+        // if there were no gaps before it, then search.
+        let guess = nr.wrapping_sub(self.by_nr.first()?.0) as usize;
+        if let Some(&(n, name)) = self.by_nr.get(guess)
+            && n == nr
+        {
+            return Some(name);
+        }
         let i = self.by_nr.binary_search_by_key(&nr, |e| e.0).ok()?;
         Some(self.by_nr.get(i)?.1)
     }
@@ -94,5 +103,30 @@ impl fmt::Debug for SyscallTable {
             .field("syscalls", &self.by_nr.len())
             .field("aliases", &self.aliases.len())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::syscalls::Abi;
+
+    /// `syscall_name` gives what a linear scan gives, on every number of every
+    /// table, its neighbours, and the numbers around the table's ends and gaps.
+    #[test]
+    fn names_by_number_match_a_linear_scan() {
+        for &abi in Abi::ALL {
+            let table = abi.syscall_table();
+            let scan = |nr: u32| table.by_nr.iter().find(|e| e.0 == nr).map(|e| e.1);
+            let first = table.by_nr[0].0;
+            let numbers = table
+                .by_nr
+                .iter()
+                .flat_map(|e| [e.0.wrapping_sub(1), e.0, e.0.wrapping_add(1)])
+                .chain((0..2048).map(|i| first.wrapping_add(i)))
+                .chain([0, first.wrapping_sub(1), u32::MAX, 0x4000_0000, 0x0f_0000]);
+            for nr in numbers {
+                assert_eq!(table.syscall_name(nr), scan(nr), "{abi} {nr:#x}");
+            }
+        }
     }
 }
