@@ -1,7 +1,8 @@
 //! The search tree over syscall-number ranges.
 //!
 //! The tree's internal nodes compare the number with a constant: `nr >= k`
-//! splits a run of ranges in two, `nr == k` peels off a one-number range. A
+//! splits a run of ranges in two. (Peeling a one-number range off with
+//! `nr == k` would cost as much as the split next to it, so it is not used.) A
 //! range with a one-number hole of another decision (`[X][s][X]`, common when a
 //! policy allows everything around one denied call or an argument-checked one)
 //! is a single leaf behind one `nr == s` test. The shape minimises the expected
@@ -68,7 +69,8 @@ pub(crate) fn leaves(
             last.except = Some((r.lo, r.node));
             last.hi = next.hi;
             last.weight += weight(r.lo, next.hi);
-            last.cost = 1 + cost(last.node).max(cost(r.node));
+            // `last.cost` is still its decision's cost.
+            last.cost = 1 + last.cost.max(cost(r.node));
             last.slack = slack(last.lo, last.hi);
             i += 2;
             continue;
@@ -102,7 +104,7 @@ pub(crate) fn build(dag: &mut Dag, leaves: &[Leaf], slack: i32, offset: u32) -> 
         return bisect(dag, leaves, offset);
     }
     let plan = Plan::new(leaves, offset);
-    let budget = plan.depth.get(0, n - 1) + slack;
+    let budget = plan.reach.top() + slack;
     plan.emit(dag, 0, n - 1, budget)
 }
 
@@ -113,118 +115,99 @@ fn leaf_node(dag: &mut Dag, l: &Leaf, offset: u32) -> NodeId {
     }
 }
 
-/// An upper-triangular table indexed by `(i, j)` with `i <= j`.
-struct Table<T> {
-    n: usize,
-    cells: Vec<T>,
-}
-
-impl<T: Copy> Table<T> {
-    fn new(n: usize, fill: T) -> Self {
-        Self {
-            n,
-            cells: vec![fill; n * n],
-        }
-    }
-    fn get(&self, i: usize, j: usize) -> T {
-        self.cells[i * self.n + j]
-    }
-    fn set(&mut self, i: usize, j: usize, v: T) {
-        self.cells[i * self.n + j] = v;
-    }
-}
-
-/// The two tables the tree is chosen from.
+/// What the tree is chosen from, for runs of leaves `i..=j`:
 ///
 /// - `weight(i, j)`: the least weighted number of comparisons of a tree over
-///   leaves `i..=j` (no depth bound), by the classic dynamic programme with
-///   Knuth's bound on the root (`root`), in O(n²).
+///   the run (no depth bound), by the classic dynamic programme with Knuth's
+///   bound on the root, in O(n²) ([`Plan::weights`]).
 /// - `depth(i, j)`: the least possible *depth* of such a tree, where a leaf's
 ///   depth counts the comparisons above it plus its own instructions (less its
-///   slack). The depth of a split is the larger of its two sides', which are
-///   monotonic in the split point, so a binary search finds the best split.
+///   slack), given by [`Reach`].
+///
+/// (Peeling a one-number leaf off with `nr == k` costs exactly what the split
+/// next to it costs, in depth and in weight, so only splits are considered.)
 ///
 /// The tree is then built from the top within the least depth of the whole:
-/// each node takes, among the splits (and peels) that keep both sides within
-/// the remaining depth, the one whose sides weigh least.
+/// each node takes, among the splits that keep both sides within the
+/// remaining depth, the first one whose sides weigh least.
 struct Plan<'a> {
     leaves: &'a [Leaf],
     /// The word compared.
     offset: u32,
-    weight: Table<u64>,
-    depth: Table<i32>,
+    /// `weight(i, j)` at `column(j) + i`.
+    weight: Vec<u64>,
+    reach: Reach,
+}
+
+/// Where column `j` of a triangular table starts: after the columns before
+/// it, of lengths `1, 2, ...`.
+fn column(j: usize) -> usize {
+    j * (j + 1) / 2
 }
 
 impl<'a> Plan<'a> {
     fn new(leaves: &'a [Leaf], offset: u32) -> Self {
+        Self {
+            leaves,
+            offset,
+            weight: Self::weights(leaves),
+            reach: Reach::new(leaves),
+        }
+    }
+
+    /// The table of `weight(i, j)`.
+    ///
+    /// The programme fills the rows from the last one up, each from left to
+    /// right. A cell is the weight of its leaves plus the least sum of the
+    /// cells `(i, k - 1)` and `(k, j)` over the roots `k` between those of
+    /// `(i, j - 1)` and `(i + 1, j)`: cells of the row being filled, also
+    /// kept apart in a row, and of the cell's column, both in order of `k`.
+    fn weights(leaves: &[Leaf]) -> Vec<u64> {
         let n = leaves.len();
         let mut prefix = Vec::with_capacity(n + 1);
         prefix.push(0u64);
         for l in leaves {
             prefix.push(prefix.last().copied().unwrap_or(0) + l.weight);
         }
-        let mut weight = Table::new(n, 0u64);
-        let mut depth = Table::new(n, 0i32);
-        let mut root = Table::new(n, 0u32);
-        let mut cross = Table::new(n, 0u32);
-        // Which leaves are one number (looked up four times per cell).
-        let one: Vec<bool> = leaves.iter().map(single).collect();
-        for (i, l) in leaves.iter().enumerate() {
-            weight.set(i, i, if l.except.is_some() { l.weight } else { 0 });
-            depth.set(i, i, l.depth());
-            root.set(i, i, i as u32);
-            cross.set(i, i, i as u32 + 1);
-        }
-        for len in 1..n {
-            for i in 0..n - len {
-                let j = i + len;
-                // Weighted cost.
-                let lo = (root.get(i, j - 1) as usize).max(i + 1);
-                let hi = (root.get(i + 1, j) as usize).clamp(lo, j);
-                let (mut best, mut best_k) = (u64::MAX, lo);
-                for k in lo..=hi {
-                    let c = weight.get(i, k - 1) + weight.get(k, j);
-                    if c < best {
-                        (best, best_k) = (c, k);
+        let mut weight = vec![0u64; column(n)];
+        // The row being filled: `(i, j)` at `j`.
+        let mut row = vec![0u64; n];
+        // `root[j]`: the root of `i + 1..=j` until row `i` replaces it with
+        // the one of `i..=j` (for `j = i`, `i + 1`: the least root of the
+        // cells to its right).
+        let mut root: Vec<usize> = vec![0; n];
+        for i in (0..n).rev() {
+            let l = &leaves[i];
+            let w = if l.except.is_some() { l.weight } else { 0 };
+            // Below, `s` is a leaf's index less `i`, and `t` the one of `j`.
+            let (row, root, prefix) = (&mut row[i..], &mut root[i..], &prefix[i..]);
+            (row[0], root[0]) = (w, i + 1);
+            // Cell `(i, j)`.
+            let mut c = column(i) + i;
+            weight[c] = w;
+            for t in 1..row.len() {
+                c += i + t;
+                // Cells `(i + s, j)` at `s`.
+                let col = &mut weight[c..c + t + 1];
+                let lo = root[t - 1] - i;
+                let hi = (root[t] - i).max(lo).min(t);
+                let (mut best, mut best_s) = (row[lo - 1] + col[lo], lo);
+                for s in lo + 1..hi + 1 {
+                    let sum = row[s - 1] + col[s];
+                    if sum < best {
+                        (best, best_s) = (sum, s);
                     }
                 }
-                root.set(i, j, best_k as u32);
-                if one[i] {
-                    best = best.min(weight.get(i + 1, j));
-                }
-                if one[j] {
-                    best = best.min(weight.get(i, j - 1));
-                }
-                weight.set(i, j, prefix[j + 1] - prefix[i] + best);
-                // Least depth: the first split point where the left side is at
-                // least as deep as the right one, or the one before. That point
-                // only moves right as `j` grows, so scan from where it was for
-                // `j - 1`: O(n) per `i` in all.
-                let mut a = (cross.get(i, j - 1) as usize).max(i + 1);
-                while a < j && depth.get(i, a - 1) < depth.get(a, j) {
-                    a += 1;
-                }
-                cross.set(i, j, a as u32);
-                let split = |k: usize| depth.get(i, k - 1).max(depth.get(k, j));
-                let mut d = split(a);
-                if a > i + 1 {
-                    d = d.min(split(a - 1));
-                }
-                if one[i] {
-                    d = d.min(depth.get(i, i).max(depth.get(i + 1, j)));
-                }
-                if one[j] {
-                    d = d.min(depth.get(j, j).max(depth.get(i, j - 1)));
-                }
-                depth.set(i, j, 1 + d);
+                root[t] = i + best_s;
+                let w = prefix[t + 1] - prefix[0] + best;
+                (row[t], col[0]) = (w, w);
             }
         }
-        Self {
-            leaves,
-            offset,
-            weight,
-            depth,
-        }
+        weight
+    }
+
+    fn weight(&self, i: usize, j: usize) -> u64 {
+        self.weight[column(j) + i]
     }
 
     /// Builds the tree over leaves `i..=j` within `budget` (at least
@@ -234,60 +217,121 @@ impl<'a> Plan<'a> {
         if i == j {
             return leaf_node(dag, &leaves[i], self.offset);
         }
-        let fits = |a: usize, b: usize| self.depth.get(a, b) < budget;
-        // (cost, shape): 0 = split at k, 1 = peel first, 2 = peel last.
-        let mut best: Option<(u64, u8, usize)> = None;
-        let mut consider = |c: u64, shape: u8, k: usize| {
-            if best.is_none_or(|b| c < b.0) {
-                best = Some((c, shape, k));
+        // The runs that fit below this node: `a..=b` fits when `b < ends[a]`.
+        let ends = self.reach.within(budget - 1);
+        let fits = |a: usize, b: usize| ends.get(a).is_some_and(|&e| b < e as usize);
+        // The right side's depth only falls as the split point `k` moves
+        // right, the left side's only rises: the splits that fit are a run.
+        let mut k = i + 1;
+        while k < j && !fits(k, j) {
+            k += 1;
+        }
+        let mut best: Option<(u64, usize)> = None;
+        while k <= j && fits(i, k - 1) {
+            if fits(k, j) {
+                let c = self.weight(i, k - 1) + self.weight(k, j);
+                if best.is_none_or(|b| c < b.0) {
+                    best = Some((c, k));
+                }
             }
-        };
-        for k in i + 1..=j {
-            if fits(i, k - 1) && fits(k, j) {
-                consider(self.weight.get(i, k - 1) + self.weight.get(k, j), 0, k);
-            }
+            k += 1;
         }
-        if single(&leaves[i]) && fits(i, i) && fits(i + 1, j) {
-            consider(self.weight.get(i + 1, j), 1, i);
-        }
-        if single(&leaves[j]) && fits(j, j) && fits(i, j - 1) {
-            consider(self.weight.get(i, j - 1), 2, j);
-        }
-        // The budget is never below depth(i, j), so some shape fits; if not
+        // The budget is never below depth(i, j), so some split fits; if not
         // (a bug), split in the middle, which is still a correct tree.
-        let (_, shape, k) = best.unwrap_or((0, 0, (i + j).div_ceil(2)));
-        let b = budget - 1;
-        match shape {
-            0 => {
-                let left = self.emit(dag, i, k - 1, b);
-                let right = self.emit(dag, k, j, b);
-                dag.branch(
-                    Test::word(self.offset, JmpOp::Ge, leaves[k].lo),
-                    right,
-                    left,
-                )
-            }
-            1 => {
-                let rest = self.emit(dag, i + 1, j, b);
-                let first = leaf_node(dag, &leaves[i], self.offset);
-                dag.branch(
-                    Test::word(self.offset, JmpOp::Eq, leaves[i].lo),
-                    first,
-                    rest,
-                )
-            }
-            _ => {
-                let rest = self.emit(dag, i, j - 1, b);
-                let last = leaf_node(dag, &leaves[j], self.offset);
-                dag.branch(Test::word(self.offset, JmpOp::Eq, leaves[j].lo), last, rest)
-            }
-        }
+        let k = best.map_or((i + j).div_ceil(2), |b| b.1);
+        let left = self.emit(dag, i, k - 1, budget - 1);
+        let right = self.emit(dag, k, j, budget - 1);
+        dag.branch(
+            Test::word(self.offset, JmpOp::Ge, leaves[k].lo),
+            right,
+            left,
+        )
     }
 }
 
-/// Whether a leaf is one number without exception (so `nr == lo` finds it).
-fn single(l: &Leaf) -> bool {
-    l.lo == l.hi && l.except.is_none()
+/// The least depths of the trees over runs of leaves, depth by depth: for a
+/// depth `v` and a first leaf `i`, the end (exclusive) of the longest run
+/// from `i` that a tree of depth at most `v` can hold. As a run's least depth
+/// only grows with the run, `depth(i, j) <= v` exactly when `j` is before
+/// that end.
+///
+/// A run from `i` fits in depth `v` when it is leaf `i` alone, of depth at
+/// most `v`, or splits in two runs that fit in `v - 1`. The longest left run
+/// from `i` is the best, since the runs from a later leaf reach at least as
+/// far: the end at `v` is the end at `v - 1` of the run from where the one at
+/// `v - 1` ends (O(n) per depth). Between the depths of the leaves, once the
+/// ends stop changing they stay until another leaf fits; those depths are
+/// skipped.
+struct Reach {
+    /// The depths with ends computed, ascending; before the first, no leaf
+    /// fits, and from the last on, every run does.
+    levels: Vec<i32>,
+    /// The ends at `levels[l]` for the runs from `0..n`, at `l * n`.
+    ends: Vec<u32>,
+}
+
+impl Reach {
+    fn new(leaves: &[Leaf]) -> Self {
+        let n = leaves.len();
+        let mut depths: Vec<i32> = leaves.iter().map(Leaf::depth).collect();
+        depths.sort_unstable();
+        depths.dedup();
+        let (mut levels, mut ends) = (Vec::new(), Vec::new());
+        // One depth less than the shallowest leaf: nothing fits.
+        let (mut v, mut next) = (depths.first().copied().unwrap_or(0), 1);
+        levels.push(v - 1);
+        ends.extend(0..n as u32);
+        if n == 0 {
+            return Self { levels, ends };
+        }
+        loop {
+            let prev = ends.len() - n;
+            let mut changed = false;
+            for (i, l) in leaves.iter().enumerate() {
+                let m = ends[prev + i] as usize;
+                let e = if m == i {
+                    if l.depth() <= v { m + 1 } else { m }
+                } else if m == n {
+                    n
+                } else {
+                    ends[prev + m] as usize
+                };
+                changed |= e != m;
+                ends.push(e as u32);
+            }
+            levels.push(v);
+            if ends[prev + n] as usize == n {
+                return Self { levels, ends };
+            }
+            v = if changed {
+                v + 1
+            } else {
+                // Nothing changes until the next leaf fits.
+                while depths.get(next).is_some_and(|&d| d <= v) {
+                    next += 1;
+                }
+                match depths.get(next) {
+                    Some(&d) => d,
+                    // Every leaf fits and yet the ends stopped short: not
+                    // possible (with every leaf in, each depth reaches
+                    // further until the end).
+                    None => return Self { levels, ends },
+                }
+            };
+        }
+    }
+
+    /// The least depth of the tree over all the leaves.
+    fn top(&self) -> i32 {
+        self.levels.last().copied().unwrap_or(0)
+    }
+
+    /// The ends of the runs from each leaf within depth `v`.
+    fn within(&self, v: i32) -> &[u32] {
+        let l = self.levels.partition_point(|&lv| lv <= v).max(1) - 1;
+        let n = self.ends.len() / self.levels.len();
+        &self.ends[l * n..(l + 1) * n]
+    }
 }
 
 /// A weight-balanced tree, for very many leaves.
@@ -343,6 +387,186 @@ mod tests {
             }
         }
         max
+    }
+
+    /// Splitmix64, for random cases.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// Random leaves over `0..`: some one number, some with an exception,
+    /// light and heavy, cheap and costly, some with slack.
+    fn random_leaves(rng: &mut Rng, dag: &mut Dag, n: usize) -> Vec<Leaf> {
+        let nodes: Vec<NodeId> = (0..4).map(|v| dag.ret(v)).collect();
+        let mut lo = 0;
+        (0..n)
+            .map(|_| {
+                let len = match rng.below(3) {
+                    0 => 1,
+                    1 => 3 + rng.below(4) as u32,
+                    _ => 1 + rng.below(40) as u32,
+                };
+                let hi = lo + len - 1;
+                let except = (len >= 3 && rng.below(4) == 0)
+                    .then(|| (lo + 1 + rng.below(u64::from(len - 2)) as u32, nodes[3]));
+                let weight = match rng.below(4) {
+                    0 => 1 << (10 + rng.below(11)),
+                    _ => 1 + rng.below(20),
+                };
+                let leaf = Leaf {
+                    lo,
+                    hi,
+                    node: nodes[rng.below(3) as usize],
+                    except,
+                    weight,
+                    cost: 1 + rng.below(6) as u32 + u32::from(except.is_some()),
+                    slack: if rng.below(4) == 0 { 2 } else { 0 },
+                };
+                lo = hi + 1 + rng.below(3) as u32;
+                leaf
+            })
+            .collect()
+    }
+
+    fn single(l: &Leaf) -> bool {
+        l.lo == l.hi && l.except.is_none()
+    }
+
+    /// `weight(i, j)` and `depth(i, j)` by the plain O(n³) recurrences over
+    /// every split and every peel of a one-number leaf.
+    fn plain_tables(leaves: &[Leaf]) -> (Vec<Vec<u64>>, Vec<Vec<i32>>) {
+        let n = leaves.len();
+        let mut w = vec![vec![0u64; n]; n];
+        let mut d = vec![vec![0i32; n]; n];
+        for (i, l) in leaves.iter().enumerate() {
+            w[i][i] = if l.except.is_some() { l.weight } else { 0 };
+            d[i][i] = l.depth();
+        }
+        for len in 1..n {
+            for i in 0..n - len {
+                let j = i + len;
+                let (mut bw, mut bd) = (u64::MAX, i32::MAX);
+                for k in i + 1..=j {
+                    bw = bw.min(w[i][k - 1] + w[k][j]);
+                    bd = bd.min(d[i][k - 1].max(d[k][j]));
+                }
+                if single(&leaves[i]) {
+                    bw = bw.min(w[i + 1][j]);
+                    bd = bd.min(d[i][i].max(d[i + 1][j]));
+                }
+                if single(&leaves[j]) {
+                    bw = bw.min(w[i][j - 1]);
+                    bd = bd.min(d[j][j].max(d[i][j - 1]));
+                }
+                w[i][j] = leaves[i..=j].iter().map(|l| l.weight).sum::<u64>() + bw;
+                d[i][j] = 1 + bd;
+            }
+        }
+        (w, d)
+    }
+
+    /// The tree over `i..=j` from the plain tables: at each node, of every
+    /// split and peel whose sides fit in the depth left, the first that
+    /// weighs least.
+    fn plain_emit(
+        dag: &mut Dag,
+        leaves: &[Leaf],
+        tables: &(Vec<Vec<u64>>, Vec<Vec<i32>>),
+        (i, j): (usize, usize),
+        budget: i32,
+    ) -> NodeId {
+        let (w, d) = tables;
+        if i == j {
+            return leaf_node(dag, &leaves[i], NR);
+        }
+        let fits = |a: usize, b: usize| d[a][b] < budget;
+        let mut shapes: Vec<(u64, u8, usize)> = Vec::new();
+        for k in i + 1..=j {
+            if fits(i, k - 1) && fits(k, j) {
+                shapes.push((w[i][k - 1] + w[k][j], 0, k));
+            }
+        }
+        if single(&leaves[i]) && fits(i, i) && fits(i + 1, j) {
+            shapes.push((w[i + 1][j], 1, i));
+        }
+        if single(&leaves[j]) && fits(j, j) && fits(i, j - 1) {
+            shapes.push((w[i][j - 1], 2, j));
+        }
+        let least = shapes.iter().map(|s| s.0).min().expect("some shape fits");
+        let &(_, shape, k) = shapes.iter().find(|s| s.0 == least).unwrap();
+        let (test, t, f) = match shape {
+            0 => {
+                let left = plain_emit(dag, leaves, tables, (i, k - 1), budget - 1);
+                let right = plain_emit(dag, leaves, tables, (k, j), budget - 1);
+                (Test::word(NR, JmpOp::Ge, leaves[k].lo), right, left)
+            }
+            1 => {
+                let rest = plain_emit(dag, leaves, tables, (i + 1, j), budget - 1);
+                let first = leaf_node(dag, &leaves[i], NR);
+                (Test::word(NR, JmpOp::Eq, leaves[i].lo), first, rest)
+            }
+            _ => {
+                let rest = plain_emit(dag, leaves, tables, (i, j - 1), budget - 1);
+                let last = leaf_node(dag, &leaves[j], NR);
+                (Test::word(NR, JmpOp::Eq, leaves[j].lo), last, rest)
+            }
+        };
+        dag.branch(test, t, f)
+    }
+
+    #[test]
+    fn tables_match_the_plain_recurrences() {
+        let mut rng = Rng(0x5eed_0001);
+        for case in 0..300 {
+            let mut dag = Dag::new();
+            let n = 1 + rng.below(if case % 10 == 0 { 60 } else { 24 }) as usize;
+            let leaves = random_leaves(&mut rng, &mut dag, n);
+            let (w, d) = plain_tables(&leaves);
+            let plan = Plan::new(&leaves, NR);
+            assert_eq!(plan.reach.top(), d[0][n - 1], "case {case}");
+            for j in 0..n {
+                for i in 0..=j {
+                    assert_eq!(plan.weight(i, j), w[i][j], "case {case}: weight({i}, {j})");
+                    let v = d[i][j];
+                    assert!(
+                        j < plan.reach.within(v)[i] as usize,
+                        "case {case}: ({i}, {j})"
+                    );
+                    assert!(
+                        j >= plan.reach.within(v - 1)[i] as usize,
+                        "case {case}: ({i}, {j})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn trees_match_the_plain_programme() {
+        let mut rng = Rng(0x5eed_0002);
+        for case in 0..300 {
+            let mut dag = Dag::new();
+            let n = 1 + rng.below(if case % 10 == 0 { 60 } else { 24 }) as usize;
+            let leaves = random_leaves(&mut rng, &mut dag, n);
+            let slack = rng.below(3) as i32;
+            let tables = plain_tables(&leaves);
+            let budget = tables.1[0][n - 1] + slack;
+            let want = plain_emit(&mut dag, &leaves, &tables, (0, n - 1), budget);
+            // The DAG shares equal nodes: the same tree is the same node.
+            assert_eq!(build(&mut dag, &leaves, slack, NR), want, "case {case}");
+        }
     }
 
     #[test]
