@@ -39,7 +39,6 @@ pub(crate) mod names;
 mod ranges;
 mod tree;
 
-use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -273,47 +272,77 @@ fn decided(
         }
         return;
     }
-    // Cut the numbers where the set of rules changes, and decide each piece
-    // (once per distinct set of rules).
-    let mut cut: Vec<u32> = Vec::with_capacity(2 * (points.len() + spans.len()));
-    for &(nr, _) in &points {
-        cut.push(nr);
-        cut.extend(nr.checked_add(1));
-    }
+    // Cut the numbers where the set of rules changes, and decide each piece.
+    // The points' cuts come sorted (points are); the spans' few are sorted
+    // apart and merged in.
+    let mut span_cuts: Vec<u32> = Vec::with_capacity(2 * spans.len());
     for &(a, b, _) in &spans {
-        cut.push(a);
-        cut.extend(b.checked_add(1));
+        span_cuts.push(a);
+        span_cuts.extend(b.checked_add(1));
     }
-    cut.sort_unstable();
-    cut.dedup();
-    let mut memo: BTreeMap<Vec<usize>, NodeId> = BTreeMap::new();
+    span_cuts.sort_unstable();
+    let mut cut: Vec<u32> = Vec::with_capacity(2 * points.len() + span_cuts.len());
+    let mut sc = span_cuts.iter().copied().peekable();
+    let add = |cut: &mut Vec<u32>, n: u32| {
+        if cut.last() != Some(&n) {
+            cut.push(n);
+        }
+    };
+    for chunk in points.chunk_by(|x, y| x.0 == y.0) {
+        let nr = chunk[0].0;
+        for n in [Some(nr), nr.checked_add(1)].into_iter().flatten() {
+            while let Some(m) = sc.next_if(|&m| m <= n) {
+                add(&mut cut, m);
+            }
+            add(&mut cut, n);
+        }
+    }
+    for m in sc {
+        add(&mut cut, m);
+    }
+    // Decisions of pieces only spans are about, by their set of rules (the
+    // same set recurs between points); a piece with a point's rules is
+    // decided once, as each point is its own piece.
+    let mut memo: Vec<(Vec<usize>, NodeId)> = Vec::new();
+    let mut set: Vec<usize> = Vec::new();
+    let mut at = 0;
     for (i, &lo) in cut.iter().enumerate() {
         let hi = cut.get(i + 1).map_or(u32::MAX, |&n| n - 1);
-        let mut set: Vec<usize> = spans
-            .iter()
-            .filter(|&&(a, b, _)| a <= lo && lo <= b)
-            .map(|&(_, _, r)| r)
-            .collect();
-        let at = points.partition_point(|&(nr, _)| nr < lo);
+        set.clear();
         set.extend(
-            points[at..]
+            spans
                 .iter()
-                .take_while(|&&(nr, _)| nr == lo && hi == lo)
-                .map(|&(_, r)| r),
+                .filter(|&&(a, b, _)| a <= lo && lo <= b)
+                .map(|&(_, _, r)| r),
         );
+        while points.get(at).is_some_and(|&(nr, _)| nr < lo) {
+            at += 1;
+        }
+        let spans_only = set.len();
+        if hi == lo {
+            set.extend(
+                points[at..]
+                    .iter()
+                    .take_while(|&&(nr, _)| nr == lo)
+                    .map(|&(_, r)| r),
+            );
+        }
         if set.is_empty() {
             continue;
         }
         set.sort_unstable();
-        let node = match memo.get(&set) {
-            Some(&n) => n,
-            None => {
-                group.clear();
-                group.extend(set.iter().map(|&r| &rules[r]));
-                let n = decision(dag, abi, &group, default_raw);
-                memo.insert(set, n);
-                n
-            }
+        let node = if set.len() > spans_only {
+            group.clear();
+            group.extend(set.iter().map(|&r| &rules[r]));
+            decision(dag, abi, &group, default_raw)
+        } else if let Some(&(_, n)) = memo.iter().find(|(s, _)| *s == set) {
+            n
+        } else {
+            group.clear();
+            group.extend(set.iter().map(|&r| &rules[r]));
+            let n = decision(dag, abi, &group, default_raw);
+            memo.push((set.clone(), n));
+            n
         };
         out.push((lo, hi, node));
     }
