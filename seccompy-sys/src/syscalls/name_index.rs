@@ -41,16 +41,17 @@ pub(super) const fn hash(name: &[u8]) -> u32 {
 /// A word that, with the length and the whole eight-byte words before it, tells
 /// a name apart from every other: its last eight bytes if it has that many (they
 /// overlap the whole words when the length is not a multiple of eight), else its
-/// first and last four, else its first, middle and last byte.
+/// first and last four, else its first, middle (of three) and last byte.
 const fn tail(name: &[u8]) -> u64 {
     if let Some((_, last)) = name.split_last_chunk::<8>() {
         u64::from_le_bytes(*last)
     } else if let (Some(first), Some(last)) = (name.first_chunk::<4>(), name.last_chunk::<4>()) {
         u32::from_le_bytes(*first) as u64 | (u32::from_le_bytes(*last) as u64) << 32
     } else if let (Some(&first), Some(&last)) = (name.first(), name.last()) {
-        let middle = match name.split_at_checked(name.len() / 2) {
-            Some((_, [middle, ..])) => *middle,
-            _ => 0,
+        let middle = if let [_, middle, _] = name {
+            *middle
+        } else {
+            0
         };
         first as u64 | (middle as u64) << 8 | (last as u64) << 16
     } else {
@@ -96,8 +97,9 @@ pub(super) const fn entry_name(
 }
 
 /// The entry called `name` in index `slots`: `i` for `by_nr[i]`,
-/// `by_nr.len() + j` for `aliases[j]`; `None` if the name is in neither. At most `slots.len()` probes: an index with
-/// no empty slot (never built by [`build`]) still ends.
+/// `by_nr.len() + j` for `aliases[j]`; `None` if the name is in neither.
+/// At most `slots.len()` probes, so that even an index with no empty slot (which
+/// [`build`] never makes) cannot loop forever.
 #[must_use]
 pub(super) const fn find(
     slots: &[u16],
