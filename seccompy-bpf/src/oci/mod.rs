@@ -152,6 +152,7 @@
 //!   does not know or places differently (`map_shadow_stack` on x32).
 
 mod caps;
+mod database;
 mod docker;
 mod enosys;
 mod error;

@@ -10,14 +10,15 @@ use alloc::vec::Vec;
 use seccompy_sys::syscalls::Abi;
 
 use super::caps::CapSet;
+use super::database::Database;
 use super::docker::{self, SpecProfile};
 use super::enosys::{ENOSYS, EnosysStub};
 use super::error::ResolveError;
 use super::kernel::KernelVersion;
-use super::libseccomp::{self, Decision, LibRule};
+use super::libseccomp::{self, LibRule};
 use super::model::Profile;
 use super::names::{ScmpAction, ScmpArch, ScmpOp};
-use super::resolved::{AbiSyscalls, Resolved};
+use super::resolved::Resolved;
 use crate::action::Action;
 
 /// What a profile is resolved for: the machine runc runs on and the container's
@@ -92,80 +93,6 @@ struct RuncRule<'p> {
 struct Located {
     mux: Option<(u32, u64)>,
     nr: Option<u32>,
-}
-
-/// libseccomp's rule database, as runc fills it: the rules in the order they
-/// were added, and a sort key for each, `(ABI index, number, order)` packed in
-/// a `u128` (sorting the keys is cheaper than sorting the rules).
-struct Database {
-    keys: Vec<u128>,
-    rules: Vec<LibRule>,
-}
-
-impl Database {
-    fn with_capacity(n: usize) -> Self {
-        Self {
-            keys: Vec::with_capacity(n),
-            rules: Vec::with_capacity(n),
-        }
-    }
-
-    fn add(&mut self, abi: usize, nr: u32, rule: LibRule) {
-        let key = (abi as u128) << 96 | u128::from(nr) << 64 | self.rules.len() as u128;
-        self.keys.push(key);
-        self.rules.push(rule);
-    }
-
-    /// libseccomp's decisions, per ABI (`abis[k]` for the `k`-th), in order of
-    /// number.
-    fn decisions(mut self, abis: &[Abi]) -> Result<Vec<AbiSyscalls>, ResolveError> {
-        self.keys.sort_unstable();
-        let mut per_abi: Vec<AbiSyscalls> = abis
-            .iter()
-            .map(|&abi| AbiSyscalls {
-                abi,
-                syscalls: Vec::new(),
-            })
-            .collect();
-        let mut rules = self.rules;
-        #[allow(clippy::cast_possible_truncation)]
-        let mut take = |key: u128| {
-            let r = rules.get_mut(key as u64 as usize)?;
-            Some(LibRule {
-                action: r.action,
-                conds: core::mem::take(&mut r.conds),
-            })
-        };
-        let mut keys = self.keys.into_iter().peekable();
-        while let Some(first) = keys.next() {
-            let syscall = first >> 64;
-            let mut same = core::iter::from_fn(|| keys.next_if(|k| k >> 64 == syscall));
-            #[allow(clippy::cast_possible_truncation)]
-            let (k, nr) = ((syscall >> 32) as usize, syscall as u32);
-            let (Some(slot), Some(first)) = (per_abi.get_mut(k), take(first)) else {
-                continue;
-            };
-            let abi = slot.abi;
-            let decision = if first.conds.is_empty() {
-                // The first rule decides every call (see `combine`).
-                same.by_ref().for_each(drop);
-                Decision::Always(first.action)
-            } else {
-                let group: Vec<LibRule> = core::iter::once(first)
-                    .chain(same.by_ref().filter_map(&mut take))
-                    .collect();
-                libseccomp::combine(abi, group).map_err(|reason| ResolveError::Ambiguous {
-                    abi,
-                    syscall: abi
-                        .syscall_name(nr)
-                        .map_or_else(|| format!("#{nr}"), String::from),
-                    reason,
-                })?
-            };
-            slot.syscalls.push((nr, decision));
-        }
-        Ok(per_abi)
-    }
 }
 
 /// The libseccomp action runc asks for (`getAction`): `SCMP_ACT_KILL` is
@@ -324,7 +251,7 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
     let mut highest: Vec<u32> = alloc::vec![0; abis.len()];
     // About one rule per name and ABI.
     let names_count: usize = rules.iter().map(|r| r.names.len()).sum();
-    let mut db = Database::with_capacity(names_count * abis.len());
+    let mut db = Database::new(abis.len(), names_count * abis.len());
     for r in &rules {
         let action = action_of(r.kind, r.errno_ret);
         // Whether several conditions are on one argument, once the rule's
