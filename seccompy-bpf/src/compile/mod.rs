@@ -35,7 +35,6 @@ mod args;
 mod argtree;
 mod codegen;
 mod dag;
-pub(crate) mod names;
 mod ranges;
 mod tree;
 
@@ -147,14 +146,13 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
     // Each rule's number on each ABI it applies to, resolved once:
     // `nrs[r * abis.len() + a]` (`None` on the others; names are looked up only
     // there, which saves most lookups when rules are restricted to one ABI).
-    let mut names = names::NameCache::new();
     let mut nrs: Vec<Option<u32>> = Vec::with_capacity(rules.len() * abis.len());
     for rule in rules {
         for abi in abis {
             let applies = rule.abis().is_empty() || rule.abis().contains(abi);
             nrs.push(match rule.syscall() {
                 _ if !applies => None,
-                Syscall::Name(name) => names.nr(*abi, name),
+                Syscall::Name(name) => abi.syscall_nr(name),
                 s => s.nr_on(*abi),
             });
         }
