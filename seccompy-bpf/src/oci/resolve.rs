@@ -256,7 +256,7 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
         let action = action_of(r.kind, r.errno_ret);
         // Whether several conditions are on one argument, once the rule's
         // indices and errno have been checked.
-        let mut split = None;
+        let mut checked = None;
         for name in r.names {
             if name.is_empty() {
                 return Err(ResolveError::EmptyName {
@@ -276,41 +276,11 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
             if action == default || !known {
                 continue;
             }
-            let split = match split {
-                Some(s) => s,
-                None => {
-                    let s = check_rule(r, action)?;
-                    split = Some(s);
-                    s
-                }
+            let split = match checked {
+                Some(split) => split,
+                None => *checked.insert(check_rule(r, action)?),
             };
-            // Two conditions on one argument: runc adds each condition as a rule
-            // of its own (OR), as libseccomp refuses them in one rule.
-            let groups = if split { r.args.len() } else { 1 };
-            for (k, (&abi, &Located { mux, nr })) in abis.iter().zip(&located).enumerate() {
-                for (nr, call) in libseccomp::placements(mux, nr) {
-                    for g in 0..groups {
-                        let group = if split {
-                            r.args.get(g..=g).unwrap_or(&[])
-                        } else {
-                            &r.args
-                        };
-                        let mut conds: Vec<_> = group
-                            .iter()
-                            .filter(|a| call.is_none() || a.index != 0)
-                            .filter_map(|a| {
-                                #[allow(clippy::cast_possible_truncation)]
-                                libseccomp::lower(abi, a.index as u8, a.op, a.value, a.value_two)
-                            })
-                            .collect();
-                        if let Some(call) = call {
-                            conds.extend(libseccomp::lower(abi, 0, ScmpOp::Eq, call, 0));
-                        }
-                        conds.sort_by_key(|c| c.index);
-                        db.add(k, nr, LibRule { action, conds });
-                    }
-                }
-            }
+            add_name(&mut db, &abis, &located, r, action, split);
         }
     }
 
@@ -365,6 +335,45 @@ fn check_rule(r: &RuncRule<'_>, action: Action) -> Result<bool, ResolveError> {
         format!("syscalls[{}].errnoRet", r.index)
     })?;
     Ok(counts.iter().any(|&c| c > 1))
+}
+
+/// Adds libseccomp's rules for a name of rule `r` (with `action`) on each ABI
+/// of the filter, where the name is `located`; `split` as [`check_rule`] says.
+fn add_name(
+    db: &mut Database,
+    abis: &[Abi],
+    located: &[Located],
+    r: &RuncRule<'_>,
+    action: Action,
+    split: bool,
+) {
+    // Two conditions on one argument: runc adds each condition as a rule of its
+    // own (OR), as libseccomp refuses them in one rule.
+    let groups = if split { r.args.len() } else { 1 };
+    for (k, (&abi, &Located { mux, nr })) in abis.iter().zip(located).enumerate() {
+        for (nr, call) in libseccomp::placements(mux, nr) {
+            for g in 0..groups {
+                let group = if split {
+                    r.args.get(g..=g).unwrap_or(&[])
+                } else {
+                    &r.args
+                };
+                let mut conds: Vec<_> = group
+                    .iter()
+                    .filter(|a| call.is_none() || a.index != 0)
+                    .filter_map(|a| {
+                        #[allow(clippy::cast_possible_truncation)]
+                        libseccomp::lower(abi, a.index as u8, a.op, a.value, a.value_two)
+                    })
+                    .collect();
+                if let Some(call) = call {
+                    conds.extend(libseccomp::lower(abi, 0, ScmpOp::Eq, call, 0));
+                }
+                conds.sort_by_key(|c| c.index);
+                db.add(k, nr, LibRule { action, conds });
+            }
+        }
+    }
 }
 
 #[cfg(test)]
