@@ -179,28 +179,26 @@ impl<'a> Plan<'a> {
         for i in (0..n).rev() {
             let l = &leaves[i];
             let w = if l.except.is_some() { l.weight } else { 0 };
-            // Below, `s` is a leaf's index less `i`, and `t` the one of `j`.
-            let (row, root, prefix) = (&mut row[i..], &mut root[i..], &prefix[i..]);
-            (row[0], root[0]) = (w, i + 1);
+            (row[i], root[i]) = (w, i + 1);
             // Cell `(i, j)`.
             let mut c = column(i) + i;
             weight[c] = w;
-            for t in 1..row.len() {
-                c += i + t;
-                // Cells `(i + s, j)` at `s`.
-                let col = &mut weight[c..c + t + 1];
-                let lo = root[t - 1] - i;
-                let hi = (root[t] - i).max(lo).min(t);
-                let (mut best, mut best_s) = (row[lo - 1] + col[lo], lo);
-                for s in lo + 1..hi + 1 {
-                    let sum = row[s - 1] + col[s];
+            for j in i + 1..n {
+                c += j;
+                // Cell `(k, j)`.
+                let cell = |k: usize| c - i + k;
+                let lo = root[j - 1];
+                let hi = root[j].max(lo).min(j);
+                let (mut best, mut best_k) = (row[lo - 1] + weight[cell(lo)], lo);
+                for k in lo + 1..hi + 1 {
+                    let sum = row[k - 1] + weight[cell(k)];
                     if sum < best {
-                        (best, best_s) = (sum, s);
+                        (best, best_k) = (sum, k);
                     }
                 }
-                root[t] = i + best_s;
-                let w = prefix[t + 1] - prefix[0] + best;
-                (row[t], col[0]) = (w, w);
+                root[j] = best_k;
+                let w = prefix[j + 1] - prefix[i] + best;
+                (row[j], weight[c]) = (w, w);
             }
         }
         weight
