@@ -173,8 +173,8 @@ impl<'a> Plan<'a> {
         // The row being filled: `(i, j)` at `j`.
         let mut row = vec![0u64; n];
         // `root[j]`: the root of `i + 1..=j` until row `i` replaces it with
-        // the one of `i..=j` (for `j = i`, `i + 1`: the least root of the
-        // cells to its right).
+        // the one of `i..=j`; `root[i]` is `i + 1`, the only root of
+        // `i..=i + 1`, where the search for the row's roots starts.
         let mut root: Vec<usize> = vec![0; n];
         for i in (0..n).rev() {
             let l = &leaves[i];
@@ -261,8 +261,9 @@ impl<'a> Plan<'a> {
 /// ends stop changing they stay until another leaf fits; those depths are
 /// skipped.
 struct Reach {
-    /// The depths with ends computed, ascending; before the first, no leaf
-    /// fits, and from the last on, every run does.
+    /// The depths with ends computed, ascending: the first is less than any
+    /// leaf's (no run fits), the last is the least depth of the whole tree
+    /// (every run fits); a depth in between has the ends of the one below.
     levels: Vec<i32>,
     /// The ends at `levels[l]` for the runs from `0..n`, at `l * n`.
     ends: Vec<u32>,
