@@ -86,6 +86,28 @@ struct OpenRange {
     action: Action,
 }
 
+/// The policy being built. Rules go straight into it, one by one: collected
+/// in a `Vec` first, [`Policy::rules`] would copy them all (about 100 KB for
+/// Docker's default profile) into fresh memory.
+struct Building(Policy);
+
+impl Building {
+    fn push(&mut self, rule: Rule) {
+        // `Policy::rule` takes the policy by value; a policy without rules
+        // stands in meanwhile (it allocates nothing).
+        let policy = core::mem::replace(&mut self.0, Policy::new(Action::Allow));
+        self.0 = policy.rule(rule);
+    }
+}
+
+impl Extend<Rule> for Building {
+    fn extend<I: IntoIterator<Item = Rule>>(&mut self, rules: I) {
+        for rule in rules {
+            self.push(rule);
+        }
+    }
+}
+
 impl OpenRange {
     fn rule(self) -> Rule {
         Rule::new(
@@ -134,9 +156,11 @@ impl Resolved {
             }
         };
 
-        // About one rule per decision, and a few ranges.
-        let decisions: usize = self.syscalls.iter().map(|s| s.syscalls.len()).sum();
-        let mut rules = Vec::with_capacity(decisions + 2 * stretches.len());
+        let mut rules = Building(
+            Policy::new(self.default_action)
+                .bad_arch_action(self.bad_arch_action)
+                .abis(&abis),
+        );
         let mut open: Vec<OpenRange> = Vec::new();
         for s in &stretches {
             let action = match s.base {
@@ -183,10 +207,7 @@ impl Resolved {
             }
         }
         rules.extend(open.into_iter().map(OpenRange::rule));
-        Ok(Policy::new(self.default_action)
-            .bad_arch_action(self.bad_arch_action)
-            .abis(&abis)
-            .rules(rules))
+        Ok(rules.0)
     }
 
     /// The ABI a [`Policy`] with both x86_64 and x32 sees a call as (x32 for
@@ -264,7 +285,7 @@ fn decision_rules(
     at: Place,
     decision: &Decision,
     fallback: Action,
-    out: &mut Vec<Rule>,
+    out: &mut Building,
 ) -> Result<(), ToPolicyError> {
     let Place {
         abi,
