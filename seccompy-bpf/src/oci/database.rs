@@ -52,6 +52,7 @@ impl Database {
 
     /// Adds `rule` for number `nr` of the `abi`-th ABI (one of the `abis` given
     /// to [`new`](Self::new)).
+    #[inline]
     pub(super) fn add(&mut self, abi: usize, nr: u32, rule: LibRule) {
         if let Some(s) = self.spans.get_mut(abi) {
             s.lo = s.lo.min(nr);

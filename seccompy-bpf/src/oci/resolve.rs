@@ -358,6 +358,18 @@ fn add_name(
                 } else {
                     &r.args
                 };
+                if group.is_empty() && call.is_none() {
+                    // Most rules: no condition.
+                    db.add(
+                        k,
+                        nr,
+                        LibRule {
+                            action,
+                            conds: Vec::new(),
+                        },
+                    );
+                    continue;
+                }
                 let mut conds: Vec<_> = group
                     .iter()
                     .filter(|a| call.is_none() || a.index != 0)
