@@ -304,16 +304,22 @@ pub fn target_line(rows: &[Row]) -> String {
 /// A line of each uncached call's ratio and verdict under `title` (a second
 /// estimate, such as from the fastest rounds).
 pub fn ratios_line(title: &str, rows: &[Row]) -> String {
+    uncached_line(title, rows, |r| (r.ratio(), r.verdict().text()))
+}
+
+/// `title: <call> <ratio> (<word>), ...` over the uncached calls, from what
+/// `each` gives of a row.
+fn uncached_line(
+    title: &str,
+    rows: &[Row],
+    each: impl Fn(&Row) -> (Option<f64>, &'static str),
+) -> String {
     let list: Vec<String> = rows
         .iter()
         .filter(|r| !r.cacheable)
         .map(|r| {
-            format!(
-                "{} {} ({})",
-                r.label,
-                ratio_text(r.ratio()),
-                r.verdict().text()
-            )
+            let (ratio, word) = each(r);
+            format!("{} {} ({word})", r.label, ratio_text(ratio))
         })
         .collect();
     format!("{title}: {}\n", list.join(", "))
@@ -414,19 +420,7 @@ pub fn floor_line(rows: &[Row]) -> String {
 /// A line of each uncached call's floor/tree ratio and reach under `title` (a
 /// second estimate, such as from the fastest rounds).
 pub fn floor_ratios_line(title: &str, rows: &[Row]) -> String {
-    let list: Vec<String> = rows
-        .iter()
-        .filter(|r| !r.cacheable)
-        .map(|r| {
-            format!(
-                "{} {} ({})",
-                r.label,
-                ratio_text(r.floor_ratio()),
-                r.reach().text()
-            )
-        })
-        .collect();
-    format!("{title}: {}\n", list.join(", "))
+    uncached_line(title, rows, |r| (r.floor_ratio(), r.reach().text()))
 }
 
 /// Nanoseconds per instruction executed, from two programs' overheads on one
