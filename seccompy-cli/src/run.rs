@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use lexopt::prelude::*;
 use seccompy::unotify::{Errno, Response, Supervisor};
-use seccompy::{CommandSeccompExt, SeccompOptions};
+use seccompy::{CommandSeccompExt, FilterFlags, SeccompOptions};
 use seccompy_bpf::Insn;
 use seccompy_bpf::action::Action;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
@@ -92,10 +92,14 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let program = supervise::find_program(&cmd)?;
     let name = cmd.to_string_lossy().into_owned();
     let insns = loaded.prog.insns().to_vec();
+    let flags = loaded
+        .resolved
+        .as_ref()
+        .map_or(FilterFlags::empty(), |r| profile_flags(&r.flags));
     let (ended, killed) = if log_denied {
-        run_logged(&program, &cmd, &rest, insns, loaded.abi)?
+        run_logged(&program, &cmd, &rest, insns, loaded.abi, flags)?
     } else {
-        (run_plain(&program, &cmd, &rest, insns)?, None)
+        (run_plain(&program, &cmd, &rest, insns, flags)?, None)
     };
     out.flush().map_err(|e| Error::stdout(&e))?;
     let code = match ended {
@@ -115,6 +119,19 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         }
     };
     Err(Error::Exit(code))
+}
+
+/// The filter flags runc installs for a profile's `flags` (which the resolver
+/// has checked are the three runc knows): TSYNC is left out, as runc does.
+fn profile_flags(names: &[String]) -> FilterFlags {
+    names
+        .iter()
+        .map(|name| match name.as_str() {
+            "SECCOMP_FILTER_FLAG_LOG" => FilterFlags::LOG,
+            "SECCOMP_FILTER_FLAG_SPEC_ALLOW" => FilterFlags::SPEC_ALLOW,
+            _ => FilterFlags::empty(),
+        })
+        .fold(FilterFlags::empty(), |all, f| all | f)
 }
 
 /// The kernel log, read from its end: where the kernel's seccomp audit records
@@ -169,12 +186,13 @@ fn run_plain(
     cmd: &OsString,
     rest: &[OsString],
     insns: Vec<Insn>,
+    flags: FilterFlags,
 ) -> Result<Ended> {
     let log = KernelLog::open();
     let child = Command::new(program)
         .arg0(cmd)
         .args(rest)
-        .seccomp(insns, SeccompOptions::default())
+        .seccomp(insns, SeccompOptions::with_flags(flags))
         .spawn()
         .map_err(|e| Error::new(format!("cannot run {}: {e}", cmd.to_string_lossy())))?;
     *CHILD.lock().unwrap_or_else(|e| e.into_inner()) = child.id();
@@ -276,10 +294,11 @@ fn run_logged(
     rest: &[OsString],
     insns: Vec<Insn>,
     abi: Abi,
+    flags: FilterFlags,
 ) -> Result<(Ended, Option<String>)> {
     let argv = supervise::c_args(cmd, rest)?;
     let variant = notify_refusals(&insns);
-    let started = supervise::start(program, &argv, &variant)?;
+    let started = supervise::start(program, &argv, &variant, flags)?;
     let pid = started.pid;
     let waiter = std::thread::spawn(move || supervise::wait(pid));
     let killed: Mutex<Option<String>> = Mutex::new(None);

@@ -72,9 +72,15 @@ pub fn find_program(cmd: &OsStr) -> Result<PathBuf> {
         .ok_or_else(|| Error::new(format!("command not found: {}", name.display())))
 }
 
-/// Starts `argv` (the program at `program`) with `filter` installed and
-/// `no_new_privs` set; the caller supervises the listener and reaps the pid.
-pub fn start(program: &Path, argv: &[CString], filter: &[sock_filter]) -> Result<Started> {
+/// Starts `argv` (the program at `program`) with `filter` installed (with
+/// `flags` besides the listener's) and `no_new_privs` set; the caller
+/// supervises the listener and reaps the pid.
+pub fn start(
+    program: &Path,
+    argv: &[CString],
+    filter: &[sock_filter],
+    flags: FilterFlags,
+) -> Result<Started> {
     let path = CString::new(program.as_os_str().as_bytes())
         .map_err(|_| Error::new("the command's path holds a NUL byte"))?;
     let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
@@ -92,7 +98,7 @@ pub fn start(program: &Path, argv: &[CString], filter: &[sock_filter]) -> Result
         )));
     }
     if pid == 0 {
-        child(shared, &path, &ptrs, filter);
+        child(shared, &path, &ptrs, filter, flags);
     }
     match wait_for_listener(pid, shared) {
         Ok(listener) => Ok(Started { pid, listener }),
@@ -108,7 +114,13 @@ pub fn start(program: &Path, argv: &[CString], filter: &[sock_filter]) -> Result
 }
 
 /// The child's side. Never returns.
-fn child(shared: &Shared, path: &CStr, argv: &[*const libc::c_char], filter: &[sock_filter]) -> ! {
+fn child(
+    shared: &Shared,
+    path: &CStr,
+    argv: &[*const libc::c_char],
+    filter: &[sock_filter],
+    flags: FilterFlags,
+) -> ! {
     let fail = |step: i32, errno: i32| -> ! {
         shared.value.store(errno, Ordering::SeqCst);
         shared.step.store(step, Ordering::SeqCst);
@@ -124,7 +136,7 @@ fn child(shared: &Shared, path: &CStr, argv: &[*const libc::c_char], filter: &[s
                 .unwrap_or(libc::EPERM),
         );
     }
-    let listener = match set_filter_with_listener(FilterFlags::empty(), filter) {
+    let listener = match set_filter_with_listener(flags, filter) {
         Ok(fd) => fd,
         Err(e) => fail(2, e.raw_os_error().unwrap_or(libc::EINVAL)),
     };

@@ -81,7 +81,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         jf: 0,
         k: SECCOMP_RET_USER_NOTIF,
     }];
-    let started = supervise::start(&program, &argv, &filter)?;
+    let started = supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())?;
     let pid = started.pid;
     let waiter = std::thread::spawn(move || supervise::wait(pid));
     let seen: Mutex<BTreeMap<(u32, u32), u64>> = Mutex::new(BTreeMap::new());

@@ -253,6 +253,91 @@ fn dump_reads_stacked_filters() {
     assert_eq!(text(&out.stdout), stdout);
 }
 
+/// The pids of `pid`'s children (from every thread's `children` list).
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+/// `seccompy run ARGS -- sleep 30` in the background until `sleep` runs;
+/// returns the `seccompy` process and the `sleep` pid.
+fn run_sleep(args: &[&str]) -> (std::process::Child, u32) {
+    let mut run = Command::new(env!("CARGO_BIN_EXE_seccompy"));
+    run.arg("run")
+        .args(args)
+        .args(["--", "sleep", "30"])
+        .stdin(std::process::Stdio::null());
+    let mut child = run.spawn().unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        let sleeping = children_of(child.id()).into_iter().find(|&c| {
+            std::fs::read_to_string(format!("/proc/{c}/comm")).is_ok_and(|c| c == "sleep\n")
+        });
+        if let Some(pid) = sleeping {
+            return (child, pid);
+        }
+        if start.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`seccompy run {args:?} -- sleep 30` did not start sleep");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn run_installs_the_profiles_flags() {
+    if !is_root() {
+        eprintln!("skipped: reading the flags back needs CAP_SYS_ADMIN (run the tests as root)");
+        return;
+    }
+    let dir = TempDir::new();
+    let rules = r#""syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]"#;
+    let flagged = dir.file(
+        "flagged.json",
+        format!(
+            r#"{{"defaultAction": "SCMP_ACT_ALLOW",
+                "flags": ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_TSYNC"], {rules}}}"#
+        )
+        .as_bytes(),
+    );
+    let plain = dir.file(
+        "plain.json",
+        format!(r#"{{"defaultAction": "SCMP_ACT_ALLOW", {rules}}}"#).as_bytes(),
+    );
+    let (flagged, plain) = (flagged.to_str().unwrap(), plain.to_str().unwrap());
+    for (args, logged) in [
+        (vec!["--profile", flagged], true),
+        (vec!["--profile", flagged, "--log-denied"], true),
+        (vec!["--profile", plain], false),
+    ] {
+        let (mut run, sleep) = run_sleep(&args);
+        let out = seccompy(&["dump", &sleep.to_string()]);
+        // SAFETY: kill(2) on the sleep this test started; `run` then exits.
+        unsafe { libc::kill(sleep as libc::pid_t, libc::SIGKILL) };
+        let status = run.wait().unwrap();
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert!(
+            stdout.starts_with(&format!("# process {sleep}: 1 filter")),
+            "{stdout}"
+        );
+        assert_eq!(stdout.contains(", flag LOG"), logged, "{args:?}: {stdout}");
+        // seccompy reports the command's death by SIGKILL as 128 + 9.
+        assert_eq!(status.code(), Some(128 + libc::SIGKILL), "{args:?}");
+    }
+}
+
 #[test]
 fn dump_without_filters_and_errors() {
     let sleeper = Sleeper(Command::new("sleep").arg("30").spawn().unwrap());
