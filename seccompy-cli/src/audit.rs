@@ -33,21 +33,25 @@ The input is a profile (JSON: compiled first, as `seccompy compile` does) or
 a raw program. The program is run in the emulator for every system call of
 ARCH, so a raw program and a profile are judged alike:
 
-  no arch check       calls under an unknown audit arch are allowed (their
-                      numbers mean other calls on another ABI)       high
-  x32 bypass          on x86_64, a call refused by number is allowed under
-                      its x32 number (0x40000000 + n)                 high
-  permissive default  numbers no table names are allowed            high
+  no arch check       calls under an unknown audit arch are
+                      allowed (their numbers mean other calls
+                      on another ABI)                                     high
+  x32 bypass          on x86_64, a call refused by number is
+                      allowed under its x32 number
+                      (0x40000000 + n)                                    high
+  permissive default  numbers no table names are allowed                  high
   dangerous syscall   ptrace, bpf, mount, kexec_load, init_module,
                       unshare, setns, io_uring_setup, userfaultfd,
-                      perf_event_open, keyctl, ... allowed whatever
-                      their arguments                   critical to low
-  low word only       an argument of a 64-bit ABI compared on its low
-                      32 bits only (right only for int arguments)    medium
-  never matches       a profile rule none of whose names exists on the
-                      target's ABIs, or a raw program's instructions no
-                      path reaches                                       low
-  no effect           a profile rule whose action is the default        info
+                      perf_event_open, keyctl, ... allowed
+                      whatever their arguments                 critical to low
+  low word only       an argument of a 64-bit ABI compared on its
+                      low 32 bits only for some syscall (right
+                      only for int arguments)                           medium
+  never matches       a profile rule none of whose names exists on
+                      the target's ABIs, or a raw program's
+                      instructions no path reaches                         low
+  no effect           a profile rule whose action is the
+                      default                                             info
 
 Each finding is one line, `SEVERITY: KIND: details`, most severe first.
 Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 on
@@ -378,8 +382,10 @@ pub fn program_findings(insns: &[Insn], abi: Abi) -> Vec<Finding> {
     findings
 }
 
-/// Arguments of a 64-bit ABI whose high word the program never loads, but whose
-/// low word changes some call's decision.
+/// Arguments of a 64-bit ABI whose low word changes some call's decision while
+/// its high word never does for that call: judged per syscall, so that a
+/// program checking the whole argument for one call and its low word alone
+/// for another is caught on the second.
 fn low_word_only(r: &Runner<'_>, table: &[(u32, &'static str)]) -> Vec<Finding> {
     if !r.abi.is_64bit() {
         return Vec::new();
@@ -398,25 +404,36 @@ fn low_word_only(r: &Runner<'_>, table: &[(u32, &'static str)]) -> Vec<Finding> 
         .collect();
     let little = r.abi.is_little_endian();
     let arch = r.abi.audit_arch();
+    // High words tried against each low word that matters.
+    const HIGH: [u64; 4] = [1, 0x8000_0000, 0xffff_ffff, 0x1234_5678];
     let mut findings = Vec::new();
-    for i in 0..6u32 {
-        let (lo, hi) = if little {
-            (16 + 8 * i, 20 + 8 * i)
-        } else {
-            (20 + 8 * i, 16 + 8 * i)
-        };
-        if !loads.contains(&lo) || loads.contains(&hi) {
+    for i in 0..6usize {
+        let lo = if little { 16 + 8 * i } else { 20 + 8 * i };
+        if !loads.contains(&(lo as u32)) {
             continue;
         }
+        let with = |word: u64| {
+            let mut a = [0u64; 6];
+            a[i] = word;
+            a
+        };
         let names: Vec<String> = table
             .iter()
             .filter(|(nr, _)| {
                 let base = r.ret(arch, *nr, [0; 6]);
-                constants.iter().any(|&c| {
-                    let mut a = [0u64; 6];
-                    a[i as usize] = u64::from(c);
-                    r.ret(arch, *nr, a) != base
-                })
+                // The low words (0 and the program's constants) that decide
+                // this call differently from another low word.
+                let deciding: Vec<u64> = constants
+                    .iter()
+                    .map(|&c| u64::from(c))
+                    .filter(|&c| r.ret(arch, *nr, with(c)) != base)
+                    .collect();
+                !deciding.is_empty()
+                    && deciding.iter().chain(&[0]).all(|&low| {
+                        let want = r.ret(arch, *nr, with(low));
+                        HIGH.iter()
+                            .all(|&h| r.ret(arch, *nr, with(h << 32 | low)) == want)
+                    })
             })
             .map(|(_, n)| n.to_string())
             .collect();
@@ -425,8 +442,8 @@ fn low_word_only(r: &Runner<'_>, table: &[(u32, &'static str)]) -> Vec<Finding> 
                 severity: Severity::Medium,
                 kind: "low word only",
                 detail: format!(
-                    "args[{i}] is compared on its low 32 bits only (its high word is never \
-                     loaded): right for int arguments, a bypass for 64-bit ones; checked for {}",
+                    "args[{i}] is compared on its low 32 bits only (its high word changes no \
+                     decision): right for int arguments, a bypass for 64-bit ones; for {}",
                     some(&names, 6)
                 ),
             });
@@ -614,6 +631,20 @@ mod tests {
             .unwrap();
         let f = program_findings(full.insns(), Abi::X86_64);
         assert!(!f.iter().any(|f| f.kind == "low word only"), "{f:?}");
+        // The whole args[0] for personality, its low word alone for socket:
+        // socket is named, personality is not.
+        let mixed = Policy::new(Action::Errno(1))
+            .abi(Abi::X86_64)
+            .rule(Rule::new("personality", Action::Allow).when(Arg(0).eq(8)))
+            .rule(Rule::new("socket", Action::Allow).when(Arg32(0).eq(1)))
+            .compile()
+            .unwrap();
+        let f = program_findings(mixed.insns(), Abi::X86_64);
+        let lw = f
+            .iter()
+            .find(|f| f.kind == "low word only")
+            .expect("low word");
+        assert!(lw.detail.ends_with("for socket"), "{}", lw.detail);
     }
 
     #[test]
