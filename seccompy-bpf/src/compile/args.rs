@@ -15,13 +15,13 @@
 //! that argument (module `argtree`) may replace the chain; its pieces are decided
 //! here again over the remaining conditions.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use core::hash::{Hash, Hasher};
 
 use seccompy_sys::syscalls::Abi;
 
 use super::argtree;
-use super::dag::{Dag, JmpOp, NodeId, Test};
+use super::dag::{Dag, Interner, JmpOp, NodeId, Test};
 use crate::action::Action;
 use crate::emulate::ByteOrder;
 use crate::policy::{Cmp, Condition, Rule, Width, abi_has_64bit_args, more_restrictive};
@@ -70,7 +70,7 @@ impl Chain {
         if t == f {
             return t;
         }
-        let words = (1 << ((test.offset - 16) / 4)) | self.words(t) | self.words(f);
+        let words = (1 << word_index(test.offset)) | self.words(t) | self.words(f);
         self.nodes.push(ChainNode { test, t, f, words });
         Next::Node(self.nodes.len() as u32 - 1)
     }
@@ -150,33 +150,65 @@ impl Chain {
 }
 
 /// What the tests passed so far tell about one word.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+///
+/// The lists are kept in fixed arrays (the unused entries zero), so that facts
+/// are plain values, compared and hashed whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Facts {
     min: u32,
     max: u32,
-    /// Values the word is known not to have (within `min..=max`).
-    ne: Vec<u32>,
-    /// `(mask, value, holds)`: whether `word & mask == value` is known to hold.
-    masks: Vec<(u32, u32, bool)>,
+    /// Values the word is known not to have (within `min..=max`), sorted: the
+    /// first `ne_len`.
+    ne: [u32; MAX_FACTS],
+    ne_len: u8,
+    /// `(mask, value, holds)`: whether `word & mask == value` is known to
+    /// hold, sorted: the first `masks_len`.
+    masks: [(u32, u32, bool); MAX_FACTS],
+    masks_len: u8,
 }
 
 const MAX_FACTS: usize = 8;
+
+impl Hash for Facts {
+    /// The used entries only (equal facts have equal ones).
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(u64::from(self.min) << 32 | u64::from(self.max));
+        for &v in self.excluded() {
+            state.write_u32(v);
+        }
+        state.write_u8(self.ne_len);
+        for &(m, v, holds) in self.masks_known() {
+            state.write_u64(u64::from(m) << 32 | u64::from(v));
+            state.write_u8(u8::from(holds));
+        }
+    }
+}
 
 impl Facts {
     const fn any() -> Self {
         Self {
             min: 0,
             max: u32::MAX,
-            ne: Vec::new(),
-            masks: Vec::new(),
+            ne: [0; MAX_FACTS],
+            ne_len: 0,
+            masks: [(0, 0, false); MAX_FACTS],
+            masks_len: 0,
         }
+    }
+
+    fn excluded(&self) -> &[u32] {
+        &self.ne[..usize::from(self.ne_len)]
+    }
+
+    fn masks_known(&self) -> &[(u32, u32, bool)] {
+        &self.masks[..usize::from(self.masks_len)]
     }
 
     fn masked_eq(&self, mask: u32, value: u32) -> Option<bool> {
         if self.min == self.max {
             return Some(self.min & mask == value);
         }
-        for &(m, v, holds) in &self.masks {
+        for &(m, v, holds) in self.masks_known() {
             if m == mask && v == value {
                 return Some(holds);
             }
@@ -201,11 +233,15 @@ impl Facts {
         match test.op {
             JmpOp::Eq => {
                 let k = test.k;
-                if k < self.min || k > self.max || self.ne.contains(&k) {
+                if k < self.min || k > self.max || self.excluded().contains(&k) {
                     Some(false)
                 } else if self.min == self.max {
                     Some(true)
-                } else if self.masks.iter().any(|&(m, v, holds)| holds && k & m != v) {
+                } else if self
+                    .masks_known()
+                    .iter()
+                    .any(|&(m, v, holds)| holds && k & m != v)
+                {
                     Some(false)
                 } else {
                     None
@@ -226,12 +262,14 @@ impl Facts {
             (None, JmpOp::Set) => (test.k, 0, !holds),
             (None, JmpOp::Eq) if holds => {
                 (self.min, self.max) = (test.k, test.k);
-                self.ne.clear();
+                self.ne = [0; MAX_FACTS];
+                self.ne_len = 0;
                 return;
             }
             (None, JmpOp::Eq) => {
-                if self.ne.len() < MAX_FACTS {
-                    self.ne.push(test.k);
+                if usize::from(self.ne_len) < MAX_FACTS {
+                    self.ne[usize::from(self.ne_len)] = test.k;
+                    self.ne_len += 1;
                 }
                 self.tighten();
                 return;
@@ -255,77 +293,119 @@ impl Facts {
                 return;
             }
         };
-        if self.masks.len() < MAX_FACTS {
-            self.masks.push((mask, value, eq));
-            self.masks.sort_unstable();
+        let n = usize::from(self.masks_len);
+        if n < MAX_FACTS {
+            self.masks[n] = (mask, value, eq);
+            self.masks_len += 1;
+            self.masks[..=n].sort_unstable();
         }
     }
 
     /// Moves the bounds past excluded values and forgets exclusions outside them.
     fn tighten(&mut self) {
-        while self.min < self.max && self.ne.contains(&self.min) {
+        while self.min < self.max && self.excluded().contains(&self.min) {
             self.min += 1;
         }
-        while self.max > self.min && self.ne.contains(&self.max) {
+        while self.max > self.min && self.excluded().contains(&self.max) {
             self.max -= 1;
         }
         let (min, max) = (self.min, self.max);
-        self.ne.retain(|&v| v >= min && v <= max);
-        self.ne.sort_unstable();
+        let mut kept = [0; MAX_FACTS];
+        let mut n = 0;
+        for &v in self.excluded() {
+            if v >= min && v <= max {
+                kept[n] = v;
+                n += 1;
+            }
+        }
+        kept[..n].sort_unstable();
+        self.ne = kept;
+        self.ne_len = n as u8;
     }
 }
 
-/// Knowledge about several words, sorted by offset.
-type Knowledge = Vec<(u32, Facts)>;
+/// How many 32-bit words of arguments `seccomp_data` has (offsets 16 to 60).
+const WORDS: usize = 12;
+
+/// The index of the argument word at `offset` (16 to 60).
+const fn word_index(offset: u32) -> usize {
+    ((offset - 16) / 4) as usize
+}
+
+/// Knowledge about the argument words: for each, the id of its facts in
+/// [`Walk::facts`] (0 for [`Facts::any`]).
+type Knowledge = [u32; WORDS];
 
 /// How many (chain node, knowledge) pairs one syscall may explore before the
 /// walk stops using knowledge (which only removes tests, so is optional).
 const WALK_BUDGET: usize = 2048;
 
+/// What the knowledge walk remembers; kept from one chain to the next (in a
+/// [`Scratch`]) so that its memory is allocated once per syscall.
+#[derive(Default)]
+struct Tables {
+    /// The facts met so far, by id; id 0 is [`Facts::any`].
+    facts: Interner<Facts>,
+    /// The (chain node, knowledge) pairs explored, by id, and their decisions
+    /// (`done[id]`).
+    memo: Interner<(u32, Knowledge)>,
+    done: Vec<NodeId>,
+}
+
+/// Memory the argument checks of one syscall reuse.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    chain: Vec<ChainNode>,
+    tables: Tables,
+}
+
 struct Walk<'a> {
     chain: &'a Chain,
     dag: &'a mut Dag,
-    memo: BTreeMap<(u32, Knowledge), NodeId>,
+    tables: &'a mut Tables,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
+    fn new(chain: &'a Chain, dag: &'a mut Dag, tables: &'a mut Tables) -> Self {
+        tables.facts.clear();
+        tables.facts.intern(Facts::any());
+        tables.memo.clear();
+        tables.done.clear();
+        Self { chain, dag, tables }
+    }
+
     fn go(&mut self, next: Next, know: &Knowledge) -> NodeId {
         let i = match next {
             Next::Ret(v) => return self.dag.ret(v),
             Next::Node(i) => i,
         };
         let node = self.chain.nodes[i as usize];
-        let know: Knowledge = if self.memo.len() >= WALK_BUDGET {
-            Vec::new()
-        } else {
-            know.iter()
-                .filter(|(off, _)| node.words & (1 << ((off - 16) / 4)) != 0)
-                .cloned()
-                .collect()
-        };
-        let key = (i, know);
-        if let Some(&id) = self.memo.get(&key) {
-            return id;
+        // Only what is known of the words tested from here on matters.
+        let mut know_here: Knowledge = [0; WORDS];
+        if self.tables.memo.len() < WALK_BUDGET {
+            let mut words = node.words;
+            while words != 0 {
+                let w = words.trailing_zeros() as usize;
+                know_here[w] = know[w];
+                words &= words - 1;
+            }
+        }
+        let key = (i, know_here);
+        if let Some(m) = self.tables.memo.find(&key) {
+            return self.tables.done[m as usize];
         }
         let know = &key.1;
-        let off = node.test.offset;
-        let pos = know.binary_search_by_key(&off, |(o, _)| *o);
-        let facts = match pos {
-            Ok(p) => know[p].1.clone(),
-            Err(_) => Facts::any(),
-        };
+        let w = word_index(node.test.offset);
+        let facts = *self.tables.facts.get(know[w]);
         let id = match facts.decide(&node.test) {
             Some(true) => self.go(node.t, know),
             Some(false) => self.go(node.f, know),
             None => {
-                let with = |holds: bool| {
-                    let mut f = facts.clone();
+                let mut with = |holds: bool| {
+                    let mut f = facts;
                     f.learn(&node.test, holds);
-                    let mut k = know.clone();
-                    match pos {
-                        Ok(p) => k[p].1 = f,
-                        Err(p) => k.insert(p, (off, f)),
-                    }
+                    let mut k = *know;
+                    k[w] = self.tables.facts.intern(f);
                     k
                 };
                 let (kt, kf) = (with(true), with(false));
@@ -334,7 +414,9 @@ impl Walk<'_> {
                 self.dag.branch(node.test, t, f)
             }
         };
-        self.memo.insert(key, id);
+        // The pair is new: the chain has no cycle, so it was not met below.
+        self.tables.memo.intern(key);
+        self.tables.done.push(id);
         id
     }
 }
@@ -349,12 +431,12 @@ pub(crate) fn arg_words(abi: Abi, index: u8, width: Width) -> ArgWords {
 
 /// One rule as the argument checks see it: its action and the conditions
 /// still to test.
-#[derive(Clone, Debug)]
-pub(crate) struct Arm {
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Arm<'a> {
     /// The rule's action.
     pub action: Action,
     /// The conditions left (all must hold).
-    pub conds: Vec<Condition>,
+    pub conds: &'a [Condition],
 }
 
 /// What every decision of one syscall on one ABI shares.
@@ -386,7 +468,7 @@ pub(crate) fn decision(
         .iter()
         .map(|r| Arm {
             action: r.action(),
-            conds: r.conditions().to_vec(),
+            conds: r.conditions(),
         })
         .collect();
     // Stable: equal actions keep their order, which does not change the result.
@@ -405,20 +487,25 @@ pub(crate) fn decision(
         max_walk,
         nest: argtree::MAX_NEST,
     };
-    arms_decision(dag, &ctx, &arms)
+    arms_decision(dag, &mut Scratch::default(), &ctx, &arms)
 }
 
 /// The decision for `arms`, sorted from the most to the least restrictive
 /// action: a chain, or a search tree over one argument (module `argtree`) when
 /// that shortens the longest path by more than it lengthens the program.
-pub(crate) fn arms_decision(dag: &mut Dag, ctx: &Ctx, arms: &[Arm]) -> NodeId {
+pub(crate) fn arms_decision(
+    dag: &mut Dag,
+    scratch: &mut Scratch,
+    ctx: &Ctx,
+    arms: &[Arm],
+) -> NodeId {
     // An unconditional rule decides everything after it.
     let arms = match arms.iter().position(|a| a.conds.is_empty()) {
         Some(p) => &arms[..=p],
         None => arms,
     };
-    let chain = chain_decision(dag, ctx, arms);
-    match argtree::decision(dag, ctx, arms) {
+    let chain = chain_decision(dag, scratch, ctx, arms);
+    match argtree::decision(dag, scratch, ctx, arms) {
         Some(tree) if argtree::better(dag, tree, chain) => tree,
         _ => chain,
     }
@@ -426,9 +513,12 @@ pub(crate) fn arms_decision(dag: &mut Dag, ctx: &Ctx, arms: &[Arm]) -> NodeId {
 
 /// The decision for `arms` (sorted) as a chain of their conditions, walked with
 /// knowledge.
-fn chain_decision(dag: &mut Dag, ctx: &Ctx, arms: &[Arm]) -> NodeId {
+fn chain_decision(dag: &mut Dag, scratch: &mut Scratch, ctx: &Ctx, arms: &[Arm]) -> NodeId {
     let abi = ctx.abi;
-    let mut chain = Chain { nodes: Vec::new() };
+    let mut chain = Chain {
+        nodes: core::mem::take(&mut scratch.chain),
+    };
+    chain.nodes.clear();
     let mut next = Next::Ret(ctx.default);
     for arm in arms.iter().rev() {
         let mut ok = Next::Ret(arm.action.to_raw());
@@ -437,7 +527,7 @@ fn chain_decision(dag: &mut Dag, ctx: &Ctx, arms: &[Arm]) -> NodeId {
         }
         next = ok;
     }
-    if chain.nodes.len() > ctx.max_walk {
+    let root = if chain.nodes.len() > ctx.max_walk {
         // Children come before parents in the chain: translate in order.
         let mut ids: Vec<NodeId> = Vec::with_capacity(chain.nodes.len());
         for node in &chain.nodes {
@@ -448,17 +538,15 @@ fn chain_decision(dag: &mut Dag, ctx: &Ctx, arms: &[Arm]) -> NodeId {
             let (t, f) = (get(node.t), get(node.f));
             ids.push(dag.branch(node.test, t, f));
         }
-        return match next {
+        match next {
             Next::Node(i) => ids[i as usize],
             Next::Ret(v) => dag.ret(v),
-        };
-    }
-    let mut walk = Walk {
-        chain: &chain,
-        dag,
-        memo: BTreeMap::new(),
+        }
+    } else {
+        Walk::new(&chain, dag, &mut scratch.tables).go(next, &[0; WORDS])
     };
-    walk.go(next, &Vec::new())
+    scratch.chain = chain.nodes;
+    root
 }
 
 fn condition_chain(chain: &mut Chain, abi: Abi, c: &Condition, t: Next, f: Next) -> Next {

@@ -14,13 +14,13 @@
 //! instructions than it adds to the program, so small sets of constants (which
 //! a chain tests as fast) keep the chain.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use super::args::{ArgWords, Arm, Ctx, arg_words, arms_decision};
-use super::dag::{Dag, Node, NodeId};
+use super::args::{ArgWords, Arm, Ctx, Scratch, arg_words, arms_decision};
+use super::dag::{Dag, Interner, Node, NodeId};
 use super::ranges::Range;
 use super::{leaf_cost, tree};
+use crate::action::Action;
 use crate::policy::{Cmp, Condition};
 
 /// How many levels of argument trees may nest (a tree's pieces decided by
@@ -93,7 +93,12 @@ fn pick_key(ctx: &Ctx, arms: &[Arm]) -> Option<ArgWords> {
 /// The decision for `arms` (sorted, as for [`arms_decision`]) as a search tree
 /// over one argument, or `None` when no argument is compared with intervals by
 /// enough arms (or nesting or work would go too far).
-pub(crate) fn decision(dag: &mut Dag, ctx: &Ctx, arms: &[Arm]) -> Option<NodeId> {
+pub(crate) fn decision(
+    dag: &mut Dag,
+    scratch: &mut Scratch,
+    ctx: &Ctx,
+    arms: &[Arm],
+) -> Option<NodeId> {
     if ctx.nest == 0 {
         return None;
     }
@@ -103,12 +108,14 @@ pub(crate) fn decision(dag: &mut Dag, ctx: &Ctx, arms: &[Arm]) -> Option<NodeId>
     } else {
         u64::from(u32::MAX)
     };
-    // Each arm's interval on the key, and its other conditions.
-    let mut split: Vec<(u64, u64, Arm)> = Vec::with_capacity(arms.len());
+    // Each arm's interval on the key, its action, and its other conditions
+    // (`rest[start..end]`).
+    let mut split: Vec<(u64, u64, Action, usize, usize)> = Vec::with_capacity(arms.len());
+    let mut rest: Vec<Condition> = Vec::new();
     for arm in arms {
         let (mut lo, mut hi) = (0, max);
-        let mut rest = Vec::with_capacity(arm.conds.len());
-        for c in &arm.conds {
+        let start = rest.len();
+        for c in arm.conds {
             match interval(c.cmp()).filter(|_| arg_words(ctx.abi, c.index(), c.width()) == key) {
                 Some((a, b)) => (lo, hi) = (lo.max(a), hi.min(b)),
                 None => rest.push(*c),
@@ -116,19 +123,14 @@ pub(crate) fn decision(dag: &mut Dag, ctx: &Ctx, arms: &[Arm]) -> Option<NodeId>
         }
         // An arm whose interval is empty never matches.
         if lo <= hi {
-            split.push((
-                lo,
-                hi,
-                Arm {
-                    action: arm.action,
-                    conds: rest,
-                },
-            ));
+            split.push((lo, hi, arm.action, start, rest.len()));
+        } else {
+            rest.truncate(start);
         }
     }
     let mut cuts: Vec<u64> = Vec::with_capacity(2 * split.len() + 1);
     cuts.push(0);
-    for &(a, b, _) in &split {
+    for &(a, b, ..) in &split {
         cuts.push(a);
         if b < max {
             cuts.push(b + 1);
@@ -143,22 +145,31 @@ pub(crate) fn decision(dag: &mut Dag, ctx: &Ctx, arms: &[Arm]) -> Option<NodeId>
         nest: ctx.nest - 1,
         ..*ctx
     };
-    // The pieces, with their decisions, adjacent equal ones merged.
-    let mut memo: BTreeMap<Vec<usize>, NodeId> = BTreeMap::new();
+    // The pieces, with their decisions, adjacent equal ones merged; the
+    // decisions of the sets of arms met so far, by the set's id in `sets`.
+    let mut sets: Interner<Vec<usize>> = Interner::default();
+    let mut decided: Vec<NodeId> = Vec::new();
     let mut pieces: Vec<(u64, u64, NodeId)> = Vec::with_capacity(cuts.len());
-    let mut sub: Vec<Arm> = Vec::new();
+    let mut set: Vec<usize> = Vec::with_capacity(split.len());
+    let mut sub: Vec<Arm> = Vec::with_capacity(split.len());
     for (i, &lo) in cuts.iter().enumerate() {
         let hi = cuts.get(i + 1).map_or(max, |&n| n - 1);
-        let set: Vec<usize> = (0..split.len())
-            .filter(|&r| split[r].0 <= lo && lo <= split[r].1)
-            .collect();
-        let node = match memo.get(&set) {
-            Some(&n) => n,
+        set.clear();
+        set.extend((0..split.len()).filter(|&r| split[r].0 <= lo && lo <= split[r].1));
+        let node = match sets.find(&set) {
+            Some(id) => decided[id as usize],
             None => {
                 sub.clear();
-                sub.extend(set.iter().map(|&r| split[r].2.clone()));
-                let n = arms_decision(dag, &inner, &sub);
-                memo.insert(set, n);
+                sub.extend(set.iter().map(|&r| {
+                    let (_, _, action, start, end) = split[r];
+                    Arm {
+                        action,
+                        conds: &rest[start..end],
+                    }
+                }));
+                let n = arms_decision(dag, scratch, &inner, &sub);
+                sets.intern(set.clone());
+                decided.push(n);
                 n
             }
         };
@@ -244,10 +255,12 @@ fn word_tree(dag: &mut Dag, ranges: &[Range], offset: u32) -> NodeId {
 /// The accumulator's content: the word at an offset, masked or not.
 type AWord = Option<(u32, Option<u32>)>;
 
-/// Longest paths in instructions (loads, tests, the `RET`), memoised.
+/// Longest paths in instructions (loads, tests, the `RET`), memoised: the
+/// pairs met, by id, and their paths (`done[id]`).
 #[derive(Default)]
 struct Paths {
-    memo: BTreeMap<(NodeId, AWord), u32>,
+    memo: Interner<(NodeId, AWord)>,
+    done: Vec<u32>,
 }
 
 impl Paths {
@@ -257,8 +270,8 @@ impl Paths {
         let Node::Branch { test, t, f } = dag.node(id) else {
             return 1;
         };
-        if let Some(&n) = self.memo.get(&(id, a)) {
-            return n;
+        if let Some(m) = self.memo.find(&(id, a)) {
+            return self.done[m as usize];
         }
         let word = Some((test.offset, test.and));
         let load = if a == word {
@@ -269,20 +282,24 @@ impl Paths {
             1 + u32::from(test.and.is_some())
         };
         let n = load + 1 + self.longest(dag, t, word).max(self.longest(dag, f, word));
-        self.memo.insert((id, a), n);
+        // The pair is new: below `id` are only nodes with smaller ids.
+        self.memo.intern((id, a));
+        self.done.push(n);
         n
     }
 }
 
-/// The number of distinct tests reachable from `id`.
-fn size(dag: &Dag, id: NodeId, seen: &mut Vec<NodeId>) -> usize {
+/// The number of distinct tests reachable from `id`; `seen` (one bit per
+/// node, all clear) is left with their bits set.
+fn size(dag: &Dag, id: NodeId, seen: &mut [u64]) -> usize {
     let mut stack = alloc::vec![id];
     let mut n = 0;
     while let Some(id) = stack.pop() {
+        let (word, bit) = (id as usize / 64, 1 << (id % 64));
         if let Node::Branch { t, f, .. } = dag.node(id)
-            && let Err(p) = seen.binary_search(&id)
+            && seen[word] & bit == 0
         {
-            seen.insert(p, id);
+            seen[word] |= bit;
             n += 1;
             stack.extend([t, f]);
         }
@@ -302,10 +319,10 @@ pub(crate) fn better(dag: &Dag, tree: NodeId, chain: NodeId) -> bool {
         paths.longest(dag, tree, None),
         paths.longest(dag, chain, None),
     );
-    let (st, sc) = (
-        size(dag, tree, &mut Vec::new()),
-        size(dag, chain, &mut Vec::new()),
-    );
+    let mut seen = alloc::vec![0; dag.len().div_ceil(64)];
+    let st = size(dag, tree, &mut seen);
+    seen.fill(0);
+    let sc = size(dag, chain, &mut seen);
     lt < lc && st.saturating_sub(sc) < (lc - lt) as usize
 }
 
@@ -538,7 +555,7 @@ mod tests {
                 .iter()
                 .map(|r| Arm {
                     action: r.action(),
-                    conds: r.conditions().to_vec(),
+                    conds: r.conditions(),
                 })
                 .collect();
             arms.sort_by_key(|a| (a.action.precedence(), a.action.to_raw() & 0xffff));
@@ -548,9 +565,10 @@ mod tests {
                 max_walk: usize::MAX,
                 nest: super::MAX_NEST,
             };
-            let chosen = args::arms_decision(&mut dag, &ctx, &arms);
+            let scratch = &mut args::Scratch::default();
+            let chosen = args::arms_decision(&mut dag, scratch, &ctx, &arms);
             // (Hash-consing gives the same node when the tree is built again.)
-            if decision(&mut dag, &ctx, &arms) == Some(chosen) {
+            if decision(&mut dag, scratch, &ctx, &arms) == Some(chosen) {
                 trees += 1;
             }
         }

@@ -120,13 +120,11 @@ pub(crate) enum Node {
 /// A hash-consed DAG of decisions.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Dag {
-    nodes: Vec<Node>,
-    /// Open-addressing index of `nodes` by hash, power-of-two sized (or empty),
-    /// at most half full: `0` is empty, else a node's id plus one.
-    slots: Vec<u32>,
+    nodes: Interner<Node>,
 }
 
-/// A multiply-rotate hash over the words of a node (nodes are a few integers).
+/// A multiply-rotate hash over the words of a value (the compiler hashes a
+/// few integers at a time).
 struct WordHasher(u64);
 
 impl Hasher for WordHasher {
@@ -135,7 +133,14 @@ impl Hasher for WordHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
+        // Eight bytes at a time (arrays of integers come as their bytes).
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        for &b in chunks.remainder() {
             self.write_u64(u64::from(b));
         }
     }
@@ -161,11 +166,104 @@ impl Hasher for WordHasher {
     }
 }
 
-fn hash_node(node: &Node) -> usize {
+fn hash_of<T: Hash>(value: &T) -> usize {
     let mut h = WordHasher(0);
-    node.hash(&mut h);
+    value.hash(&mut h);
     // The high bits are the best mixed.
     (h.finish() >> 32) as usize
+}
+
+/// Unique values, each with a dense id (its rank of insertion), found by
+/// hash: the DAG's nodes, and the knowledge and memo tables of module `args`.
+#[derive(Clone, Debug)]
+pub(crate) struct Interner<T> {
+    items: Vec<T>,
+    /// Open-addressing index of `items` by hash, power-of-two sized (or
+    /// empty), at most half full: `0` is empty, else an item's id plus one.
+    slots: Vec<u32>,
+}
+
+impl<T> Default for Interner<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            slots: Vec::new(),
+        }
+    }
+}
+
+impl<T: Hash + Eq> Interner<T> {
+    /// The value with this id.
+    pub(crate) fn get(&self, id: u32) -> &T {
+        &self.items[id as usize]
+    }
+
+    /// How many values were added.
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Forgets every value (keeping the memory).
+    pub(crate) fn clear(&mut self) {
+        self.items.clear();
+        self.slots.fill(0);
+    }
+
+    /// The id of `value`, if it was added.
+    pub(crate) fn find(&self, value: &T) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = hash_of(value) & mask;
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                return None;
+            }
+            if self.items[slot as usize - 1] == *value {
+                return Some(slot - 1);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// The id of `value`, added if it is new.
+    pub(crate) fn intern(&mut self, value: T) -> u32 {
+        if 2 * (self.items.len() + 1) > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = hash_of(&value) & mask;
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                break;
+            }
+            if self.items[slot as usize - 1] == value {
+                return slot - 1;
+            }
+            at = (at + 1) & mask;
+        }
+        let id = self.items.len() as u32;
+        self.items.push(value);
+        self.slots[at] = id + 1;
+        id
+    }
+
+    /// Doubles the index (at least 64 slots) and re-inserts every value.
+    fn grow(&mut self) {
+        let size = (2 * self.slots.len()).max(64);
+        self.slots = alloc::vec![0; size];
+        let mask = size - 1;
+        for (i, value) in self.items.iter().enumerate() {
+            let mut at = hash_of(value) & mask;
+            while self.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = i as u32 + 1;
+        }
+    }
 }
 
 impl Dag {
@@ -175,7 +273,7 @@ impl Dag {
 
     /// The node with this id.
     pub(crate) fn node(&self, id: NodeId) -> Node {
-        self.nodes[id as usize]
+        *self.nodes.get(id)
     }
 
     /// How many nodes were built.
@@ -184,40 +282,7 @@ impl Dag {
     }
 
     fn intern(&mut self, node: Node) -> NodeId {
-        if 2 * (self.nodes.len() + 1) > self.slots.len() {
-            self.grow();
-        }
-        let mask = self.slots.len() - 1;
-        let mut at = hash_node(&node) & mask;
-        loop {
-            let slot = self.slots[at];
-            if slot == 0 {
-                break;
-            }
-            let id: NodeId = slot - 1;
-            if self.nodes[id as usize] == node {
-                return id;
-            }
-            at = (at + 1) & mask;
-        }
-        let id = self.nodes.len() as NodeId;
-        self.nodes.push(node);
-        self.slots[at] = id + 1;
-        id
-    }
-
-    /// Doubles the index (at least 64 slots) and re-inserts every node.
-    fn grow(&mut self) {
-        let size = (2 * self.slots.len()).max(64);
-        self.slots = alloc::vec![0; size];
-        let mask = size - 1;
-        for (i, node) in self.nodes.iter().enumerate() {
-            let mut at = hash_node(node) & mask;
-            while self.slots[at] != 0 {
-                at = (at + 1) & mask;
-            }
-            self.slots[at] = i as u32 + 1;
-        }
+        self.nodes.intern(node)
     }
 
     /// The node returning `value`.
