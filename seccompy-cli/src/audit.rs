@@ -428,11 +428,20 @@ fn low_word_only(r: &Runner<'_>, table: &[(u32, &'static str)]) -> Vec<Finding> 
                     .map(|&c| u64::from(c))
                     .filter(|&c| r.ret(arch, *nr, with(c)) != base)
                     .collect();
+                let points = || deciding.iter().chain(&[0]);
+                // The low word decides, its high word never does, and bit 31
+                // of the low word matters somewhere: a comparison of the low
+                // word's value (==, <, >, ...), not a mask of its lower bits
+                // (such as `flags & 0x7e020000 == 0`), which means the same on
+                // the whole argument.
                 !deciding.is_empty()
-                    && deciding.iter().chain(&[0]).all(|&low| {
+                    && points().all(|&low| {
                         let want = r.ret(arch, *nr, with(low));
                         HIGH.iter()
                             .all(|&h| r.ret(arch, *nr, with(h << 32 | low)) == want)
+                    })
+                    && points().any(|&low| {
+                        r.ret(arch, *nr, with(low ^ 0x8000_0000)) != r.ret(arch, *nr, with(low))
                     })
             })
             .map(|(_, n)| n.to_string())
@@ -645,6 +654,14 @@ mod tests {
             .find(|f| f.kind == "low word only")
             .expect("low word");
         assert!(lw.detail.ends_with("for socket"), "{}", lw.detail);
+        // A mask of the lower bits means the same on the whole argument.
+        let masked = Policy::new(Action::Errno(1))
+            .abi(Abi::X86_64)
+            .rule(Rule::new("clone", Action::Allow).when(Arg(0).masked_eq(0x7e02_0000, 0)))
+            .compile()
+            .unwrap();
+        let f = program_findings(masked.insns(), Abi::X86_64);
+        assert!(!f.iter().any(|f| f.kind == "low word only"), "{f:?}");
     }
 
     #[test]
