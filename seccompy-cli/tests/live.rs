@@ -270,7 +270,9 @@ fn children_of(pid: u32) -> Vec<u32> {
 }
 
 /// `seccompy run ARGS -- sleep 30` in the background until `sleep` runs;
-/// returns the `seccompy` process and the `sleep` pid.
+/// returns the `seccompy` process (which the caller waits for) and the `sleep`
+/// pid.
+#[allow(clippy::zombie_processes)]
 fn run_sleep(args: &[&str]) -> (std::process::Child, u32) {
     let mut run = Command::new(env!("CARGO_BIN_EXE_seccompy"));
     run.arg("run")
