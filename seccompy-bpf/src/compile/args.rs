@@ -501,7 +501,10 @@ pub(crate) fn arms_decision(
 ) -> NodeId {
     // An unconditional rule decides everything after it.
     let arms = match arms.iter().position(|a| a.conds.is_empty()) {
+        // (Then the chain is that rule's action, and there is no tree.)
+        Some(0) => return dag.ret(arms[0].action.to_raw()),
         Some(p) => &arms[..=p],
+        None if arms.is_empty() => return dag.ret(ctx.default),
         None => arms,
     };
     let chain = chain_decision(dag, scratch, ctx, arms);

@@ -117,6 +117,9 @@ pub(crate) enum Node {
     },
 }
 
+/// How many nodes a DAG has room for before it grows (a small policy's).
+const INITIAL_NODES: usize = 256;
+
 /// A hash-consed DAG of decisions.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Dag {
@@ -193,6 +196,14 @@ impl<T> Default for Interner<T> {
 }
 
 impl<T: Hash + Eq> Interner<T> {
+    /// An interner with room for `n` values before it grows.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Self {
+            items: Vec::with_capacity(n),
+            slots: alloc::vec![0; (2 * n).next_power_of_two().max(64)],
+        }
+    }
+
     /// The value with this id.
     pub(crate) fn get(&self, id: u32) -> &T {
         &self.items[id as usize]
@@ -268,7 +279,9 @@ impl<T: Hash + Eq> Interner<T> {
 
 impl Dag {
     pub(crate) fn new() -> Self {
-        Self::default()
+        Self {
+            nodes: Interner::with_capacity(INITIAL_NODES),
+        }
     }
 
     /// The node with this id.
