@@ -67,14 +67,25 @@ pub enum ResolveError {
         /// The string.
         value: String,
     },
-    /// An architecture runc knows but seccompy has no syscall table for
-    /// (`SCMP_ARCH_S390`, 31-bit s390).
+    /// An architecture runc knows but seccompy has no syscall table for.
     #[error("{path}: architecture {value} is not supported by seccompy")]
     UnsupportedArch {
         /// Where.
         path: String,
         /// The string.
         value: String,
+    },
+    /// `SCMP_ARCH_S390` (31-bit s390) for a kernel older than 6.19, which can
+    /// still run 31-bit programs: seccompy has no syscall table for them (from
+    /// 6.19 on, the architecture is left out, as no call can come from it).
+    #[error(
+        "{path}: SCMP_ARCH_S390 (31-bit s390) has no syscall table in seccompy; Linux 6.19 removed 31-bit s390, so resolving for kernel {min} or later leaves it out"
+    )]
+    S390Compat {
+        /// Where.
+        path: String,
+        /// The first kernel without 31-bit s390 (6.19).
+        min: super::KernelVersion,
     },
     /// An architecture whose byte order differs from the target's: libseccomp
     /// refuses to add it (`EDOM`), so runc fails.

@@ -132,8 +132,13 @@
 //! - libseccomp also emits comparisons against its negative pseudo numbers for
 //!   names an architecture lacks (reachable only by calling `syscall(2)` with a
 //!   number such as `0xffffd8b4`, and behind runc's stub in the usual setups).
-//! - `SCMP_ARCH_S390` (31-bit s390) has no syscall table in seccompy: resolving a
-//!   profile that needs it is an error.
+//! - `SCMP_ARCH_S390` (31-bit s390) has no syscall table in seccompy: Linux 6.19
+//!   removed 31-bit s390 programs, and the UAPI headers the tables come from no
+//!   longer have its numbers. Resolved for a kernel of 6.19 or later, where no
+//!   call can come from it, the architecture is left out (libseccomp, whose
+//!   table stops at 6.18, would add checks no call reaches); for an older kernel,
+//!   resolving a profile that needs it is an error
+//!   ([`ResolveError::S390Compat`]).
 //! - JSON keys are case-sensitive here; Go would also accept other cases.
 //! - Conditional rules whose outcome depends on libseccomp's tree merge (see
 //!   above) are refused rather than reproduced.

@@ -125,7 +125,7 @@ string_enum! {
 
 impl ScmpArch {
     /// The seccompy ABI, or `None` for `SCMP_ARCH_S390`, which seccompy-sys has no
-    /// table for.
+    /// table for (Linux 6.19 removed 31-bit s390).
     #[must_use]
     pub const fn abi(self) -> Option<Abi> {
         Some(match self {

@@ -61,6 +61,9 @@ const KNOWN_FLAGS: [&str; 3] = [
     "SECCOMP_FILTER_FLAG_LOG",
 ];
 
+/// The first Linux without 31-bit s390 programs (`SCMP_ARCH_S390`).
+const NO_S390_COMPAT: KernelVersion = KernelVersion::new(6, 19);
+
 /// `SCMP_ACT_ERRNO(ENOSYS)` as a number: runc skips its stub when
 /// `defaultErrnoRet` equals it (it means to compare with `ENOSYS`, but compares
 /// with the whole action value).
@@ -229,10 +232,22 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
     check_action(default, default_errno_ret, || "defaultErrnoRet".into())?;
     let mut abis = alloc::vec![native];
     for &(path, a) in &archs {
-        let abi = a.abi().ok_or_else(|| ResolveError::UnsupportedArch {
-            path: path.to_string(),
-            value: a.as_str().into(),
-        })?;
+        let Some(abi) = a.abi() else {
+            if a == ScmpArch::S390 {
+                if opts.kernel >= NO_S390_COMPAT {
+                    // No 31-bit s390 call exists on this kernel.
+                    continue;
+                }
+                return Err(ResolveError::S390Compat {
+                    path: path.to_string(),
+                    min: NO_S390_COMPAT,
+                });
+            }
+            return Err(ResolveError::UnsupportedArch {
+                path: path.to_string(),
+                value: a.as_str().into(),
+            });
+        };
         if abi.is_little_endian() != native.is_little_endian() {
             return Err(ResolveError::ArchByteOrder {
                 path: path.to_string(),
