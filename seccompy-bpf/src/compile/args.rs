@@ -357,6 +357,8 @@ struct Tables {
 pub(crate) struct Scratch {
     chain: Vec<ChainNode>,
     tables: Tables,
+    /// Longest paths in the DAG (module `argtree`).
+    pub paths: argtree::Paths,
 }
 
 struct Walk<'a> {
@@ -509,7 +511,7 @@ pub(crate) fn arms_decision(
     };
     let chain = chain_decision(dag, scratch, ctx, arms);
     match argtree::decision(dag, scratch, ctx, arms) {
-        Some(tree) if argtree::better(dag, tree, chain) => tree,
+        Some(tree) if argtree::better(dag, &mut scratch.paths, tree, chain) => tree,
         _ => chain,
     }
 }

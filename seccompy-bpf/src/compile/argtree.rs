@@ -187,7 +187,7 @@ pub(crate) fn decision(
                 node,
             })
             .collect();
-        return Some(word_tree(dag, &ranges, key.lo));
+        return Some(word_tree(dag, &mut scratch.paths, &ranges, key.lo));
     };
     // High words where the decision depends on the low word get a tree over the
     // low word; between them, the decision is one piece's.
@@ -219,7 +219,7 @@ pub(crate) fn decision(
                     node,
                 })
                 .collect();
-            word_tree(dag, &ranges, key.lo)
+            word_tree(dag, &mut scratch.paths, &ranges, key.lo)
         } else {
             pieces[pieces.partition_point(|&(a, _, _)| a <= base) - 1].2
         };
@@ -232,16 +232,15 @@ pub(crate) fn decision(
             }),
         }
     }
-    Some(word_tree(dag, &hranges, hi_off))
+    Some(word_tree(dag, &mut scratch.paths, &hranges, hi_off))
 }
 
 /// A search tree on the word at `offset` over `ranges` (covering every value),
 /// as shallow as possible counting each leaf's longest path.
-fn word_tree(dag: &mut Dag, ranges: &[Range], offset: u32) -> NodeId {
+fn word_tree(dag: &mut Dag, paths: &mut Paths, ranges: &[Range], offset: u32) -> NodeId {
     if let [only] = ranges {
         return only.node;
     }
-    let mut paths = Paths::default();
     // Zero, the common value of flags, weighs as much as many other values.
     let leaves = tree::leaves(
         ranges,
@@ -256,9 +255,10 @@ fn word_tree(dag: &mut Dag, ranges: &[Range], offset: u32) -> NodeId {
 type AWord = Option<(u32, Option<u32>)>;
 
 /// Longest paths in instructions (loads, tests, the `RET`), memoised: the
-/// pairs met, by id, and their paths (`done[id]`).
+/// pairs met, by id, and their paths (`done[id]`). (DAG nodes never change,
+/// so the memo holds as long as the DAG.)
 #[derive(Default)]
-struct Paths {
+pub(crate) struct Paths {
     memo: Interner<(NodeId, AWord)>,
     done: Vec<u32>,
 }
@@ -310,11 +310,10 @@ fn size(dag: &Dag, id: NodeId, seen: &mut [u64]) -> usize {
 /// Whether the tree should replace the chain: its longest path is shorter by
 /// more instructions than it adds tests to the program, and it is no slower
 /// when every argument is 0 (the path the syscall-number tree is shaped with).
-pub(crate) fn better(dag: &Dag, tree: NodeId, chain: NodeId) -> bool {
+pub(crate) fn better(dag: &Dag, paths: &mut Paths, tree: NodeId, chain: NodeId) -> bool {
     if tree == chain || leaf_cost(dag, tree) > leaf_cost(dag, chain) {
         return false;
     }
-    let mut paths = Paths::default();
     let (lt, lc) = (
         paths.longest(dag, tree, None),
         paths.longest(dag, chain, None),
