@@ -346,10 +346,8 @@ const WALK_BUDGET: usize = 2048;
 struct Tables {
     /// The facts met so far, by id; id 0 is [`Facts::any`].
     facts: Interner<Facts>,
-    /// The (chain node, knowledge) pairs explored, by id, and their decisions
-    /// (`done[id]`).
-    memo: Interner<(u32, Knowledge)>,
-    done: Vec<NodeId>,
+    /// The (chain node, knowledge) pairs explored, with their decisions.
+    memo: Interner<(u32, Knowledge), NodeId>,
 }
 
 /// Memory the argument checks of one syscall reuse.
@@ -370,9 +368,8 @@ struct Walk<'a> {
 impl<'a> Walk<'a> {
     fn new(chain: &'a Chain, dag: &'a mut Dag, tables: &'a mut Tables) -> Self {
         tables.facts.clear();
-        tables.facts.intern(Facts::any());
+        tables.facts.intern(Facts::any(), ());
         tables.memo.clear();
-        tables.done.clear();
         Self { chain, dag, tables }
     }
 
@@ -394,7 +391,7 @@ impl<'a> Walk<'a> {
         }
         let key = (i, know_here);
         if let Some(m) = self.tables.memo.find(&key) {
-            return self.tables.done[m as usize];
+            return *self.tables.memo.value(m);
         }
         let know = &key.1;
         let w = word_index(node.test.offset);
@@ -407,7 +404,7 @@ impl<'a> Walk<'a> {
                     let mut f = facts;
                     f.learn(&node.test, holds);
                     let mut k = *know;
-                    k[w] = self.tables.facts.intern(f);
+                    k[w] = self.tables.facts.intern(f, ());
                     k
                 };
                 let (kt, kf) = (with(true), with(false));
@@ -417,8 +414,7 @@ impl<'a> Walk<'a> {
             }
         };
         // The pair is new: the chain has no cycle, so it was not met below.
-        self.tables.memo.intern(key);
-        self.tables.done.push(id);
+        self.tables.memo.intern(key, id);
         id
     }
 }
@@ -524,6 +520,10 @@ fn chain_decision(dag: &mut Dag, scratch: &mut Scratch, ctx: &Ctx, arms: &[Arm])
         nodes: core::mem::take(&mut scratch.chain),
     };
     chain.nodes.clear();
+    // At most three tests per condition.
+    chain
+        .nodes
+        .reserve(3 * arms.iter().map(|a| a.conds.len()).sum::<usize>());
     let mut next = Next::Ret(ctx.default);
     for arm in arms.iter().rev() {
         let mut ok = Next::Ret(arm.action.to_raw());

@@ -147,8 +147,7 @@ pub(crate) fn decision(
     };
     // The pieces, with their decisions, adjacent equal ones merged; the
     // decisions of the sets of arms met so far, by the set's id in `sets`.
-    let mut sets: Interner<Vec<usize>> = Interner::default();
-    let mut decided: Vec<NodeId> = Vec::new();
+    let mut sets: Interner<Vec<usize>, NodeId> = Interner::default();
     let mut pieces: Vec<(u64, u64, NodeId)> = Vec::with_capacity(cuts.len());
     let mut set: Vec<usize> = Vec::with_capacity(split.len());
     let mut sub: Vec<Arm> = Vec::with_capacity(split.len());
@@ -157,7 +156,7 @@ pub(crate) fn decision(
         set.clear();
         set.extend((0..split.len()).filter(|&r| split[r].0 <= lo && lo <= split[r].1));
         let node = match sets.find(&set) {
-            Some(id) => decided[id as usize],
+            Some(id) => *sets.value(id),
             None => {
                 sub.clear();
                 sub.extend(set.iter().map(|&r| {
@@ -168,8 +167,7 @@ pub(crate) fn decision(
                     }
                 }));
                 let n = arms_decision(dag, scratch, &inner, &sub);
-                sets.intern(set.clone());
-                decided.push(n);
+                sets.intern(set.clone(), n);
                 n
             }
         };
@@ -254,13 +252,12 @@ fn word_tree(dag: &mut Dag, paths: &mut Paths, ranges: &[Range], offset: u32) ->
 /// The accumulator's content: the word at an offset, masked or not.
 type AWord = Option<(u32, Option<u32>)>;
 
-/// Longest paths in instructions (loads, tests, the `RET`), memoised: the
-/// pairs met, by id, and their paths (`done[id]`). (DAG nodes never change,
-/// so the memo holds as long as the DAG.)
+/// Longest paths in instructions (loads, tests, the `RET`), memoised by node
+/// and accumulator. (DAG nodes never change, so the memo holds as long as
+/// the DAG.)
 #[derive(Default)]
 pub(crate) struct Paths {
-    memo: Interner<(NodeId, AWord)>,
-    done: Vec<u32>,
+    memo: Interner<(NodeId, AWord), u32>,
 }
 
 impl Paths {
@@ -271,7 +268,7 @@ impl Paths {
             return 1;
         };
         if let Some(m) = self.memo.find(&(id, a)) {
-            return self.done[m as usize];
+            return *self.memo.value(m);
         }
         let word = Some((test.offset, test.and));
         let load = if a == word {
@@ -283,8 +280,7 @@ impl Paths {
         };
         let n = load + 1 + self.longest(dag, t, word).max(self.longest(dag, f, word));
         // The pair is new: below `id` are only nodes with smaller ids.
-        self.memo.intern((id, a));
-        self.done.push(n);
+        self.memo.intern((id, a), n);
         n
     }
 }

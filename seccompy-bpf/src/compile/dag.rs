@@ -176,99 +176,114 @@ fn hash_of<T: Hash>(value: &T) -> usize {
     (h.finish() >> 32) as usize
 }
 
-/// Unique values, each with a dense id (its rank of insertion), found by
-/// hash: the DAG's nodes, and the knowledge and memo tables of module `args`.
+/// Unique keys, each with a dense id (its rank of insertion) and a value,
+/// found by hash: the DAG's nodes, and the memos of modules `args` and
+/// `argtree`.
 #[derive(Clone, Debug)]
-pub(crate) struct Interner<T> {
-    items: Vec<T>,
-    /// Open-addressing index of `items` by hash, power-of-two sized (or
-    /// empty), at most half full: `0` is empty, else an item's id plus one.
+pub(crate) struct Interner<K, V = ()> {
+    keys: Vec<K>,
+    values: Vec<V>,
+    /// Open-addressing index of `keys` by hash, power-of-two sized (or
+    /// empty), at most half full: `0` is empty, else a key's id plus one.
     slots: Vec<u32>,
 }
 
-impl<T> Default for Interner<T> {
+impl<K, V> Default for Interner<K, V> {
     fn default() -> Self {
         Self {
-            items: Vec::new(),
+            keys: Vec::new(),
+            values: Vec::new(),
             slots: Vec::new(),
         }
     }
 }
 
-impl<T: Hash + Eq> Interner<T> {
-    /// An interner with room for `n` values before it grows.
+impl<K: Hash + Eq, V> Interner<K, V> {
+    /// An interner with room for `n` keys before it grows.
     pub(crate) fn with_capacity(n: usize) -> Self {
         Self {
-            items: Vec::with_capacity(n),
+            keys: Vec::with_capacity(n),
+            values: Vec::with_capacity(n),
             slots: alloc::vec![0; (2 * n).next_power_of_two().max(64)],
         }
     }
 
-    /// The value with this id.
-    pub(crate) fn get(&self, id: u32) -> &T {
-        &self.items[id as usize]
+    /// The key with this id.
+    pub(crate) fn get(&self, id: u32) -> &K {
+        &self.keys[id as usize]
     }
 
-    /// How many values were added.
+    /// The value of the key with this id.
+    pub(crate) fn value(&self, id: u32) -> &V {
+        &self.values[id as usize]
+    }
+
+    /// How many keys were added.
     pub(crate) fn len(&self) -> usize {
-        self.items.len()
+        self.keys.len()
     }
 
-    /// Forgets every value (keeping the memory).
+    /// Forgets every key (keeping the memory).
     pub(crate) fn clear(&mut self) {
-        self.items.clear();
+        self.keys.clear();
+        self.values.clear();
         self.slots.fill(0);
     }
 
-    /// The id of `value`, if it was added.
-    pub(crate) fn find(&self, value: &T) -> Option<u32> {
+    /// The id of `key`, if it was added.
+    pub(crate) fn find(&self, key: &K) -> Option<u32> {
         if self.slots.is_empty() {
             return None;
         }
         let mask = self.slots.len() - 1;
-        let mut at = hash_of(value) & mask;
+        let mut at = hash_of(key) & mask;
         loop {
             let slot = self.slots[at];
             if slot == 0 {
                 return None;
             }
-            if self.items[slot as usize - 1] == *value {
+            if self.keys[slot as usize - 1] == *key {
                 return Some(slot - 1);
             }
             at = (at + 1) & mask;
         }
     }
 
-    /// The id of `value`, added if it is new.
-    pub(crate) fn intern(&mut self, value: T) -> u32 {
-        if 2 * (self.items.len() + 1) > self.slots.len() {
+    /// The id of `key`, added with `value` if it is new (else `value` is
+    /// dropped).
+    pub(crate) fn intern(&mut self, key: K, value: V) -> u32 {
+        if 2 * (self.keys.len() + 1) > self.slots.len() {
             self.grow();
         }
         let mask = self.slots.len() - 1;
-        let mut at = hash_of(&value) & mask;
+        let mut at = hash_of(&key) & mask;
         loop {
             let slot = self.slots[at];
             if slot == 0 {
                 break;
             }
-            if self.items[slot as usize - 1] == value {
+            if self.keys[slot as usize - 1] == key {
                 return slot - 1;
             }
             at = (at + 1) & mask;
         }
-        let id = self.items.len() as u32;
-        self.items.push(value);
+        let id = self.keys.len() as u32;
+        self.keys.push(key);
+        self.values.push(value);
         self.slots[at] = id + 1;
         id
     }
 
-    /// Doubles the index (at least 64 slots) and re-inserts every value.
+    /// Doubles the index (at least 64 slots) and re-inserts every value; the
+    /// values get room for as many as the index takes.
     fn grow(&mut self) {
         let size = (2 * self.slots.len()).max(64);
         self.slots = alloc::vec![0; size];
+        self.keys.reserve_exact(size / 2 - self.keys.len());
+        self.values.reserve_exact(size / 2 - self.values.len());
         let mask = size - 1;
-        for (i, value) in self.items.iter().enumerate() {
-            let mut at = hash_of(value) & mask;
+        for (i, key) in self.keys.iter().enumerate() {
+            let mut at = hash_of(key) & mask;
             while self.slots[at] != 0 {
                 at = (at + 1) & mask;
             }
@@ -295,7 +310,7 @@ impl Dag {
     }
 
     fn intern(&mut self, node: Node) -> NodeId {
-        self.nodes.intern(node)
+        self.nodes.intern(node, ())
     }
 
     /// The node returning `value`.
