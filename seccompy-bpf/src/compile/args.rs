@@ -485,7 +485,10 @@ pub(crate) fn decision(
         max_walk,
         nest: argtree::MAX_NEST,
     };
-    arms_decision(dag, &mut Scratch::default(), &ctx, &arms)
+    let mut scratch = core::mem::take(&mut dag.scratch);
+    let id = arms_decision(dag, &mut scratch, &ctx, &arms);
+    dag.scratch = scratch;
+    id
 }
 
 /// The decision for `arms`, sorted from the most to the least restrictive

@@ -12,6 +12,8 @@
 use alloc::vec::Vec;
 use core::hash::{Hash, Hasher};
 
+use super::args::Scratch;
+
 /// Index of a node in a [`Dag`].
 pub(crate) type NodeId = u32;
 
@@ -121,9 +123,12 @@ pub(crate) enum Node {
 const INITIAL_NODES: usize = 256;
 
 /// A hash-consed DAG of decisions.
-#[derive(Clone, Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Dag {
     nodes: Interner<Node>,
+    /// Memory the argument checks reuse from one syscall to the next while
+    /// the DAG grows (module `args`).
+    pub scratch: Scratch,
 }
 
 /// A multiply-rotate hash over the words of a value (the compiler hashes a
@@ -296,6 +301,7 @@ impl Dag {
     pub(crate) fn new() -> Self {
         Self {
             nodes: Interner::with_capacity(INITIAL_NODES),
+            scratch: Scratch::default(),
         }
     }
 
