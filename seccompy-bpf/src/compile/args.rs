@@ -395,11 +395,11 @@ impl<'a> Walk<'a> {
         }
         let know = &key.1;
         let w = word_index(node.test.offset);
-        let facts = *self.tables.facts.get(know[w]);
-        let id = match facts.decide(&node.test) {
+        let id = match self.tables.facts.get(know[w]).decide(&node.test) {
             Some(true) => self.go(node.t, know),
             Some(false) => self.go(node.f, know),
             None => {
+                let facts = *self.tables.facts.get(know[w]);
                 let mut with = |holds: bool| {
                     let mut f = facts;
                     f.learn(&node.test, holds);

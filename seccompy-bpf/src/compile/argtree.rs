@@ -288,7 +288,8 @@ impl Paths {
 /// The number of distinct tests reachable from `id`; `seen` (one bit per
 /// node, all clear) is left with their bits set.
 fn size(dag: &Dag, id: NodeId, seen: &mut [u64]) -> usize {
-    let mut stack = alloc::vec![id];
+    let mut stack = Vec::with_capacity(64);
+    stack.push(id);
     let mut n = 0;
     while let Some(id) = stack.pop() {
         let (word, bit) = (id as usize / 64, 1 << (id % 64));
