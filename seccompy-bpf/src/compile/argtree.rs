@@ -155,7 +155,11 @@ pub(crate) fn decision(
         let hi = cuts.get(i + 1).map_or(max, |&n| n - 1);
         set.clear();
         set.extend((0..split.len()).filter(|&r| split[r].0 <= lo && lo <= split[r].1));
-        let node = match sets.find(&set) {
+        // A set whose first arm is unconditional (or that is empty) is
+        // decided at once, without the memo.
+        let at_once = set.first().is_none_or(|&r| split[r].3 == split[r].4);
+        let known = if at_once { None } else { sets.find(&set) };
+        let node = match known {
             Some(id) => *sets.value(id),
             None => {
                 sub.clear();
@@ -167,7 +171,9 @@ pub(crate) fn decision(
                     }
                 }));
                 let n = arms_decision(dag, scratch, &inner, &sub);
-                sets.intern(set.clone(), n);
+                if !at_once {
+                    sets.intern(set.clone(), n);
+                }
                 n
             }
         };
