@@ -129,7 +129,13 @@ pub(crate) struct Dag {
     /// Memory the argument checks reuse from one syscall to the next while
     /// the DAG grows (module `args`).
     pub scratch: Scratch,
+    /// Return nodes by a hash of their value (most decisions return one of a
+    /// few actions): `(value, id)`.
+    rets: [Option<(u32, NodeId)>; RET_CACHE],
 }
+
+/// How many return nodes [`Dag::ret`] finds without hashing.
+const RET_CACHE: usize = 8;
 
 /// A multiply-rotate hash over the words of a value (the compiler hashes a
 /// few integers at a time).
@@ -302,6 +308,7 @@ impl Dag {
         Self {
             nodes: Interner::with_capacity(INITIAL_NODES),
             scratch: Scratch::default(),
+            rets: [None; RET_CACHE],
         }
     }
 
@@ -321,7 +328,15 @@ impl Dag {
 
     /// The node returning `value`.
     pub(crate) fn ret(&mut self, value: u32) -> NodeId {
-        self.intern(Node::Ret(value))
+        let slot = (value ^ value >> 16) as usize % RET_CACHE;
+        match self.rets[slot] {
+            Some((v, id)) if v == value => id,
+            _ => {
+                let id = self.intern(Node::Ret(value));
+                self.rets[slot] = Some((value, id));
+                id
+            }
+        }
     }
 
     /// The node testing `test`, or a successor if the test is useless.
