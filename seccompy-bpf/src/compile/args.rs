@@ -399,9 +399,8 @@ impl<'a> Walk<'a> {
             Some(true) => self.go(node.t, know),
             Some(false) => self.go(node.f, know),
             None => {
-                let facts = *self.tables.facts.get(know[w]);
                 let mut with = |holds: bool| {
-                    let mut f = facts;
+                    let mut f = *self.tables.facts.get(know[w]);
                     f.learn(&node.test, holds);
                     let mut k = *know;
                     k[w] = self.tables.facts.intern(f, ());
