@@ -349,8 +349,8 @@ type Knowledge = [u32; WORDS];
 /// walk stops using knowledge (which only removes tests, so is optional).
 const WALK_BUDGET: usize = 2048;
 
-/// What the knowledge walk remembers; kept from one chain to the next (in a
-/// [`Scratch`]) so that its memory is allocated once per syscall.
+/// What the knowledge walk remembers; cleared for each chain but kept (in a
+/// [`Scratch`]) so that its memory is allocated once per compile.
 #[derive(Default)]
 struct Tables {
     /// The facts met so far, by id; id 0 is [`Facts::any`].
@@ -359,7 +359,8 @@ struct Tables {
     memo: Interner<(u32, Knowledge), NodeId>,
 }
 
-/// Memory the argument checks of one syscall reuse.
+/// Memory the argument checks reuse from one chain, tree or syscall to the
+/// next (held by the [`Dag`] for the whole compile).
 #[derive(Default)]
 pub(crate) struct Scratch {
     chain: Vec<ChainNode>,
