@@ -342,7 +342,7 @@ const fn word_index(offset: u32) -> usize {
 }
 
 /// Knowledge about the argument words: for each, the id of its facts in
-/// [`Walk::facts`] (0 for [`Facts::any`]).
+/// [`Tables::facts`] (0 for [`Facts::any`]).
 type Knowledge = [u32; WORDS];
 
 /// How many (chain node, knowledge) pairs one syscall may explore before the
