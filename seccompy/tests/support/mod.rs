@@ -10,6 +10,8 @@ use std::ffi::c_void;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
+pub mod audit;
+
 use seccompy::bpf::{Assembler, Program};
 use seccompy::sys::syscalls::Abi;
 use seccompy::sys::*;
@@ -303,75 +305,4 @@ pub fn kernel_version() -> (u8, u8) {
     let major = parts.next().unwrap().parse().unwrap();
     let minor = parts.next().unwrap().parse().unwrap();
     (major, minor)
-}
-
-/// The kernel log (`/dev/kmsg`), read from the moment it was opened.
-pub struct Kmsg(OwnedFd);
-
-impl Kmsg {
-    /// Opens the log at its end, or `None` if it cannot be read here.
-    pub fn open() -> Option<Kmsg> {
-        // SAFETY: a NUL-terminated path.
-        let fd = unsafe {
-            libc::open(
-                c"/dev/kmsg".as_ptr(),
-                libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
-            )
-        };
-        if fd < 0 {
-            return None;
-        }
-        // SAFETY: a new fd of ours.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        // SAFETY: seeking our own fd to the end of the log.
-        unsafe { libc::lseek(fd.as_raw_fd(), 0, libc::SEEK_END) };
-        Some(Kmsg(fd))
-    }
-
-    /// The seccomp audit records (`type=1326`) of process `pid` logged since
-    /// the log was opened.
-    pub fn seccomp_records(&self, pid: libc::pid_t) -> Vec<String> {
-        let needle = format!(" pid={pid} ");
-        let mut out = Vec::new();
-        let mut buf = [0u8; 8192];
-        loop {
-            // SAFETY: reading one record into a valid buffer.
-            let n = unsafe { libc::read(self.0.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            if n < 0 {
-                if errno() == libc::EPIPE {
-                    continue; // Records were overwritten; read on.
-                }
-                break;
-            }
-            if n == 0 {
-                break;
-            }
-            let rec = String::from_utf8_lossy(&buf[..n as usize]).into_owned();
-            if rec.contains("type=1326") && rec.contains(&needle) {
-                out.push(rec);
-            }
-        }
-        out
-    }
-}
-
-/// Runs `run` (which runs a child and returns its pid) until the kernel log shows
-/// records of that child that satisfy `want`, retrying a few times because the
-/// kernel rate-limits audit messages. `None` if the log cannot be read here;
-/// panics if `want` is never satisfied.
-pub fn logged_records(
-    mut run: impl FnMut() -> libc::pid_t,
-    want: impl Fn(&[String]) -> bool,
-) -> Option<Vec<String>> {
-    let mut last = Vec::new();
-    for _ in 0..10 {
-        let kmsg = Kmsg::open()?;
-        let pid = run();
-        last = kmsg.seccomp_records(pid);
-        if want(&last) {
-            return Some(last);
-        }
-        std::thread::sleep(Duration::from_millis(700));
-    }
-    panic!("the kernel log never showed the expected records; last seen: {last:?}");
 }
