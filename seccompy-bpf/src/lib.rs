@@ -19,6 +19,8 @@ pub mod emulate;
 pub mod oci;
 pub mod policy;
 pub mod program;
+#[cfg(test)]
+mod test_rng;
 pub mod validate;
 
 pub use action::{Action, ActionError};

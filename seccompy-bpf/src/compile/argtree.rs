@@ -343,24 +343,7 @@ mod tests {
     use crate::policy::{Arg, Arg32, Cmp, Condition, Policy, Rule, Width};
     use crate::validate::validate;
 
-    /// splitmix64.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-        fn pick<T: Copy>(&mut self, v: &[T]) -> T {
-            v[self.below(v.len() as u64) as usize]
-        }
-    }
+    use crate::test_rng::Rng;
 
     fn call(abi: Abi, nr: u32, args: [u64; 6]) -> seccomp_data {
         seccomp_data {
