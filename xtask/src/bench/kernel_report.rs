@@ -574,6 +574,11 @@ pub fn breakdown_text(fixed: Option<f64>, per_insn: Option<f64>, floors: &[(&str
 mod tests {
     use super::*;
 
+    /// A table line's cells.
+    fn cells(line: &str) -> Vec<&str> {
+        line.split_whitespace().collect()
+    }
+
     fn row(label: &str, cacheable: bool, ns: [f64; NPEERS]) -> Row {
         Row {
             label: label.into(),
@@ -655,7 +660,6 @@ mod tests {
         assert_eq!(lines.len(), 4, "{t}");
         assert!(lines[0].starts_with("call (ns/call)"), "{t}");
         assert!(lines[0].contains("seccompy/tree"), "{t}");
-        let cells = |l: &str| -> Vec<String> { l.split_whitespace().map(str::to_owned).collect() };
         assert_eq!(
             cells(lines[1]),
             [
@@ -851,7 +855,6 @@ mod tests {
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines.len(), 3, "{t}");
         assert!(lines[0].starts_with("call (ns/call)"), "{t}");
-        let cells = |l: &str| -> Vec<String> { l.split_whitespace().map(str::to_owned).collect() };
         assert_eq!(
             cells(lines[1]),
             [
