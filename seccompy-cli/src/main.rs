@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use lexopt::prelude::*;
 
 mod args;
+mod auditlog;
 #[macro_use]
 mod format;
 mod asm;

@@ -1,11 +1,11 @@
 //! `seccompy run`: a command under a profile or a program.
 
 use std::ffi::OsString;
-use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::io::Write;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::Command;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use lexopt::prelude::*;
 use seccompy::unotify::{Errno, Response, Supervisor};
@@ -17,6 +17,7 @@ use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, X32_SYSCALL_BIT, seccomp_data};
 
 use crate::args;
+use crate::auditlog::{AuditLog, Record};
 use crate::error::{Error, Result};
 use crate::source::Source;
 use crate::supervise::{self, Ended};
@@ -37,8 +38,9 @@ with CMD's status, or 128 + N when signal N killed it.
 
 A death by SIGSYS (a KILL or TRAP action) is reported in one line naming the
 system call: the kernel logs seccomp kills (audit record type 1326), and
-seccompy reads that record from /dev/kmsg. When the log is not readable or
-rate-limited, the line says so: --log-denied names every refusal instead.
+seccompy reads that record from the audit netlink socket (as root) or from
+/dev/kmsg. When neither has it, the line says so: --log-denied names every
+refusal instead.
 
 --log-denied installs a variant of the program in which every ERRNO and KILL
 return goes to a supervisor in seccompy (user notification) instead. For each
@@ -96,24 +98,24 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         .resolved
         .as_ref()
         .map_or(FilterFlags::empty(), |r| profile_flags(&r.flags));
-    let (ended, killed) = if log_denied {
+    let (ended, report) = if log_denied {
         run_logged(&program, &cmd, &rest, insns, loaded.abi, flags)?
     } else {
-        (run_plain(&program, &cmd, &rest, insns, flags)?, None)
+        run_plain(&program, &cmd, &rest, insns, flags)?
     };
     out.flush().map_err(|e| Error::stdout(&e))?;
     let code = match ended {
         Ended::Exited(code) => code as u8,
-        Ended::Signaled(_) if killed.is_some() => {
-            eprintln!(
-                "seccompy: {name} killed by seccomp on {}",
-                killed.unwrap_or_default()
-            );
-            128 + libc::SIGSYS as u8
-        }
         Ended::Signaled(sig) => {
-            if sig == libc::SIGSYS {
-                eprintln!("seccompy: {name} {}", sigsys_report());
+            // A kill the supervisor carried out (with SIGKILL) stands for the
+            // kernel's, which is by SIGSYS.
+            let sig = if log_denied && report.is_some() {
+                libc::SIGSYS
+            } else {
+                sig
+            };
+            if let Some(report) = report {
+                eprintln!("seccompy: {name} {report}");
             }
             128 + sig as u8
         }
@@ -134,112 +136,50 @@ fn profile_flags(names: &[String]) -> FilterFlags {
         .fold(FilterFlags::empty(), |all, f| all | f)
 }
 
-/// The kernel log, read from its end: where the kernel's seccomp audit records
-/// (type 1326) of kills land when no audit daemon takes them.
-struct KernelLog(Option<OwnedFd>);
-
-/// Records of the kernel log read since the command started, kept for the report.
-static KMSG: Mutex<Vec<String>> = Mutex::new(Vec::new());
-/// The command's pid, for the report.
-static CHILD: Mutex<u32> = Mutex::new(0);
-
-impl KernelLog {
-    fn open() -> Self {
-        let Ok(file) = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open("/dev/kmsg")
-        else {
-            return KernelLog(None);
-        };
-        let fd = OwnedFd::from(file);
-        // SAFETY: seeking our own fd to the log's end: only new records are read.
-        unsafe { libc::lseek(fd.as_raw_fd(), 0, libc::SEEK_END) };
-        KernelLog(Some(fd))
-    }
-
-    /// The records written since `open`.
-    fn records(self) -> Vec<String> {
-        let Some(fd) = self.0 else { return Vec::new() };
-        let mut file = std::fs::File::from(fd);
-        let mut records = Vec::new();
-        let mut buf = vec![0u8; 8192];
-        loop {
-            match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => records.push(String::from_utf8_lossy(&buf[..n]).into_owned()),
-                // EPIPE: records were overwritten before being read; go on.
-                Err(e) if e.raw_os_error() == Some(libc::EPIPE) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => break,
-            }
-        }
-        records
-    }
-}
-
-use std::os::unix::fs::OpenOptionsExt;
-
-/// Runs the command with the program as it is.
+/// Runs the command with the program as it is; on a death by SIGSYS, the
+/// report that names the call from the kernel's audit record.
 fn run_plain(
     program: &std::path::Path,
     cmd: &OsString,
     rest: &[OsString],
     insns: Vec<Insn>,
     flags: FilterFlags,
-) -> Result<Ended> {
-    let log = KernelLog::open();
-    let child = Command::new(program)
+) -> Result<(Ended, Option<String>)> {
+    let mut log = AuditLog::open();
+    let mut child = Command::new(program)
         .arg0(cmd)
         .args(rest)
         .seccomp(insns, SeccompOptions::with_flags(flags))
         .spawn()
         .map_err(|e| Error::new(format!("cannot run {}: {e}", cmd.to_string_lossy())))?;
-    *CHILD.lock().unwrap_or_else(|e| e.into_inner()) = child.id();
-    let mut child = child;
+    let pid = child.id();
     let status = child
         .wait()
         .map_err(|e| Error::new(format!("waiting for the command: {e}")))?;
-    let ended = match status.signal() {
-        Some(sig) => Ended::Signaled(sig),
-        None => Ended::Exited(status.code().unwrap_or(1)),
-    };
-    if matches!(ended, Ended::Signaled(s) if s == libc::SIGSYS) {
-        *KMSG.lock().unwrap_or_else(|e| e.into_inner()) = log.records();
-    }
-    Ok(ended)
+    Ok(match status.signal() {
+        Some(sig) if sig == libc::SIGSYS => {
+            let record = log.find(pid, Duration::from_millis(500));
+            (Ended::Signaled(sig), Some(sigsys_report(record)))
+        }
+        Some(sig) => (Ended::Signaled(sig), None),
+        None => (Ended::Exited(status.code().unwrap_or(1)), None),
+    })
 }
 
-/// The one-line report of a death by SIGSYS, from the kernel log's record.
-fn sigsys_report() -> String {
-    let pid = *CHILD.lock().unwrap_or_else(|e| e.into_inner());
-    let records = KMSG.lock().unwrap_or_else(|e| e.into_inner());
-    let found = records.iter().find_map(|r| {
-        let (_, audit) = r.split_once("type=1326")?;
-        let field = |name: &str| {
-            audit
-                .split_whitespace()
-                .find_map(|w| w.strip_prefix(name))
-                .map(str::to_string)
-        };
-        if field("pid=")?.parse::<u32>().ok()? != pid {
-            return None;
+/// The one-line report of a death by SIGSYS, from the kernel's audit record
+/// of the call if there is one.
+fn sigsys_report(record: Option<Record>) -> String {
+    match record {
+        Some(r) => {
+            let action =
+                Action::from_raw(r.code).map_or(format!("{:#x}", r.code), |a| a.to_string());
+            format!(
+                "killed by SIGSYS: {} ({action})",
+                syscall_label(r.arch, r.nr)
+            )
         }
-        let arch = u32::from_str_radix(&field("arch=")?, 16).ok()?;
-        let nr: u32 = field("syscall=")?.parse().ok()?;
-        let code = field("code=")?;
-        Some((arch, nr, code))
-    });
-    match found {
-        Some((arch, nr, code)) => {
-            let action = u32::from_str_radix(code.trim_start_matches("0x"), 16)
-                .ok()
-                .and_then(Action::from_raw)
-                .map_or(code.clone(), |a| a.to_string());
-            format!("killed by SIGSYS: {} ({action})", syscall_label(arch, nr))
-        }
-        None => "killed by SIGSYS (a seccomp KILL or TRAP; the kernel log has no record of \
-                 the call: run with --log-denied to name it)"
+        None => "killed by SIGSYS (a seccomp KILL or TRAP; the kernel's audit log has no record \
+                 of the call: run with --log-denied to name it)"
             .into(),
     }
 }
@@ -286,7 +226,7 @@ fn notify_refusals(insns: &[Insn]) -> Vec<Insn> {
         .collect()
 }
 
-/// Runs the command with refusals reported; the name of the call a KILL
+/// Runs the command with refusals reported; the report of the call a KILL
 /// stopped, if one did.
 fn run_logged(
     program: &std::path::Path,
@@ -348,10 +288,8 @@ fn run_logged(
     if let Err(e) = result {
         return Err(Error::new(format!("supervising the command: {e}")));
     }
-    Ok((
-        ended,
-        killed.into_inner().unwrap_or_else(|e| e.into_inner()),
-    ))
+    let killed = killed.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok((ended, killed.map(|k| format!("killed by seccomp on {k}"))))
 }
 
 #[cfg(test)]

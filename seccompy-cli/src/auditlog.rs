@@ -1,0 +1,271 @@
+//! The kernel's seccomp audit records (`AUDIT_SECCOMP`, type 1326), read as
+//! they are logged: how `seccompy run` names the call that a KILL or TRAP
+//! action stopped.
+//!
+//! The kernel logs a record for every seccomp kill (and for the actions listed
+//! in `/proc/sys/kernel/seccomp/actions_logged` that a filter asks to log).
+//! Two places carry it, and both are read:
+//! - the audit netlink multicast group `AUDIT_NLGRP_READLOG` (needs
+//!   `CAP_AUDIT_READ`, and the initial network namespace): every record,
+//!   whether an audit daemon runs or not, never rate-limited;
+//! - the kernel log `/dev/kmsg`, where records land only when no audit daemon
+//!   takes them, and then through the kernel's printk rate limit.
+//!
+//! # References
+//! - [`audit.rules(7)`](https://man7.org/linux/man-pages/man7/audit.rules.7.html)
+//! - [`seccomp(2)`](https://man7.org/linux/man-pages/man2/seccomp.2.html), on
+//!   `/proc/sys/kernel/seccomp/actions_logged`
+
+use std::io::Read;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
+use std::time::{Duration, Instant};
+
+/// `AUDIT_SECCOMP` from `<linux/audit.h>`.
+const AUDIT_SECCOMP: u16 = 1326;
+/// `AUDIT_NLGRP_READLOG` from `<linux/audit.h>`: the group of read-only log
+/// readers.
+const AUDIT_NLGRP_READLOG: u32 = 1;
+/// The size of `struct nlmsghdr`.
+const NLMSG_HDRLEN: usize = 16;
+
+/// What one seccomp audit record says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// The process (thread group) that made the call.
+    pub pid: u32,
+    /// The call's `AUDIT_ARCH_*`.
+    pub arch: u32,
+    /// The call's number, as the filter saw it.
+    pub nr: u32,
+    /// The filter's return value (`code=`).
+    pub code: u32,
+}
+
+impl Record {
+    /// Reads a record's text: the fields after `type=1326` in the kernel log,
+    /// or the payload of a netlink message of that type.
+    pub fn parse(text: &str) -> Option<Record> {
+        let field = |name: &str| text.split_whitespace().find_map(|w| w.strip_prefix(name));
+        let hex = |s: &str| u32::from_str_radix(s.trim_start_matches("0x"), 16).ok();
+        Some(Record {
+            pid: field("pid=")?.parse().ok()?,
+            arch: hex(field("arch=")?)?,
+            nr: field("syscall=")?.parse().ok()?,
+            code: hex(field("code=")?)?,
+        })
+    }
+}
+
+/// The sources of records, opened before the processes of interest run: only
+/// records logged after the opening are read.
+pub struct AuditLog {
+    netlink: Option<OwnedFd>,
+    kmsg: Option<std::fs::File>,
+}
+
+impl AuditLog {
+    /// Opens whichever sources this process may read (possibly none).
+    pub fn open() -> AuditLog {
+        AuditLog {
+            netlink: open_netlink(),
+            kmsg: std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+                .open("/dev/kmsg")
+                .ok()
+                .inspect(|file| {
+                    // SAFETY: seeking our own fd to the log's end, so that only
+                    // new records are read.
+                    unsafe { libc::lseek(file.as_raw_fd(), 0, libc::SEEK_END) };
+                }),
+        }
+    }
+
+    /// The first record of process `pid`, waiting up to `wait` for the
+    /// kernel's audit thread, which sends records after the call was made
+    /// (and so possibly after the process was reaped).
+    pub fn find(&mut self, pid: u32, wait: Duration) -> Option<Record> {
+        if self.netlink.is_none() && self.kmsg.is_none() {
+            return None;
+        }
+        let deadline = Instant::now() + wait;
+        loop {
+            let mut found = None;
+            self.read(&mut |r| {
+                if r.pid == pid && found.is_none() {
+                    found = Some(r);
+                }
+            });
+            if found.is_some() || Instant::now() >= deadline {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Passes every record queued on either source to `keep`.
+    fn read(&mut self, keep: &mut dyn FnMut(Record)) {
+        if let Some(fd) = &self.netlink {
+            read_netlink(fd, keep);
+        }
+        if let Some(file) = &mut self.kmsg {
+            let mut buf = vec![0u8; 8192];
+            loop {
+                match file.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        let text = String::from_utf8_lossy(&buf[..n]);
+                        if let Some((_, rest)) = text.split_once("type=1326")
+                            && let Some(r) = Record::parse(rest)
+                        {
+                            keep(r);
+                        }
+                    }
+                    // EPIPE: records were overwritten before being read; go on.
+                    Err(e) if e.raw_os_error() == Some(libc::EPIPE) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+}
+
+/// A netlink audit socket in the read-log multicast group, or `None` where
+/// that is refused (no `CAP_AUDIT_READ`, no audit in this kernel).
+fn open_netlink() -> Option<OwnedFd> {
+    // SAFETY: plain socket creation.
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            libc::NETLINK_AUDIT,
+        )
+    };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: a new fd, ours alone.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: all-zero is a valid sockaddr_nl.
+    let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+    addr.nl_groups = 1 << (AUDIT_NLGRP_READLOG - 1);
+    // SAFETY: binding our socket to an address of the size given.
+    let rc = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&raw const addr).cast(),
+            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        )
+    };
+    (rc == 0).then_some(fd)
+}
+
+/// Passes the seccomp records of every queued netlink message to `keep`.
+fn read_netlink(fd: &OwnedFd, keep: &mut dyn FnMut(Record)) {
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        // SAFETY: receiving into a buffer of the length given.
+        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        let Ok(n) = usize::try_from(n) else {
+            // EAGAIN: nothing more for now. ENOBUFS (the socket's buffer
+            // overflowed and records were dropped): read on.
+            if std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOBUFS) {
+                continue;
+            }
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        for (ty, payload) in messages(&buf[..n]) {
+            if ty == AUDIT_SECCOMP
+                && let Some(r) = Record::parse(&String::from_utf8_lossy(payload))
+            {
+                keep(r);
+            }
+        }
+    }
+}
+
+/// The (type, payload) of each netlink message in a datagram (headers in the
+/// host's byte order, messages aligned to 4 bytes, the last one possibly
+/// without its padding).
+fn messages(mut buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        let len = u32::from_ne_bytes(buf.get(0..4)?.try_into().ok()?) as usize;
+        let ty = u16::from_ne_bytes(buf.get(4..6)?.try_into().ok()?);
+        if len < NLMSG_HDRLEN || len > buf.len() {
+            return None;
+        }
+        let payload = &buf[NLMSG_HDRLEN..len];
+        buf = &buf[(len.next_multiple_of(4)).min(buf.len())..];
+        Some((ty, payload))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "audit(1764343021.123:456): auid=4294967295 uid=0 gid=0 \
+        ses=4294967295 subj=unconfined pid=4321 comm=\"mkdir\" exe=\"/usr/bin/mkdir\" \
+        sig=31 arch=c000003e syscall=83 compat=0 ip=0x7f0011223344 code=0x80000000";
+
+    #[test]
+    fn records_are_read_from_their_text() {
+        let r = Record::parse(TEXT).unwrap();
+        assert_eq!(
+            r,
+            Record {
+                pid: 4321,
+                arch: 0xc000_003e,
+                nr: 83,
+                code: 0x8000_0000
+            }
+        );
+        // A field missing or malformed: no record.
+        assert_eq!(Record::parse(&TEXT.replace("syscall=83", "")), None);
+        assert_eq!(
+            Record::parse(&TEXT.replace("arch=c000003e", "arch=zz")),
+            None
+        );
+    }
+
+    fn message(ty: u16, payload: &[u8], pad: bool) -> Vec<u8> {
+        let len = NLMSG_HDRLEN + payload.len();
+        let mut m = Vec::new();
+        m.extend((len as u32).to_ne_bytes());
+        m.extend(ty.to_ne_bytes());
+        m.extend([0u8; 10]);
+        m.extend(payload);
+        if pad {
+            m.resize(len.next_multiple_of(4), 0);
+        }
+        m
+    }
+
+    #[test]
+    fn datagrams_are_cut_into_messages() {
+        let mut buf = message(1300, b"abcde", true);
+        buf.extend(message(AUDIT_SECCOMP, TEXT.as_bytes(), true));
+        buf.extend(message(1320, b"xy", false));
+        let got: Vec<(u16, &[u8])> = messages(&buf).collect();
+        assert_eq!(
+            got,
+            [
+                (1300, &b"abcde"[..]),
+                (AUDIT_SECCOMP, TEXT.as_bytes()),
+                (1320, &b"xy"[..])
+            ]
+        );
+        // A length past the end or below the header ends the walk.
+        let mut bad = message(1300, b"abcd", true);
+        bad[0] = 200;
+        assert_eq!(messages(&bad).count(), 0);
+        bad[0] = 3;
+        assert_eq!(messages(&bad).count(), 0);
+    }
+}
