@@ -17,7 +17,6 @@ use std::process::ExitCode;
 use lexopt::prelude::*;
 
 mod args;
-mod auditlog;
 #[macro_use]
 mod format;
 mod asm;

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use lexopt::prelude::*;
+use seccompy::audit::{AuditLog, Record};
 use seccompy::unotify::{Errno, Response, Supervisor};
 use seccompy::{CommandSeccompExt, FilterFlags, SeccompOptions};
 use seccompy_bpf::Insn;
@@ -17,7 +18,6 @@ use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, X32_SYSCALL_BIT, seccomp_data};
 
 use crate::args;
-use crate::auditlog::{AuditLog, Record};
 use crate::error::{Error, Result};
 use crate::source::Source;
 use crate::supervise::{self, Ended};
@@ -158,7 +158,7 @@ fn run_plain(
         .map_err(|e| Error::new(format!("waiting for the command: {e}")))?;
     Ok(match status.signal() {
         Some(sig) if sig == libc::SIGSYS => {
-            let record = log.find(pid, Duration::from_millis(500));
+            let record = log.find(Duration::from_millis(500), |r| r.pid == pid);
             (Ended::Signaled(sig), Some(sigsys_report(record)))
         }
         Some(sig) => (Ended::Signaled(sig), None),

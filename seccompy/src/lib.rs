@@ -97,6 +97,12 @@
 //! the best the kernel offers will do: [`FilterFlags::adapt`] drops optional flags
 //! the kernel lacks, [`FilterAction::adapt`] falls back to older actions.
 //!
+//! ## Seeing what a filter refused
+//!
+//! [`audit::AuditLog`] reads the kernel's seccomp audit records (from the audit
+//! netlink socket and the kernel log): which process, call and action a filter
+//! killed, trapped or logged.
+//!
 //! # References
 //! - [`seccomp(2)`](https://man7.org/linux/man-pages/man2/seccomp.2.html)
 //! - [`seccomp_unotify(2)`](https://man7.org/linux/man-pages/man2/seccomp_unotify.2.html)
@@ -112,6 +118,7 @@ pub use seccompy_sys as sys;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+pub mod audit;
 mod command;
 pub mod embed;
 mod features;

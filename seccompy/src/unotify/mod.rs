@@ -98,6 +98,8 @@ mod response;
 mod spawn;
 mod supervisor;
 
+pub(crate) use notification::abi_of;
+
 pub use addfd::{AddFd, TargetFd};
 #[cfg(feature = "tokio")]
 pub use async_tokio::AsyncListener;

@@ -1,25 +1,52 @@
 //! The kernel's seccomp audit records (`AUDIT_SECCOMP`, type 1326), read as
-//! they are logged: how `seccompy run` names the call that a KILL or TRAP
-//! action stopped.
+//! they are logged: which call a filter killed, trapped or logged, seen from
+//! outside the process.
 //!
-//! The kernel logs a record for every seccomp kill (and for the actions listed
-//! in `/proc/sys/kernel/seccomp/actions_logged` that a filter asks to log).
-//! Two places carry it, and both are read:
-//! - the audit netlink multicast group `AUDIT_NLGRP_READLOG` (needs
-//!   `CAP_AUDIT_READ`, and the initial network namespace): every record,
-//!   whether an audit daemon runs or not, never rate-limited;
+//! The kernel logs a record for every seccomp kill, for the actions a filter
+//! installed with [`FilterFlags::LOG`](crate::FilterFlags::LOG) asks to log, and
+//! for `LOG` returns, each as far as `/proc/sys/kernel/seccomp/actions_logged`
+//! allows. [`AuditLog`] reads two places that carry them:
+//! - the audit netlink socket's read-only log group (`AUDIT_NLGRP_READLOG`,
+//!   Linux 3.16; needs `CAP_AUDIT_READ` and the initial network namespace):
+//!   every record, whether an audit daemon runs or not, never rate-limited;
 //! - the kernel log `/dev/kmsg`, where records land only when no audit daemon
-//!   takes them, and then through the kernel's printk rate limit.
+//!   takes them, and then through the kernel's printk rate limit (a burst of
+//!   ten per five seconds for the whole machine).
+//!
+//! A record counts from whichever source has it; both only show records
+//! logged after [`AuditLog::open`].
+//!
+//! ```no_run
+//! use std::process::Command;
+//! use std::time::Duration;
+//!
+//! use seccompy::audit::AuditLog;
+//!
+//! let mut log = AuditLog::open();
+//! let mut child = Command::new("some-sandboxed-program").spawn()?;
+//! let pid = child.id();
+//! child.wait()?;
+//! if let Some(rec) = log.find(Duration::from_millis(500), |r| r.pid == pid) {
+//!     println!("{:?} on {:?}", rec.action(), rec.syscall_name());
+//! }
+//! # Ok::<(), std::io::Error>(())
+//! ```
 //!
 //! # References
-//! - [`audit.rules(7)`](https://man7.org/linux/man-pages/man7/audit.rules.7.html)
 //! - [`seccomp(2)`](https://man7.org/linux/man-pages/man2/seccomp.2.html), on
-//!   `/proc/sys/kernel/seccomp/actions_logged`
+//!   `actions_logged` and `SECCOMP_FILTER_FLAG_LOG`
+//! - [`netlink(7)`](https://man7.org/linux/man-pages/man7/netlink.7.html), on
+//!   `NETLINK_AUDIT`
+//! - [`capabilities(7)`](https://man7.org/linux/man-pages/man7/capabilities.7.html),
+//!   on `CAP_AUDIT_READ`
 
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
+
+use seccompy_bpf::Action;
+use seccompy_sys::syscalls::Abi;
 
 /// `AUDIT_SECCOMP` from `<linux/audit.h>`.
 const AUDIT_SECCOMP: u16 = 1326;
@@ -31,6 +58,7 @@ const NLMSG_HDRLEN: usize = 16;
 
 /// What one seccomp audit record says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[doc(alias = "AUDIT_SECCOMP")]
 pub struct Record {
     /// The process (thread group) that made the call.
     pub pid: u32,
@@ -43,8 +71,11 @@ pub struct Record {
 }
 
 impl Record {
-    /// Reads a record's text: the fields after `type=1326` in the kernel log,
-    /// or the payload of a netlink message of that type.
+    /// Reads a record's text: the fields after `type=1326` in the kernel log or
+    /// in `audit.log`, or the payload of a netlink message of that type.
+    /// `None` when a field (`pid=`, `arch=`, `syscall=`, `code=`) is missing
+    /// or malformed.
+    #[must_use]
     pub fn parse(text: &str) -> Option<Record> {
         let field = |name: &str| text.split_whitespace().find_map(|w| w.strip_prefix(name));
         let hex = |s: &str| u32::from_str_radix(s.trim_start_matches("0x"), 16).ok();
@@ -55,17 +86,39 @@ impl Record {
             code: hex(field("code=")?)?,
         })
     }
+
+    /// The filter's action, or `None` for a value that is no action.
+    #[must_use]
+    pub fn action(&self) -> Option<Action> {
+        Action::from_raw(self.code)
+    }
+
+    /// The call's ABI, from its audit arch (and the x32 bit on x86_64), or
+    /// `None` for an arch seccompy has no table for.
+    #[must_use]
+    pub fn abi(&self) -> Option<Abi> {
+        crate::unotify::abi_of(self.arch, self.nr)
+    }
+
+    /// The call's name in its ABI, if known.
+    #[must_use]
+    pub fn syscall_name(&self) -> Option<&'static str> {
+        self.abi()?.syscall_name(self.nr)
+    }
 }
 
-/// The sources of records, opened before the processes of interest run: only
-/// records logged after the opening are read.
+/// A reader of seccomp audit records, opened before the processes of interest
+/// run: only records logged after the opening are read.
+#[derive(Debug)]
 pub struct AuditLog {
     netlink: Option<OwnedFd>,
     kmsg: Option<std::fs::File>,
 }
 
 impl AuditLog {
-    /// Opens whichever sources this process may read (possibly none).
+    /// Opens whichever sources this process may read (possibly none: see
+    /// [`is_readable`](Self::is_readable)).
+    #[must_use]
     pub fn open() -> AuditLog {
         AuditLog {
             netlink: open_netlink(),
@@ -82,18 +135,37 @@ impl AuditLog {
         }
     }
 
-    /// The first record of process `pid`, waiting up to `wait` for the
-    /// kernel's audit thread, which sends records after the call was made
-    /// (and so possibly after the process was reaped).
-    pub fn find(&mut self, pid: u32, wait: Duration) -> Option<Record> {
-        if self.netlink.is_none() && self.kmsg.is_none() {
+    /// Whether a source could be opened (otherwise no record will ever be
+    /// read).
+    #[must_use]
+    pub fn is_readable(&self) -> bool {
+        self.netlink.is_some() || self.kmsg.is_some()
+    }
+
+    /// The records logged since the last read (or the opening).
+    pub fn records(&mut self) -> Vec<Record> {
+        let mut out = Vec::new();
+        self.read(&mut |r| out.push(r));
+        out
+    }
+
+    /// The first record (since the last read) for which `want` holds, waiting
+    /// up to `wait` for it: the kernel's audit thread sends records after the
+    /// call was made, possibly after the process was reaped. Records read
+    /// before the one found are passed over.
+    pub fn find(
+        &mut self,
+        wait: Duration,
+        mut want: impl FnMut(&Record) -> bool,
+    ) -> Option<Record> {
+        if !self.is_readable() {
             return None;
         }
         let deadline = Instant::now() + wait;
         loop {
             let mut found = None;
             self.read(&mut |r| {
-                if r.pid == pid && found.is_none() {
+                if found.is_none() && want(&r) {
                     found = Some(r);
                 }
             });
