@@ -1,5 +1,6 @@
 //! Audit architecture identifiers (`AUDIT_ARCH_*` in `linux/audit.h`), the value of
-//! [`seccomp_data::arch`](crate::seccomp_data::arch).
+//! [`seccomp_data::arch`](crate::seccomp_data::arch), and the audit record type and
+//! netlink group through which the kernel's seccomp log records are read.
 //!
 //! Each is an ELF machine number (`EM_*` in `linux/elf-em.h`) with two flag bits:
 //! [`__AUDIT_ARCH_64BIT`] for 64-bit ABIs and [`__AUDIT_ARCH_LE`] for little-endian ones.
@@ -22,6 +23,19 @@ pub const __AUDIT_ARCH_LE: u32 = 0x4000_0000;
 pub const __AUDIT_ARCH_CONVENTION_MASK: u32 = 0x3000_0000;
 /// Calling convention: MIPS64 n32.
 pub const __AUDIT_ARCH_CONVENTION_MIPS64_N32: u32 = 0x2000_0000;
+
+/// The audit record type of a logged seccomp action (a kill, a `LOG` return,
+/// or an action a filter installed with `SECCOMP_FILTER_FLAG_LOG` logs):
+/// `type=1326` in the kernel log, the message type on the audit netlink socket.
+/// Older than seccomp filters (Linux 3.5) for kills; Linux 4.14 added the
+/// records of other actions (`/proc/sys/kernel/seccomp/actions_logged`).
+pub const AUDIT_SECCOMP: u16 = 1326;
+
+/// The multicast group of the audit netlink socket (`NETLINK_AUDIT`) that
+/// read-only log readers join to receive every audit record
+/// (`enum audit_nlgrps`; the bit to set in `sockaddr_nl::nl_groups` is
+/// `1 << (AUDIT_NLGRP_READLOG - 1)`). Needs `CAP_AUDIT_READ`. Linux 3.16.
+pub const AUDIT_NLGRP_READLOG: u32 = 1;
 
 /// The bit that x32 syscall numbers carry under [`AUDIT_ARCH_X86_64`]
 /// (`__X32_SYSCALL_BIT` in `asm/unistd.h` on x86).

@@ -40,6 +40,7 @@
 //! - [`capabilities(7)`](https://man7.org/linux/man-pages/man7/capabilities.7.html),
 //!   on `CAP_AUDIT_READ`
 
+use std::collections::VecDeque;
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
@@ -47,18 +48,15 @@ use std::time::{Duration, Instant};
 
 use seccompy_bpf::Action;
 use seccompy_sys::syscalls::Abi;
+use seccompy_sys::{AUDIT_NLGRP_READLOG, AUDIT_SECCOMP};
 
-/// `AUDIT_SECCOMP` from `<linux/audit.h>`.
-const AUDIT_SECCOMP: u16 = 1326;
-/// `AUDIT_NLGRP_READLOG` from `<linux/audit.h>`: the group of read-only log
-/// readers.
-const AUDIT_NLGRP_READLOG: u32 = 1;
 /// The size of `struct nlmsghdr`.
 const NLMSG_HDRLEN: usize = 16;
 
 /// What one seccomp audit record says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[doc(alias = "AUDIT_SECCOMP")]
+#[non_exhaustive]
 pub struct Record {
     /// The process (thread group) that made the call.
     pub pid: u32,
@@ -68,6 +66,9 @@ pub struct Record {
     pub nr: u32,
     /// The filter's return value (`code=`).
     pub code: u32,
+    /// The audit event's serial number (`audit(TIME:SERIAL)`), if the text
+    /// had it: the same event read from both sources has the same one.
+    pub serial: Option<u64>,
 }
 
 impl Record {
@@ -84,6 +85,11 @@ impl Record {
             arch: hex(field("arch=")?)?,
             nr: field("syscall=")?.parse().ok()?,
             code: hex(field("code=")?)?,
+            serial: text
+                .split_once("audit(")
+                .and_then(|(_, id)| id.split_once(')'))
+                .and_then(|(id, _)| id.split_once(':'))
+                .and_then(|(_, serial)| serial.parse().ok()),
         })
     }
 
@@ -113,7 +119,15 @@ impl Record {
 pub struct AuditLog {
     netlink: Option<OwnedFd>,
     kmsg: Option<std::fs::File>,
+    /// Where datagrams and kernel log records are received.
+    buf: Vec<u8>,
+    /// The serials of the latest records passed on, so that a record read
+    /// from both sources is passed on once.
+    seen: VecDeque<u64>,
 }
+
+/// How many serials [`AuditLog`] remembers to drop a record's second copy.
+const SEEN: usize = 256;
 
 impl AuditLog {
     /// Opens whichever sources this process may read (possibly none: see
@@ -132,6 +146,8 @@ impl AuditLog {
                     // new records are read.
                     unsafe { libc::lseek(file.as_raw_fd(), 0, libc::SEEK_END) };
                 }),
+            buf: Vec::new(),
+            seen: VecDeque::new(),
         }
     }
 
@@ -176,18 +192,36 @@ impl AuditLog {
         }
     }
 
-    /// Passes every record queued on either source to `keep`.
+    /// Passes every record queued on either source to `keep`, once.
     fn read(&mut self, keep: &mut dyn FnMut(Record)) {
+        let seen = &mut self.seen;
+        let mut keep = |r: Record| {
+            if let Some(serial) = r.serial {
+                if seen.contains(&serial) {
+                    return;
+                }
+                if seen.len() == SEEN {
+                    seen.pop_front();
+                }
+                seen.push_back(serial);
+            }
+            keep(r);
+        };
+        let keep = &mut keep;
+        if self.buf.is_empty() {
+            // A netlink datagram holds at most a page's worth of messages; a
+            // kernel log record at most 8 KiB.
+            self.buf.resize(1 << 16, 0);
+        }
         if let Some(fd) = &self.netlink {
-            read_netlink(fd, keep);
+            read_netlink(fd, &mut self.buf, keep);
         }
         if let Some(file) = &mut self.kmsg {
-            let mut buf = vec![0u8; 8192];
             loop {
-                match file.read(&mut buf) {
+                match file.read(&mut self.buf) {
                     Ok(0) => break,
                     Ok(n) => {
-                        let text = String::from_utf8_lossy(&buf[..n]);
+                        let text = String::from_utf8_lossy(&self.buf[..n]);
                         if let Some((_, rest)) = text.split_once("type=1326")
                             && let Some(r) = Record::parse(rest)
                         {
@@ -236,8 +270,7 @@ fn open_netlink() -> Option<OwnedFd> {
 }
 
 /// Passes the seccomp records of every queued netlink message to `keep`.
-fn read_netlink(fd: &OwnedFd, keep: &mut dyn FnMut(Record)) {
-    let mut buf = vec![0u8; 1 << 16];
+fn read_netlink(fd: &OwnedFd, buf: &mut [u8], keep: &mut dyn FnMut(Record)) {
     loop {
         // SAFETY: receiving into a buffer of the length given.
         let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
@@ -295,7 +328,8 @@ mod tests {
                 pid: 4321,
                 arch: 0xc000_003e,
                 nr: 83,
-                code: 0x8000_0000
+                code: 0x8000_0000,
+                serial: Some(456),
             }
         );
         // A field missing or malformed: no record.

@@ -307,6 +307,8 @@ pub fn host_items(host_arch_dir: &str) -> Vec<Item> {
         __AUDIT_ARCH_LE,
         __AUDIT_ARCH_CONVENTION_MASK,
         __AUDIT_ARCH_CONVENTION_MIPS64_N32,
+        AUDIT_SECCOMP,
+        AUDIT_NLGRP_READLOG,
         // linux/prctl.h
         PR_GET_SECCOMP,
         PR_SET_SECCOMP,
