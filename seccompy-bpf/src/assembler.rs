@@ -90,6 +90,17 @@ impl Assembler {
         Self::default()
     }
 
+    /// An empty assembler with room for `insns` instructions and `labels`
+    /// labels before it allocates again.
+    #[must_use]
+    pub fn with_capacity(insns: usize, labels: usize) -> Self {
+        Self {
+            items: Vec::with_capacity(insns),
+            bound: Vec::with_capacity(labels),
+            error: None,
+        }
+    }
+
     /// Makes a new, unbound label.
     pub fn label(&mut self) -> Label {
         let l = Label(self.bound.len() as u32);

@@ -54,7 +54,8 @@ const RET_REACH: usize = 240;
 /// Places the DAG below `root` as a program.
 pub(crate) fn emit(dag: &Dag, root: NodeId) -> Result<Program, AssembleError> {
     let order = layout(dag, root);
-    let mut asm = Assembler::new();
+    // Each test: a load, perhaps a mask, the jump; then the returns.
+    let mut asm = Assembler::with_capacity(2 * order.len() + 8, order.len() + 8);
     if order.is_empty() {
         if let Node::Ret(v) = dag.node(root) {
             asm.stmt(BPF_RET | BPF_K, v);
@@ -140,7 +141,7 @@ pub(crate) fn emit(dag: &Dag, root: NodeId) -> Result<Program, AssembleError> {
 /// true successor as close after it as the order allows.
 fn layout(dag: &Dag, root: NodeId) -> Vec<NodeId> {
     let mut seen = vec![false; dag.len()];
-    let mut post: Vec<NodeId> = Vec::new();
+    let mut post: Vec<NodeId> = Vec::with_capacity(dag.len());
     // Iterative depth-first walk: (node, children pushed yet).
     let mut stack: Vec<(NodeId, bool)> = vec![(root, false)];
     while let Some((id, expanded)) = stack.pop() {

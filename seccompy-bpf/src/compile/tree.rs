@@ -275,7 +275,10 @@ impl Reach {
         let mut depths: Vec<i32> = leaves.iter().map(Leaf::depth).collect();
         depths.sort_unstable();
         depths.dedup();
-        let (mut levels, mut ends) = (Vec::new(), Vec::new());
+        // A balanced tree's depth plus the spread of the leaves' own depths
+        // bounds the levels; most trees need few more than log2(n).
+        let guess = (usize::BITS - n.leading_zeros()) as usize + depths.len() + 2;
+        let (mut levels, mut ends) = (Vec::with_capacity(guess), Vec::with_capacity(guess * n));
         // One depth less than the shallowest leaf: nothing fits.
         let (mut v, mut next) = (depths.first().copied().unwrap_or(0), 1);
         levels.push(v - 1);
