@@ -167,8 +167,9 @@ impl AuditLog {
 
     /// The first record (since the last read) for which `want` holds, waiting
     /// up to `wait` for it: the kernel's audit thread sends records after the
-    /// call was made, possibly after the process was reaped. Records read
-    /// before the one found are passed over.
+    /// call was made, possibly after the process was reaped. The other records
+    /// read meanwhile are consumed ([`records`](Self::records) keeps them
+    /// all). `None` at once when no source is readable.
     pub fn find(
         &mut self,
         wait: Duration,
