@@ -5,6 +5,7 @@ use std::io::Write;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::Command;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use lexopt::prelude::*;
@@ -153,12 +154,35 @@ fn run_plain(
         .spawn()
         .map_err(|e| Error::new(format!("cannot run {}: {e}", cmd.to_string_lossy())))?;
     let pid = child.id();
-    let status = child
-        .wait()
-        .map_err(|e| Error::new(format!("waiting for the command: {e}")))?;
+    // The record of the command's death: a kill or a trap of its process.
+    let ours = |r: &Record| {
+        r.pid == pid
+            && matches!(
+                r.action(),
+                Some(Action::KillProcess | Action::KillThread | Action::Trap(_))
+            )
+    };
+    // While the command runs, the log is drained until that record comes: the
+    // netlink socket's buffer would otherwise fill with the machine's other
+    // audit records and drop the newest, the one wanted.
+    let running = AtomicBool::new(true);
+    let (status, early) = std::thread::scope(|s| {
+        let drain = s.spawn(|| {
+            while log.is_readable() && running.load(Ordering::Relaxed) {
+                if let Some(found) = log.find(Duration::from_millis(10), ours) {
+                    return Some(found);
+                }
+            }
+            None
+        });
+        let status = child.wait();
+        running.store(false, Ordering::Relaxed);
+        (status, drain.join().ok().flatten())
+    });
+    let status = status.map_err(|e| Error::new(format!("waiting for the command: {e}")))?;
     Ok(match status.signal() {
         Some(sig) if sig == libc::SIGSYS => {
-            let record = log.find(Duration::from_millis(500), |r| r.pid == pid);
+            let record = early.or_else(|| log.find(Duration::from_millis(500), ours));
             (Ended::Signaled(sig), Some(sigsys_report(record)))
         }
         Some(sig) => (Ended::Signaled(sig), None),

@@ -14,7 +14,10 @@
 //!   ten per five seconds for the whole machine).
 //!
 //! A record counts from whichever source has it; both only show records
-//! logged after [`AuditLog::open`].
+//! logged after [`AuditLog::open`]. The netlink group carries every audit
+//! record of the machine, not only seccomp's: read regularly while waiting
+//! for a long-running process, since a full socket buffer drops the newest
+//! records (the kernel log drops the oldest instead).
 //!
 //! ```no_run
 //! use std::process::Command;
