@@ -2,7 +2,7 @@
 //! [`CommandSeccompExt`].
 //!
 //! The hook that [`CommandSeccompExt::seccomp`] adds to a
-//! [`Command`](std::process::Command) runs in the child after `fork`, where only
+//! [`Command`] runs in the child after `fork`, where only
 //! async-signal-safe work is allowed: it sets `no_new_privs` and installs the
 //! precompiled program with two system calls, building `sock_fprog` on the stack.
 //! It allocates nothing and takes no lock. With a user-notification listener, the
@@ -97,7 +97,7 @@ mod sealed {
 /// ```
 ///
 /// # References
-/// - [`CommandExt::pre_exec`](std::os::unix::process::CommandExt::pre_exec)
+/// - [`CommandExt::pre_exec`]
 /// - [`signal-safety(7)`](https://man7.org/linux/man-pages/man7/signal-safety.7.html)
 /// - [`seccomp(2)`](https://man7.org/linux/man-pages/man2/seccomp.2.html)
 /// - [`unix(7)`, `SCM_RIGHTS`](https://man7.org/linux/man-pages/man7/unix.7.html)

@@ -4,7 +4,7 @@
 //! (`defaultAction`, `defaultErrnoRet`, `architectures`, `flags`,
 //! `listenerPath`, `listenerMetadata`, `syscalls` with `names`, `action`,
 //! `errnoRet`, `args`) and Docker's extensions (`archMap`, `includes`/`excludes`
-//! by `arches`, `caps` and `minKernel`, `name`, `comment`). [`resolve`] turns it,
+//! by `arches`, `caps` and `minKernel`, `name`, `comment`). [`resolve`](resolve()) turns it,
 //! for one machine ([`ResolveOptions`]: architecture, capability set, kernel
 //! version), into a [`Resolved`] filter: what runc would install, decided call by
 //! call as libseccomp's filter plus runc's ENOSYS stub decide.
@@ -69,7 +69,7 @@
 //!   rejects a bad one when decoding, whatever the rule's fate. `""` counts as 0.0,
 //!   which every kernel meets. Only the kernel version and major revision are
 //!   compared.
-//! - No default action and no rule left means no filter at all ([`resolve`]
+//! - No default action and no rule left means no filter at all ([`resolve`](resolve())
 //!   returns `Ok(None)`), as runc then runs without seccomp.
 //!
 //! runc's stage:
@@ -110,7 +110,7 @@
 //!   conditional rules and ignores later ones). Otherwise the conditional rules are
 //!   alternatives; when rules with different actions can match the same call, or a
 //!   range pattern hits a known merge defect of libseccomp's rule tree, the result
-//!   depends on that tree's construction and [`resolve`] returns
+//!   depends on that tree's construction and [`resolve`](resolve()) returns
 //!   [`ResolveError::Ambiguous`] rather than guess.
 //! - Architecture dispatch: under `AUDIT_ARCH_X86_64`, numbers from `0x4000_0000`
 //!   up (except -1) are x32 calls; without x32 in the filter they get the bad-arch
@@ -196,7 +196,7 @@ impl Profile {
         Ok(config.linux.and_then(|l| l.seccomp))
     }
 
-    /// [`resolve`]s the profile.
+    /// [`resolve`](resolve())s the profile.
     pub fn resolve(&self, opts: &ResolveOptions) -> Result<Option<Resolved>, ResolveError> {
         resolve::resolve(self, opts)
     }

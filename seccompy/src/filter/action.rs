@@ -83,7 +83,7 @@ impl FilterAction {
     }
 
     /// Whether the running kernel knows this action (see
-    /// [`action_available`](crate::action_available)).
+    /// [`action_available`]).
     ///
     /// # Errors
     /// See [`ActionAvailError`].
@@ -92,7 +92,7 @@ impl FilterAction {
     }
 
     /// The action to use on the running kernel (see
-    /// [`adapt_action`](crate::adapt_action)): with [`CompatLevel::BestEffort`],
+    /// [`adapt_action`]): with [`CompatLevel::BestEffort`],
     /// `KillProcess` falls back to `KillThread` and `Log` to `Allow` where the
     /// kernel lacks them.
     ///

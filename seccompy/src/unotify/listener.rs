@@ -17,7 +17,7 @@ use super::response::{Kind, Response};
 /// Calls for which the filter returns `SECCOMP_RET_USER_NOTIF` wait until the
 /// supervisor holding the listener answers them. Get one from
 /// [`set_filter_with_listener`](crate::set_filter_with_listener), from
-/// [`spawn`](super::spawn) (a child whose filter reports here), or from any
+/// [`unotify::spawn`](super::spawn()) (a child whose filter reports here), or from any
 /// [`OwnedFd`] received from elsewhere.
 ///
 /// All methods take `&self`: a listener can be shared between threads

@@ -13,7 +13,7 @@
 //!   default.
 //! - [`Supervisor`]: a loop running a handler on several threads until no
 //!   target is left, answering every call whatever the handler does.
-//! - [`spawn`]: a [`Command`](std::process::Command) under a filter, with its
+//! - [`spawn()`]: a [`std::process::Command`] under a filter, with its
 //!   listener in the parent.
 //! - `AsyncListener` (feature `tokio`): receive on readiness, single receiver.
 //!
