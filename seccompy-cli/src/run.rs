@@ -16,7 +16,7 @@ use seccompy_bpf::Insn;
 use seccompy_bpf::action::Action;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, X32_SYSCALL_BIT, seccomp_data};
+use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, seccomp_data};
 
 use crate::args;
 use crate::error::{Error, Result};
@@ -195,11 +195,12 @@ fn run_plain(
 fn sigsys_report(record: Option<Record>) -> String {
     match record {
         Some(r) => {
-            let action =
-                Action::from_raw(r.code).map_or(format!("{:#x}", r.code), |a| a.to_string());
+            let action = r
+                .action()
+                .map_or_else(|| format!("{:#x}", r.code), |a| a.to_string());
             format!(
                 "killed by SIGSYS: {} ({action})",
-                syscall_label(r.arch, r.nr)
+                syscall_label(r.abi(), r.arch, r.nr)
             )
         }
         None => "killed by SIGSYS (a seccomp KILL or TRAP; the kernel's audit log has no record \
@@ -208,12 +209,9 @@ fn sigsys_report(record: Option<Record>) -> String {
     }
 }
 
-/// `name` for a call, with the ABI when it is not the host's, or its number.
-fn syscall_label(arch: u32, nr: u32) -> String {
-    let abi = Abi::ALL
-        .iter()
-        .copied()
-        .find(|a| a.audit_arch() == arch && ((nr & X32_SYSCALL_BIT != 0) == (*a == Abi::X32)));
+/// `name` for a call of ABI `abi` (from the call's arch and number), with the ABI
+/// when it is not the host's, or its number.
+fn syscall_label(abi: Option<Abi>, arch: u32, nr: u32) -> String {
     match abi {
         Some(abi) => {
             let name = abi
@@ -277,7 +275,7 @@ fn run_logged(
         let action = emulate_for(&insns, &data, order)
             .ok()
             .and_then(|o| Action::from_raw(o.ret));
-        let label = syscall_label(req.arch, req.nr as u32);
+        let label = syscall_label(req.abi(), req.arch, req.nr as u32);
         let shown_args: Vec<String> = req.args.iter().map(|a| format!("{a:#x}")).collect();
         let call = format!("{label}({})", shown_args.join(", "));
         match action {
