@@ -267,9 +267,9 @@ fn log_allows_the_call_and_logs_it() {
                 && r.action() == Some(seccompy::bpf::Action::Log)
         })
     };
-    match support::audit::logged_records(run, want) {
-        Some(recs) => assert!(want(&recs)),
-        None => eprintln!("no audit log can be read here: only the outcome was checked"),
+    // None: no audit log here (said by the helper); the outcome was checked.
+    if let Some(recs) = support::audit::logged_records(run, want) {
+        assert!(want(&recs));
     }
 }
 

@@ -38,26 +38,10 @@ fn check_kill(rec: &Record, pid: u32) {
     assert_eq!(rec.syscall_name(), Some("getppid"));
 }
 
-/// Kills a child under a fresh log and lets `look` read its records, until
-/// `look` has seen them (it returns `false` when the kernel log, the only
-/// source here, dropped them to its rate limit). Skips when no log is readable.
-fn on_a_kill(mut look: impl FnMut(&mut AuditLog, u32) -> bool) {
-    for _ in 0..8 {
-        let mut log = AuditLog::open();
-        if !log.is_readable() {
-            eprintln!("no audit log can be read here: nothing to check");
-            return;
-        }
-        if look(&mut log, killed_child()) {
-            return;
-        }
-    }
-    panic!("the kernel never logged the kill");
-}
-
 #[test]
 fn a_kill_is_recorded_once_with_its_call_and_action() {
-    on_a_kill(|log, pid| {
+    support::audit::with_fresh_log(|log| {
+        let pid = killed_child();
         // Every record of the child until 300 ms after the first: the event may
         // come from both sources, and is passed on once.
         let mut got: Vec<Record> = Vec::new();
@@ -73,19 +57,24 @@ fn a_kill_is_recorded_once_with_its_call_and_action() {
             std::thread::sleep(Duration::from_millis(10));
         }
         match got.as_slice() {
-            [rec] => check_kill(rec, pid),
-            [] => return false,
+            [rec] => {
+                check_kill(rec, pid);
+                Ok(())
+            }
+            [] => Err("no record of the kill".into()),
             more => panic!("one kill, several records: {more:?}"),
         }
-        true
     });
 }
 
 #[test]
 fn find_waits_for_the_record_it_wants() {
-    on_a_kill(|log, pid| {
+    support::audit::with_fresh_log(|log| {
+        let pid = killed_child();
         let found = log.find(Duration::from_millis(1500), |r| r.pid == pid);
-        found.inspect(|rec| check_kill(rec, pid)).is_some()
+        found
+            .map(|rec| check_kill(&rec, pid))
+            .ok_or_else(|| "no record of the kill".to_string())
     });
 }
 

@@ -192,10 +192,8 @@ fn log_flag_logs_actions_that_are_not_logged_otherwise() {
         recs.iter().any(|r| (i64::from(r.nr), r.code) == (nr, code))
     };
     let with = support::audit::logged_records(run(FilterFlags::LOG), |recs| has(recs, log_rec));
-    let Some(with) = with else {
-        eprintln!("no audit log can be read here: only the outcomes were checked");
-        return;
-    };
+    // None: no audit log here (said by the helper); the outcomes were checked.
+    let Some(with) = with else { return };
     assert!(
         has(&with, errno_rec),
         "with LOG, the ERRNO result is logged: {with:?}"

@@ -1,37 +1,50 @@
-//! The seccomp audit records of a child, through `seccompy::audit`.
+//! The seccomp audit records of children, through `seccompy::audit`.
 
 use std::time::{Duration, Instant};
 
 use seccompy::audit::{AuditLog, Record};
 
+/// Runs `attempt` with a freshly opened log until it succeeds, at most 8
+/// times: a record can be lost when the kernel log, rate-limited, is the only
+/// source. `None` if no audit log can be read here (said on stderr); panics
+/// with the last attempt's error if none succeeds.
+pub fn with_fresh_log<T>(mut attempt: impl FnMut(&mut AuditLog) -> Result<T, String>) -> Option<T> {
+    let mut last = String::new();
+    for _ in 0..8 {
+        let mut log = AuditLog::open();
+        if !log.is_readable() {
+            eprintln!("no audit log can be read here: only outcomes are checked");
+            return None;
+        }
+        match attempt(&mut log) {
+            Ok(t) => return Some(t),
+            Err(e) => last = e,
+        }
+    }
+    panic!("the kernel never logged the expected records: {last}");
+}
+
 /// Runs `run` (which runs a child to its end and returns its pid) and collects
-/// the child's seccomp audit records until they satisfy `want`. Runs a new
-/// child if records were lost (the kernel log is rate-limited). `None` if no
-/// audit log can be read here; panics if `want` is never satisfied.
+/// the child's seccomp audit records until they satisfy `want`, through
+/// [`with_fresh_log`].
 pub fn logged_records(
     mut run: impl FnMut() -> libc::pid_t,
     want: impl Fn(&[Record]) -> bool,
 ) -> Option<Vec<Record>> {
-    let mut got = Vec::new();
-    for _ in 0..8 {
-        let mut log = AuditLog::open();
-        if !log.is_readable() {
-            return None;
-        }
+    with_fresh_log(|log| {
         let pid = run() as u32;
         // The kernel's audit thread sends records after the child made its calls.
         let deadline = Instant::now() + Duration::from_millis(1500);
-        got.clear();
+        let mut got = Vec::new();
         loop {
             got.extend(log.records().into_iter().filter(|r| r.pid == pid));
             if want(&got) {
-                return Some(got);
+                return Ok(got);
             }
             if Instant::now() >= deadline {
-                break;
+                return Err(format!("last seen: {got:?}"));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-    panic!("the kernel never logged the expected records; last seen: {got:?}");
+    })
 }
