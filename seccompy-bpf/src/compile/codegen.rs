@@ -54,7 +54,8 @@ const RET_REACH: usize = 240;
 /// Places the DAG below `root` as a program.
 pub(crate) fn emit(dag: &Dag, root: NodeId) -> Result<Program, AssembleError> {
     let order = layout(dag, root);
-    // Each test: a load, perhaps a mask, the jump; then the returns.
+    // Each test: its jump and, when the accumulator lacks its word, a load
+    // (rarely a mask too); then the returns. Room for the common case.
     let mut asm = Assembler::with_capacity(2 * order.len() + 8, order.len() + 8);
     if order.is_empty() {
         if let Node::Ret(v) = dag.node(root) {
