@@ -15,28 +15,9 @@ use seccompy_bpf::{ByteOrder, Program, cache, disassemble, emulate_for};
 use seccompy_sys::seccomp_data;
 use seccompy_sys::syscalls::Abi;
 
-/// Docker's default profile, beside the checkout (`../shared/profiles/`).
-const DOCKER_DEFAULT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/profiles/docker-default.json"
-);
-
-/// Used when Docker's profile is not beside the checkout: a small profile in the
-/// same format.
-const FALLBACK_PROFILE: &str = r#"{
-  "defaultAction": "SCMP_ACT_ERRNO",
-  "archMap": [{ "architecture": "SCMP_ARCH_X86_64",
-                "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"] }],
-  "syscalls": [
-    { "names": ["read", "write", "openat", "close", "fstat", "newfstatat", "mmap",
-                "mprotect", "munmap", "brk", "rt_sigaction", "rt_sigprocmask",
-                "execve", "exit_group", "arch_prctl", "access", "pread64", "uname",
-                "set_tid_address", "set_robust_list", "rseq", "prlimit64",
-                "getrandom", "futex", "sigaltstack", "ioctl", "fcntl", "getppid",
-                "sendmsg", "lseek", "statx", "dup2", "getpid", "readlink"],
-      "action": "SCMP_ACT_ALLOW" }
-  ]
-}"#;
+/// Docker's default profile (moby/profiles, Apache-2.0), committed in the
+/// repository with its licence (`profiles/`).
+const DOCKER_DEFAULT: &str = include_str!("../profiles/docker-default.json");
 
 fn main() -> Result<(), Box<dyn Error>> {
     let abi = Abi::host().ok_or("this host's ABI is not one seccomp knows")?;
@@ -52,19 +33,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 
     step("2. Compile Docker's default profile");
-    let (json, source) = match std::fs::read_to_string(DOCKER_DEFAULT) {
-        Ok(json) => (json, "Docker's default profile"),
-        Err(_) => (FALLBACK_PROFILE.to_owned(), "a small built-in profile"),
-    };
     let kernel = running_kernel()?;
-    let resolved = Profile::from_json(&json)?
+    let resolved = Profile::from_json(DOCKER_DEFAULT)?
         .resolve(&ResolveOptions::new(abi, kernel))?
         .ok_or("the profile has no filter for this architecture")?;
     let started = std::time::Instant::now();
     let program: Program = resolved.to_policy()?.compile()?;
     let took = started.elapsed();
     println!(
-        "  {source}, resolved for {abi} with Docker's default capabilities, \
+        "  Docker's default profile, resolved for {abi} with Docker's default capabilities, \
          compiled in {took:?}"
     );
 

@@ -14,34 +14,21 @@ use seccompy_sys::{AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, secco
 mod support;
 use support::Rng;
 
-const DOCKER_DEFAULT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/profiles/docker-default.json"
-);
+/// Docker's default profile, committed in the repository (`profiles/`).
+const DOCKER_DEFAULT: &str = include_str!("../../profiles/docker-default.json");
 
 const EPERM: Action = Action::Errno(1);
 const ENOSYS: Action = Action::Errno(38);
 
-fn docker_profile() -> Option<Profile> {
-    match std::fs::read_to_string(DOCKER_DEFAULT) {
-        Ok(text) => Some(Profile::from_json(&text).expect("docker-default.json parses")),
-        Err(e) => {
-            eprintln!(
-                "skipping: {DOCKER_DEFAULT} is not readable ({e}); the shared/ folder is missing"
-            );
-            None
-        }
-    }
+fn docker_profile() -> Profile {
+    Profile::from_json(DOCKER_DEFAULT).expect("docker-default.json parses")
 }
 
-fn docker(arch: Abi, caps: CapSet, kernel: (u64, u64)) -> Option<Resolved> {
-    let p = docker_profile()?;
+fn docker(arch: Abi, caps: CapSet, kernel: (u64, u64)) -> Resolved {
     let opts = ResolveOptions::new(arch, KernelVersion::new(kernel.0, kernel.1)).with_caps(caps);
-    Some(
-        resolve(&p, &opts)
-            .expect("resolves")
-            .expect("installs a filter"),
-    )
+    resolve(&docker_profile(), &opts)
+        .expect("resolves")
+        .expect("installs a filter")
 }
 
 fn call(r: &Resolved, abi: Abi, name: &str, args: [u64; 6]) -> Action {
@@ -67,8 +54,7 @@ fn filter(json: &str, arch: Abi) -> Resolved {
 /// The highest number the profile's names have on `abi`, computed from the JSON
 /// directly (every name, which includes the highest ones of the default list).
 fn highest_named(abi: Abi) -> Option<u32> {
-    let text = std::fs::read_to_string(DOCKER_DEFAULT).ok()?;
-    let v: serde_json_free::Names = serde_json_free::names(&text);
+    let v: serde_json_free::Names = serde_json_free::names(DOCKER_DEFAULT);
     v.0.iter().filter_map(|n| abi.syscall_nr(n)).max()
 }
 
@@ -96,9 +82,7 @@ mod serde_json_free {
 
 #[test]
 fn docker_default_x86_64_with_default_caps() {
-    let Some(r) = docker(Abi::X86_64, CapSet::docker_default(), (6, 18)) else {
-        return;
-    };
+    let r = docker(Abi::X86_64, CapSet::docker_default(), (6, 18));
     let x = Abi::X86_64;
     assert_eq!(
         r.abis,
@@ -196,9 +180,7 @@ fn docker_default_x86_64_with_default_caps() {
 
 #[test]
 fn docker_default_enosys_stub() {
-    let Some(r) = docker(Abi::X86_64, CapSet::docker_default(), (6, 18)) else {
-        return;
-    };
+    let r = docker(Abi::X86_64, CapSet::docker_default(), (6, 18));
     let stub = r
         .enosys
         .as_ref()
@@ -246,12 +228,8 @@ fn docker_default_enosys_stub() {
 
 #[test]
 fn docker_default_caps_all_and_none() {
-    let (Some(all), Some(none)) = (
-        docker(Abi::X86_64, CapSet::all(), (6, 18)),
-        docker(Abi::X86_64, CapSet::none(), (6, 18)),
-    ) else {
-        return;
-    };
+    let all = docker(Abi::X86_64, CapSet::all(), (6, 18));
+    let none = docker(Abi::X86_64, CapSet::none(), (6, 18));
     let x = Abi::X86_64;
     for name in [
         "mount",
@@ -283,22 +261,16 @@ fn docker_default_caps_all_and_none() {
     assert_eq!(call(&none, x, "bpf", [0; 6]), EPERM);
     assert_eq!(call(&none, x, "clone", a0(0x1000_0000)), EPERM);
     // Only CAP_BPF: bpf allowed (its own rule), mount still refused.
-    let Some(bpf) = docker(x, CapSet::parse(["CAP_BPF"]).unwrap(), (6, 18)) else {
-        return;
-    };
+    let bpf = docker(x, CapSet::parse(["CAP_BPF"]).unwrap(), (6, 18));
     assert_eq!(call(&bpf, x, "bpf", [0; 6]), Action::Allow);
     assert_eq!(call(&bpf, x, "mount", [0; 6]), EPERM);
 }
 
 #[test]
 fn docker_default_min_kernel() {
-    let (Some(old), Some(edge), Some(ptracer)) = (
-        docker(Abi::X86_64, CapSet::docker_default(), (4, 7)),
-        docker(Abi::X86_64, CapSet::docker_default(), (4, 8)),
-        docker(Abi::X86_64, CapSet::parse(["SYS_PTRACE"]).unwrap(), (4, 7)),
-    ) else {
-        return;
-    };
+    let old = docker(Abi::X86_64, CapSet::docker_default(), (4, 7));
+    let edge = docker(Abi::X86_64, CapSet::docker_default(), (4, 8));
+    let ptracer = docker(Abi::X86_64, CapSet::parse(["SYS_PTRACE"]).unwrap(), (4, 7));
     for name in ["ptrace", "process_vm_readv", "process_vm_writev"] {
         assert_eq!(call(&old, Abi::X86_64, name, [0; 6]), EPERM, "4.7: {name}");
         assert_eq!(
@@ -316,9 +288,7 @@ fn docker_default_min_kernel() {
 
 #[test]
 fn docker_default_aarch64() {
-    let Some(r) = docker(Abi::Aarch64, CapSet::docker_default(), (6, 18)) else {
-        return;
-    };
+    let r = docker(Abi::Aarch64, CapSet::docker_default(), (6, 18));
     assert_eq!(r.abis, [Abi::Aarch64, Abi::Arm]);
     // includes.arches ["arm", "arm64"]: kept on arm64 Docker, so arm calls get it.
     assert_eq!(
@@ -772,7 +742,8 @@ fn errors() {
     ));
     // s390x's entry adds SCMP_ARCH_S390, which seccompy has no table for: an
     // error for a kernel that still runs 31-bit programs, left out from 6.19.
-    if let Some(p) = docker_profile() {
+    {
+        let p = docker_profile();
         for kernel in [KernelVersion::new(6, 1), KernelVersion::new(6, 18)] {
             let e = resolve(&p, &ResolveOptions::new(Abi::S390x, kernel)).unwrap_err();
             assert!(matches!(e, ResolveError::S390Compat { .. }), "{e:?}");
@@ -948,9 +919,7 @@ fn assert_decides_as(r: &Resolved, prog: &Program, what: &str) -> usize {
 /// The ABIs docker-default resolves for on a recent kernel: every target with
 /// an `archMap` entry (s390x's 31-bit sub-architecture is left out from 6.19).
 fn docker_targets() -> Vec<Abi> {
-    let Some(p) = docker_profile() else {
-        return Vec::new();
-    };
+    let p = docker_profile();
     Abi::ALL
         .iter()
         .copied()
@@ -974,9 +943,6 @@ fn docker_kernels(target: Abi) -> [(u64, u64); 2] {
 #[test]
 fn docker_default_programs_decide_as_resolved() {
     let targets = docker_targets();
-    if targets.is_empty() {
-        return;
-    }
     for abi in [Abi::X86_64, Abi::Aarch64, Abi::S390x] {
         assert!(targets.contains(&abi), "{abi} resolves: {targets:?}");
     }
@@ -989,7 +955,7 @@ fn docker_default_programs_decide_as_resolved() {
         ] {
             for kernel in docker_kernels(target) {
                 let what = format!("{target}, {caps_name}, kernel {}.{}", kernel.0, kernel.1);
-                let r = docker(target, caps, kernel).unwrap();
+                let r = docker(target, caps, kernel);
                 assert!(r.enosys.is_some(), "{what}: runc's stub");
                 let policy = r.to_policy().unwrap_or_else(|e| panic!("{what}: {e}"));
                 let prog = policy.compile().unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -1027,9 +993,7 @@ fn docker_default_programs_decide_as_resolved() {
 /// number 0..1024 under `AUDIT_ARCH_X86_64` with zero arguments.
 #[test]
 fn docker_default_x86_64_program_shape() {
-    let Some(r) = docker(Abi::X86_64, CapSet::docker_default(), (6, 18)) else {
-        return;
-    };
+    let r = docker(Abi::X86_64, CapSet::docker_default(), (6, 18));
     let prog = r.to_policy().unwrap().compile().unwrap();
     let paths: Vec<usize> = (0..1024)
         .map(|nr| {

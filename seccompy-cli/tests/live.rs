@@ -131,9 +131,7 @@ fn run_reports_a_kill() {
 
 #[test]
 fn run_under_docker_default() {
-    let Some(profile) = docker_default() else {
-        return;
-    };
+    let profile = docker_default();
     let p = profile.to_str().unwrap();
     let out = seccompy(&["run", "--profile", p, "--", "ls", "/"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -393,7 +391,8 @@ fn dump_without_privilege() {
 
 #[test]
 fn audit_docker_default_and_a_raw_program() {
-    if let Some(profile) = docker_default() {
+    {
+        let profile = docker_default();
         let p = profile.to_str().unwrap();
         let out = seccompy(&["audit", p, "--arch", "x86_64"]);
         let stdout = text(&out.stdout);

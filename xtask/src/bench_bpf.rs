@@ -196,7 +196,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// Docker's default profile, resolved as Docker on x86_64 with its default
 /// capabilities on the running kernel hands it to runc.
 fn docker_case() -> Result<Case, String> {
-    let path = crate::workspace_root().join("../shared/profiles/docker-default.json");
+    let path = crate::workspace_root().join("profiles/docker-default.json");
     let json =
         std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let profile = Profile::from_json(&json).map_err(|e| format!("{}: {e}", path.display()))?;

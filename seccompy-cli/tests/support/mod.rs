@@ -57,16 +57,10 @@ impl Drop for TempDir {
     }
 }
 
-/// Docker's default profile from the shared folder, if it is there.
-pub fn docker_default() -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(
+/// Docker's default profile, committed in the repository (`profiles/`).
+pub fn docker_default() -> PathBuf {
+    PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/profiles/docker-default.json"
-    ));
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is absent", path.display());
-        None
-    }
+        "/../profiles/docker-default.json"
+    ))
 }
