@@ -10,7 +10,7 @@ use seccompy_bpf::policy::{Policy, Rule};
 use seccompy_sys::syscalls::Abi;
 
 mod support;
-use support::{TempDir, docker_default, seccompy};
+use support::{TempDir, docker_default, require_root, seccompy};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -27,11 +27,6 @@ fn program(rules: &[(&'static str, Action)]) -> Program {
         policy = policy.rule(Rule::new(name, action));
     }
     policy.compile().unwrap()
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
 }
 
 #[test]
@@ -208,11 +203,9 @@ impl Drop for Sleeper {
 }
 
 #[test]
+#[ignore = "needs root (dump reads filters with CAP_SYS_ADMIN)"]
 fn dump_reads_stacked_filters() {
-    if !is_root() {
-        eprintln!("skipped: dump needs CAP_SYS_ADMIN (run the tests as root)");
-        return;
-    }
+    require_root("dump reads filters with CAP_SYS_ADMIN");
     let first = program(&[("mkdir", Action::Errno(1))]);
     let second = program(&[("ptrace", Action::KillProcess), ("bpf", Action::Errno(38))]);
     let (n1, n2) = (first.insns().len(), second.insns().len());
@@ -296,11 +289,9 @@ fn run_sleep(args: &[&str]) -> (std::process::Child, u32) {
 }
 
 #[test]
+#[ignore = "needs root (reading the flags back needs CAP_SYS_ADMIN)"]
 fn run_installs_the_profiles_flags() {
-    if !is_root() {
-        eprintln!("skipped: reading the flags back needs CAP_SYS_ADMIN (run the tests as root)");
-        return;
-    }
+    require_root("reading the flags back needs CAP_SYS_ADMIN");
     let dir = TempDir::new();
     let rules = r#""syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]"#;
     let flagged = dir.file(
