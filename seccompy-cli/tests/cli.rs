@@ -534,6 +534,15 @@ fn have(program: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// The rustc of the toolchain running the tests: beside `$CARGO` (cargo sets it
+/// for the tests it runs), else the one on the PATH.
+fn rustc() -> String {
+    std::env::var_os("CARGO")
+        .map(|cargo| std::path::PathBuf::from(cargo).with_file_name("rustc"))
+        .filter(|rustc| rustc.is_file())
+        .map_or_else(|| "rustc".to_owned(), |rustc| rustc.display().to_string())
+}
+
 /// Compiles with `compiler` and `args`, runs the result and returns its stdout.
 fn build_and_run(compiler: &str, args: &[&str], exe: &Path) -> Vec<u8> {
     let out = Command::new(compiler).args(args).output().unwrap();
@@ -597,9 +606,10 @@ fn c_output_compiles_to_the_same_program() {
 
 #[test]
 fn rust_output_compiles_to_the_same_program() {
+    let rustc = rustc();
     assert!(
-        have("rustc"),
-        "no rustc on the PATH (the one that built these tests)"
+        have(&rustc),
+        "no rustc beside cargo ({rustc}) nor on the PATH"
     );
     let dir = TempDir::new();
     let src = dir.file("f.s", FILTER_TEXT.as_bytes());
@@ -631,7 +641,7 @@ fn rust_output_compiles_to_the_same_program() {
     );
     let exe = dir.path("main");
     let bytes = build_and_run(
-        "rustc",
+        &rustc,
         &[
             "--edition",
             "2024",
