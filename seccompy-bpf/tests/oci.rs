@@ -4,8 +4,8 @@
 use seccompy_bpf::action::RetValue;
 use seccompy_bpf::cache::is_const_allow;
 use seccompy_bpf::oci::{
-    AbiSyscalls, ArgCmp, CapSet, Decision, KernelVersion, LibRule, Profile, ResolveError,
-    ResolveOptions, Resolved, ScmpArch, ScmpOp, ToPolicyError, resolve,
+    AbiSyscalls, ArgCmp, CapSet, Decision, KernelVersion, LibRule, MULTIPLEXING_ABIS, Profile,
+    ResolveError, ResolveOptions, Resolved, ScmpArch, ScmpOp, ToPolicyError, resolve,
 };
 use seccompy_bpf::{Action, ByteOrder, Program, Syscall, emulate_for, validate};
 use seccompy_sys::syscalls::Abi;
@@ -585,6 +585,69 @@ fn i386_socket_multiplexing() {
     assert_eq!(call(&r, Abi::X86_64, "socket", a0(2)), EPERM);
 }
 
+/// libseccomp multiplexes the socket and IPC calls on s390x, ppc, ppc64,
+/// ppc64le and MIPS o32 too, not only on i386: a profile allowing `socket` and
+/// `semop` there allows `socketcall(SYS_SOCKET)` and `ipc(SEMOP)`.
+#[test]
+fn socket_and_ipc_multiplexing_beyond_i386() {
+    // futex_waitv (449, 4449 on MIPS o32) keeps runc's stub above the others.
+    let json = r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["read", "socket", "semop", "accept4"], "action": "SCMP_ACT_ALLOW"},
+        {"names": ["futex_waitv"], "action": "SCMP_ACT_LOG"},
+        {"names": ["bind"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+         "args": [{"index": 0, "value": 3, "op": "SCMP_CMP_EQ"}]}]}"#;
+    for abi in MULTIPLEXING_ABIS {
+        let r = filter(json, abi);
+        let mux = |sub: u64| call(&r, abi, "socketcall", [sub, 0xdead, 0, 0, 0, 0]);
+        assert_eq!(mux(1), Action::Allow, "{abi}: socketcall(SYS_SOCKET)");
+        assert_eq!(mux(18), Action::Allow, "{abi}: socketcall(SYS_ACCEPT4)");
+        assert_eq!(mux(2), Action::Errno(13), "{abi}: socketcall(SYS_BIND)");
+        assert_eq!(mux(3), EPERM, "{abi}: socketcall(SYS_CONNECT)");
+        assert_eq!(
+            call(&r, abi, "ipc", a0(1)),
+            Action::Allow,
+            "{abi}: ipc(SEMOP)"
+        );
+        assert_eq!(call(&r, abi, "ipc", a0(2)), EPERM, "{abi}: ipc(SEMGET)");
+        // The direct calls keep their rules; bind's condition holds only there.
+        assert_eq!(call(&r, abi, "socket", a0(2)), Action::Allow, "{abi}");
+        assert_eq!(call(&r, abi, "accept4", a0(2)), Action::Allow, "{abi}");
+        assert_eq!(call(&r, abi, "bind", a0(3)), Action::Errno(13), "{abi}");
+        assert_eq!(call(&r, abi, "bind", a0(4)), EPERM, "{abi}");
+        let prog = r.to_policy().unwrap().compile().unwrap();
+        assert_decides_as(&r, &prog, &format!("{abi}"));
+    }
+    // x86_64, aarch64 and the 64-bit MIPS ABIs have no multiplexer rules.
+    for abi in [Abi::X86_64, Abi::Aarch64, Abi::Mips64, Abi::Mips64n32] {
+        let r = filter(json, abi);
+        assert_eq!(call(&r, abi, "socket", a0(2)), Action::Allow, "{abi}");
+        if let Some(nr) = abi.syscall_nr("socketcall") {
+            assert_eq!(r.decide(abi.audit_arch(), nr, &a0(1)), EPERM, "{abi}");
+        }
+    }
+}
+
+/// runc's stub takes the numbers libseccomp 2.5 resolves: a multiplexed name is
+/// a negative pseudo number on every multiplexing ABI, even where the ABI has
+/// the direct call, so it never raises the highest number.
+#[test]
+fn enosys_stub_ignores_multiplexed_names() {
+    let json = r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["read", "accept4", "shmctl"], "action": "SCMP_ACT_ALLOW"}]}"#;
+    for abi in MULTIPLEXING_ABIS {
+        let r = filter(json, abi);
+        let read = abi.syscall_nr("read").unwrap();
+        let stub = r.enosys.as_ref().expect("runc's stub");
+        assert_eq!(stub.highest_on(abi), Some(read), "{abi}");
+        // So the direct accept4, above read, gets ENOSYS before the filter.
+        assert_eq!(call(&r, abi, "accept4", a0(2)), ENOSYS, "{abi}");
+    }
+    // Elsewhere accept4 is an ordinary number.
+    let r = filter(json, Abi::Aarch64);
+    let accept4 = Abi::Aarch64.syscall_nr("accept4").unwrap();
+    assert_eq!(r.enosys.unwrap().highest_on(Abi::Aarch64), Some(accept4));
+}
+
 #[test]
 fn no_filter_and_docker_filtering() {
     assert_eq!(resolve_json("{}", Abi::X86_64), Ok(None));
@@ -1068,7 +1131,7 @@ fn random_value(rng: &mut Rng) -> u64 {
 
 /// A random runtime-spec profile for `target`: a few architectures of the same
 /// byte order, a default action, and rules on names from the syscall tables of
-/// those ABIs (i386's multiplexed socket and IPC calls, high and low numbers),
+/// those ABIs (the multiplexed socket and IPC calls, high and low numbers),
 /// some with conditions on arguments.
 fn random_profile(rng: &mut Rng, target: Abi) -> String {
     let same_order: Vec<ScmpArch> = ScmpArch::ALL
@@ -1090,7 +1153,7 @@ fn random_profile(rng: &mut Rng, target: Abi) -> String {
             let abi = *rng.pick(&abis);
             let table = abi.syscalls();
             let name = match rng.below(5) {
-                0 => rng.pick(&seccompy_bpf::oci::I386_MULTIPLEXED).0,
+                0 => rng.pick(&seccompy_bpf::oci::MULTIPLEXED).0,
                 1 => table[table.len() - 1 - rng.index(table.len().min(5))].1,
                 _ => rng.pick(table).1,
             };
