@@ -555,6 +555,56 @@ fn errno_and_trace_data() {
     assert_eq!(r.enosys, None, "TRACE counts as permissive for the stub");
 }
 
+/// `errnoRet: 0` is `SCMP_ACT_ERRNO(0)` for runc and libseccomp: the kernel
+/// skips the call and returns 0. runc keeps the low 16 bits, so 65536 is 0 too.
+#[test]
+fn errno_ret_zero() {
+    let r = filter(
+        r#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 0, "syscalls": [
+            {"names": ["read"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["write"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0},
+            {"names": ["openat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 65536},
+            {"names": ["close"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}"#,
+        Abi::X86_64,
+    );
+    assert_eq!(r.default_action, Action::Errno(0));
+    assert_eq!(call(&r, Abi::X86_64, "read", [0; 6]), Action::Allow);
+    assert_eq!(call(&r, Abi::X86_64, "close", [0; 6]), EPERM);
+    // write and openat equal the default action: libseccomp would refuse
+    // them, runc skips them; the default gives the same ERRNO(0).
+    assert_eq!(call(&r, Abi::X86_64, "write", [0; 6]), Action::Errno(0));
+    assert_eq!(call(&r, Abi::X86_64, "getpid", [0; 6]), Action::Errno(0));
+    let r = filter(
+        r#"{"defaultAction": "SCMP_ACT_KILL_PROCESS", "syscalls": [
+            {"names": ["read", "exit_group"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["write"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0},
+            {"names": ["openat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 65536,
+             "args": [{"index": 2, "value": 0, "op": "SCMP_CMP_EQ"}]}]}"#,
+        Abi::X86_64,
+    );
+    assert_eq!(call(&r, Abi::X86_64, "write", [0; 6]), Action::Errno(0));
+    assert_eq!(call(&r, Abi::X86_64, "openat", [0; 6]), Action::Errno(0));
+    assert_eq!(
+        call(&r, Abi::X86_64, "openat", [0, 0, 1, 0, 0, 0]),
+        Action::KillProcess
+    );
+    // The program returns SECCOMP_RET_ERRNO with data 0, and the disassembly
+    // says so.
+    let prog = r.to_policy().unwrap().compile().unwrap();
+    validate(prog.insns()).unwrap();
+    assert_decides_as(&r, &prog, "errnoRet 0");
+    let write = data(AUDIT_ARCH_X86_64, 1, [0; 6]);
+    let out = emulate_for(prog.insns(), &write, ByteOrder::Little).unwrap();
+    assert_eq!(out.ret, seccompy_sys::SECCOMP_RET_ERRNO);
+    let text = seccompy_bpf::disassemble(prog.insns(), Abi::X86_64);
+    assert!(text.contains("return ERRNO(0)"), "{text}");
+    assert_eq!(
+        seccompy_bpf::assemble(&text).unwrap().insns(),
+        prog.insns(),
+        "the disassembly reads back"
+    );
+}
+
 #[test]
 fn i386_socket_multiplexing() {
     let r = filter(
@@ -726,7 +776,7 @@ fn errors() {
         err(r#"{"defaultAction": "SCMP_ACT_ERRNO", "flags": ["SECCOMP_FILTER_FLAG_NOPE"]}"#),
         ResolveError::UnknownFlag { .. }
     ));
-    for bad in [0u64, 4095, 70000] {
+    for bad in [4095, 70000, 0x1_0fff] {
         assert_eq!(
             err(&rule(&format!(
                 r#"{{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": {bad}}}"#

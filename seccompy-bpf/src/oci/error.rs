@@ -137,11 +137,10 @@ pub enum ResolveError {
         /// The index.
         index: u64,
     },
-    /// An `errnoRet` or `defaultErrnoRet` that libseccomp or seccompy refuses:
-    /// after runc keeps its low 16 bits, libseccomp wants an errno below 4095, and
-    /// seccompy refuses errno 0 (which would make the call return 0 without
-    /// running).
-    #[error("{path}: errno {value} is not usable (runc keeps the low 16 bits; 1 to 4094 work)")]
+    /// An `errnoRet` or `defaultErrnoRet` that libseccomp refuses: after runc
+    /// keeps its low 16 bits, libseccomp wants an errno below 4095. (0 is
+    /// accepted: the call returns 0 without running.)
+    #[error("{path}: errno {value} is not usable (runc keeps the low 16 bits; 0 to 4094 work)")]
     BadErrno {
         /// Where.
         path: String,

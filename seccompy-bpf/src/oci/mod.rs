@@ -77,8 +77,10 @@
 //!   `SCMP_ACT_KILL_PROCESS` is `KillProcess`, `SCMP_ACT_TRAP` is `Trap(0)`.
 //!   `SCMP_ACT_ERRNO` and `SCMP_ACT_TRACE` carry `errnoRet` (for the default action,
 //!   `defaultErrnoRet`), `EPERM` (1) without one; runc keeps its low 16 bits.
-//!   libseccomp refuses an errno of 4095 or more; seccompy also refuses 0
-//!   ([`ResolveError::BadErrno`]). `SCMP_ACT_NOTIFY` may not be the default action
+//!   libseccomp refuses an errno of 4095 or more ([`ResolveError::BadErrno`]).
+//!   An errno of 0 (`errnoRet: 0`, or 65536 once cut to 16 bits) is accepted,
+//!   as runc and libseccomp accept `SCMP_ACT_ERRNO(0)`: the kernel then skips
+//!   the call and returns 0 (`Action::Errno(0)`). `SCMP_ACT_NOTIFY` may not be the default action
 //!   nor apply to `write`. Unknown strings are errors.
 //! - A rule whose action equals the default action (data included) is skipped, as
 //!   libseccomp would refuse it. A name libseccomp does not know at all is
