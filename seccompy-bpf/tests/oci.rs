@@ -4,8 +4,9 @@
 use seccompy_bpf::action::RetValue;
 use seccompy_bpf::cache::is_const_allow;
 use seccompy_bpf::oci::{
-    AbiSyscalls, ArgCmp, CapSet, Decision, KernelVersion, LibRule, MULTIPLEXING_ABIS, Profile,
-    ResolveError, ResolveOptions, Resolved, ScmpArch, ScmpOp, ToPolicyError, resolve,
+    AbiSyscalls, ArgCmp, CapSet, Decision, KernelVersion, LibRule, MULTIPLEXING_ABIS,
+    ParseErrorKind, Profile, ResolveError, ResolveOptions, Resolved, ScmpArch, ScmpOp,
+    ToPolicyError, resolve,
 };
 use seccompy_bpf::{Action, ByteOrder, Program, Syscall, emulate_for, validate};
 use seccompy_sys::syscalls::Abi;
@@ -716,6 +717,80 @@ fn no_filter_and_docker_filtering() {
     assert_eq!(call(&r, Abi::X86_64, "read", [0; 6]), EPERM);
     assert_eq!(call(&r, Abi::X86_64, "write", [0; 6]), Action::Allow);
     assert_eq!(call(&r, Abi::X86_64, "close", [0; 6]), Action::Allow);
+}
+
+/// A profile is a JSON object: serde alone would take `["SCMP_ACT_ALLOW"]` for
+/// `{"defaultAction": "SCMP_ACT_ALLOW"}` (an allow-all filter), and runc refuses
+/// it. Nested objects are objects only too, as in Go.
+#[test]
+fn profile_must_be_an_object() {
+    let not_object = |json: &str| Profile::from_json(json).expect_err(json);
+    let e = not_object(r#"["SCMP_ACT_ALLOW"]"#);
+    assert_eq!(e.kind, ParseErrorKind::NotAnObject { found: "an array" });
+    assert_eq!(
+        e.to_string(),
+        "a seccomp profile is a JSON object, not an array (line 1, column 1)"
+    );
+    let e = not_object("\n  [\"SCMP_ACT_ERRNO\", null, null, [], null, null, null, []]");
+    assert_eq!((e.line, e.column), (2, 3));
+    for (json, found) in [
+        (r#""SCMP_ACT_ALLOW""#, "a string"),
+        ("-1", "a number"),
+        ("7", "a number"),
+        (" true", "a boolean"),
+        ("false", "a boolean"),
+        ("null", "null"),
+        ("[]", "an array"),
+    ] {
+        assert_eq!(
+            not_object(json).kind,
+            ParseErrorKind::NotAnObject { found },
+            "{json}"
+        );
+    }
+    // Not JSON at all: serde_json's syntax error.
+    for json in ["", "nope", "{", "\u{feff}{}"] {
+        assert_eq!(not_object(json).kind, ParseErrorKind::Json, "{json:?}");
+    }
+    // Arrays for nested objects: refused as Go refuses them.
+    for json in [
+        r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [[["read"], null, "SCMP_ACT_ALLOW"]]}"#,
+        r#"{"syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [[0, 1, 0, "SCMP_CMP_EQ"]]}]}"#,
+        r#"{"syscalls": [{"names": ["read"], "includes": [["CAP_SYS_ADMIN"]]}]}"#,
+        r#"{"archMap": [["SCMP_ARCH_X86_64", []]]}"#,
+    ] {
+        let e = not_object(json);
+        assert_eq!(e.kind, ParseErrorKind::Json, "{json}");
+        assert!(e.message.contains("expected a JSON object"), "{json}: {e}");
+    }
+    // The OCI config.json too, and its linux and seccomp members.
+    let e = Profile::from_oci_config_json(r#"[{"linux": {}}]"#).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "an OCI config.json is a JSON object, not an array (line 1, column 1)"
+    );
+    assert!(
+        Profile::from_oci_config_json(r#"{"linux": {"seccomp": ["SCMP_ACT_ALLOW"]}}"#).is_err()
+    );
+    assert!(Profile::from_oci_config_json(r#"{"linux": [{"seccomp": {}}]}"#).is_err());
+    // Objects, and null for optional ones, still parse.
+    let p = Profile::from_json(
+        r#" {"defaultAction": "SCMP_ACT_ERRNO", "archMap": null, "syscalls": [
+            {"names": ["read"], "action": "SCMP_ACT_ALLOW", "includes": null, "excludes": {},
+             "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(p.syscalls.unwrap()[0].args.as_ref().unwrap().len(), 1);
+    assert_eq!(
+        Profile::from_oci_config_json(
+            r#"{"linux": {"seccomp": {"defaultAction": "SCMP_ACT_LOG"}}}"#
+        )
+        .unwrap()
+        .unwrap()
+        .default_action
+        .as_deref(),
+        Some("SCMP_ACT_LOG")
+    );
 }
 
 fn err(json: &str) -> ResolveError {

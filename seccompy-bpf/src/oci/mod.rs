@@ -179,7 +179,7 @@ mod to_policy;
 
 pub use caps::{CAPABILITIES, CapSet, DOCKER_DEFAULT, UnknownCapability};
 pub use enosys::{ENOSYS, EnosysStub};
-pub use error::{ParseError, ResolveError};
+pub use error::{ParseError, ParseErrorKind, ResolveError};
 pub use kernel::{KernelVersion, KernelVersionError};
 pub use libseccomp::{ArgCmp, Decision, LibRule, MULTIPLEXED, MULTIPLEXING_ABIS};
 pub use model::{ArchMapEntry, ArgCondition, Filter, Profile, SyscallRule};
@@ -192,14 +192,18 @@ pub use to_policy::ToPolicyError;
 
 impl Profile {
     /// Parses a profile: the runtime-spec `linux.seccomp` object or a Docker
-    /// profile file.
+    /// profile file. Anything but a JSON object at the top level is refused
+    /// ([`ParseErrorKind::NotAnObject`]).
     pub fn from_json(json: &str) -> Result<Self, ParseError> {
+        error::require_object(json, "a seccomp profile")?;
         Ok(serde_json::from_str(json)?)
     }
 
     /// Parses an OCI bundle's `config.json` and returns its `linux.seccomp`
-    /// object, or `None` if it has none.
+    /// object, or `None` if it has none. Anything but a JSON object at the top
+    /// level is refused ([`ParseErrorKind::NotAnObject`]).
     pub fn from_oci_config_json(json: &str) -> Result<Option<Self>, ParseError> {
+        error::require_object(json, "an OCI config.json")?;
         let config: model::OciConfig = serde_json::from_str(json)?;
         Ok(config.linux.and_then(|l| l.seccomp))
     }
