@@ -226,8 +226,9 @@ fn multiplexing_decides_as_libseccomp() {
     let dir = std::env::temp_dir().join(format!("seccompy-oci-libseccomp-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let profile = Profile::from_json(&profile_json(|_| true)).unwrap();
-    // Without futex_waitv, the highest number is a socket or IPC call's where
-    // the ABI has direct ones, unless runc ignores them as libseccomp 2.5 has it.
+    // Without futex_waitv, the direct socket and IPC numbers would be the
+    // highest if runc counted them; libseccomp 2.5 resolves those names to
+    // pseudo numbers, so runc does not.
     let low = Profile::from_json(&profile_json(|r| r.0 != "futex_waitv")).unwrap();
     for abi in MULTIPLEXING_ABIS {
         let Theirs {
@@ -262,7 +263,7 @@ fn multiplexing_decides_as_libseccomp() {
         for (name, n) in &numbers {
             let multiplexed = MULTIPLEXED.iter().any(|m| m.0 == name);
             assert_eq!(
-                n < &0,
+                *n < 0,
                 multiplexed,
                 "{abi}, libseccomp {version}: {name} resolves to {n}"
             );
