@@ -822,6 +822,27 @@ fn compile_a_profile() {
     );
 }
 
+/// A JSON array is not a profile (runc refuses it), nor a raw program: one
+/// clear error line from compile, audit and a profile source.
+#[test]
+fn json_array_is_not_a_profile() {
+    let dir = TempDir::new();
+    let array = dir.file("array.json", b"  [\"SCMP_ACT_ALLOW\"]\n");
+    let a = p(&array);
+    let want = format!("{a}: a seccomp profile is a JSON object, not an array (line 1, column 3)");
+    assert_eq!(fails(&["compile", a, "-o", p(&dir.path("out.bpf"))]), want);
+    assert_eq!(fails(&["audit", a, "--arch", "x86_64"]), want);
+    // A live command's --profile (it fails before anything runs).
+    assert_eq!(fails(&["run", "--profile", a, "--", "true"]), want);
+    let config = dir.file("config.json", b"[{\"linux\": {}}]");
+    let c = p(&config);
+    assert_eq!(
+        fails(&["compile", c, "--oci-config", "-o", p(&dir.path("out.bpf"))]),
+        format!("{c}: an OCI config.json is a JSON object, not an array (line 1, column 1)")
+    );
+    assert!(!dir.path("out.bpf").exists());
+}
+
 #[test]
 fn compile_errors() {
     let dir = TempDir::new();
