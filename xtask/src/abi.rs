@@ -2,8 +2,8 @@
 //!
 //! 1. The syscall tables are regenerated in memory and compared with the committed
 //!    ones ([`crate::syscalls::check`]).
-//! 2. A C probe, compiled by `gcc` against the unpacked headers for the host
-//!    architecture, prints every constant, the size and alignment of every
+//! 2. A C probe, compiled by the C compiler ([`crate::c_compiler`]: `$CC`, else `cc`)
+//!    against the unpacked headers for the host architecture, prints every constant, the size and alignment of every
 //!    structure, and the offset and size of every field; each is compared with
 //!    `seccompy-sys`'s value. So that a constant the headers add is not missed,
 //!    every object-like macro of the [`COVERED`] headers that matches their
@@ -15,7 +15,9 @@
 //!    are compared with [`notif_ioctls`](seccompy_sys::notif_ioctls) of every ABI of
 //!    that architecture.
 //!
-//! The comparison itself is the pure function [`compare`].
+//! The comparison itself is the pure function [`compare`]. The probes take the header
+//! directories as a [`HeaderDirs`]: the unit tests run them against the small fixture
+//! tree of `xtask/fixtures/uapi/`; only `check-abi` needs the downloaded headers.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -26,6 +28,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use seccompy_sys as sys;
 use sys::syscalls::Abi;
+
+use crate::headers::HeaderDirs;
 
 /// A value `seccompy-sys` defines, and the C expression that gives the header's.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -388,7 +392,7 @@ pub fn host_items(host_arch_dir: &str) -> Vec<Item> {
     items
 }
 
-/// The directory under [`crate::headers::arch_uapi_dir`] that holds `abi`'s
+/// The directory under [`HeaderDirs::uapi`] that holds `abi`'s
 /// `asm/` headers.
 pub fn uapi_arch_dir(abi: Abi) -> &'static str {
     match abi {
@@ -528,20 +532,25 @@ fn compile_and_run(
     let c = dir.join("probe.c");
     let exe = dir.join("probe");
     write(&c, source)?;
-    let mut gcc = Command::new("gcc");
-    gcc.args(["-std=gnu11", "-Wall", "-Werror", "-o"])
+    let mut cc = crate::c_compiler();
+    cc.args(["-std=gnu11", "-Wall", "-Werror", "-o"])
         .arg(&exe)
         .arg(&c);
+    // Searched before the system's directories, so a header of `include_dirs` is never
+    // replaced by the system's copy.
     if !shims.is_empty() {
-        gcc.arg("-I").arg(&shim_dir);
+        cc.arg("-I").arg(&shim_dir);
     }
     for inc in include_dirs {
-        gcc.arg("-I").arg(inc);
+        cc.arg("-I").arg(inc);
     }
-    let out = gcc.output().map_err(|e| format!("running gcc: {e}"))?;
+    let out = cc
+        .output()
+        .map_err(|e| format!("running {:?}: {e}", cc.get_program()))?;
     if !out.status.success() {
         return Err(format!(
-            "gcc failed on {}:\n{}",
+            "{:?} failed on {}:\n{}",
+            cc.get_program(),
             c.display(),
             String::from_utf8_lossy(&out.stderr)
         ));
@@ -575,23 +584,32 @@ const PROBE_INCLUDES: &[&str] = &[
     "asm/unistd.h",
 ];
 
-/// The host's directory under [`crate::headers::arch_uapi_dir`].
+/// The host's directory under [`HeaderDirs::uapi`].
 fn host_arch_dir() -> Result<&'static str, String> {
     Abi::host()
         .map(uapi_arch_dir)
         .ok_or_else(|| "the host is no seccomp ABI seccompy-sys knows".to_owned())
 }
 
-/// Runs every probe and collects both sides. Needs the unpacked headers.
-pub fn collect() -> Result<Sides, String> {
-    collect_with(host_items(host_arch_dir()?))
+/// Runs every probe against the headers of `dirs` (the downloaded ones for
+/// `check-abi`) and collects both sides: [`host_items`] for the host, the listener
+/// ioctls of every ABI.
+pub fn collect(dirs: &HeaderDirs) -> Result<Sides, String> {
+    let host_dir = host_arch_dir()?;
+    collect_with(dirs, host_dir, host_items(host_dir), Abi::ALL)
 }
 
-/// [`collect`] with `items` as the main probe's values of ours.
-fn collect_with(items: Vec<Item>) -> Result<Sides, String> {
-    let include = crate::headers::include_dir();
-    let uapi = crate::headers::arch_uapi_dir();
-    let host_dir = host_arch_dir()?;
+/// [`collect`] with `items` as the main probe's values of ours, compiled with the
+/// `asm/` headers of `host_dir` (a directory of [`HeaderDirs::uapi`]), and the
+/// listener ioctls of `ioctl_abis`.
+fn collect_with(
+    dirs: &HeaderDirs,
+    host_dir: &str,
+    items: Vec<Item>,
+    ioctl_abis: &[Abi],
+) -> Result<Sides, String> {
+    let include = &dirs.include;
+    let uapi = &dirs.uapi;
 
     // The main probe: our items, plus every covered macro we lack.
     let mut exprs: Vec<(String, String)> = items
@@ -619,7 +637,7 @@ fn collect_with(items: Vec<Item>) -> Result<Sides, String> {
     // One ioctl probe per architecture directory, with that architecture's
     // asm/ioctl.h in front of the host's asm/ headers.
     let mut by_dir: BTreeMap<&str, Vec<Abi>> = BTreeMap::new();
-    for &abi in Abi::ALL {
+    for &abi in ioctl_abis {
         by_dir.entry(uapi_arch_dir(abi)).or_default().push(abi);
     }
     for (dir, abis) in by_dir {
@@ -651,7 +669,7 @@ pub fn run() -> Result<(), String> {
         Err(e) => failures.push(format!("syscall tables:\n{e}")),
     }
     let version = crate::headers::ensure()?;
-    let sides = collect()?;
+    let sides = collect(&HeaderDirs::downloaded())?;
     let mismatches = compare(&sides.ours, &sides.theirs);
     if mismatches.is_empty() {
         println!(
@@ -724,89 +742,250 @@ mod tests {
         assert!(parse_probe("no tab\n").is_err());
     }
 
-    /// Both sides from the real headers and the real probes.
-    fn real_sides() -> Sides {
-        crate::headers::ensure().expect("the UAPI headers");
-        collect().expect("the probes")
+    /// The markers of the fixture headers the main probe reads: only the fixtures
+    /// define them, so the probe compiles only if it read the fixtures, not the
+    /// system's headers (see `xtask/fixtures/uapi/README.md`). The marker of the
+    /// table header the fixture wrapper picks is added by [`fixture_items`].
+    const FIXTURE_MARKERS: &[&str] = &[
+        "SECCOMPY_FIXTURE_LINUX_TYPES_H",
+        "SECCOMPY_FIXTURE_LINUX_IOCTL_H",
+        "SECCOMPY_FIXTURE_X86_ASM_IOCTL_H",
+        "SECCOMPY_FIXTURE_ASM_GENERIC_IOCTL_H",
+        "SECCOMPY_FIXTURE_LINUX_BPF_COMMON_H",
+        "SECCOMPY_FIXTURE_LINUX_FILTER_H",
+        "SECCOMPY_FIXTURE_LINUX_SECCOMP_H",
+        "SECCOMPY_FIXTURE_LINUX_ELF_EM_H",
+        "SECCOMPY_FIXTURE_LINUX_AUDIT_H",
+        "SECCOMPY_FIXTURE_LINUX_PRCTL_H",
+        "SECCOMPY_FIXTURE_LINUX_PTRACE_H",
+        "SECCOMPY_FIXTURE_X86_ASM_UNISTD_H",
+    ];
+
+    /// The fixture headers are x86's (and powerpc's `asm/ioctl.h`), whatever the host.
+    const FIXTURE_ARCH_DIR: &str = "x86";
+
+    /// The ABIs whose listener ioctls are probed against the fixtures: one with the
+    /// generic `asm/ioctl.h`, one with powerpc's.
+    const FIXTURE_IOCTL_ABIS: &[Abi] = &[Abi::X86_64, Abi::Ppc64le];
+
+    /// The table the fixture wrapper `x86/asm/unistd.h` picks when compiled for this
+    /// host: its `#else` branch, x86_64, on hosts of other architectures.
+    fn fixture_abi() -> Abi {
+        match Abi::host() {
+            Some(abi @ (Abi::I386 | Abi::X32)) => abi,
+            _ => Abi::X86_64,
+        }
+    }
+
+    /// Our values for everything the fixture headers define (covered macros included),
+    /// plus their markers.
+    fn fixture_items() -> Vec<Item> {
+        let mut items = constants!(
+            BPF_LD,
+            BPF_JMP,
+            BPF_RET,
+            BPF_W,
+            BPF_ABS,
+            BPF_JEQ,
+            BPF_K,
+            BPF_MAXINSNS,
+            BPF_A,
+            BPF_MEMWORDS,
+            SECCOMP_MODE_DISABLED,
+            SECCOMP_MODE_STRICT,
+            SECCOMP_MODE_FILTER,
+            SECCOMP_SET_MODE_FILTER,
+            SECCOMP_FILTER_FLAG_LOG,
+            SECCOMP_RET_KILL_PROCESS,
+            SECCOMP_RET_ERRNO,
+            SECCOMP_RET_LOG,
+            SECCOMP_RET_ALLOW,
+            SECCOMP_RET_ACTION_FULL,
+            SECCOMP_RET_DATA,
+            SECCOMP_IOC_MAGIC,
+            __AUDIT_ARCH_64BIT,
+            __AUDIT_ARCH_LE,
+            AUDIT_SECCOMP,
+            PR_GET_SECCOMP,
+            PR_SET_SECCOMP,
+            PR_SET_NO_NEW_PRIVS,
+            PR_GET_NO_NEW_PRIVS,
+            PTRACE_SECCOMP_GET_FILTER,
+            PTRACE_EVENT_SECCOMP,
+            PTRACE_O_TRACESECCOMP,
+        );
+        let arches = [
+            "AUDIT_ARCH_AARCH64",
+            "AUDIT_ARCH_I386",
+            "AUDIT_ARCH_X86_64",
+            "AUDIT_ARCH_XTENSA",
+        ];
+        let audit: Vec<Item> = sys::AUDIT_ARCHES
+            .iter()
+            .filter(|(name, _)| arches.contains(name))
+            .map(|&(name, value)| Item::constant(name, value))
+            .collect();
+        assert_eq!(audit.len(), arches.len(), "an AUDIT_ARCH_* went missing");
+        items.extend(audit);
+        // The main probe sees x86's generic asm/ioctl.h, whatever the host: x86_64's
+        // numbers, under the header's names.
+        items.extend(ioctl_items(Abi::X86_64).into_iter().map(|mut i| {
+            i.name = i.name.split(" [").next().unwrap_or_default().to_owned();
+            i
+        }));
+        items.push(Item::new(
+            "__X32_SYSCALL_BIT",
+            sys::X32_SYSCALL_BIT,
+            "__X32_SYSCALL_BIT",
+        ));
+        let abi = fixture_abi();
+        items.push(Item::new(
+            format!("__NR_seccomp [{abi}]"),
+            abi.syscall_nr("seccomp")
+                .expect("every x86 ABI has seccomp"),
+            "__NR_seccomp",
+        ));
+        items.extend(layout!(sock_filter { code, jt, jf, k }));
+        items.extend(layout!(seccomp_data {
+            nr,
+            arch,
+            instruction_pointer,
+            args
+        }));
+        items.extend(layout!(seccomp_notif {
+            id,
+            pid,
+            flags,
+            data
+        }));
+        items.extend(layout!(seccomp_notif_addfd {
+            id,
+            flags,
+            srcfd,
+            newfd,
+            newfd_flags
+        }));
+        items.extend(layout!(seccomp_metadata { filter_off, flags }));
+        let table_marker = match abi {
+            Abi::I386 => "SECCOMPY_FIXTURE_X86_ASM_UNISTD_32_H",
+            Abi::X32 => "SECCOMPY_FIXTURE_X86_ASM_UNISTD_X32_H",
+            _ => "SECCOMPY_FIXTURE_X86_ASM_UNISTD_64_H",
+        };
+        for &marker in FIXTURE_MARKERS.iter().chain([&table_marker]) {
+            items.push(Item::new(marker, 1, marker));
+        }
+        items
+    }
+
+    /// Both sides from the fixture headers and the real probes.
+    fn fixture_sides(items: Vec<Item>) -> Sides {
+        collect_with(
+            &HeaderDirs::fixtures(),
+            FIXTURE_ARCH_DIR,
+            items,
+            FIXTURE_IOCTL_ABIS,
+        )
+        .expect("the probes compile and run against the fixtures")
     }
 
     #[test]
-    fn the_real_probe_agrees_with_seccompy_sys() {
-        let sides = real_sides();
+    fn the_probe_of_the_fixtures_agrees_with_seccompy_sys() {
+        let items = fixture_items();
+        let count = items.len();
+        let sides = fixture_sides(items);
         let mismatches = compare(&sides.ours, &sides.theirs);
         assert!(mismatches.is_empty(), "{mismatches:#?}");
-        // Every AUDIT_ARCH_* of the header was compared, and every ABI's ioctls.
-        let names: BTreeSet<&str> = sides.theirs.iter().map(|(n, _)| n.as_str()).collect();
-        for (name, _) in sys::AUDIT_ARCHES {
-            assert!(names.contains(name), "{name}");
-        }
-        for abi in Abi::ALL {
-            assert!(
-                names.contains(format!("SECCOMP_IOCTL_NOTIF_RECV [{abi}]").as_str()),
-                "{abi}"
-            );
-        }
-        assert!(names.contains("offsetof(struct seccomp_notif, data)"));
+        let theirs: BTreeMap<&str, i128> =
+            sides.theirs.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+        // Everything was printed: our items and the ioctls of both ABIs, each once.
+        assert_eq!(theirs.len(), sides.theirs.len());
+        assert_eq!(theirs.len(), count + 6 * FIXTURE_IOCTL_ABIS.len());
+        // Computed by the compiler from the fixtures' macros and structures.
+        assert_eq!(theirs["AUDIT_ARCH_X86_64"], 0xc000_003e);
+        assert_eq!(theirs["offsetof(struct seccomp_notif, data)"], 16);
+        // powerpc's asm/ioctl.h was used for ppc64le: another encoding of "write".
+        let id_valid = |abi| theirs[format!("SECCOMP_IOCTL_NOTIF_ID_VALID [{abi}]").as_str()];
+        assert_eq!(id_valid(Abi::X86_64), 0x4008_2102);
+        assert_eq!(id_valid(Abi::Ppc64le), 0x8008_2102);
+        // Macros outside the covered selections were not probed.
+        assert!(!theirs.contains_key("PR_SET_NAME"));
+        assert!(!theirs.contains_key("PTRACE_ATTACH"));
+        assert!(!theirs.contains_key("BPF_CLASS"));
     }
 
     #[test]
     fn an_altered_header_value_is_reported_alone() {
-        let mut sides = real_sides();
-        let target = "offsetof(struct seccomp_notif_addfd, newfd)";
-        let entry = sides
-            .theirs
-            .iter_mut()
-            .find(|(n, _)| n == target)
-            .expect("the probe prints it");
-        entry.1 += 4;
-        let theirs = entry.1;
-        assert_eq!(
-            compare(&sides.ours, &sides.theirs),
-            vec![Mismatch::Differs {
-                name: target.into(),
-                ours: theirs - 4,
-                theirs
-            }]
-        );
-
-        let mut sides = real_sides();
-        let target = "SECCOMP_IOCTL_NOTIF_ID_VALID [ppc64le]";
-        let entry = sides
-            .theirs
-            .iter_mut()
-            .find(|(n, _)| n == target)
-            .expect("the probe prints it");
-        entry.1 ^= 1 << 30;
-        let theirs = entry.1;
-        assert_eq!(
-            compare(&sides.ours, &sides.theirs),
-            vec![Mismatch::Differs {
-                name: target.into(),
-                ours: theirs ^ (1 << 30),
-                theirs
-            }]
-        );
+        for (target, alter) in [
+            (
+                "offsetof(struct seccomp_notif_addfd, newfd)",
+                (|v| v + 4) as fn(i128) -> i128,
+            ),
+            ("SECCOMP_IOCTL_NOTIF_ID_VALID [ppc64le]", |v| v ^ (1 << 30)),
+            ("SECCOMP_RET_LOG", |v| v + 1),
+        ] {
+            let mut sides = fixture_sides(fixture_items());
+            let entry = sides
+                .theirs
+                .iter_mut()
+                .find(|(n, _)| n == target)
+                .expect("the probe prints it");
+            let ours = entry.1;
+            entry.1 = alter(entry.1);
+            let theirs = entry.1;
+            assert_eq!(
+                compare(&sides.ours, &sides.theirs),
+                vec![Mismatch::Differs {
+                    name: target.into(),
+                    ours,
+                    theirs
+                }]
+            );
+        }
     }
 
     #[test]
     fn a_header_constant_missing_on_our_side_is_reported() {
-        crate::headers::ensure().expect("the UAPI headers");
-        let dir = host_arch_dir().expect("a known host");
         for missing in [
             "AUDIT_ARCH_XTENSA",
             "SECCOMP_RET_LOG",
             "PR_SET_NO_NEW_PRIVS",
+            "SECCOMP_IOCTL_NOTIF_SET_FLAGS",
         ] {
-            let mut items = host_items(dir);
+            let mut items = fixture_items();
             let before = items.len();
             items.retain(|i| i.name != missing);
             assert_eq!(items.len(), before - 1);
-            let sides = collect_with(items).expect("the probes");
+            let sides = fixture_sides(items);
             let mismatches = compare(&sides.ours, &sides.theirs);
             assert!(
                 matches!(mismatches.as_slice(), [Mismatch::MissingInOurs { name, .. }] if name == missing),
                 "{missing}: {mismatches:#?}"
             );
         }
+    }
+
+    /// Without the fixtures' `asm/` directory, the compiler would find the system's
+    /// `asm/unistd.h` and `asm/ioctl.h` (where installed): the markers make that an
+    /// error, never a silent pass. Missing covered headers are errors too.
+    #[test]
+    fn missing_fixture_headers_are_errors_not_the_systems() {
+        let fixtures = HeaderDirs::fixtures();
+        let nowhere = fixtures.uapi.join("no-such-dir");
+        let no_arch = HeaderDirs {
+            uapi: nowhere.clone(),
+            ..fixtures.clone()
+        };
+        let err = collect_with(&no_arch, FIXTURE_ARCH_DIR, fixture_items(), &[])
+            .err()
+            .expect("the probe fails");
+        assert!(err.contains("failed on"), "{err}");
+        let no_include = HeaderDirs {
+            include: nowhere,
+            ..fixtures
+        };
+        let err = collect_with(&no_include, FIXTURE_ARCH_DIR, fixture_items(), &[])
+            .err()
+            .expect("the probe fails");
+        assert!(err.contains("linux/seccomp.h"), "{err}");
     }
 }

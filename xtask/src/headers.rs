@@ -1,36 +1,150 @@
 //! The newest Linux UAPI headers, from Debian's `linux-libc-dev` in the unstable
 //! suite, unpacked under `target/` (never installed over the system's headers).
+//!
+//! The probes of [`crate::abi`] and the table reader of [`crate::syscalls`] take the
+//! header directories as a [`HeaderDirs`]: [`HeaderDirs::downloaded`] for `cargo xtask
+//! check-abi` and `cargo xtask syscalls`, the small committed fixture tree for the unit
+//! tests (which need neither the network nor apt).
 
+use std::fs::File;
+use std::os::fd::AsRawFd as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Where a tree of UAPI headers is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeaderDirs {
+    /// The directory holding `linux/seccomp.h`, `linux/audit.h`, `asm-generic/...`.
+    pub include: PathBuf,
+    /// The directory holding `<arch>/asm/unistd*.h` and `<arch>/asm/ioctl.h` for every
+    /// architecture.
+    pub uapi: PathBuf,
+}
+
+impl HeaderDirs {
+    /// The headers [`ensure`] unpacks (call it first).
+    pub fn downloaded() -> HeaderDirs {
+        HeaderDirs::unpacked_in(&root())
+    }
+
+    /// The headers of the package unpacked in `root`.
+    fn unpacked_in(root: &Path) -> HeaderDirs {
+        let pkg = root.join("pkg");
+        HeaderDirs {
+            include: pkg.join("usr/include"),
+            uapi: pkg.join("usr/lib/linux/uapi"),
+        }
+    }
+
+    /// The hand-written test fixtures in `xtask/fixtures/uapi/` (see its README.md).
+    #[cfg(test)]
+    pub fn fixtures() -> HeaderDirs {
+        let dir = crate::workspace_root().join("xtask/fixtures/uapi");
+        HeaderDirs {
+            include: dir.join("include"),
+            uapi: dir.join("arch"),
+        }
+    }
+}
 
 /// Where the package is unpacked: `target/linux-uapi/`.
 pub fn root() -> PathBuf {
     crate::workspace_root().join("target").join("linux-uapi")
 }
 
-/// The directory holding `linux/seccomp.h`, `linux/audit.h`, `asm-generic/...`.
-pub fn include_dir() -> PathBuf {
-    root().join("pkg/usr/include")
-}
-
-/// The directory holding `<arch>/asm/unistd*.h` for every architecture.
-pub fn arch_uapi_dir() -> PathBuf {
-    root().join("pkg/usr/lib/linux/uapi")
-}
-
 /// Makes sure the headers are unpacked, downloading the package if needed.
 /// Returns the package's version (for example `7.2.13-1`).
+///
+/// Safe to call concurrently, from threads or processes: see [`ensure_in`].
 pub fn ensure() -> Result<String, String> {
-    let root = root();
-    let stamp = root.join("VERSION");
-    if let Ok(v) = std::fs::read_to_string(&stamp)
-        && include_dir().join("linux/seccomp.h").is_file()
-    {
-        return Ok(v.trim().to_owned());
+    ensure_in(&root(), download_into)
+}
+
+/// The version of the package unpacked in `root`, if `root` holds a complete unpack.
+fn unpacked_version(root: &Path) -> Option<String> {
+    let version = std::fs::read_to_string(root.join("VERSION")).ok()?;
+    HeaderDirs::unpacked_in(root)
+        .include
+        .join("linux/seccomp.h")
+        .is_file()
+        .then(|| version.trim().to_owned())
+}
+
+/// Makes sure `root` holds a complete unpack, calling `fetch` to unpack the package
+/// into an empty folder (as `<folder>/pkg/`) and give its version when it does not.
+///
+/// `fetch` runs under an exclusive lock on `<root>.lock`, so a concurrent caller
+/// waits and then finds the finished result; it fills a fresh folder next to
+/// `root`, which is renamed to `root` only once complete (`VERSION` written last),
+/// so `root` never holds a partial unpack.
+fn ensure_in(
+    root: &Path,
+    fetch: impl Fn(&Path) -> Result<String, String>,
+) -> Result<String, String> {
+    if let Some(version) = unpacked_version(root) {
+        return Ok(version);
     }
-    let work = root.join("apt");
-    let _ = std::fs::remove_dir_all(&root);
+    let (Some(parent), Some(name)) = (root.parent(), root.file_name()) else {
+        return Err(format!("{} has no parent directory", root.display()));
+    };
+    let name = name.to_string_lossy();
+    std::fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
+    let _lock = lock(&parent.join(format!("{name}.lock")))?;
+    // Another caller may have finished while this one waited.
+    if let Some(version) = unpacked_version(root) {
+        return Ok(version);
+    }
+    // Under the lock, no other thread or process uses this name.
+    let fresh = parent.join(format!("{name}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&fresh);
+    let result = std::fs::create_dir_all(&fresh)
+        .map_err(|e| format!("creating {}: {e}", fresh.display()))
+        .and_then(|()| fetch(&fresh))
+        .and_then(|version| {
+            let stamp = fresh.join("VERSION");
+            std::fs::write(&stamp, &version)
+                .map_err(|e| format!("writing {}: {e}", stamp.display()))?;
+            // What is there is incomplete (interrupted before this scheme, or partly
+            // removed by hand), and nobody uses it: every user holds the lock or found
+            // a complete unpack.
+            if root.exists() {
+                std::fs::remove_dir_all(root)
+                    .map_err(|e| format!("removing {}: {e}", root.display()))?;
+            }
+            std::fs::rename(&fresh, root)
+                .map_err(|e| format!("renaming {} to {}: {e}", fresh.display(), root.display()))?;
+            Ok(version)
+        });
+    let _ = std::fs::remove_dir_all(&fresh);
+    result
+}
+
+/// Opens (creating it) and exclusively locks `path`; the lock lasts as long as the
+/// returned file is open.
+fn lock(path: &Path) -> Result<File, String> {
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("opening {}: {e}", path.display()))?;
+    loop {
+        // SAFETY: flock(2) on a descriptor `file` owns and keeps open; no memory is
+        // passed. Each open() is its own open file description, so two threads of one
+        // process exclude each other too.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            return Ok(file);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(format!("locking {}: {e}", path.display()));
+        }
+    }
+}
+
+/// Downloads the package and unpacks it into `dir` (as `dir/pkg/`); returns its version.
+fn download_into(dir: &Path) -> Result<String, String> {
+    let work = dir.join("apt");
     for d in ["lists/partial", "cache/archives/partial", "download"] {
         std::fs::create_dir_all(work.join(d))
             .map_err(|e| format!("creating {}: {e}", work.display()))?;
@@ -49,7 +163,7 @@ pub fn ensure() -> Result<String, String> {
     ];
     eprintln!(
         "xtask: fetching linux-libc-dev from Debian unstable into {}",
-        root.display()
+        root().display()
     );
     run(Command::new("apt-get").args(&opts).arg("update"))?;
     run(Command::new("apt-get")
@@ -66,9 +180,10 @@ pub fn ensure() -> Result<String, String> {
     run(Command::new("dpkg")
         .arg("-x")
         .arg(&deb)
-        .arg(root.join("pkg")))?;
+        .arg(dir.join("pkg")))?;
     let version = deb_version(&deb)?;
-    std::fs::write(&stamp, &version).map_err(|e| e.to_string())?;
+    // The package lists and the .deb are not needed any more.
+    std::fs::remove_dir_all(&work).map_err(|e| format!("removing {}: {e}", work.display()))?;
     Ok(version)
 }
 
@@ -79,7 +194,16 @@ fn deb_version(deb: &Path) -> Result<String, String> {
         .arg("Version")
         .output()
         .map_err(|e| format!("dpkg-deb: {e}"))?;
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if out.status.success() && !version.is_empty() {
+        Ok(version)
+    } else {
+        Err(format!(
+            "dpkg-deb -f {} Version failed: {}",
+            deb.display(),
+            out.status
+        ))
+    }
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
@@ -88,5 +212,81 @@ fn run(cmd: &mut Command) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("{cmd:?} failed: {status}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// A stand-in for the download: unpacks a one-file package, slowly, counting calls.
+    fn fake_fetch(calls: &AtomicUsize) -> impl Fn(&Path) -> Result<String, String> + Sync {
+        move |dir: &Path| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            let linux = HeaderDirs::unpacked_in(dir).include.join("linux");
+            std::fs::create_dir_all(&linux).map_err(|e| e.to_string())?;
+            std::thread::sleep(Duration::from_millis(100));
+            std::fs::write(linux.join("seccomp.h"), "/* fake */\n").map_err(|e| e.to_string())?;
+            Ok("1.2.3-4".to_owned())
+        }
+    }
+
+    #[test]
+    fn concurrent_callers_fetch_once_and_all_find_the_complete_unpack() {
+        let scratch = crate::scratch_dir("headers-concurrent");
+        let root = scratch.join("linux-uapi");
+        // A partial unpack left over (no VERSION) is replaced, never used.
+        std::fs::create_dir_all(root.join("pkg/usr/include")).unwrap();
+        let calls = AtomicUsize::new(0);
+        let fetch = fake_fetch(&calls);
+        let results: Vec<Result<String, String>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| ensure_in(&root, &fetch)))
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        for r in &results {
+            assert_eq!(r.as_deref(), Ok("1.2.3-4"));
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "fetched more than once");
+        assert_eq!(unpacked_version(&root).as_deref(), Some("1.2.3-4"));
+        // Only the unpack and the lock file remain: no temporary folder.
+        let mut left: Vec<String> = std::fs::read_dir(&scratch)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["linux-uapi", "linux-uapi.lock"]);
+        // A later call finds it without fetching.
+        assert_eq!(ensure_in(&root, &fetch).as_deref(), Ok("1.2.3-4"));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        std::fs::remove_dir_all(&scratch).unwrap();
+    }
+
+    #[test]
+    fn a_failed_fetch_leaves_nothing_behind() {
+        let scratch = crate::scratch_dir("headers-failed");
+        let root = scratch.join("linux-uapi");
+        let failing = |dir: &Path| {
+            std::fs::create_dir_all(dir.join("pkg/usr/include/linux")).unwrap();
+            Err("no network".to_owned())
+        };
+        assert_eq!(ensure_in(&root, failing), Err("no network".to_owned()));
+        assert!(!root.exists());
+        let left: Vec<_> = std::fs::read_dir(&scratch)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["linux-uapi.lock"]);
+        // The next caller fetches again.
+        let calls = AtomicUsize::new(0);
+        assert_eq!(
+            ensure_in(&root, fake_fetch(&calls)).as_deref(),
+            Ok("1.2.3-4")
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        std::fs::remove_dir_all(&scratch).unwrap();
     }
 }

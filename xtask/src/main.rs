@@ -20,7 +20,7 @@ mod headers;
 mod syscalls;
 
 use std::path::PathBuf;
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 /// The workspace's root directory.
 pub fn workspace_root() -> PathBuf {
@@ -28,6 +28,35 @@ pub fn workspace_root() -> PathBuf {
         .parent()
         .expect("xtask lives in the workspace")
         .to_path_buf()
+}
+
+/// The C compiler: `$CC` if set (its first word the program, the others arguments),
+/// else `cc`, the compiler rustc itself links with on Linux.
+pub fn c_compiler() -> Command {
+    c_compiler_from(std::env::var("CC").ok().as_deref())
+}
+
+/// [`c_compiler`] for the value `cc` of `$CC`.
+fn c_compiler_from(cc: Option<&str>) -> Command {
+    let mut words = cc.unwrap_or_default().split_whitespace();
+    let mut command = Command::new(words.next().unwrap_or("cc"));
+    command.args(words);
+    command
+}
+
+/// A fresh, empty directory for one test: `target/xtask-test/<label>-<pid>-<n>`.
+#[cfg(test)]
+pub fn scratch_dir(label: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static DIRS: AtomicUsize = AtomicUsize::new(0);
+    let dir = workspace_root().join("target/xtask-test").join(format!(
+        "{label}-{}-{}",
+        std::process::id(),
+        DIRS.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("creating a scratch directory under target/");
+    dir
 }
 
 const USAGE: &str =
@@ -52,5 +81,27 @@ fn main() -> ExitCode {
             eprintln!("xtask: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_c_compiler_is_cc_unless_cc_names_one() {
+        let words = |cmd: Command| {
+            std::iter::once(cmd.get_program())
+                .chain(cmd.get_args())
+                .map(|w| w.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(words(c_compiler_from(None)), ["cc"]);
+        assert_eq!(words(c_compiler_from(Some(" "))), ["cc"]);
+        assert_eq!(words(c_compiler_from(Some("clang"))), ["clang"]);
+        assert_eq!(
+            words(c_compiler_from(Some("ccache gcc -m64"))),
+            ["ccache", "gcc", "-m64"]
+        );
     }
 }

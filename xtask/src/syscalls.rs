@@ -1,5 +1,8 @@
 //! `cargo xtask syscalls`: generate the syscall tables of `seccompy-sys` from the
-//! kernel's UAPI `asm/unistd*.h` headers (see [`crate::headers`]).
+//! kernel's UAPI `asm/unistd*.h` headers (see [`crate::headers`]). The reader takes
+//! the headers' directory as a parameter: the unit tests read the small fixture tree of
+//! `xtask/fixtures/uapi/`; only `cargo xtask syscalls` and `check-abi` need the
+//! downloaded headers.
 //!
 //! Each table of [`TABLES`] is one header, `<arch>/asm/<header>`, read the way a C
 //! compiler targeting that ABI reads it: through the architecture's wrapper
@@ -52,15 +55,17 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+use crate::headers::HeaderDirs;
 
 /// One generated table: which header it comes from and which module it becomes.
 #[derive(Clone, Copy, Debug)]
 pub struct Spec {
     /// The module (and file) name under `seccompy-sys/src/syscalls/`, and the table's name.
     pub module: &'static str,
-    /// The directory under [`crate::headers::arch_uapi_dir`] (`x86`, `mips`, ...).
+    /// The directory under [`HeaderDirs::uapi`] (`x86`, `mips`, ...).
     pub arch: &'static str,
     /// The table header's file name in `<arch>/asm/`.
     pub header: &'static str,
@@ -524,8 +529,8 @@ pub fn build_table(defines: &[(String, String)]) -> Result<Table, String> {
     Ok(Table { syscalls, aliases })
 }
 
-/// Reads one table from the headers under `uapi` (the [`crate::headers::arch_uapi_dir`]).
-pub fn read_table(uapi: &std::path::Path, spec: &Spec) -> Result<Table, String> {
+/// Reads one table from the headers under `uapi` (a [`HeaderDirs::uapi`]).
+pub fn read_table(uapi: &Path, spec: &Spec) -> Result<Table, String> {
     let dir = uapi.join(spec.arch).join("asm");
     let read = |file: &str| {
         let path = dir.join(file);
@@ -624,14 +629,14 @@ pub fn out_dir() -> PathBuf {
     crate::workspace_root().join("seccompy-sys/src/syscalls")
 }
 
-/// Every generated file, `(path, formatted text)`, from the unpacked headers.
-pub fn generate(version: &str) -> Result<Vec<(PathBuf, String)>, String> {
-    let uapi = crate::headers::arch_uapi_dir();
+/// Every generated file, `(path, formatted text)`, from the headers of `dirs`
+/// (package version `version`).
+pub fn generate(dirs: &HeaderDirs, version: &str) -> Result<Vec<(PathBuf, String)>, String> {
     let dir = out_dir();
     TABLES
         .iter()
         .map(|spec| {
-            let table = read_table(&uapi, spec)?;
+            let table = read_table(&dirs.uapi, spec)?;
             let text = rustfmt(&render(spec, &table, version))?;
             Ok((dir.join(format!("{}.rs", spec.module)), text))
         })
@@ -660,7 +665,7 @@ fn stale_files() -> Result<Vec<PathBuf>, String> {
 /// `cargo xtask syscalls`: regenerates the tables, writing only files that changed.
 pub fn run() -> Result<(), String> {
     let version = crate::headers::ensure()?;
-    let files = generate(&version)?;
+    let files = generate(&HeaderDirs::downloaded(), &version)?;
     let mut changed = 0;
     for (path, text) in &files {
         if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
@@ -682,11 +687,13 @@ pub fn run() -> Result<(), String> {
 }
 
 /// Regenerates the tables in memory and fails, naming the files and lines, on any
-/// difference with the committed files. Used by `cargo xtask check-abi`.
+/// difference with the committed files; then cross-checks the reader with
+/// [`check_plain_table`]. Used by `cargo xtask check-abi`.
 pub fn check() -> Result<(), String> {
     let version = crate::headers::ensure()?;
+    let dirs = HeaderDirs::downloaded();
     let mut problems = Vec::new();
-    for (path, expected) in generate(&version)? {
+    for (path, expected) in generate(&dirs, &version)? {
         match std::fs::read_to_string(&path) {
             Ok(actual) if actual == expected => {}
             Ok(actual) => problems.push(format!(
@@ -703,11 +710,65 @@ pub fn check() -> Result<(), String> {
     if let Err(e) = check_mod_rs() {
         problems.push(e);
     }
+    if !problems.is_empty() {
+        problems.push("run `cargo xtask syscalls` to regenerate".to_owned());
+    }
+    if let Err(e) = check_plain_table(&dirs.uapi) {
+        problems.push(e);
+    }
     if problems.is_empty() {
         Ok(())
     } else {
-        problems.push("run `cargo xtask syscalls` to regenerate".to_owned());
         Err(problems.join("\n"))
+    }
+}
+
+/// Every `#define __NR_<name> <decimal number>` line of `text`, as `(number, name)`
+/// sorted: a reading of a plain table header that shares nothing with the
+/// preprocessing of [`collect_defines`].
+pub fn plain_numbers(text: &str) -> Vec<(u32, String)> {
+    let mut numbers: Vec<(u32, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next()? == "#define").then_some(())?;
+            let name = words.next()?.strip_prefix("__NR_")?;
+            Some((words.next()?.parse().ok()?, name.to_owned()))
+        })
+        .collect();
+    numbers.sort();
+    numbers
+}
+
+/// Cross-checks the reader on the x86_64 table, whose header under `uapi` is
+/// nothing but plain lines: the table read must be exactly its [`plain_numbers`],
+/// with no alias.
+pub fn check_plain_table(uapi: &Path) -> Result<(), String> {
+    let spec = TABLES
+        .iter()
+        .find(|s| s.module == "x86_64")
+        .ok_or("no x86_64 table")?;
+    let path = uapi.join(spec.arch).join("asm").join(spec.header);
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let plain: BTreeSet<(u32, String)> = plain_numbers(&text).into_iter().collect();
+    let table = read_table(uapi, spec)?;
+    let read: BTreeSet<(u32, String)> = table.syscalls.into_iter().collect();
+    let only = |a: &BTreeSet<(u32, String)>, b: &BTreeSet<(u32, String)>| {
+        a.difference(b)
+            .map(|(nr, name)| format!("{name} = {nr}"))
+            .collect::<Vec<_>>()
+    };
+    let (only_plain, only_read) = (only(&plain, &read), only(&read, &plain));
+    if only_plain.is_empty() && only_read.is_empty() && table.aliases.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: the reader disagrees with the header's plain `#define __NR_` lines: \
+             only in the lines {only_plain:?}, only in the table {only_read:?}, aliases {:?}",
+            path.display(),
+            table.aliases
+        ))
     }
 }
 
@@ -964,59 +1025,156 @@ mod tests {
         ));
     }
 
-    /// The real headers, if `cargo xtask headers` has unpacked them.
-    fn uapi() -> Option<PathBuf> {
-        let dir = crate::headers::arch_uapi_dir();
-        if dir.join("x86/asm/unistd_64.h").is_file() {
-            Some(dir)
-        } else {
-            eprintln!("skipped: run `cargo xtask headers` first");
-            None
+    fn fixture_table(uapi: &Path, module: &str) -> Result<Table, String> {
+        let spec = TABLES.iter().find(|s| s.module == module).unwrap();
+        read_table(uapi, spec)
+    }
+
+    /// The fixture's x86 tables (`xtask/fixtures/uapi/arch/x86/asm/`), read through
+    /// their wrapper like the real ones.
+    #[test]
+    fn the_fixture_tables_read_exactly() {
+        let uapi = HeaderDirs::fixtures().uapi;
+        let x86_64 = fixture_table(&uapi, "x86_64").unwrap();
+        let expected = [
+            (0, "read"),
+            (1, "write"),
+            (39, "getpid"),
+            (60, "exit"),
+            (317, "seccomp"),
+            (462, "mseal"),
+        ];
+        assert_eq!(pairs(&x86_64), expected);
+        assert!(x86_64.aliases.is_empty());
+        // The plain reading of the header agrees, and so does the cross-check.
+        let text = std::fs::read_to_string(uapi.join("x86/asm/unistd_64.h")).unwrap();
+        assert_eq!(plain_numbers(&text), x86_64.syscalls);
+        check_plain_table(&uapi).unwrap();
+        let i386 = fixture_table(&uapi, "i386").unwrap();
+        assert_eq!(
+            pairs(&i386),
+            [
+                (1, "exit"),
+                (3, "read"),
+                (4, "write"),
+                (20, "getpid"),
+                (354, "seccomp")
+            ]
+        );
+        // x32's base comes from the wrapper.
+        let x32 = fixture_table(&uapi, "x32").unwrap();
+        assert_eq!(
+            pairs(&x32),
+            [
+                (0x4000_0000, "read"),
+                (0x4000_0001, "write"),
+                (0x4000_0027, "getpid"),
+                (0x4000_013d, "seccomp"),
+                (0x4000_0200, "rt_sigaction")
+            ]
+        );
+        // A table whose directory the fixtures lack is an error naming the file.
+        let err = fixture_table(&uapi, "aarch64").unwrap_err();
+        assert!(err.contains("arm64/asm/unistd.h"), "{err}");
+    }
+
+    /// An edit of a fixture file: `(file name, text)` to the new text, `None` to remove it.
+    type Edit = fn(&str, String) -> Option<String>;
+
+    /// A copy of the fixture's `x86/asm/` with `edit` applied to each file; returns
+    /// the copy's uapi directory.
+    fn altered_fixtures(label: &str, edit: Edit) -> PathBuf {
+        let uapi = crate::scratch_dir(label);
+        let from = HeaderDirs::fixtures().uapi.join("x86/asm");
+        let to = uapi.join("x86/asm");
+        std::fs::create_dir_all(&to).unwrap();
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().into_string().unwrap();
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            if let Some(text) = edit(&name, text) {
+                std::fs::write(to.join(&name), text).unwrap();
+            }
+        }
+        uapi
+    }
+
+    #[test]
+    fn inconsistent_fixture_headers_are_errors() {
+        let cases: [(&str, &str, Edit, &str); 4] = [
+            (
+                "x86_64",
+                "two-numbers",
+                |name, text| {
+                    Some(if name == "unistd_64.h" {
+                        text.replace("#endif", "#define __NR_getppid 39\n#endif")
+                    } else {
+                        text
+                    })
+                },
+                "getpid and getppid share number 39",
+            ),
+            (
+                "x86_64",
+                "no-table",
+                |name, text| (name != "unistd_64.h").then_some(text),
+                "unistd_64.h: No such file",
+            ),
+            (
+                "x86_64",
+                "not-included",
+                |name, text| {
+                    Some(if name == "unistd.h" {
+                        text.replace("# include <asm/unistd_64.h>", "")
+                    } else {
+                        text
+                    })
+                },
+                "never includes <asm/unistd_64.h>",
+            ),
+            (
+                "x32",
+                "no-base",
+                |name, text| {
+                    Some(if name == "unistd.h" {
+                        text.replace("#define __X32_SYSCALL_BIT", "#define __X32_OTHER_BIT")
+                    } else {
+                        text
+                    })
+                },
+                "undefined macro __X32_SYSCALL_BIT",
+            ),
+        ];
+        for (module, label, edit, expected) in cases {
+            let uapi = altered_fixtures(label, edit);
+            let err = fixture_table(&uapi, module).unwrap_err();
+            assert!(err.contains(expected), "{label}: {err}");
+            assert!(err.contains("x86/asm/unistd"), "{label}: {err}");
+            std::fs::remove_dir_all(&uapi).unwrap();
         }
     }
 
-    /// Independently of the generator's preprocessing, every `#define __NR_x N` line
-    /// of the 7.2 x86 `unistd_64.h` is in the x86_64 table, and nothing else is.
+    /// A wrapper that hides a syscall from the reader (here by `#undef`) reads fine,
+    /// but the cross-check of `check-abi` names the syscall.
     #[test]
-    fn x86_64_table_is_exactly_the_header() {
-        let Some(dir) = uapi() else { return };
-        let text = std::fs::read_to_string(dir.join("x86/asm/unistd_64.h")).unwrap();
-        let mut expected: Vec<(u32, String)> = text
-            .lines()
-            .filter_map(|l| {
-                let mut words = l.split_whitespace();
-                (words.next()? == "#define").then_some(())?;
-                let name = words.next()?.strip_prefix("__NR_")?;
-                Some((words.next()?.parse().ok()?, name.to_owned()))
+    fn the_plain_cross_check_names_what_the_reader_lost() {
+        let uapi = altered_fixtures("undef", |name, text| {
+            Some(if name == "unistd.h" {
+                text.replace(
+                    "# include <asm/unistd_64.h>",
+                    "# include <asm/unistd_64.h>\n#undef __NR_mseal",
+                )
+            } else {
+                text
             })
-            .collect();
-        expected.sort();
-        assert!(expected.len() > 370, "{} entries", expected.len());
-        let spec = TABLES.iter().find(|s| s.module == "x86_64").unwrap();
-        let got = read_table(&dir, spec).unwrap();
-        assert_eq!(got.syscalls, expected);
-        assert!(got.aliases.is_empty());
-    }
-
-    #[test]
-    fn every_table_reads() {
-        let Some(dir) = uapi() else { return };
-        for spec in TABLES {
-            let t = read_table(&dir, spec).unwrap_or_else(|e| panic!("{}: {e}", spec.module));
-            assert!(
-                t.syscalls.len() > 250,
-                "{}: {}",
-                spec.module,
-                t.syscalls.len()
-            );
-        }
-    }
-
-    #[test]
-    fn committed_tables_match_the_headers() {
-        if uapi().is_none() {
-            return;
-        }
-        check().unwrap();
+        });
+        let table = fixture_table(&uapi, "x86_64").unwrap();
+        assert!(!table.syscalls.iter().any(|(_, n)| n == "mseal"));
+        let err = check_plain_table(&uapi).unwrap_err();
+        assert!(
+            err.contains("only in the lines [\"mseal = 462\"], only in the table []"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&uapi).unwrap();
     }
 }

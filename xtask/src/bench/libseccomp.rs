@@ -101,16 +101,18 @@ impl Peer {
         std::fs::create_dir_all(work).map_err(|e| format!("creating {}: {e}", work.display()))?;
         let src = crate::workspace_root().join("xtask/bench-c/libseccomp_peer.c");
         let exe = work.join("libseccomp_peer");
-        let out = Command::new("gcc")
+        let mut cc = crate::c_compiler();
+        let out = cc
             .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
             .arg(&exe)
             .arg(&src)
             .arg("-lseccomp")
             .output()
-            .map_err(|e| format!("running gcc: {e}"))?;
+            .map_err(|e| format!("running {:?}: {e}", cc.get_program()))?;
         if !out.status.success() {
             return Err(format!(
-                "gcc failed on {}:\n{}",
+                "{:?} failed on {}:\n{}",
+                cc.get_program(),
                 src.display(),
                 String::from_utf8_lossy(&out.stderr)
             ));
