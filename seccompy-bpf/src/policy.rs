@@ -52,7 +52,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{__AUDIT_ARCH_64BIT, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, seccomp_data};
+use seccompy_sys::{AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, seccomp_data};
 
 use crate::action::Action;
 
@@ -463,7 +463,7 @@ pub const fn more_restrictive(a: Action, b: Action) -> bool {
 /// arch has `__AUDIT_ARCH_64BIT`, which includes x32 and MIPS n32).
 #[must_use]
 pub const fn abi_has_64bit_args(abi: Abi) -> bool {
-    abi.audit_arch() & __AUDIT_ARCH_64BIT != 0
+    seccompy_sys::signatures::has_64bit_registers(abi)
 }
 
 /// Whether, under `AUDIT_ARCH_X86_64`, `nr` is an x32 call number: the x32 bit is

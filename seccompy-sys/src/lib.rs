@@ -30,6 +30,7 @@ pub mod ptrace;
 #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub mod raw;
 pub mod seccomp;
+pub mod signatures;
 pub mod syscalls;
 
 pub use audit::*;

@@ -1,7 +1,8 @@
 //! `cargo xtask`: development tasks for seccompy.
 //!
 //! - `cargo xtask headers`: fetch and unpack the newest Linux UAPI headers under `target/`.
-//! - `cargo xtask syscalls`: regenerate the syscall tables of `seccompy-sys`.
+//! - `cargo xtask syscalls`: regenerate the syscall tables and signatures of `seccompy-sys`
+//!   (`--check`: fail on any difference instead).
 //! - `cargo xtask check-abi`: regenerate the tables and fail on any difference, then
 //!   compare every constant, size and offset of `seccompy-sys` with what C sees.
 //! - `cargo xtask bench-bpf`: compare seccompy's compiled programs with libseccomp's and
@@ -17,6 +18,7 @@ mod bench_bpf;
 mod bench_kernel;
 mod bench_unotify;
 mod headers;
+mod signatures;
 mod syscalls;
 
 use std::path::PathBuf;
