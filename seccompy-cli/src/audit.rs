@@ -10,7 +10,9 @@ use lexopt::prelude::*;
 use seccompy_bpf::Insn;
 use seccompy_bpf::action::Action;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
+use seccompy_bpf::harden::wide_conditions;
 use seccompy_bpf::oci::{Profile, Resolved};
+use seccompy_bpf::policy::{Cmp, Condition, Policy, Width};
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::*;
 
@@ -44,6 +46,15 @@ ARCH, so a raw program and a profile are judged alike:
                       unshare, setns, io_uring_setup, userfaultfd,
                       perf_event_open, keyctl, ... allowed
                       whatever their arguments                 critical to low
+  high word bypass    a profile rule compares all 64 bits of an
+                      argument the kernel reads 32 (or 16) bits of
+                      (int, pid_t, umode_t, ...): setting bits the
+                      kernel ignores gets a call a less restrictive
+                      action than the one the kernel sees (shown:
+                      the call, argument, rule and a value; fix:
+                      `seccompy compile --harden`)                        high
+  high word ignored   the same comparison where the ignored bits
+                      can only make the call more restricted               low
   low word only       an argument of a 64-bit ABI compared on its
                       low 32 bits only for some syscall (right
                       only for int arguments)                           medium
@@ -207,6 +218,10 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     if let Some(resolved) = &loaded.resolved {
         let profile = compile::read_profile(&file, oci_config)?;
         findings.extend(profile_findings(&profile, resolved));
+        let policy = resolved
+            .to_policy()
+            .map_err(|e| Error::new(format!("{}: {e}", file.display())))?;
+        findings.extend(high_word_findings(&policy));
     }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(b.kind)));
     for f in &findings {
@@ -506,6 +521,98 @@ fn unreachable(insns: &[Insn]) -> Vec<Finding> {
     }]
 }
 
+/// A condition as a profile states it: `args[0] > 40`.
+fn condition_text(c: &Condition) -> String {
+    let i = c.index();
+    let arg = match c.width() {
+        Width::U64 => format!("args[{i}]"),
+        Width::Low32 => format!("args[{i}].lo"),
+    };
+    match c.cmp() {
+        Cmp::Eq(v) => format!("{arg} == {v:#x}"),
+        Cmp::Ne(v) => format!("{arg} != {v:#x}"),
+        Cmp::Lt(v) => format!("{arg} < {v:#x}"),
+        Cmp::Le(v) => format!("{arg} <= {v:#x}"),
+        Cmp::Gt(v) => format!("{arg} > {v:#x}"),
+        Cmp::Ge(v) => format!("{arg} >= {v:#x}"),
+        Cmp::MaskedEq { mask, value } => format!("{arg} & {mask:#x} == {value:#x}"),
+        Cmp::BitsWithin(m) => format!("{arg} & !{m:#x} == 0"),
+    }
+}
+
+/// An action as the findings name it: `ALLOW`, `ERRNO(1)`.
+fn action_text(a: Action) -> String {
+    match a {
+        Action::Errno(n) | Action::Trap(n) | Action::Trace(n) => format!("{}({n})", a.name()),
+        _ => a.name().to_string(),
+    }
+}
+
+/// The policy's 64-bit comparisons of arguments the kernel reads fewer bits of
+/// ([`seccompy_bpf::harden::wide_conditions`]): a bypass when the ignored bits get
+/// a call a less restrictive action than the kernel's reading of it gets.
+fn high_word_findings(policy: &Policy) -> Vec<Finding> {
+    let rules = policy.rule_list();
+    wide_conditions(policy)
+        .into_iter()
+        .filter_map(|w| {
+            let rule = rules.get(w.rule)?;
+            let cond = rule.conditions().get(w.condition)?;
+            let i = usize::from(cond.index());
+            let (crafted, intended) = (*w.witness.crafted.get(i)?, *w.witness.intended.get(i)?);
+            let rule_text = format!(
+                "{} if {}",
+                action_text(rule.action()),
+                rule.conditions()
+                    .iter()
+                    .map(condition_text)
+                    .collect::<Vec<_>>()
+                    .join(" && ")
+            );
+            let call = format!(
+                "{}({}={crafted:#x}) on {}",
+                w.syscall, w.param.name, w.abi
+            );
+            let name = w.param.name;
+            let rule_text = format!("{}: {rule_text}", w.syscall);
+            let field = format!("`{} {name}`", w.param.c_type);
+            let (crafted_action, intended_action) = (
+                action_text(w.witness.crafted_action),
+                action_text(w.witness.intended_action),
+            );
+            let (severity, kind, detail) = if w.witness.is_bypass() {
+                (
+                    Severity::High,
+                    "high word bypass",
+                    format!(
+                        "{call} gets {crafted_action}: the kernel reads {} bits of {field} and sees \
+                         {name} = {intended} ({intended:#x}), which gets {intended_action}; the rule \
+                         `{rule_text}` compares all 64 bits (compile with --harden)",
+                        w.kernel_bits
+                    ),
+                )
+            } else {
+                (
+                    Severity::Low,
+                    "high word ignored",
+                    format!(
+                        "the rule `{rule_text}` compares all 64 bits of {field}, of which the \
+                         kernel reads {}: {call} gets {crafted_action} where {name} = \
+                         {intended:#x} gets {intended_action}; the ignored bits get no call a less \
+                         restrictive action",
+                        w.kernel_bits
+                    ),
+                )
+            };
+            Some(Finding {
+                severity,
+                kind,
+                detail,
+            })
+        })
+        .collect()
+}
+
 /// The findings on the profile's rules.
 fn profile_findings(profile: &Profile, resolved: &Resolved) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -550,7 +657,7 @@ fn profile_findings(profile: &Profile, resolved: &Resolved) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seccompy_bpf::policy::{Arg, Arg32, Policy, Rule};
+    use seccompy_bpf::policy::{Arg, Arg32, Rule};
 
     fn kinds(f: &[Finding]) -> Vec<(&'static str, Severity)> {
         f.iter().map(|f| (f.kind, f.severity)).collect()
@@ -666,6 +773,42 @@ mod tests {
             .unwrap();
         let f = program_findings(masked.insns(), Abi::X86_64);
         assert!(!f.iter().any(|f| f.kind == "low word only"), "{f:?}");
+    }
+
+    #[test]
+    fn high_word_comparisons() {
+        // A deny rule on AF_VSOCK compared on 64 bits: bypassed with a high word.
+        let deny = Policy::new(Action::Allow)
+            .abi(Abi::X86_64)
+            .rule(Rule::new("socket", Action::Errno(97)).when(Arg(0).eq(40)));
+        let f = high_word_findings(&deny);
+        assert_eq!(kinds(&f), [("high word bypass", Severity::High)], "{f:?}");
+        assert!(
+            f[0].detail.starts_with(
+                "socket(family=0x100000028) on x86_64 gets ALLOW: the kernel reads 32 bits of \
+                 `int family` and sees family = 40 (0x28), which gets ERRNO(97); the rule \
+                 `socket: ERRNO(97) if args[0] == 0x28` compares all 64 bits"
+            ),
+            "{}",
+            f[0].detail
+        );
+        // An allow on equality: the high word only refuses.
+        let allow = Policy::new(Action::Errno(1))
+            .abi(Abi::X86_64)
+            .rule(Rule::new("personality", Action::Allow).when(Arg(0).eq(8)));
+        let f = high_word_findings(&allow);
+        assert_eq!(kinds(&f), [("high word ignored", Severity::Low)], "{f:?}");
+        // The low word compared, or a 64-bit argument: nothing.
+        let fine = Policy::new(Action::Allow)
+            .abi(Abi::X86_64)
+            .rule(Rule::new("socket", Action::Errno(97)).when(Arg32(0).eq(40)))
+            .rule(Rule::new("lseek", Action::Errno(1)).when(Arg(1).gt(1 << 40)));
+        assert!(high_word_findings(&fine).is_empty());
+        // 32-bit registers have no high word.
+        let i386 = Policy::new(Action::Allow)
+            .abi(Abi::I386)
+            .rule(Rule::new("socket", Action::Errno(97)).when(Arg(0).eq(40)));
+        assert!(high_word_findings(&i386).is_empty());
     }
 
     #[test]
