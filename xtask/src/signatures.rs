@@ -39,7 +39,12 @@
 //!    uses for them; on a 32-bit kernel the `sys_` one, of the same widths there)
 //!    and for x32's own calls (numbers 512 to 547 after the x32 bit, the compat
 //!    entry points of x86_64's `syscall_64.tbl`). MIPS n32 takes the `sys_`
-//!    declarations, like x32's calls below 512.
+//!    declarations, like x32's calls below 512 (for n32's compat calls this
+//!    overstates a `long` argument's width: never a false "32-bit" verdict). On
+//!    tables with both generations of a call ([`entry_names`]), the 16-bit-uid
+//!    (`setuid` beside `setuid32`) and 32-bit-time (`clock_gettime` beside
+//!    `clock_gettime64`) calls take the `sys_*16` and `sys_*_time32`/`sys_*32`
+//!    declarations.
 //! 7. **32-bit ABIs.** A signature with a 64-bit parameter (`loff_t`, `u64`,
 //!    `compat_arg_u64`) is left out on ABIs whose registers are 32 bits wide: they
 //!    pass such a value in two registers, paired in an architecture-specific way.
@@ -73,8 +78,7 @@ pub const RENAMES: &[(&str, &str)] = &[
     ("oldstat", "stat"),
     ("oldlstat", "lstat"),
     ("oldfstat", "fstat"),
-    ("sendfile64", "sendfile64"),
-    ("fadvise64_64", "fadvise64_64"),
+    ("ugetrlimit", "getrlimit"),
 ];
 
 /// Parameter names that make an integer an [`enum`](Kind::Enum).
@@ -452,25 +456,71 @@ impl Scope<'_> {
     }
 }
 
-/// The signature of call `name` (number `nr`) of table `module`, if any.
-pub fn signature_of<'a>(module: &str, nr: u32, name: &str, scope: &'a Scope) -> Option<&'a Decl> {
-    let entry = RENAMES
-        .iter()
-        .find(|(call, _)| *call == name)
-        .map_or(name, |(_, e)| e);
+/// The entry point names tried for call `name` of a table whose calls are
+/// `in_table`, in order, without `sys_`/`compat_sys_`: [`RENAMES`], then the two
+/// generations of 32-bit ABIs' calls (rule 6):
+/// - where the table has `NAME32` too, `NAME` is the 16-bit-uid call
+///   `sys_NAME16` and `NAME32` is `sys_NAME` (`setuid`, `setuid32`);
+/// - where it has `NAME_time64` or `NAME64`, `NAME` is the older call:
+///   `sys_NAME_time32` or `sys_NAME32` if declared (`clock_gettime`), and
+///   `NAME_time64`/`NAME64` is its own entry point if declared (`fstat64`), else
+///   `sys_NAME` (`clock_gettime64`, `futex_time64`).
+pub fn entry_names(name: &str, in_table: &dyn Fn(&str) -> bool) -> Vec<String> {
+    if let Some((_, e)) = RENAMES.iter().find(|(call, _)| *call == name) {
+        return vec![(*e).to_owned()];
+    }
+    // A later generation: its own entry point if declared, else the base one
+    // (`clock_gettime64` is `sys_clock_gettime`, also on riscv32, which lacks the
+    // older `clock_gettime`; `setuid32` is `sys_setuid` where `setuid` is 16-bit).
+    for (suffix, needs_base) in [("_time64", false), ("64", false), ("32", true)] {
+        if let Some(base) = name.strip_suffix(suffix)
+            && (!needs_base || in_table(base))
+        {
+            return vec![name.to_owned(), base.to_owned()];
+        }
+    }
+    let mut names = Vec::new();
+    // mmap2 is the generic sys_mmap_pgoff where the architecture declares none.
+    if name == "mmap2" {
+        return vec![name.to_owned(), "mmap_pgoff".to_owned()];
+    }
+    // getrlimit beside ugetrlimit is the old one.
+    if in_table(&format!("u{name}")) {
+        names.push(format!("old_{name}"));
+    }
+    if in_table(&format!("{name}32")) {
+        names.push(format!("{name}16"));
+    }
+    if in_table(&format!("{name}_time64")) || in_table(&format!("{name}64")) {
+        names.push(format!("{name}_time32"));
+        names.push(format!("{name}32"));
+    }
+    names.push(name.to_owned());
+    names
+}
+
+/// The signature of call `name` (number `nr`) of table `module`, whose calls are
+/// `in_table`, if any.
+pub fn signature_of<'a>(
+    module: &str,
+    nr: u32,
+    name: &str,
+    in_table: &dyn Fn(&str) -> bool,
+    scope: &'a Scope,
+) -> Option<&'a Decl> {
     let regs = regs(module);
     let compat_first = match regs {
         Regs::Bits32 => true,
         Regs::X32 => nr & !seccompy_sys::X32_SYSCALL_BIT >= 512,
         Regs::Native64 => false,
     };
-    let compat = format!("compat_sys_{entry}");
-    let native = format!("sys_{entry}");
-    let candidates: &[&str] = if compat_first {
-        &[&compat, &native]
-    } else {
-        &[&native]
-    };
+    let mut candidates = Vec::new();
+    for entry in entry_names(name, in_table) {
+        if compat_first {
+            candidates.push(format!("compat_sys_{entry}"));
+        }
+        candidates.push(format!("sys_{entry}"));
+    }
     // The first declared candidate decides, even when ambiguous.
     let decl = candidates.iter().find_map(|c| scope.get(c))?.as_ref()?;
     if regs == Regs::Bits32 && decl.params.iter().any(|p| p.width == Width::Bits64) {
@@ -565,10 +615,13 @@ pub fn build(
             generic: &generic,
             arch: arch.get(spec.arch),
         };
+        let names: std::collections::BTreeSet<&str> =
+            table.syscalls.iter().map(|(_, n)| n.as_str()).collect();
+        let in_table = |n: &str| names.contains(n);
         let sigs: Vec<Option<Decl>> = table
             .syscalls
             .iter()
-            .map(|(nr, name)| signature_of(spec.module, *nr, name, &scope).cloned())
+            .map(|(nr, name)| signature_of(spec.module, *nr, name, &in_table, &scope).cloned())
             .collect();
         all.extend(sigs.iter().flatten().cloned());
         per_table.push((*spec, sigs));
@@ -811,6 +864,45 @@ mod tests {
         assert_eq!(sig_of(&g, "i386", 0).unwrap().entry, "compat_sys_ioctl");
         assert!(sig_of(&g, "i386", 1).is_none());
         assert_eq!(sig_of(&g, "i386", 2).unwrap().entry, "sys_socket");
+        // Both generations of uid and time calls.
+        let t = |names: &'static [&'static str]| move |n: &str| names.contains(&n);
+        let uid = t(&["setuid", "setuid32"]);
+        assert_eq!(entry_names("setuid", &uid), ["setuid16", "setuid"]);
+        assert_eq!(entry_names("setuid32", &uid), ["setuid32", "setuid"]);
+        assert_eq!(entry_names("setuid", &t(&["setuid"])), ["setuid"]);
+        let time = t(&[
+            "clock_gettime",
+            "clock_gettime64",
+            "futex",
+            "futex_time64",
+            "fstat64",
+        ]);
+        assert_eq!(
+            entry_names("clock_gettime", &time),
+            ["clock_gettime_time32", "clock_gettime32", "clock_gettime"]
+        );
+        assert_eq!(
+            entry_names("clock_gettime64", &time),
+            ["clock_gettime64", "clock_gettime"]
+        );
+        assert_eq!(
+            entry_names("futex_time64", &time),
+            ["futex_time64", "futex"]
+        );
+        assert_eq!(
+            entry_names("futex", &time),
+            ["futex_time32", "futex32", "futex"]
+        );
+        assert_eq!(entry_names("fstat64", &time), ["fstat64", "fstat"]);
+        assert_eq!(entry_names("ftruncate32", &time), ["ftruncate32"]);
+        assert_eq!(entry_names("umount2", &time), ["umount"]);
+        let rlimit = t(&["getrlimit", "ugetrlimit"]);
+        assert_eq!(
+            entry_names("getrlimit", &rlimit),
+            ["old_getrlimit", "getrlimit"]
+        );
+        assert_eq!(entry_names("ugetrlimit", &rlimit), ["getrlimit"]);
+        assert_eq!(entry_names("mmap2", &rlimit), ["mmap2", "mmap_pgoff"]);
         // Rendered, every table is there.
         let text = render(&g, "1.0");
         assert!(text.starts_with(MARKER));
