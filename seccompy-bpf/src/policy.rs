@@ -639,6 +639,18 @@ impl Policy {
         best.unwrap_or(self.default_action)
     }
 
+    /// The conditions comparing all 64 bits of an argument the kernel reads fewer
+    /// bits of, on the policy's ABIs with 64-bit registers: see
+    /// [`harden::wide_conditions`](crate::harden::wide_conditions). A policy with
+    /// such conditions still compiles (an OCI profile must compile as runc and
+    /// libseccomp compile it); this is the warning to check, and
+    /// [`harden::harden`](crate::harden::harden) the fix. `seccompy`'s `Filter`
+    /// refuses them.
+    #[must_use]
+    pub fn wide_conditions(&self) -> Vec<crate::harden::WideCondition> {
+        crate::harden::wide_conditions(self)
+    }
+
     /// Compiles the policy to a BPF program; see [`compile`](crate::compile::compile).
     pub fn compile(&self) -> Result<crate::program::Program, crate::compile::CompileError> {
         crate::compile::compile(self)
