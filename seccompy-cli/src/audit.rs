@@ -13,6 +13,7 @@ use seccompy_bpf::emulate::{ByteOrder, emulate_for};
 use seccompy_bpf::harden::wide_conditions;
 use seccompy_bpf::oci::{Profile, Resolved};
 use seccompy_bpf::policy::{Cmp, Condition, Policy, Width};
+use seccompy_sys::signatures::signature_of_nr;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::*;
 
@@ -56,8 +57,9 @@ ARCH, so a raw program and a profile are judged alike:
   high word ignored   the same comparison where the ignored bits
                       can only make the call more restricted               low
   low word only       an argument of a 64-bit ABI compared on its
-                      low 32 bits only for some syscall (right
-                      only for int arguments)                           medium
+                      low 32 bits only for some syscall whose
+                      argument is not known to be 32 bits wide
+                      (right only for int arguments)                    medium
   never matches       a profile rule none of whose names exists on
                       the target's ABIs, or a raw program's
                       instructions no path reaches                         low
@@ -438,6 +440,10 @@ fn low_word_only(r: &Runner<'_>, table: &[(u32, &'static str)]) -> Vec<Finding> 
         };
         let names: Vec<String> = table
             .iter()
+            // Arguments the kernel reads 32 bits of are rightly compared so.
+            .filter(|(nr, _)| {
+                !signature_of_nr(r.abi, *nr).is_some_and(|s| s.high_bits_ignored(r.abi, i))
+            })
             .filter(|(nr, _)| {
                 let base = r.ret(arch, *nr, [0; 6]);
                 // The low words (0 and the program's constants) that decide
@@ -733,9 +739,10 @@ mod tests {
 
     #[test]
     fn low_word_checks() {
+        // lseek's offset (args[1]) is 64 bits wide.
         let low = Policy::new(Action::Errno(1))
             .abi(Abi::X86_64)
-            .rule(Rule::new("personality", Action::Allow).when(Arg32(0).eq(8)))
+            .rule(Rule::new("lseek", Action::Allow).when(Arg32(1).eq(8)))
             .compile()
             .unwrap();
         let f = program_findings(low.insns(), Abi::X86_64);
@@ -743,28 +750,37 @@ mod tests {
             .iter()
             .find(|f| f.kind == "low word only")
             .expect("low word");
-        assert!(lw.detail.starts_with("args[0]") && lw.detail.contains("personality"));
+        assert!(lw.detail.starts_with("args[1]") && lw.detail.ends_with("for lseek"));
         let full = Policy::new(Action::Errno(1))
             .abi(Abi::X86_64)
-            .rule(Rule::new("personality", Action::Allow).when(Arg(0).eq(8)))
+            .rule(Rule::new("lseek", Action::Allow).when(Arg(1).eq(8)))
             .compile()
             .unwrap();
         let f = program_findings(full.insns(), Abi::X86_64);
         assert!(!f.iter().any(|f| f.kind == "low word only"), "{f:?}");
-        // The whole args[0] for personality, its low word alone for socket:
-        // socket is named, personality is not.
+        // The whole args[1] for lseek, its low word alone for pread64 (a
+        // 64-bit count) and for read (an unsigned int fd in args[0], rightly):
+        // pread64 is named, lseek and read are not.
         let mixed = Policy::new(Action::Errno(1))
             .abi(Abi::X86_64)
-            .rule(Rule::new("personality", Action::Allow).when(Arg(0).eq(8)))
-            .rule(Rule::new("socket", Action::Allow).when(Arg32(0).eq(1)))
+            .rule(Rule::new("lseek", Action::Allow).when(Arg(1).eq(8)))
+            .rule(Rule::new("pread64", Action::Allow).when(Arg32(2).eq(1)))
+            .rule(Rule::new("read", Action::Allow).when(Arg32(0).eq(1)))
             .compile()
             .unwrap();
         let f = program_findings(mixed.insns(), Abi::X86_64);
-        let lw = f
-            .iter()
-            .find(|f| f.kind == "low word only")
-            .expect("low word");
-        assert!(lw.detail.ends_with("for socket"), "{}", lw.detail);
+        let lw: Vec<&Finding> = f.iter().filter(|f| f.kind == "low word only").collect();
+        assert_eq!(lw.len(), 1, "{f:?}");
+        assert!(lw[0].detail.starts_with("args[2]"), "{}", lw[0].detail);
+        assert!(lw[0].detail.ends_with("for pread64"), "{}", lw[0].detail);
+        // A 32-bit argument on its low word: nothing (socket's int family).
+        let int = Policy::new(Action::Errno(1))
+            .abi(Abi::X86_64)
+            .rule(Rule::new("socket", Action::Allow).when(Arg32(0).eq(1)))
+            .compile()
+            .unwrap();
+        let f = program_findings(int.insns(), Abi::X86_64);
+        assert!(!f.iter().any(|f| f.kind == "low word only"), "{f:?}");
         // A mask of the lower bits means the same on the whole argument.
         let masked = Policy::new(Action::Errno(1))
             .abi(Abi::X86_64)
