@@ -3,7 +3,7 @@
 //!
 //! On an ABI with 64-bit registers a filter sees all 64 bits of every argument,
 //! but the kernel reads an `int` argument's low 32 bits only
-//! ([`Signature::high_bits_ignored`]). A [`Width::U64`] condition on such an
+//! ([`Signature::high_bits_ignored`](seccompy_sys::signatures::Signature::high_bits_ignored)). A [`Width::U64`] condition on such an
 //! argument can then be steered by the caller with bits the kernel ignores:
 //! Docker's default profile allows `socket` when `args[0] > 40`, so
 //! `socket(0x1_0000_0028, ...)` passes the filter and the kernel opens an
