@@ -25,7 +25,7 @@ use crate::action::Action;
 use crate::policy::{Cmp, Condition, Policy, Rule, Syscall, Width, more_restrictive};
 
 /// A [`Width::U64`] condition on an argument the kernel reads fewer bits of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WideCondition {
     /// The ABI.
     pub abi: Abi,
@@ -43,6 +43,10 @@ pub struct WideCondition {
     pub kernel_bits: u32,
     /// The arguments of a call whose decision the ignored bits change, and how.
     pub witness: Witness,
+    /// If the witness is a bypass: the other values of the argument, as the kernel
+    /// reads them, that a call can also get through this condition with a less
+    /// restrictive action (at most 8), sorted.
+    pub also: Vec<u64>,
 }
 
 /// A call whose decision depends on bits of an argument the kernel ignores.
@@ -156,7 +160,8 @@ pub fn wide_conditions(policy: &Policy) -> Vec<WideCondition> {
                         continue;
                     };
                     let bits = param.ty.kernel_bits(abi);
-                    if let Some(witness) = witness(policy, rule, abi, nr, ci, bits, param.ty.signed)
+                    if let Some((witness, also)) =
+                        witness(policy, rule, abi, nr, ci, bits, param.ty.signed)
                     {
                         found.push(WideCondition {
                             abi,
@@ -167,6 +172,7 @@ pub fn wide_conditions(policy: &Policy) -> Vec<WideCondition> {
                             param,
                             kernel_bits: bits,
                             witness,
+                            also,
                         });
                     }
                 }
@@ -178,7 +184,9 @@ pub fn wide_conditions(policy: &Policy) -> Vec<WideCondition> {
 
 /// A call showing that condition `ci` of `rule` depends on the bits above `bits`:
 /// the first bypass found, else the first call whose decision changes, else the
-/// first whose condition result changes.
+/// first whose condition result changes; with the other bypassed values. The low
+/// words tried are the condition's constants first, then those of the policy's
+/// other conditions on the same argument of the call.
 fn witness(
     policy: &Policy,
     rule: &Rule,
@@ -187,7 +195,7 @@ fn witness(
     ci: usize,
     bits: u32,
     signed: bool,
-) -> Option<Witness> {
+) -> Option<(Witness, Vec<u64>)> {
     let cond = rule.conditions().get(ci)?;
     let i = usize::from(cond.index());
     let mut base = [0u64; 6];
@@ -203,9 +211,25 @@ fn witness(
     if i >= base.len() {
         return None;
     }
+    let mut candidates = lows(cond.cmp(), bits);
+    for other in policy.rule_list().iter().filter(|r| r.applies_to(abi, nr)) {
+        for c in other
+            .conditions()
+            .iter()
+            .filter(|c| c.index() == cond.index())
+        {
+            for low in lows(c.cmp(), bits) {
+                if !candidates.contains(&low) {
+                    candidates.push(low);
+                }
+            }
+        }
+    }
+    let mut bypass: Option<Witness> = None;
+    let mut also = Vec::new();
     let mut first_change: Option<Witness> = None;
     let mut first_flip: Option<Witness> = None;
-    for low in lows(cond.cmp(), bits) {
+    for low in candidates {
         let intended_value = extend(low, bits, signed);
         let above = u64::MAX << bits;
         for high in [1u64 << bits, 1 << 32, 1 << 63, above, above ^ (1 << bits)] {
@@ -226,7 +250,16 @@ fn witness(
                 crafted_action: policy.decide(abi, nr, &crafted),
             };
             if w.is_bypass() {
-                return Some(w);
+                match bypass {
+                    None => bypass = Some(w),
+                    Some(b) if b.intended[i] != intended_value => {
+                        if !also.contains(&intended_value) && also.len() < 8 {
+                            also.push(intended_value);
+                        }
+                    }
+                    Some(_) => {}
+                }
+                continue;
             }
             if w.intended_action != w.crafted_action {
                 first_change.get_or_insert(w);
@@ -234,7 +267,11 @@ fn witness(
             first_flip.get_or_insert(w);
         }
     }
-    first_change.or(first_flip)
+    also.sort_unstable();
+    match bypass {
+        Some(b) => Some((b, also)),
+        None => first_change.or(first_flip).map(|w| (w, Vec::new())),
+    }
 }
 
 /// Never true, on any value.
@@ -449,6 +486,8 @@ mod tests {
         }
         assert_eq!(bypass[0].abi, Abi::X86_64);
         assert_eq!(bypass[0].witness.crafted[0], 0x1_0000_0028);
+        // AF_ALG (38), which the `< 38` rule refuses, gets through `> 40` too.
+        assert_eq!(bypass[0].also, [38]);
         assert_eq!(bypass[1].abi, Abi::X32);
         assert!(found.iter().all(|w| w.abi != Abi::I386));
         // Compared on the low word, nothing is found.

@@ -10,8 +10,9 @@ use lexopt::prelude::*;
 use seccompy_bpf::Insn;
 use seccompy_bpf::action::Action;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
-use seccompy_bpf::harden::wide_conditions;
+use seccompy_bpf::harden::{extend, wide_conditions};
 use seccompy_bpf::oci::{Profile, Resolved};
+use seccompy_bpf::policy::more_restrictive;
 use seccompy_bpf::policy::{Cmp, Condition, Policy, Width};
 use seccompy_sys::signatures::signature_of_nr;
 use seccompy_sys::syscalls::Abi;
@@ -56,6 +57,8 @@ ARCH, so a raw program and a profile are judged alike:
                       `seccompy compile --harden`)                        high
   high word ignored   the same comparison where the ignored bits
                       can only make the call more restricted               low
+                      (for a raw program, the bypass is found by
+                      running it on the values it compares)
   low word only       an argument of a 64-bit ABI compared on its
                       low 32 bits only for some syscall whose
                       argument is not known to be 32 bits wide
@@ -217,6 +220,10 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let oci_config = source.oci_config();
     let loaded = source.load()?;
     let mut findings = program_findings(loaded.prog.insns(), loaded.abi);
+    if loaded.resolved.is_none() {
+        // A profile's rules are judged by high_word_findings below, by name.
+        findings.extend(program_high_word(loaded.prog.insns(), loaded.abi));
+    }
     if let Some(resolved) = &loaded.resolved {
         let profile = compile::read_profile(&file, oci_config)?;
         findings.extend(profile_findings(&profile, resolved));
@@ -486,6 +493,107 @@ fn low_word_only(r: &Runner<'_>, table: &[(u32, &'static str)]) -> Vec<Finding> 
     findings
 }
 
+/// For a raw program: calls whose decision a value with bits set above those
+/// the kernel reads of an argument makes less restrictive than the decision on
+/// the value the kernel sees (sign- or zero-extended as the argument's type
+/// says). The low words tried are the constants the program compares that
+/// argument's low word with (and their neighbours, 0, the largest, the sign bit).
+fn program_high_word(insns: &[Insn], abi: Abi) -> Vec<Finding> {
+    if !seccompy_sys::signatures::has_64bit_registers(abi) {
+        return Vec::new();
+    }
+    let r = Runner { insns, abi };
+    let arch = abi.audit_arch();
+    let little = abi.is_little_endian();
+    let offsets = |i: u32| {
+        let (lo, hi) = (16 + 8 * i, 20 + 8 * i);
+        if little { (lo, hi) } else { (hi, lo) }
+    };
+    let mut findings = Vec::new();
+    for i in 0..6u32 {
+        let (lo, hi) = offsets(i);
+        let loads = |k: u32| {
+            insns
+                .iter()
+                .any(|n| n.code == BPF_LD | BPF_W | BPF_ABS && n.k == k)
+        };
+        if !loads(hi) {
+            continue;
+        }
+        // The constants compared after a load of the low word, in program order.
+        let mut constants = BTreeSet::new();
+        let mut last_load = None;
+        for n in insns {
+            if n.code == BPF_LD | BPF_W | BPF_ABS {
+                last_load = Some(n.k);
+            } else if bpf_class(n.code) == BPF_JMP
+                && bpf_op(n.code) != BPF_JA
+                && last_load == Some(lo)
+            {
+                constants.extend([n.k, n.k.wrapping_add(1), n.k.wrapping_sub(1)]);
+            }
+        }
+        constants.extend([0, u32::MAX, 0x8000_0000]);
+        let index = i as usize;
+        for &(nr, name) in abi.syscalls() {
+            let Some(sig) = signature_of_nr(abi, nr) else {
+                continue;
+            };
+            if !sig.high_bits_ignored(abi, index) {
+                continue;
+            }
+            let Some(param) = sig.params().get(index) else {
+                continue;
+            };
+            let bits = param.ty.kernel_bits(abi);
+            let with = |v: u64| {
+                let mut a = [0u64; 6];
+                a[index] = v;
+                a
+            };
+            // Every low word with a bypass, the first shown in full.
+            let found: Vec<(u64, u64, Action, Action)> = constants
+                .iter()
+                .filter_map(|&c| {
+                    let low = u64::from(c) & ((1u64 << bits) - 1);
+                    let intended = extend(low, bits, param.ty.signed);
+                    let want = Action::from_raw(r.ret(arch, nr, with(intended)))?;
+                    [1u64 << bits, 1 << 32, u64::MAX << bits]
+                        .into_iter()
+                        .map(|high| low | high)
+                        .filter(|&v| v != intended)
+                        .find_map(|crafted| {
+                            let got = Action::from_raw(r.ret(arch, nr, with(crafted)))?;
+                            more_restrictive(want, got).then_some((crafted, intended, got, want))
+                        })
+                })
+                .collect();
+            if let Some(&(crafted, intended, got, want)) = found.first() {
+                let pname = param.name;
+                let mut detail = format!(
+                    "{name}({pname}={crafted:#x}) on {abi} gets {}: the kernel reads {bits} \
+                     bits of `{} {pname}` and sees {pname} = {intended} ({intended:#x}), which \
+                     gets {}; the program compares args[{i}].hi",
+                    action_text(got),
+                    param.c_type,
+                    action_text(want)
+                );
+                if found.len() > 1 {
+                    let others: Vec<String> =
+                        found[1..].iter().map(|f| format!("{:#x}", f.1)).collect();
+                    detail.push_str(&format!("; also for {pname} = {}", some(&others, 5)));
+                }
+                findings.push(Finding {
+                    severity: Severity::High,
+                    kind: "high word bypass",
+                    detail,
+                });
+            }
+        }
+    }
+    findings
+}
+
 /// Instructions no path from the first reaches.
 fn unreachable(insns: &[Insn]) -> Vec<Finding> {
     let mut seen = vec![false; insns.len()];
@@ -593,8 +701,14 @@ fn high_word_findings(policy: &Policy) -> Vec<Finding> {
                     format!(
                         "{call} gets {crafted_action}: the kernel reads {} bits of {field} and sees \
                          {name} = {intended} ({intended:#x}), which gets {intended_action}; the rule \
-                         `{rule_text}` compares all 64 bits (compile with --harden)",
-                        w.kernel_bits
+                         `{rule_text}` compares all 64 bits (compile with --harden){}",
+                        w.kernel_bits,
+                        if w.also.is_empty() {
+                            String::new()
+                        } else {
+                            let also: Vec<String> = w.also.iter().map(|v| format!("{v:#x}")).collect();
+                            format!("; also for {name} = {}", also.join(", "))
+                        }
                     ),
                 )
             } else {
@@ -825,6 +939,39 @@ mod tests {
             .abi(Abi::I386)
             .rule(Rule::new("socket", Action::Errno(97)).when(Arg(0).eq(40)));
         assert!(high_word_findings(&i386).is_empty());
+    }
+
+    #[test]
+    fn high_word_in_a_raw_program() {
+        let deny = Policy::new(Action::Allow)
+            .abi(Abi::X86_64)
+            .rule(Rule::new("socket", Action::Errno(97)).when(Arg(0).eq(40)))
+            .compile()
+            .unwrap();
+        let f = program_high_word(deny.insns(), Abi::X86_64);
+        assert_eq!(kinds(&f), [("high word bypass", Severity::High)], "{f:?}");
+        assert!(
+            f[0].detail.starts_with(
+                "socket(family=0x100000028) on x86_64 gets ALLOW: the kernel reads 32 bits of \
+                 `int family` and sees family = 40 (0x28), which gets ERRNO(97)"
+            ),
+            "{}",
+            f[0].detail
+        );
+        // Hardened, or on the low word: nothing.
+        let (hard, _) = seccompy_bpf::harden::harden(
+            &Policy::new(Action::Allow)
+                .abi(Abi::X86_64)
+                .rule(Rule::new("socket", Action::Errno(97)).when(Arg(0).eq(40))),
+        );
+        assert!(program_high_word(hard.compile().unwrap().insns(), Abi::X86_64).is_empty());
+        // An allow on equality only refuses: no bypass.
+        let allow = Policy::new(Action::Errno(1))
+            .abi(Abi::X86_64)
+            .rule(Rule::new("personality", Action::Allow).when(Arg(0).eq(8)))
+            .compile()
+            .unwrap();
+        assert!(program_high_word(allow.insns(), Abi::X86_64).is_empty());
     }
 
     #[test]

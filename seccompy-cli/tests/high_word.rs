@@ -193,7 +193,8 @@ fn compile_harden_says_what_it_does() {
     assert_eq!(decide(true, "0x100000028"), "action: ERRNO(1) (0x00050001)");
     assert_eq!(decide(true, "40"), "action: ERRNO(1) (0x00050001)");
     assert_eq!(decide(true, "0x100000001"), "action: ALLOW (0x7fff0000)");
-    // Audited as a raw program, the hardened one compares socket's and
+    // Audited as raw programs: the plain one has the bypass (found by running
+    // it), the hardened one compares socket's and
     // personality's 32-bit arguments on their low word, rightly: no finding.
     let out = seccompy(&[
         "audit",
@@ -204,6 +205,19 @@ fn compile_harden_says_what_it_does() {
     let audit = text(&out.stdout);
     assert!(audit.contains("dangerous syscall: ptrace"), "{audit}");
     assert!(!audit.contains("low word only"), "{audit}");
+    assert!(!audit.contains("high word"), "{audit}");
+    let out = seccompy(&[
+        "audit",
+        dir.path("p.bpf").to_str().unwrap(),
+        "--arch",
+        "x86_64",
+    ]);
+    let audit = text(&out.stdout);
+    assert!(
+        audit.contains("high: high word bypass: socket(family=0x1000000"),
+        "{audit}"
+    );
+    assert!(audit.contains("the program compares args[0].hi"), "{audit}");
     // --help says it too.
     let help = text(&seccompy(&["compile", "--help"]).stdout);
     assert!(help.contains("--harden"), "{help}");
