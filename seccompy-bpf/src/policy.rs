@@ -645,7 +645,7 @@ impl Policy {
     /// such conditions still compiles (an OCI profile must compile as runc and
     /// libseccomp compile it); this is the warning to check, and
     /// [`harden::harden`](crate::harden::harden) the fix. `seccompy`'s `Filter`
-    /// refuses them.
+    /// refuses those on 32-bit arguments.
     #[must_use]
     pub fn wide_conditions(&self) -> Vec<crate::harden::WideCondition> {
         crate::harden::wide_conditions(self)

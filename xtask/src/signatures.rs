@@ -10,7 +10,9 @@
 //!    `include/linux/compat.h` and, for a table's architecture where the package has
 //!    it, `arch/<arch>/include/asm/syscalls*.h` and `syscall.h`. Comments are
 //!    removed, continued lines joined and preprocessor lines dropped; conditionals
-//!    are not evaluated, so every branch counts. The text is cut at `;`, `{` and
+//!    are not evaluated, so every branch counts, except those on
+//!    `CONFIG_ARCH_SPLIT_ARG64`: its branches count for the tables with 32-bit
+//!    registers (set) or the others (unset). The text is cut at `;`, `{` and
 //!    `}`; a piece that is `[asmlinkage] long|int|void|unsigned long NAME(PARAMS)`,
 //!    with `NAME` = `sys_*` or `compat_sys_*`, is a declaration.
 //! 2. **Conflicts.** A name declared twice with different parameter types in one
@@ -152,19 +154,88 @@ pub struct RawParam {
     pub name: Option<String>,
 }
 
-/// The declarations of one header text: `(entry, raw parameters)` in order of
-/// appearance (an entry may appear more than once).
-pub fn declarations(text: &str) -> Vec<(String, Vec<RawParam>)> {
+/// One declaration as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawDecl {
+    /// The entry point (`sys_socket`, `compat_sys_ioctl`).
+    pub entry: String,
+    /// The parameters.
+    pub params: Vec<RawParam>,
+    /// Whether the declaration is for `CONFIG_ARCH_SPLIT_ARG64` kernels only
+    /// (`Some(true)`), for the others only (`Some(false)`), or for both.
+    pub split_arg64: Option<bool>,
+}
+
+/// The one configuration macro whose conditionals the reader evaluates:
+/// `CONFIG_ARCH_SPLIT_ARG64` is set exactly on 32-bit architectures, which pass a
+/// 64-bit value in two registers (`sys_fanotify_mark`'s `mask`).
+const SPLIT_ARG64: &str = "CONFIG_ARCH_SPLIT_ARG64";
+
+/// What a conditional directive says of [`SPLIT_ARG64`]: `Some(true)` if its
+/// first branch is for it set, `Some(false)` if for it unset, `None` if it is
+/// about something else.
+fn split_arg64_condition(directive: &str, rest: &str) -> Option<bool> {
+    let rest = rest.trim();
+    match directive {
+        "ifdef" if rest == SPLIT_ARG64 => Some(true),
+        "ifndef" if rest == SPLIT_ARG64 => Some(false),
+        "if" if rest == format!("defined({SPLIT_ARG64})") => Some(true),
+        "if" if rest == format!("!defined({SPLIT_ARG64})") => Some(false),
+        _ => None,
+    }
+}
+
+/// The declarations of one header text, in order of appearance (an entry may
+/// appear more than once). Conditionals are not evaluated, except those on
+/// [`SPLIT_ARG64`], whose branches the declarations record.
+pub fn declarations(text: &str) -> Vec<RawDecl> {
     let text = crate::syscalls::strip_comments(text);
-    let code: String = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .collect::<Vec<_>>()
-        .join("\n");
+    // Segments of code between directives, each with the SPLIT_ARG64 state of
+    // its innermost conditional that tests it.
+    let mut stack: Vec<Option<bool>> = Vec::new();
+    let mut segments: Vec<(Option<bool>, String)> = vec![(None, String::new())];
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix('#') else {
+            if let Some((_, code)) = segments.last_mut() {
+                code.push_str(line);
+                code.push('\n');
+            }
+            continue;
+        };
+        let rest = rest.trim_start();
+        let end = rest
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(rest.len());
+        match &rest[..end] {
+            d @ ("if" | "ifdef" | "ifndef") => stack.push(split_arg64_condition(d, &rest[end..])),
+            "else" => {
+                if let Some(top) = stack.last_mut() {
+                    *top = top.map(|b| !b);
+                }
+            }
+            "elif" => {
+                if let Some(top) = stack.last_mut() {
+                    *top = None;
+                }
+            }
+            "endif" => {
+                stack.pop();
+            }
+            _ => continue,
+        }
+        let state = stack.iter().rev().find_map(|s| *s);
+        segments.push((state, String::new()));
+    }
     let mut out = Vec::new();
-    for piece in code.split([';', '{', '}']) {
-        if let Some(decl) = declaration(piece) {
-            out.push(decl);
+    for (split_arg64, code) in &segments {
+        for piece in code.split([';', '{', '}']) {
+            if let Some((entry, params)) = declaration(piece) {
+                out.push(RawDecl {
+                    entry,
+                    params,
+                    split_arg64: *split_arg64,
+                });
+            }
         }
     }
     out
@@ -342,13 +413,13 @@ pub fn parse_names(text: &str) -> Result<Names, String> {
 /// `names` for unnamed parameters (recording the names used in `used`). Ambiguous
 /// entries map to `None`.
 pub fn resolve(
-    raw: &[(String, Vec<RawParam>)],
+    raw: &[&RawDecl],
     names: &Names,
     used: &mut Vec<(String, usize)>,
 ) -> Result<BTreeMap<String, Option<Decl>>, String> {
     let mut out: BTreeMap<String, Option<Decl>> = BTreeMap::new();
     let mut unknown = Vec::new();
-    for (entry, params) in raw {
+    for RawDecl { entry, params, .. } in raw.iter().copied() {
         let unnamed = params.iter().any(|p| p.name.is_none());
         let given = if unnamed {
             let Some(lists) = names.get(entry) else {
@@ -564,7 +635,7 @@ impl Sources {
     }
 }
 
-fn read_all(files: &[PathBuf]) -> Result<Vec<(String, Vec<RawParam>)>, String> {
+fn read_all(files: &[PathBuf]) -> Result<Vec<RawDecl>, String> {
     let mut out = Vec::new();
     for f in files {
         let text =
@@ -592,10 +663,24 @@ pub fn build(
 ) -> Result<Generated, String> {
     let names = parse_names(names_text)?;
     let mut used = Vec::new();
-    let generic = resolve(&read_all(&sources.generic)?, &names, &mut used)?;
+    // Two readings of every scope: for kernels with CONFIG_ARCH_SPLIT_ARG64 (the
+    // tables with 32-bit registers) and without.
+    let mut resolve_both =
+        |raw: &[RawDecl]| -> Result<[BTreeMap<String, Option<Decl>>; 2], String> {
+            let pick = |split: bool| -> Vec<&RawDecl> {
+                raw.iter()
+                    .filter(|d| d.split_arg64.is_none_or(|s| s == split))
+                    .collect()
+            };
+            Ok([
+                resolve(&pick(false), &names, &mut used)?,
+                resolve(&pick(true), &names, &mut used)?,
+            ])
+        };
+    let generic = resolve_both(&read_all(&sources.generic)?)?;
     let mut arch = HashMap::new();
     for (dir, files) in &sources.arch {
-        arch.insert(dir.clone(), resolve(&read_all(files)?, &names, &mut used)?);
+        arch.insert(dir.clone(), resolve_both(&read_all(files)?)?);
     }
     let unused: Vec<String> = names
         .iter()
@@ -611,9 +696,10 @@ pub fn build(
     let mut per_table = Vec::new();
     let mut all: Vec<Decl> = Vec::new();
     for (spec, table) in tables {
+        let split = usize::from(regs(spec.module) == Regs::Bits32);
         let scope = Scope {
-            generic: &generic,
-            arch: arch.get(spec.arch),
+            generic: &generic[split],
+            arch: arch.get(spec.arch).map(|a| &a[split]),
         };
         let names: std::collections::BTreeSet<&str> =
             table.syscalls.iter().map(|(_, n)| n.as_str()).collect();
@@ -788,10 +874,29 @@ mod tests {
                     #define sys_foo(x) bar\nstatic inline long sys_inline(int a) { return 0; }\n\
                     asmlinkage long sys_getpid(void);\nint not_a_syscall(int x);\n";
         let decls = declarations(text);
-        let names: Vec<&str> = decls.iter().map(|d| d.0.as_str()).collect();
+        let names: Vec<&str> = decls.iter().map(|d| d.entry.as_str()).collect();
         assert_eq!(names, ["sys_socket", "sys_mmap", "sys_getpid"]);
-        assert_eq!(decls[0].1.len(), 3);
-        assert!(decls[2].1.is_empty());
+        assert_eq!(decls[0].params.len(), 3);
+        assert!(decls[2].params.is_empty());
+        assert!(decls.iter().all(|d| d.split_arg64.is_none()));
+        // The branches of CONFIG_ARCH_SPLIT_ARG64, nested in others.
+        let split = "#ifdef A\n#if defined(CONFIG_ARCH_SPLIT_ARG64)\nlong sys_f(u32 lo, u32 hi);\n\
+                     #ifdef B\nlong sys_g(int x);\n#endif\n#else\nlong sys_f(u64 mask);\n#endif\n\
+                     long sys_h(int y);\n#endif\n";
+        let decls = declarations(split);
+        let d: Vec<(&str, Option<bool>)> = decls
+            .iter()
+            .map(|d| (d.entry.as_str(), d.split_arg64))
+            .collect();
+        assert_eq!(
+            d,
+            [
+                ("sys_f", Some(true)),
+                ("sys_g", Some(true)),
+                ("sys_f", Some(false)),
+                ("sys_h", None),
+            ]
+        );
         assert_eq!(kind("int", "family"), Kind::Enum);
         assert_eq!(kind("unsigned int", "fd"), Kind::Fd);
         assert_eq!(kind("int", "olddfd"), Kind::Fd);
@@ -842,6 +947,8 @@ mod tests {
             ),
             ("x32", &[(0x4000_0010, "ioctl"), (0x4000_0202, "ioctl_x32")]),
             ("i386", &[(54, "ioctl"), (180, "pread64"), (359, "socket")]),
+            ("aarch64", &[(263, "fanotify_mark")]),
+            ("arm", &[(368, "fanotify_mark")]),
         ]);
         let g = build(&Sources::in_tree(&fixture_tree()), &names, &t).unwrap();
         let socket = sig_of(&g, "x86_64", 1).unwrap();
@@ -864,6 +971,15 @@ mod tests {
         assert_eq!(sig_of(&g, "i386", 0).unwrap().entry, "compat_sys_ioctl");
         assert!(sig_of(&g, "i386", 1).is_none());
         assert_eq!(sig_of(&g, "i386", 2).unwrap().entry, "sys_socket");
+        // fanotify_mark: one u64 on 64-bit registers, two u32 halves on 32-bit ones.
+        let wide: Vec<&str> = sig_of(&g, "aarch64", 0)
+            .unwrap()
+            .params
+            .iter()
+            .map(|p| p.c_type.as_str())
+            .collect();
+        assert_eq!(wide, ["int", "unsigned int", "u64", "int", "char *"]);
+        assert_eq!(sig_of(&g, "arm", 0).unwrap().params[3].name, "mask_2");
         // Both generations of uid and time calls.
         let t = |names: &'static [&'static str]| move |n: &str| names.contains(&n);
         let uid = t(&["setuid", "setuid32"]);
