@@ -267,6 +267,25 @@ mod tests {
         assert_eq!(openat.params()[2].ty.kind, ArgKind::Flags);
         assert_eq!(openat.params()[3].ty.kind, ArgKind::Mode);
         assert_eq!(openat.params()[3].ty.kernel_bits(Abi::X86_64), 16);
+        // i386's two generations of uid calls: 16 and 32 bits.
+        let old = signature(Abi::I386, "setuid").unwrap();
+        assert_eq!(
+            (old.entry(), old.params()[0].c_type),
+            ("sys_setuid16", "old_uid_t")
+        );
+        assert_eq!(old.params()[0].ty.kernel_bits(Abi::I386), 16);
+        let new = signature(Abi::I386, "setuid32").unwrap();
+        assert_eq!(new.entry(), "sys_setuid");
+        assert_eq!(new.params()[0].ty.kernel_bits(Abi::I386), 32);
+        // x32's own ioctl is the compat one: its argument is 32 bits wide.
+        let ioctl = signature(Abi::X32, "ioctl").unwrap();
+        assert_eq!(ioctl.entry(), "compat_sys_ioctl");
+        assert!(ioctl.high_bits_ignored(Abi::X32, 2));
+        assert!(
+            !signature(Abi::X86_64, "ioctl")
+                .unwrap()
+                .high_bits_ignored(Abi::X86_64, 2)
+        );
         // By number too, and through an alias.
         let nr = Abi::X86_64.syscall_nr("socket").unwrap();
         assert_eq!(signature_of_nr(Abi::X86_64, nr), Some(socket));
