@@ -15,6 +15,7 @@ pub mod cache;
 pub mod compile;
 pub mod disasm;
 pub mod emulate;
+mod excerpt;
 #[cfg(feature = "oci")]
 pub mod oci;
 pub mod policy;

@@ -187,7 +187,8 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         }
     }
     let file = args::required(file, "the profile or program to audit")?;
-    let bytes = args::read_file(&file)?;
+    // A profile or a program: the larger limit, a profile's, until it is known.
+    let bytes = args::read_file(&file, args::Input::Profile)?;
     let is_json = bytes
         .iter()
         .find(|b| !b.is_ascii_whitespace())

@@ -1009,3 +1009,170 @@ fn compiled_docker_default_decides_as_the_resolved_profile() {
     }
     assert!(checked > 4000, "{checked}");
 }
+
+/// How a run of `seccompy` that must fail went: its one-line message (without
+/// the `seccompy: ` prefix), and the most memory it held (maximum RSS, KiB).
+struct Refusal {
+    message: String,
+    max_rss_kib: i64,
+}
+
+/// Runs `seccompy args`, feeding standard input from `feed` (in a thread) or
+/// from nothing, and requires it to fail (status 2, one line on stderr) within
+/// 20 s: a run past that is killed and the test fails.
+fn refused(args: &[&str], feed: Option<fn(std::process::ChildStdin)>) -> Refusal {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seccompy"))
+        .args(args)
+        .stdin(if feed.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let writer = feed.map(|f| {
+        let stdin = child.stdin.take().unwrap();
+        std::thread::spawn(move || f(stdin))
+    });
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
+        s
+    });
+    let pid = child.id() as libc::pid_t;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (status, usage) = loop {
+        let mut status = 0;
+        // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: pid is our child, not waited for yet; both pointers are valid.
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        assert!(r >= 0, "wait4: {}", std::io::Error::last_os_error());
+        if r == pid {
+            break (status, usage);
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("seccompy {args:?} still ran after 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    if let Some(w) = writer {
+        w.join().unwrap();
+    }
+    let stderr = reader.join().unwrap();
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 2,
+        "seccompy {args:?}: status {status:#x}, {stderr}"
+    );
+    assert_eq!(stderr.matches('\n').count(), 1, "not one line: {stderr:?}");
+    Refusal {
+        message: stderr
+            .strip_prefix("seccompy: ")
+            .expect("prefix")
+            .trim_end()
+            .to_string(),
+        max_rss_kib: usage.ru_maxrss,
+    }
+}
+
+/// At most this much memory (KiB) for a run that reads an input up to its
+/// limit (4 MiB for a profile) and refuses it.
+const SMALL_RSS_KIB: i64 = 48 << 10;
+
+#[test]
+fn endless_inputs_are_refused_at_their_limit() {
+    for (args, limit) in [
+        (
+            &["disasm", "/dev/zero", "--arch", "x86_64"][..],
+            "more than 32 KiB, 4096 instructions",
+        ),
+        (
+            &["emu", "/dev/zero", "--arch", "x86_64", "read"][..],
+            "more than 32 KiB",
+        ),
+        (
+            &["stats", "/dev/zero", "--arch", "x86_64"][..],
+            "more than 32 KiB",
+        ),
+        (&["asm", "/dev/zero"][..], "more than 1 MiB"),
+        (
+            &["compile", "/dev/zero", "--arch", "x86_64"][..],
+            "more than 4 MiB",
+        ),
+        (
+            &["audit", "/dev/zero", "--arch", "x86_64"][..],
+            "more than 4 MiB",
+        ),
+    ] {
+        let r = refused(args, None);
+        assert!(
+            r.message.starts_with("/dev/zero: too large, ") && r.message.contains(limit),
+            "{args:?}: {}",
+            r.message
+        );
+        assert!(
+            r.max_rss_kib < SMALL_RSS_KIB,
+            "{args:?}: {} KiB",
+            r.max_rss_kib
+        );
+    }
+}
+
+/// Writes `y\n` lines (as `yes` does) until the reader goes away, at most
+/// 256 MiB; panics if the reader took all of it.
+fn yes(mut stdin: std::process::ChildStdin) {
+    let chunk = b"y\n".repeat(32 << 10);
+    for _ in 0..(256 << 20) / chunk.len() {
+        if std::io::Write::write_all(&mut stdin, &chunk).is_err() {
+            return;
+        }
+    }
+    panic!("seccompy read 256 MiB of standard input");
+}
+
+#[test]
+fn an_endless_pipe_is_refused_at_the_limit() {
+    let r = refused(&["compile", "-", "--arch", "x86_64"], Some(yes));
+    assert_eq!(
+        r.message,
+        "-: too large, more than 4 MiB, seccompy's limit on a profile"
+    );
+    assert!(r.max_rss_kib < SMALL_RSS_KIB, "{} KiB", r.max_rss_kib);
+    let r = refused(&["disasm", "-", "--arch", "x86_64"], Some(yes));
+    assert!(
+        r.message.starts_with("-: too large, more than 32 KiB"),
+        "{}",
+        r.message
+    );
+}
+
+#[test]
+fn a_huge_default_action_gives_a_short_line() {
+    let dir = TempDir::new();
+    // 50 MB: refused by its size.
+    let mut json = b"{\"defaultAction\": \"SCMP_ACT_".to_vec();
+    json.resize(json.len() + (50 << 20), b'X');
+    json.extend(b"\"}");
+    let f = dir.file("huge.json", &json);
+    let r = refused(&["compile", p(&f), "--arch", "x86_64"], None);
+    assert!(
+        r.message
+            .ends_with("too large, more than 4 MiB, seccompy's limit on a profile")
+    );
+    assert!(r.message.len() < 200, "{}", r.message);
+    // 3 MB, under the limit: the unknown action is quoted by a short prefix.
+    json.truncate(28 + (3 << 20));
+    json.extend(b"\"}");
+    let f = dir.file("large.json", &json);
+    let m = fails(&["compile", p(&f), "--arch", "x86_64", "--kernel", "6.1"]);
+    assert!(
+        m.ends_with("large.json: defaultAction: unknown action \"SCMP_ACT_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\"…"),
+        "{m}"
+    );
+    assert!(m.len() < 200, "{} bytes", m.len());
+}
