@@ -341,6 +341,14 @@ fn command_line_errors() {
     assert!(msg.contains("b.bpf"), "{msg}");
     let msg = fails(&["stats", "a.bpf", "--range", "9..1"]);
     assert!(msg.starts_with("bad range '9..1'"), "{msg}");
+    // All 2^32 numbers would run for minutes: refused at once, with the cap.
+    let start = std::time::Instant::now();
+    let msg = fails(&["stats", "a.bpf", "--range", "0..4294967295"]);
+    assert_eq!(
+        msg,
+        "range '0..4294967295' has 4294967296 numbers, more than the 65536 --range takes"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
 }
 
 #[test]
@@ -494,6 +502,23 @@ fn asm_errors() {
         "{msg}"
     );
     assert!(!out.exists());
+    // A misspelt arch is an unknown architecture, not a syscall name.
+    let frob = dir.file(
+        "frob.s",
+        b"A = arch
+if A == AUDIT_ARCH_FROB goto x
+x:
+return ALLOW
+",
+    );
+    let msg = fails(&["asm", p(&frob), "-o", p(&out)]);
+    assert_eq!(
+        msg,
+        format!(
+            "{}: line 2, column 9: unknown architecture \"AUDIT_ARCH_FROB\"",
+            frob.display()
+        )
+    );
     // Valid syntax, but the kernel would refuse it: no final RET.
     let invalid = dir.file("invalid.s", b"A = nr\n");
     let msg = fails(&["asm", p(&invalid), "-o", p(&out)]);
