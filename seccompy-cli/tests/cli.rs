@@ -1045,6 +1045,8 @@ struct Refusal {
 /// Runs `seccompy args`, feeding standard input from `feed` (in a thread) or
 /// from nothing, and requires it to fail (status 2, one line on stderr) within
 /// 20 s: a run past that is killed and the test fails.
+// The child is reaped by wait4 (for its resource usage), which clippy does not see.
+#[allow(clippy::zombie_processes)]
 fn refused(args: &[&str], feed: Option<fn(std::process::ChildStdin)>) -> Refusal {
     let mut child = Command::new(env!("CARGO_BIN_EXE_seccompy"))
         .args(args)

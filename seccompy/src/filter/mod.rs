@@ -346,7 +346,8 @@ mod tests {
             f.add_abi(i386);
             f
         };
-        let entry_points: [(&str, fn(&mut Filter, u32)); 4] = [
+        type AddNr = fn(&mut Filter, u32);
+        let entry_points: [(&str, AddNr); 4] = [
             ("add_syscall", |f, nr| {
                 f.add_syscall(nr, FilterAction::Allow);
             }),
