@@ -1035,20 +1035,20 @@ fn compiled_docker_default_decides_as_the_resolved_profile() {
     assert!(checked > 4000, "{checked}");
 }
 
-/// How a run of `seccompy` that must fail went: its one-line message (without
-/// the `seccompy: ` prefix), and the most memory it held (maximum RSS, KiB).
-struct Refusal {
-    message: String,
-    max_rss_kib: i64,
-}
+/// The address space a run that reads an input up to its limit (4 MiB for a
+/// profile) and refuses it gets: reading past the limit would fail to allocate
+/// (and abort) instead of refusing with a message.
+const SMALL_ADDRESS_SPACE: libc::rlim_t = 64 << 20;
 
-/// Runs `seccompy args`, feeding standard input from `feed` (in a thread) or
-/// from nothing, and requires it to fail (status 2, one line on stderr) within
-/// 20 s: a run past that is killed and the test fails.
-// The child is reaped by wait4 (for its resource usage), which clippy does not see.
-#[allow(clippy::zombie_processes)]
-fn refused(args: &[&str], feed: Option<fn(std::process::ChildStdin)>) -> Refusal {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_seccompy"))
+/// Runs `seccompy args` in an address space of [`SMALL_ADDRESS_SPACE`],
+/// feeding standard input from `feed` (in a thread) or from nothing, and
+/// requires it to fail (status 2, one line on stderr) within 20 s: a run past
+/// that is killed and the test fails. Returns the message without the
+/// `seccompy: ` prefix.
+fn refused(args: &[&str], feed: Option<fn(std::process::ChildStdin)>) -> String {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_seccompy"));
+    command
         .args(args)
         .stdin(if feed.is_some() {
             Stdio::piped()
@@ -1056,9 +1056,21 @@ fn refused(args: &[&str], feed: Option<fn(std::process::ChildStdin)>) -> Refusal
             Stdio::null()
         })
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe and touches only its argument.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: SMALL_ADDRESS_SPACE,
+                rlim_max: SMALL_ADDRESS_SPACE,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().unwrap();
     let writer = feed.map(|f| {
         let stdin = child.stdin.take().unwrap();
         std::thread::spawn(move || f(stdin))
@@ -1069,17 +1081,10 @@ fn refused(args: &[&str], feed: Option<fn(std::process::ChildStdin)>) -> Refusal
         std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
         s
     });
-    let pid = child.id() as libc::pid_t;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let (status, usage) = loop {
-        let mut status = 0;
-        // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: pid is our child, not waited for yet; both pointers are valid.
-        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        assert!(r >= 0, "wait4: {}", std::io::Error::last_os_error());
-        if r == pid {
-            break (status, usage);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
         }
         if std::time::Instant::now() > deadline {
             child.kill().unwrap();
@@ -1092,24 +1097,18 @@ fn refused(args: &[&str], feed: Option<fn(std::process::ChildStdin)>) -> Refusal
         w.join().unwrap();
     }
     let stderr = reader.join().unwrap();
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 2,
-        "seccompy {args:?}: status {status:#x}, {stderr}"
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "seccompy {args:?}: {status}, {stderr}"
     );
     assert_eq!(stderr.matches('\n').count(), 1, "not one line: {stderr:?}");
-    Refusal {
-        message: stderr
-            .strip_prefix("seccompy: ")
-            .expect("prefix")
-            .trim_end()
-            .to_string(),
-        max_rss_kib: usage.ru_maxrss,
-    }
+    stderr
+        .strip_prefix("seccompy: ")
+        .expect("prefix")
+        .trim_end()
+        .to_string()
 }
-
-/// At most this much memory (KiB) for a run that reads an input up to its
-/// limit (4 MiB for a profile) and refuses it.
-const SMALL_RSS_KIB: i64 = 48 << 10;
 
 #[test]
 fn endless_inputs_are_refused_at_their_limit() {
@@ -1136,16 +1135,10 @@ fn endless_inputs_are_refused_at_their_limit() {
             "more than 4 MiB",
         ),
     ] {
-        let r = refused(args, None);
+        let m = refused(args, None);
         assert!(
-            r.message.starts_with("/dev/zero: too large, ") && r.message.contains(limit),
-            "{args:?}: {}",
-            r.message
-        );
-        assert!(
-            r.max_rss_kib < SMALL_RSS_KIB,
-            "{args:?}: {} KiB",
-            r.max_rss_kib
+            m.starts_with("/dev/zero: too large, ") && m.contains(limit),
+            "{args:?}: {m}"
         );
     }
 }
@@ -1164,18 +1157,13 @@ fn yes(mut stdin: std::process::ChildStdin) {
 
 #[test]
 fn an_endless_pipe_is_refused_at_the_limit() {
-    let r = refused(&["compile", "-", "--arch", "x86_64"], Some(yes));
+    let m = refused(&["compile", "-", "--arch", "x86_64"], Some(yes));
     assert_eq!(
-        r.message,
+        m,
         "-: too large, more than 4 MiB, seccompy's limit on a profile"
     );
-    assert!(r.max_rss_kib < SMALL_RSS_KIB, "{} KiB", r.max_rss_kib);
-    let r = refused(&["disasm", "-", "--arch", "x86_64"], Some(yes));
-    assert!(
-        r.message.starts_with("-: too large, more than 32 KiB"),
-        "{}",
-        r.message
-    );
+    let m = refused(&["disasm", "-", "--arch", "x86_64"], Some(yes));
+    assert!(m.starts_with("-: too large, more than 32 KiB"), "{m}");
 }
 
 #[test]
@@ -1186,12 +1174,9 @@ fn a_huge_default_action_gives_a_short_line() {
     json.resize(json.len() + (50 << 20), b'X');
     json.extend(b"\"}");
     let f = dir.file("huge.json", &json);
-    let r = refused(&["compile", p(&f), "--arch", "x86_64"], None);
-    assert!(
-        r.message
-            .ends_with("too large, more than 4 MiB, seccompy's limit on a profile")
-    );
-    assert!(r.message.len() < 200, "{}", r.message);
+    let m = refused(&["compile", p(&f), "--arch", "x86_64"], None);
+    assert!(m.ends_with("too large, more than 4 MiB, seccompy's limit on a profile"));
+    assert!(m.len() < 200, "{m}");
     // 3 MB, under the limit: the unknown action is quoted by a short prefix.
     json.truncate(28 + (3 << 20));
     json.extend(b"\"}");

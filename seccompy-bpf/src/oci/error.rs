@@ -168,8 +168,7 @@ pub enum ResolveError {
     /// Rules for one syscall whose outcome under libseccomp depends on the order
     /// and shape of its internal rule tree, which seccompy does not reproduce.
     #[error(
-        "{} on {abi}: {reason}; libseccomp's decision depends on its rule-tree merge, which seccompy does not reproduce",
-        Excerpt(.syscall)
+        "{syscall} on {abi}: {reason}; libseccomp's decision depends on its rule-tree merge, which seccompy does not reproduce"
     )]
     Ambiguous {
         /// The ABI.
