@@ -25,7 +25,9 @@ pub enum Action {
     /// Send `SIGSYS` to the thread; the value is delivered in `si_errno` (Linux 3.5).
     #[doc(alias = "SECCOMP_RET_TRAP")]
     Trap(u16),
-    /// Fail the call with this errno, which must be in `1..=4095` (Linux 3.5).
+    /// Fail the call with this errno, which must be in `0..=4095` (Linux 3.5).
+    /// `Errno(0)` skips the call and makes it return 0, a success that did not
+    /// happen (libseccomp's `SCMP_ACT_ERRNO(0)`, runc's `errnoRet: 0`).
     #[doc(alias = "SECCOMP_RET_ERRNO")]
     Errno(u16),
     /// Ask the user-notification listener; `ENOSYS` without one (Linux 5.0).
@@ -46,9 +48,10 @@ pub enum Action {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ActionError {
-    /// The errno is outside `1..=4095` (the kernel clamps larger values, and 0 would
-    /// turn a refusal into a success).
-    #[error("errno {0} is outside 1..=4095")]
+    /// The errno is out of range: above 4095 (`MAX_ERRNO`, where the kernel
+    /// clamps), or a value a caller refuses on top of that (`seccompy`'s
+    /// `FilterAction` refuses 0 and negative numbers).
+    #[error("errno {0} is out of range")]
     Errno(u16),
 }
 
@@ -56,10 +59,12 @@ pub enum ActionError {
 pub const MAX_ERRNO: u16 = 4095;
 
 impl Action {
-    /// Checks the action's data: an errno must be in `1..=4095`.
+    /// Checks the action's data: an errno must be at most 4095. Errno 0 is
+    /// valid: the kernel skips the call and returns 0 (`__seccomp_filter` sets
+    /// the return value to `-data`).
     pub const fn check(self) -> Result<Self, ActionError> {
         match self {
-            Action::Errno(e) if e == 0 || e > MAX_ERRNO => Err(ActionError::Errno(e)),
+            Action::Errno(e) if e > MAX_ERRNO => Err(ActionError::Errno(e)),
             a => Ok(a),
         }
     }
@@ -192,7 +197,9 @@ mod tests {
             RetValue(0x0001_0000).to_string(),
             "0x00010000 (undefined action: kills the process)"
         );
-        assert_eq!(Action::Errno(0).check(), Err(ActionError::Errno(0)));
+        assert_eq!(Action::Errno(0).check(), Ok(Action::Errno(0)));
+        assert_eq!(Action::from_raw(SECCOMP_RET_ERRNO), Some(Action::Errno(0)));
+        assert_eq!(Action::Errno(0).to_string(), "ERRNO(0)");
         assert_eq!(Action::Errno(4096).check(), Err(ActionError::Errno(4096)));
         assert_eq!(Action::Errno(4095).check(), Ok(Action::Errno(4095)));
     }

@@ -5,6 +5,7 @@
 //! Everything here runs on any host for any ABI that `seccompy-sys` knows.
 #![no_std]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
 
@@ -17,6 +18,7 @@ pub mod disasm;
 pub mod emulate;
 mod excerpt;
 #[cfg(feature = "oci")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oci")))]
 pub mod oci;
 pub mod policy;
 pub mod program;

@@ -376,14 +376,19 @@ fn large_policies_decide_as_the_policy() {
 fn errors_are_typed() {
     let p = Policy::new(Action::Allow);
     assert_eq!(p.compile(), Err(CompileError::NoAbi));
+    // ERRNO(0) is the kernel's "skip the call, return 0": valid.
     let p = Policy::new(Action::Errno(0)).abi(Abi::X86_64);
-    assert!(matches!(
-        p.compile(),
-        Err(CompileError::InvalidAction {
-            action: Action::Errno(0),
-            ..
-        })
-    ));
+    let prog = p.compile().expect("ERRNO(0) compiles");
+    let data = seccomp_data {
+        nr: 0,
+        arch: Abi::X86_64.audit_arch(),
+        ..seccomp_data::default()
+    };
+    let ret = emulate_for(prog.insns(), &data, ByteOrder::Little)
+        .unwrap()
+        .ret;
+    assert_eq!(ret, Action::Errno(0).to_raw());
+    assert_eq!(p.evaluate(&data), Action::Errno(0));
     let p = Policy::new(Action::Allow)
         .abi(Abi::X86_64)
         .rule(Rule::new("read", Action::Errno(4096)));

@@ -4,8 +4,9 @@
 use seccompy_bpf::action::RetValue;
 use seccompy_bpf::cache::is_const_allow;
 use seccompy_bpf::oci::{
-    AbiSyscalls, ArgCmp, CapSet, Decision, KernelVersion, LibRule, Profile, ResolveError,
-    ResolveOptions, Resolved, ScmpArch, ScmpOp, ToPolicyError, resolve,
+    AbiSyscalls, ArgCmp, CapSet, Decision, KernelVersion, LibRule, MULTIPLEXING_ABIS,
+    ParseErrorKind, Profile, ResolveError, ResolveOptions, Resolved, ScmpArch, ScmpOp,
+    ToPolicyError, resolve,
 };
 use seccompy_bpf::{Action, ByteOrder, Program, Syscall, emulate_for, validate};
 use seccompy_sys::syscalls::Abi;
@@ -555,6 +556,56 @@ fn errno_and_trace_data() {
     assert_eq!(r.enosys, None, "TRACE counts as permissive for the stub");
 }
 
+/// `errnoRet: 0` is `SCMP_ACT_ERRNO(0)` for runc and libseccomp: the kernel
+/// skips the call and returns 0. runc keeps the low 16 bits, so 65536 is 0 too.
+#[test]
+fn errno_ret_zero() {
+    let r = filter(
+        r#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 0, "syscalls": [
+            {"names": ["read"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["write"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0},
+            {"names": ["openat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 65536},
+            {"names": ["close"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}"#,
+        Abi::X86_64,
+    );
+    assert_eq!(r.default_action, Action::Errno(0));
+    assert_eq!(call(&r, Abi::X86_64, "read", [0; 6]), Action::Allow);
+    assert_eq!(call(&r, Abi::X86_64, "close", [0; 6]), EPERM);
+    // write and openat equal the default action: libseccomp would refuse
+    // them, runc skips them; the default gives the same ERRNO(0).
+    assert_eq!(call(&r, Abi::X86_64, "write", [0; 6]), Action::Errno(0));
+    assert_eq!(call(&r, Abi::X86_64, "getpid", [0; 6]), Action::Errno(0));
+    let r = filter(
+        r#"{"defaultAction": "SCMP_ACT_KILL_PROCESS", "syscalls": [
+            {"names": ["read", "exit_group"], "action": "SCMP_ACT_ALLOW"},
+            {"names": ["write"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0},
+            {"names": ["openat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 65536,
+             "args": [{"index": 2, "value": 0, "op": "SCMP_CMP_EQ"}]}]}"#,
+        Abi::X86_64,
+    );
+    assert_eq!(call(&r, Abi::X86_64, "write", [0; 6]), Action::Errno(0));
+    assert_eq!(call(&r, Abi::X86_64, "openat", [0; 6]), Action::Errno(0));
+    assert_eq!(
+        call(&r, Abi::X86_64, "openat", [0, 0, 1, 0, 0, 0]),
+        Action::KillProcess
+    );
+    // The program returns SECCOMP_RET_ERRNO with data 0, and the disassembly
+    // says so.
+    let prog = r.to_policy().unwrap().compile().unwrap();
+    validate(prog.insns()).unwrap();
+    assert_decides_as(&r, &prog, "errnoRet 0");
+    let write = data(AUDIT_ARCH_X86_64, 1, [0; 6]);
+    let out = emulate_for(prog.insns(), &write, ByteOrder::Little).unwrap();
+    assert_eq!(out.ret, seccompy_sys::SECCOMP_RET_ERRNO);
+    let text = seccompy_bpf::disassemble(prog.insns(), Abi::X86_64);
+    assert!(text.contains("return ERRNO(0)"), "{text}");
+    assert_eq!(
+        seccompy_bpf::assemble(&text).unwrap().insns(),
+        prog.insns(),
+        "the disassembly reads back"
+    );
+}
+
 #[test]
 fn i386_socket_multiplexing() {
     let r = filter(
@@ -585,6 +636,69 @@ fn i386_socket_multiplexing() {
     assert_eq!(call(&r, Abi::X86_64, "socket", a0(2)), EPERM);
 }
 
+/// libseccomp multiplexes the socket and IPC calls on s390x, ppc, ppc64,
+/// ppc64le and MIPS o32 too, not only on i386: a profile allowing `socket` and
+/// `semop` there allows `socketcall(SYS_SOCKET)` and `ipc(SEMOP)`.
+#[test]
+fn socket_and_ipc_multiplexing_beyond_i386() {
+    // futex_waitv (449, 4449 on MIPS o32) keeps runc's stub above the others.
+    let json = r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["read", "socket", "semop", "accept4"], "action": "SCMP_ACT_ALLOW"},
+        {"names": ["futex_waitv"], "action": "SCMP_ACT_LOG"},
+        {"names": ["bind"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+         "args": [{"index": 0, "value": 3, "op": "SCMP_CMP_EQ"}]}]}"#;
+    for abi in MULTIPLEXING_ABIS {
+        let r = filter(json, abi);
+        let mux = |sub: u64| call(&r, abi, "socketcall", [sub, 0xdead, 0, 0, 0, 0]);
+        assert_eq!(mux(1), Action::Allow, "{abi}: socketcall(SYS_SOCKET)");
+        assert_eq!(mux(18), Action::Allow, "{abi}: socketcall(SYS_ACCEPT4)");
+        assert_eq!(mux(2), Action::Errno(13), "{abi}: socketcall(SYS_BIND)");
+        assert_eq!(mux(3), EPERM, "{abi}: socketcall(SYS_CONNECT)");
+        assert_eq!(
+            call(&r, abi, "ipc", a0(1)),
+            Action::Allow,
+            "{abi}: ipc(SEMOP)"
+        );
+        assert_eq!(call(&r, abi, "ipc", a0(2)), EPERM, "{abi}: ipc(SEMGET)");
+        // The direct calls keep their rules; bind's condition holds only there.
+        assert_eq!(call(&r, abi, "socket", a0(2)), Action::Allow, "{abi}");
+        assert_eq!(call(&r, abi, "accept4", a0(2)), Action::Allow, "{abi}");
+        assert_eq!(call(&r, abi, "bind", a0(3)), Action::Errno(13), "{abi}");
+        assert_eq!(call(&r, abi, "bind", a0(4)), EPERM, "{abi}");
+        let prog = r.to_policy().unwrap().compile().unwrap();
+        assert_decides_as(&r, &prog, &format!("{abi}"));
+    }
+    // x86_64, aarch64 and the 64-bit MIPS ABIs have no multiplexer rules.
+    for abi in [Abi::X86_64, Abi::Aarch64, Abi::Mips64, Abi::Mips64n32] {
+        let r = filter(json, abi);
+        assert_eq!(call(&r, abi, "socket", a0(2)), Action::Allow, "{abi}");
+        if let Some(nr) = abi.syscall_nr("socketcall") {
+            assert_eq!(r.decide(abi.audit_arch(), nr, &a0(1)), EPERM, "{abi}");
+        }
+    }
+}
+
+/// runc's stub takes the numbers libseccomp 2.5 resolves: a multiplexed name is
+/// a negative pseudo number on every multiplexing ABI, even where the ABI has
+/// the direct call, so it never raises the highest number.
+#[test]
+fn enosys_stub_ignores_multiplexed_names() {
+    let json = r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["read", "accept4", "shmctl"], "action": "SCMP_ACT_ALLOW"}]}"#;
+    for abi in MULTIPLEXING_ABIS {
+        let r = filter(json, abi);
+        let read = abi.syscall_nr("read").unwrap();
+        let stub = r.enosys.as_ref().expect("runc's stub");
+        assert_eq!(stub.highest_on(abi), Some(read), "{abi}");
+        // So the direct accept4, above read, gets ENOSYS before the filter.
+        assert_eq!(call(&r, abi, "accept4", a0(2)), ENOSYS, "{abi}");
+    }
+    // Elsewhere accept4 is an ordinary number.
+    let r = filter(json, Abi::Aarch64);
+    let accept4 = Abi::Aarch64.syscall_nr("accept4").unwrap();
+    assert_eq!(r.enosys.unwrap().highest_on(Abi::Aarch64), Some(accept4));
+}
+
 #[test]
 fn no_filter_and_docker_filtering() {
     assert_eq!(resolve_json("{}", Abi::X86_64), Ok(None));
@@ -603,6 +717,80 @@ fn no_filter_and_docker_filtering() {
     assert_eq!(call(&r, Abi::X86_64, "read", [0; 6]), EPERM);
     assert_eq!(call(&r, Abi::X86_64, "write", [0; 6]), Action::Allow);
     assert_eq!(call(&r, Abi::X86_64, "close", [0; 6]), Action::Allow);
+}
+
+/// A profile is a JSON object: serde alone would take `["SCMP_ACT_ALLOW"]` for
+/// `{"defaultAction": "SCMP_ACT_ALLOW"}` (an allow-all filter), and runc refuses
+/// it. Nested objects are objects only too, as in Go.
+#[test]
+fn profile_must_be_an_object() {
+    let not_object = |json: &str| Profile::from_json(json).expect_err(json);
+    let e = not_object(r#"["SCMP_ACT_ALLOW"]"#);
+    assert_eq!(e.kind, ParseErrorKind::NotAnObject { found: "an array" });
+    assert_eq!(
+        e.to_string(),
+        "a seccomp profile is a JSON object, not an array (line 1, column 1)"
+    );
+    let e = not_object("\n  [\"SCMP_ACT_ERRNO\", null, null, [], null, null, null, []]");
+    assert_eq!((e.line, e.column), (2, 3));
+    for (json, found) in [
+        (r#""SCMP_ACT_ALLOW""#, "a string"),
+        ("-1", "a number"),
+        ("7", "a number"),
+        (" true", "a boolean"),
+        ("false", "a boolean"),
+        ("null", "null"),
+        ("[]", "an array"),
+    ] {
+        assert_eq!(
+            not_object(json).kind,
+            ParseErrorKind::NotAnObject { found },
+            "{json}"
+        );
+    }
+    // Not JSON at all: serde_json's syntax error.
+    for json in ["", "nope", "{", "\u{feff}{}"] {
+        assert_eq!(not_object(json).kind, ParseErrorKind::Json, "{json:?}");
+    }
+    // Arrays for nested objects: refused as Go refuses them.
+    for json in [
+        r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [[["read"], null, "SCMP_ACT_ALLOW"]]}"#,
+        r#"{"syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [[0, 1, 0, "SCMP_CMP_EQ"]]}]}"#,
+        r#"{"syscalls": [{"names": ["read"], "includes": [["CAP_SYS_ADMIN"]]}]}"#,
+        r#"{"archMap": [["SCMP_ARCH_X86_64", []]]}"#,
+    ] {
+        let e = not_object(json);
+        assert_eq!(e.kind, ParseErrorKind::Json, "{json}");
+        assert!(e.message.contains("expected a JSON object"), "{json}: {e}");
+    }
+    // The OCI config.json too, and its linux and seccomp members.
+    let e = Profile::from_oci_config_json(r#"[{"linux": {}}]"#).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "an OCI config.json is a JSON object, not an array (line 1, column 1)"
+    );
+    assert!(
+        Profile::from_oci_config_json(r#"{"linux": {"seccomp": ["SCMP_ACT_ALLOW"]}}"#).is_err()
+    );
+    assert!(Profile::from_oci_config_json(r#"{"linux": [{"seccomp": {}}]}"#).is_err());
+    // Objects, and null for optional ones, still parse.
+    let p = Profile::from_json(
+        r#" {"defaultAction": "SCMP_ACT_ERRNO", "archMap": null, "syscalls": [
+            {"names": ["read"], "action": "SCMP_ACT_ALLOW", "includes": null, "excludes": {},
+             "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(p.syscalls.unwrap()[0].args.as_ref().unwrap().len(), 1);
+    assert_eq!(
+        Profile::from_oci_config_json(
+            r#"{"linux": {"seccomp": {"defaultAction": "SCMP_ACT_LOG"}}}"#
+        )
+        .unwrap()
+        .unwrap()
+        .default_action
+        .as_deref(),
+        Some("SCMP_ACT_LOG")
+    );
 }
 
 fn err(json: &str) -> ResolveError {
@@ -663,7 +851,7 @@ fn errors() {
         err(r#"{"defaultAction": "SCMP_ACT_ERRNO", "flags": ["SECCOMP_FILTER_FLAG_NOPE"]}"#),
         ResolveError::UnknownFlag { .. }
     ));
-    for bad in [0u64, 4095, 70000] {
+    for bad in [4095, 70000, 0x1_0fff] {
         assert_eq!(
             err(&rule(&format!(
                 r#"{{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": {bad}}}"#
@@ -1068,7 +1256,7 @@ fn random_value(rng: &mut Rng) -> u64 {
 
 /// A random runtime-spec profile for `target`: a few architectures of the same
 /// byte order, a default action, and rules on names from the syscall tables of
-/// those ABIs (i386's multiplexed socket and IPC calls, high and low numbers),
+/// those ABIs (the multiplexed socket and IPC calls, high and low numbers),
 /// some with conditions on arguments.
 fn random_profile(rng: &mut Rng, target: Abi) -> String {
     let same_order: Vec<ScmpArch> = ScmpArch::ALL
@@ -1090,7 +1278,7 @@ fn random_profile(rng: &mut Rng, target: Abi) -> String {
             let abi = *rng.pick(&abis);
             let table = abi.syscalls();
             let name = match rng.below(5) {
-                0 => rng.pick(&seccompy_bpf::oci::I386_MULTIPLEXED).0,
+                0 => rng.pick(&seccompy_bpf::oci::MULTIPLEXED).0,
                 1 => table[table.len() - 1 - rng.index(table.len().min(5))].1,
                 _ => rng.pick(table).1,
             };

@@ -189,10 +189,14 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let file = args::required(file, "the profile or program to audit")?;
     // A profile or a program: the larger limit, a profile's, until it is known.
     let bytes = args::read_file(&file, args::Input::Profile)?;
+    // JSON (an object, or an array the profile parser refuses with a clear
+    // error) or a raw program: a valid program's first non-blank byte is the
+    // low byte of an opcode (`[` and `{` are none) or the zero high byte after
+    // a blank one (0x20, `ld [0]`).
     let is_json = bytes
         .iter()
         .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|&b| b == b'{');
+        .is_some_and(|&b| b == b'{' || b == b'[');
     if is_json {
         source.profile = Some(file.clone());
     } else {

@@ -559,6 +559,15 @@ fn have(program: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// The rustc of the toolchain running the tests: beside `$CARGO` (cargo sets it
+/// for the tests it runs), else the one on the PATH.
+fn rustc() -> String {
+    std::env::var_os("CARGO")
+        .map(|cargo| std::path::PathBuf::from(cargo).with_file_name("rustc"))
+        .filter(|rustc| rustc.is_file())
+        .map_or_else(|| "rustc".to_owned(), |rustc| rustc.display().to_string())
+}
+
 /// Compiles with `compiler` and `args`, runs the result and returns its stdout.
 fn build_and_run(compiler: &str, args: &[&str], exe: &Path) -> Vec<u8> {
     let out = Command::new(compiler).args(args).output().unwrap();
@@ -574,10 +583,9 @@ fn build_and_run(compiler: &str, args: &[&str], exe: &Path) -> Vec<u8> {
 
 #[test]
 fn c_output_compiles_to_the_same_program() {
-    if !have("cc") {
-        eprintln!("skipped: no C compiler (cc) on this machine");
-        return;
-    }
+    // `cc` is also what rustc links with on Linux: where these tests were built,
+    // it exists.
+    assert!(have("cc"), "no C compiler named cc on the PATH");
     let dir = TempDir::new();
     let src = dir.file("f.s", FILTER_TEXT.as_bytes());
     let header = dir.path("filter.h");
@@ -623,10 +631,11 @@ fn c_output_compiles_to_the_same_program() {
 
 #[test]
 fn rust_output_compiles_to_the_same_program() {
-    if !have("rustc") {
-        eprintln!("skipped: no rustc on this machine");
-        return;
-    }
+    let rustc = rustc();
+    assert!(
+        have(&rustc),
+        "no rustc beside cargo ({rustc}) nor on the PATH"
+    );
     let dir = TempDir::new();
     let src = dir.file("f.s", FILTER_TEXT.as_bytes());
     let generated = dir.path("filter.rs");
@@ -657,7 +666,7 @@ fn rust_output_compiles_to_the_same_program() {
     );
     let exe = dir.path("main");
     let bytes = build_and_run(
-        "rustc",
+        &rustc,
         &[
             "--edition",
             "2024",
@@ -836,6 +845,27 @@ fn compile_a_profile() {
         std::fs::read(&from_config).unwrap(),
         std::fs::read(&bin).unwrap()
     );
+}
+
+/// A JSON array is not a profile (runc refuses it), nor a raw program: one
+/// clear error line from compile, audit and a profile source.
+#[test]
+fn json_array_is_not_a_profile() {
+    let dir = TempDir::new();
+    let array = dir.file("array.json", b"  [\"SCMP_ACT_ALLOW\"]\n");
+    let a = p(&array);
+    let want = format!("{a}: a seccomp profile is a JSON object, not an array (line 1, column 3)");
+    assert_eq!(fails(&["compile", a, "-o", p(&dir.path("out.bpf"))]), want);
+    assert_eq!(fails(&["audit", a, "--arch", "x86_64"]), want);
+    // A live command's --profile (it fails before anything runs).
+    assert_eq!(fails(&["run", "--profile", a, "--", "true"]), want);
+    let config = dir.file("config.json", b"[{\"linux\": {}}]");
+    let c = p(&config);
+    assert_eq!(
+        fails(&["compile", c, "--oci-config", "-o", p(&dir.path("out.bpf"))]),
+        format!("{c}: an OCI config.json is a JSON object, not an array (line 1, column 1)")
+    );
+    assert!(!dir.path("out.bpf").exists());
 }
 
 #[test]

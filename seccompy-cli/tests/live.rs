@@ -10,7 +10,7 @@ use seccompy_bpf::policy::{Policy, Rule};
 use seccompy_sys::syscalls::Abi;
 
 mod support;
-use support::{TempDir, docker_default, seccompy};
+use support::{TempDir, docker_default, require_root, seccompy};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -27,11 +27,6 @@ fn program(rules: &[(&'static str, Action)]) -> Program {
         policy = policy.rule(Rule::new(name, action));
     }
     policy.compile().unwrap()
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
 }
 
 #[test]
@@ -208,11 +203,9 @@ impl Drop for Sleeper {
 }
 
 #[test]
+#[ignore = "needs root (dump reads filters with CAP_SYS_ADMIN)"]
 fn dump_reads_stacked_filters() {
-    if !is_root() {
-        eprintln!("skipped: dump needs CAP_SYS_ADMIN (run the tests as root)");
-        return;
-    }
+    require_root("dump reads filters with CAP_SYS_ADMIN");
     let first = program(&[("mkdir", Action::Errno(1))]);
     let second = program(&[("ptrace", Action::KillProcess), ("bpf", Action::Errno(38))]);
     let (n1, n2) = (first.insns().len(), second.insns().len());
@@ -296,11 +289,9 @@ fn run_sleep(args: &[&str]) -> (std::process::Child, u32) {
 }
 
 #[test]
+#[ignore = "needs root (reading the flags back needs CAP_SYS_ADMIN)"]
 fn run_installs_the_profiles_flags() {
-    if !is_root() {
-        eprintln!("skipped: reading the flags back needs CAP_SYS_ADMIN (run the tests as root)");
-        return;
-    }
+    require_root("reading the flags back needs CAP_SYS_ADMIN");
     let dir = TempDir::new();
     let rules = r#""syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]"#;
     let flagged = dir.file(
@@ -380,13 +371,13 @@ fn dump_without_privilege() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    // The kernel refuses the reading itself (as root), or, where Yama keeps a
-    // non-root seccompy from attaching to a process that is not its child,
-    // the attaching.
+    // The kernel refuses the reading itself, or, where Yama keeps a non-root
+    // seccompy from attaching to a process that is not its child, the
+    // attaching.
     let filtered = "seccompy: seccompy runs under a seccomp filter itself";
     let no_access = format!("seccompy: no ptrace access to process {pid}: ");
     assert!(
-        err.starts_with(filtered) || (!is_root() && err.starts_with(&no_access)),
+        err.starts_with(filtered) || err.starts_with(&no_access),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1);

@@ -23,7 +23,8 @@ macro_rules! layout {
 }
 
 /// Asserts that our structure and `libc`'s have the same size, alignment and
-/// field offsets.
+/// field offsets (on the targets where `libc` is a dependency: Linux and Android).
+#[cfg(any(target_os = "linux", target_os = "android"))]
 macro_rules! same_as_libc {
     ($ours:ty, $theirs:ty; $($field:ident),+ $(,)?) => {
         const_assert_eq!(size_of::<$ours>(), size_of::<$theirs>());
@@ -34,7 +35,11 @@ macro_rules! same_as_libc {
 
 // `__u64` is 8-aligned on most ABIs but 4-aligned on i386 and 2-aligned on m68k;
 // Rust's `u64` follows the C ABI of each target, so its alignment is the header's.
+// Used only inside `const_assert_eq!`, which rustc before 1.89 does not count
+// as a use.
+#[allow(dead_code)]
 const U64_ALIGN: usize = align_of::<u64>();
+#[allow(dead_code)]
 const PTR: usize = size_of::<usize>();
 
 // linux/filter.h
@@ -56,12 +61,16 @@ layout!(seccomp_notif_addfd: size 24, align U64_ALIGN;
 layout!(seccomp_metadata: size 16, align U64_ALIGN; filter_off @ 0, flags @ 8);
 
 // The same structures in libc.
-same_as_libc!(sock_filter, libc::sock_filter; code, jt, jf, k);
-same_as_libc!(sock_fprog, libc::sock_fprog; len, filter);
-same_as_libc!(seccomp_data, libc::seccomp_data; nr, arch, instruction_pointer, args);
-same_as_libc!(seccomp_notif_sizes, libc::seccomp_notif_sizes;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod libc_layout {
+    use super::*;
+    same_as_libc!(sock_filter, libc::sock_filter; code, jt, jf, k);
+    same_as_libc!(sock_fprog, libc::sock_fprog; len, filter);
+    same_as_libc!(seccomp_data, libc::seccomp_data; nr, arch, instruction_pointer, args);
+    same_as_libc!(seccomp_notif_sizes, libc::seccomp_notif_sizes;
     seccomp_notif, seccomp_notif_resp, seccomp_data);
-same_as_libc!(seccomp_notif, libc::seccomp_notif; id, pid, flags, data);
-same_as_libc!(seccomp_notif_resp, libc::seccomp_notif_resp; id, val, error, flags);
-same_as_libc!(seccomp_notif_addfd, libc::seccomp_notif_addfd;
+    same_as_libc!(seccomp_notif, libc::seccomp_notif; id, pid, flags, data);
+    same_as_libc!(seccomp_notif_resp, libc::seccomp_notif_resp; id, val, error, flags);
+    same_as_libc!(seccomp_notif_addfd, libc::seccomp_notif_addfd;
     id, flags, srcfd, newfd, newfd_flags);
+}

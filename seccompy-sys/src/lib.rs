@@ -12,8 +12,13 @@
 //!
 //! Most users want the safe `seccompy` crate, or `seccompy-bpf` to build programs;
 //! this crate is for those who want only the raw FFI.
+//!
+//! Everything but [`raw`] is plain data and builds for any target, with or without
+//! an operating system; [`raw`] calls the C library and exists on Linux and
+//! Android only.
 #![no_std]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod audit;
 pub mod bpf;
@@ -21,6 +26,8 @@ mod check_types;
 pub mod ioctl;
 pub mod prctl;
 pub mod ptrace;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub mod raw;
 pub mod seccomp;
 pub mod syscalls;

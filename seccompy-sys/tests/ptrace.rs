@@ -78,7 +78,14 @@ fn ptrace(request: libc::c_uint, pid: libc::pid_t, data: usize) -> libc::c_long 
 }
 
 #[test]
+#[ignore = "needs root (PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN)"]
 fn tracer_reads_the_filter_and_gets_the_seccomp_event() {
+    // SAFETY: geteuid takes no argument and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    assert_eq!(
+        euid, 0,
+        "this test needs root (CAP_SYS_ADMIN); it runs as uid {euid}"
+    );
     let prog = program();
     // SAFETY: the child runs only raw system calls, then `_exit`.
     let pid = unsafe { libc::fork() };

@@ -109,6 +109,7 @@
 //! - [`prctl(2)`](https://man7.org/linux/man-pages/man2/prctl.2.html)
 //! - [Seccomp BPF, in the kernel's documentation](https://www.kernel.org/doc/html/latest/userspace-api/seccomp_filter.html)
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use seccompy_bpf as bpf;
 pub use seccompy_sys as sys;
@@ -117,6 +118,12 @@ pub use seccompy_sys as sys;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// This crate's own README (the one crates.io shows), whose example runs as a
+/// doctest too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
 
 pub mod audit;
 mod command;

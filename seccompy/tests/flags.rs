@@ -165,6 +165,7 @@ fn a_second_listener_is_busy() {
 }
 
 #[test]
+#[ignore = "needs the kernel audit log (root: CAP_AUDIT_READ, or a readable /dev/kmsg)"]
 fn log_flag_logs_actions_that_are_not_logged_otherwise() {
     // ERRNO is not logged by default; with LOG it is (the record shows the action
     // without its data). A LOG action in the same child shows that the log works
@@ -192,15 +193,12 @@ fn log_flag_logs_actions_that_are_not_logged_otherwise() {
         recs.iter().any(|r| (i64::from(r.nr), r.code) == (nr, code))
     };
     let with = support::audit::logged_records(run(FilterFlags::LOG), |recs| has(recs, log_rec));
-    // None: no audit log here (said by the helper); the outcomes were checked.
-    let Some(with) = with else { return };
     assert!(
         has(&with, errno_rec),
         "with LOG, the ERRNO result is logged: {with:?}"
     );
     let without =
-        support::audit::logged_records(run(FilterFlags::empty()), |recs| has(recs, log_rec))
-            .unwrap();
+        support::audit::logged_records(run(FilterFlags::empty()), |recs| has(recs, log_rec));
     assert!(
         !has(&without, errno_rec),
         "without LOG, ERRNO is not logged: {without:?}"

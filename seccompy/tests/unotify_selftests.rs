@@ -20,7 +20,7 @@ use seccompy::unotify::{
     AddFd, AddFdError, Errno, Listener, MemoryError, NotifId, RecvError, RespondError, Response,
 };
 use seccompy::{FilterFlags, SetFilterError};
-use support::{Exit, errno, getppid, in_child};
+use support::{Exit, errno, getppid, in_child, require_root};
 use unotify_support::*;
 
 /// What the supervisor answers with (the selftests' `USER_NOTIF_MAGIC`).
@@ -233,7 +233,9 @@ fn closed_listener_gives_enosys() {
 }
 
 #[test]
+#[ignore = "needs root (a new pid namespace needs CAP_SYS_ADMIN)"]
 fn pid_in_a_child_pid_namespace_is_translated() {
+    require_root("a new pid namespace needs CAP_SYS_ADMIN");
     case(|| {
         // Children of the case process go into a new pid namespace; the case
         // process itself stays in the outer one.
@@ -254,7 +256,9 @@ fn pid_in_a_child_pid_namespace_is_translated() {
 }
 
 #[test]
+#[ignore = "needs root (a new pid namespace needs CAP_SYS_ADMIN)"]
 fn pid_in_a_sibling_pid_namespace_is_zero() {
+    require_root("a new pid namespace needs CAP_SYS_ADMIN");
     case(|| {
         let t = spawn_target(FilterFlags::empty(), &notify_getppid(), || {
             ok_if(getppid() == MAGIC, 2)

@@ -141,7 +141,7 @@ const MAX_WALK_CHAIN: usize = 512;
 /// # Errors
 ///
 /// [`CompileError::NoAbi`] without ABI; [`CompileError::InvalidAction`] for an
-/// errno outside `1..=4095` in any action; [`CompileError::ArgIndex`] for a
+/// errno above 4095 in any action; [`CompileError::ArgIndex`] for a
 /// condition on an argument past 5; [`CompileError::UnknownSyscall`] for a name
 /// that no ABI of the policy its rule applies to knows; [`CompileError::TooLong`] when the program
 /// would exceed 4096 instructions (it is never truncated).

@@ -15,7 +15,9 @@ const MAX_PARSE_MESSAGE: usize = 160;
 #[error("{message} (line {line}, column {column})")]
 #[non_exhaustive]
 pub struct ParseError {
-    /// What is wrong, as serde_json says it.
+    /// What kind of problem it is.
+    pub kind: ParseErrorKind,
+    /// What is wrong: serde_json's message for [`ParseErrorKind::Json`].
     pub message: String,
     /// The line, from 1 (0 when unknown).
     pub line: usize,
@@ -32,11 +34,64 @@ impl From<serde_json::Error> for ParseError {
         }
         let message = bounded(&message, MAX_PARSE_MESSAGE).into_owned();
         Self {
+            kind: ParseErrorKind::Json,
             message,
             line: e.line(),
             column: e.column(),
         }
     }
+}
+
+/// The kinds of [`ParseError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// Malformed JSON, or a value of the wrong type somewhere inside.
+    Json,
+    /// The top-level value is not a JSON object: a profile (like an OCI
+    /// `config.json`) is an object, with a `defaultAction`. runc refuses the
+    /// rest; serde alone would take an array for the object, its elements for
+    /// the fields in order (`["SCMP_ACT_ALLOW"]` as an allow-all profile).
+    NotAnObject {
+        /// What the top-level value is: `"an array"`, `"a string"`,
+        /// `"a number"`, `"a boolean"` or `"null"`.
+        found: &'static str,
+    },
+}
+
+/// Refuses JSON whose top-level value is not an object ([`ParseErrorKind::NotAnObject`],
+/// `what` naming the document in the message); anything that is not a JSON
+/// value at all is left to serde_json, which says where the syntax is wrong.
+pub(super) fn require_object(json: &str, what: &str) -> Result<(), ParseError> {
+    let (mut line, mut column) = (1, 1);
+    let bytes = json.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let rest = bytes.get(i..).unwrap_or(&[]);
+        let found = match b {
+            b' ' | b'\t' | b'\r' => {
+                column += 1;
+                continue;
+            }
+            b'\n' => {
+                line += 1;
+                column = 1;
+                continue;
+            }
+            b'[' => "an array",
+            b'"' => "a string",
+            b'-' | b'0'..=b'9' => "a number",
+            _ if rest.starts_with(b"true") || rest.starts_with(b"false") => "a boolean",
+            _ if rest.starts_with(b"null") => "null",
+            _ => return Ok(()),
+        };
+        return Err(ParseError {
+            kind: ParseErrorKind::NotAnObject { found },
+            message: alloc::format!("{what} is a JSON object, not {found}"),
+            line,
+            column,
+        });
+    }
+    Ok(())
 }
 
 /// Why a profile cannot be resolved into a policy. `path` fields are JSON paths
@@ -145,11 +200,10 @@ pub enum ResolveError {
         /// The index.
         index: u64,
     },
-    /// An `errnoRet` or `defaultErrnoRet` that libseccomp or seccompy refuses:
-    /// after runc keeps its low 16 bits, libseccomp wants an errno below 4095, and
-    /// seccompy refuses errno 0 (which would make the call return 0 without
-    /// running).
-    #[error("{path}: errno {value} is not usable (runc keeps the low 16 bits; 1 to 4094 work)")]
+    /// An `errnoRet` or `defaultErrnoRet` that libseccomp refuses: after runc
+    /// keeps its low 16 bits, libseccomp wants an errno below 4095. (0 is
+    /// accepted: the call returns 0 without running.)
+    #[error("{path}: errno {value} is not usable (runc keeps the low 16 bits; 0 to 4094 work)")]
     BadErrno {
         /// Where.
         path: String,

@@ -1,5 +1,5 @@
 //! What libseccomp 2.5 makes of runc's rules on one architecture: name
-//! resolution (with the i386 socket/ipc multiplexing), the 32-bit truncation of
+//! resolution (with the socket/ipc multiplexing of i386, s390x, ppc and MIPS o32), the 32-bit truncation of
 //! arguments and constants, and how several rules for one syscall combine.
 
 use alloc::vec::Vec;
@@ -113,56 +113,71 @@ pub fn lower(abi: Abi, index: u8, op: ScmpOp, value: u64, value_two: u64) -> Opt
     })
 }
 
-/// The i386 socket and IPC calls that libseccomp 2.5 resolves to pseudo numbers
-/// and rewrites (`src/arch-x86.c`): each rule becomes one on `socketcall` (102)
-/// or `ipc` (117) with `arg0 == call` (replacing any condition on argument 0),
-/// plus one on the direct syscall when i386 has it. `(name, multiplexer, call)`.
-pub const I386_MULTIPLEXED: [(&str, u32, u64); 32] = [
-    ("socket", 102, 1),
-    ("bind", 102, 2),
-    ("connect", 102, 3),
-    ("listen", 102, 4),
-    ("accept", 102, 5),
-    ("getsockname", 102, 6),
-    ("getpeername", 102, 7),
-    ("socketpair", 102, 8),
-    ("send", 102, 9),
-    ("recv", 102, 10),
-    ("sendto", 102, 11),
-    ("recvfrom", 102, 12),
-    ("shutdown", 102, 13),
-    ("setsockopt", 102, 14),
-    ("getsockopt", 102, 15),
-    ("sendmsg", 102, 16),
-    ("recvmsg", 102, 17),
-    ("accept4", 102, 18),
-    ("recvmmsg", 102, 19),
-    ("sendmmsg", 102, 20),
-    ("semop", 117, 1),
-    ("semget", 117, 2),
-    ("semctl", 117, 3),
-    ("semtimedop", 117, 4),
-    ("msgsnd", 117, 11),
-    ("msgrcv", 117, 12),
-    ("msgget", 117, 13),
-    ("msgctl", 117, 14),
-    ("shmat", 117, 21),
-    ("shmdt", 117, 22),
-    ("shmget", 117, 23),
-    ("shmctl", 117, 24),
+/// The ABIs on which libseccomp 2.5 multiplexes the socket and SysV IPC calls
+/// (`src/arch-x86.c`, `arch-s390x.c`, `arch-ppc.c`, `arch-ppc64.c`,
+/// `arch-mips.c`): i386, s390x, ppc, ppc64 (both byte orders) and MIPS o32 (both
+/// byte orders). libseccomp's 31-bit s390 does too, but seccompy has no table for
+/// it. The 64-bit MIPS ABIs, arm and the others have direct calls only.
+pub const MULTIPLEXING_ABIS: [Abi; 7] = [
+    Abi::I386,
+    Abi::S390x,
+    Abi::Ppc,
+    Abi::Ppc64,
+    Abi::Ppc64le,
+    Abi::Mips,
+    Abi::Mipsel,
 ];
 
-/// The multiplexer and call number of `name` on `abi`, for i386's socket and
-/// IPC calls ([`I386_MULTIPLEXED`]); `None` for every other name and ABI.
+/// The socket and SysV IPC calls that libseccomp 2.5 resolves to pseudo numbers
+/// on the [`MULTIPLEXING_ABIS`] and rewrites: each rule becomes one on the
+/// multiplexer (`socketcall` or `ipc`, by that ABI's number) with
+/// `arg0 == call` (replacing any condition on argument 0), plus one on the
+/// direct syscall when the ABI has it. `(name, multiplexer, call)`.
+pub const MULTIPLEXED: [(&str, &str, u64); 32] = [
+    ("socket", "socketcall", 1),
+    ("bind", "socketcall", 2),
+    ("connect", "socketcall", 3),
+    ("listen", "socketcall", 4),
+    ("accept", "socketcall", 5),
+    ("getsockname", "socketcall", 6),
+    ("getpeername", "socketcall", 7),
+    ("socketpair", "socketcall", 8),
+    ("send", "socketcall", 9),
+    ("recv", "socketcall", 10),
+    ("sendto", "socketcall", 11),
+    ("recvfrom", "socketcall", 12),
+    ("shutdown", "socketcall", 13),
+    ("setsockopt", "socketcall", 14),
+    ("getsockopt", "socketcall", 15),
+    ("sendmsg", "socketcall", 16),
+    ("recvmsg", "socketcall", 17),
+    ("accept4", "socketcall", 18),
+    ("recvmmsg", "socketcall", 19),
+    ("sendmmsg", "socketcall", 20),
+    ("semop", "ipc", 1),
+    ("semget", "ipc", 2),
+    ("semctl", "ipc", 3),
+    ("semtimedop", "ipc", 4),
+    ("msgsnd", "ipc", 11),
+    ("msgrcv", "ipc", 12),
+    ("msgget", "ipc", 13),
+    ("msgctl", "ipc", 14),
+    ("shmat", "ipc", 21),
+    ("shmdt", "ipc", 22),
+    ("shmget", "ipc", 23),
+    ("shmctl", "ipc", 24),
+];
+
+/// The multiplexer's number on `abi` and the call number of `name`, for the
+/// socket and IPC calls ([`MULTIPLEXED`]) on the [`MULTIPLEXING_ABIS`]; `None`
+/// for every other name and ABI.
 #[must_use]
 pub fn multiplexed(abi: Abi, name: &str) -> Option<(u32, u64)> {
-    if abi != Abi::I386 {
+    if !MULTIPLEXING_ABIS.contains(&abi) {
         return None;
     }
-    I386_MULTIPLEXED
-        .iter()
-        .find(|m| m.0 == name)
-        .map(|&(_, mux, call)| (mux, call))
+    let &(_, mux, call) = MULTIPLEXED.iter().find(|m| m.0 == name)?;
+    Some((abi.syscall_nr(mux)?, call))
 }
 
 /// Where libseccomp puts a rule for a name on an ABI: `(number, multiplexed
@@ -180,8 +195,9 @@ pub fn placements(
 
 /// The number libseccomp gives a name on an ABI when runc looks for the
 /// profile's highest syscall (`seccomp_syscall_resolve_name_arch`): `None` for
-/// names the ABI lacks and for i386's multiplexed calls, which resolve to
-/// negative pseudo numbers there. `mux` and `nr` as for [`placements`].
+/// names the ABI lacks and for the multiplexed calls, which resolve to
+/// negative pseudo numbers on the [`MULTIPLEXING_ABIS`] (libseccomp 2.5 does so
+/// whether or not the ABI also has the direct call). `mux` and `nr` as for [`placements`].
 #[must_use]
 pub fn resolve_number(mux: Option<(u32, u64)>, nr: Option<u32>) -> Option<u32> {
     if mux.is_some() { None } else { nr }
@@ -529,7 +545,7 @@ mod tests {
     }
 
     #[test]
-    fn i386_multiplexing() {
+    fn multiplexing() {
         let places = |abi: Abi, name: &str| {
             placements(multiplexed(abi, name), abi.syscall_nr(name)).collect::<Vec<_>>()
         };
@@ -545,5 +561,56 @@ mod tests {
         assert_eq!(number(Abi::I386, "socket"), None);
         assert_eq!(number(Abi::I386, "socketcall"), Some(102));
         assert_eq!(number(Abi::X86_64, "socket"), Some(41));
+        // The other multiplexing ABIs: the multiplexer by the ABI's number, the
+        // direct call besides it where there is one (numbers as libseccomp
+        // 2.5.4 places them).
+        assert_eq!(places(Abi::S390x, "socket"), [(102, Some(1)), (359, None)]);
+        assert_eq!(
+            places(Abi::S390x, "accept4"),
+            [(102, Some(18)), (364, None)]
+        );
+        assert_eq!(places(Abi::S390x, "accept"), [(102, Some(5))]);
+        assert_eq!(places(Abi::S390x, "semop"), [(117, Some(1))]);
+        assert_eq!(
+            places(Abi::S390x, "semtimedop"),
+            [(117, Some(4)), (392, None)]
+        );
+        for ppc in [Abi::Ppc, Abi::Ppc64, Abi::Ppc64le] {
+            assert_eq!(
+                places(ppc, "socket"),
+                [(102, Some(1)), (326, None)],
+                "{ppc}"
+            );
+            assert_eq!(
+                places(ppc, "accept"),
+                [(102, Some(5)), (330, None)],
+                "{ppc}"
+            );
+            assert_eq!(places(ppc, "semop"), [(117, Some(1))], "{ppc}");
+            assert_eq!(
+                places(ppc, "shmctl"),
+                [(117, Some(24)), (396, None)],
+                "{ppc}"
+            );
+        }
+        for mips in [Abi::Mips, Abi::Mipsel] {
+            assert_eq!(places(mips, "socket"), [(4102, Some(1)), (4183, None)]);
+            assert_eq!(places(mips, "semget"), [(4117, Some(2)), (4393, None)]);
+            assert_eq!(places(mips, "semop"), [(4117, Some(1))]);
+            assert_eq!(number(mips, "socket"), None);
+        }
+        // libseccomp resolves the multiplexed names to pseudo numbers there,
+        // direct call or not.
+        for abi in MULTIPLEXING_ABIS {
+            assert_eq!(number(abi, "accept4"), None, "{abi}");
+            assert_eq!(number(abi, "shmctl"), None, "{abi}");
+            assert!(number(abi, "socketcall").is_some(), "{abi}");
+            assert!(number(abi, "ipc").is_some(), "{abi}");
+        }
+        // The 64-bit MIPS ABIs and arm have only the direct calls.
+        assert_eq!(places(Abi::Mips64, "socket"), [(5040, None)]);
+        assert_eq!(places(Abi::Mips64n32, "semop"), [(6063, None)]);
+        assert_eq!(places(Abi::Arm, "socket"), [(281, None)]);
+        assert_eq!(number(Abi::Arm, "accept4"), Some(366));
     }
 }

@@ -77,8 +77,10 @@
 //!   `SCMP_ACT_KILL_PROCESS` is `KillProcess`, `SCMP_ACT_TRAP` is `Trap(0)`.
 //!   `SCMP_ACT_ERRNO` and `SCMP_ACT_TRACE` carry `errnoRet` (for the default action,
 //!   `defaultErrnoRet`), `EPERM` (1) without one; runc keeps its low 16 bits.
-//!   libseccomp refuses an errno of 4095 or more; seccompy also refuses 0
-//!   ([`ResolveError::BadErrno`]). `SCMP_ACT_NOTIFY` may not be the default action
+//!   libseccomp refuses an errno of 4095 or more ([`ResolveError::BadErrno`]).
+//!   An errno of 0 (`errnoRet: 0`, or 65536 once cut to 16 bits) is accepted,
+//!   as runc and libseccomp accept `SCMP_ACT_ERRNO(0)`: the kernel then skips
+//!   the call and returns 0 (`Action::Errno(0)`). `SCMP_ACT_NOTIFY` may not be the default action
 //!   nor apply to `write`. Unknown strings are errors.
 //! - A rule whose action equals the default action (data included) is skipped, as
 //!   libseccomp would refuse it. A name libseccomp does not know at all is
@@ -94,11 +96,15 @@
 //! profile's; one whose byte order differs from the machine's is an error, as
 //! libseccomp refuses it):
 //! - A name the architecture lacks gets no rule there.
-//! - On i386, the socket calls (`socket`, `bind`, ..., `sendmmsg`) and the SysV IPC
-//!   calls (`semop`, ..., `shmctl`) also get a rule on `socketcall` (102) or `ipc`
-//!   (117) where the condition on argument 0 is replaced by `arg0 == call number`
-//!   (so socket families are not checked through `socketcall`), besides the rule on
-//!   the direct syscall when i386 has one.
+//! - On i386, s390x, ppc, ppc64, ppc64le and MIPS o32 (big and little endian)
+//!   ([`MULTIPLEXING_ABIS`]), the socket calls (`socket`, `bind`, ..., `sendmmsg`)
+//!   and the SysV IPC calls (`semop`, ..., `shmctl`) ([`MULTIPLEXED`]) get a rule
+//!   on `socketcall` or `ipc` (102 and 117; 4102 and 4117 on MIPS o32) where the
+//!   condition on argument 0 is replaced by `arg0 == call number` (so socket
+//!   families are not checked through `socketcall`), besides the rule on the
+//!   direct syscall when the ABI has one. This is libseccomp 2.5's rewriting
+//!   (checked against 2.5.4); libseccomp 2.6 can choose by kernel version
+//!   instead, which is not reproduced.
 //! - Comparisons are unsigned. On the architectures libseccomp treats as 32-bit
 //!   (i386, arm, MIPS o32 and n32, ppc, and x32 too) it compares the low 32 bits of
 //!   the argument with the low 32 bits of the value; elsewhere all 64 bits.
@@ -120,8 +126,9 @@
 //! `LOG` or `TRACE` (or `defaultErrnoRet` equals the number
 //! `SCMP_ACT_ERRNO(ENOSYS)`, an artefact of runc's check): for each architecture of
 //! the filter, numbers above the highest syscall any rule names there (every rule
-//! left after Docker's stage counts, even skipped ones; i386's multiplexed socket
-//! and IPC names do not, libseccomp resolves them to pseudo numbers) get
+//! left after Docker's stage counts, even skipped ones; the multiplexed socket
+//! and IPC names do not on the [`MULTIPLEXING_ABIS`], where libseccomp 2.5
+//! resolves them to pseudo numbers, direct call or not) get
 //! `ERRNO(ENOSYS)` before the filter runs. On x86_64 a number with bit 30 set is
 //! compared with x32's highest and goes to the filter when x32 is not covered; on
 //! s390x number 0 gets ENOSYS too. There is no special case for `clone3`: Docker's
@@ -130,7 +137,8 @@
 //! # Not reproduced
 //!
 //! - libseccomp also emits comparisons against its negative pseudo numbers for
-//!   names an architecture lacks (reachable only by calling `syscall(2)` with a
+//!   names an architecture lacks, multiplexed names without a direct call
+//!   included (reachable only by calling `syscall(2)` with a
 //!   number such as `0xffffd8b4`, and behind runc's stub in the usual setups).
 //! - `SCMP_ARCH_S390` (31-bit s390) has no syscall table in seccompy: Linux 6.19
 //!   removed 31-bit s390 programs, and the UAPI headers the tables come from no
@@ -171,9 +179,9 @@ mod to_policy;
 
 pub use caps::{CAPABILITIES, CapSet, DOCKER_DEFAULT, UnknownCapability};
 pub use enosys::{ENOSYS, EnosysStub};
-pub use error::{ParseError, ResolveError};
+pub use error::{ParseError, ParseErrorKind, ResolveError};
 pub use kernel::{KernelVersion, KernelVersionError};
-pub use libseccomp::{ArgCmp, Decision, I386_MULTIPLEXED, LibRule};
+pub use libseccomp::{ArgCmp, Decision, LibRule, MULTIPLEXED, MULTIPLEXING_ABIS};
 pub use model::{ArchMapEntry, ArgCondition, Filter, Profile, SyscallRule};
 pub use names::{
     ScmpAction, ScmpArch, ScmpOp, docker_arch_map_key, docker_arch_name, libseccomp_32bit,
@@ -184,14 +192,18 @@ pub use to_policy::ToPolicyError;
 
 impl Profile {
     /// Parses a profile: the runtime-spec `linux.seccomp` object or a Docker
-    /// profile file.
+    /// profile file. Anything but a JSON object at the top level is refused
+    /// ([`ParseErrorKind::NotAnObject`]).
     pub fn from_json(json: &str) -> Result<Self, ParseError> {
+        error::require_object(json, "a seccomp profile")?;
         Ok(serde_json::from_str(json)?)
     }
 
     /// Parses an OCI bundle's `config.json` and returns its `linux.seccomp`
-    /// object, or `None` if it has none.
+    /// object, or `None` if it has none. Anything but a JSON object at the top
+    /// level is refused ([`ParseErrorKind::NotAnObject`]).
     pub fn from_oci_config_json(json: &str) -> Result<Option<Self>, ParseError> {
+        error::require_object(json, "an OCI config.json")?;
         let config: model::OciConfig = serde_json::from_str(json)?;
         Ok(config.linux.and_then(|l| l.seccomp))
     }

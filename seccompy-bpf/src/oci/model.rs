@@ -3,13 +3,50 @@
 //!
 //! Every field is optional and `null` counts as absent, as Go's `encoding/json`
 //! leaves a field at its zero value for both. Unknown fields are ignored, as Go
-//! does. Unlike Go, keys are matched case-sensitively (Go also accepts
+//! does. Where an object is expected, only an object is taken, as Go does
+//! (serde's derive would also take an array, its elements for the fields in
+//! order). Unlike Go, keys are matched case-sensitively (Go also accepts
 //! `"DefaultAction"`); profiles in the wild use the spec's spelling.
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
+use core::marker::PhantomData;
 
-use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+/// A `T` read from a JSON object only.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Only<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Only<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Only(PhantomData)).map(Object)
+    }
+}
+
+/// An optional object (`null` is absent).
+fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    Ok(Option::<Object<T>>::deserialize(d)?.map(|o| o.0))
+}
+
+/// An optional array of objects (`null` is absent).
+fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    Ok(Option::<Vec<Object<T>>>::deserialize(d)?.map(|v| v.into_iter().map(|o| o.0).collect()))
+}
 
 /// A seccomp profile: OCI runtime-spec format, Docker format, or a mix.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -27,7 +64,7 @@ pub struct Profile {
     #[serde(default)]
     pub architectures: Option<Vec<String>>,
     /// `archMap` (Docker): for each main architecture, its sub-architectures.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     pub arch_map: Option<Vec<ArchMapEntry>>,
     /// `flags`: `SECCOMP_FILTER_FLAG_*` names.
     #[serde(default)]
@@ -39,7 +76,7 @@ pub struct Profile {
     #[serde(default)]
     pub listener_metadata: Option<String>,
     /// `syscalls`: the rules.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     pub syscalls: Option<Vec<SyscallRule>>,
 }
 
@@ -72,16 +109,16 @@ pub struct SyscallRule {
     #[serde(default)]
     pub errno_ret: Option<u64>,
     /// `args`: conditions on arguments.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     pub args: Option<Vec<ArgCondition>>,
     /// `comment` (Docker): ignored.
     #[serde(default)]
     pub comment: Option<String>,
     /// `includes` (Docker): the rule applies only if every listed condition holds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub includes: Option<Filter>,
     /// `excludes` (Docker): the rule is dropped if any listed condition holds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub excludes: Option<Filter>,
 }
 
@@ -121,13 +158,13 @@ pub struct Filter {
 /// An OCI bundle's `config.json`, reduced to its seccomp object.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub(crate) struct OciConfig {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub linux: Option<OciLinux>,
 }
 
 /// The `linux` object of a `config.json`.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub(crate) struct OciLinux {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub seccomp: Option<Profile>,
 }

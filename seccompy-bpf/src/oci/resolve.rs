@@ -117,15 +117,15 @@ fn action_of(kind: ScmpAction, errno_ret: Option<u64>) -> Action {
 }
 
 /// libseccomp's check of an action (`sys_chk_seccomp_action`: an errno below
-/// 4095), plus seccompy's refusal of errno 0; `value` is the profile's number
-/// and `path` writes where it is.
+/// 4095; 0 is accepted, as by runc, and makes the call return 0 without
+/// running); `value` is the profile's number and `path` writes where it is.
 fn check_action(
     a: Action,
     value: Option<u64>,
     path: impl FnOnce() -> String,
 ) -> Result<(), ResolveError> {
     match a {
-        Action::Errno(e) if e == 0 || e >= 4095 => Err(ResolveError::BadErrno {
+        Action::Errno(e) if e >= 4095 => Err(ResolveError::BadErrno {
             path: path(),
             value: value.unwrap_or(u64::from(e)),
         }),

@@ -39,6 +39,7 @@ use super::notification::Notification;
 /// }
 /// # Ok(()) }
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 #[derive(Debug)]
 pub struct AsyncListener {
     inner: AsyncFd<Listener>,

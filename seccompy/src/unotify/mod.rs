@@ -100,6 +100,7 @@ mod supervisor;
 
 pub use addfd::{AddFd, TargetFd};
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use async_tokio::AsyncListener;
 pub use error::{AddFdError, IdValidError, MemoryError, RecvError, RespondError, SyncWakeUpError};
 pub use listener::{Listener, Readiness};

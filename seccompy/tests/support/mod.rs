@@ -306,3 +306,15 @@ pub fn kernel_version() -> (u8, u8) {
     let minor = parts.next().unwrap().parse().unwrap();
     (major, minor)
 }
+
+/// Panics unless the tests run as root. For the tests marked
+/// `#[ignore = "needs root…"]`: run with `--ignored`, they fail loudly instead of
+/// passing without having run.
+pub fn require_root(what: &str) {
+    // SAFETY: geteuid takes no argument and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    assert_eq!(
+        euid, 0,
+        "this test needs root ({what}); it runs as uid {euid}"
+    );
+}

@@ -51,9 +51,9 @@ fn rule_paths_and_messages() {
     );
     assert_eq!(
         message(&rules(
-            r#"{"names": ["read"], "action": "SCMP_ACT_ALLOW"}, {"names": ["write"], "action": "SCMP_ACT_ERRNO", "errnoRet": 65536}"#
+            r#"{"names": ["read"], "action": "SCMP_ACT_ALLOW"}, {"names": ["write"], "action": "SCMP_ACT_ERRNO", "errnoRet": 69631}"#
         )),
-        "syscalls[2].errnoRet: errno 65536 is not usable (runc keeps the low 16 bits; 1 to 4094 work)"
+        "syscalls[2].errnoRet: errno 69631 is not usable (runc keeps the low 16 bits; 0 to 4094 work)"
     );
     assert_eq!(
         message(&rules(
@@ -139,7 +139,7 @@ fn which_error_wins() {
     assert_eq!(
         message(&rules(
             r#"{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "op": "SCMP_CMP_EQ"}]},
-               {"names": ["no_such_syscall"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0},
+               {"names": ["no_such_syscall"], "action": "SCMP_ACT_ERRNO", "errnoRet": 4095},
                {"names": ["write"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "args": [{"index": 6, "op": "SCMP_CMP_EQ"}]},
                {"names": [""], "action": "SCMP_ACT_ERRNO"}"#
         )),
@@ -148,17 +148,17 @@ fn which_error_wins() {
     // In one rule, the index is checked before the errno.
     assert_eq!(
         message(&rules(
-            r#"{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0, "args": [{"index": 8, "op": "SCMP_CMP_EQ"}]}"#
+            r#"{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 4095, "args": [{"index": 8, "op": "SCMP_CMP_EQ"}]}"#
         )),
         "syscalls[1].args[0].index: argument index 8 is past 5"
     );
     // Errors of later rules give way to the first rule's.
     assert_eq!(
         message(&rules(
-            r#"{"names": ["read"], "action": "SCMP_ACT_KILL", "errnoRet": 0, "args": [{"index": 0, "op": "SCMP_CMP_EQ"}]},
+            r#"{"names": ["read"], "action": "SCMP_ACT_KILL", "errnoRet": 4095, "args": [{"index": 0, "op": "SCMP_CMP_EQ"}]},
                {"names": ["write"], "action": "SCMP_ACT_ERRNO", "errnoRet": 4095}"#
         )),
-        "syscalls[2].errnoRet: errno 4095 is not usable (runc keeps the low 16 bits; 1 to 4094 work)"
+        "syscalls[2].errnoRet: errno 4095 is not usable (runc keeps the low 16 bits; 0 to 4094 work)"
     );
     assert!(matches!(
         Profile::from_json(&rules(r#"{"names": [""], "action": "SCMP_ACT_ALLOW"}"#))
