@@ -16,6 +16,7 @@ pub mod cache;
 pub mod compile;
 pub mod disasm;
 pub mod emulate;
+mod excerpt;
 #[cfg(feature = "oci")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oci")))]
 pub mod oci;

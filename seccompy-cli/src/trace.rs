@@ -10,7 +10,7 @@ use lexopt::prelude::*;
 use seccompy::unotify::{Response, Supervisor};
 use seccompy_bpf::oci::ScmpArch;
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, X32_SYSCALL_BIT, sock_filter};
+use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, sock_filter};
 
 use crate::args;
 use crate::error::{Error, Result};
@@ -123,14 +123,6 @@ struct Learned {
     summary: Vec<String>,
 }
 
-/// The ABI of a call: by audit arch, x32 by its number bit.
-fn abi_of(arch: u32, nr: u32) -> Option<Abi> {
-    Abi::ALL
-        .iter()
-        .copied()
-        .find(|a| a.audit_arch() == arch && ((nr & X32_SYSCALL_BIT != 0) == (*a == Abi::X32)))
-}
-
 /// The profile for the calls `seen` ((audit arch, nr) → count), for `target`.
 fn learn(target: Abi, seen: &BTreeMap<(u32, u32), u64>) -> Learned {
     let mut names: Vec<&'static str> = Vec::new();
@@ -141,7 +133,7 @@ fn learn(target: Abi, seen: &BTreeMap<(u32, u32), u64>) -> Learned {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut unnamed = Vec::new();
     for (&(arch, nr), &count) in seen {
-        let Some(abi) = abi_of(arch, nr) else {
+        let Some(abi) = Abi::of_call(arch, nr) else {
             unnamed.push(format!(
                 "seccompy: call {nr} of unknown arch {arch:#x} ({count}x) is not in the profile"
             ));
@@ -214,6 +206,16 @@ mod tests {
     use super::*;
     use seccompy_bpf::oci::Profile;
     use seccompy_sys::{AUDIT_ARCH_I386, AUDIT_ARCH_X86_64};
+
+    #[test]
+    fn minus_one_is_counted_as_x86_64() {
+        let seen = BTreeMap::from([((AUDIT_ARCH_X86_64, u32::MAX), 1)]);
+        let l = learn(Abi::X86_64, &seen);
+        assert_eq!(
+            l.summary.last().unwrap(),
+            "seccompy: x86_64 call number 4294967295 has no name (1x) and is not in the profile"
+        );
+    }
 
     #[test]
     fn learned_profile_parses_and_names_every_call() {

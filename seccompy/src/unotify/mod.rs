@@ -98,8 +98,6 @@ mod response;
 mod spawn;
 mod supervisor;
 
-pub(crate) use notification::abi_of;
-
 pub use addfd::{AddFd, TargetFd};
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
