@@ -395,3 +395,30 @@ fn spawn_runs_a_command_under_its_filter_and_supervises_it() {
         assert_eq!(asked[0].1.to_str().unwrap(), dir.to_str().unwrap());
     });
 }
+
+#[test]
+fn kill_reaches_the_caller_while_its_call_waits_and_never_after() {
+    case(|| {
+        // The call comes from a thread that is not the process's leader: the
+        // process is found from the thread.
+        let t = spawn_target(FilterFlags::empty(), &notify_getppid(), || {
+            std::thread::spawn(getppid).join().map_or(3, |_| 2)
+        });
+        let n = t.listener.recv().unwrap();
+        assert_ne!(n.tid(), Some(t.pid), "the call should come from a second thread");
+        let pidfd = t.listener.pidfd(&n).unwrap();
+        assert!(pidfd.as_raw_fd() >= 0);
+        t.listener.kill(&n).unwrap();
+        assert_eq!(t.wait(), Exit::Signal(libc::SIGKILL));
+        // Gone and reaped: the notification's pid may be anyone's now; nothing
+        // is signalled.
+        assert!(matches!(
+            t.listener.kill(&n),
+            Err(seccompy::unotify::PidfdError::Gone { .. })
+        ));
+        assert!(matches!(
+            t.listener.pidfd(&n),
+            Err(seccompy::unotify::PidfdError::Gone { .. })
+        ));
+    });
+}

@@ -94,6 +94,7 @@ mod error;
 mod listener;
 mod memory;
 mod notification;
+mod pidfd;
 mod response;
 mod spawn;
 mod supervisor;
@@ -103,7 +104,9 @@ pub(crate) use notification::abi_of;
 pub use addfd::{AddFd, TargetFd};
 #[cfg(feature = "tokio")]
 pub use async_tokio::AsyncListener;
-pub use error::{AddFdError, IdValidError, MemoryError, RecvError, RespondError, SyncWakeUpError};
+pub use error::{
+    AddFdError, IdValidError, MemoryError, PidfdError, RecvError, RespondError, SyncWakeUpError,
+};
 pub use listener::{Listener, Readiness};
 pub use memory::{PendingRead, TargetMemory};
 pub use notification::{NotifId, Notification};
