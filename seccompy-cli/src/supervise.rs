@@ -9,6 +9,12 @@
 //! other call. Between `fork` and `execve` the child makes only `prctl`,
 //! `seccomp` and `execve` (and `_exit` if one fails): the filter need not allow
 //! anything for `seccompy`'s sake.
+//!
+//! Before the filter, the child prepares as `tini` does ([`prepare_child`]): its
+//! own process group (the terminal's foreground if `seccompy` had it), the
+//! default signal mask and `SIGPIPE`, and `SIGKILL` when `seccompy` dies. While
+//! the command runs, `seccompy` forwards the usual signals to it and, as PID 1,
+//! reaps every orphan ([`Signals`]).
 
 use std::ffi::{CStr, CString, OsStr};
 use std::io;
@@ -32,7 +38,8 @@ const PREP_FAILED: i32 = 126;
 #[repr(C)]
 struct Shared {
     /// 0 waiting, 1 listener ready (`value` is its fd), 2 failed (`value` is the
-    /// errno, `step` says which call), 3 the parent has the listener.
+    /// errno, `step` says which call: 1 no_new_privs, 2 the filter, 3 execve,
+    /// 4 the preparation), 3 the parent has the listener.
     state: AtomicI32,
     value: AtomicI32,
     step: AtomicI32,
@@ -44,6 +51,27 @@ pub struct Started {
     pub pid: libc::pid_t,
     /// The listener of the child's filter.
     pub listener: Listener,
+    /// Where the child reports a failed `execve`.
+    pub exec: ExecReport,
+}
+
+/// The page the child reports a failed `execve` on.
+pub struct ExecReport {
+    page: SharedPage,
+}
+
+impl ExecReport {
+    /// Why `execve` failed in the child, once it has exited (with status 126).
+    pub fn error(&self) -> Option<io::Error> {
+        let shared = self.page.shared();
+        (shared.state.load(Ordering::SeqCst) == 2 && shared.step.load(Ordering::SeqCst) == 3)
+            .then(|| io::Error::from_raw_os_error(shared.value.load(Ordering::SeqCst)))
+    }
+}
+
+/// The one-line error for a command that could not be executed.
+pub fn cannot_run(cmd: &OsStr, why: &dyn std::fmt::Display) -> Error {
+    Error::new(format!("cannot run '{}': {why}", cmd.to_string_lossy()))
 }
 
 /// Resolves a command name through `PATH` as `execvp` would.
@@ -59,10 +87,7 @@ pub fn find_program(cmd: &OsStr) -> Result<PathBuf> {
         return if executable(name) {
             Ok(name.to_path_buf())
         } else {
-            Err(Error::new(format!(
-                "cannot run {}: not an executable file",
-                name.display()
-            )))
+            Err(cannot_run(cmd, &"not an executable file"))
         };
     }
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
@@ -87,6 +112,8 @@ pub fn start(
     ptrs.push(std::ptr::null());
     let page = SharedPage::new()?;
     let shared = page.shared();
+    let parent = std::process::id() as libc::pid_t;
+    let foreground = owns_terminal();
 
     // SAFETY: the child below only makes async-signal-safe calls (prctl,
     // seccomp, execve, _exit) and touches memory prepared before the fork.
@@ -98,10 +125,14 @@ pub fn start(
         )));
     }
     if pid == 0 {
-        child(shared, &path, &ptrs, filter, flags);
+        child(shared, &path, &ptrs, filter, flags, parent, foreground);
     }
     match wait_for_listener(pid, shared) {
-        Ok(listener) => Ok(Started { pid, listener }),
+        Ok(listener) => Ok(Started {
+            pid,
+            listener,
+            exec: ExecReport { page },
+        }),
         Err(e) => {
             // SAFETY: our own child, killed and reaped.
             unsafe {
@@ -120,6 +151,8 @@ fn child(
     argv: &[*const libc::c_char],
     filter: &[sock_filter],
     flags: FilterFlags,
+    parent: libc::pid_t,
+    foreground: bool,
 ) -> ! {
     let fail = |step: i32, errno: i32| -> ! {
         shared.value.store(errno, Ordering::SeqCst);
@@ -128,6 +161,9 @@ fn child(
         // SAFETY: ends the child without running the parent's atexit handlers.
         unsafe { libc::_exit(PREP_FAILED) }
     };
+    if let Err(e) = prepare_child(parent, foreground) {
+        fail(4, e.raw_os_error().unwrap_or(libc::EPERM));
+    }
     if set_no_new_privileges().is_err() {
         fail(
             1,
@@ -172,8 +208,13 @@ fn wait_for_listener(pid: libc::pid_t, shared: &Shared) -> Result<Listener> {
             1 => break,
             2 => {
                 let errno = shared.value.load(Ordering::SeqCst);
-                let what = match shared.step.load(Ordering::SeqCst) {
+                let step = shared.step.load(Ordering::SeqCst);
+                if step == 2 && errno == libc::EBUSY {
+                    return Err(Error::new(NESTED_LISTENER));
+                }
+                let what = match step {
                     1 => "set no_new_privs",
+                    4 => "prepare its process",
                     _ => "install the filter",
                 };
                 return Err(Error::new(format!(
@@ -218,6 +259,190 @@ fn wait_for_listener(pid: libc::pid_t, shared: &Shared) -> Result<Listener> {
     Ok(Listener::from(unsafe { OwnedFd::from_raw_fd(fd as i32) }))
 }
 
+/// The one-line report of `EBUSY` from the kernel for a second listener.
+pub const NESTED_LISTENER: &str = "cannot supervise the command: seccompy already runs under a \
+     seccomp supervisor (user notification), and the kernel allows one listener per filter \
+     chain; run --log-denied and trace cannot nest (plain run can)";
+
+/// Whether this process's group is the foreground of the terminal on standard
+/// input: the command then gets the terminal (as `tini` gives it).
+pub fn owns_terminal() -> bool {
+    // SAFETY: plain queries on fd 0 and on this process.
+    unsafe { libc::isatty(0) == 1 && libc::tcgetpgrp(0) == libc::getpgrp() }
+}
+
+/// The command's side of the preparation, between `fork` and `exec` and before
+/// the filter; async-signal-safe (system calls only, nothing allocated).
+///
+/// - `SIGKILL` when `seccompy` dies (`PR_SET_PDEATHSIG`), and `ESRCH` if it
+///   already has (`parent` is no longer the parent);
+/// - its own process group, given the terminal if `foreground`;
+/// - the default disposition of `SIGPIPE` (Rust ignores it) and an empty signal
+///   mask (`seccompy` blocks the signals it forwards).
+pub fn prepare_child(parent: libc::pid_t, foreground: bool) -> io::Result<()> {
+    let check = |r: libc::c_int| {
+        if r < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
+    };
+    // SAFETY: each call below is async-signal-safe, passes integers or
+    // pointers to local sigsets, and changes only this process.
+    unsafe {
+        check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0))?;
+        if libc::getppid() != parent {
+            return Err(io::Error::from_raw_os_error(libc::ESRCH));
+        }
+        check(libc::setpgid(0, 0))?;
+        let mut set: libc::sigset_t = core::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        if foreground {
+            // A background group's tcsetpgrp stops it with SIGTTOU, unless blocked.
+            libc::sigaddset(&mut set, libc::SIGTTOU);
+            check(libc::sigprocmask(
+                libc::SIG_SETMASK,
+                &set,
+                std::ptr::null_mut(),
+            ))?;
+            // No terminal after all (ENOTTY, ENXIO): nothing to give.
+            let _ = libc::tcsetpgrp(0, libc::getpgrp());
+            libc::sigemptyset(&mut set);
+        }
+        check(libc::sigprocmask(
+            libc::SIG_SETMASK,
+            &set,
+            std::ptr::null_mut(),
+        ))?;
+        if libc::signal(libc::SIGPIPE, libc::SIG_DFL) == libc::SIG_ERR {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// The signals `seccompy` passes on to the command, as `tini` and `timeout` do.
+const FORWARDED: [libc::c_int; 11] = [
+    libc::SIGHUP,
+    libc::SIGINT,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGALRM,
+    libc::SIGTERM,
+    libc::SIGWINCH,
+    libc::SIGCONT,
+    libc::SIGTSTP,
+    libc::SIGURG,
+];
+
+/// The signals `seccompy` handles while a command runs: blocked in every thread
+/// (taken with `sigwaitinfo(2)` by [`Signals::wait`]), forwarded to the command,
+/// and `SIGCHLD` for reaping.
+pub struct Signals {
+    set: libc::sigset_t,
+    /// Whether this process is PID 1 (of its namespace): every orphan is its
+    /// child, to reap.
+    init: bool,
+    /// Whether the command was given the terminal, to take back at the end.
+    gave_terminal: bool,
+}
+
+impl Signals {
+    /// Blocks the forwarded signals, `SIGCHLD`, `SIGTTIN` and `SIGTTOU` in the
+    /// calling thread. Call it before any thread is started: threads inherit
+    /// the mask, so only [`wait`](Self::wait) takes them.
+    pub fn block() -> Result<Signals> {
+        // SAFETY: an all-zero sigset is valid storage; sigemptyset initialises it.
+        let mut set: libc::sigset_t = unsafe { core::mem::zeroed() };
+        // SAFETY: `set` is a valid sigset; the signal numbers are valid.
+        unsafe {
+            libc::sigemptyset(&mut set);
+            for sig in FORWARDED
+                .iter()
+                .chain(&[libc::SIGCHLD, libc::SIGTTIN, libc::SIGTTOU])
+            {
+                libc::sigaddset(&mut set, *sig);
+            }
+        }
+        // SAFETY: `set` is initialised; the old mask is not asked for.
+        let r = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+        if r != 0 {
+            return Err(Error::new(format!(
+                "cannot block signals: {}",
+                io::Error::from_raw_os_error(r)
+            )));
+        }
+        Ok(Signals {
+            set,
+            init: std::process::id() == 1,
+            gave_terminal: owns_terminal(),
+        })
+    }
+
+    /// Waits for the command `pid` (a child of this process) to end, passing the
+    /// forwarded signals on to it and, as PID 1, reaping every other child.
+    pub fn wait(&self, pid: libc::pid_t) -> Result<Ended> {
+        let ended = loop {
+            if let Some(ended) = self.reap(pid)? {
+                break ended;
+            }
+            // SAFETY: an all-zero siginfo is valid storage for the kernel to fill.
+            let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
+            // SAFETY: `set` is initialised and `info` writable.
+            let sig = unsafe { libc::sigwaitinfo(&self.set, &mut info) };
+            if sig < 0 {
+                let e = io::Error::last_os_error();
+                if e.raw_os_error() == Some(libc::EINTR) {
+                    continue;
+                }
+                return Err(Error::new(format!("waiting for a signal: {e}")));
+            }
+            if FORWARDED.contains(&sig) {
+                // SAFETY: `pid` is our child and not yet reaped, so the number is
+                // still the command's.
+                unsafe { libc::kill(pid, sig) };
+            }
+        };
+        if self.gave_terminal {
+            // The terminal back to seccompy's group (SIGTTOU is blocked).
+            // SAFETY: plain calls on fd 0 and this process.
+            unsafe { libc::tcsetpgrp(0, libc::getpgrp()) };
+        }
+        Ok(ended)
+    }
+
+    /// Reaps what has ended without waiting: the command (its end returned)
+    /// and, as PID 1, any other child.
+    fn reap(&self, pid: libc::pid_t) -> Result<Option<Ended>> {
+        let mut ended = None;
+        loop {
+            let mut status = 0;
+            let which = if self.init { -1 } else { pid };
+            // SAFETY: `status` is a valid int.
+            let got = unsafe { libc::waitpid(which, &mut status, libc::WNOHANG) };
+            if got < 0 {
+                let e = io::Error::last_os_error();
+                match e.raw_os_error() {
+                    Some(libc::EINTR) => continue,
+                    // PID 1 with no child left: the command was reaped above.
+                    Some(libc::ECHILD) if ended.is_some() => return Ok(ended),
+                    _ => return Err(Error::new(format!("waiting for the command: {e}"))),
+                }
+            }
+            if got == 0 {
+                return Ok(ended);
+            }
+            if got == pid {
+                ended = Some(Ended::from_status(status));
+                if !self.init {
+                    return Ok(ended);
+                }
+            }
+        }
+    }
+}
+
 /// One anonymous page shared between the parent and the child.
 struct SharedPage(*mut libc::c_void);
 
@@ -258,6 +483,7 @@ impl Drop for SharedPage {
 }
 
 /// How a waited-for process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ended {
     /// It exited with this status.
     Exited(i32),
@@ -265,24 +491,23 @@ pub enum Ended {
     Signaled(i32),
 }
 
-/// Waits for `pid` (retrying `EINTR`).
-pub fn wait(pid: libc::pid_t) -> Result<Ended> {
-    let mut status = 0;
-    loop {
-        // SAFETY: `status` is a valid int.
-        if unsafe { libc::waitpid(pid, &mut status, 0) } >= 0 {
-            break;
-        }
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINTR) {
-            return Err(Error::new(format!("waiting for the command: {e}")));
+impl Ended {
+    fn from_status(status: libc::c_int) -> Ended {
+        if libc::WIFSIGNALED(status) {
+            Ended::Signaled(libc::WTERMSIG(status))
+        } else {
+            Ended::Exited(libc::WEXITSTATUS(status))
         }
     }
-    Ok(if libc::WIFSIGNALED(status) {
-        Ended::Signaled(libc::WTERMSIG(status))
-    } else {
-        Ended::Exited(libc::WEXITSTATUS(status))
-    })
+
+    /// `seccompy`'s exit status for it: the command's, or 128 + N for a
+    /// death by signal N (as `tini` and the shell report it).
+    pub fn code(self) -> u8 {
+        match self {
+            Ended::Exited(code) => code as u8,
+            Ended::Signaled(sig) => 128u8.wrapping_add(sig as u8),
+        }
+    }
 }
 
 /// The command line as C strings.

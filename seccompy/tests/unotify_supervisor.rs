@@ -405,7 +405,11 @@ fn kill_reaches_the_caller_while_its_call_waits_and_never_after() {
             std::thread::spawn(getppid).join().map_or(3, |_| 2)
         });
         let n = t.listener.recv().unwrap();
-        assert_ne!(n.tid(), Some(t.pid), "the call should come from a second thread");
+        assert_ne!(
+            n.tid(),
+            Some(t.pid),
+            "the call should come from a second thread"
+        );
         let pidfd = t.listener.pidfd(&n).unwrap();
         assert!(pidfd.as_raw_fd() >= 0);
         t.listener.kill(&n).unwrap();

@@ -138,7 +138,10 @@ mod tests {
 
     #[test]
     fn the_thread_group_is_read_from_status() {
-        assert_eq!(parse_tgid("Name:\tx\nUmask:\t0022\nTgid:\t4242\nPid:\t4243\n"), Some(4242));
+        assert_eq!(
+            parse_tgid("Name:\tx\nUmask:\t0022\nTgid:\t4242\nPid:\t4243\n"),
+            Some(4242)
+        );
         assert_eq!(parse_tgid("Name:\tx\n"), None);
         assert_eq!(parse_tgid("Tgid:\t0\n"), None);
         // Our own process, through a thread that is not the leader.
