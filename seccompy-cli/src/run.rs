@@ -369,7 +369,7 @@ fn run_logged(
     if ended == Ended::Exited(126)
         && let Some(e) = exec.error()
     {
-        return Err(supervise::cannot_run(&cmd, &e));
+        return Err(supervise::cannot_run(cmd, &e));
     }
     let killed = refusals
         .killed
