@@ -17,6 +17,7 @@ pub mod disasm;
 pub mod emulate;
 #[cfg(feature = "oci")]
 pub mod oci;
+pub mod outcomes;
 pub mod policy;
 pub mod program;
 #[cfg(test)]
