@@ -426,3 +426,63 @@ fn kill_reaches_the_caller_while_its_call_waits_and_never_after() {
         ));
     });
 }
+
+#[test]
+fn spawn_refuses_a_filter_that_notifies_a_call_made_before_exec() {
+    use seccompy::unotify::SpawnError;
+    use seccompy::{Arg, CommandSeccompExt, NotifiedBeforeExec};
+    // Each of these used to leave spawn waiting forever: the case process is
+    // killed (and the test fails) if it takes more than 20 s.
+    case_with_timeout(Duration::from_secs(20), || {
+        let notifying = |name: &'static str, when_arg0: Option<u64>| {
+            let mut filter = Filter::new(FilterArgs {
+                default_action: FilterAction::Allow,
+                ..FilterArgs::default()
+            });
+            match when_arg0 {
+                None => filter.add_syscall(name, FilterAction::UserNotif),
+                Some(v) => filter.add_rule(name, FilterAction::UserNotif, [Arg(0).eq(v)]),
+            };
+            filter.compile().unwrap()
+        };
+        for (name, when) in [
+            ("execve", None),
+            ("execve", Some(1)), // on some arguments only: refused all the same
+            ("sendmsg", None),
+            ("close", None),
+            ("write", None),
+            ("exit_group", None),
+        ] {
+            let started = Instant::now();
+            let got = seccompy::unotify::spawn(
+                &mut Command::new("true"),
+                notifying(name, when),
+                SeccompOptions::default(),
+            );
+            match got {
+                Err(SpawnError::NotifiedBeforeExec(NotifiedBeforeExec { syscall })) => {
+                    assert_eq!(syscall, name);
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+            assert!(started.elapsed() < Duration::from_secs(5));
+            // The same through the Command extension, as an io::Error.
+            let e = Command::new("true")
+                .spawn_with_listener(notifying(name, when), SeccompOptions::default())
+                .unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+            let inner = e
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<NotifiedBeforeExec>());
+            assert_eq!(inner, Some(&NotifiedBeforeExec { syscall: name }));
+        }
+        // A filter that notifies none of them spawns, and its child runs.
+        let seccompy::unotify::Supervised { mut child, .. } = seccompy::unotify::spawn(
+            &mut Command::new("true"),
+            notifying("mkdirat", None),
+            SeccompOptions::default(),
+        )
+        .unwrap();
+        assert!(child.wait().unwrap().success());
+    });
+}

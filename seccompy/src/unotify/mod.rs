@@ -111,5 +111,5 @@ pub use listener::{Listener, Readiness};
 pub use memory::{PendingRead, TargetMemory};
 pub use notification::{NotifId, Notification};
 pub use response::{Errno, InvalidErrno, Response};
-pub use spawn::{Supervised, spawn};
+pub use spawn::{SpawnError, Supervised, spawn};
 pub use supervisor::{Request, Stats, Supervisor, SupervisorError};
