@@ -168,9 +168,14 @@ fn kill_the_supervisor_then(action: Action) -> (TempDir, std::process::ExitStatu
         &program(&[("mkdir", action), ("mkdirat", action)]),
     );
     let d = |n: &str| dir.path(n).display().to_string();
+    // The other process says when it is in its own session, and makes its
+    // call once seccompy is gone.
     let script = format!(
-        "setsid sh -c 'sleep 0.5; mkdir {d1} 2>{e1}; echo $? > {s1}' & \
-         sleep 0.1; kill -KILL $PPID; sleep 0.3; mkdir {d2} 2>{e2}; echo $? > {s2}",
+        "p=$PPID; setsid sh -c \"touch {ready}; while kill -0 $p 2>/dev/null; do sleep 0.01; done; \
+         mkdir {d1} 2>{e1}; echo \\$? > {s1}\" & \
+         while [ ! -e {ready} ]; do sleep 0.01; done; \
+         kill -KILL $p; sleep 0.3; mkdir {d2} 2>{e2}; echo $? > {s2}",
+        ready = d("ready"),
         d1 = d("d1"),
         e1 = d("e1"),
         s1 = d("s1"),
