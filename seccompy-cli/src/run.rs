@@ -41,7 +41,9 @@ with CMD's status, or 128 + N when signal N killed it.
 CMD runs in its own process group (given the terminal if seccompy had it).
 HUP, INT, QUIT, USR1, USR2, ALRM, TERM, WINCH, CONT, TSTP and URG sent to
 seccompy are passed on to CMD; as PID 1, seccompy also reaps orphans. CMD is
-killed if seccompy dies.
+killed if seccompy dies. With --log-denied, seccompy goes on supervising the
+children CMD leaves running after it ends; HUP, INT, QUIT or TERM then end
+seccompy with CMD's status.
 
 A death by SIGSYS (a KILL or TRAP action) is reported in one line naming the
 system call: the kernel logs seccomp kills (audit record type 1326), and
@@ -351,11 +353,17 @@ fn run_logged(
             return Err(e);
         }
     };
+    let done = AtomicBool::new(false);
     let (ended, result) = std::thread::scope(|s| {
-        let waiter = s.spawn(|| signals.wait(pid));
+        let waiter = s.spawn(|| {
+            let ended = signals.wait(pid)?;
+            signals.linger(ended, &done);
+            Ok::<_, Error>(ended)
+        });
         let result = Supervisor::new(listener)
             .workers(2)
             .run(|req| refusals.answer(req));
+        done.store(true, Ordering::Release);
         (waiter.join(), result)
     });
     // The standby ends with the last target; reap it (as PID 1 the waiting loop

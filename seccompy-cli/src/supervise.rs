@@ -21,7 +21,7 @@ use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use seccompy::unotify::Listener;
@@ -410,6 +410,34 @@ impl Signals {
             unsafe { libc::tcsetpgrp(0, libc::getpgrp()) };
         }
         Ok(ended)
+    }
+
+    /// After the command `ended`, while its children still run under the
+    /// supervisor and until `done`: a HUP, INT, QUIT or TERM then makes
+    /// `seccompy` exit with the command's status instead of waiting on for them
+    /// (under `run --log-denied` the standby supervisor answers them from then
+    /// on); as PID 1, orphans are still reaped.
+    pub fn linger(&self, ended: Ended, done: &AtomicBool) {
+        let tick = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 50_000_000,
+        };
+        while !done.load(Ordering::Acquire) {
+            // SAFETY: an all-zero siginfo is valid storage for the kernel to fill.
+            let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
+            // SAFETY: `set` is initialised, `info` writable, `tick` readable.
+            let sig = unsafe { libc::sigtimedwait(&self.set, &mut info, &tick) };
+            if matches!(
+                sig,
+                libc::SIGHUP | libc::SIGINT | libc::SIGQUIT | libc::SIGTERM
+            ) {
+                std::process::exit(i32::from(ended.code()));
+            }
+            if sig == libc::SIGCHLD && self.init {
+                // SAFETY: reaping orphans; `status` is not asked for.
+                while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
+            }
+        }
     }
 
     /// Reaps what has ended without waiting: the command (its end returned)

@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use lexopt::prelude::*;
 use seccompy::unotify::{Response, Supervisor};
@@ -99,8 +100,13 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         exec,
     } = supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())?;
     let seen: Mutex<BTreeMap<(u32, u32), u64>> = Mutex::new(BTreeMap::new());
+    let done = AtomicBool::new(false);
     let (ended, result) = std::thread::scope(|s| {
-        let waiter = s.spawn(|| signals.wait(pid));
+        let waiter = s.spawn(|| {
+            let ended = signals.wait(pid)?;
+            signals.linger(ended, &done);
+            Ok::<_, Error>(ended)
+        });
         let result = Supervisor::new(listener).workers(2).run(|req| {
             *seen
                 .lock()
@@ -109,6 +115,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
                 .or_default() += 1;
             Response::continue_unchecked()
         });
+        done.store(true, Ordering::Release);
         (waiter.join(), result)
     });
     let ended = ended.map_err(|_| Error::new("internal error: the waiting thread panicked"))??;

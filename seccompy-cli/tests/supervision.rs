@@ -405,3 +405,35 @@ fn nested_supervisors_fail_in_one_line() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn term_still_ends_seccompy_while_it_waits_for_the_commands_children() {
+    // The command exits at once; its child runs on under the filter, and
+    // seccompy supervises it. TERM then ends seccompy with the command's status.
+    let dir = TempDir::new();
+    let allow = dir.program("allow.bpf", &program(&[]));
+    let pidfile = dir.path("child");
+    let script = format!("sleep 30 & echo $! > {}; exit 5", pidfile.display());
+    let profile = dir.path("p.json");
+    for head in [
+        vec!["run", "--bpf", allow.to_str().unwrap(), "--log-denied"],
+        vec!["trace", "-o", profile.to_str().unwrap()],
+    ] {
+        let _ = std::fs::remove_file(&pidfile);
+        let mut args = head.clone();
+        args.extend(["--", "sh", "-c", &script]);
+        let mut run = start(&args);
+        let mut child = 0;
+        wait_until("the command's child starts and the command ends", || {
+            child = std::fs::read_to_string(&pidfile)
+                .ok()
+                .and_then(|p| p.trim().parse().ok())
+                .unwrap_or(0);
+            child != 0 && !children_of(run.id()).into_iter().any(|c| comm(c) == "sh")
+        });
+        kill(run.id(), libc::SIGTERM);
+        let status = wait_bounded(&mut run, Duration::from_secs(10), &format!("{head:?}"));
+        assert_eq!(status.code(), Some(5), "{head:?}");
+        kill(child, libc::SIGKILL);
+    }
+}
