@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use lexopt::prelude::*;
 use seccompy::audit::{AuditLog, Record};
-use seccompy::unotify::{Errno, Listener, PidfdError, Request, Response, Supervisor};
+use seccompy::unotify::{self, Errno, Listener, PidfdError, Request, Response, Supervisor};
 use seccompy::{CommandSeccompExt, FilterFlags, SeccompOptions};
 use seccompy_bpf::Insn;
 use seccompy_bpf::action::Action;
@@ -337,10 +337,11 @@ fn run_logged(
         abi,
         killed: Mutex::new(None),
     };
-    let supervise::Started {
+    let unotify::ExecChild {
         pid,
         listener,
         exec,
+        ..
     } = supervise::start(program, &argv, &variant, flags)?;
     let standby = match start_standby(&listener, pid, &refusals) {
         Ok(standby) => standby,

@@ -1,14 +1,9 @@
 //! Starting a command under a filter whose notifications come to `seccompy`,
 //! without any system call between the installation and `execve` that the
-//! filter would have to allow.
-//!
-//! The child installs the filter with a listener, publishes the listener's fd
-//! number in memory shared with the parent (an anonymous `MAP_SHARED` page),
-//! and spins on that page until the parent has copied the listener with
-//! `pidfd_getfd(2)`; then it calls `execve(2)`, which the filter sees like any
-//! other call. Between `fork` and `execve` the child makes only `prctl`,
-//! `seccomp` and `execve` (and `_exit` if one fails): the filter need not allow
-//! anything for `seccompy`'s sake.
+//! filter would have to allow: [`seccompy::unotify::spawn_exec`] (the child
+//! publishes its listener's fd number in a shared page and spins there until
+//! the parent has copied it with `pidfd_getfd(2)`; then it calls `execve(2)`,
+//! which the filter sees like any other call).
 //!
 //! Before the filter, the child prepares as `tini` does ([`prepare_child`]): its
 //! own process group (the terminal's foreground if `seccompy` had it), the
@@ -16,58 +11,17 @@
 //! the command runs, `seccompy` forwards the usual signals to it and, as PID 1,
 //! reaps every orphan ([`Signals`]).
 
-use std::ffi::{CStr, CString, OsStr};
+use std::ffi::{CString, OsStr};
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use seccompy::unotify::Listener;
-use seccompy::{FilterFlags, set_filter_with_listener, set_no_new_privileges};
+use seccompy::unotify::{self, ExecChild, ExecError};
+use seccompy::{FilterFlags, SeccompOptions, SetFilterError};
 use seccompy_sys::sock_filter;
 
 use crate::error::{Error, Result};
-
-/// The exit status of a child whose preparation failed (the shell's "cannot
-/// execute").
-const PREP_FAILED: i32 = 126;
-
-/// What the child publishes: its state, and the listener's fd or an errno.
-#[repr(C)]
-struct Shared {
-    /// 0 waiting, 1 listener ready (`value` is its fd), 2 failed (`value` is the
-    /// errno, `step` says which call: 1 no_new_privs, 2 the filter, 3 execve,
-    /// 4 the preparation), 3 the parent has the listener.
-    state: AtomicI32,
-    value: AtomicI32,
-    step: AtomicI32,
-}
-
-/// A started child: its pid and the listener of its filter.
-pub struct Started {
-    /// The child's process id.
-    pub pid: libc::pid_t,
-    /// The listener of the child's filter.
-    pub listener: Listener,
-    /// Where the child reports a failed `execve`.
-    pub exec: ExecReport,
-}
-
-/// The page the child reports a failed `execve` on.
-pub struct ExecReport {
-    page: SharedPage,
-}
-
-impl ExecReport {
-    /// Why `execve` failed in the child, once it has exited (with status 126).
-    pub fn error(&self) -> Option<io::Error> {
-        let shared = self.page.shared();
-        (shared.state.load(Ordering::SeqCst) == 2 && shared.step.load(Ordering::SeqCst) == 3)
-            .then(|| io::Error::from_raw_os_error(shared.value.load(Ordering::SeqCst)))
-    }
-}
 
 /// The one-line error for a command that could not be executed.
 pub fn cannot_run(cmd: &OsStr, why: &dyn std::fmt::Display) -> Error {
@@ -98,165 +52,44 @@ pub fn find_program(cmd: &OsStr) -> Result<PathBuf> {
 }
 
 /// Starts `argv` (the program at `program`) with `filter` installed (with
-/// `flags` besides the listener's) and `no_new_privs` set; the caller
-/// supervises the listener and reaps the pid.
+/// `flags` besides the listener's) and `no_new_privs` set, prepared by
+/// [`prepare_child`]; the caller supervises the listener at once and reaps the
+/// pid.
 pub fn start(
     program: &Path,
     argv: &[CString],
     filter: &[sock_filter],
     flags: FilterFlags,
-) -> Result<Started> {
+) -> Result<ExecChild> {
     let path = CString::new(program.as_os_str().as_bytes())
         .map_err(|_| Error::new("the command's path holds a NUL byte"))?;
-    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
-    ptrs.push(std::ptr::null());
-    let page = SharedPage::new()?;
-    let shared = page.shared();
     let parent = std::process::id() as libc::pid_t;
     let foreground = owns_terminal();
-
-    // SAFETY: the child below only makes async-signal-safe calls (prctl,
-    // seccomp, execve, _exit) and touches memory prepared before the fork.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(Error::new(format!(
-            "cannot start the command: {}",
-            io::Error::last_os_error()
-        )));
-    }
-    if pid == 0 {
-        child(shared, &path, &ptrs, filter, flags, parent, foreground);
-    }
-    match wait_for_listener(pid, shared) {
-        Ok(listener) => Ok(Started {
-            pid,
-            listener,
-            exec: ExecReport { page },
-        }),
-        Err(e) => {
-            // SAFETY: our own child, killed and reaped.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, std::ptr::null_mut(), 0);
-            }
-            Err(e)
-        }
-    }
+    let options = SeccompOptions::with_flags(flags);
+    // SAFETY: `prepare_child` is async-signal-safe (system calls only).
+    let started = unsafe {
+        unotify::spawn_exec(&path, argv, filter, options, move || {
+            prepare_child(parent, foreground)
+        })
+    };
+    started.map_err(|e| match e {
+        ExecError::Install {
+            source: SetFilterError::ListenerBusy { .. },
+        } => Error::new(NESTED_LISTENER),
+        e => Error::new(with_sources(&e)),
+    })
 }
 
-/// The child's side. Never returns.
-fn child(
-    shared: &Shared,
-    path: &CStr,
-    argv: &[*const libc::c_char],
-    filter: &[sock_filter],
-    flags: FilterFlags,
-    parent: libc::pid_t,
-    foreground: bool,
-) -> ! {
-    let fail = |step: i32, errno: i32| -> ! {
-        shared.value.store(errno, Ordering::SeqCst);
-        shared.step.store(step, Ordering::SeqCst);
-        shared.state.store(2, Ordering::SeqCst);
-        // SAFETY: ends the child without running the parent's atexit handlers.
-        unsafe { libc::_exit(PREP_FAILED) }
-    };
-    if let Err(e) = prepare_child(parent, foreground) {
-        fail(4, e.raw_os_error().unwrap_or(libc::EPERM));
+/// An error and its sources, on one line.
+fn with_sources(e: &dyn std::error::Error) -> String {
+    let mut line = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        line.push_str(": ");
+        line.push_str(&s.to_string());
+        source = s.source();
     }
-    if set_no_new_privileges().is_err() {
-        fail(
-            1,
-            io::Error::last_os_error()
-                .raw_os_error()
-                .unwrap_or(libc::EPERM),
-        );
-    }
-    let listener = match set_filter_with_listener(flags, filter) {
-        Ok(fd) => fd,
-        Err(e) => fail(2, e.raw_os_error().unwrap_or(libc::EINVAL)),
-    };
-    shared
-        .value
-        .store(std::os::fd::AsRawFd::as_raw_fd(&listener), Ordering::SeqCst);
-    shared.state.store(1, Ordering::SeqCst);
-    // No system call here: the filter is in force. Wait for the parent's copy.
-    while shared.state.load(Ordering::SeqCst) != 3 {
-        std::hint::spin_loop();
-    }
-    // The listener is close-on-exec: execve closes the child's copy.
-    std::mem::forget(listener);
-    unsafe extern "C" {
-        static environ: *const *const libc::c_char;
-    }
-    // SAFETY: `path` and `argv` are valid and null-terminated; `environ` is the
-    // process's environment, unchanged since the fork.
-    unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), environ) };
-    fail(
-        3,
-        io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::ENOEXEC),
-    )
-}
-
-/// The parent's side: waits for the child's listener and copies it.
-fn wait_for_listener(pid: libc::pid_t, shared: &Shared) -> Result<Listener> {
-    let start = Instant::now();
-    loop {
-        match shared.state.load(Ordering::SeqCst) {
-            1 => break,
-            2 => {
-                let errno = shared.value.load(Ordering::SeqCst);
-                let step = shared.step.load(Ordering::SeqCst);
-                if step == 2 && errno == libc::EBUSY {
-                    return Err(Error::new(NESTED_LISTENER));
-                }
-                let what = match step {
-                    1 => "set no_new_privs",
-                    4 => "prepare its process",
-                    _ => "install the filter",
-                };
-                return Err(Error::new(format!(
-                    "the command could not {what}: {}",
-                    io::Error::from_raw_os_error(errno)
-                )));
-            }
-            _ if start.elapsed() > Duration::from_secs(10) => {
-                return Err(Error::new("the command did not install its filter in 10 s"));
-            }
-            _ => std::thread::sleep(Duration::from_micros(200)),
-        }
-    }
-    let target = shared.value.load(Ordering::SeqCst);
-    // SAFETY: pidfd_open on our own unreaped child; no memory involved.
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if pidfd < 0 {
-        return Err(Error::new(format!(
-            "pidfd_open: {} (needs Linux 5.6)",
-            io::Error::last_os_error()
-        )));
-    }
-    // SAFETY: the kernel just returned this fd to us.
-    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as i32) };
-    // SAFETY: pidfd_getfd copies the child's fd `target` into this process.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_getfd,
-            std::os::fd::AsRawFd::as_raw_fd(&pidfd),
-            target,
-            0,
-        )
-    };
-    if fd < 0 {
-        return Err(Error::new(format!(
-            "cannot take the command's seccomp listener (pidfd_getfd, Linux 5.6): {}",
-            io::Error::last_os_error()
-        )));
-    }
-    shared.state.store(3, Ordering::SeqCst);
-    // SAFETY: the kernel just installed this fd (close-on-exec) in this process.
-    Ok(Listener::from(unsafe { OwnedFd::from_raw_fd(fd as i32) }))
+    line
 }
 
 /// The one-line report of `EBUSY` from the kernel for a second listener.
@@ -468,45 +301,6 @@ impl Signals {
                 }
             }
         }
-    }
-}
-
-/// One anonymous page shared between the parent and the child.
-struct SharedPage(*mut libc::c_void);
-
-impl SharedPage {
-    fn new() -> Result<Self> {
-        // SAFETY: a fresh anonymous mapping, owned by the returned value.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                4096,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(Error::new(format!(
-                "cannot map a shared page: {}",
-                io::Error::last_os_error()
-            )));
-        }
-        Ok(SharedPage(p))
-    }
-
-    fn shared(&self) -> &Shared {
-        // SAFETY: the page is zeroed (every atomic 0), aligned and large enough
-        // for `Shared`, and lives as long as `self`.
-        unsafe { &*self.0.cast::<Shared>() }
-    }
-}
-
-impl Drop for SharedPage {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in `new`, no longer borrowed.
-        unsafe { libc::munmap(self.0, 4096) };
     }
 }
 

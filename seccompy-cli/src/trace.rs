@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use lexopt::prelude::*;
-use seccompy::unotify::{Response, Supervisor};
+use seccompy::unotify::{self, Response, Supervisor};
 use seccompy_bpf::oci::ScmpArch;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, X32_SYSCALL_BIT, sock_filter};
@@ -94,10 +94,11 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         jf: 0,
         k: SECCOMP_RET_USER_NOTIF,
     }];
-    let supervise::Started {
+    let unotify::ExecChild {
         pid,
         listener,
         exec,
+        ..
     } = supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())?;
     let seen: Mutex<BTreeMap<(u32, u32), u64>> = Mutex::new(BTreeMap::new());
     let done = AtomicBool::new(false);

@@ -76,11 +76,9 @@ const BEFORE_EXEC: [&str; 6] = [
 ///
 /// The check runs the program on each such call of the host's ABI for every
 /// argument at once ([`possible_returns`](seccompy_bpf::outcomes::possible_returns)):
-/// a notification that depends on arguments counts. To supervise `execve`,
-/// fork yourself, install the filter with
-/// [`set_filter_with_listener`](crate::set_filter_with_listener), hand the
-/// listener over without a system call the filter notifies, and supervise
-/// before the child calls `execve`.
+/// a notification that depends on arguments counts. To supervise `execve`
+/// (or any of the others), use [`unotify::spawn_exec`](crate::unotify::spawn_exec),
+/// whose child makes no system call between the installation and `execve`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
     "the filter may send {syscall}(2) to the listener: the child calls it before exec, \

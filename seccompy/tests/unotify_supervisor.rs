@@ -486,3 +486,116 @@ fn spawn_refuses_a_filter_that_notifies_a_call_made_before_exec() {
         assert!(child.wait().unwrap().success());
     });
 }
+
+/// A filter sending `names` to the listener and allowing everything else.
+fn notifying_all(names: &[&'static str]) -> seccompy::bpf::Program {
+    let mut filter = Filter::new(FilterArgs {
+        default_action: FilterAction::Allow,
+        ..FilterArgs::default()
+    });
+    for name in names {
+        filter.add_syscall(*name, FilterAction::UserNotif);
+    }
+    filter.compile().unwrap()
+}
+
+#[test]
+fn spawn_exec_lets_the_filter_notify_execve_and_everything_else() {
+    case_with_timeout(Duration::from_secs(20), || {
+        let program = notifying_all(&["execve", "close", "write", "sendmsg", "exit_group"]);
+        let argv = ["/bin/sh", "-c", "echo hi > /dev/null"].map(|a| CString::new(a).unwrap());
+        // SAFETY: the preparation does nothing.
+        let child = unsafe {
+            seccompy::unotify::spawn_exec(
+                &argv[0],
+                &argv,
+                &program,
+                SeccompOptions::default(),
+                || Ok(()),
+            )
+        }
+        .unwrap();
+        let seen = Mutex::new(Vec::new());
+        let pid = child.pid;
+        let exit = std::thread::scope(|s| {
+            let waiter = s.spawn(|| support::wait(pid, Duration::from_secs(15)));
+            Supervisor::new(child.listener)
+                .run(|req| {
+                    let name = req.syscall_name().unwrap_or("?");
+                    if name == "execve" {
+                        let path = req.memory().read_c_string(req.args[0], 4096).unwrap();
+                        seen.lock()
+                            .unwrap()
+                            .push(format!("execve {}", path.to_str().unwrap()));
+                    } else {
+                        seen.lock().unwrap().push(name.to_string());
+                    }
+                    Response::continue_unchecked()
+                })
+                .unwrap();
+            waiter.join().unwrap()
+        });
+        assert_eq!(exit, Exit::Code(0));
+        assert!(child.exec.error().is_none());
+        let seen = seen.into_inner().unwrap();
+        // execve is the first call the filter sees.
+        assert_eq!(seen[0], "execve /bin/sh", "{seen:?}");
+        for name in ["write", "close", "exit_group"] {
+            assert!(seen.iter().any(|s| s == name), "{name}: {seen:?}");
+        }
+    });
+}
+
+#[test]
+fn spawn_exec_reports_a_failed_execve_and_a_second_listener() {
+    case_with_timeout(Duration::from_secs(20), || {
+        let program = notifying_all(&["exit_group"]);
+        let argv = [CString::new("/nonexistent/program").unwrap()];
+        // SAFETY: the preparation does nothing.
+        let child = unsafe {
+            seccompy::unotify::spawn_exec(
+                &argv[0],
+                &argv,
+                &program,
+                SeccompOptions::default(),
+                || Ok(()),
+            )
+        }
+        .unwrap();
+        let pid = child.pid;
+        let exit = std::thread::scope(|s| {
+            let waiter = s.spawn(|| support::wait(pid, Duration::from_secs(15)));
+            Supervisor::new(child.listener)
+                .run(|_| Response::continue_unchecked())
+                .unwrap();
+            waiter.join().unwrap()
+        });
+        assert_eq!(exit, Exit::Code(seccompy::unotify::EXEC_FAILED));
+        assert_eq!(
+            child.exec.error().and_then(|e| e.raw_os_error()),
+            Some(libc::ENOENT)
+        );
+
+        // Under a filter with a listener, a second one is refused, typed.
+        let t = spawn_target(FilterFlags::empty(), &notify_getppid(), || {
+            let argv = [CString::new("/bin/true").unwrap()];
+            // SAFETY: the preparation does nothing.
+            let got = unsafe {
+                seccompy::unotify::spawn_exec(
+                    &argv[0],
+                    &argv,
+                    notifying_all(&["mkdirat"]),
+                    SeccompOptions::default(),
+                    || Ok(()),
+                )
+            };
+            match got {
+                Err(seccompy::unotify::ExecError::Install {
+                    source: seccompy::SetFilterError::ListenerBusy { .. },
+                }) => OK,
+                _ => 2,
+            }
+        });
+        t.assert_ok();
+    });
+}

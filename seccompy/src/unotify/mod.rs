@@ -15,6 +15,8 @@
 //!   target is left, answering every call whatever the handler does.
 //! - [`spawn()`]: a [`std::process::Command`] under a filter, with its
 //!   listener in the parent.
+//! - [`spawn_exec`]: a program under a filter that may send any call to the
+//!   listener, `execve` included.
 //! - `AsyncListener` (feature `tokio`): receive on readiness, single receiver.
 //!
 //! ```no_run
@@ -91,6 +93,7 @@ mod addfd;
 #[cfg(feature = "tokio")]
 mod async_tokio;
 mod error;
+mod exec;
 mod listener;
 mod memory;
 mod notification;
@@ -107,6 +110,7 @@ pub use async_tokio::AsyncListener;
 pub use error::{
     AddFdError, IdValidError, MemoryError, PidfdError, RecvError, RespondError, SyncWakeUpError,
 };
+pub use exec::{EXEC_FAILED, ExecChild, ExecError, ExecReport, spawn_exec};
 pub use listener::{Listener, Readiness};
 pub use memory::{PendingRead, TargetMemory};
 pub use notification::{NotifId, Notification};

@@ -50,7 +50,8 @@ pub enum SpawnError {
 /// `exit_group(2)` to report a failed `execve` (see
 /// [`CommandSeccompExt::spawn_with_listener`], which this wraps). Nobody could
 /// answer them, so such a program is refused before anything is spawned
-/// ([`SpawnError::NotifiedBeforeExec`]). Calls the program sends to the
+/// ([`SpawnError::NotifiedBeforeExec`]); [`spawn_exec`](super::spawn_exec)
+/// runs such a program. Calls the program sends to the
 /// listener after `exec` wait until they are answered, so supervise them, on
 /// another thread if this one is to wait for the child.
 ///
