@@ -75,7 +75,7 @@ const BEFORE_EXEC: [&str; 6] = [
 /// the spawn has returned, so the spawn would wait forever.
 ///
 /// The check runs the program on each such call of the host's ABI for every
-/// argument at once ([`possible_returns`](seccompy_bpf::outcomes::possible_returns)):
+/// argument at once ([`possible_returns`]):
 /// a notification that depends on arguments counts. To supervise `execve`
 /// (or any of the others), use [`unotify::spawn_exec`](crate::unotify::spawn_exec),
 /// whose child makes no system call between the installation and `execve`.
