@@ -20,6 +20,7 @@ mod excerpt;
 #[cfg(feature = "oci")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oci")))]
 pub mod oci;
+pub mod outcomes;
 pub mod policy;
 pub mod program;
 #[cfg(test)]

@@ -149,7 +149,7 @@ pub fn file_name(path: &Path) -> String {
 }
 
 /// Whether a path names standard input or output.
-fn is_dash(path: &Path) -> bool {
+pub fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
