@@ -76,6 +76,7 @@ use seccompy_sys::*;
 
 use crate::action::Action;
 use crate::emulate::ByteOrder;
+use crate::excerpt::{Excerpt, MAX_CHARS, bounded};
 use crate::program::{Insn, Program};
 
 /// An error in the text, with its place (1-based line and column, in characters).
@@ -98,7 +99,7 @@ pub enum ParseErrorKind {
     #[error("unexpected character {0:?}")]
     BadChar(char),
     /// Something else was expected here.
-    #[error("expected {expected}, found {found}")]
+    #[error("expected {expected}, found {}", bounded(.found, MAX_CHARS))]
     Expected {
         /// What would have fit.
         expected: &'static str,
@@ -106,7 +107,7 @@ pub enum ParseErrorKind {
         found: String,
     },
     /// A number that does not parse or does not fit in its field.
-    #[error("{text} is not a number that fits in {bits} bits")]
+    #[error("{} is not a number that fits in {bits} bits", Excerpt(.text))]
     BadNumber {
         /// The text of the number.
         text: String,
@@ -114,32 +115,41 @@ pub enum ParseErrorKind {
         bits: u32,
     },
     /// A name that is neither an action, an audit arch nor a syscall of the ABI.
-    #[error("unknown name {0:?}")]
+    #[error("unknown name {}", Excerpt(.0))]
     UnknownName(String),
     /// An ABI name (after `.abi` or `@`) that is not known.
-    #[error("unknown ABI {0:?}")]
+    #[error("unknown ABI {}", Excerpt(.0))]
     UnknownAbi(String),
     /// A syscall name or argument word was used before any `.abi` directive and
     /// without an ABI in the options.
     #[error("{0} needs an ABI: add a `.abi NAME` line")]
     NeedAbi(String),
+    /// An `AUDIT_ARCH_*` name that is not one of [`AUDIT_ARCHES`].
+    #[error("unknown architecture {}", Excerpt(.0))]
+    UnknownArch(String),
+    /// A `SECCOMP_RET_*` name that is not an action.
+    #[error("unknown action {}", Excerpt(.0))]
+    UnknownAction(String),
     /// An argument index of 6 or more.
     #[error("there are 6 syscall arguments, args[{0}] does not exist")]
     BadArgIndex(u32),
     /// A label defined twice.
-    #[error("label {0:?} is defined twice")]
+    #[error("label {} is defined twice", Excerpt(.0))]
     DuplicateLabel(String),
     /// A jump to a label that is never defined.
-    #[error("label {0:?} is not defined")]
+    #[error("label {} is not defined", Excerpt(.0))]
     UnknownLabel(String),
     /// A jump to a label defined at or before the jump.
-    #[error("label {0:?} is not after the jump: classic BPF jumps only forward")]
+    #[error("label {} is not after the jump: classic BPF jumps only forward", Excerpt(.0))]
     BackwardJump(String),
     /// A label after the last instruction.
-    #[error("label {0:?} is after the last instruction")]
+    #[error("label {} is after the last instruction", Excerpt(.0))]
     LabelPastEnd(String),
     /// A conditional jump farther than 255 instructions.
-    #[error("label {label:?} is {distance} instructions away, more than a conditional jump's 255")]
+    #[error(
+        "label {} is {distance} instructions away, more than a conditional jump's 255",
+        Excerpt(.label)
+    )]
     JumpTooFar {
         /// The label.
         label: String,
@@ -811,6 +821,13 @@ impl Parser {
         if let Some(&(_, v)) = AUDIT_ARCHES.iter().find(|(n, _)| *n == name) {
             return Ok(v);
         }
+        // The prefixes say what the name was meant to be; no syscall has them.
+        if name.starts_with("AUDIT_ARCH_") {
+            return Err(c.err_at(col, ParseErrorKind::UnknownArch(name.into())));
+        }
+        if name.starts_with("SECCOMP_RET_") {
+            return Err(c.err_at(col, ParseErrorKind::UnknownAction(name.into())));
+        }
         // A syscall, of the current ABI or of `@abi`.
         let abi = if c.eat_punct("@") {
             let acol = c.col();
@@ -825,7 +842,7 @@ impl Parser {
         let Some(abi) = abi else {
             return Err(c.err_at(
                 col,
-                ParseErrorKind::NeedAbi(alloc::format!("syscall name {name:?}")),
+                ParseErrorKind::NeedAbi(alloc::format!("syscall name {}", Excerpt(name))),
             ));
         };
         abi.syscall_nr(name)
@@ -1058,6 +1075,22 @@ mod tests {
         );
         assert_eq!(err(".abi vax").kind, UnknownAbi("vax".into()));
         assert_eq!(err("A = args[1].lo").kind, NeedAbi("args".into()));
+        // A misspelt arch or action is called one, with or without an ABI.
+        for text in ["A = AUDIT_ARCH_FROB", ".abi x86_64\nA = AUDIT_ARCH_FROB"] {
+            let e = err(text);
+            assert_eq!(e.kind, UnknownArch("AUDIT_ARCH_FROB".into()), "{text}");
+            assert_eq!(
+                e.kind.to_string(),
+                "unknown architecture \"AUDIT_ARCH_FROB\""
+            );
+        }
+        let e = err(".abi x86_64\nif A == SECCOMP_RET_FROB goto x\nx:\nret ALLOW");
+        assert_eq!(e.kind, UnknownAction("SECCOMP_RET_FROB".into()));
+        // Quoted input is cut short.
+        let long = "x".repeat(100_000);
+        let e = err(&alloc::format!(".abi x86_64\nA = {long}"));
+        assert!(e.to_string().len() < 100, "{e}");
+        assert!(e.to_string().ends_with("\"…"), "{e}");
         assert_eq!(err(".abi arm\nA = args[6].lo").kind, BadArgIndex(6));
         let e = err("A = 0x1_0000_0000");
         assert_eq!((e.line, e.column), (1, 5));

@@ -351,27 +351,16 @@ pub fn emulate_input(prog: &[Insn], input: &Input) -> Result<Outcome, EmulateErr
             c if c == BPF_ALU | BPF_NEG => a = a.wrapping_neg(),
             c if bpf_class(c) == BPF_ALU && is_seccomp_alu(c) => {
                 let src = if bpf_src(c) == BPF_X { x } else { k };
-                let by_const = bpf_src(c) == BPF_K;
-                a = match bpf_op(c) {
-                    BPF_ADD => a.wrapping_add(src),
-                    BPF_SUB => a.wrapping_sub(src),
-                    BPF_MUL => a.wrapping_mul(src),
-                    BPF_DIV => match (src, by_const) {
-                        (0, true) => return Err(EmulateError::DivisionByZero { pc }),
-                        (0, false) => return Ok(Outcome { ret: 0, executed }),
-                        (d, _) => a / d,
-                    },
-                    BPF_AND => a & src,
-                    BPF_OR => a | src,
-                    BPF_XOR => a ^ src,
-                    BPF_LSH | BPF_RSH => {
-                        if by_const && src >= 32 {
-                            return Err(EmulateError::ShiftTooFar { pc, k });
-                        }
-                        let s = src & 31;
-                        if bpf_op(c) == BPF_LSH { a << s } else { a >> s }
+                a = match alu(c, a, src) {
+                    Ok(Some(v)) => v,
+                    Ok(None) => return Ok(Outcome { ret: 0, executed }),
+                    Err(AluError::DivisionByZero) => {
+                        return Err(EmulateError::DivisionByZero { pc });
                     }
-                    _ => return Err(EmulateError::InvalidOpcode { pc, code: c }),
+                    Err(AluError::ShiftTooFar) => return Err(EmulateError::ShiftTooFar { pc, k }),
+                    Err(AluError::Invalid) => {
+                        return Err(EmulateError::InvalidOpcode { pc, code: c });
+                    }
                 };
             }
             c if c == BPF_JMP | BPF_JA => {
@@ -394,6 +383,48 @@ pub fn emulate_input(prog: &[Insn], input: &Input) -> Result<Outcome, EmulateErr
         pc = next;
     }
     Err(EmulateError::FellOffEnd)
+}
+
+/// Why an ALU instruction has no result (programs the kernel rejects).
+pub(crate) enum AluError {
+    /// `DIV` by a constant 0.
+    DivisionByZero,
+    /// A shift by a constant of 32 or more.
+    ShiftTooFar,
+    /// Not an ALU operation seccomp accepts.
+    Invalid,
+}
+
+/// The accumulator after the ALU instruction `code` (with a source operand)
+/// on `a` and `src` (`k` or `X`, as `code` says): `Ok(None)` when the program
+/// ends there returning 0 (a division by an `X` of 0, as the kernel does).
+pub(crate) fn alu(code: u16, a: u32, src: u32) -> Result<Option<u32>, AluError> {
+    let by_const = bpf_src(code) == BPF_K;
+    Ok(Some(match bpf_op(code) {
+        BPF_ADD => a.wrapping_add(src),
+        BPF_SUB => a.wrapping_sub(src),
+        BPF_MUL => a.wrapping_mul(src),
+        BPF_DIV => match (src, by_const) {
+            (0, true) => return Err(AluError::DivisionByZero),
+            (0, false) => return Ok(None),
+            (d, _) => a / d,
+        },
+        BPF_AND => a & src,
+        BPF_OR => a | src,
+        BPF_XOR => a ^ src,
+        BPF_LSH | BPF_RSH => {
+            if by_const && src >= 32 {
+                return Err(AluError::ShiftTooFar);
+            }
+            let s = src & 31;
+            if bpf_op(code) == BPF_LSH {
+                a << s
+            } else {
+                a >> s
+            }
+        }
+        _ => return Err(AluError::Invalid),
+    }))
 }
 
 /// The index `pc + 1 + offset`, checked to be inside the program.

@@ -16,10 +16,12 @@ pub mod cache;
 pub mod compile;
 pub mod disasm;
 pub mod emulate;
+mod excerpt;
 pub mod harden;
 #[cfg(feature = "oci")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oci")))]
 pub mod oci;
+pub mod outcomes;
 pub mod policy;
 pub mod program;
 #[cfg(test)]

@@ -12,8 +12,8 @@
 //! 1. **ABI.** The call's ABI is the policy ABI whose `AUDIT_ARCH_*` value equals
 //!    `arch`. x86_64 and x32 share `AUDIT_ARCH_X86_64`: under that arch a number
 //!    with the x32 bit (`nr >= 0x4000_0000`, read unsigned) is an x32 call, except
-//!    `nr == -1`, which stays an x86_64 call (the kernel's "skip this call" value;
-//!    libseccomp treats it the same way). If the call's ABI is not one of the
+//!    `nr == -1`, which stays an x86_64 call (the kernel's "no call" value;
+//!    libseccomp treats it the same way): [`Abi::of_call`] decides. If the call's ABI is not one of the
 //!    policy's, the result is the bad-arch action ([`Policy::bad_arch_action`],
 //!    `KillProcess` unless set). So on an x86_64-only policy, x32 calls get the
 //!    bad-arch action, as with libseccomp.
@@ -51,8 +51,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use seccompy_sys::seccomp_data;
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, seccomp_data};
 
 use crate::action::Action;
 
@@ -466,13 +466,6 @@ pub const fn abi_has_64bit_args(abi: Abi) -> bool {
     seccompy_sys::signatures::has_64bit_registers(abi)
 }
 
-/// Whether, under `AUDIT_ARCH_X86_64`, `nr` is an x32 call number: the x32 bit is
-/// set and `nr` is not `-1`.
-#[must_use]
-pub const fn is_x32_nr(nr: u32) -> bool {
-    nr >= X32_SYSCALL_BIT && nr != u32::MAX
-}
-
 /// A seccomp policy; see the [module documentation](self) for its semantics.
 ///
 /// ```
@@ -603,11 +596,7 @@ impl Policy {
     /// `None` when it gets the bad-arch action.
     #[must_use]
     pub fn abi_of(&self, arch: u32, nr: u32) -> Option<Abi> {
-        if arch == AUDIT_ARCH_X86_64 {
-            let want = if is_x32_nr(nr) { Abi::X32 } else { Abi::X86_64 };
-            return self.abis.iter().copied().find(|&a| a == want);
-        }
-        self.abis.iter().copied().find(|a| a.audit_arch() == arch)
+        Abi::of_call(arch, nr).filter(|a| self.abis.contains(a))
     }
 
     /// What the policy decides for a call: a direct reading of the semantics in
@@ -660,7 +649,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seccompy_sys::AUDIT_ARCH_I386;
+    use seccompy_sys::{AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT};
 
     fn call(arch: u32, nr: u32, args: [u64; 6]) -> seccomp_data {
         seccomp_data {

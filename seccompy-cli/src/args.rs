@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use lexopt::prelude::*;
 use seccompy_bpf::Program;
 use seccompy_bpf::validate::validate;
+use seccompy_sys::BPF_MAXINSNS;
 use seccompy_sys::syscalls::Abi;
 
 use crate::error::{Error, Result};
@@ -148,31 +149,82 @@ pub fn file_name(path: &Path) -> String {
 }
 
 /// Whether a path names standard input or output.
-fn is_dash(path: &Path) -> bool {
+pub fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// Reads a whole file (`-` reads standard input).
-pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+/// What an input file holds, which bounds its size: every input is read with
+/// its limit, and refused as soon as it is passed, so that `/dev/zero` or an
+/// endless pipe costs no more than the limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A raw program: at most [`BPF_MAXINSNS`] (4096) instructions of 8 bytes,
+    /// 32 KiB, the most the kernel loads.
+    Program,
+    /// A text program for `asm`: 1 MiB, room for the kernel's 4096
+    /// instructions at 256 bytes a line, labels and comments included.
+    Assembly,
+    /// An OCI or Docker profile, or an OCI `config.json`: 4 MiB. Docker's
+    /// default profile is 13 KiB and a profile naming every syscall of every
+    /// ABI with arguments stays far below 1 MiB; a larger file is a mistake
+    /// (or a stream that never ends), not a profile.
+    Profile,
+}
+
+impl Input {
+    /// The most bytes an input of this kind may have.
+    pub const fn limit(self) -> u64 {
+        match self {
+            Input::Program => (8 * BPF_MAXINSNS) as u64,
+            Input::Assembly => 1 << 20,
+            Input::Profile => 4 << 20,
+        }
+    }
+
+    /// The limit, said for an error message.
+    fn said(self) -> &'static str {
+        match self {
+            Input::Program => {
+                "32 KiB, 4096 instructions (the kernel's limit on a program, BPF_MAXINSNS)"
+            }
+            Input::Assembly => {
+                "1 MiB, seccompy's limit on a text program (4096 instructions, the kernel's limit, at 256 bytes a line)"
+            }
+            Input::Profile => "4 MiB, seccompy's limit on a profile",
+        }
+    }
+}
+
+/// Reads a whole file (`-` reads standard input) of kind `kind`, refusing it as
+/// soon as it passes the kind's [limit](Input::limit).
+pub fn read_file(path: &Path, kind: Input) -> Result<Vec<u8>> {
+    let limit = kind.limit();
     let mut bytes = Vec::new();
     let result = if is_dash(path) {
-        io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
+        io::stdin().lock().take(limit + 1).read_to_end(&mut bytes)
     } else {
-        std::fs::read(path).map(|b| bytes = b)
+        std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
     };
     result.map_err(|e| Error::new(format!("cannot read {}: {e}", path.display())))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::new(format!(
+            "{}: too large, more than {}",
+            path.display(),
+            kind.said()
+        )));
+    }
     Ok(bytes)
 }
 
-/// Reads a file as UTF-8 text.
-pub fn read_text(path: &Path) -> Result<String> {
-    String::from_utf8(read_file(path)?)
+/// Reads a file of kind `kind` (see [`read_file`]) as UTF-8 text.
+pub fn read_text(path: &Path, kind: Input) -> Result<String> {
+    String::from_utf8(read_file(path, kind)?)
         .map_err(|_| Error::new(format!("{}: not UTF-8 text", path.display())))
 }
 
 /// Reads a raw program: 8-byte little-endian `struct sock_filter` records.
 pub fn read_program(path: &Path) -> Result<Program> {
-    let bytes = read_file(path)?;
+    let bytes = read_file(path, Input::Program)?;
     if bytes.is_empty() {
         return Err(Error::new(format!(
             "{}: the file is empty, not a BPF program",

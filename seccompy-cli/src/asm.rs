@@ -80,7 +80,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         }
     }
     let file = args::required(file, "the source file FILE.s")?;
-    let text = args::read_text(&file)?;
+    let text = args::read_text(&file, args::Input::Assembly)?;
     let prog = assemble_with(&text, &options)
         .map_err(|e| Error::new(format!("{}: {e}", file.display())))?;
     if !allow_invalid {

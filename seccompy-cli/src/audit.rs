@@ -203,7 +203,8 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         }
     }
     let file = args::required(file, "the profile or program to audit")?;
-    let bytes = args::read_file(&file)?;
+    // A profile or a program: the larger limit, a profile's, until it is known.
+    let bytes = args::read_file(&file, args::Input::Profile)?;
     // JSON (an object, or an array the profile parser refuses with a clear
     // error) or a raw program: a valid program's first non-blank byte is the
     // low byte of an opcode (`[` and `{` are none) or the zero high byte after

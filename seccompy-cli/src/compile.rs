@@ -193,7 +193,7 @@ pub(crate) fn resolve_and_compile(
 
 /// Reads the profile, or the `linux.seccomp` object of an OCI `config.json`.
 pub(crate) fn read_profile(file: &Path, oci_config: bool) -> Result<Profile> {
-    let json = args::read_text(file)?;
+    let json = args::read_text(file, args::Input::Profile)?;
     let at = |e: &dyn std::fmt::Display| Error::new(format!("{}: {e}", file.display()));
     if oci_config {
         Profile::from_oci_config_json(&json)

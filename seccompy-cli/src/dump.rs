@@ -28,8 +28,9 @@ installed first. The kernel runs them all on every call, newest first, and the
 action of highest precedence wins. The process is stopped for the time of the
 reading (PTRACE_SEIZE and PTRACE_INTERRUPT) and let go after.
 
-Needs CAP_SYS_ADMIN, ptrace access to the process, and no seccomp filter on
-seccompy itself.
+Needs ptrace access to the process (the same user and Yama's ptrace_scope
+allowing it, or CAP_SYS_PTRACE), no other tracer on it (strace, gdb), and, to
+read the filters, CAP_SYS_ADMIN and no seccomp filter on seccompy itself.
 
 Options:
   --all         every thread of the process, not only the main thread
@@ -136,15 +137,82 @@ fn dump_thread(pid: libc::pid_t, tid: libc::pid_t, abi: Abi, out: &mut dyn Write
     Ok(())
 }
 
-/// The message for a refused ptrace request.
-fn refused(pid: libc::pid_t, e: &io::Error) -> Error {
-    match e.raw_os_error() {
-        Some(libc::EPERM | libc::EACCES) => Error::new(format!(
-            "reading filters needs CAP_SYS_ADMIN and ptrace access to {pid} (and seccompy itself without seccomp filter): {e}"
-        )),
-        Some(libc::ESRCH) => Error::new(format!("no process {pid} (or it exited)")),
-        _ => Error::new(format!("cannot read the filters of {pid}: {e}")),
+/// The ptrace request that failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// `PTRACE_SEIZE`, `PTRACE_INTERRUPT` and the wait for the stop.
+    Attach,
+    /// `PTRACE_SECCOMP_GET_FILTER`.
+    GetFilter,
+}
+
+/// The message for a refused ptrace request on thread `tid` of `pid`.
+fn refused(pid: libc::pid_t, tid: libc::pid_t, step: Step, e: &io::Error) -> Error {
+    Error::new(explain(
+        pid,
+        step,
+        e,
+        tracer_of(pid, tid),
+        own_seccomp_mode() != Some(0),
+    ))
+}
+
+/// What a refusal means, from the kernel's reasons (`kernel/ptrace.c`,
+/// `kernel/seccomp.c`):
+/// - `PTRACE_SEIZE` fails with `EPERM` when the thread already has a tracer
+///   (`tracer`, from `TracerPid`: one at a time), and also when the caller
+///   lacks ptrace access (another user without `CAP_SYS_PTRACE`, Yama, an LSM);
+/// - `PTRACE_SECCOMP_GET_FILTER` fails with `EACCES` when the caller lacks
+///   `CAP_SYS_ADMIN` or runs under seccomp itself (`self_filtered`).
+fn explain(
+    pid: libc::pid_t,
+    step: Step,
+    e: &io::Error,
+    tracer: Option<libc::pid_t>,
+    self_filtered: bool,
+) -> String {
+    match (step, e.raw_os_error()) {
+        (_, Some(libc::ESRCH)) => format!("no process {pid} (or it exited)"),
+        (Step::Attach, Some(libc::EPERM)) => match tracer {
+            Some(t) => format!(
+                "process {pid} is already traced by process {t}, and a process has one tracer at a time: detach that tracer (strace, gdb, ...) first"
+            ),
+            None => format!(
+                "no ptrace access to process {pid}: attaching needs the same user and ptrace allowed by Yama (/proc/sys/kernel/yama/ptrace_scope), or CAP_SYS_PTRACE: {e}"
+            ),
+        },
+        (Step::GetFilter, Some(libc::EACCES | libc::EPERM)) if self_filtered => format!(
+            "seccompy runs under a seccomp filter itself, and the kernel gives filters only to an unfiltered reader: {e}"
+        ),
+        (Step::GetFilter, Some(libc::EACCES | libc::EPERM)) => {
+            format!("reading the filters of process {pid} needs CAP_SYS_ADMIN: {e}")
+        }
+        _ => format!("cannot read the filters of {pid}: {e}"),
     }
+}
+
+/// The tracer of thread `tid` of `pid` (`TracerPid` in its status), if any.
+fn tracer_of(pid: libc::pid_t, tid: libc::pid_t) -> Option<libc::pid_t> {
+    status_field(&format!("/proc/{pid}/task/{tid}/status"), "TracerPid:")
+        .filter(|&t| t != 0)
+        .and_then(|t| libc::pid_t::try_from(t).ok())
+}
+
+/// This process's seccomp mode (`Seccomp` in its status: 0 none, 1 strict,
+/// 2 filter).
+fn own_seccomp_mode() -> Option<u64> {
+    status_field("/proc/self/status", "Seccomp:")
+}
+
+/// A numeric field of a `/proc/.../status` file.
+fn status_field(path: &str, name: &str) -> Option<u64> {
+    std::fs::read_to_string(path)
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix(name))?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Every filter of the stopped tracee `tid` with its flags, the first installed
@@ -167,14 +235,19 @@ fn read_filters(tid: libc::pid_t, pid: libc::pid_t) -> Result<Vec<(Vec<sock_filt
                         index + 1
                     )));
                 }
-                _ => return Err(refused(pid, &e)),
+                _ => return Err(refused(pid, tid, Step::GetFilter, &e)),
             }
         }
         let mut insns = vec![sock_filter::default(); n as usize];
         // SAFETY: `insns` has room for the `n` instructions the kernel reported.
         let got = unsafe { raw::ptrace_seccomp_get_filter(tid, index, insns.as_mut_ptr()) };
         if got < 0 {
-            return Err(refused(pid, &io::Error::last_os_error()));
+            return Err(refused(
+                pid,
+                tid,
+                Step::GetFilter,
+                &io::Error::last_os_error(),
+            ));
         }
         insns.truncate(got as usize);
         let mut meta = seccomp_metadata {
@@ -200,12 +273,12 @@ impl Stopped {
     fn attach(tid: libc::pid_t, pid: libc::pid_t) -> Result<Self> {
         // SAFETY: PTRACE_SEIZE with no options touches no memory of ours.
         if unsafe { libc::ptrace(libc::PTRACE_SEIZE, tid, 0usize, 0usize) } < 0 {
-            return Err(refused(pid, &io::Error::last_os_error()));
+            return Err(refused(pid, tid, Step::Attach, &io::Error::last_os_error()));
         }
         let stopped = Stopped(tid);
         // SAFETY: as above, for a tracee of ours.
         if unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, tid, 0usize, 0usize) } < 0 {
-            return Err(refused(pid, &io::Error::last_os_error()));
+            return Err(refused(pid, tid, Step::Attach, &io::Error::last_os_error()));
         }
         let mut status = 0;
         loop {
@@ -216,7 +289,7 @@ impl Stopped {
             }
             let e = io::Error::last_os_error();
             if e.raw_os_error() != Some(libc::EINTR) {
-                return Err(refused(pid, &e));
+                return Err(refused(pid, tid, Step::Attach, &e));
             }
         }
         if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
@@ -278,4 +351,34 @@ fn exe_abi(pid: libc::pid_t) -> Option<Abi> {
         .iter()
         .copied()
         .find(|a| a.audit_arch() == arch && *a != Abi::X32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_say_their_cause() {
+        let err = io::Error::from_raw_os_error;
+        let m = explain(7, Step::Attach, &err(libc::EPERM), Some(3), false);
+        assert!(
+            m.starts_with("process 7 is already traced by process 3"),
+            "{m}"
+        );
+        let m = explain(7, Step::Attach, &err(libc::EPERM), None, false);
+        assert!(m.starts_with("no ptrace access to process 7: "), "{m}");
+        assert!(!m.contains("CAP_SYS_ADMIN"), "{m}");
+        let m = explain(7, Step::GetFilter, &err(libc::EACCES), None, true);
+        assert!(
+            m.starts_with("seccompy runs under a seccomp filter itself"),
+            "{m}"
+        );
+        let m = explain(7, Step::GetFilter, &err(libc::EACCES), None, false);
+        assert!(
+            m.starts_with("reading the filters of process 7 needs CAP_SYS_ADMIN: "),
+            "{m}"
+        );
+        let m = explain(7, Step::Attach, &err(libc::ESRCH), None, false);
+        assert_eq!(m, "no process 7 (or it exited)");
+    }
 }

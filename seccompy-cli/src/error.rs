@@ -32,20 +32,27 @@ impl Error {
     }
 }
 
+/// The most characters of a message: the libraries quote only a short prefix
+/// of their input, but a message may echo a command-line argument (up to
+/// 128 KiB) or a file name whole; past this, it is cut and ends with `…`.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
 /// The message on a single line: any line break a library message may hold
-/// becomes `"; "`.
+/// becomes `"; "`; at most [`MAX_MESSAGE_CHARS`] characters.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Message(m) => {
-                let mut lines = m.lines().map(str::trim).filter(|l| !l.is_empty());
-                if let Some(first) = lines.next() {
-                    f.write_str(first)?;
+                let line = m
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                match line.char_indices().nth(MAX_MESSAGE_CHARS) {
+                    Some((end, _)) => write!(f, "{}…", &line[..end]),
+                    None => f.write_str(&line),
                 }
-                for l in lines {
-                    write!(f, "; {l}")?;
-                }
-                Ok(())
             }
             Error::BrokenPipe => f.write_str("standard output was closed"),
             Error::Exit(code) => write!(f, "exit status {code}"),
@@ -70,6 +77,10 @@ mod tests {
     fn messages_are_one_line() {
         let e = Error::new("first\n  second\n\nthird\n");
         assert_eq!(e.to_string(), "first; second; third");
+        let e = Error::new(format!("unknown architecture '{}'", "x".repeat(200_000)));
+        let line = e.to_string();
+        assert_eq!(line.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(line.starts_with("unknown architecture 'xxx") && line.ends_with('…'));
         let e = Error::stdout(&io::Error::from(io::ErrorKind::BrokenPipe));
         assert!(matches!(e, Error::BrokenPipe));
         let e = Error::stdout(&io::Error::from(io::ErrorKind::PermissionDenied));

@@ -2,7 +2,8 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,18 +11,18 @@ use std::time::Duration;
 
 use lexopt::prelude::*;
 use seccompy::audit::{AuditLog, Record};
-use seccompy::unotify::{Errno, Response, Supervisor};
+use seccompy::unotify::{self, Errno, Listener, PidfdError, Request, Response, Supervisor};
 use seccompy::{CommandSeccompExt, FilterFlags, SeccompOptions};
 use seccompy_bpf::Insn;
 use seccompy_bpf::action::Action;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, seccomp_data};
+use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF};
 
 use crate::args;
 use crate::error::{Error, Result};
 use crate::source::Source;
-use crate::supervise::{self, Ended};
+use crate::supervise::{self, Ended, Signals};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "run a command under a profile or a program";
@@ -37,6 +38,13 @@ The filter is installed in the command's process (with no_new_privs) just
 before it executes CMD; CMD's threads and children inherit it. seccompy exits
 with CMD's status, or 128 + N when signal N killed it.
 
+CMD runs in its own process group (given the terminal if seccompy had it).
+HUP, INT, QUIT, USR1, USR2, ALRM, TERM, WINCH, CONT, TSTP and URG sent to
+seccompy are passed on to CMD; as PID 1, seccompy also reaps orphans. CMD is
+killed if seccompy dies. With --log-denied, seccompy goes on supervising the
+children CMD leaves running after it ends; HUP, INT, QUIT or TERM then end
+seccompy with CMD's status.
+
 A death by SIGSYS (a KILL or TRAP action) is reported in one line naming the
 system call: the kernel logs seccomp kills (audit record type 1326), and
 seccompy reads that record from the audit netlink socket (as root) or from
@@ -51,7 +59,12 @@ answers as the original would: ERRNO(n) fails the call with n; KILL_PROCESS
 and KILL_THREAD kill the whole process with SIGKILL (seccompy then exits with
 128 + SIGSYS, as the kernel's kill would have). TRAP, TRACE and LOG returns
 are left as they are. The variant differs from the program only in those
-returns: the decisions are the program's.
+returns: the decisions are the program's. A standby copy of seccompy holds the
+listener too: if seccompy dies (even killed by CMD), the standby kills CMD's
+process group and answers any other caller as the program would, so a refused
+call never gets ENOSYS instead. The kernel allows one listener per filter
+chain: --log-denied cannot run under another seccomp supervisor (a trace, a
+--log-denied, a container runtime's notifier); plain run can.
 
 Options:
 ",
@@ -93,6 +106,9 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let (cmd, rest) = args::required(command, "the command to run (-- CMD [ARG...])")?;
     let loaded = source.load()?;
     let program = supervise::find_program(&cmd)?;
+    // Before any thread: every thread inherits the mask, and only the waiting
+    // loop takes the signals, to pass them on.
+    let signals = Signals::block()?;
     let name = cmd.to_string_lossy().into_owned();
     let insns = loaded.prog.insns().to_vec();
     let flags = loaded
@@ -100,9 +116,9 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         .as_ref()
         .map_or(FilterFlags::empty(), |r| profile_flags(&r.flags));
     let (ended, report) = if log_denied {
-        run_logged(&program, &cmd, &rest, insns, loaded.abi, flags)?
+        run_logged(&signals, &program, &cmd, &rest, insns, loaded.abi, flags)?
     } else {
-        run_plain(&program, &cmd, &rest, insns, flags)?
+        run_plain(&signals, &program, &cmd, &rest, insns, flags)?
     };
     out.flush().map_err(|e| Error::stdout(&e))?;
     let code = match ended {
@@ -140,6 +156,7 @@ fn profile_flags(names: &[String]) -> FilterFlags {
 /// Runs the command with the program as it is; on a death by SIGSYS, the
 /// report that names the call from the kernel's audit record.
 fn run_plain(
+    signals: &Signals,
     program: &std::path::Path,
     cmd: &OsString,
     rest: &[OsString],
@@ -147,12 +164,17 @@ fn run_plain(
     flags: FilterFlags,
 ) -> Result<(Ended, Option<String>)> {
     let mut log = AuditLog::open();
-    let mut child = Command::new(program)
-        .arg0(cmd)
-        .args(rest)
+    let parent = std::process::id() as libc::pid_t;
+    let foreground = supervise::owns_terminal();
+    let mut command = Command::new(program);
+    command.arg0(cmd).args(rest);
+    // SAFETY: `prepare_child` is async-signal-safe (system calls only).
+    unsafe { command.pre_exec(move || supervise::prepare_child(parent, foreground)) };
+    // The command's own handle is not used to wait: `signals` reaps it.
+    let child = command
         .seccomp(insns, SeccompOptions::with_flags(flags))
         .spawn()
-        .map_err(|e| Error::new(format!("cannot run {}: {e}", cmd.to_string_lossy())))?;
+        .map_err(|e| supervise::cannot_run(cmd, &e))?;
     let pid = child.id();
     // The record of the command's death: a kill or a trap of its process.
     let ours = |r: &Record| {
@@ -175,18 +197,17 @@ fn run_plain(
             }
             None
         });
-        let status = child.wait();
+        let ended = signals.wait(pid as libc::pid_t);
         running.store(false, Ordering::Relaxed);
-        (status, drain.join().ok().flatten())
+        (ended, drain.join().ok().flatten())
     });
-    let status = status.map_err(|e| Error::new(format!("waiting for the command: {e}")))?;
-    Ok(match status.signal() {
-        Some(sig) if sig == libc::SIGSYS => {
+    drop(child);
+    Ok(match status? {
+        Ended::Signaled(sig) if sig == libc::SIGSYS => {
             let record = early.or_else(|| log.find(Duration::from_millis(500), ours));
             (Ended::Signaled(sig), Some(sigsys_report(record)))
         }
-        Some(sig) => (Ended::Signaled(sig), None),
-        None => (Ended::Exited(status.code().unwrap_or(1)), None),
+        ended => (ended, None),
     })
 }
 
@@ -248,31 +269,19 @@ fn notify_refusals(insns: &[Insn]) -> Vec<Insn> {
         .collect()
 }
 
-/// Runs the command with refusals reported; the report of the call a KILL
-/// stopped, if one did.
-fn run_logged(
-    program: &std::path::Path,
-    cmd: &OsString,
-    rest: &[OsString],
-    insns: Vec<Insn>,
+/// What `--log-denied` answers: the original program's decision on each
+/// refused call, reported on standard error.
+struct Refusals<'a> {
+    insns: &'a [Insn],
     abi: Abi,
-    flags: FilterFlags,
-) -> Result<(Ended, Option<String>)> {
-    let argv = supervise::c_args(cmd, rest)?;
-    let variant = notify_refusals(&insns);
-    let started = supervise::start(program, &argv, &variant, flags)?;
-    let pid = started.pid;
-    let waiter = std::thread::spawn(move || supervise::wait(pid));
-    let killed: Mutex<Option<String>> = Mutex::new(None);
-    let result = Supervisor::new(started.listener).workers(2).run(|req| {
-        let data = seccomp_data {
-            nr: req.nr,
-            arch: req.arch,
-            instruction_pointer: req.instruction_pointer,
-            args: req.args,
-        };
-        let order = req.abi().map_or(ByteOrder::of(abi), ByteOrder::of);
-        let action = emulate_for(&insns, &data, order)
+    /// The call a KILL stopped, for the last line.
+    killed: Mutex<Option<String>>,
+}
+
+impl Refusals<'_> {
+    fn answer(&self, req: &Request<'_>) -> Response {
+        let order = req.abi().map_or(ByteOrder::of(self.abi), ByteOrder::of);
+        let action = emulate_for(self.insns, &req.data(), order)
             .ok()
             .and_then(|o| Action::from_raw(o.ret));
         let label = syscall_label(req.abi(), req.arch, req.nr as u32);
@@ -289,10 +298,14 @@ fn run_logged(
             }
             Some(a @ (Action::KillProcess | Action::KillThread)) => {
                 eprintln!("seccompy: denied {call}: {a}, killing process {}", req.pid);
-                *killed.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{label} ({a})"));
-                // SAFETY: kill(2) on the process that made the call (its thread id
-                // names the whole process for SIGKILL).
-                unsafe { libc::kill(req.pid as libc::pid_t, libc::SIGKILL) };
+                *self.killed.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(format!("{label} ({a})"));
+                // Through a pidfd checked against the notification: never a
+                // process that reused the number.
+                match req.kill() {
+                    Ok(()) | Err(PidfdError::Gone { .. }) => {}
+                    Err(e) => eprintln!("seccompy: cannot kill process {}: {e}", req.pid),
+                }
                 Response::errno(Errno::EPERM)
             }
             Some(Action::UserNotif) => {
@@ -303,15 +316,155 @@ fn run_logged(
             // returns were rewritten): let it run.
             _ => Response::continue_unchecked(),
         }
+    }
+}
+
+/// Runs the command with refusals reported; the report of the call a KILL
+/// stopped, if one did.
+fn run_logged(
+    signals: &Signals,
+    program: &std::path::Path,
+    cmd: &OsString,
+    rest: &[OsString],
+    insns: Vec<Insn>,
+    abi: Abi,
+    flags: FilterFlags,
+) -> Result<(Ended, Option<String>)> {
+    let argv = supervise::c_args(cmd, rest)?;
+    let variant = notify_refusals(&insns);
+    let refusals = Refusals {
+        insns: &insns,
+        abi,
+        killed: Mutex::new(None),
+    };
+    let unotify::ExecChild {
+        pid,
+        listener,
+        exec,
+        ..
+    } = supervise::start(program, &argv, &variant, flags)?;
+    let standby = match start_standby(&listener, pid, &refusals) {
+        Ok(standby) => standby,
+        Err(e) => {
+            // SAFETY: our own child, killed and reaped.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+            return Err(e);
+        }
+    };
+    let done = AtomicBool::new(false);
+    let (ended, result) = std::thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            let ended = signals.wait(pid)?;
+            signals.linger(ended, &done);
+            Ok::<_, Error>(ended)
+        });
+        let result = Supervisor::new(listener)
+            .workers(2)
+            .run(|req| refusals.answer(req));
+        done.store(true, Ordering::Release);
+        (waiter.join(), result)
     });
-    let ended = waiter
-        .join()
-        .map_err(|_| Error::new("internal error: the waiting thread panicked"))??;
+    // The standby ends with the last target; reap it (as PID 1 the waiting loop
+    // may have already).
+    // SAFETY: our own child.
+    unsafe { libc::waitpid(standby, std::ptr::null_mut(), 0) };
+    let ended = ended.map_err(|_| Error::new("internal error: the waiting thread panicked"))??;
     if let Err(e) = result {
         return Err(Error::new(format!("supervising the command: {e}")));
     }
-    let killed = killed.into_inner().unwrap_or_else(|e| e.into_inner());
+    if ended == Ended::Exited(126)
+        && let Some(e) = exec.error()
+    {
+        return Err(supervise::cannot_run(cmd, &e));
+    }
+    let killed = refusals
+        .killed
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
     Ok((ended, killed.map(|k| format!("killed by seccomp on {k}"))))
+}
+
+/// Forks the standby supervisor: a copy of `seccompy` that holds the listener
+/// too, so that the kernel never fails a notified call with `ENOSYS` because
+/// `seccompy` died (killed by the command itself, say, which may call `kill`).
+///
+/// It sleeps until `seccompy` is gone or no target is left. If `seccompy` dies
+/// first, it kills the command and its process group (as `PR_SET_PDEATHSIG`
+/// does, but before any refused call can return), then answers the calls of
+/// any process that left the group exactly as `seccompy` would have, until none
+/// is left. It must be forked while `seccompy` has one thread.
+fn start_standby(
+    listener: &Listener,
+    command_pid: libc::pid_t,
+    refusals: &Refusals<'_>,
+) -> Result<libc::pid_t> {
+    let os = |what: &str| {
+        let e = std::io::Error::last_os_error();
+        Error::new(format!("cannot start the standby supervisor: {what}: {e}"))
+    };
+    let listener = listener
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|_| os("dup"))?;
+    let me = pidfd(std::process::id() as libc::pid_t).ok_or_else(|| os("pidfd_open"))?;
+    let command = pidfd(command_pid).ok_or_else(|| os("pidfd_open"))?;
+    // SAFETY: seccompy has one thread here: the child may run any code.
+    let standby = unsafe { libc::fork() };
+    if standby < 0 {
+        return Err(os("fork"));
+    }
+    if standby > 0 {
+        return Ok(standby);
+    }
+    let mut fds = [
+        libc::pollfd {
+            fd: me.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: listener.as_raw_fd(),
+            events: 0,
+            revents: 0,
+        },
+    ];
+    loop {
+        // SAFETY: two valid pollfds.
+        let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+            continue;
+        }
+        if r < 0 || fds[1].revents & libc::POLLHUP != 0 {
+            // No target left (or nothing to watch): seccompy does the rest.
+            // SAFETY: leaving the copy without running seccompy's exit code.
+            unsafe { libc::_exit(0) }
+        }
+        if fds[0].revents & libc::POLLIN != 0 {
+            break;
+        }
+    }
+    // seccompy is gone; the listener is still open here, so no call waiting on
+    // it has returned.
+    // SAFETY: a pidfd of the command, and its process group (named by its pid,
+    // which cannot be reused while the pidfd says it was alive a moment ago).
+    unsafe {
+        seccompy_sys::raw::pidfd_send_signal(command.as_raw_fd(), libc::SIGKILL);
+        libc::kill(-command_pid, libc::SIGKILL);
+    }
+    let _ = Supervisor::new(Listener::new(listener)).run(|req| refusals.answer(req));
+    // SAFETY: as above.
+    unsafe { libc::_exit(0) }
+}
+
+/// A pidfd of process `pid`.
+fn pidfd(pid: libc::pid_t) -> Option<OwnedFd> {
+    // SAFETY: no memory is involved; the fd returned is ours.
+    let fd = unsafe { seccompy_sys::raw::pidfd_open(pid, 0) };
+    // SAFETY: the kernel just returned this fd to us.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 #[cfg(test)]

@@ -43,7 +43,9 @@ Prints:
 
 Options:
   --arch ARCH     the ABI to measure (default: this machine's)
-  --range LO..HI  the syscall numbers for the `numbers` line, both included
+  --range LO..HI  the syscall numbers for the `numbers` line, both included;
+                  at most 65536 numbers (every ABI's table spans less than
+                  1024), each run through the emulator
   -h, --help      print this help
   -V, --version   print the version
 
@@ -265,8 +267,20 @@ fn parse_range(s: &str) -> Result<RangeInclusive<u32>> {
     if lo > hi {
         return Err(bad());
     }
+    let width = u64::from(hi - lo) + 1;
+    if width > MAX_RANGE {
+        return Err(Error::new(format!(
+            "range '{s}' has {width} numbers, more than the {MAX_RANGE} --range takes"
+        )));
+    }
     Ok(lo..=hi)
 }
+
+/// The most numbers `--range` takes: each is one run of the emulator, and
+/// 65536 is far more than any ABI's table spans (under 1024 numbers), so a
+/// wider range is a mistake that would run for minutes (all 2^32 numbers:
+/// hours), not a measurement.
+const MAX_RANGE: u64 = 1 << 16;
 
 #[cfg(test)]
 mod tests {
@@ -283,6 +297,13 @@ mod tests {
         assert!(parse_range("9..1").is_err());
         assert!(parse_range("1-9").is_err());
         assert!(parse_range("a..b").is_err());
+        assert_eq!(parse_range("0..65535").unwrap(), 0..=65535);
+        let e = parse_range("0..4294967295").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "range '0..4294967295' has 4294967296 numbers, more than the 65536 --range takes"
+        );
+        assert!(parse_range("7..65543").is_err());
         assert_eq!(default_range(Abi::X86_64), 0..=1023);
         assert_eq!(default_range(Abi::X32), 0x4000_0000..=0x4000_03ff);
         // The first o32 syscall is 4000 (syscall), in the range.

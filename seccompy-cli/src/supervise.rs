@@ -1,49 +1,31 @@
 //! Starting a command under a filter whose notifications come to `seccompy`,
 //! without any system call between the installation and `execve` that the
-//! filter would have to allow.
+//! filter would have to allow: [`seccompy::unotify::spawn_exec`] (the child
+//! publishes its listener's fd number in a shared page and spins there until
+//! the parent has copied it with `pidfd_getfd(2)`; then it calls `execve(2)`,
+//! which the filter sees like any other call).
 //!
-//! The child installs the filter with a listener, publishes the listener's fd
-//! number in memory shared with the parent (an anonymous `MAP_SHARED` page),
-//! and spins on that page until the parent has copied the listener with
-//! `pidfd_getfd(2)`; then it calls `execve(2)`, which the filter sees like any
-//! other call. Between `fork` and `execve` the child makes only `prctl`,
-//! `seccomp` and `execve` (and `_exit` if one fails): the filter need not allow
-//! anything for `seccompy`'s sake.
+//! Before the filter, the child prepares as `tini` does ([`prepare_child`]): its
+//! own process group (the terminal's foreground if `seccompy` had it), the
+//! default signal mask and `SIGPIPE`, and `SIGKILL` when `seccompy` dies. While
+//! the command runs, `seccompy` forwards the usual signals to it and, as PID 1,
+//! reaps every orphan ([`Signals`]).
 
-use std::ffi::{CStr, CString, OsStr};
+use std::ffi::{CString, OsStr};
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use seccompy::unotify::Listener;
-use seccompy::{FilterFlags, set_filter_with_listener, set_no_new_privileges};
+use seccompy::unotify::{self, ExecChild, ExecError};
+use seccompy::{FilterFlags, SeccompOptions, SetFilterError};
 use seccompy_sys::sock_filter;
 
 use crate::error::{Error, Result};
 
-/// The exit status of a child whose preparation failed (the shell's "cannot
-/// execute").
-const PREP_FAILED: i32 = 126;
-
-/// What the child publishes: its state, and the listener's fd or an errno.
-#[repr(C)]
-struct Shared {
-    /// 0 waiting, 1 listener ready (`value` is its fd), 2 failed (`value` is the
-    /// errno, `step` says which call), 3 the parent has the listener.
-    state: AtomicI32,
-    value: AtomicI32,
-    step: AtomicI32,
-}
-
-/// A started child: its pid and the listener of its filter.
-pub struct Started {
-    /// The child's process id.
-    pub pid: libc::pid_t,
-    /// The listener of the child's filter.
-    pub listener: Listener,
+/// The one-line error for a command that could not be executed.
+pub fn cannot_run(cmd: &OsStr, why: &dyn std::fmt::Display) -> Error {
+    Error::new(format!("cannot run '{}': {why}", cmd.to_string_lossy()))
 }
 
 /// Resolves a command name through `PATH` as `execvp` would.
@@ -59,10 +41,7 @@ pub fn find_program(cmd: &OsStr) -> Result<PathBuf> {
         return if executable(name) {
             Ok(name.to_path_buf())
         } else {
-            Err(Error::new(format!(
-                "cannot run {}: not an executable file",
-                name.display()
-            )))
+            Err(cannot_run(cmd, &"not an executable file"))
         };
     }
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
@@ -73,191 +52,260 @@ pub fn find_program(cmd: &OsStr) -> Result<PathBuf> {
 }
 
 /// Starts `argv` (the program at `program`) with `filter` installed (with
-/// `flags` besides the listener's) and `no_new_privs` set; the caller
-/// supervises the listener and reaps the pid.
+/// `flags` besides the listener's) and `no_new_privs` set, prepared by
+/// [`prepare_child`]; the caller supervises the listener at once and reaps the
+/// pid.
 pub fn start(
     program: &Path,
     argv: &[CString],
     filter: &[sock_filter],
     flags: FilterFlags,
-) -> Result<Started> {
+) -> Result<ExecChild> {
     let path = CString::new(program.as_os_str().as_bytes())
         .map_err(|_| Error::new("the command's path holds a NUL byte"))?;
-    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
-    ptrs.push(std::ptr::null());
-    let page = SharedPage::new()?;
-    let shared = page.shared();
+    let parent = std::process::id() as libc::pid_t;
+    let foreground = owns_terminal();
+    let options = SeccompOptions::with_flags(flags);
+    // SAFETY: `prepare_child` is async-signal-safe (system calls only).
+    let started = unsafe {
+        unotify::spawn_exec(&path, argv, filter, options, move || {
+            prepare_child(parent, foreground)
+        })
+    };
+    started.map_err(|e| match e {
+        ExecError::Install {
+            source: SetFilterError::ListenerBusy { .. },
+        } => Error::new(NESTED_LISTENER),
+        e => Error::new(with_sources(&e)),
+    })
+}
 
-    // SAFETY: the child below only makes async-signal-safe calls (prctl,
-    // seccomp, execve, _exit) and touches memory prepared before the fork.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(Error::new(format!(
-            "cannot start the command: {}",
-            io::Error::last_os_error()
-        )));
+/// An error and its sources, on one line.
+fn with_sources(e: &dyn std::error::Error) -> String {
+    let mut line = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        line.push_str(": ");
+        line.push_str(&s.to_string());
+        source = s.source();
     }
-    if pid == 0 {
-        child(shared, &path, &ptrs, filter, flags);
-    }
-    match wait_for_listener(pid, shared) {
-        Ok(listener) => Ok(Started { pid, listener }),
-        Err(e) => {
-            // SAFETY: our own child, killed and reaped.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, std::ptr::null_mut(), 0);
-            }
-            Err(e)
+    line
+}
+
+/// The one-line report of `EBUSY` from the kernel for a second listener.
+pub const NESTED_LISTENER: &str = "cannot supervise the command: seccompy already runs under a \
+     seccomp supervisor (user notification), and the kernel allows one listener per filter \
+     chain; run --log-denied and trace cannot nest (plain run can)";
+
+/// Whether this process's group is the foreground of the terminal on standard
+/// input: the command then gets the terminal (as `tini` gives it).
+pub fn owns_terminal() -> bool {
+    // SAFETY: plain queries on fd 0 and on this process.
+    unsafe { libc::isatty(0) == 1 && libc::tcgetpgrp(0) == libc::getpgrp() }
+}
+
+/// The command's side of the preparation, between `fork` and `exec` and before
+/// the filter; async-signal-safe (system calls only, nothing allocated).
+///
+/// - `SIGKILL` when `seccompy` dies (`PR_SET_PDEATHSIG`), and `ESRCH` if it
+///   already has (`parent` is no longer the parent);
+/// - its own process group, given the terminal if `foreground`;
+/// - the default disposition of `SIGPIPE` (Rust ignores it) and an empty signal
+///   mask (`seccompy` blocks the signals it forwards).
+pub fn prepare_child(parent: libc::pid_t, foreground: bool) -> io::Result<()> {
+    let check = |r: libc::c_int| {
+        if r < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(())
         }
-    }
-}
-
-/// The child's side. Never returns.
-fn child(
-    shared: &Shared,
-    path: &CStr,
-    argv: &[*const libc::c_char],
-    filter: &[sock_filter],
-    flags: FilterFlags,
-) -> ! {
-    let fail = |step: i32, errno: i32| -> ! {
-        shared.value.store(errno, Ordering::SeqCst);
-        shared.step.store(step, Ordering::SeqCst);
-        shared.state.store(2, Ordering::SeqCst);
-        // SAFETY: ends the child without running the parent's atexit handlers.
-        unsafe { libc::_exit(PREP_FAILED) }
     };
-    if set_no_new_privileges().is_err() {
-        fail(
-            1,
-            io::Error::last_os_error()
-                .raw_os_error()
-                .unwrap_or(libc::EPERM),
-        );
-    }
-    let listener = match set_filter_with_listener(flags, filter) {
-        Ok(fd) => fd,
-        Err(e) => fail(2, e.raw_os_error().unwrap_or(libc::EINVAL)),
-    };
-    shared
-        .value
-        .store(std::os::fd::AsRawFd::as_raw_fd(&listener), Ordering::SeqCst);
-    shared.state.store(1, Ordering::SeqCst);
-    // No system call here: the filter is in force. Wait for the parent's copy.
-    while shared.state.load(Ordering::SeqCst) != 3 {
-        std::hint::spin_loop();
-    }
-    // The listener is close-on-exec: execve closes the child's copy.
-    std::mem::forget(listener);
-    unsafe extern "C" {
-        static environ: *const *const libc::c_char;
-    }
-    // SAFETY: `path` and `argv` are valid and null-terminated; `environ` is the
-    // process's environment, unchanged since the fork.
-    unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), environ) };
-    fail(
-        3,
-        io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::ENOEXEC),
-    )
-}
-
-/// The parent's side: waits for the child's listener and copies it.
-fn wait_for_listener(pid: libc::pid_t, shared: &Shared) -> Result<Listener> {
-    let start = Instant::now();
-    loop {
-        match shared.state.load(Ordering::SeqCst) {
-            1 => break,
-            2 => {
-                let errno = shared.value.load(Ordering::SeqCst);
-                let what = match shared.step.load(Ordering::SeqCst) {
-                    1 => "set no_new_privs",
-                    _ => "install the filter",
-                };
-                return Err(Error::new(format!(
-                    "the command could not {what}: {}",
-                    io::Error::from_raw_os_error(errno)
-                )));
-            }
-            _ if start.elapsed() > Duration::from_secs(10) => {
-                return Err(Error::new("the command did not install its filter in 10 s"));
-            }
-            _ => std::thread::sleep(Duration::from_micros(200)),
+    // SAFETY: each call below is async-signal-safe, passes integers or
+    // pointers to local sigsets, and changes only this process.
+    unsafe {
+        check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0))?;
+        if libc::getppid() != parent {
+            return Err(io::Error::from_raw_os_error(libc::ESRCH));
         }
-    }
-    let target = shared.value.load(Ordering::SeqCst);
-    // SAFETY: pidfd_open on our own unreaped child; no memory involved.
-    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if pidfd < 0 {
-        return Err(Error::new(format!(
-            "pidfd_open: {} (needs Linux 5.6)",
-            io::Error::last_os_error()
-        )));
-    }
-    // SAFETY: the kernel just returned this fd to us.
-    let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as i32) };
-    // SAFETY: pidfd_getfd copies the child's fd `target` into this process.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_getfd,
-            std::os::fd::AsRawFd::as_raw_fd(&pidfd),
-            target,
-            0,
-        )
-    };
-    if fd < 0 {
-        return Err(Error::new(format!(
-            "cannot take the command's seccomp listener (pidfd_getfd, Linux 5.6): {}",
-            io::Error::last_os_error()
-        )));
-    }
-    shared.state.store(3, Ordering::SeqCst);
-    // SAFETY: the kernel just installed this fd (close-on-exec) in this process.
-    Ok(Listener::from(unsafe { OwnedFd::from_raw_fd(fd as i32) }))
-}
-
-/// One anonymous page shared between the parent and the child.
-struct SharedPage(*mut libc::c_void);
-
-impl SharedPage {
-    fn new() -> Result<Self> {
-        // SAFETY: a fresh anonymous mapping, owned by the returned value.
-        let p = unsafe {
-            libc::mmap(
+        check(libc::setpgid(0, 0))?;
+        let mut set: libc::sigset_t = core::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        if foreground {
+            // A background group's tcsetpgrp stops it with SIGTTOU, unless blocked.
+            libc::sigaddset(&mut set, libc::SIGTTOU);
+            check(libc::sigprocmask(
+                libc::SIG_SETMASK,
+                &set,
                 std::ptr::null_mut(),
-                4096,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
+            ))?;
+            // No terminal after all (ENOTTY, ENXIO): nothing to give.
+            let _ = libc::tcsetpgrp(0, libc::getpgrp());
+            libc::sigemptyset(&mut set);
+        }
+        check(libc::sigprocmask(
+            libc::SIG_SETMASK,
+            &set,
+            std::ptr::null_mut(),
+        ))?;
+        if libc::signal(libc::SIGPIPE, libc::SIG_DFL) == libc::SIG_ERR {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// The signals `seccompy` passes on to the command, as `tini` and `timeout` do.
+const FORWARDED: [libc::c_int; 11] = [
+    libc::SIGHUP,
+    libc::SIGINT,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGALRM,
+    libc::SIGTERM,
+    libc::SIGWINCH,
+    libc::SIGCONT,
+    libc::SIGTSTP,
+    libc::SIGURG,
+];
+
+/// The signals `seccompy` handles while a command runs: blocked in every thread
+/// (taken with `sigwaitinfo(2)` by [`Signals::wait`]), forwarded to the command,
+/// and `SIGCHLD` for reaping.
+pub struct Signals {
+    set: libc::sigset_t,
+    /// Whether this process is PID 1 (of its namespace): every orphan is its
+    /// child, to reap.
+    init: bool,
+    /// Whether the command was given the terminal, to take back at the end.
+    gave_terminal: bool,
+}
+
+impl Signals {
+    /// Blocks the forwarded signals, `SIGCHLD`, `SIGTTIN` and `SIGTTOU` in the
+    /// calling thread. Call it before any thread is started: threads inherit
+    /// the mask, so only [`wait`](Self::wait) takes them.
+    pub fn block() -> Result<Signals> {
+        // SAFETY: an all-zero sigset is valid storage; sigemptyset initialises it.
+        let mut set: libc::sigset_t = unsafe { core::mem::zeroed() };
+        // SAFETY: `set` is a valid sigset; the signal numbers are valid.
+        unsafe {
+            libc::sigemptyset(&mut set);
+            for sig in FORWARDED
+                .iter()
+                .chain(&[libc::SIGCHLD, libc::SIGTTIN, libc::SIGTTOU])
+            {
+                libc::sigaddset(&mut set, *sig);
+            }
+        }
+        // SAFETY: `set` is initialised; the old mask is not asked for.
+        let r = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+        if r != 0 {
             return Err(Error::new(format!(
-                "cannot map a shared page: {}",
-                io::Error::last_os_error()
+                "cannot block signals: {}",
+                io::Error::from_raw_os_error(r)
             )));
         }
-        Ok(SharedPage(p))
+        Ok(Signals {
+            set,
+            init: std::process::id() == 1,
+            gave_terminal: owns_terminal(),
+        })
     }
 
-    fn shared(&self) -> &Shared {
-        // SAFETY: the page is zeroed (every atomic 0), aligned and large enough
-        // for `Shared`, and lives as long as `self`.
-        unsafe { &*self.0.cast::<Shared>() }
+    /// Waits for the command `pid` (a child of this process) to end, passing the
+    /// forwarded signals on to it and, as PID 1, reaping every other child.
+    pub fn wait(&self, pid: libc::pid_t) -> Result<Ended> {
+        let ended = loop {
+            if let Some(ended) = self.reap(pid)? {
+                break ended;
+            }
+            // SAFETY: an all-zero siginfo is valid storage for the kernel to fill.
+            let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
+            // SAFETY: `set` is initialised and `info` writable.
+            let sig = unsafe { libc::sigwaitinfo(&self.set, &mut info) };
+            if sig < 0 {
+                let e = io::Error::last_os_error();
+                if e.raw_os_error() == Some(libc::EINTR) {
+                    continue;
+                }
+                return Err(Error::new(format!("waiting for a signal: {e}")));
+            }
+            if FORWARDED.contains(&sig) {
+                // SAFETY: `pid` is our child and not yet reaped, so the number is
+                // still the command's.
+                unsafe { libc::kill(pid, sig) };
+            }
+        };
+        if self.gave_terminal {
+            // The terminal back to seccompy's group (SIGTTOU is blocked).
+            // SAFETY: plain calls on fd 0 and this process.
+            unsafe { libc::tcsetpgrp(0, libc::getpgrp()) };
+        }
+        Ok(ended)
     }
-}
 
-impl Drop for SharedPage {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in `new`, no longer borrowed.
-        unsafe { libc::munmap(self.0, 4096) };
+    /// After the command `ended`, while its children still run under the
+    /// supervisor and until `done`: a HUP, INT, QUIT or TERM then makes
+    /// `seccompy` exit with the command's status instead of waiting on for them
+    /// (under `run --log-denied` the standby supervisor answers them from then
+    /// on); as PID 1, orphans are still reaped.
+    pub fn linger(&self, ended: Ended, done: &AtomicBool) {
+        let tick = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 50_000_000,
+        };
+        while !done.load(Ordering::Acquire) {
+            // SAFETY: an all-zero siginfo is valid storage for the kernel to fill.
+            let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
+            // SAFETY: `set` is initialised, `info` writable, `tick` readable.
+            let sig = unsafe { libc::sigtimedwait(&self.set, &mut info, &tick) };
+            if matches!(
+                sig,
+                libc::SIGHUP | libc::SIGINT | libc::SIGQUIT | libc::SIGTERM
+            ) {
+                std::process::exit(i32::from(ended.code()));
+            }
+            if sig == libc::SIGCHLD && self.init {
+                // SAFETY: reaping orphans; `status` is not asked for.
+                while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
+            }
+        }
+    }
+
+    /// Reaps what has ended without waiting: the command (its end returned)
+    /// and, as PID 1, any other child.
+    fn reap(&self, pid: libc::pid_t) -> Result<Option<Ended>> {
+        let mut ended = None;
+        loop {
+            let mut status = 0;
+            let which = if self.init { -1 } else { pid };
+            // SAFETY: `status` is a valid int.
+            let got = unsafe { libc::waitpid(which, &mut status, libc::WNOHANG) };
+            if got < 0 {
+                let e = io::Error::last_os_error();
+                match e.raw_os_error() {
+                    Some(libc::EINTR) => continue,
+                    // PID 1 with no child left: the command was reaped above.
+                    Some(libc::ECHILD) if ended.is_some() => return Ok(ended),
+                    _ => return Err(Error::new(format!("waiting for the command: {e}"))),
+                }
+            }
+            if got == 0 {
+                return Ok(ended);
+            }
+            if got == pid {
+                ended = Some(Ended::from_status(status));
+                if !self.init {
+                    return Ok(ended);
+                }
+            }
+        }
     }
 }
 
 /// How a waited-for process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ended {
     /// It exited with this status.
     Exited(i32),
@@ -265,24 +313,23 @@ pub enum Ended {
     Signaled(i32),
 }
 
-/// Waits for `pid` (retrying `EINTR`).
-pub fn wait(pid: libc::pid_t) -> Result<Ended> {
-    let mut status = 0;
-    loop {
-        // SAFETY: `status` is a valid int.
-        if unsafe { libc::waitpid(pid, &mut status, 0) } >= 0 {
-            break;
-        }
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINTR) {
-            return Err(Error::new(format!("waiting for the command: {e}")));
+impl Ended {
+    fn from_status(status: libc::c_int) -> Ended {
+        if libc::WIFSIGNALED(status) {
+            Ended::Signaled(libc::WTERMSIG(status))
+        } else {
+            Ended::Exited(libc::WEXITSTATUS(status))
         }
     }
-    Ok(if libc::WIFSIGNALED(status) {
-        Ended::Signaled(libc::WTERMSIG(status))
-    } else {
-        Ended::Exited(libc::WEXITSTATUS(status))
-    })
+
+    /// `seccompy`'s exit status for it: the command's, or 128 + N for a
+    /// death by signal N (as `tini` and the shell report it).
+    pub fn code(self) -> u8 {
+        match self {
+            Ended::Exited(code) => code as u8,
+            Ended::Signaled(sig) => 128u8.wrapping_add(sig as u8),
+        }
+    }
 }
 
 /// The command line as C strings.

@@ -5,16 +5,17 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use lexopt::prelude::*;
-use seccompy::unotify::{Response, Supervisor};
+use seccompy::unotify::{self, Response, Supervisor};
 use seccompy_bpf::oci::ScmpArch;
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, X32_SYSCALL_BIT, sock_filter};
+use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, sock_filter};
 
 use crate::args;
 use crate::error::{Error, Result};
-use crate::supervise::{self, Ended};
+use crate::supervise::{self, Ended, Signals};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "run a command and write the smallest profile allowing that run";
@@ -35,7 +36,13 @@ fork and exec are not in the profile.
 Then writes the smallest OCI profile that lets the same run happen: the names
 seen in one ALLOW rule, defaultAction SCMP_ACT_ERRNO with errnoRet 1 (EPERM),
 and the architectures seen (ARCH's first). Prints the count of each call on
-standard error. Exits with CMD's status (128 + N for a signal).
+standard error. Exits with CMD's status (128 + N for a signal). The profile's
+file is opened before CMD runs; if CMD cannot be executed, no profile is
+written. Signals are passed on to CMD as by `seccompy run`.
+
+The kernel allows one listener per filter chain: trace cannot run under
+another seccomp supervisor (a trace, a run --log-denied, a container runtime's
+notifier).
 
 Tracing is for learning, not for enforcement: calls run unchecked, and what
 one run does is not all a program may do (error paths, other inputs).
@@ -74,6 +81,12 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let abi = args::abi_or_host(abi)?;
     let program = supervise::find_program(&cmd)?;
     let argv = supervise::c_args(&cmd, &rest)?;
+    // The profile's file is opened before the command runs: a run whose
+    // profile cannot be written is not started.
+    let mut output = Output::open(&output)?;
+    // Before any thread: every thread inherits the mask, and only the waiting
+    // loop takes the signals, to pass them on.
+    let signals = Signals::block()?;
     // Every call of every ABI goes to the supervisor.
     let filter = [sock_filter {
         code: BPF_RET | BPF_K,
@@ -81,35 +94,101 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         jf: 0,
         k: SECCOMP_RET_USER_NOTIF,
     }];
-    let started = supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())?;
-    let pid = started.pid;
-    let waiter = std::thread::spawn(move || supervise::wait(pid));
+    let unotify::ExecChild {
+        pid,
+        listener,
+        exec,
+        ..
+    } = supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())?;
     let seen: Mutex<BTreeMap<(u32, u32), u64>> = Mutex::new(BTreeMap::new());
-    let result = Supervisor::new(started.listener).workers(2).run(|req| {
-        *seen
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry((req.arch, req.nr as u32))
-            .or_default() += 1;
-        Response::continue_unchecked()
+    let done = AtomicBool::new(false);
+    let (ended, result) = std::thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            let ended = signals.wait(pid)?;
+            signals.linger(ended, &done);
+            Ok::<_, Error>(ended)
+        });
+        let result = Supervisor::new(listener).workers(2).run(|req| {
+            *seen
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry((req.arch, req.nr as u32))
+                .or_default() += 1;
+            Response::continue_unchecked()
+        });
+        done.store(true, Ordering::Release);
+        (waiter.join(), result)
     });
-    let ended = waiter
-        .join()
-        .map_err(|_| Error::new("internal error: the waiting thread panicked"))??;
+    let ended = ended.map_err(|_| Error::new("internal error: the waiting thread panicked"))??;
     if let Err(e) = result {
         return Err(Error::new(format!("supervising the command: {e}")));
+    }
+    if ended == Ended::Exited(126)
+        && let Some(e) = exec.error()
+    {
+        // What ran was seccompy's own failure path, not the command: no profile.
+        return Err(supervise::cannot_run(&cmd, &e));
     }
     let seen = seen.into_inner().unwrap_or_else(|e| e.into_inner());
     let learned = learn(abi, &seen);
     for line in &learned.summary {
         eprintln!("{line}");
     }
-    let json = learned.to_json();
-    args::write_output(Some(&output), json.as_bytes(), false, out)?;
+    output.write(learned.to_json().as_bytes(), out)?;
     match ended {
         Ended::Exited(0) => Ok(()),
-        Ended::Exited(code) => Err(Error::Exit(code as u8)),
-        Ended::Signaled(sig) => Err(Error::Exit(128 + sig as u8)),
+        other => Err(Error::Exit(other.code())),
+    }
+}
+
+/// The profile's destination, opened before the run.
+struct Output {
+    /// The file (`None`: standard output) and its path.
+    file: Option<(std::fs::File, PathBuf)>,
+    /// Whether this run created the file, to remove if no profile comes.
+    created: bool,
+}
+
+impl Output {
+    fn open(path: &std::path::Path) -> Result<Output> {
+        if args::is_dash(path) {
+            return Ok(Output {
+                file: None,
+                created: false,
+            });
+        }
+        let created = !path.exists();
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::new(format!("cannot write {}: {e}", path.display())))?;
+        Ok(Output {
+            file: Some((file, path.to_path_buf())),
+            created,
+        })
+    }
+
+    /// Replaces the file's contents with `bytes` (or writes them to `out`).
+    fn write(&mut self, bytes: &[u8], out: &mut dyn Write) -> Result<()> {
+        let Some((file, path)) = &mut self.file else {
+            return out.write_all(bytes).map_err(|e| Error::stdout(&e));
+        };
+        self.created = false;
+        file.set_len(0)
+            .and_then(|()| file.write_all(bytes))
+            .map_err(|e| Error::new(format!("cannot write {}: {e}", path.display())))
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if self.created
+            && let Some((_, path)) = &self.file
+        {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -123,14 +202,6 @@ struct Learned {
     summary: Vec<String>,
 }
 
-/// The ABI of a call: by audit arch, x32 by its number bit.
-fn abi_of(arch: u32, nr: u32) -> Option<Abi> {
-    Abi::ALL
-        .iter()
-        .copied()
-        .find(|a| a.audit_arch() == arch && ((nr & X32_SYSCALL_BIT != 0) == (*a == Abi::X32)))
-}
-
 /// The profile for the calls `seen` ((audit arch, nr) → count), for `target`.
 fn learn(target: Abi, seen: &BTreeMap<(u32, u32), u64>) -> Learned {
     let mut names: Vec<&'static str> = Vec::new();
@@ -141,7 +212,7 @@ fn learn(target: Abi, seen: &BTreeMap<(u32, u32), u64>) -> Learned {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut unnamed = Vec::new();
     for (&(arch, nr), &count) in seen {
-        let Some(abi) = abi_of(arch, nr) else {
+        let Some(abi) = Abi::of_call(arch, nr) else {
             unnamed.push(format!(
                 "seccompy: call {nr} of unknown arch {arch:#x} ({count}x) is not in the profile"
             ));
@@ -214,6 +285,16 @@ mod tests {
     use super::*;
     use seccompy_bpf::oci::Profile;
     use seccompy_sys::{AUDIT_ARCH_I386, AUDIT_ARCH_X86_64};
+
+    #[test]
+    fn minus_one_is_counted_as_x86_64() {
+        let seen = BTreeMap::from([((AUDIT_ARCH_X86_64, u32::MAX), 1)]);
+        let l = learn(Abi::X86_64, &seen);
+        assert_eq!(
+            l.summary.last().unwrap(),
+            "seccompy: x86_64 call number 4294967295 has no name (1x) and is not in the profile"
+        );
+    }
 
     #[test]
     fn learned_profile_parses_and_names_every_call() {

@@ -341,6 +341,14 @@ fn command_line_errors() {
     assert!(msg.contains("b.bpf"), "{msg}");
     let msg = fails(&["stats", "a.bpf", "--range", "9..1"]);
     assert!(msg.starts_with("bad range '9..1'"), "{msg}");
+    // All 2^32 numbers would run for minutes: refused at once, with the cap.
+    let start = std::time::Instant::now();
+    let msg = fails(&["stats", "a.bpf", "--range", "0..4294967295"]);
+    assert_eq!(
+        msg,
+        "range '0..4294967295' has 4294967296 numbers, more than the 65536 --range takes"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
 }
 
 #[test]
@@ -494,6 +502,23 @@ fn asm_errors() {
         "{msg}"
     );
     assert!(!out.exists());
+    // A misspelt arch is an unknown architecture, not a syscall name.
+    let frob = dir.file(
+        "frob.s",
+        b"A = arch
+if A == AUDIT_ARCH_FROB goto x
+x:
+return ALLOW
+",
+    );
+    let msg = fails(&["asm", p(&frob), "-o", p(&out)]);
+    assert_eq!(
+        msg,
+        format!(
+            "{}: line 2, column 9: unknown architecture \"AUDIT_ARCH_FROB\"",
+            frob.display()
+        )
+    );
     // Valid syntax, but the kernel would refuse it: no final RET.
     let invalid = dir.file("invalid.s", b"A = nr\n");
     let msg = fails(&["asm", p(&invalid), "-o", p(&out)]);
@@ -1038,4 +1063,158 @@ fn compiled_docker_default_decides_as_the_resolved_profile() {
         }
     }
     assert!(checked > 4000, "{checked}");
+}
+
+/// The address space a run that reads an input up to its limit (4 MiB for a
+/// profile) and refuses it gets: reading past the limit would fail to allocate
+/// (and abort) instead of refusing with a message.
+const SMALL_ADDRESS_SPACE: libc::rlim_t = 64 << 20;
+
+/// Runs `seccompy args` in an address space of [`SMALL_ADDRESS_SPACE`],
+/// feeding standard input from `feed` (in a thread) or from nothing, and
+/// requires it to fail (status 2, one line on stderr) within 20 s: a run past
+/// that is killed and the test fails. Returns the message without the
+/// `seccompy: ` prefix.
+fn refused(args: &[&str], feed: Option<fn(std::process::ChildStdin)>) -> String {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_seccompy"));
+    command
+        .args(args)
+        .stdin(if feed.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe and touches only its argument.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: SMALL_ADDRESS_SPACE,
+                rlim_max: SMALL_ADDRESS_SPACE,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().unwrap();
+    let writer = feed.map(|f| {
+        let stdin = child.stdin.take().unwrap();
+        std::thread::spawn(move || f(stdin))
+    });
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
+        s
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("seccompy {args:?} still ran after 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    if let Some(w) = writer {
+        w.join().unwrap();
+    }
+    let stderr = reader.join().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "seccompy {args:?}: {status}, {stderr}"
+    );
+    assert_eq!(stderr.matches('\n').count(), 1, "not one line: {stderr:?}");
+    stderr
+        .strip_prefix("seccompy: ")
+        .expect("prefix")
+        .trim_end()
+        .to_string()
+}
+
+#[test]
+fn endless_inputs_are_refused_at_their_limit() {
+    for (args, limit) in [
+        (
+            &["disasm", "/dev/zero", "--arch", "x86_64"][..],
+            "more than 32 KiB, 4096 instructions",
+        ),
+        (
+            &["emu", "/dev/zero", "--arch", "x86_64", "read"][..],
+            "more than 32 KiB",
+        ),
+        (
+            &["stats", "/dev/zero", "--arch", "x86_64"][..],
+            "more than 32 KiB",
+        ),
+        (&["asm", "/dev/zero"][..], "more than 1 MiB"),
+        (
+            &["compile", "/dev/zero", "--arch", "x86_64"][..],
+            "more than 4 MiB",
+        ),
+        (
+            &["audit", "/dev/zero", "--arch", "x86_64"][..],
+            "more than 4 MiB",
+        ),
+    ] {
+        let m = refused(args, None);
+        assert!(
+            m.starts_with("/dev/zero: too large, ") && m.contains(limit),
+            "{args:?}: {m}"
+        );
+    }
+}
+
+/// Writes `y\n` lines (as `yes` does) until the reader goes away, at most
+/// 256 MiB; panics if the reader took all of it.
+fn yes(mut stdin: std::process::ChildStdin) {
+    let chunk = b"y\n".repeat(32 << 10);
+    for _ in 0..(256 << 20) / chunk.len() {
+        if std::io::Write::write_all(&mut stdin, &chunk).is_err() {
+            return;
+        }
+    }
+    panic!("seccompy read 256 MiB of standard input");
+}
+
+#[test]
+fn an_endless_pipe_is_refused_at_the_limit() {
+    let m = refused(&["compile", "-", "--arch", "x86_64"], Some(yes));
+    assert_eq!(
+        m,
+        "-: too large, more than 4 MiB, seccompy's limit on a profile"
+    );
+    let m = refused(&["disasm", "-", "--arch", "x86_64"], Some(yes));
+    assert!(m.starts_with("-: too large, more than 32 KiB"), "{m}");
+}
+
+#[test]
+fn a_huge_default_action_gives_a_short_line() {
+    let dir = TempDir::new();
+    // 50 MB: refused by its size.
+    let mut json = b"{\"defaultAction\": \"SCMP_ACT_".to_vec();
+    json.resize(json.len() + (50 << 20), b'X');
+    json.extend(b"\"}");
+    let f = dir.file("huge.json", &json);
+    let m = refused(&["compile", p(&f), "--arch", "x86_64"], None);
+    assert!(m.ends_with("too large, more than 4 MiB, seccompy's limit on a profile"));
+    assert!(m.len() < 200, "{m}");
+    // 3 MB, under the limit: the unknown action is quoted by a short prefix.
+    json.truncate(28 + (3 << 20));
+    json.extend(b"\"}");
+    let f = dir.file("large.json", &json);
+    let m = fails(&["compile", p(&f), "--arch", "x86_64", "--kernel", "6.1"]);
+    assert!(
+        m.ends_with("large.json: defaultAction: unknown action \"SCMP_ACT_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\"…"),
+        "{m}"
+    );
+    assert!(m.len() < 200, "{} bytes", m.len());
 }

@@ -371,13 +371,51 @@ fn dump_without_privilege() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
+    // The kernel refuses the reading itself, or, where Yama keeps a non-root
+    // seccompy from attaching to a process that is not its child, the
+    // attaching.
+    let filtered = "seccompy: seccompy runs under a seccomp filter itself";
+    let no_access = format!("seccompy: no ptrace access to process {pid}: ");
     assert!(
-        err.starts_with(&format!(
-            "seccompy: reading filters needs CAP_SYS_ADMIN and ptrace access to {pid}"
-        )),
+        err.starts_with(filtered) || err.starts_with(&no_access),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1);
+}
+
+#[test]
+fn dump_of_a_traced_process() {
+    // A process has one tracer at a time: the kernel refuses PTRACE_SEIZE
+    // with EPERM, which must not read as a missing capability.
+    let child = Command::new("sleep")
+        .arg("30")
+        .seccomp(program(&[]), SeccompOptions::default())
+        .spawn()
+        .unwrap();
+    let sleeper = Sleeper(child);
+    let pid = sleeper.0.id();
+    // SAFETY: PTRACE_SEIZE of our own child, no memory involved; this thread
+    // stays its tracer until it ends (or the child is killed).
+    let r = unsafe { libc::ptrace(libc::PTRACE_SEIZE, pid as libc::pid_t, 0usize, 0usize) };
+    assert_eq!(
+        r,
+        0,
+        "this test needs to ptrace its own child (Yama ptrace_scope 0 or 1): {}",
+        std::io::Error::last_os_error()
+    );
+    let out = seccompy(&["dump", &pid.to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    let me = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:").map(|t| t.trim().to_string()))
+        .unwrap();
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "seccompy: process {pid} is already traced by process {me}, and a process has one tracer at a time: detach that tracer (strace, gdb, ...) first\n"
+        )
+    );
 }
 
 #[test]

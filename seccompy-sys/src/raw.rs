@@ -427,3 +427,67 @@ pub unsafe fn seccomp_ioctl_notif_set_flags(fd: c_int, flags: u64) -> c_int {
         )
     }
 }
+
+/// `pidfd_open(pid, flags)`: a file descriptor (close-on-exec) that refers to
+/// the process `pid` and keeps referring to it, never to a later process that
+/// reuses the number (Linux 5.3).
+///
+/// Returns the fd, or -1 with `errno` set (`ESRCH`: no such process; `EINVAL`,
+/// or `ENOENT` on recent kernels: `pid` is not a thread-group leader; `EINVAL`:
+/// unknown `flags`).
+///
+/// # Safety
+/// No memory is involved; the caller owns the returned fd and must close it.
+///
+/// # References
+/// - [`pidfd_open(2)`](https://man7.org/linux/man-pages/man2/pidfd_open.2.html)
+#[doc(alias = "SYS_pidfd_open")]
+#[inline]
+pub unsafe fn pidfd_open(pid: pid_t, flags: c_uint) -> c_int {
+    // SAFETY: both arguments are integers; the kernel returns a new fd or an error.
+    unsafe { libc::syscall(libc::SYS_pidfd_open, pid, flags) as c_int }
+}
+
+/// `pidfd_send_signal(pidfd, sig, NULL, 0)`: sends `sig` to the process the pidfd
+/// refers to, as `kill(2)` would, but never to a process that reused its number
+/// (Linux 5.1).
+///
+/// Returns 0, or -1 with `errno` set (`ESRCH`: the process has exited).
+///
+/// # Safety
+/// No memory is involved (no `siginfo_t` is passed); `pidfd` must be a pidfd.
+///
+/// # References
+/// - [`pidfd_send_signal(2)`](https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html)
+#[doc(alias = "SYS_pidfd_send_signal")]
+#[inline]
+pub unsafe fn pidfd_send_signal(pidfd: c_int, sig: c_int) -> c_int {
+    // SAFETY: integers and a null siginfo, which the kernel accepts.
+    unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd,
+            sig,
+            core::ptr::null::<c_void>(),
+            0 as c_uint,
+        ) as c_int
+    }
+}
+
+/// `pidfd_getfd(pidfd, targetfd, 0)`: a copy, in the calling process, of the fd
+/// `targetfd` of the process the pidfd refers to (Linux 5.6), close-on-exec.
+///
+/// Returns the new fd, or -1 with `errno` set (`EPERM`: no ptrace access to the
+/// process, `EBADF`: no such fd there).
+///
+/// # Safety
+/// No memory is involved; the caller owns the returned fd and must close it.
+///
+/// # References
+/// - [`pidfd_getfd(2)`](https://man7.org/linux/man-pages/man2/pidfd_getfd.2.html)
+#[doc(alias = "SYS_pidfd_getfd")]
+#[inline]
+pub unsafe fn pidfd_getfd(pidfd: c_int, targetfd: c_int) -> c_int {
+    // SAFETY: integers only; the kernel returns a new fd or an error.
+    unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, targetfd, 0 as c_uint) as c_int }
+}

@@ -163,6 +163,38 @@ fn x32_numbers_carry_the_x32_bit() {
 }
 
 #[test]
+fn the_abi_of_a_call() {
+    use seccompy_sys::{AUDIT_ARCH_MIPS64N32, AUDIT_ARCH_X86_64};
+    let x86 = AUDIT_ARCH_X86_64;
+    for (nr, abi) in [
+        (0, Abi::X86_64),
+        (X32_SYSCALL_BIT - 1, Abi::X86_64),
+        (X32_SYSCALL_BIT, Abi::X32),
+        (nr(Abi::X32, "execve"), Abi::X32),
+        (0x8000_0000, Abi::X32),
+        (u32::MAX - 1, Abi::X32),
+        // -1: the "no call" number, an x86_64 call though it has the x32 bit.
+        (u32::MAX, Abi::X86_64),
+    ] {
+        assert_eq!(Abi::of_call(x86, nr), Some(abi), "{nr:#x}");
+        assert_eq!(Abi::is_x32_nr(nr), abi == Abi::X32, "{nr:#x}");
+    }
+    // Every other ABI is its arch alone, whatever the number.
+    for &abi in Abi::ALL {
+        if abi.audit_arch() != x86 {
+            for nr in [0, X32_SYSCALL_BIT, u32::MAX] {
+                assert_eq!(Abi::of_call(abi.audit_arch(), nr), Some(abi));
+            }
+        }
+    }
+    assert_eq!(
+        Abi::of_call(AUDIT_ARCH_MIPS64N32, 6000),
+        Some(Abi::Mips64n32)
+    );
+    assert_eq!(Abi::of_call(0x1234, 0), None);
+}
+
+#[test]
 fn mips_bases() {
     for (abis, base) in [
         ([Abi::Mips, Abi::Mipsel], 4000),

@@ -65,7 +65,8 @@ pub struct Record {
     pub pid: u32,
     /// The call's `AUDIT_ARCH_*`.
     pub arch: u32,
-    /// The call's number, as the filter saw it.
+    /// The call's number, as the filter saw it (`seccomp_data.nr` read
+    /// unsigned: the kernel prints it signed, `syscall=-1` is `0xffff_ffff`).
     pub nr: u32,
     /// The filter's return value (`code=`).
     pub code: u32,
@@ -86,7 +87,7 @@ impl Record {
         Some(Record {
             pid: field("pid=")?.parse().ok()?,
             arch: hex(field("arch=")?)?,
-            nr: field("syscall=")?.parse().ok()?,
+            nr: syscall_nr(field("syscall=")?)?,
             code: hex(field("code=")?)?,
             serial: text
                 .split_once("audit(")
@@ -106,7 +107,7 @@ impl Record {
     /// `None` for an arch seccompy has no table for.
     #[must_use]
     pub fn abi(&self) -> Option<Abi> {
-        crate::unotify::abi_of(self.arch, self.nr)
+        Abi::of_call(self.arch, self.nr)
     }
 
     /// The call's name in its ABI, if known.
@@ -114,6 +115,18 @@ impl Record {
     pub fn syscall_name(&self) -> Option<&'static str> {
         self.abi()?.syscall_name(self.nr)
     }
+}
+
+/// The number in a record's `syscall=` field. The kernel prints the call's
+/// `int` number sign-extended to a `long` with `%ld` (`audit_seccomp` in
+/// `kernel/auditsc.c`), so numbers with the top bit set come out negative
+/// (`syscall=-2147483609`); `None` for text that is no 32-bit number either way.
+fn syscall_nr(text: &str) -> Option<u32> {
+    let n: i64 = text.parse().ok()?;
+    if let Ok(signed) = i32::try_from(n) {
+        return Some(signed as u32);
+    }
+    u32::try_from(n).ok()
 }
 
 /// A reader of seccomp audit records, opened before the processes of interest
@@ -342,6 +355,32 @@ mod tests {
             Record::parse(&TEXT.replace("arch=c000003e", "arch=zz")),
             None
         );
+    }
+
+    #[test]
+    fn negative_numbers_are_the_unsigned_nr() {
+        // The kernel prints `syscall=` signed: a filter that saw 0x80000027
+        // logs -2147483609 (a line as the kernel writes it).
+        let line = "audit: type=1326 audit(1764343021.123:457): auid=1000 uid=1000 gid=1000 \
+            ses=2 subj=unconfined pid=77 comm=\"t\" exe=\"/t\" sig=31 arch=c000003e \
+            syscall=-2147483609 compat=0 ip=0x401000 code=0x80000000";
+        let r = Record::parse(line).unwrap();
+        assert_eq!((r.pid, r.nr, r.serial), (77, 0x8000_0027, Some(457)));
+        assert_eq!(r.abi(), Some(Abi::X32));
+        // -1, the "no call" number, is an x86_64 call, as the filter sees it.
+        let r = Record::parse(&TEXT.replace("syscall=83", "syscall=-1")).unwrap();
+        assert_eq!((r.nr, r.abi()), (u32::MAX, Some(Abi::X86_64)));
+        // Positive numbers up to u32::MAX (a 32-bit kernel's unsigned print) too;
+        // past 32 bits, no record.
+        let r = Record::parse(&TEXT.replace("syscall=83", "syscall=4294967295")).unwrap();
+        assert_eq!(r.nr, u32::MAX);
+        for bad in ["syscall=4294967296", "syscall=-2147483649", "syscall=x"] {
+            assert_eq!(
+                Record::parse(&TEXT.replace("syscall=83", bad)),
+                None,
+                "{bad}"
+            );
+        }
     }
 
     fn message(ty: u16, payload: &[u8], pad: bool) -> Vec<u8> {

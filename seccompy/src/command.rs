@@ -17,7 +17,8 @@ use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use seccompy_sys::{raw, sock_filter};
+use seccompy_bpf::outcomes::possible_returns;
+use seccompy_sys::{SECCOMP_RET_ACTION_FULL, SECCOMP_RET_USER_NOTIF, raw, sock_filter};
 
 use crate::flags::FilterFlags;
 use crate::install::{SetFilterError, install};
@@ -52,6 +53,59 @@ impl SeccompOptions {
             ..Self::default()
         }
     }
+}
+
+/// The calls the child of [`CommandSeccompExt::spawn_with_listener`] makes
+/// under its filter before `exec` returns in the parent: the hand-off of the
+/// listener (`sendmsg(2)`, or `socketcall(2)` on ABIs that multiplex it, then
+/// `close(2)`), `execve(2)`, and, if `execve` fails, the report of the error
+/// (`write(2)`) and `exit_group(2)`.
+const BEFORE_EXEC: [&str; 6] = [
+    "sendmsg",
+    "socketcall",
+    "close",
+    "execve",
+    "write",
+    "exit_group",
+];
+
+/// A program refused by [`CommandSeccompExt::spawn_with_listener`] and
+/// [`unotify::spawn`](crate::unotify::spawn()): it may send a call the child
+/// makes before `exec` to the listener, which the parent cannot answer until
+/// the spawn has returned, so the spawn would wait forever.
+///
+/// The check runs the program on each such call of the host's ABI for every
+/// argument at once ([`possible_returns`]):
+/// a notification that depends on arguments counts. To supervise `execve`
+/// (or any of the others), use [`unotify::spawn_exec`](crate::unotify::spawn_exec),
+/// whose child makes no system call between the installation and `execve`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the filter may send {syscall}(2) to the listener: the child calls it before exec, \
+     when nobody can answer yet, so spawning would wait forever"
+)]
+pub struct NotifiedBeforeExec {
+    /// The call.
+    pub syscall: &'static str,
+}
+
+/// Checks that `program` sends none of the calls of [`BEFORE_EXEC`] to the
+/// listener, for the host's ABI (a host seccompy has no table for is not
+/// checked).
+pub(crate) fn check_before_exec(program: &[sock_filter]) -> Result<(), NotifiedBeforeExec> {
+    let Some(abi) = seccompy_sys::syscalls::Abi::host() else {
+        return Ok(());
+    };
+    for syscall in BEFORE_EXEC {
+        let Some(nr) = abi.syscall_nr(syscall) else {
+            continue;
+        };
+        let returns = possible_returns(program, abi.audit_arch(), nr);
+        if returns.may(|r| r & SECCOMP_RET_ACTION_FULL == SECCOMP_RET_USER_NOTIF) {
+            return Err(NotifiedBeforeExec { syscall });
+        }
+    }
+    Ok(())
 }
 
 /// A child spawned with a filter whose user notifications go to `listener`.
@@ -121,10 +175,18 @@ pub trait CommandSeccompExt: sealed::Sealed {
     /// on the command and refuses to run again (`EBADF`): spawn such a command
     /// only once.
     ///
+    /// The program must not send to the listener what the child calls before
+    /// `exec`: `sendmsg(2)` and `close(2)` (the hand-off), `execve(2)`, and
+    /// `write(2)` and `exit_group(2)` (the report of a failed `execve`). Nobody
+    /// can answer them yet, and the spawn would wait forever: such a program
+    /// is refused before anything is spawned.
+    ///
     /// # Errors
-    /// The errors of [`Command::spawn`], including the errno of a failed
-    /// installation in the child, and of receiving the listener (the child is then
-    /// killed and reaped).
+    /// An [`io::ErrorKind::InvalidInput`] error holding a
+    /// [`NotifiedBeforeExec`] (see [`io::Error::get_ref`]) for a program that
+    /// may notify one of those calls; the errors of [`Command::spawn`],
+    /// including the errno of a failed installation in the child, and of
+    /// receiving the listener (the child is then killed and reaped).
     fn spawn_with_listener<P>(
         &mut self,
         program: P,
@@ -161,6 +223,8 @@ impl CommandSeccompExt for Command {
     where
         P: AsRef<[sock_filter]> + Send + Sync + 'static,
     {
+        check_before_exec(program.as_ref())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let (parent_end, child_end) = UnixStream::pair()?;
         // The child's end, for the hook; -1 once this spawn is over, so that a
         // later spawn of the same command cannot use a stale fd number.

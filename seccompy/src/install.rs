@@ -163,7 +163,7 @@ impl SetFilterError {
     }
 
     /// Classifies a failed call's errno. Allocation-free.
-    fn from_errno(errno: i32, flags: FilterFlags) -> Self {
+    pub(crate) fn from_errno(errno: i32, flags: FilterFlags) -> Self {
         let source = io::Error::from_raw_os_error(errno);
         match errno {
             libc::EACCES => SetFilterError::PermissionDenied { source },

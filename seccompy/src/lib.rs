@@ -137,7 +137,7 @@ mod status;
 mod strict;
 pub mod unotify;
 
-pub use command::{CommandSeccompExt, SeccompOptions, SpawnedWithListener};
+pub use command::{CommandSeccompExt, NotifiedBeforeExec, SeccompOptions, SpawnedWithListener};
 pub use embed::EmbedError;
 pub use features::{
     ActionAvailError, CompatLevel, NotifSizesError, UnsupportedAction, UnsupportedFlags,

@@ -94,3 +94,29 @@ fn nothing_is_found_for_a_process_that_was_not_refused() {
     // It waited as long as it was told.
     assert!(!log.is_readable() || start.elapsed() >= Duration::from_millis(200));
 }
+
+#[test]
+#[ignore = "needs the kernel audit log (root: CAP_AUDIT_READ, or a readable /dev/kmsg)"]
+fn a_kill_of_a_negative_number_is_read() {
+    // The kernel prints `syscall=` signed: 0x80000027 is logged as
+    // -2147483609, and the record still reads back as the number the filter saw.
+    const NR: u32 = 0x8000_0027;
+    let run = || {
+        let out = in_child(|_| {
+            seccompy::set_no_new_privileges().map_err(|_| 1)?;
+            let prog = on_syscall(
+                libc::c_long::from(NR),
+                SECCOMP_RET_KILL_PROCESS,
+                SECCOMP_RET_ALLOW,
+            );
+            seccompy::set_filter(FilterFlags::empty(), &prog).map_err(|_| 2)?;
+            sys0(libc::c_long::from(NR));
+            Ok(())
+        });
+        assert_eq!(out.exit, Exit::Signal(libc::SIGSYS));
+        out.pid
+    };
+    let got = support::audit::logged_records(run, |got| !got.is_empty());
+    assert_eq!(got[0].nr, NR, "{got:?}");
+    assert_eq!(got[0].action(), Some(Action::KillProcess));
+}

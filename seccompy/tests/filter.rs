@@ -303,14 +303,28 @@ fn several_abis_share_the_rules_by_name() {
         n[0]
     );
     let parent = i64::from(std::process::id());
-    let filter_for = |abis: &[Abi]| {
+    // x86_64's number, read as the name "getppid" on every ABI, whichever
+    // method takes it.
+    let getppid_nr = libc::SYS_getppid as u32;
+    let entry_points: [fn(&mut Filter); 3] = [
+        |f| {
+            f.add_syscall_group(&[libc::SYS_getppid as u32], EXDEV);
+        },
+        |f| {
+            f.add_syscall(libc::SYS_getppid as u32, EXDEV);
+        },
+        |f| {
+            f.add_rule(libc::SYS_getppid as u32, EXDEV, []);
+        },
+    ];
+    assert_eq!(Abi::X86_64.syscall_name(getppid_nr), Some("getppid"));
+    let filter_for = |abis: &[Abi], add: fn(&mut Filter)| {
         let mut f = Filter::new(FilterArgs {
             default_action: FilterAction::Allow,
             arch_mismatch_action: FilterAction::Errno { errno: libc::EDOM },
             ..FilterArgs::default()
         });
-        // x86_64's number, read as the name "getppid" on every ABI.
-        f.add_syscall_group(&[libc::SYS_getppid as u32], EXDEV);
+        add(&mut f);
         for &abi in abis {
             f.add_abi(abi);
         }
@@ -328,16 +342,19 @@ fn several_abis_share_the_rules_by_name() {
         out.numbers()
     };
     let (exdev, edom) = (-i64::from(libc::EXDEV), -i64::from(libc::EDOM));
-    // x86_64 only: i386 calls are an arch mismatch.
-    let only = run(filter_for(&[]));
-    assert_eq!(only, [exdev, edom, edom]);
-    // With i386: its getppid (another number) gets the rule, its getpid runs.
-    let both = run(filter_for(&[Abi::I386]));
-    assert_eq!(both[..2], [exdev, exdev]);
-    assert!(
-        both[2] > 0 && both[2] != parent,
-        "i386 getpid ran: {both:?}"
-    );
+    for (i, add) in entry_points.into_iter().enumerate() {
+        // x86_64 only: i386 calls are an arch mismatch.
+        let only = run(filter_for(&[], add));
+        assert_eq!(only, [exdev, edom, edom], "entry point {i}");
+        // With i386: its getppid (another number) gets the rule, its getpid
+        // (i386 number 20, x86_64's getppid is 110) runs.
+        let both = run(filter_for(&[Abi::I386], add));
+        assert_eq!(both[..2], [exdev, exdev], "entry point {i}");
+        assert!(
+            both[2] > 0 && both[2] != parent,
+            "entry point {i}: i386 getpid ran: {both:?}"
+        );
+    }
 }
 
 #[test]

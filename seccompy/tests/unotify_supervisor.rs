@@ -395,3 +395,207 @@ fn spawn_runs_a_command_under_its_filter_and_supervises_it() {
         assert_eq!(asked[0].1.to_str().unwrap(), dir.to_str().unwrap());
     });
 }
+
+#[test]
+fn kill_reaches_the_caller_while_its_call_waits_and_never_after() {
+    case(|| {
+        // The call comes from a thread that is not the process's leader: the
+        // process is found from the thread.
+        let t = spawn_target(FilterFlags::empty(), &notify_getppid(), || {
+            std::thread::spawn(getppid).join().map_or(3, |_| 2)
+        });
+        let n = t.listener.recv().unwrap();
+        assert_ne!(
+            n.tid(),
+            Some(t.pid),
+            "the call should come from a second thread"
+        );
+        let pidfd = t.listener.pidfd(&n).unwrap();
+        assert!(pidfd.as_raw_fd() >= 0);
+        t.listener.kill(&n).unwrap();
+        assert_eq!(t.wait(), Exit::Signal(libc::SIGKILL));
+        // Gone and reaped: the notification's pid may be anyone's now; nothing
+        // is signalled.
+        assert!(matches!(
+            t.listener.kill(&n),
+            Err(seccompy::unotify::PidfdError::Gone { .. })
+        ));
+        assert!(matches!(
+            t.listener.pidfd(&n),
+            Err(seccompy::unotify::PidfdError::Gone { .. })
+        ));
+    });
+}
+
+#[test]
+fn spawn_refuses_a_filter_that_notifies_a_call_made_before_exec() {
+    use seccompy::unotify::SpawnError;
+    use seccompy::{Arg, CommandSeccompExt, NotifiedBeforeExec};
+    // Each of these used to leave spawn waiting forever: the case process is
+    // killed (and the test fails) if it takes more than 20 s.
+    case_with_timeout(Duration::from_secs(20), || {
+        let notifying = |name: &'static str, when_arg0: Option<u64>| {
+            let mut filter = Filter::new(FilterArgs {
+                default_action: FilterAction::Allow,
+                ..FilterArgs::default()
+            });
+            match when_arg0 {
+                None => filter.add_syscall(name, FilterAction::UserNotif),
+                Some(v) => filter.add_rule(name, FilterAction::UserNotif, [Arg(0).eq(v)]),
+            };
+            filter.compile().unwrap()
+        };
+        for (name, when) in [
+            ("execve", None),
+            ("execve", Some(1)), // on some arguments only: refused all the same
+            ("sendmsg", None),
+            ("close", None),
+            ("write", None),
+            ("exit_group", None),
+        ] {
+            let started = Instant::now();
+            let got = seccompy::unotify::spawn(
+                &mut Command::new("true"),
+                notifying(name, when),
+                SeccompOptions::default(),
+            );
+            match got {
+                Err(SpawnError::NotifiedBeforeExec(NotifiedBeforeExec { syscall })) => {
+                    assert_eq!(syscall, name);
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+            assert!(started.elapsed() < Duration::from_secs(5));
+            // The same through the Command extension, as an io::Error.
+            let e = Command::new("true")
+                .spawn_with_listener(notifying(name, when), SeccompOptions::default())
+                .unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+            let inner = e
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<NotifiedBeforeExec>());
+            assert_eq!(inner, Some(&NotifiedBeforeExec { syscall: name }));
+        }
+        // A filter that notifies none of them spawns, and its child runs.
+        let seccompy::unotify::Supervised { mut child, .. } = seccompy::unotify::spawn(
+            &mut Command::new("true"),
+            notifying("mkdirat", None),
+            SeccompOptions::default(),
+        )
+        .unwrap();
+        assert!(child.wait().unwrap().success());
+    });
+}
+
+/// A filter sending `names` to the listener and allowing everything else.
+fn notifying_all(names: &[&'static str]) -> seccompy::bpf::Program {
+    let mut filter = Filter::new(FilterArgs {
+        default_action: FilterAction::Allow,
+        ..FilterArgs::default()
+    });
+    for name in names {
+        filter.add_syscall(*name, FilterAction::UserNotif);
+    }
+    filter.compile().unwrap()
+}
+
+#[test]
+fn spawn_exec_lets_the_filter_notify_execve_and_everything_else() {
+    case_with_timeout(Duration::from_secs(20), || {
+        let program = notifying_all(&["execve", "close", "write", "sendmsg", "exit_group"]);
+        let argv = ["/bin/sh", "-c", "echo hi > /dev/null"].map(|a| CString::new(a).unwrap());
+        // SAFETY: the preparation does nothing.
+        let child = unsafe {
+            seccompy::unotify::spawn_exec(
+                &argv[0],
+                &argv,
+                &program,
+                SeccompOptions::default(),
+                || Ok(()),
+            )
+        }
+        .unwrap();
+        let seen = Mutex::new(Vec::new());
+        let pid = child.pid;
+        let exit = std::thread::scope(|s| {
+            let waiter = s.spawn(|| support::wait(pid, Duration::from_secs(15)));
+            Supervisor::new(child.listener)
+                .run(|req| {
+                    let name = req.syscall_name().unwrap_or("?");
+                    if name == "execve" {
+                        let path = req.memory().read_c_string(req.args[0], 4096).unwrap();
+                        seen.lock()
+                            .unwrap()
+                            .push(format!("execve {}", path.to_str().unwrap()));
+                    } else {
+                        seen.lock().unwrap().push(name.to_string());
+                    }
+                    Response::continue_unchecked()
+                })
+                .unwrap();
+            waiter.join().unwrap()
+        });
+        assert_eq!(exit, Exit::Code(0));
+        assert!(child.exec.error().is_none());
+        let seen = seen.into_inner().unwrap();
+        // execve is the first call the filter sees.
+        assert_eq!(seen[0], "execve /bin/sh", "{seen:?}");
+        for name in ["write", "close", "exit_group"] {
+            assert!(seen.iter().any(|s| s == name), "{name}: {seen:?}");
+        }
+    });
+}
+
+#[test]
+fn spawn_exec_reports_a_failed_execve_and_a_second_listener() {
+    case_with_timeout(Duration::from_secs(20), || {
+        let program = notifying_all(&["exit_group"]);
+        let argv = [CString::new("/nonexistent/program").unwrap()];
+        // SAFETY: the preparation does nothing.
+        let child = unsafe {
+            seccompy::unotify::spawn_exec(
+                &argv[0],
+                &argv,
+                &program,
+                SeccompOptions::default(),
+                || Ok(()),
+            )
+        }
+        .unwrap();
+        let pid = child.pid;
+        let exit = std::thread::scope(|s| {
+            let waiter = s.spawn(|| support::wait(pid, Duration::from_secs(15)));
+            Supervisor::new(child.listener)
+                .run(|_| Response::continue_unchecked())
+                .unwrap();
+            waiter.join().unwrap()
+        });
+        assert_eq!(exit, Exit::Code(seccompy::unotify::EXEC_FAILED));
+        assert_eq!(
+            child.exec.error().and_then(|e| e.raw_os_error()),
+            Some(libc::ENOENT)
+        );
+
+        // Under a filter with a listener, a second one is refused, typed.
+        let t = spawn_target(FilterFlags::empty(), &notify_getppid(), || {
+            let argv = [CString::new("/bin/true").unwrap()];
+            // SAFETY: the preparation does nothing.
+            let got = unsafe {
+                seccompy::unotify::spawn_exec(
+                    &argv[0],
+                    &argv,
+                    notifying_all(&["mkdirat"]),
+                    SeccompOptions::default(),
+                    || Ok(()),
+                )
+            };
+            match got {
+                Err(seccompy::unotify::ExecError::Install {
+                    source: seccompy::SetFilterError::ListenerBusy { .. },
+                }) => OK,
+                _ => 2,
+            }
+        });
+        t.assert_ok();
+    });
+}

@@ -58,7 +58,10 @@ pub enum CompileError {
     NoAbi,
     /// A syscall name is unknown on every ABI of the policy that its rule
     /// applies to.
-    #[error("syscall `{name}` is unknown on every ABI of the policy it applies to")]
+    #[error(
+        "syscall {} is unknown on every ABI of the policy it applies to",
+        crate::excerpt::Excerpt(.name)
+    )]
     UnknownSyscall {
         /// The name.
         name: String,
@@ -72,7 +75,10 @@ pub enum CompileError {
         source: ActionError,
     },
     /// A condition names an argument past the sixth.
-    #[error("condition on argument {index} of `{syscall}`: seccomp passes arguments 0 to 5")]
+    #[error(
+        "condition on argument {index} of {}: seccomp passes arguments 0 to 5",
+        crate::excerpt::Excerpt(.syscall)
+    )]
     ArgIndex {
         /// The rule's syscall.
         syscall: String,

@@ -12,7 +12,6 @@ use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{AUDIT_ARCH_X86_64, X32_SYSCALL_BIT};
 
 use super::dag::NodeId;
-use crate::policy::is_x32_nr;
 
 /// A maximal range of numbers with one decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,8 +27,8 @@ pub(crate) struct Range {
 /// Whether, under its audit arch, a call numbered `nr` is one of `abi`.
 pub(crate) fn abi_owns(abi: Abi, nr: u32) -> bool {
     match abi {
-        Abi::X86_64 => !is_x32_nr(nr),
-        Abi::X32 => is_x32_nr(nr),
+        Abi::X86_64 => !Abi::is_x32_nr(nr),
+        Abi::X32 => Abi::is_x32_nr(nr),
         _ => true,
     }
 }

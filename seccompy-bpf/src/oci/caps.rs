@@ -75,7 +75,7 @@ pub struct CapSet(u64);
 
 /// A capability name that is not one of [`CAPABILITIES`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown capability {0:?}")]
+#[error("unknown capability {}", crate::excerpt::Excerpt(.0))]
 pub struct UnknownCapability(pub alloc::string::String);
 
 impl CapSet {

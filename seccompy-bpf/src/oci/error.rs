@@ -4,6 +4,12 @@ use alloc::string::String;
 
 use seccompy_sys::syscalls::Abi;
 
+use crate::excerpt::{Excerpt, bounded};
+
+/// The most characters of serde_json's message a [`ParseError`] keeps (its
+/// messages quote the offending input).
+const MAX_PARSE_MESSAGE: usize = 160;
+
 /// Why a profile's JSON was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message} (line {line}, column {column})")]
@@ -26,6 +32,7 @@ impl From<serde_json::Error> for ParseError {
         if let Some(i) = message.rfind(" at line ") {
             message.truncate(i);
         }
+        let message = bounded(&message, MAX_PARSE_MESSAGE).into_owned();
         Self {
             kind: ParseErrorKind::Json,
             message,
@@ -88,7 +95,8 @@ pub(super) fn require_object(json: &str, what: &str) -> Result<(), ParseError> {
 }
 
 /// Why a profile cannot be resolved into a policy. `path` fields are JSON paths
-/// into the profile (`syscalls[3].args[0].op`).
+/// into the profile (`syscalls[3].args[0].op`). Messages quote at most the
+/// first few dozen characters of a string from the profile.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ResolveError {
@@ -99,7 +107,7 @@ pub enum ResolveError {
     #[error("defaultAction is missing")]
     MissingDefaultAction,
     /// An `SCMP_ACT_*` string runc does not know.
-    #[error("{path}: unknown action {value:?}")]
+    #[error("{path}: unknown action {}", Excerpt(.value))]
     UnknownAction {
         /// Where.
         path: String,
@@ -107,7 +115,7 @@ pub enum ResolveError {
         value: String,
     },
     /// An `SCMP_CMP_*` string runc does not know.
-    #[error("{path}: unknown operator {value:?}")]
+    #[error("{path}: unknown operator {}", Excerpt(.value))]
     UnknownOperator {
         /// Where.
         path: String,
@@ -115,7 +123,7 @@ pub enum ResolveError {
         value: String,
     },
     /// An `SCMP_ARCH_*` string runc does not know.
-    #[error("{path}: unknown architecture {value:?}")]
+    #[error("{path}: unknown architecture {}", Excerpt(.value))]
     UnknownArch {
         /// Where.
         path: String,
@@ -154,7 +162,7 @@ pub enum ResolveError {
         target: Abi,
     },
     /// A `flags` entry runc does not know.
-    #[error("{path}: unknown seccomp flag {value:?}")]
+    #[error("{path}: unknown seccomp flag {}", Excerpt(.value))]
     UnknownFlag {
         /// Where.
         path: String,
@@ -224,4 +232,47 @@ pub enum ResolveError {
         /// Which pattern.
         reason: &'static str,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::{String, ToString};
+
+    use crate::oci::{KernelVersion, Profile, ResolveOptions};
+
+    /// The message of a profile's refusal, from parsing or resolving.
+    fn refusal(json: &str) -> String {
+        match Profile::from_json(json) {
+            Err(e) => e.to_string(),
+            Ok(p) => {
+                let opts = ResolveOptions::new(
+                    seccompy_sys::syscalls::Abi::X86_64,
+                    KernelVersion::new(6, 18),
+                );
+                p.resolve(&opts).expect_err("refused").to_string()
+            }
+        }
+    }
+
+    #[test]
+    fn messages_quote_a_short_prefix_of_the_profile() {
+        let long = "SCMP_ACT_".to_string() + &"X".repeat(1 << 20);
+        let m = refusal(&alloc::format!(r#"{{"defaultAction": "{long}"}}"#));
+        assert!(
+            m.starts_with(r#"defaultAction: unknown action "SCMP_ACT_XXX"#),
+            "{m}"
+        );
+        assert!(m.ends_with("\"…") && m.len() < 100, "{m}");
+        // serde_json quotes the input too (a string where a number belongs).
+        let m = refusal(&alloc::format!(
+            r#"{{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": "{long}"}}"#
+        ));
+        assert!(m.len() < 250 && m.contains("…"), "{m}");
+        assert!(m.starts_with("invalid type: string \"SCMP_ACT_XXX"), "{m}");
+        // Short ones are quoted whole.
+        assert_eq!(
+            refusal(r#"{"defaultAction": "SCMP_ACT_NOPE"}"#),
+            r#"defaultAction: unknown action "SCMP_ACT_NOPE""#
+        );
+    }
 }

@@ -21,10 +21,10 @@ pub struct KernelVersion {
 pub enum KernelVersionError {
     /// A `minKernel` that is not `"<kernel>.<major>"` with each part a decimal
     /// number from 0 to 255, or that is `"0.0"`.
-    #[error("invalid kernel version {0:?}, expected \"<kernel>.<major>\" (each 0 to 255, not 0.0)")]
+    #[error("invalid kernel version {}, expected \"<kernel>.<major>\" (each 0 to 255, not 0.0)", crate::excerpt::Excerpt(.0))]
     MinKernel(alloc::string::String),
     /// A release string (`uname -r`) that does not start with `<number>.<number>`.
-    #[error("cannot parse kernel release {0:?}")]
+    #[error("cannot parse kernel release {}", crate::excerpt::Excerpt(.0))]
     Release(alloc::string::String),
 }
 

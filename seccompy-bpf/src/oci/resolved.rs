@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, seccomp_data};
+use seccompy_sys::{AUDIT_ARCH_X86_64, seccomp_data};
 
 use super::enosys::{ENOSYS, EnosysStub};
 use super::libseccomp::Decision;
@@ -60,17 +60,12 @@ impl Resolved {
     #[must_use]
     pub fn abi_of(&self, arch: u32, nr: u32) -> Option<Abi> {
         if arch == AUDIT_ARCH_X86_64 {
-            let has = |a| self.abis.contains(&a);
-            let x32_bit = nr >= X32_SYSCALL_BIT;
-            return match (has(Abi::X86_64), has(Abi::X32)) {
-                (true, true) => Some(if x32_bit && nr != u32::MAX {
-                    Abi::X32
-                } else {
-                    Abi::X86_64
-                }),
-                (true, false) => (!x32_bit || nr == u32::MAX).then_some(Abi::X86_64),
-                (false, true) => x32_bit.then_some(Abi::X32),
-                (false, false) => None,
+            return match Abi::of_call(arch, nr) {
+                Some(abi) if self.abis.contains(&abi) => Some(abi),
+                // An x32-only filter of libseccomp enters its x32 rules on
+                // `A >= X32_SYSCALL_BIT` alone, which -1 passes.
+                _ if nr == u32::MAX && self.abis.contains(&Abi::X32) => Some(Abi::X32),
+                _ => None,
             };
         }
         self.abis.iter().copied().find(|a| a.audit_arch() == arch)

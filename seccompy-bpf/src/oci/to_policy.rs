@@ -31,7 +31,7 @@ use super::names::{ScmpOp, libseccomp_32bit};
 use super::resolved::Resolved;
 use crate::action::Action;
 use crate::policy::{
-    Cmp, Condition, MAX_ARG_INDEX, Policy, Rule, Syscall, Width, abi_has_64bit_args, is_x32_nr,
+    Cmp, Condition, MAX_ARG_INDEX, Policy, Rule, Syscall, Width, abi_has_64bit_args,
     more_restrictive,
 };
 
@@ -215,7 +215,7 @@ impl Resolved {
     /// `arch`.
     fn policy_view(&self, arch: u32, nr: u32) -> Option<Abi> {
         if arch == AUDIT_ARCH_X86_64 {
-            return Some(if is_x32_nr(nr) { Abi::X32 } else { Abi::X86_64 });
+            return Abi::of_call(arch, nr);
         }
         self.abis.iter().copied().find(|a| a.audit_arch() == arch)
     }

@@ -251,6 +251,69 @@ impl Abi {
 }
 
 impl Abi {
+    /// The ABI of a system call the kernel reports with audit arch `arch` and
+    /// number `nr` (`seccomp_data.arch` and `.nr`, the number read unsigned), or
+    /// `None` for an arch no [`Abi`] has.
+    ///
+    /// Every arch but `AUDIT_ARCH_X86_64` names one ABI. Under
+    /// `AUDIT_ARCH_X86_64`, a number from [`X32_SYSCALL_BIT`] up (read unsigned,
+    /// as the usual `A >= X32_SYSCALL_BIT` guard of a filter reads it) is an x32
+    /// call, except `nr == -1` (`0xffff_ffff`), which is an x86_64 call although
+    /// it has the bit:
+    ///
+    /// - `-1` is the number the kernel treats as "no system call": ptrace and
+    ///   seccomp skip a call by setting its number to `-1`, and the x86_64 entry
+    ///   code (`do_syscall_64` in `arch/x86/entry`) runs neither an x86_64 call
+    ///   (`-1` read unsigned is past the x86_64 table) nor an x32 call (`-1` minus
+    ///   the x32 bit is `0xbfff_ffff`, past the x32 table), and leaves the
+    ///   `-ENOSYS` it stored on entry as the result. So no x32 call ever has this
+    ///   number: it is what a 64-bit `syscall` instruction with `rax = -1` is.
+    /// - libseccomp's x86_64 filters let `-1` past their x32 check for the same
+    ///   reason, so a filter compiled by it, by `seccompy-bpf`, and the reading
+    ///   of a notification or an audit record all agree on the number.
+    ///
+    /// ```
+    /// use seccompy_sys::{AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, syscalls::Abi};
+    /// assert_eq!(Abi::of_call(AUDIT_ARCH_X86_64, 0), Some(Abi::X86_64));
+    /// assert_eq!(Abi::of_call(AUDIT_ARCH_X86_64, X32_SYSCALL_BIT), Some(Abi::X32));
+    /// assert_eq!(Abi::of_call(AUDIT_ARCH_X86_64, u32::MAX), Some(Abi::X86_64));
+    /// assert_eq!(Abi::of_call(AUDIT_ARCH_I386, u32::MAX), Some(Abi::I386));
+    /// assert_eq!(Abi::of_call(0, 0), None);
+    /// ```
+    ///
+    /// # References
+    ///
+    /// - [seccomp(2)](https://man7.org/linux/man-pages/man2/seccomp.2.html), on
+    ///   the x32 bit and `nr == -1`
+    /// - [syscall(2)](https://man7.org/linux/man-pages/man2/syscall.2.html)
+    #[must_use]
+    pub const fn of_call(arch: u32, nr: u32) -> Option<Abi> {
+        if arch == AUDIT_ARCH_X86_64 {
+            return Some(if Abi::is_x32_nr(nr) {
+                Abi::X32
+            } else {
+                Abi::X86_64
+            });
+        }
+        let mut i = 0;
+        while i < Abi::ALL.len() {
+            if Abi::ALL[i].audit_arch() == arch {
+                return Some(Abi::ALL[i]);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Whether, under `AUDIT_ARCH_X86_64`, number `nr` is an x32 call: it is at
+    /// least [`X32_SYSCALL_BIT`] and not `-1` (see [`Abi::of_call`]). Numbers
+    /// from `0x8000_0000` up run no call under either ABI; they count as x32 so
+    /// that a filter's `A >= X32_SYSCALL_BIT` guard covers them.
+    #[must_use]
+    pub const fn is_x32_nr(nr: u32) -> bool {
+        nr >= X32_SYSCALL_BIT && nr != u32::MAX
+    }
+
     /// The syscall table of this ABI (shared by ABIs differing only in byte order).
     #[must_use]
     pub const fn syscall_table(self) -> &'static SyscallTable {

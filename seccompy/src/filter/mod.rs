@@ -78,6 +78,39 @@ pub enum FilterError {
 /// the order they were added in; a matching rule always overrides the default.
 /// The full semantics are [`seccompy_bpf::policy`]'s.
 ///
+/// # Names and numbers
+///
+/// A filter can decide the calls of several ABIs ([`add_abi`](Self::add_abi)),
+/// which number the same system call differently (`read` is 0 on x86_64, 3 on
+/// i386, where 0 is `restart_syscall`). Every method that takes a syscall
+/// follows one rule:
+///
+/// - a **name** (`"read"`) means that system call on every ABI of the filter,
+///   under each ABI's own number for it;
+/// - a **number** (`libc::SYS_read as u32`, a [`Syscall::Nr`] or a
+///   [`Syscall::Range`]) is a number of the filter's native ABI,
+///   [`FilterArgs::arch`], and never a number of another ABI. A number the
+///   native ABI's syscall table names stands for that name, so it too means
+///   the system call on every ABI; a number (or range) the table does not
+///   name is decided on the native ABI only.
+///
+/// ```
+/// use seccompy::{Filter, FilterAction, FilterArgs};
+/// use seccompy::sys::syscalls::Abi;
+///
+/// let mut filter = Filter::new(FilterArgs {
+///     default_action: FilterAction::Errno { errno: libc::EPERM },
+///     arch: Abi::X86_64,
+///     ..FilterArgs::default()
+/// });
+/// filter.add_abi(Abi::I386).add_syscall(0, FilterAction::Allow); // x86_64's read
+/// let policy = filter.to_policy()?;
+/// let i386 = |nr| seccompy::sys::seccomp_data { nr, arch: Abi::I386.audit_arch(), ..Default::default() };
+/// assert_eq!(policy.evaluate(&i386(3)), seccompy::bpf::Action::Allow); // i386 read
+/// assert_ne!(policy.evaluate(&i386(0)), seccompy::bpf::Action::Allow); // i386 restart_syscall
+/// # Ok::<(), seccompy::FilterError>(())
+/// ```
+///
 /// Seccomp filters exist since Linux 3.5; [`FilterAction`] says which actions
 /// came later.
 ///
@@ -109,7 +142,9 @@ pub enum FilterError {
 pub struct Filter {
     args: FilterArgs,
     abis: Vec<Abi>,
-    rules: Vec<(Syscall, FilterAction, Vec<Condition>)>,
+    /// The rules: syscall, whether it is decided on the native ABI only,
+    /// action, conditions.
+    rules: Vec<(Syscall, bool, FilterAction, Vec<Condition>)>,
     hot: Vec<Syscall>,
 }
 
@@ -136,26 +171,27 @@ impl Filter {
     /// Gives each syscall of `syscalls`, numbered as [`FilterArgs::arch`] numbers
     /// them (`libc::SYS_*` for the host), the action `action`.
     ///
-    /// A number is turned into its name, so that on a filter with several ABIs
-    /// it means the same system call everywhere; a number the syscall table does
-    /// not know is kept as a number, and means that number on every ABI.
+    /// A number the native syscall table names means that system call on every
+    /// ABI of the filter; another number is decided on the native ABI only (see
+    /// [Names and numbers](Self#names-and-numbers)).
     pub fn add_syscall_group(&mut self, syscalls: &[u32], action: FilterAction) -> &mut Self {
         for &nr in syscalls {
-            let syscall = self.by_number(nr);
-            self.rules.push((syscall, action, Vec::new()));
+            self.push_rule(Syscall::Nr(nr), action, Vec::new());
         }
         self
     }
 
-    /// Gives `syscall` (a name such as `"openat"`, or a [`Syscall`]) the action
-    /// `action`.
+    /// Gives `syscall` (a name such as `"openat"`, a number of
+    /// [`FilterArgs::arch`], or a [`Syscall`]) the action `action`. Numbers
+    /// follow the rule of [Names and numbers](Self#names-and-numbers).
     pub fn add_syscall(&mut self, syscall: impl Into<Syscall>, action: FilterAction) -> &mut Self {
-        self.rules.push((syscall.into(), action, Vec::new()));
+        self.push_rule(syscall.into(), action, Vec::new());
         self
     }
 
     /// Gives `syscall` the action `action` when every condition holds (AND); add
-    /// several rules for the same syscall for alternatives (OR).
+    /// several rules for the same syscall for alternatives (OR). Numbers follow
+    /// the rule of [Names and numbers](Self#names-and-numbers).
     ///
     /// Conditions are built with [`Arg`](crate::Arg) (the whole 64-bit argument)
     /// and [`Arg32`](crate::Arg32) (its low 32 bits, for `int` arguments such as
@@ -169,15 +205,15 @@ impl Filter {
         action: FilterAction,
         conditions: impl IntoIterator<Item = Condition>,
     ) -> &mut Self {
-        self.rules
-            .push((syscall.into(), action, conditions.into_iter().collect()));
+        self.push_rule(syscall.into(), action, conditions.into_iter().collect());
         self
     }
 
     /// Decides the calls of one more ABI with the same rules (say
     /// [`Abi::I386`] next to [`Abi::X86_64`], or [`Abi::X32`]). Rules given by
-    /// name, or by a number [`add_syscall_group`](Self::add_syscall_group) could
-    /// name, apply on each ABI under that ABI's number for the name.
+    /// name, or by a number the native syscall table names, apply on each ABI
+    /// under that ABI's number for the name; other numbers stay the native
+    /// ABI's (see [Names and numbers](Self#names-and-numbers)).
     pub fn add_abi(&mut self, abi: Abi) -> &mut Self {
         if !self.abis.contains(&abi) {
             self.abis.push(abi);
@@ -205,6 +241,18 @@ impl Filter {
         }
     }
 
+    /// Adds a rule, its syscall read by the rule of
+    /// [Names and numbers](Self#names-and-numbers): a number the native table
+    /// names becomes the name; other numbers and ranges are the native ABI's only.
+    fn push_rule(&mut self, syscall: Syscall, action: FilterAction, conditions: Vec<Condition>) {
+        let syscall = match syscall {
+            Syscall::Nr(nr) => self.by_number(nr),
+            other => other,
+        };
+        let native_only = !matches!(syscall, Syscall::Name(_));
+        self.rules.push((syscall, native_only, action, conditions));
+    }
+
     /// The `seccompy-bpf` policy this filter compiles: for inspection, evaluation
     /// ([`Policy::evaluate`]) or compilation elsewhere.
     ///
@@ -219,8 +267,12 @@ impl Filter {
             .bad_arch_action(action(self.args.arch_mismatch_action)?)
             .abis(&self.abis)
             .hot_syscalls(self.hot.iter().cloned());
-        for (syscall, a, conditions) in &self.rules {
-            let rule = Rule::new(syscall.clone(), action(*a)?).when_all(conditions.iter().copied());
+        for (syscall, native_only, a, conditions) in &self.rules {
+            let mut rule =
+                Rule::new(syscall.clone(), action(*a)?).when_all(conditions.iter().copied());
+            if *native_only {
+                rule = rule.only_on(self.args.arch);
+            }
             policy = policy.rule(rule);
         }
         Ok(policy)
@@ -310,6 +362,77 @@ mod tests {
         assert_eq!(p.evaluate(&i386_write), Action::Allow);
         let program = f.compile().unwrap();
         assert!(program.len() <= 100);
+    }
+
+    /// What `filter`'s policy and its compiled program decide for a call of
+    /// `abi` numbered `nr` (checked to agree).
+    fn decide(filter: &Filter, abi: Abi, nr: u32) -> Action {
+        let d = data(abi, nr, [0; 6]);
+        let program = filter.compile().unwrap();
+        let ret = seccompy_bpf::emulate(program.insns(), &d).unwrap().ret;
+        let compiled = Action::from_raw(ret).unwrap();
+        assert_eq!(compiled, filter.to_policy().unwrap().evaluate(&d));
+        compiled
+    }
+
+    #[test]
+    fn a_number_is_the_native_abis_in_every_entry_point() {
+        let (x64, i386) = (Abi::X86_64, Abi::I386);
+        let read = x64.syscall_nr("read").unwrap(); // 0: restart_syscall on i386
+        let i386_read = i386.syscall_nr("read").unwrap();
+        assert_eq!(i386.syscall_name(read), Some("restart_syscall"));
+        let eperm = Action::Errno(1);
+        let new = || {
+            let mut f = Filter::new(FilterArgs {
+                default_action: FilterAction::Errno { errno: 1 },
+                arch: x64,
+                ..FilterArgs::default()
+            });
+            f.add_abi(i386);
+            f
+        };
+        type AddNr = fn(&mut Filter, u32);
+        let entry_points: [(&str, AddNr); 4] = [
+            ("add_syscall", |f, nr| {
+                f.add_syscall(nr, FilterAction::Allow);
+            }),
+            ("add_syscall(Syscall::Nr)", |f, nr| {
+                f.add_syscall(Syscall::Nr(nr), FilterAction::Allow);
+            }),
+            ("add_rule", |f, nr| {
+                f.add_rule(nr, FilterAction::Allow, []);
+            }),
+            ("add_syscall_group", |f, nr| {
+                f.add_syscall_group(&[nr], FilterAction::Allow);
+            }),
+        ];
+        for (what, add) in entry_points {
+            // A number the native table names: that call, on both ABIs.
+            let mut f = new();
+            add(&mut f, read);
+            assert_eq!(decide(&f, x64, read), Action::Allow, "{what}");
+            assert_eq!(decide(&f, i386, i386_read), Action::Allow, "{what}");
+            assert_eq!(
+                decide(&f, i386, read),
+                eperm,
+                "{what}: i386 restart_syscall"
+            );
+            // A number it does not name: that number on the native ABI only.
+            let mut f = new();
+            add(&mut f, 0x3fff_0000);
+            assert_eq!(decide(&f, x64, 0x3fff_0000), Action::Allow, "{what}");
+            assert_eq!(decide(&f, i386, 0x3fff_0000), eperm, "{what}");
+        }
+        // A range is the native ABI's numbers.
+        let mut f = new();
+        f.add_syscall(Syscall::Range { first: 0, last: 3 }, FilterAction::Allow);
+        assert_eq!(decide(&f, x64, 2), Action::Allow);
+        assert_eq!(decide(&f, i386, 2), eperm);
+        // A name is the call on every ABI.
+        let mut f = new();
+        f.add_syscall("read", FilterAction::Allow);
+        assert_eq!(decide(&f, i386, i386_read), Action::Allow);
+        assert_eq!(decide(&f, i386, read), eperm);
     }
 
     #[test]

@@ -109,6 +109,34 @@ pub enum IdValidError {
     },
 }
 
+/// Why [`Listener::pidfd`](super::Listener::pidfd) or
+/// [`Listener::kill`](super::Listener::kill) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PidfdError {
+    /// The caller is not visible in the listener's pid namespace (its pid is 0).
+    #[error("the caller of notification {id} is not visible in this pid namespace")]
+    NotVisible {
+        /// The notification.
+        id: NotifId,
+    },
+    /// The call no longer waits: its thread was killed or interrupted, so its
+    /// number may name another process by now. Nothing was signalled.
+    #[error("notification {id} is no longer pending: its caller is gone")]
+    Gone {
+        /// The notification.
+        id: NotifId,
+    },
+    /// Any other error of `pidfd_open(2)` (Linux 5.3), `/proc/<tid>/status`,
+    /// `SECCOMP_IOCTL_NOTIF_ID_VALID` or `pidfd_send_signal(2)` (Linux 5.1).
+    #[error("cannot reach the caller's process through a pidfd")]
+    Io {
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+}
+
 /// Why [`Listener::set_sync_wake_up`](super::Listener::set_sync_wake_up) failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -15,6 +15,8 @@
 //!   target is left, answering every call whatever the handler does.
 //! - [`spawn()`]: a [`std::process::Command`] under a filter, with its
 //!   listener in the parent.
+//! - [`spawn_exec`]: a program under a filter that may send any call to the
+//!   listener, `execve` included.
 //! - `AsyncListener` (feature `tokio`): receive on readiness, single receiver.
 //!
 //! ```no_run
@@ -91,23 +93,26 @@ mod addfd;
 #[cfg(feature = "tokio")]
 mod async_tokio;
 mod error;
+mod exec;
 mod listener;
 mod memory;
 mod notification;
+mod pidfd;
 mod response;
 mod spawn;
 mod supervisor;
-
-pub(crate) use notification::abi_of;
 
 pub use addfd::{AddFd, TargetFd};
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use async_tokio::AsyncListener;
-pub use error::{AddFdError, IdValidError, MemoryError, RecvError, RespondError, SyncWakeUpError};
+pub use error::{
+    AddFdError, IdValidError, MemoryError, PidfdError, RecvError, RespondError, SyncWakeUpError,
+};
+pub use exec::{EXEC_FAILED, ExecChild, ExecError, ExecReport, spawn_exec};
 pub use listener::{Listener, Readiness};
 pub use memory::{PendingRead, TargetMemory};
 pub use notification::{NotifId, Notification};
 pub use response::{Errno, InvalidErrno, Response};
-pub use spawn::{Supervised, spawn};
+pub use spawn::{SpawnError, Supervised, spawn};
 pub use supervisor::{Request, Stats, Supervisor, SupervisorError};

@@ -4,7 +4,7 @@
 use core::fmt;
 
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, seccomp_data, seccomp_notif};
+use seccompy_sys::{seccomp_data, seccomp_notif};
 
 /// The id of a notification: the kernel's cookie for one waiting call, unique
 /// for the listener's lifetime.
@@ -56,7 +56,7 @@ pub struct Notification {
     /// The `AUDIT_ARCH_*` value of the call's ABI.
     pub arch: u32,
     /// The system call number, as the ABI numbers it (x32 numbers carry
-    /// [`X32_SYSCALL_BIT`]).
+    /// [`X32_SYSCALL_BIT`](seccompy_sys::X32_SYSCALL_BIT)).
     pub nr: i32,
     /// The six argument registers.
     pub args: [u64; 6],
@@ -93,7 +93,7 @@ impl Notification {
     /// the number), or `None` for an arch seccompy has no table for.
     #[must_use]
     pub fn abi(&self) -> Option<Abi> {
-        abi_of(self.arch, self.nr as u32)
+        Abi::of_call(self.arch, self.nr as u32)
     }
 
     /// The name of the system call in its ABI (`"openat"`, `"mkdir"`, ...), or
@@ -120,22 +120,13 @@ impl From<&seccomp_notif> for Notification {
     }
 }
 
-/// The ABI of a call with audit arch `arch` and number `nr`.
-pub(crate) fn abi_of(arch: u32, nr: u32) -> Option<Abi> {
-    if arch == AUDIT_ARCH_X86_64 {
-        return Some(if nr & X32_SYSCALL_BIT != 0 {
-            Abi::X32
-        } else {
-            Abi::X86_64
-        });
-    }
-    Abi::ALL.iter().copied().find(|a| a.audit_arch() == arch)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seccompy_sys::{AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_MIPSEL64N32};
+    use seccompy_sys::{
+        AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_MIPSEL64N32, AUDIT_ARCH_X86_64,
+        X32_SYSCALL_BIT,
+    };
 
     fn notif(arch: u32, nr: u32) -> Notification {
         let raw = seccomp_notif {
@@ -186,6 +177,17 @@ mod tests {
         assert_eq!(notif(0xdead_beef, 0).abi(), None);
         assert_eq!(notif(0xdead_beef, 0).syscall_name(), None);
         assert_eq!(notif(AUDIT_ARCH_X86_64, 0x3fff_0000).syscall_name(), None);
+    }
+
+    #[test]
+    fn minus_one_is_an_x86_64_call() {
+        // -1 has the x32 bit but is the kernel's "no call" number: the filter
+        // that notified saw it as an x86_64 call (Abi::of_call), and so does
+        // the notification.
+        let n = notif(AUDIT_ARCH_X86_64, u32::MAX);
+        assert_eq!(n.abi(), Some(Abi::X86_64));
+        assert_eq!(n.syscall_name(), None);
+        assert_eq!(notif(AUDIT_ARCH_X86_64, u32::MAX - 1).abi(), Some(Abi::X32));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::process::{Child, Command};
 use seccompy_sys::sock_filter;
 
 use super::listener::Listener;
+use crate::command::{NotifiedBeforeExec, check_before_exec};
 use crate::{CommandSeccompExt, SeccompOptions};
 
 /// A child whose filter reports to [`listener`](Self::listener).
@@ -21,27 +22,54 @@ pub struct Supervised {
     pub listener: Listener,
 }
 
+/// Why [`spawn()`] returned no child.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpawnError {
+    /// The program may send a call the child makes before `exec` to the
+    /// listener; nothing was spawned.
+    #[error(transparent)]
+    NotifiedBeforeExec(#[from] NotifiedBeforeExec),
+    /// Spawning failed: the errors of
+    /// [`CommandSeccompExt::spawn_with_listener`].
+    #[error("cannot spawn the command under its filter")]
+    Io {
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+}
+
 /// Spawns `command` with `program` installed in the child (with
 /// `SECCOMP_FILTER_FLAG_NEW_LISTENER`) between `fork` and `exec`, and returns
 /// the child and the listener, ready to supervise.
 ///
-/// The program must allow what the child does after the installation:
-/// `sendmsg(2)` and `close(2)` to pass the listener back, then `execve(2)` (see
-/// [`CommandSeccompExt::spawn_with_listener`], which this wraps). Calls the
-/// program sends to the listener wait until they are answered, so supervise
-/// them, on another thread if this one is to wait for the child.
+/// The program must not send to the listener what the child does after the
+/// installation and before `exec` returns in the parent: `sendmsg(2)` and
+/// `close(2)` to pass the listener back, `execve(2)`, and `write(2)` and
+/// `exit_group(2)` to report a failed `execve` (see
+/// [`CommandSeccompExt::spawn_with_listener`], which this wraps). Nobody could
+/// answer them, so such a program is refused before anything is spawned
+/// ([`SpawnError::NotifiedBeforeExec`]); [`spawn_exec`](super::spawn_exec)
+/// runs such a program. Calls the program sends to the
+/// listener after `exec` wait until they are answered, so supervise them, on
+/// another thread if this one is to wait for the child.
 ///
 /// # Errors
-/// The errors of [`CommandSeccompExt::spawn_with_listener`].
+/// [`SpawnError::NotifiedBeforeExec`], or [`SpawnError::Io`] with the errors
+/// of [`CommandSeccompExt::spawn_with_listener`].
 pub fn spawn<P>(
     command: &mut Command,
     program: P,
     options: SeccompOptions,
-) -> io::Result<Supervised>
+) -> Result<Supervised, SpawnError>
 where
     P: AsRef<[sock_filter]> + Send + Sync + 'static,
 {
-    let spawned = command.spawn_with_listener(program, options)?;
+    check_before_exec(program.as_ref())?;
+    let spawned = command
+        .spawn_with_listener(program, options)
+        .map_err(|source| SpawnError::Io { source })?;
     Ok(Supervised {
         child: spawned.child,
         listener: Listener::from(spawned.listener),

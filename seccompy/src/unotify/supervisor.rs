@@ -3,12 +3,13 @@
 
 use std::num::NonZeroUsize;
 use std::ops::Deref;
+use std::os::fd::OwnedFd;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use super::addfd::{AddFd, TargetFd};
-use super::error::{AddFdError, IdValidError, RecvError, RespondError};
+use super::error::{AddFdError, IdValidError, PidfdError, RecvError, RespondError};
 use super::listener::Listener;
 use super::memory::TargetMemory;
 use super::notification::Notification;
@@ -57,6 +58,24 @@ impl<'l> Request<'l> {
     /// See [`Listener::id_valid`].
     pub fn is_pending(&self) -> Result<bool, IdValidError> {
         self.listener.id_valid(self.notification.id)
+    }
+
+    /// A pidfd of the caller's process, validated against the notification. See
+    /// [`Listener::pidfd`].
+    ///
+    /// # Errors
+    /// See [`PidfdError`].
+    pub fn pidfd(&self) -> Result<OwnedFd, PidfdError> {
+        self.listener.pidfd(&self.notification)
+    }
+
+    /// Kills the caller's process with `SIGKILL` through a validated pidfd, never
+    /// another process that reused its number. See [`Listener::kill`].
+    ///
+    /// # Errors
+    /// See [`PidfdError`].
+    pub fn kill(&self) -> Result<(), PidfdError> {
+        self.listener.kill(&self.notification)
     }
 
     /// Adds an fd to the caller; the call still needs an answer (the returned
