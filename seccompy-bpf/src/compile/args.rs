@@ -360,13 +360,13 @@ struct Tables {
 }
 
 /// Memory the argument checks reuse from one chain, tree or syscall to the
-/// next (held by the [`Dag`] for the whole compile).
+/// next (held for the whole compile).
 #[derive(Default)]
 pub(crate) struct Scratch {
     chain: Vec<ChainNode>,
     tables: Tables,
     /// Longest paths in the DAG (module `argtree`).
-    pub paths: argtree::Paths,
+    pub paths: super::cost::Paths,
 }
 
 struct Walk<'a> {
@@ -466,6 +466,7 @@ pub(crate) struct Ctx {
 /// knowledge walk (whose recursion follows the chain).
 pub(crate) fn decision(
     dag: &mut Dag,
+    scratch: &mut Scratch,
     abi: Abi,
     rules: &[&Rule],
     default: u32,
@@ -494,10 +495,7 @@ pub(crate) fn decision(
         max_walk,
         nest: argtree::MAX_NEST,
     };
-    let mut scratch = core::mem::take(&mut dag.scratch);
-    let id = arms_decision(dag, &mut scratch, &ctx, &arms);
-    dag.scratch = scratch;
-    id
+    arms_decision(dag, scratch, &ctx, &arms)
 }
 
 /// The decision for `arms`, sorted from the most to the least restrictive
@@ -592,9 +590,10 @@ mod tests {
         let mut dag = Dag::new();
         let default = Action::Errno(1);
         let refs: Vec<&Rule> = rules.iter().collect();
-        let root = decision(&mut dag, abi, &refs, default.to_raw(), usize::MAX);
+        let scratch = &mut Scratch::default();
+        let root = decision(&mut dag, scratch, abi, &refs, default.to_raw(), usize::MAX);
         let mut plain = Dag::new();
-        let proot = decision(&mut plain, abi, &refs, default.to_raw(), 0);
+        let proot = decision(&mut plain, scratch, abi, &refs, default.to_raw(), 0);
         let policy = crate::policy::Policy::new(default)
             .abi(abi)
             .rules(rules.iter().cloned());

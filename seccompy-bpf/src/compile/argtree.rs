@@ -17,9 +17,10 @@
 use alloc::vec::Vec;
 
 use super::args::{ArgWords, Arm, Ctx, Scratch, arg_words, arms_decision};
-use super::dag::{Dag, Interner, Node, NodeId};
+use super::cost::{Paths, leaf_cost, size};
+use super::dag::{Dag, Interner, NodeId};
 use super::ranges::Range;
-use super::{leaf_cost, tree};
+use super::tree;
 use crate::action::Action;
 use crate::policy::{Cmp, Condition};
 
@@ -253,61 +254,6 @@ fn word_tree(dag: &mut Dag, paths: &mut Paths, ranges: &[Range], offset: u32) ->
         |n| paths.longest(dag, n, Some((offset, None))),
     );
     tree::build(dag, &leaves, 0, offset)
-}
-
-/// The accumulator's content: the word at an offset, masked or not.
-type AWord = Option<(u32, Option<u32>)>;
-
-/// Longest paths in instructions (loads, tests, the `RET`), memoised by node
-/// and accumulator. (DAG nodes never change, so the memo holds as long as
-/// the DAG.)
-#[derive(Default)]
-pub(crate) struct Paths {
-    memo: Interner<(NodeId, AWord), u32>,
-}
-
-impl Paths {
-    /// The most instructions run from `id` with `a` in the accumulator (a load
-    /// counted when a test needs another word, as the code generator does).
-    fn longest(&mut self, dag: &Dag, id: NodeId, a: AWord) -> u32 {
-        let Node::Branch { test, t, f } = dag.node(id) else {
-            return 1;
-        };
-        if let Some(m) = self.memo.find(&(id, a)) {
-            return *self.memo.value(m);
-        }
-        let word = Some((test.offset, test.and));
-        let load = if a == word {
-            0
-        } else if a == Some((test.offset, None)) {
-            1
-        } else {
-            1 + u32::from(test.and.is_some())
-        };
-        let n = load + 1 + self.longest(dag, t, word).max(self.longest(dag, f, word));
-        // The pair is new: below `id` are only nodes with smaller ids.
-        self.memo.intern((id, a), n);
-        n
-    }
-}
-
-/// The number of distinct tests reachable from `id`; `seen` (one bit per
-/// node, all clear) is left with their bits set.
-fn size(dag: &Dag, id: NodeId, seen: &mut [u64]) -> usize {
-    let mut stack = Vec::with_capacity(64);
-    stack.push(id);
-    let mut n = 0;
-    while let Some(id) = stack.pop() {
-        let (word, bit) = (id as usize / 64, 1 << (id % 64));
-        if let Node::Branch { t, f, .. } = dag.node(id)
-            && seen[word] & bit == 0
-        {
-            seen[word] |= bit;
-            n += 1;
-            stack.extend([t, f]);
-        }
-    }
-    n
 }
 
 /// Whether the tree should replace the chain: its longest path is shorter by

@@ -34,7 +34,9 @@
 mod args;
 mod argtree;
 mod codegen;
+mod cost;
 mod dag;
+mod lower;
 mod ranges;
 mod tree;
 
@@ -45,9 +47,10 @@ use seccompy_sys::syscalls::Abi;
 
 use crate::action::{Action, ActionError};
 use crate::assembler::AssembleError;
-use crate::policy::{MAX_ARG_INDEX, Policy, Rule, Syscall, more_restrictive};
+use crate::policy::{MAX_ARG_INDEX, Policy, Syscall};
 use crate::program::Program;
-use dag::{Dag, JmpOp, Node, NodeId, Test};
+use dag::{JmpOp, NodeId, Test};
+use lower::Lowering;
 
 /// Why a policy could not be compiled.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -110,10 +113,6 @@ const NR: u32 = 0;
 
 /// Offset of `seccomp_data.arch`.
 const ARCH: u32 = 4;
-
-/// Above this many chain tests for one syscall, the argument checks are
-/// translated without the knowledge walk (which recurses along the chain).
-const MAX_WALK_CHAIN: usize = 512;
 
 /// Compiles `policy` to a program that passes [`validate`](crate::validate()) and
 /// decides every call as [`Policy::evaluate`] does.
@@ -179,10 +178,10 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
             });
         }
     }
-    let mut dag = Dag::new();
+    let mut low = Lowering::new();
     let default_raw = policy.default_action().to_raw();
-    let default = dag.ret(default_raw);
-    let bad = dag.ret(policy.bad_arch().to_raw());
+    let default = low.dag.ret(default_raw);
+    let bad = low.dag.ret(policy.bad_arch().to_raw());
     // ABI indexes grouped by audit arch, in policy order.
     let mut arches: Vec<(u32, Vec<usize>)> = Vec::new();
     for (i, &abi) in abis.iter().enumerate() {
@@ -204,7 +203,7 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
         for (rank, &a) in members.iter().enumerate() {
             let abi = abis[a];
             let nr_of = |r: usize| nrs[r * abis.len() + a];
-            decided(&mut dag, abi, rules, nr_of, default_raw, &mut decisions);
+            low.decided(abi, rules, nr_of, default_raw, &mut decisions);
             let tier = if rank == 0 { 8 } else { 1 };
             weights.add_abi(abi, 2 * tier);
             weights.add_hot(abi, policy.hot_list(), tier);
@@ -220,149 +219,20 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
                     .any(|&a| ranges::abi_owns_all(a, lo, hi));
                 if rare { SECONDARY_SLACK } else { 0 }
             },
-            |n| leaf_cost(&dag, n),
+            |n| cost::leaf_cost(&low.dag, n),
         );
-        trees.push((*arch, tree::build(&mut dag, &leaves, slack, NR)));
+        trees.push((*arch, tree::build(&mut low.dag, &leaves, slack, NR)));
     }
     let mut root = bad;
     for &(arch, tree) in trees.iter().rev() {
-        root = dag.branch(Test::word(ARCH, JmpOp::Eq, arch), tree, root);
+        root = low
+            .dag
+            .branch(Test::word(ARCH, JmpOp::Eq, arch), tree, root);
     }
-    codegen::emit(&dag, root).map_err(|e| match e {
+    codegen::emit(&low.dag, root).map_err(|e| match e {
         AssembleError::TooLong { len } => CompileError::TooLong { len },
         e => CompileError::Internal(e),
     })
-}
-
-/// Appends to `out` the decisions of the numbers of `abi` that some rule is
-/// about, as disjoint intervals with the same rules. `nr_of(r)` is rule `r`'s
-/// number on `abi` (if a single one).
-fn decided(
-    dag: &mut Dag,
-    abi: Abi,
-    rules: &[Rule],
-    nr_of: impl Fn(usize) -> Option<u32>,
-    default_raw: u32,
-    out: &mut Vec<(u32, u32, NodeId)>,
-) {
-    let on_abi = |r: &Rule| r.abis().is_empty() || r.abis().contains(&abi);
-    // Rules about one number, as (nr, rule index), and about ranges, clipped to
-    // the ABI's numbers.
-    let mut points: Vec<(u32, usize)> = Vec::with_capacity(rules.len());
-    let mut spans: Vec<(u32, u32, usize)> = Vec::new();
-    for (r, rule) in rules.iter().enumerate() {
-        if !on_abi(rule) {
-            continue;
-        }
-        if let Syscall::Range { first, last } = *rule.syscall() {
-            for &(lo, hi) in ranges::owned(abi) {
-                let (a, b) = (first.max(lo), last.min(hi));
-                if a <= b {
-                    spans.push((a, b, r));
-                }
-            }
-        } else if let Some(nr) = nr_of(r).filter(|&nr| ranges::abi_owns(abi, nr)) {
-            points.push((nr, r));
-        }
-    }
-    points.sort_unstable();
-    let mut group: Vec<&Rule> = Vec::new();
-    if spans.is_empty() {
-        for chunk in points.chunk_by(|x, y| x.0 == y.0) {
-            group.clear();
-            group.extend(chunk.iter().map(|&(_, r)| &rules[r]));
-            let nr = chunk[0].0;
-            out.push((nr, nr, decision(dag, abi, &group, default_raw)));
-        }
-        return;
-    }
-    // Cut the numbers where the set of rules changes, and decide each piece.
-    // The points' cuts come sorted (points are); the spans' few are sorted
-    // apart and merged in.
-    let mut span_cuts: Vec<u32> = Vec::with_capacity(2 * spans.len());
-    for &(a, b, _) in &spans {
-        span_cuts.push(a);
-        span_cuts.extend(b.checked_add(1));
-    }
-    span_cuts.sort_unstable();
-    let mut cut: Vec<u32> = Vec::with_capacity(2 * points.len() + span_cuts.len());
-    let mut sc = span_cuts.iter().copied().peekable();
-    let add = |cut: &mut Vec<u32>, n: u32| {
-        if cut.last() != Some(&n) {
-            cut.push(n);
-        }
-    };
-    for chunk in points.chunk_by(|x, y| x.0 == y.0) {
-        let nr = chunk[0].0;
-        for n in [Some(nr), nr.checked_add(1)].into_iter().flatten() {
-            while let Some(m) = sc.next_if(|&m| m <= n) {
-                add(&mut cut, m);
-            }
-            add(&mut cut, n);
-        }
-    }
-    for m in sc {
-        add(&mut cut, m);
-    }
-    // Decisions of pieces only spans are about, by their set of rules (the
-    // same set recurs between points); a piece with a point's rules is
-    // decided once, as each point is its own piece.
-    let mut memo: Vec<(Vec<usize>, NodeId)> = Vec::new();
-    let mut set: Vec<usize> = Vec::new();
-    let mut at = 0;
-    for (i, &lo) in cut.iter().enumerate() {
-        let hi = cut.get(i + 1).map_or(u32::MAX, |&n| n - 1);
-        set.clear();
-        set.extend(
-            spans
-                .iter()
-                .filter(|&&(a, b, _)| a <= lo && lo <= b)
-                .map(|&(_, _, r)| r),
-        );
-        while points.get(at).is_some_and(|&(nr, _)| nr < lo) {
-            at += 1;
-        }
-        let spans_only = set.len();
-        if hi == lo {
-            set.extend(
-                points[at..]
-                    .iter()
-                    .take_while(|&&(nr, _)| nr == lo)
-                    .map(|&(_, r)| r),
-            );
-        }
-        if set.is_empty() {
-            continue;
-        }
-        set.sort_unstable();
-        let node = if set.len() > spans_only {
-            group.clear();
-            group.extend(set.iter().map(|&r| &rules[r]));
-            decision(dag, abi, &group, default_raw)
-        } else if let Some(&(_, n)) = memo.iter().find(|(s, _)| *s == set) {
-            n
-        } else {
-            group.clear();
-            group.extend(set.iter().map(|&r| &rules[r]));
-            let n = decision(dag, abi, &group, default_raw);
-            memo.push((set.clone(), n));
-            n
-        };
-        out.push((lo, hi, node));
-    }
-}
-
-/// The decision for one syscall on `abi` given the rules naming it there.
-fn decision(dag: &mut Dag, abi: Abi, rules: &[&Rule], default_raw: u32) -> NodeId {
-    if rules.iter().all(|r| r.conditions().is_empty()) {
-        // No argument check: the most restrictive action.
-        let best = rules
-            .iter()
-            .map(|r| r.action())
-            .reduce(|best, a| if more_restrictive(a, best) { a } else { best });
-        return dag.ret(best.map_or(default_raw, Action::to_raw));
-    }
-    args::decision(dag, abi, rules, default_raw, MAX_WALK_CHAIN)
 }
 
 /// Checks everything but syscall names.
@@ -438,37 +308,6 @@ impl Weights {
             }
         }
         w
-    }
-}
-
-/// The instructions a decision node runs once reached with the syscall number
-/// in `A` (its loads, tests and `RET`) when every argument is 0, the most
-/// common value of flag arguments: what the tree's depth bound counts for a
-/// leaf. (Counting the longest path instead would let every plain leaf sink as
-/// deep as the worst argument check.)
-fn leaf_cost(dag: &Dag, n: NodeId) -> u32 {
-    let mut a: Option<(u32, Option<u32>)> = None;
-    let mut id = n;
-    let mut count = 0;
-    loop {
-        match dag.node(id) {
-            Node::Ret(_) => return count + 1,
-            Node::Branch { test, t, f } => {
-                let word = (test.offset, test.and);
-                if a != Some(word) {
-                    count += if a == Some((test.offset, None)) {
-                        1
-                    } else {
-                        1 + u32::from(test.and.is_some())
-                    };
-                    a = Some(word);
-                }
-                count += 1;
-                // Every argument is 0 (the number and arch are never tested
-                // in a leaf).
-                id = if test.eval(0) { t } else { f };
-            }
-        }
     }
 }
 
