@@ -32,7 +32,6 @@
 //! ABI eight times more than a secondary one's) and the hot syscalls far more.
 
 mod args;
-mod argtree;
 mod codegen;
 mod cost;
 mod dag;
