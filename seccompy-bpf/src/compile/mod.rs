@@ -1,25 +1,24 @@
 //! The policy compiler: from a [`Policy`] to a BPF [`Program`].
 //!
-//! The program has this shape:
+//! [`compile`] runs these phases, each in its own module:
 //!
-//! 1. Load `arch`, and compare it with each of the policy's audit arches in the
-//!    order of the policy's ABIs; another arch gets the bad-arch action.
-//! 2. For each arch, load `nr` and search a tree over the ranges of numbers
-//!    with the same decision (modules `ranges` and `tree`). Numbers that no rule names
-//!    get the default action, so ranges merge across them. Under
-//!    `AUDIT_ARCH_X86_64` the tree covers x86_64 and x32 numbers together: the
-//!    x32 bit is just one more range boundary, and the numbers of an ABI the
-//!    policy lacks form ranges with the bad-arch action.
-//! 3. A leaf returns an action, or checks arguments (module `args`) when the
-//!    syscall's decision depends on them (a chain of tests, or a search tree
-//!    over an argument compared with many constants, module `argtree`). Only
-//!    those leaves load arguments, so the kernel can cache every decision that
-//!    does not (its `seccomp_is_const_allow` emulates the filter on the syscall
+//! 0. [`check`]: actions and argument indexes (everything but names).
+//! 1. `numbers`: each rule's syscall number on each ABI it applies to.
+//! 2. `arches`: for each audit arch, a search tree over the ranges of numbers
+//!    with the same decision (`ranges`, `tree`); each decision comes from the
+//!    lowering context (`lower`), which turns a syscall's rules into argument
+//!    checks (`args`: a chain of tests, `args/chain.rs`, or a search tree over
+//!    an argument compared with many constants, `args/tree.rs`). Only those
+//!    leaves load arguments, so the kernel can cache every decision that does
+//!    not (its `seccomp_is_const_allow` emulates the filter on the syscall
 //!    number and arch alone).
+//! 3. `arches`: the arch dispatch, comparing `arch` with each audit arch in
+//!    the order of the policy's ABIs; another arch gets the bad-arch action.
+//! 4. `codegen`: layout with shared return blocks and no redundant loads.
 //!
-//! Everything goes through a hash-consed decision DAG (module `dag`) that shares
-//! equal decisions and drops useless tests, and is then laid out with shared
-//! return blocks and no redundant loads (module `codegen`).
+//! Every phase builds or reads one hash-consed decision DAG (module `dag`, the
+//! IR, which depends on no other module) that shares equal decisions and drops
+//! useless tests; `cost` counts what a DAG node will cost once emitted.
 //!
 //! The tree's shape first minimises the longest path: the depth of a leaf counts
 //! the comparisons above it plus the instructions of the leaf itself (its
@@ -31,25 +30,26 @@
 //! 1024 of an ABI's first syscall is equally likely (those of the arch's first
 //! ABI eight times more than a secondary one's) and the hot syscalls far more.
 
+mod arches;
 mod args;
 mod codegen;
 mod cost;
 mod dag;
 mod lower;
+mod numbers;
 mod ranges;
 mod tree;
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use seccompy_sys::syscalls::Abi;
-
 use crate::action::{Action, ActionError};
 use crate::assembler::AssembleError;
-use crate::policy::{MAX_ARG_INDEX, Policy, Syscall};
+use crate::policy::{MAX_ARG_INDEX, Policy};
 use crate::program::Program;
-use dag::{JmpOp, NodeId, Test};
+use dag::NodeId;
 use lower::Lowering;
+use numbers::Numbers;
 
 /// Why a policy could not be compiled.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -99,20 +99,6 @@ pub enum CompileError {
     Internal(AssembleError),
 }
 
-/// How many more instructions the numbers of an ABI that shares its arch with
-/// an earlier ABI of the policy (x32 after x86_64) may take.
-const SECONDARY_SLACK: u32 = 2;
-
-/// How many levels deeper than the least possible depth the tree may go when
-/// the policy names hot syscalls, so that they can rise.
-const HOT_SLACK: i32 = 2;
-
-/// Offset of `seccomp_data.nr`.
-const NR: u32 = 0;
-
-/// Offset of `seccomp_data.arch`.
-const ARCH: u32 = 4;
-
 /// Compiles `policy` to a program that passes [`validate`](crate::validate()) and
 /// decides every call as [`Policy::evaluate`] does.
 ///
@@ -145,89 +131,18 @@ const ARCH: u32 = 4;
 /// would exceed 4096 instructions (it is never truncated).
 pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
     check(policy)?;
-    let abis = policy.abi_list();
-    let rules = policy.rule_list();
-    // Each rule's number on each ABI it applies to, resolved once:
-    // `nrs[r * abis.len() + a]` (`None` on the others; names are looked up only
-    // there, which saves most lookups when rules are restricted to one ABI).
-    let mut nrs: Vec<Option<u32>> = Vec::with_capacity(rules.len() * abis.len());
-    for rule in rules {
-        for abi in abis {
-            let applies = rule.abis().is_empty() || rule.abis().contains(abi);
-            nrs.push(match rule.syscall() {
-                _ if !applies => None,
-                Syscall::Name(name) => abi.syscall_nr(name),
-                s => s.nr_on(*abi),
-            });
-        }
-    }
-    // A name must be known on one of the policy's ABIs that its rule applies to.
-    for (r, rule) in rules.iter().enumerate() {
-        let Syscall::Name(name) = rule.syscall() else {
-            continue;
-        };
-        let mut applies = abis
-            .iter()
-            .enumerate()
-            .filter(|&(_, abi)| rule.abis().is_empty() || rule.abis().contains(abi))
-            .peekable();
-        if applies.peek().is_some() && applies.all(|(a, _)| nrs[r * abis.len() + a].is_none()) {
-            return Err(CompileError::UnknownSyscall {
-                name: name.to_string(),
-            });
-        }
-    }
+    let numbers = Numbers::resolve(policy)?;
     let mut low = Lowering::new();
-    let default_raw = policy.default_action().to_raw();
-    let default = low.dag.ret(default_raw);
-    let bad = low.dag.ret(policy.bad_arch().to_raw());
-    // ABI indexes grouped by audit arch, in policy order.
-    let mut arches: Vec<(u32, Vec<usize>)> = Vec::new();
-    for (i, &abi) in abis.iter().enumerate() {
-        match arches.iter_mut().find(|(a, _)| *a == abi.audit_arch()) {
-            Some((_, list)) => list.push(i),
-            None => arches.push((abi.audit_arch(), alloc::vec![i])),
-        }
-    }
-    let slack = if policy.hot_list().is_empty() {
-        0
-    } else {
-        HOT_SLACK
-    };
-    let mut trees: Vec<(u32, NodeId)> = Vec::with_capacity(arches.len());
-    for (arch, members) in &arches {
-        let arch_abis: Vec<Abi> = members.iter().map(|&i| abis[i]).collect();
-        let mut decisions: Vec<(u32, u32, NodeId)> = Vec::new();
-        let mut weights = Weights::default();
-        for (rank, &a) in members.iter().enumerate() {
-            let abi = abis[a];
-            let nr_of = |r: usize| nrs[r * abis.len() + a];
-            low.decided(abi, rules, nr_of, default_raw, &mut decisions);
-            let tier = if rank == 0 { 8 } else { 1 };
-            weights.add_abi(abi, 2 * tier);
-            weights.add_hot(abi, policy.hot_list(), tier);
-        }
-        decisions.sort_unstable();
-        let ranges = ranges::ranges(*arch, &arch_abis, &decisions, default, bad);
-        let leaves = tree::leaves(
-            &ranges,
-            |lo, hi| weights.of(lo, hi),
-            |lo, hi| {
-                let rare = arch_abis[1..]
-                    .iter()
-                    .any(|&a| ranges::abi_owns_all(a, lo, hi));
-                if rare { SECONDARY_SLACK } else { 0 }
-            },
-            |n| cost::leaf_cost(&low.dag, n),
-        );
-        trees.push((*arch, tree::build(&mut low.dag, &leaves, slack, NR)));
-    }
-    let mut root = bad;
-    for &(arch, tree) in trees.iter().rev() {
-        root = low
-            .dag
-            .branch(Test::word(ARCH, JmpOp::Eq, arch), tree, root);
-    }
+    let default = low.dag.ret(policy.default_action().to_raw());
+    let bad_arch = low.dag.ret(policy.bad_arch().to_raw());
+    let trees: Vec<(u32, NodeId)> = arches::group(policy.abi_list())
+        .iter()
+        .map(|arch| {
+            let tree = arches::number_tree(&mut low, policy, &numbers, arch, default, bad_arch);
+            (arch.audit_arch, tree)
+        })
+        .collect();
+    let root = arches::dispatch(&mut low.dag, &trees, bad_arch);
     codegen::emit(&low.dag, root).map_err(|e| match e {
         AssembleError::TooLong { len } => CompileError::TooLong { len },
         e => CompileError::Internal(e),
@@ -256,58 +171,6 @@ fn check(policy: &Policy) -> Result<(), CompileError> {
         }
     }
     Ok(())
-}
-
-/// Expected frequencies of syscall numbers, for the tree's shape.
-#[derive(Default)]
-struct Weights {
-    /// `(first, last, weight of each number)`.
-    windows: Vec<(u32, u32, u64)>,
-    /// `(nr, weight)` of hot syscalls.
-    points: Vec<(u32, u64)>,
-}
-
-/// How many numbers from an ABI's first syscall count as plausible calls.
-const WINDOW: u32 = 1024;
-
-/// The weight of the hottest syscall of a secondary ABI; the one of rank `r`
-/// has `HOT / (r + 1)`, eight times more on the arch's first ABI.
-const HOT: u64 = 2 * WINDOW as u64 * 8;
-
-impl Weights {
-    fn add_abi(&mut self, abi: Abi, per_number: u64) {
-        let first = abi.syscalls().first().map_or(0, |&(nr, _)| nr);
-        self.windows
-            .push((first, first.saturating_add(WINDOW - 1), per_number));
-    }
-
-    fn add_hot(&mut self, abi: Abi, hot: &[Syscall], tier: u64) {
-        for (rank, s) in hot.iter().enumerate() {
-            if let Some(nr) = s.nr_on(abi)
-                && ranges::abi_owns(abi, nr)
-            {
-                self.points.push((nr, tier * HOT / (rank as u64 + 1)));
-            }
-        }
-    }
-
-    /// The weight of the numbers `lo..=hi`: one for the range itself, plus the
-    /// numbers' weights.
-    fn of(&self, lo: u32, hi: u32) -> u64 {
-        let mut w = 1;
-        for &(a, b, per) in &self.windows {
-            let (s, e) = (lo.max(a), hi.min(b));
-            if s <= e {
-                w += per * u64::from(e - s + 1);
-            }
-        }
-        for &(nr, p) in &self.points {
-            if lo <= nr && nr <= hi {
-                w += p;
-            }
-        }
-        w
-    }
 }
 
 #[cfg(test)]
