@@ -2,7 +2,7 @@
 //!
 //! [`compile`] runs these phases, each in its own module:
 //!
-//! 0. [`check`]: actions and argument indexes (everything but names).
+//! 0. `check`: actions and argument indexes (everything but names).
 //! 1. `numbers`: each rule's syscall number on each ABI it applies to.
 //! 2. `arches`: for each audit arch, a search tree over the ranges of numbers
 //!    with the same decision (`ranges`, `tree`); each decision comes from the

@@ -91,7 +91,7 @@ fn pick_key(ctx: &Ctx, arms: &[Arm]) -> Option<ArgWords> {
     best.filter(|&(_, n)| n >= MIN_ARMS).map(|(k, _)| k)
 }
 
-/// The decision for `arms` (sorted, as for [`arms_decision`]) as a search tree
+/// The decision for `arms` (sorted, as for [`Lower::arms`]) as a search tree
 /// over one argument, or `None` when no argument is compared with intervals by
 /// enough arms (or nesting or work would go too far).
 pub(crate) fn decision(low: &mut impl Lower, ctx: &Ctx, arms: &[Arm]) -> Option<NodeId> {
