@@ -15,6 +15,10 @@
 //! 3. `arches`: the arch dispatch, comparing `arch` with each audit arch in
 //!    the order of the policy's ABIs; another arch gets the bad-arch action.
 //! 4. `codegen`: layout with shared return blocks and no redundant loads.
+//! 5. `verify`: the program checked against the invariants of the compiler's
+//!    output ([`Violation`]): only the instructions the compiler emits, every
+//!    jump inside the program, every return one of the policy's actions, no
+//!    dead code, arguments loaded only after the syscall number.
 //!
 //! Every phase builds or reads one hash-consed decision DAG (module `dag`, the
 //! IR, which depends on no other module) that shares equal decisions and drops
@@ -39,6 +43,7 @@ mod lower;
 mod numbers;
 mod ranges;
 mod tree;
+mod verify;
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -50,6 +55,7 @@ use crate::program::Program;
 use dag::NodeId;
 use lower::Lowering;
 use numbers::Numbers;
+pub use verify::Violation;
 
 /// Why a policy could not be compiled.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -97,6 +103,10 @@ pub enum CompileError {
     /// The assembler failed for another reason (a compiler bug).
     #[error("internal error: {0}")]
     Internal(AssembleError),
+    /// The program breaks an invariant of the compiler's output (a compiler
+    /// bug; the program is never handed out).
+    #[error("internal error: {0}")]
+    Invariant(Violation),
 }
 
 /// Compiles `policy` to a program that passes [`validate`](crate::validate()) and
@@ -143,10 +153,26 @@ pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
         })
         .collect();
     let root = arches::dispatch(&mut low.dag, &trees, bad_arch);
-    codegen::emit(&low.dag, root).map_err(|e| match e {
+    let program = codegen::emit(&low.dag, root).map_err(|e| match e {
         AssembleError::TooLong { len } => CompileError::TooLong { len },
         e => CompileError::Internal(e),
-    })
+    })?;
+    verify::verify(program.insns(), &returns(policy)).map_err(CompileError::Invariant)?;
+    Ok(program)
+}
+
+/// The actions a program for `policy` may return, sorted.
+fn returns(policy: &Policy) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::new();
+    let actions = [policy.default_action(), policy.bad_arch()];
+    let rules = policy.rule_list().iter().map(|r| r.action());
+    for raw in actions.into_iter().chain(rules).map(Action::to_raw) {
+        // (Few distinct actions.)
+        if let Err(at) = out.binary_search(&raw) {
+            out.insert(at, raw);
+        }
+    }
+    out
 }
 
 /// Checks everything but syscall names.
