@@ -3,7 +3,7 @@
 use alloc::string::ToString;
 use alloc::vec::Vec;
 
-use super::CompileError;
+use super::error::CompileError;
 use crate::policy::{Policy, Syscall};
 
 /// The number of each rule on each ABI of the policy it applies to (`None` on
