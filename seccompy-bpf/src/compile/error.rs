@@ -53,7 +53,7 @@ pub enum CompileError {
     #[error("internal error: {0}")]
     Internal(AssembleError),
     /// The program breaks an invariant of the compiler's output (a compiler
-    /// bug; the program is never handed out).
+    /// bug; the program is not handed out). Checked in debug builds.
     #[error("internal error: {0}")]
     Invariant(Violation),
 }

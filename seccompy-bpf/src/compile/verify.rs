@@ -1,5 +1,6 @@
 //! Phase 5: the emitted program checked against what the compiler promises of
-//! its shape (run on every compile in debug builds, so on every test policy).
+//! its shape (on every compile of a debug build, so on every test policy; a
+//! release build skips it).
 //!
 //! - Only the instructions the code generator emits: word loads of
 //!   `seccomp_data` (`nr`, `arch`, argument words), `A &= k`, comparisons with a
