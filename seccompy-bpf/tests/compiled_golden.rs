@@ -1,0 +1,81 @@
+//! Golden programs of the policy compiler: `cargo xtask bench-bpf`'s policies
+//! (Docker's default profile through the OCI resolver, `app-lockdown`,
+//! `arg-heavy`) compiled, disassembled, and compared with
+//! `tests/golden/compiled/NAME.txt`, so that a change to the compiler that
+//! changes any of these programs is seen. Set `UPDATE_GOLDEN=1` to rewrite the
+//! files after a deliberate change of the output (then review them).
+//!
+//! The two spec policies are the benchmark's own definitions, taken from
+//! `xtask/src/bench` (one home for them), with the benchmark's translation to
+//! a [`Policy`](seccompy_bpf::Policy).
+
+use std::path::PathBuf;
+
+use seccompy_bpf::Program;
+use seccompy_bpf::asm::{ShowError, assemble};
+use seccompy_bpf::disasm::disassemble;
+use seccompy_bpf::oci::{KernelVersion, Profile, ResolveOptions};
+use seccompy_bpf::validate;
+use seccompy_sys::syscalls::Abi;
+
+mod bench;
+
+const DOCKER_DEFAULT: &str = include_str!("../../profiles/docker-default.json");
+
+fn check_golden(name: &str, prog: &Program) {
+    validate(prog.insns()).expect("compiled programs are valid");
+    let text = disassemble(prog.insns(), Abi::X86_64);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/compiled")
+        .join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+    }
+    let golden = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
+    assert_eq!(text, golden, "the program compiled for {name} changed");
+    // The text pins every instruction: it assembles back into the same ones.
+    let back = assemble(&golden).unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            ShowError {
+                text: &golden,
+                error: &e
+            }
+        )
+    });
+    assert_eq!(
+        back.insns(),
+        prog.insns(),
+        "{name}: the golden text assembles back"
+    );
+}
+
+#[test]
+fn docker_default_through_the_oci_resolver() {
+    let profile = Profile::from_json(DOCKER_DEFAULT).unwrap();
+    // A fixed kernel, so that the program does not depend on the machine's.
+    let opts = ResolveOptions::new(Abi::X86_64, KernelVersion::new(6, 18));
+    let prog = profile
+        .resolve(&opts)
+        .unwrap()
+        .expect("Docker's profile installs a filter")
+        .to_policy()
+        .unwrap()
+        .compile()
+        .unwrap();
+    check_golden("docker-default", &prog);
+}
+
+#[test]
+fn app_lockdown() {
+    let policy = bench::seccompy_peer::policy(&bench::policies::app_lockdown()).unwrap();
+    check_golden("app-lockdown", &policy.compile().unwrap());
+}
+
+#[test]
+fn arg_heavy() {
+    let policy = bench::seccompy_peer::policy(&bench::policies::arg_heavy()).unwrap();
+    check_golden("arg-heavy", &policy.compile().unwrap());
+}
