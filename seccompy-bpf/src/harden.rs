@@ -77,9 +77,9 @@ fn numbers(syscall: &Syscall, abi: Abi) -> Vec<u32> {
     match syscall {
         Syscall::Name(name) => abi.syscall_nr(name).into_iter().collect(),
         _ => abi
-            .syscalls()
+            .syscall_numbers()
             .iter()
-            .map(|&(nr, _)| nr)
+            .copied()
             .filter(|&nr| syscall.covers(abi, nr))
             .collect(),
     }
@@ -156,7 +156,7 @@ pub fn wide_conditions(policy: &Policy) -> Vec<WideCondition> {
                     if cond.width() != Width::U64 || !sig.high_bits_ignored(abi, i) {
                         continue;
                     }
-                    let Some(&param) = sig.params().get(i) else {
+                    let Some(param) = sig.param(i) else {
                         continue;
                     };
                     let bits = param.ty.kernel_bits(abi);

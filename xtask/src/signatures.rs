@@ -738,9 +738,12 @@ pub fn render(generated: &Generated, version: &str) -> String {
     );
     let _ = writeln!(w, "use super::ArgKind::*;");
     let _ = writeln!(w, "use super::TypeWidth::*;");
-    let _ = writeln!(w, "use super::{{Signature, p, sig, t}};\n");
-    let _ = writeln!(w, "/// Every distinct signature, sorted by entry point.");
-    let _ = writeln!(w, "pub(super) static SIGNATURES: &[Signature] = &[");
+    let _ = writeln!(w, "use super::{{Declared, p, sig, t}};\n");
+    let _ = writeln!(
+        w,
+        "/// Every distinct signature, sorted by entry point (`seccompy-sys` encodes it\n/// at compile time; see `signatures/mod.rs`)."
+    );
+    let _ = writeln!(w, "pub(super) const DECLARED: &[Declared] = &[");
     for d in &generated.decls {
         let _ = write!(w, "sig({:?}, &[", d.entry);
         for p in &d.params {
@@ -756,7 +759,7 @@ pub fn render(generated: &Generated, version: &str) -> String {
     for (spec, idx) in &generated.tables {
         let _ = writeln!(
             w,
-            "/// `{}`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).",
+            "/// `{}`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).",
             spec.module
         );
         let _ = writeln!(w, "static {}: &[u16] = &[", spec.module.to_uppercase());

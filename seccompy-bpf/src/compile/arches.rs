@@ -133,7 +133,7 @@ const HOT: u64 = 2 * WINDOW as u64 * 8;
 
 impl Weights {
     fn add_abi(&mut self, abi: Abi, per_number: u64) {
-        let first = abi.syscalls().first().map_or(0, |&(nr, _)| nr);
+        let first = abi.syscall_numbers().first().copied().unwrap_or(0);
         self.windows
             .push((first, first.saturating_add(WINDOW - 1), per_number));
     }

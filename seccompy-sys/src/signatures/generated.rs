@@ -3,10 +3,11 @@
 
 use super::ArgKind::*;
 use super::TypeWidth::*;
-use super::{Signature, p, sig, t};
+use super::{Declared, p, sig, t};
 
-/// Every distinct signature, sorted by entry point.
-pub(super) static SIGNATURES: &[Signature] = &[
+/// Every distinct signature, sorted by entry point (`seccompy-sys` encodes it
+/// at compile time; see `signatures/mod.rs`).
+pub(super) const DECLARED: &[Declared] = &[
     sig(
         "compat_sys_epoll_pwait",
         &[
@@ -4654,7 +4655,7 @@ pub(super) static SIGNATURES: &[Signature] = &[
     ),
 ];
 
-/// `x86_64`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `x86_64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static X86_64: &[u16] = &[
     369, 547, 328, 122, 322, 319, 321, 349, 269, 65535, 298, 316, 100, 393, 395, 65535, 243, 353,
     364, 373, 548, 91, 343, 418, 416, 307, 313, 283, 276, 469, 466, 467, 128, 129, 334, 318, 204,
@@ -4679,7 +4680,7 @@ static X86_64: &[u16] = &[
     491, 262, 271, 273, 272, 308, 464, 227, 265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `x32`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `x32`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static X32: &[u16] = &[
     369, 547, 328, 122, 322, 319, 321, 349, 269, 65535, 298, 316, 100, 395, 353, 364, 91, 343, 418,
     416, 307, 313, 283, 276, 469, 466, 467, 128, 129, 334, 318, 204, 95, 445, 209, 425, 480, 124,
@@ -4703,7 +4704,7 @@ static X32: &[u16] = &[
     297, 354, 365, 56, 377, 63, 359, 360, 459, 221, 17, 18, 3, 355, 366,
 ];
 
-/// `i386`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `i386`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static I386: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 546, 126, 259, 529, 2, 106, 510, 286, 107, 257, 65535, 487,
     23, 209, 294, 528, 462, 225, 493, 42, 95, 173, 334, 537, 65535, 65535, 91, 324, 65535, 501,
@@ -4732,7 +4733,7 @@ static I386: &[u16] = &[
     382, 331, 161, 162, 263, 392,
 ];
 
-/// `aarch64`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `aarch64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static AARCH64: &[u16] = &[
     238, 234, 239, 233, 235, 463, 270, 169, 226, 258, 160, 264, 266, 164, 381, 268, 167, 192,
     65535, 138, 132, 133, 134, 128, 130, 157, 231, 229, 232, 243, 246, 245, 165, 287, 285, 530,
@@ -4754,7 +4755,7 @@ static AARCH64: &[u16] = &[
     464, 227, 265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `arm`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `arm`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static ARM: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 126, 259, 529, 2, 106, 286, 107, 257, 23, 209, 294, 462, 225,
     42, 334, 91, 324, 501, 252, 383, 284, 390, 128, 343, 84, 100, 441, 200, 198, 196, 92, 528, 19,
@@ -4781,7 +4782,7 @@ static ARM: &[u16] = &[
     65535, 65535, 65535,
 ];
 
-/// `riscv64`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `riscv64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static RISCV64: &[u16] = &[
     238, 234, 239, 233, 235, 463, 270, 169, 226, 258, 160, 264, 266, 164, 381, 268, 167, 192,
     65535, 138, 132, 133, 134, 128, 130, 157, 231, 229, 232, 243, 246, 245, 165, 287, 285, 530,
@@ -4803,7 +4804,7 @@ static RISCV64: &[u16] = &[
     308, 464, 227, 265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `riscv32`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `riscv32`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static RISCV32: &[u16] = &[
     17, 234, 18, 233, 463, 270, 169, 226, 258, 160, 264, 266, 164, 381, 268, 167, 192, 65535, 138,
     132, 133, 0, 128, 130, 6, 231, 229, 232, 19, 246, 245, 165, 287, 285, 530, 500, 260, 528, 294,
@@ -4824,7 +4825,7 @@ static RISCV32: &[u16] = &[
     265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `loongarch64`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `loongarch64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static LOONGARCH64: &[u16] = &[
     238, 234, 239, 233, 235, 463, 270, 169, 226, 258, 160, 264, 266, 164, 381, 268, 167, 192,
     65535, 138, 132, 133, 134, 128, 130, 157, 231, 229, 232, 243, 246, 245, 165, 287, 285, 530,
@@ -4846,7 +4847,7 @@ static LOONGARCH64: &[u16] = &[
     382, 331, 161, 162, 263, 392,
 ];
 
-/// `loongarch32`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `loongarch32`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static LOONGARCH32: &[u16] = &[
     17, 234, 18, 233, 463, 270, 169, 226, 258, 160, 264, 266, 164, 381, 268, 167, 192, 65535, 138,
     132, 133, 0, 128, 130, 6, 231, 229, 232, 19, 246, 245, 165, 287, 285, 530, 500, 260, 528, 294,
@@ -4867,7 +4868,7 @@ static LOONGARCH32: &[u16] = &[
     331, 161, 162, 263, 392,
 ];
 
-/// `s390x`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `s390x`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static S390X: &[u16] = &[
     141, 166, 369, 547, 328, 122, 387, 126, 259, 529, 139, 106, 286, 107, 269, 209, 294, 528, 363,
     95, 334, 537, 91, 324, 501, 252, 383, 284, 390, 128, 343, 523, 100, 473, 92, 528, 243, 157,
@@ -4893,7 +4894,7 @@ static S390X: &[u16] = &[
     162, 263, 392,
 ];
 
-/// `ppc`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `ppc`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static PPC: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 546, 126, 259, 529, 2, 106, 510, 286, 107, 256, 65535, 487,
     23, 209, 294, 528, 461, 224, 493, 42, 95, 173, 334, 537, 65535, 65535, 91, 324, 65535, 501,
@@ -4921,7 +4922,7 @@ static PPC: &[u16] = &[
     491, 262, 271, 273, 272, 308, 464, 227, 265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `ppc64`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `ppc64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static PPC64: &[u16] = &[
     387, 141, 166, 369, 547, 328, 122, 546, 126, 259, 529, 139, 106, 510, 286, 107, 256, 65535,
     487, 269, 209, 294, 528, 461, 224, 493, 363, 95, 173, 334, 537, 65535, 65535, 91, 324, 65535,
@@ -4949,7 +4950,7 @@ static PPC64: &[u16] = &[
     263, 392,
 ];
 
-/// `mips_o32`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `mips_o32`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static MIPS_O32: &[u16] = &[
     65535, 141, 166, 369, 547, 35, 122, 546, 126, 259, 529, 2, 106, 510, 286, 107, 256, 65535,
     65535, 23, 209, 294, 528, 461, 224, 493, 42, 95, 65535, 334, 537, 65535, 65535, 91, 324, 65535,
@@ -4977,7 +4978,7 @@ static MIPS_O32: &[u16] = &[
     262, 271, 273, 272, 308, 464, 227, 265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `mips_n64`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `mips_n64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static MIPS_N64: &[u16] = &[
     369, 547, 328, 122, 322, 319, 321, 349, 269, 65535, 298, 316, 100, 393, 395, 243, 353, 364,
     373, 548, 91, 343, 418, 416, 307, 313, 283, 276, 469, 466, 467, 128, 129, 334, 318, 204, 445,
@@ -5002,7 +5003,7 @@ static MIPS_N64: &[u16] = &[
     161, 162, 263, 392,
 ];
 
-/// `mips_n32`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `mips_n32`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static MIPS_N32: &[u16] = &[
     369, 547, 328, 122, 322, 319, 321, 349, 269, 65535, 298, 316, 100, 393, 395, 243, 353, 364,
     373, 548, 91, 343, 418, 416, 307, 313, 283, 276, 469, 466, 467, 128, 129, 334, 318, 204, 445,
@@ -5028,7 +5029,7 @@ static MIPS_N32: &[u16] = &[
     308, 464, 227, 265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `parisc`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `parisc`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static PARISC: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 546, 126, 259, 529, 2, 106, 510, 286, 107, 256, 480, 33, 23,
     209, 294, 98, 461, 224, 493, 42, 95, 31, 334, 537, 124, 261, 91, 324, 89, 501, 252, 383, 284,
@@ -5053,7 +5054,7 @@ static PARISC: &[u16] = &[
     182, 491, 262, 271, 273, 272, 308, 464, 227, 265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `parisc64`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `parisc64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static PARISC64: &[u16] = &[
     387, 141, 166, 369, 547, 328, 122, 546, 126, 259, 529, 139, 106, 510, 286, 107, 256, 480, 322,
     269, 209, 294, 98, 461, 224, 493, 363, 95, 319, 334, 537, 124, 261, 91, 324, 89, 501, 252, 383,
@@ -5078,7 +5079,7 @@ static PARISC64: &[u16] = &[
     272, 308, 464, 227, 265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `m68k`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `m68k`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static M68K: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 546, 126, 259, 529, 2, 106, 510, 286, 107, 109, 487, 23, 209,
     294, 528, 462, 225, 493, 42, 95, 173, 334, 537, 91, 324, 501, 252, 383, 284, 390, 128, 343, 84,
@@ -5105,7 +5106,7 @@ static M68K: &[u16] = &[
     184, 182, 491, 262, 271, 273, 272, 308, 464, 227, 265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `sh`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `sh`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static SH: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 546, 126, 259, 529, 2, 106, 510, 286, 107, 257, 487, 23, 209,
     294, 528, 462, 225, 493, 42, 95, 173, 334, 537, 91, 324, 501, 252, 383, 284, 390, 128, 343, 84,
@@ -5132,7 +5133,7 @@ static SH: &[u16] = &[
     227, 265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `sparc`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `sparc`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static SPARC: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 87, 126, 259, 529, 65535, 106, 109, 286, 107, 257, 100,
     65535, 23, 209, 104, 105, 462, 225, 543, 42, 95, 72, 334, 537, 256, 154, 91, 324, 108, 501,
@@ -5160,7 +5161,7 @@ static SPARC: &[u16] = &[
     162, 263, 392,
 ];
 
-/// `sparc64`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `sparc64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static SPARC64: &[u16] = &[
     387, 141, 166, 369, 547, 328, 122, 544, 126, 259, 529, 65535, 106, 108, 286, 107, 256, 100,
     65535, 269, 209, 104, 105, 461, 224, 543, 363, 95, 472, 334, 537, 91, 324, 501, 252, 322, 425,
@@ -5186,7 +5187,7 @@ static SPARC64: &[u16] = &[
     184, 182, 491, 262, 271, 273, 272, 308, 464, 227, 265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `alpha`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `alpha`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static ALPHA: &[u16] = &[
     65535, 141, 166, 369, 547, 65535, 122, 65535, 65535, 259, 529, 65535, 106, 150, 286, 107, 108,
     100, 65535, 269, 65535, 65535, 528, 461, 65535, 65535, 363, 65535, 65535, 65535, 65535, 65535,
@@ -5220,7 +5221,7 @@ static ALPHA: &[u16] = &[
     265, 382, 331, 161, 162, 263, 392,
 ];
 
-/// `arc`: per syscall in number order, its index in `SIGNATURES` (`u16::MAX`: none).
+/// `arc`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
 static ARC: &[u16] = &[
     17, 234, 18, 233, 235, 463, 270, 169, 226, 258, 160, 264, 266, 164, 381, 268, 167, 192, 65535,
     138, 132, 133, 0, 128, 130, 6, 231, 229, 232, 19, 246, 245, 165, 287, 285, 530, 500, 260, 384,

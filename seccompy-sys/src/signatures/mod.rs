@@ -127,23 +127,78 @@ pub struct Param {
 }
 
 /// The signature of a system call's kernel entry point.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// The look-ups and [`high_bits_ignored`](Self::high_bits_ignored) read a compact
+/// encoding that holds no pointer ([`param`](Self::param) too); [`entry`](Self::entry)
+/// and [`params`](Self::params) return the generated data itself, which a program
+/// links only if it calls them.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Signature {
-    entry: &'static str,
-    params: &'static [Param],
+    /// Its index in [`generated::DECLARED`].
+    index: u16,
 }
 
 impl Signature {
+    /// The signature as generated.
+    const fn declared(&self) -> &'static Declared {
+        let i = self.index as usize;
+        if i < generated::DECLARED.len() {
+            &generated::DECLARED[i]
+        } else {
+            &NOTHING
+        }
+    }
+
     /// The entry point the signature is that of (`sys_socket`, `compat_sys_ioctl`).
     #[must_use]
     pub const fn entry(&self) -> &'static str {
-        self.entry
+        self.declared().entry
     }
 
     /// The parameters, in order: `params()[i]` is `seccomp_data.args[i]`.
+    ///
+    /// The slice holds two pointers per parameter: a program that needs only some
+    /// parameters is smaller using [`param`](Self::param).
     #[must_use]
     pub const fn params(&self) -> &'static [Param] {
-        self.params
+        self.declared().params
+    }
+
+    /// Parameter `index` (`params()[index]`), or `None` for an index the call does
+    /// not take; read from the compact encoding.
+    #[must_use]
+    pub fn param(&self, index: usize) -> Option<Param> {
+        let first = usize::from(*compact::FIRST.get(usize::from(self.index))?);
+        let ty = *self.types().get(index)?;
+        let k = first + index;
+        let text = |j: usize| {
+            let start = match j.checked_sub(1) {
+                Some(before) => usize::from(*compact::ENDS.get(before)?),
+                None => 0,
+            };
+            compact::TEXT.get(start..usize::from(*compact::ENDS.get(j)?))
+        };
+        Some(Param {
+            name: text(2 * k)?,
+            c_type: text(2 * k + 1)?,
+            ty,
+        })
+    }
+
+    /// The parameters' types, in order.
+    const fn types(&self) -> &'static [ArgType] {
+        let i = self.index as usize;
+        if i + 1 >= compact::FIRST.len() {
+            return &[];
+        }
+        let (first, end) = (compact::FIRST[i] as usize, compact::FIRST[i + 1] as usize);
+        match compact::TYPES.split_at_checked(end) {
+            Some((head, _)) => match head.split_at_checked(first) {
+                Some((_, types)) => types,
+                None => &[],
+            },
+            None => &[],
+        }
     }
 
     /// Whether, for argument `index` on `abi`, the caller controls bits of
@@ -153,14 +208,173 @@ impl Signature {
     /// `false` for an index the call does not take.
     #[must_use]
     pub const fn high_bits_ignored(&self, abi: Abi, index: usize) -> bool {
-        if index >= self.params.len() || !has_64bit_registers(abi) {
+        let types = self.types();
+        if index >= types.len() || !has_64bit_registers(abi) {
             return false;
         }
-        self.params[index].ty.kernel_bits(abi) < 64
+        types[index].kernel_bits(abi) < 64
     }
 }
 
-/// The index into [`generated::SIGNATURES`] of a call without a signature.
+impl core::fmt::Debug for Signature {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Signature")
+            .field("entry", &self.entry())
+            .field("params", &self.params())
+            .finish()
+    }
+}
+
+/// A signature as the generated data states it: [`generated::DECLARED`].
+struct Declared {
+    entry: &'static str,
+    params: &'static [Param],
+}
+
+/// What [`Signature::declared`] gives for an index beyond the data (never made).
+const NOTHING: Declared = Declared {
+    entry: "",
+    params: &[],
+};
+
+/// The compact encoding of [`generated::DECLARED`], computed by the compiler: what
+/// the look-ups read. `&'static str`s in static arrays are pointers, each with a
+/// 24-byte dynamic relocation in a position-independent executable; this holds
+/// none.
+mod compact {
+    use super::generated::DECLARED;
+    use super::{ArgKind, ArgType, TypeWidth};
+
+    /// How many parameters the signatures have in all.
+    const PARAMS: usize = {
+        let mut n = 0;
+        let mut i = 0;
+        while i < DECLARED.len() {
+            n += DECLARED[i].params.len();
+            i += 1;
+        }
+        n
+    };
+
+    /// `FIRST[i]..FIRST[i + 1]`: signature `i`'s parameters in [`TYPES`] (and its
+    /// names and C types in [`TEXT`], two strings each).
+    pub(super) static FIRST: [u16; DECLARED.len() + 1] = {
+        assert!(PARAMS < u16::MAX as usize, "too many parameters for u16");
+        let mut first = [0; DECLARED.len() + 1];
+        let mut i = 0;
+        while i < DECLARED.len() {
+            first[i + 1] = first[i] + DECLARED[i].params.len() as u16;
+            i += 1;
+        }
+        first
+    };
+
+    /// Every parameter's type, signature after signature.
+    pub(super) static TYPES: [ArgType; PARAMS] = {
+        let placeholder = ArgType {
+            width: TypeWidth::Register,
+            signed: false,
+            kind: ArgKind::Integer,
+        };
+        let mut types = [placeholder; PARAMS];
+        let mut i = 0;
+        let mut k = 0;
+        while i < DECLARED.len() {
+            let mut j = 0;
+            while j < DECLARED[i].params.len() {
+                types[k] = DECLARED[i].params[j].ty;
+                k += 1;
+                j += 1;
+            }
+            i += 1;
+        }
+        types
+    };
+
+    /// Calls `$body` with each parameter's name and C type, in order: the
+    /// strings of [`TEXT`] (a macro: `const fn` takes no closure).
+    macro_rules! each_string {
+        (|$s:ident| $body:block) => {{
+            let mut i = 0;
+            while i < DECLARED.len() {
+                let mut j = 0;
+                while j < DECLARED[i].params.len() {
+                    let p = &DECLARED[i].params[j];
+                    let two = [p.name.as_bytes(), p.c_type.as_bytes()];
+                    let mut t = 0;
+                    while t < 2 {
+                        let $s: &[u8] = two[t];
+                        $body
+                        t += 1;
+                    }
+                    j += 1;
+                }
+                i += 1;
+            }
+        }};
+    }
+
+    /// The length of [`TEXT`].
+    const TEXT_LEN: usize = {
+        let mut len = 0;
+        each_string!(|s| {
+            len += s.len();
+        });
+        len
+    };
+
+    /// Every parameter's name and C type, end to end, signature after signature.
+    const TEXT_BYTES: [u8; TEXT_LEN] = {
+        let mut bytes = [0; TEXT_LEN];
+        let mut at = 0;
+        each_string!(|s| {
+            let mut b = 0;
+            while b < s.len() {
+                bytes[at] = s[b];
+                at += 1;
+                b += 1;
+            }
+        });
+        bytes
+    };
+
+    /// [`TEXT_BYTES`] as a string (whole strings end to end are one).
+    pub(super) static TEXT: &str = match core::str::from_utf8(&TEXT_BYTES) {
+        Ok(s) => s,
+        Err(_) => panic!("whole strings end to end are UTF-8"),
+    };
+
+    /// `ENDS[j]`: where string `j` of [`TEXT`] ends; it starts where `j - 1` ends.
+    pub(super) static ENDS: [u16; 2 * PARAMS] = {
+        assert!(TEXT_LEN <= u16::MAX as usize, "text too long for u16 ends");
+        let mut ends = [0; 2 * PARAMS];
+        let mut at = 0;
+        let mut k = 0;
+        each_string!(|s| {
+            at += s.len();
+            ends[k] = at as u16;
+            k += 1;
+        });
+        ends
+    };
+
+    /// Every signature, `SIGNATURES[i]` standing for `DECLARED[i]`.
+    pub(super) static SIGNATURES: [super::Signature; DECLARED.len()] = {
+        assert!(
+            DECLARED.len() < u16::MAX as usize,
+            "too many signatures for u16"
+        );
+        let mut all = [super::Signature { index: 0 }; DECLARED.len()];
+        let mut i = 0;
+        while i < DECLARED.len() {
+            all[i].index = i as u16;
+            i += 1;
+        }
+        all
+    };
+}
+
+/// The index into [`generated::DECLARED`] of a call without a signature.
 const NONE: u16 = u16::MAX;
 
 /// The signature of syscall `name` (or of the syscall an alias `name` stands for) on
@@ -174,19 +388,20 @@ pub fn signature(abi: Abi, name: &str) -> Option<&'static Signature> {
 /// The signature of syscall number `nr` (as `seccomp_data.nr` carries it) on `abi`.
 #[must_use]
 pub fn signature_of_nr(abi: Abi, nr: u32) -> Option<&'static Signature> {
-    let pos = abi.syscalls().binary_search_by_key(&nr, |&(n, _)| n).ok()?;
-    let index = *generated::by_table(abi.table_name())?.get(pos)?;
+    let table = abi.syscall_table();
+    let pos = table.position(nr)?;
+    let index = *generated::by_table(table.name())?.get(pos)?;
     if index == NONE {
         return None;
     }
-    generated::SIGNATURES.get(usize::from(index))
+    compact::SIGNATURES.get(usize::from(index))
 }
 
 /// How many of `abi`'s syscalls have a signature, and how many have none.
 #[must_use]
 pub fn coverage(abi: Abi) -> (usize, usize) {
     let Some(indices) = generated::by_table(abi.table_name()) else {
-        return (0, abi.syscalls().len());
+        return (0, abi.syscall_numbers().len());
     };
     let with = indices.iter().filter(|&&i| i != NONE).count();
     (with, indices.len() - with)
@@ -197,8 +412,8 @@ const fn p(name: &'static str, c_type: &'static str, ty: ArgType) -> Param {
     Param { name, c_type, ty }
 }
 
-const fn sig(entry: &'static str, params: &'static [Param]) -> Signature {
-    Signature { entry, params }
+const fn sig(entry: &'static str, params: &'static [Param]) -> Declared {
+    Declared { entry, params }
 }
 
 const fn t(width: TypeWidth, signed: bool, kind: ArgKind) -> ArgType {
@@ -211,6 +426,8 @@ const fn t(width: TypeWidth, signed: bool, kind: ArgKind) -> ArgType {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
 
     #[test]
@@ -219,9 +436,41 @@ mod tests {
             let indices = generated::by_table(abi.table_name()).unwrap();
             assert_eq!(indices.len(), abi.syscalls().len(), "{abi}");
             for &i in indices {
-                assert!(i == NONE || usize::from(i) < generated::SIGNATURES.len());
+                assert!(i == NONE || usize::from(i) < generated::DECLARED.len());
             }
         }
+    }
+
+    /// The compact encoding holds what the generated data holds: every signature's
+    /// parameters, one by one, and the widths `high_bits_ignored` reads.
+    #[test]
+    fn the_encoding_gives_the_declared_signatures() {
+        assert_eq!(compact::SIGNATURES.len(), generated::DECLARED.len());
+        for (i, sig) in compact::SIGNATURES.iter().enumerate() {
+            let declared = &generated::DECLARED[i];
+            assert_eq!(sig.entry(), declared.entry);
+            assert_eq!(sig.params(), declared.params);
+            for (k, param) in declared.params.iter().enumerate() {
+                assert_eq!(sig.param(k), Some(*param), "{} {k}", declared.entry);
+            }
+            assert_eq!(sig.param(declared.params.len()), None);
+            for &abi in Abi::ALL {
+                for k in 0..=6 {
+                    let want = declared
+                        .params
+                        .get(k)
+                        .is_some_and(|p| has_64bit_registers(abi) && p.ty.kernel_bits(abi) < 64);
+                    assert_eq!(sig.high_bits_ignored(abi, k), want, "{abi} {k}");
+                }
+            }
+        }
+        let socket = signature(Abi::X86_64, "socket").unwrap();
+        let debug = std::format!("{socket:?}");
+        assert!(
+            debug.starts_with(
+                "Signature { entry: \"sys_socket\", params: [Param { name: \"family\""
+            )
+        );
     }
 
     #[test]

@@ -27,30 +27,60 @@ mod table;
 
 pub use table::SyscallTable;
 
-// Generated tables, one module per numbering.
-mod aarch64;
-mod alpha;
-mod arc;
-mod arm;
-mod i386;
-mod loongarch32;
-mod loongarch64;
-mod m68k;
-mod mips_n32;
-mod mips_n64;
-mod mips_o32;
-mod parisc;
-mod parisc64;
-mod ppc;
-mod ppc64;
-mod riscv32;
-mod riscv64;
-mod s390x;
-mod sh;
-mod sparc;
-mod sparc64;
-mod x32;
-mod x86_64;
+/// The generated tables, one module per numbering, each with its [`Module`].
+macro_rules! modules {
+    ($($m:ident)*) => {
+        $(mod $m;)*
+
+        /// A generated table module: which constants [`SyscallTable::syscalls`]
+        /// and [`SyscallTable::aliases`] return.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[allow(non_camel_case_types)]
+        pub(crate) enum Module {
+            $($m,)*
+            /// A table a test builds: no constants.
+            #[cfg(test)]
+            Test,
+        }
+
+        impl Module {
+            /// The module's `BY_NR` and `ALIASES`.
+            const fn source(self) -> (&'static [(u32, &'static str)], &'static [(&'static str, &'static str)]) {
+                match self {
+                    $(Module::$m => ($m::BY_NR, $m::ALIASES),)*
+                    #[cfg(test)]
+                    Module::Test => (&[], &[]),
+                }
+            }
+        }
+    };
+}
+
+modules! {
+    aarch64
+    alpha
+    arc
+    arm
+    i386
+    loongarch32
+    loongarch64
+    m68k
+    mips_n32
+    mips_n64
+    mips_o32
+    parisc
+    parisc64
+    ppc
+    ppc64
+    riscv32
+    riscv64
+    s390x
+    sh
+    sparc
+    sparc64
+    x32
+    x86_64
+}
 
 macro_rules! abis {
     ($($(#[$m:meta])* $v:ident => $name:literal, $arch:ident;)*) => {
@@ -356,6 +386,13 @@ impl Abi {
     #[must_use]
     pub const fn syscalls(self) -> &'static [(u32, &'static str)] {
         self.syscall_table().syscalls()
+    }
+
+    /// Every syscall's number in this ABI, sorted: the numbers of
+    /// [`syscalls`](Self::syscalls), without the names' pointers.
+    #[must_use]
+    pub const fn syscall_numbers(self) -> &'static [u32] {
+        self.syscall_table().numbers()
     }
 
     /// The number of syscall `name` in this ABI (an alias such as Alpha's `getpid`

@@ -1,23 +1,25 @@
 //! The name index of a [`SyscallTable`](super::SyscallTable): an open-addressing hash
 //! table over its syscall names and aliases, built at compile time.
 //!
-//! Each generated table module states its data once, as `BY_NR` and `ALIASES`
-//! constants, and its index as
-//! `&name_index::build::<{ name_index::slots(BY_NR, ALIASES) }>(BY_NR, ALIASES)`:
-//! the compiler evaluates [`build`] and stores only the resulting slot array, so the
-//! index cannot disagree with the data or with [`hash`].
+//! The index works on a table's compact encoding (see [`compact`](super::table::compact)):
+//! the names stored end to end in one pool, `ends[k]` the end of name `k` (its start
+//! the end of name `k - 1`, or 0). The first `count` names are the ones looked up:
+//! the syscalls', then the aliases'.
 //!
-//! A slot is a `u16`: `0` is empty, `k` in `1..=by_nr.len()` stands for
-//! `by_nr[k - 1]`, and `by_nr.len() + 1 + j` for `aliases[j]`. The table has a
-//! power-of-two number of slots, at least twice as many as entries, and probes
+//! Each generated table module states its data once, as `BY_NR` and `ALIASES`
+//! constants; the `syscall_table!` macro encodes it and builds the index with
+//! [`build`]. The compiler evaluates both and stores only the resulting arrays, so
+//! the index cannot disagree with the data or with [`hash`].
+//!
+//! A slot is a `u16`: `0` is empty, `k + 1` stands for name `k`. The table has a
+//! power-of-two number of slots, at least twice as many as names, and probes
 //! linearly from the slot [`hash`] picks.
 
-/// The number of slots of the index over `by_nr` and `aliases`: a power of two
-/// at least twice their combined length (and at least 16).
+/// The number of slots of the index over `count` names: a power of two at least
+/// twice as many (and at least 16).
 #[must_use]
-pub(super) const fn slots(by_nr: &[(u32, &str)], aliases: &[(&str, &str)]) -> usize {
-    let entries = by_nr.len() + aliases.len();
-    let at_least = if entries < 8 { 16 } else { 2 * entries };
+pub(super) const fn slots(count: usize) -> usize {
+    let at_least = if count < 8 { 16 } else { 2 * count };
     at_least.next_power_of_two()
 }
 
@@ -79,45 +81,47 @@ pub(super) const fn same(a: &[u8], b: &[u8]) -> bool {
     tail(a) == tail(b)
 }
 
-/// The name slot `id` (non-zero) stands for, `None` for an id beyond the data.
+/// Name `k` of a pool whose names end at `ends`, `None` for `k` beyond `ends` or
+/// an `ends` that does not fit the pool.
 #[must_use]
-pub(super) const fn entry_name(
-    by_nr: &'static [(u32, &'static str)],
-    aliases: &'static [(&'static str, &'static str)],
-    id: u16,
-) -> Option<&'static str> {
-    let i = (id as usize).wrapping_sub(1);
-    if i < by_nr.len() {
-        Some(by_nr[i].1)
-    } else if i - by_nr.len() < aliases.len() {
-        Some(aliases[i - by_nr.len()].0)
-    } else {
-        None
+pub(super) const fn name_at<'a>(pool: &'a [u8], ends: &[u16], k: usize) -> Option<&'a [u8]> {
+    if k >= ends.len() {
+        return None;
+    }
+    let start = if k == 0 { 0 } else { ends[k - 1] as usize };
+    match pool.split_at_checked(ends[k] as usize) {
+        Some((head, _)) => match head.split_at_checked(start) {
+            Some((_, name)) => Some(name),
+            None => None,
+        },
+        None => None,
     }
 }
 
-/// The entry called `name` in index `slots`: `i` for `by_nr[i]`,
-/// `by_nr.len() + j` for `aliases[j]`; `None` if the name is in neither.
-/// At most `slots.len()` probes, so that even an index with no empty slot (which
-/// [`build`] never makes) cannot loop forever.
+/// The name `name` is among the first `count` of the pool, by index `slots`: its
+/// position `k`; `None` if it is not. At most `slots.len()` probes, so that even an
+/// index with no empty slot (which [`build`] never makes) cannot loop forever.
 #[must_use]
 pub(super) const fn find(
     slots: &[u16],
-    by_nr: &'static [(u32, &'static str)],
-    aliases: &'static [(&'static str, &'static str)],
+    pool: &[u8],
+    ends: &[u16],
+    count: usize,
     name: &[u8],
 ) -> Option<usize> {
     let mask = slots.len().wrapping_sub(1);
     let mut at = hash(name) as usize & mask;
     let mut probes = 0;
     while probes < slots.len() {
-        let id = slots[at];
+        let id = slots[at] as usize;
         if id == 0 {
             return None;
         }
-        match entry_name(by_nr, aliases, id) {
-            Some(n) if same(n.as_bytes(), name) => return Some(id as usize - 1),
-            _ => {}
+        if id <= count
+            && let Some(n) = name_at(pool, ends, id - 1)
+            && same(n, name)
+        {
+            return Some(id - 1);
         }
         at = (at + 1) & mask;
         probes += 1;
@@ -125,37 +129,31 @@ pub(super) const fn find(
     None
 }
 
-/// Builds the index of `by_nr` and `aliases` with `N` slots; `N` must be
-/// [`slots`]`(by_nr, aliases)`. Each syscall name gets a slot, then each alias
-/// that is not already a name (the first of equal names wins).
+/// Builds the index of the first `count` names of the pool with `N` slots; `N`
+/// must be [`slots`]`(count)`. Each name gets a slot in order, except one equal to
+/// an earlier name (the first of equal names wins: a syscall's name over an alias).
 ///
 /// Meant for the tables' static initializers: the checks below then fail the
 /// build, not a program.
 #[must_use]
-pub(super) const fn build<const N: usize>(
-    by_nr: &'static [(u32, &'static str)],
-    aliases: &'static [(&'static str, &'static str)],
-) -> [u16; N] {
-    assert!(N == slots(by_nr, aliases), "wrong number of slots");
-    assert!(
-        by_nr.len() + aliases.len() < u16::MAX as usize,
-        "too many names for u16 slots"
-    );
+pub(super) const fn build<const N: usize>(pool: &[u8], ends: &[u16], count: usize) -> [u16; N] {
+    assert!(N == slots(count), "wrong number of slots");
+    assert!(count < u16::MAX as usize, "too many names for u16 slots");
+    assert!(count <= ends.len(), "fewer names than count");
     let mut index = [0u16; N];
-    let mut id = 1;
-    while id <= by_nr.len() + aliases.len() {
-        let name = match entry_name(by_nr, aliases, id as u16) {
-            Some(name) => name.as_bytes(),
-            None => break,
+    let mut k = 0;
+    while k < count {
+        let Some(name) = name_at(pool, ends, k) else {
+            panic!("name ends beyond the pool");
         };
-        if find(&index, by_nr, aliases, name).is_none() {
+        if find(&index, pool, ends, count, name).is_none() {
             let mut at = hash(name) as usize & (N - 1);
             while index[at] != 0 {
                 at = (at + 1) & (N - 1);
             }
-            index[at] = id as u16;
+            index[at] = (k + 1) as u16;
         }
-        id += 1;
+        k += 1;
     }
     index
 }
@@ -168,6 +166,7 @@ mod tests {
     use std::collections::BTreeSet;
     use std::format;
     use std::string::String;
+    use std::vec;
     use std::vec::Vec;
 
     use super::*;
@@ -240,11 +239,11 @@ mod tests {
     fn indexes_hold_every_name_once() {
         for &abi in Abi::ALL {
             let t = abi.syscall_table();
-            assert_eq!(t.by_hash.len(), slots(t.by_nr, t.aliases), "{abi}");
+            let n = t.nrs.len() + t.aliases;
+            assert_eq!(t.by_hash.len(), slots(n), "{abi}");
             assert!(t.by_hash.len().is_power_of_two());
             let mut ids: Vec<u16> = t.by_hash.iter().copied().filter(|&id| id != 0).collect();
             ids.sort_unstable();
-            let n = t.by_nr.len() + t.aliases.len();
             assert!(ids.iter().copied().eq(1..=n as u16), "{abi}");
             assert!(2 * n <= t.by_hash.len(), "{abi}");
         }
@@ -259,14 +258,15 @@ mod tests {
             let mask = t.by_hash.len() - 1;
             let (mut total, mut worst) = (0, 0);
             for (at, &id) in t.by_hash.iter().enumerate() {
-                if let Some(name) = (id != 0).then(|| entry_name(t.by_nr, t.aliases, id)) {
-                    let home = hash(name.unwrap().as_bytes()) as usize & mask;
+                if id != 0 {
+                    let name = name_at(t.names.as_bytes(), t.ends, usize::from(id) - 1).unwrap();
+                    let home = hash(name) as usize & mask;
                     let steps = (at.wrapping_sub(home) & mask) + 1;
                     total += steps;
                     worst = worst.max(steps);
                 }
             }
-            let n = t.by_nr.len() + t.aliases.len();
+            let n = t.nrs.len() + t.aliases;
             assert!(total < 2 * n, "{abi}: {total} probes for {n} names");
             assert!(worst <= 16, "{abi}: {worst} probes");
         }
@@ -313,28 +313,76 @@ mod tests {
             (names[2], names[0]),
             (by_nr[3].1, by_nr[9].1),
         ]));
-        assert_eq!(slots(by_nr, aliases), 256);
-        let index = build::<256>(by_nr, aliases);
-        let table = SyscallTable {
-            name: "test",
-            header: "test",
-            by_nr,
-            aliases,
-            by_hash: Box::leak(Box::new(index)),
+        let table = leak_table(by_nr, aliases);
+        assert_eq!(table.by_hash.len(), 256);
+        let reference = |name: &str| {
+            let by_name = |n: &str| by_nr.iter().find(|e| e.1 == n).map(|e| e.0);
+            by_name(name).or_else(|| by_name(aliases.iter().find(|a| a.0 == name)?.1))
         };
+        let count = by_nr.len() + aliases.len();
         for (i, &name) in names.iter().enumerate() {
-            let want = reference(&table, name);
-            assert_eq!(table.syscall_nr(name), want, "{name:?}");
-            assert_eq!(
-                find(&index, by_nr, aliases, name.as_bytes()).is_some(),
-                i != 3
-            );
+            assert_eq!(table.syscall_nr(name), reference(name), "{name:?}");
+            let pool = table.names.as_bytes();
+            let found = find(table.by_hash, pool, table.ends, count, name.as_bytes());
+            assert_eq!(found.is_some(), i != 3);
         }
         assert_eq!(table.syscall_nr(names[0]), Some(by_nr[7].0));
         assert_eq!(table.syscall_nr(names[1]), None);
         assert_eq!(table.syscall_nr(names[2]), None);
         assert_eq!(table.syscall_nr(by_nr[3].1), Some(by_nr[3].0));
         assert_eq!(table.syscall_nr("not_a_name"), None);
+        // The names by number come from the pool too.
+        for &(nr, name) in by_nr {
+            assert_eq!(table.syscall_name(nr), Some(name));
+        }
+    }
+
+    /// A table built at run time the way `syscall_table!` builds one at compile
+    /// time, leaked.
+    fn leak_table(
+        by_nr: &'static [(u32, &'static str)],
+        aliases: &'static [(&'static str, &'static str)],
+    ) -> SyscallTable {
+        use crate::syscalls::table::compact::{count, name};
+        let all = count(by_nr, aliases);
+        let mut pool = String::new();
+        let mut ends = Vec::new();
+        for k in 0..all {
+            pool.push_str(core::str::from_utf8(name(by_nr, aliases, k)).unwrap());
+            ends.push(u16::try_from(pool.len()).unwrap());
+        }
+        let pool: &'static str = Box::leak(pool.into_boxed_str());
+        let ends: &'static [u16] = Box::leak(ends.into_boxed_slice());
+        let n = by_nr.len() + aliases.len();
+        let mut by_hash = vec![0u16; slots(n)];
+        // `build` with a run-time slot count: the same steps on a vector.
+        for k in 0..n {
+            let name = name_at(pool.as_bytes(), ends, k).unwrap();
+            if find(&by_hash, pool.as_bytes(), ends, n, name).is_none() {
+                let mask = by_hash.len() - 1;
+                let mut at = hash(name) as usize & mask;
+                while by_hash[at] != 0 {
+                    at = (at + 1) & mask;
+                }
+                by_hash[at] = (k + 1) as u16;
+            }
+        }
+        SyscallTable {
+            name: "test",
+            header: "test",
+            module: crate::syscalls::Module::Test,
+            nrs: Box::leak(
+                by_nr
+                    .iter()
+                    .map(|e| e.0)
+                    .collect::<Vec<_>>()
+                    .into_boxed_slice(),
+            ),
+            names: pool,
+            ends,
+            aliases: aliases.len(),
+            by_hash: Box::leak(by_hash.into_boxed_slice()),
+        }
     }
 
     /// `same` is `==`: names of every length up to 40, against themselves, a
@@ -357,18 +405,30 @@ mod tests {
 
     #[test]
     fn slots_are_a_power_of_two_at_least_twice_the_entries() {
-        const N: &[(u32, &str)] = &[(0, "a"); 300];
-        for (calls, aliases, want) in [
-            (0, 0, 16),
-            (7, 0, 16),
-            (8, 0, 16),
-            (9, 0, 32),
-            (300, 0, 1024),
+        for (count, want) in [
+            (0, 16),
+            (7, 16),
+            (8, 16),
+            (9, 32),
+            (256, 512),
+            (260, 1024),
+            (300, 1024),
         ] {
-            let a: &[(&str, &str)] = &[("x", "a"); 10][..aliases];
-            assert_eq!(slots(&N[..calls], a), want, "{calls}");
+            assert_eq!(slots(count), want, "{count}");
         }
-        assert_eq!(slots(&N[..250], &[("x", "a"); 6]), 512);
-        assert_eq!(slots(&N[..260], &[("x", "a"); 0]), 1024);
+    }
+
+    /// `build` at compile time and the run-time steps of the tests' `leak_table`
+    /// make the same index: checked on a real table.
+    #[test]
+    fn build_matches_the_test_builder() {
+        for &abi in Abi::ALL {
+            let t = abi.syscall_table();
+            let built = leak_table(t.syscalls(), t.aliases());
+            assert_eq!(built.by_hash, t.by_hash, "{abi}");
+            assert_eq!(built.names, t.names, "{abi}");
+            assert_eq!(built.ends, t.ends, "{abi}");
+            assert_eq!(built.nrs, t.nrs, "{abi}");
+        }
     }
 }
