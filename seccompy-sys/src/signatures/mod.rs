@@ -172,11 +172,12 @@ impl Signature {
         let ty = *self.types().get(index)?;
         let k = first + index;
         let text = |j: usize| {
-            let start = match j.checked_sub(1) {
+            let id = usize::from(*compact::PARAM_TEXT.get(j)?);
+            let start = match id.checked_sub(1) {
                 Some(before) => usize::from(*compact::ENDS.get(before)?),
                 None => 0,
             };
-            compact::TEXT.get(start..usize::from(*compact::ENDS.get(j)?))
+            compact::TEXT.get(start..usize::from(*compact::ENDS.get(id)?))
         };
         Some(Param {
             name: text(2 * k)?,
@@ -244,6 +245,8 @@ const NOTHING: Declared = Declared {
 mod compact {
     use super::generated::DECLARED;
     use super::{ArgKind, ArgType, TypeWidth};
+    use crate::syscalls::name_index;
+    use crate::syscalls::table::compact::as_str;
 
     /// How many parameters the signatures have in all.
     const PARAMS: usize = {
@@ -291,71 +294,60 @@ mod compact {
         types
     };
 
-    /// Calls `$body` with each parameter's name and C type, in order: the
-    /// strings of [`TEXT`] (a macro: `const fn` takes no closure).
-    macro_rules! each_string {
-        (|$s:ident| $body:block) => {{
-            let mut i = 0;
-            while i < DECLARED.len() {
-                let mut j = 0;
-                while j < DECLARED[i].params.len() {
-                    let p = &DECLARED[i].params[j];
-                    let two = [p.name.as_bytes(), p.c_type.as_bytes()];
-                    let mut t = 0;
-                    while t < 2 {
-                        let $s: &[u8] = two[t];
-                        $body
-                        t += 1;
-                    }
-                    j += 1;
-                }
-                i += 1;
-            }
-        }};
-    }
-
-    /// The length of [`TEXT`].
-    const TEXT_LEN: usize = {
-        let mut len = 0;
-        each_string!(|s| {
-            len += s.len();
-        });
-        len
-    };
-
-    /// Every parameter's name and C type, end to end, signature after signature.
-    const TEXT_BYTES: [u8; TEXT_LEN] = {
-        let mut bytes = [0; TEXT_LEN];
-        let mut at = 0;
-        each_string!(|s| {
-            let mut b = 0;
-            while b < s.len() {
-                bytes[at] = s[b];
-                at += 1;
-                b += 1;
-            }
-        });
-        bytes
-    };
-
-    /// [`TEXT_BYTES`] as a string (whole strings end to end are one).
-    pub(super) static TEXT: &str = match core::str::from_utf8(&TEXT_BYTES) {
-        Ok(s) => s,
-        Err(_) => panic!("whole strings end to end are UTF-8"),
-    };
-
-    /// `ENDS[j]`: where string `j` of [`TEXT`] ends; it starts where `j - 1` ends.
-    pub(super) static ENDS: [u16; 2 * PARAMS] = {
-        assert!(TEXT_LEN <= u16::MAX as usize, "text too long for u16 ends");
-        let mut ends = [0; 2 * PARAMS];
-        let mut at = 0;
+    /// Every parameter's name and C type, in order: `STRINGS[2 * k]` and
+    /// `STRINGS[2 * k + 1]` for parameter `k`.
+    const STRINGS: [&str; 2 * PARAMS] = {
+        let mut all = [""; 2 * PARAMS];
         let mut k = 0;
-        each_string!(|s| {
-            at += s.len();
-            ends[k] = at as u16;
+        let mut i = 0;
+        while i < DECLARED.len() {
+            let mut j = 0;
+            while j < DECLARED[i].params.len() {
+                all[2 * k] = DECLARED[i].params[j].name;
+                all[2 * k + 1] = DECLARED[i].params[j].c_type;
+                k += 1;
+                j += 1;
+            }
+            i += 1;
+        }
+        all
+    };
+
+    /// How many distinct strings [`STRINGS`] has, and their total length.
+    const SIZES: (usize, usize) = name_index::dedup(&STRINGS, &mut [], &mut []);
+
+    /// The distinct strings end to end, and where each ends.
+    const POOL_AND_ENDS: ([u8; SIZES.1], [u16; SIZES.0]) = {
+        let mut pool = [0; SIZES.1];
+        let mut ends = [0; SIZES.0];
+        let _ = name_index::dedup(&STRINGS, &mut pool, &mut ends);
+        (pool, ends)
+    };
+
+    /// The distinct names and C types end to end.
+    pub(super) static TEXT: &str = as_str(&POOL_AND_ENDS.0);
+
+    /// `ENDS[id]`: where string `id` of [`TEXT`] ends; it starts where `id - 1` ends.
+    pub(super) static ENDS: [u16; SIZES.0] = POOL_AND_ENDS.1;
+
+    /// The index of [`TEXT`] by string, for [`PARAM_TEXT`] (not stored).
+    const INDEX: [u16; name_index::slots(SIZES.0)] =
+        name_index::build(&POOL_AND_ENDS.0, &POOL_AND_ENDS.1, SIZES.0);
+
+    /// `PARAM_TEXT[2 * k]`, `PARAM_TEXT[2 * k + 1]`: the ids in [`TEXT`] of
+    /// parameter `k`'s name and C type.
+    pub(super) static PARAM_TEXT: [u16; 2 * PARAMS] = {
+        let (pool, ends) = (&POOL_AND_ENDS.0, &POOL_AND_ENDS.1);
+        let mut ids = [0; 2 * PARAMS];
+        let mut k = 0;
+        while k < 2 * PARAMS {
+            ids[k] = match name_index::find(&INDEX, pool, ends, ends.len(), STRINGS[k].as_bytes()) {
+                Some(id) => id as u16,
+                None => panic!("a string is among the distinct strings"),
+            };
             k += 1;
-        });
-        ends
+        }
+        ids
     };
 
     /// Every signature, `SIGNATURES[i]` standing for `DECLARED[i]`.

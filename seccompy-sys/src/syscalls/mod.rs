@@ -22,8 +22,9 @@
 
 use crate::audit::*;
 
-mod name_index;
-mod table;
+pub(crate) mod name_index;
+mod names;
+pub(crate) mod table;
 
 pub use table::SyscallTable;
 
@@ -42,6 +43,9 @@ macro_rules! modules {
             #[cfg(test)]
             Test,
         }
+
+        /// Every generated module's `BY_NR` and `ALIASES`.
+        const SOURCES: &[names::Source] = &[$(($m::BY_NR, $m::ALIASES)),*];
 
         impl Module {
             /// The module's `BY_NR` and `ALIASES`.

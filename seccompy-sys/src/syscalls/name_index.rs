@@ -18,7 +18,7 @@
 /// The number of slots of the index over `count` names: a power of two at least
 /// twice as many (and at least 16).
 #[must_use]
-pub(super) const fn slots(count: usize) -> usize {
+pub(crate) const fn slots(count: usize) -> usize {
     let at_least = if count < 8 { 16 } else { 2 * count };
     at_least.next_power_of_two()
 }
@@ -27,7 +27,7 @@ pub(super) const fn slots(count: usize) -> usize {
 /// eight-byte words (little-endian) and its [`tail`]; the high half of the
 /// result, which is the best mixed.
 #[must_use]
-pub(super) const fn hash(name: &[u8]) -> u32 {
+pub(crate) const fn hash(name: &[u8]) -> u32 {
     const fn mix(h: u64, word: u64) -> u64 {
         (h.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
     }
@@ -64,7 +64,7 @@ const fn tail(name: &[u8]) -> u64 {
 /// Whether two names are equal (`==` is not available in `const fn`): same
 /// length, same whole eight-byte words, same [`tail`].
 #[must_use]
-pub(super) const fn same(a: &[u8], b: &[u8]) -> bool {
+pub(crate) const fn same(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -84,7 +84,7 @@ pub(super) const fn same(a: &[u8], b: &[u8]) -> bool {
 /// Name `k` of a pool whose names end at `ends`, `None` for `k` beyond `ends` or
 /// an `ends` that does not fit the pool.
 #[must_use]
-pub(super) const fn name_at<'a>(pool: &'a [u8], ends: &[u16], k: usize) -> Option<&'a [u8]> {
+pub(crate) const fn name_at<'a>(pool: &'a [u8], ends: &[u16], k: usize) -> Option<&'a [u8]> {
     if k >= ends.len() {
         return None;
     }
@@ -102,7 +102,7 @@ pub(super) const fn name_at<'a>(pool: &'a [u8], ends: &[u16], k: usize) -> Optio
 /// position `k`; `None` if it is not. At most `slots.len()` probes, so that even an
 /// index with no empty slot (which [`build`] never makes) cannot loop forever.
 #[must_use]
-pub(super) const fn find(
+pub(crate) const fn find(
     slots: &[u16],
     pool: &[u8],
     ends: &[u16],
@@ -129,33 +129,84 @@ pub(super) const fn find(
     None
 }
 
-/// Builds the index of the first `count` names of the pool with `N` slots; `N`
-/// must be [`slots`]`(count)`. Each name gets a slot in order, except one equal to
-/// an earlier name (the first of equal names wins: a syscall's name over an alias).
+/// Builds the index of the first `count` names of the pool into `index`, whose
+/// length must be [`slots`]`(count)`. Each name gets a slot in order, except one
+/// equal to an earlier name (the first of equal names wins).
 ///
-/// Meant for the tables' static initializers: the checks below then fail the
+/// Meant for static initializers (see [`build`]): the checks below then fail the
 /// build, not a program.
-#[must_use]
-pub(super) const fn build<const N: usize>(pool: &[u8], ends: &[u16], count: usize) -> [u16; N] {
-    assert!(N == slots(count), "wrong number of slots");
+pub(crate) const fn build_into(index: &mut [u16], pool: &[u8], ends: &[u16], count: usize) {
+    assert!(index.len() == slots(count), "wrong number of slots");
     assert!(count < u16::MAX as usize, "too many names for u16 slots");
     assert!(count <= ends.len(), "fewer names than count");
-    let mut index = [0u16; N];
+    let mask = index.len() - 1;
     let mut k = 0;
     while k < count {
         let Some(name) = name_at(pool, ends, k) else {
             panic!("name ends beyond the pool");
         };
-        if find(&index, pool, ends, count, name).is_none() {
-            let mut at = hash(name) as usize & (N - 1);
+        if find(index, pool, ends, count, name).is_none() {
+            let mut at = hash(name) as usize & mask;
             while index[at] != 0 {
-                at = (at + 1) & (N - 1);
+                at = (at + 1) & mask;
             }
             index[at] = (k + 1) as u16;
         }
         k += 1;
     }
+}
+
+/// [`build_into`] an array of `N` slots.
+#[must_use]
+pub(crate) const fn build<const N: usize>(pool: &[u8], ends: &[u16], count: usize) -> [u16; N] {
+    let mut index = [0u16; N];
+    build_into(&mut index, pool, ends, count);
     index
+}
+
+/// The slots of [`dedup`]'s scratch hash set: more than twice the distinct strings.
+const SCRATCH: usize = 4096;
+
+/// The distinct strings of `strings`, in the order first seen: writes them end to
+/// end into `pool` and their ends into `ends` as far as those are long enough,
+/// and returns how many there are and their total length. Run with empty `pool`
+/// and `ends` to size them. For static initializers: fails the build on more
+/// than 2047 distinct strings or a total length past `u16::MAX`.
+pub(crate) const fn dedup(strings: &[&str], pool: &mut [u8], ends: &mut [u16]) -> (usize, usize) {
+    let mut seen: [Option<&[u8]>; SCRATCH] = [None; SCRATCH];
+    let (mut count, mut len) = (0, 0);
+    let mut k = 0;
+    while k < strings.len() {
+        let s = strings[k].as_bytes();
+        let mut at = hash(s) as usize & (SCRATCH - 1);
+        loop {
+            match seen[at] {
+                Some(other) if same(other, s) => break,
+                Some(_) => at = (at + 1) & (SCRATCH - 1),
+                None => {
+                    assert!(
+                        2 * (count + 1) < SCRATCH,
+                        "too many strings for the scratch set"
+                    );
+                    seen[at] = Some(s);
+                    let mut b = 0;
+                    while b < s.len() && len + b < pool.len() {
+                        pool[len + b] = s[b];
+                        b += 1;
+                    }
+                    len += s.len();
+                    assert!(len <= u16::MAX as usize, "strings too long for u16 ends");
+                    if count < ends.len() {
+                        ends[count] = len as u16;
+                    }
+                    count += 1;
+                    break;
+                }
+            }
+        }
+        k += 1;
+    }
+    (count, len)
 }
 
 #[cfg(test)]
@@ -170,6 +221,7 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
+    use crate::syscalls::names::NAMES;
     use crate::syscalls::{Abi, SyscallTable};
 
     /// What a name look-up must give, by a linear scan: the number of the syscall
@@ -233,43 +285,71 @@ mod tests {
         }
     }
 
-    /// Each table's index has the shape `build` promises: the expected number of
-    /// slots, each name and alias in exactly one, the rest empty.
+    /// The index of all tables' names has the shape `build` promises: the
+    /// expected number of slots, each name in exactly one, the rest empty.
     #[test]
-    fn indexes_hold_every_name_once() {
-        for &abi in Abi::ALL {
-            let t = abi.syscall_table();
-            let n = t.nrs.len() + t.aliases;
-            assert_eq!(t.by_hash.len(), slots(n), "{abi}");
-            assert!(t.by_hash.len().is_power_of_two());
-            let mut ids: Vec<u16> = t.by_hash.iter().copied().filter(|&id| id != 0).collect();
-            ids.sort_unstable();
-            assert!(ids.iter().copied().eq(1..=n as u16), "{abi}");
-            assert!(2 * n <= t.by_hash.len(), "{abi}");
-        }
+    fn the_index_holds_every_name_once() {
+        let index = NAMES.index;
+        let n = NAMES.len();
+        assert_eq!(index.len(), slots(n));
+        assert!(index.len().is_power_of_two());
+        let mut ids: Vec<u16> = index.iter().copied().filter(|&id| id != 0).collect();
+        ids.sort_unstable();
+        assert!(ids.iter().copied().eq(1..=n as u16));
+        assert!(2 * n <= index.len());
     }
 
-    /// Linear probing from the hashed slot takes few steps on the real tables:
-    /// under two slots per name found on average, at most 16.
+    /// The names are distinct, and hold every table's syscall names, aliases and
+    /// aliases' targets, each found by its own id.
     #[test]
-    fn probe_sequences_are_short() {
+    fn names_are_distinct_and_complete() {
+        let all: BTreeSet<&str> = (0..NAMES.len()).map(|id| NAMES.get(id).unwrap()).collect();
+        assert_eq!(all.len(), NAMES.len());
+        assert_eq!(NAMES.get(NAMES.len()), None);
         for &abi in Abi::ALL {
             let t = abi.syscall_table();
-            let mask = t.by_hash.len() - 1;
-            let (mut total, mut worst) = (0, 0);
-            for (at, &id) in t.by_hash.iter().enumerate() {
-                if id != 0 {
-                    let name = name_at(t.names.as_bytes(), t.ends, usize::from(id) - 1).unwrap();
-                    let home = hash(name) as usize & mask;
-                    let steps = (at.wrapping_sub(home) & mask) + 1;
-                    total += steps;
-                    worst = worst.max(steps);
-                }
+            let names = t.syscalls().iter().map(|e| e.1);
+            let aliases = t.aliases().iter().flat_map(|a| [a.0, a.1]);
+            for name in names.chain(aliases) {
+                let id = NAMES.find(name.as_bytes()).unwrap();
+                assert_eq!(NAMES.get(id), Some(name), "{abi}");
             }
-            let n = t.nrs.len() + t.aliases;
-            assert!(total < 2 * n, "{abi}: {total} probes for {n} names");
-            assert!(worst <= 16, "{abi}: {worst} probes");
         }
+        assert_eq!(NAMES.find(b"no_such_call"), None);
+    }
+
+    /// Linear probing from the hashed slot takes few steps on the real names:
+    /// under two slots per name on average, at most 16.
+    #[test]
+    fn probe_sequences_are_short() {
+        let index = NAMES.index;
+        let mask = index.len() - 1;
+        let (mut total, mut worst) = (0, 0);
+        for (at, &id) in index.iter().enumerate() {
+            if id != 0 {
+                let name = NAMES.get(usize::from(id) - 1).unwrap();
+                let home = hash(name.as_bytes()) as usize & mask;
+                let steps = (at.wrapping_sub(home) & mask) + 1;
+                total += steps;
+                worst = worst.max(steps);
+            }
+        }
+        let n = NAMES.len();
+        assert!(total < 2 * n, "{total} probes for {n} names");
+        assert!(worst <= 16, "{worst} probes");
+    }
+
+    /// `dedup` keeps the first of equal strings, in order, and sizes what it
+    /// writes.
+    #[test]
+    fn dedup_keeps_first_seen_order() {
+        let strings = ["b", "a", "b", "", "abc", "a", ""];
+        let (count, len) = dedup(&strings, &mut [], &mut []);
+        assert_eq!((count, len), (4, 5));
+        let (mut pool, mut ends) = ([0u8; 5], [0u16; 4]);
+        assert_eq!(dedup(&strings, &mut pool, &mut ends), (4, 5));
+        assert_eq!(&pool, b"baabc");
+        assert_eq!(ends, [1, 2, 2, 5]);
     }
 
     /// A small splitmix64 for random names.
@@ -314,17 +394,14 @@ mod tests {
             (by_nr[3].1, by_nr[9].1),
         ]));
         let table = leak_table(by_nr, aliases);
-        assert_eq!(table.by_hash.len(), 256);
+        assert_eq!(table.names.index.len(), 256);
         let reference = |name: &str| {
             let by_name = |n: &str| by_nr.iter().find(|e| e.1 == n).map(|e| e.0);
             by_name(name).or_else(|| by_name(aliases.iter().find(|a| a.0 == name)?.1))
         };
-        let count = by_nr.len() + aliases.len();
         for (i, &name) in names.iter().enumerate() {
             assert_eq!(table.syscall_nr(name), reference(name), "{name:?}");
-            let pool = table.names.as_bytes();
-            let found = find(table.by_hash, pool, table.ends, count, name.as_bytes());
-            assert_eq!(found.is_some(), i != 3);
+            assert_eq!(table.names.find(name.as_bytes()).is_some(), i != 3);
         }
         assert_eq!(table.syscall_nr(names[0]), Some(by_nr[7].0));
         assert_eq!(table.syscall_nr(names[1]), None);
@@ -337,40 +414,36 @@ mod tests {
         }
     }
 
-    /// A table built at run time the way `syscall_table!` builds one at compile
-    /// time, leaked.
+    /// A table with its own names, built at run time with the `const fn`s that
+    /// `syscall_table!` and `names` use at compile time, leaked.
     fn leak_table(
         by_nr: &'static [(u32, &'static str)],
         aliases: &'static [(&'static str, &'static str)],
     ) -> SyscallTable {
-        use crate::syscalls::table::compact::{count, name};
-        let all = count(by_nr, aliases);
-        let mut pool = String::new();
-        let mut ends = Vec::new();
-        for k in 0..all {
-            pool.push_str(core::str::from_utf8(name(by_nr, aliases, k)).unwrap());
-            ends.push(u16::try_from(pool.len()).unwrap());
-        }
-        let pool: &'static str = Box::leak(pool.into_boxed_str());
-        let ends: &'static [u16] = Box::leak(ends.into_boxed_slice());
-        let n = by_nr.len() + aliases.len();
-        let mut by_hash = vec![0u16; slots(n)];
-        // `build` with a run-time slot count: the same steps on a vector.
-        for k in 0..n {
-            let name = name_at(pool.as_bytes(), ends, k).unwrap();
-            if find(&by_hash, pool.as_bytes(), ends, n, name).is_none() {
-                let mask = by_hash.len() - 1;
-                let mut at = hash(name) as usize & mask;
-                while by_hash[at] != 0 {
-                    at = (at + 1) & mask;
-                }
-                by_hash[at] = (k + 1) as u16;
-            }
-        }
+        use crate::syscalls::names::Names;
+        use crate::syscalls::table::compact::{count, fill_ids, fill_positions, name};
+        let strings: Vec<&str> = (0..count(by_nr, aliases))
+            .map(|k| name(by_nr, aliases, k))
+            .collect();
+        let (n, len) = dedup(&strings, &mut [], &mut []);
+        let (mut pool, mut ends) = (vec![0u8; len], vec![0u16; n]);
+        dedup(&strings, &mut pool, &mut ends);
+        let mut index = vec![0u16; slots(n)];
+        build_into(&mut index, &pool, &ends, n);
+        let mut ids = vec![0u16; by_nr.len()];
+        fill_ids(by_nr, (&pool, &ends, &index), &mut ids);
+        let mut positions = vec![0u16; n];
+        fill_positions(by_nr, aliases, (&pool, &ends, &index), &mut positions);
+        let names = Names {
+            pool: Box::leak(String::from_utf8(pool).unwrap().into_boxed_str()),
+            ends: Box::leak(ends.into_boxed_slice()),
+            index: Box::leak(index.into_boxed_slice()),
+        };
         SyscallTable {
             name: "test",
             header: "test",
             module: crate::syscalls::Module::Test,
+            names: Box::leak(Box::new(names)),
             nrs: Box::leak(
                 by_nr
                     .iter()
@@ -378,10 +451,9 @@ mod tests {
                     .collect::<Vec<_>>()
                     .into_boxed_slice(),
             ),
-            names: pool,
-            ends,
+            ids: Box::leak(ids.into_boxed_slice()),
+            positions: Box::leak(positions.into_boxed_slice()),
             aliases: aliases.len(),
-            by_hash: Box::leak(by_hash.into_boxed_slice()),
         }
     }
 
@@ -415,20 +487,6 @@ mod tests {
             (300, 1024),
         ] {
             assert_eq!(slots(count), want, "{count}");
-        }
-    }
-
-    /// `build` at compile time and the run-time steps of the tests' `leak_table`
-    /// make the same index: checked on a real table.
-    #[test]
-    fn build_matches_the_test_builder() {
-        for &abi in Abi::ALL {
-            let t = abi.syscall_table();
-            let built = leak_table(t.syscalls(), t.aliases());
-            assert_eq!(built.by_hash, t.by_hash, "{abi}");
-            assert_eq!(built.names, t.names, "{abi}");
-            assert_eq!(built.ends, t.ends, "{abi}");
-            assert_eq!(built.nrs, t.nrs, "{abi}");
         }
     }
 }

@@ -2,7 +2,8 @@
 
 use core::fmt;
 
-use super::{Module, name_index};
+use super::Module;
+use super::names::Names;
 
 /// The syscalls of one numbering, as one kernel `asm/unistd*.h` header defines them.
 ///
@@ -17,9 +18,9 @@ use super::{Module, name_index};
 /// had no gaps, then a binary search.
 ///
 /// The look-ups read a compact encoding that holds no pointer: the numbers as one
-/// array, the names end to end in one string. [`syscalls`](Self::syscalls) and
-/// [`aliases`](Self::aliases) give the table as slices of pairs, data that a
-/// program links only if it calls them.
+/// array, the names as ids into the names of all tables, each stored once.
+/// [`syscalls`](Self::syscalls) and [`aliases`](Self::aliases) give the table as
+/// slices of pairs, data that a program links only if it calls them.
 pub struct SyscallTable {
     /// The table's name, the generated module's (`x86_64`, `mips_o32`, ...).
     pub(super) name: &'static str,
@@ -28,17 +29,18 @@ pub struct SyscallTable {
     /// The generated module, whose constants [`syscalls`](Self::syscalls) and
     /// [`aliases`](Self::aliases) return.
     pub(super) module: Module,
+    /// The names `ids` and `positions` refer to: every table's.
+    pub(super) names: &'static Names,
     /// The syscalls' numbers, sorted; unique.
     pub(super) nrs: &'static [u32],
-    /// The names end to end ([`compact::name`]): the syscalls' (in the order of
-    /// `nrs`), the aliases' (sorted), then the names the aliases stand for.
-    pub(super) names: &'static str,
-    /// `ends[k]`: where name `k` of `names` ends; it starts where name `k - 1` ends.
-    pub(super) ends: &'static [u16],
+    /// `ids[i]`: the id in `names` of syscall `i`'s name.
+    pub(super) ids: &'static [u16],
+    /// `positions[id]`: the position in `nrs` of the syscall called name `id` or,
+    /// for an alias, of the syscall it stands for; [`compact::NONE`] for a name
+    /// the table does not know.
+    pub(super) positions: &'static [u16],
     /// How many aliases the table has.
     pub(super) aliases: usize,
-    /// The syscalls' and aliases' names, hashed: see [`name_index`].
-    pub(super) by_hash: &'static [u16],
 }
 
 impl SyscallTable {
@@ -79,34 +81,14 @@ impl SyscallTable {
         self.module.source().1
     }
 
-    /// Name `k` of [`names`](Self::names), `None` past the end.
-    fn name_at(&self, k: usize) -> Option<&'static str> {
-        let end = usize::from(*self.ends.get(k)?);
-        let start = match k.checked_sub(1) {
-            Some(before) => usize::from(*self.ends.get(before)?),
-            None => 0,
-        };
-        self.names.get(start..end)
-    }
-
-    /// The position in `nrs` of the syscall or alias called `name`: `i` for
-    /// syscall `i`, `nrs.len() + j` for alias `j`.
-    fn find(&self, name: &[u8]) -> Option<usize> {
-        let count = self.nrs.len() + self.aliases;
-        name_index::find(self.by_hash, self.names.as_bytes(), self.ends, count, name)
-    }
-
     /// The number of the syscall called `name`, or of the syscall an
     /// [alias](Self::aliases) `name` stands for; `None` if the table has neither.
     #[must_use]
     pub fn syscall_nr(&self, name: &str) -> Option<u32> {
-        let mut i = self.find(name.as_bytes())?;
-        if let Some(j) = i.checked_sub(self.nrs.len()) {
-            // An alias: the number of the syscall it names (not of another alias).
-            let target = self.name_at(self.nrs.len() + self.aliases + j)?;
-            i = self.find(target.as_bytes())?;
-        }
-        self.nrs.get(i).copied()
+        let id = self.names.find(name.as_bytes())?;
+        // `NONE` is past the end of `nrs`.
+        let position = *self.positions.get(id)?;
+        self.nrs.get(usize::from(position)).copied()
     }
 
     /// The position of number `nr` in [`numbers`](Self::numbers) (and
@@ -125,7 +107,12 @@ impl SyscallTable {
     /// The name of syscall number `nr`, or `None` if the table has no such number.
     #[must_use]
     pub fn syscall_name(&self, nr: u32) -> Option<&'static str> {
-        self.name_at(self.position(nr)?)
+        self.name_of(self.position(nr)?)
+    }
+
+    /// The name of syscall `i` (in number order).
+    fn name_of(&self, i: usize) -> Option<&'static str> {
+        self.names.get(usize::from(*self.ids.get(i)?))
     }
 
     /// Every syscall as `(number, name)`, sorted by number, read from the compact
@@ -134,7 +121,7 @@ impl SyscallTable {
         self.nrs
             .iter()
             .enumerate()
-            .map(|(i, &nr)| (nr, self.name_at(i).unwrap_or_default()))
+            .map(|(i, &nr)| (nr, self.name_of(i).unwrap_or_default()))
     }
 }
 
@@ -159,33 +146,40 @@ impl fmt::Debug for SyscallTable {
 }
 
 /// The compact encoding of a table, computed by the compiler from the generated
-/// module's `BY_NR` and `ALIASES` constants (see [`syscall_table`]); a program
-/// stores the constants themselves only if it calls [`SyscallTable::syscalls`] or
+/// module's `BY_NR` and `ALIASES` constants (see [`syscall_table`]) and the names
+/// of all tables ([`names`](super::names)); a program stores the constants
+/// themselves only if it calls [`SyscallTable::syscalls`] or
 /// [`SyscallTable::aliases`].
 ///
 /// Why: a `&'static str` in a static array is a pointer and a length, and in a
 /// position-independent executable each pointer also needs a 24-byte dynamic
 /// relocation, 40 bytes a name in all. The encoding stores a syscall as a 4-byte
-/// number, a 2-byte end offset and its name's bytes.
-pub(super) mod compact {
+/// number and a 2-byte name id, plus 2 bytes per name of all tables for the
+/// look-up by name.
+pub(crate) mod compact {
+    use crate::syscalls::name_index;
+
+    /// The position of a name the table does not know.
+    pub(in crate::syscalls) const NONE: u16 = u16::MAX;
+
     /// Name `k` of a table: the syscalls' names (`by_nr` order), then the aliases',
     /// then the names the aliases stand for. Panics (failing the build) past the end.
     pub(in crate::syscalls) const fn name<'a>(
         by_nr: &[(u32, &'a str)],
         aliases: &[(&'a str, &'a str)],
         k: usize,
-    ) -> &'a [u8] {
+    ) -> &'a str {
         let (n, a) = (by_nr.len(), aliases.len());
         if k < n {
-            by_nr[k].1.as_bytes()
+            by_nr[k].1
         } else if k < n + a {
-            aliases[k - n].0.as_bytes()
+            aliases[k - n].0
         } else {
-            aliases[k - n - a].1.as_bytes()
+            aliases[k - n - a].1
         }
     }
 
-    /// How many names a table's pool holds.
+    /// How many names [`name`] gives.
     pub(in crate::syscalls) const fn count(
         by_nr: &[(u32, &str)],
         aliases: &[(&str, &str)],
@@ -193,61 +187,94 @@ pub(super) mod compact {
         by_nr.len() + 2 * aliases.len()
     }
 
-    /// The length of a table's pool.
-    pub(in crate::syscalls) const fn pool_len(
-        by_nr: &[(u32, &str)],
-        aliases: &[(&str, &str)],
-    ) -> usize {
-        let mut len = 0;
-        let mut k = 0;
-        while k < count(by_nr, aliases) {
-            len += name(by_nr, aliases, k).len();
-            k += 1;
+    /// The id of `name` among the names `pool`, `ends`, `index`; panics (failing
+    /// the build) if there is none.
+    const fn id(pool: &[u8], ends: &[u16], index: &[u16], name: &[u8]) -> usize {
+        match name_index::find(index, pool, ends, ends.len(), name) {
+            Some(id) => id,
+            None => panic!("a table's name is not among the names"),
         }
-        len
     }
 
-    /// The pool, `L` ([`pool_len`]) bytes: the names end to end.
-    pub(in crate::syscalls) const fn pool<const L: usize>(
+    /// Writes into `ids` the id of each syscall's name.
+    pub(in crate::syscalls) const fn fill_ids(
         by_nr: &[(u32, &str)],
-        aliases: &[(&str, &str)],
-    ) -> [u8; L] {
-        assert!(L == pool_len(by_nr, aliases), "wrong pool length");
-        let mut pool = [0; L];
-        let mut at = 0;
-        let mut k = 0;
-        while k < count(by_nr, aliases) {
-            let name = name(by_nr, aliases, k);
-            let mut b = 0;
-            while b < name.len() {
-                pool[at] = name[b];
-                at += 1;
-                b += 1;
-            }
-            k += 1;
+        (pool, ends, index): (&[u8], &[u16], &[u16]),
+        ids: &mut [u16],
+    ) {
+        assert!(ids.len() == by_nr.len(), "wrong number of ids");
+        let mut i = 0;
+        while i < by_nr.len() {
+            ids[i] = id(pool, ends, index, by_nr[i].1.as_bytes()) as u16;
+            i += 1;
         }
-        pool
     }
 
-    /// Where each name of the pool ends, `E` ([`count`]) offsets.
-    pub(in crate::syscalls) const fn ends<const E: usize>(
+    /// Writes into `positions` (one per name of the names) the position of the
+    /// syscall each name stands for: a syscall's own name, else the first alias of
+    /// that name whose target is a syscall's name (an alias of an alias or of an
+    /// unknown name stands for none); [`NONE`] for the others.
+    pub(in crate::syscalls) const fn fill_positions(
         by_nr: &[(u32, &str)],
         aliases: &[(&str, &str)],
-    ) -> [u16; E] {
-        assert!(E == count(by_nr, aliases), "wrong number of ends");
+        (pool, ends, index): (&[u8], &[u16], &[u16]),
+        positions: &mut [u16],
+    ) {
+        assert!(positions.len() == ends.len(), "wrong number of positions");
         assert!(
-            pool_len(by_nr, aliases) <= u16::MAX as usize,
-            "names too long for u16 ends"
+            by_nr.len() < NONE as usize,
+            "too many syscalls for u16 positions"
         );
-        let mut ends = [0; E];
-        let mut at = 0;
-        let mut k = 0;
-        while k < E {
-            at += name(by_nr, aliases, k).len();
-            ends[k] = at as u16;
-            k += 1;
+        let mut i = 0;
+        while i < positions.len() {
+            positions[i] = NONE;
+            i += 1;
         }
-        ends
+        i = 0;
+        while i < by_nr.len() {
+            positions[id(pool, ends, index, by_nr[i].1.as_bytes())] = i as u16;
+            i += 1;
+        }
+        // Aliases in order, each resolved against the syscalls' names only; the
+        // first alias of a name decides it, even if it stands for none.
+        let mut decided = [false; 4096];
+        assert!(ends.len() <= decided.len(), "too many names");
+        let mut j = 0;
+        while j < aliases.len() {
+            let alias = id(pool, ends, index, aliases[j].0.as_bytes());
+            let target = id(pool, ends, index, aliases[j].1.as_bytes());
+            if positions[alias] == NONE && !decided[alias] {
+                decided[alias] = true;
+                let p = positions[target] as usize;
+                if p < by_nr.len()
+                    && name_index::same(by_nr[p].1.as_bytes(), aliases[j].1.as_bytes())
+                {
+                    positions[alias] = p as u16;
+                }
+            }
+            j += 1;
+        }
+    }
+
+    /// [`fill_ids`] into an array of `N`.
+    pub(in crate::syscalls) const fn ids<const N: usize>(
+        by_nr: &[(u32, &str)],
+        names: (&[u8], &[u16], &[u16]),
+    ) -> [u16; N] {
+        let mut ids = [0; N];
+        fill_ids(by_nr, names, &mut ids);
+        ids
+    }
+
+    /// [`fill_positions`] into an array of `G`.
+    pub(in crate::syscalls) const fn positions<const G: usize>(
+        by_nr: &[(u32, &str)],
+        aliases: &[(&str, &str)],
+        names: (&[u8], &[u16], &[u16]),
+    ) -> [u16; G] {
+        let mut positions = [0; G];
+        fill_positions(by_nr, aliases, names, &mut positions);
+        positions
     }
 
     /// The numbers of `by_nr`, `N` of them.
@@ -262,8 +289,8 @@ pub(super) mod compact {
         nrs
     }
 
-    /// The pool as a string (it is one: whole strings end to end).
-    pub(in crate::syscalls) const fn as_str(pool: &[u8]) -> &str {
+    /// A pool of whole strings end to end as the string it is.
+    pub(crate) const fn as_str(pool: &[u8]) -> &str {
         match core::str::from_utf8(pool) {
             Ok(s) => s,
             Err(_) => panic!("a pool of whole strings is UTF-8"),
@@ -272,26 +299,23 @@ pub(super) mod compact {
 }
 
 /// The [`SyscallTable`] of a generated module, from its `BY_NR` and `ALIASES`
-/// constants; the compiler computes the [`compact`] encoding and the name index.
+/// constants; the compiler computes the [`compact`] encoding.
 macro_rules! syscall_table {
     ($module:ident, $header:literal, $by_nr:ident, $aliases:ident) => {{
-        use $crate::syscalls::table::compact;
-        const POOL: [u8; compact::pool_len($by_nr, $aliases)] = compact::pool($by_nr, $aliases);
-        const NAMES: &str = compact::as_str(&POOL);
-        const ENDS: [u16; compact::count($by_nr, $aliases)] = compact::ends($by_nr, $aliases);
+        use $crate::syscalls::{names, table::compact};
+        const NAMES: (&[u8], &[u16], &[u16]) = (&names::POOL, &names::ENDS, &names::INDEX);
         const NRS: [u32; $by_nr.len()] = compact::numbers($by_nr);
-        const COUNT: usize = $by_nr.len() + $aliases.len();
+        const IDS: [u16; $by_nr.len()] = compact::ids($by_nr, NAMES);
+        const POSITIONS: [u16; names::COUNT] = compact::positions($by_nr, $aliases, NAMES);
         $crate::syscalls::SyscallTable {
             name: stringify!($module),
             header: $header,
             module: $crate::syscalls::Module::$module,
+            names: &names::NAMES,
             nrs: &NRS,
-            names: NAMES,
-            ends: &ENDS,
+            ids: &IDS,
+            positions: &POSITIONS,
             aliases: $aliases.len(),
-            by_hash: &$crate::syscalls::name_index::build::<
-                { $crate::syscalls::name_index::slots(COUNT) },
-            >(NAMES.as_bytes(), &ENDS, COUNT),
         }
     }};
 }
