@@ -11,11 +11,14 @@
 //!   versus raw ioctls, with and without synchronous wake-up.
 //! - `cargo xtask bench-kernel`: real syscall cost under seccompy's and libseccomp's
 //!   docker-default programs and without a filter.
+//! - `cargo xtask bench-size`: the stripped size of a program that only locks itself
+//!   down (`examples/filter.rs`), and of the same program with seccompiler.
 
 mod abi;
 mod bench;
 mod bench_bpf;
 mod bench_kernel;
+mod bench_size;
 mod bench_unotify;
 mod headers;
 mod signatures;
@@ -61,8 +64,7 @@ pub fn scratch_dir(label: &str) -> PathBuf {
     dir
 }
 
-const USAGE: &str =
-    "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify|bench-kernel>";
+const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify|bench-kernel|bench-size>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         Some("bench-bpf") => bench_bpf::run(&args[1..]),
         Some("bench-unotify") => bench_unotify::run(&args[1..]),
         Some("bench-kernel") => bench_kernel::run(&args[1..]),
+        Some("bench-size") => bench_size::run_command(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {

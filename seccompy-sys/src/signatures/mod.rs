@@ -296,6 +296,10 @@ mod compact {
 
     /// Every parameter's name and C type, in order: `STRINGS[2 * k]` and
     /// `STRINGS[2 * k + 1]` for parameter `k`.
+    #[allow(
+        clippy::large_const_arrays,
+        reason = "read only by other constants' initializers: never stored in a program"
+    )]
     const STRINGS: [&str; 2 * PARAMS] = {
         let mut all = [""; 2 * PARAMS];
         let mut k = 0;

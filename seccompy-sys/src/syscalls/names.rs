@@ -65,6 +65,10 @@ const TOTAL: usize = {
 
 /// The tables' names, with repeats: each table's syscalls, aliases and aliases'
 /// targets ([`compact::name`]), tables in [`SOURCES`](super::SOURCES) order.
+#[allow(
+    clippy::large_const_arrays,
+    reason = "read only by other constants' initializers: never stored in a program"
+)]
 const ALL: [&str; TOTAL] = {
     let mut all = [""; TOTAL];
     let mut at = 0;
