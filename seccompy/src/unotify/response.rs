@@ -28,6 +28,23 @@ macro_rules! errnos {
                     None => panic!("libc errno constants are non-zero"),
                 };
             )*
+
+            /// The errno named `name` (`"EPERM"`, `"EROFS"`, ...), among those with
+            /// a constant here.
+            #[must_use]
+            pub fn from_name(name: &str) -> Option<Errno> {
+                match name {
+                    $(stringify!($name) => Some(Errno::$name),)*
+                    _ => None,
+                }
+            }
+
+            /// The name of this errno, if it has a constant here.
+            #[must_use]
+            pub fn name(self) -> Option<&'static str> {
+                $(if self == Errno::$name { return Some(stringify!($name)); })*
+                None
+            }
         }
     };
 }

@@ -1,0 +1,233 @@
+//! `seccompy agent` end to end with real runtimes: Debian's runc (1.1.5) and
+//! crun (1.8), a busybox-static root filesystem built by the test, each
+//! runtime with its own state folder. Root only; ignored otherwise (CI runs
+//! them as root with the packages installed).
+
+mod agent_support;
+mod support;
+
+use std::time::Duration;
+
+use agent_support::{
+    Runtime, Scratch, agent, keeper, log_lines, notify, require, text, wait_for, wait_output,
+};
+
+const T: Duration = Duration::from_secs(60);
+
+/// The decisions logged for `syscall` in `container`.
+fn decisions(log: &std::path::Path, container: &str, syscall: &str) -> Vec<String> {
+    log_lines(log)
+        .iter()
+        .filter(|l| l["container"] == container && l["syscall"] == syscall)
+        .map(|l| {
+            format!(
+                "{} {}",
+                l["args"].as_str().unwrap_or(""),
+                l["decision"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs root and runc/crun/busybox-static (Debian packages)"]
+fn runc_mknod_emulated_mkdir_refused_and_logged() {
+    require(false);
+    basic(Runtime::Runc, "1.0.2-dev");
+}
+
+/// `mknod /dev/null c 1 3` works, `mknod x c 8 0` is refused, a notified
+/// `mkdir` is refused and logged, a FIFO is left to the kernel.
+fn basic(rt: Runtime, version: &str) {
+    let id = format!("agent-{rt:?}-basic").to_lowercase();
+    let s = Scratch::new(&id);
+    let sock = s.path("agent.sock");
+    let log = s.path("agent.log");
+    let _agent = agent(&sock, &log, &[]);
+    let script = "rm /dev/null; mknod /dev/null c 1 3; echo null=$?; echo x > /dev/null; echo write=$?; \
+                  stat -c %t:%T:%a /dev/null; \
+                  mknod x c 8 0; echo sda=$?; mkdir /tmp/d; echo mkdir=$?; mkfifo /tmp/f; echo fifo=$?";
+    let bundle = s.bundle(
+        "b1",
+        script,
+        notify(&["mknod", "mknodat", "mkdir", "mkdirat"], &sock, "anything"),
+        None,
+    );
+    let c = rt.container(&s, &id);
+    let out = c.run(&bundle, T);
+    let o = text(&out);
+    assert!(out.status.success(), "{o}");
+    assert!(o.contains("null=0\n"), "{o}");
+    assert!(o.contains("write=0\n"), "{o}");
+    // Major 1, minor 3, mode 0666 less the umask 022.
+    assert!(o.contains("1:3:644\n"), "{o}");
+    assert!(
+        o.contains("sda=1\n") && o.contains("x: Operation not permitted"),
+        "{o}"
+    );
+    assert!(
+        o.contains("mkdir=1\n") && o.contains("Operation not permitted"),
+        "{o}"
+    );
+    assert!(o.contains("fifo=0\n"), "{o}");
+    let id = id.as_str();
+    assert_eq!(
+        decisions(&log, id, "mknodat"),
+        [
+            "AT_FDCWD, \"/dev/null\", 0o20666, 1:3 emulated",
+            "AT_FDCWD, \"x\", 0o20666, 8:0 errno EPERM (not a safe device)",
+            "AT_FDCWD, \"/tmp/f\", 0o10666, 0:0 continue (no device: the kernel decides)",
+        ]
+    );
+    let mkdir = decisions(&log, id, "mkdir");
+    assert_eq!(mkdir.len(), 1, "{mkdir:?}");
+    assert!(mkdir[0].ends_with("errno EPERM (policy)"), "{mkdir:?}");
+    let lines = log_lines(&log);
+    let listener = lines
+        .iter()
+        .find(|l| l["event"] == "listener")
+        .expect("listener logged");
+    assert_eq!(listener["container"], id);
+    assert_eq!(listener["status"], "creating");
+    assert_eq!(listener["runtimeVersion"], version);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["event"] == "listener-end" && l["container"] == id)
+    );
+}
+
+/// A container that waits for the file `/go` in its root, then runs `then`.
+fn after_go(then: &str) -> String {
+    format!("while [ ! -e /go ]; do sleep 0.05; done; touch /before; {then}")
+}
+
+#[test]
+#[ignore = "needs root and runc/crun/busybox-static (Debian packages)"]
+fn runc_exec_gets_its_own_listener() {
+    require(false);
+    exec(Runtime::Runc);
+}
+
+/// An exec'd process hands its own listener over (status `running`), and is
+/// served with the container's profile.
+fn exec(rt: Runtime) {
+    let id = format!("agent-{rt:?}-exec").to_lowercase();
+    let s = Scratch::new(&id);
+    let sock = s.path("agent.sock");
+    let log = s.path("agent.log");
+    let _agent = agent(&sock, &log, &[]);
+    let bundle = s.bundle(
+        "b",
+        &after_go("echo done"),
+        notify(&["mknod", "mknodat", "mkdir", "mkdirat"], &sock, ""),
+        None,
+    );
+    let c = rt.container(&s, &id);
+    let init = c.spawn(&bundle);
+    c.wait_running(T);
+    let out = c.exec("mkdir /e; echo e=$?; mknod /dev/zero2 c 1 5; echo z=$?", T);
+    let o = text(&out);
+    assert!(o.contains("e=1\n") && o.contains("z=0\n"), "{o}");
+    std::fs::write(bundle.join("rootfs/go"), b"").unwrap();
+    let o = text(&wait_output(init, T));
+    assert!(o.contains("done"), "{o}");
+    let lines = log_lines(&log);
+    let listeners: Vec<_> = lines
+        .iter()
+        .filter(|l| l["event"] == "listener" && l["container"] == id.as_str())
+        .collect();
+    assert_eq!(listeners.len(), 2, "{lines:?}");
+    assert_eq!(listeners[0]["status"], "creating");
+    assert_eq!(listeners[1]["status"], "running");
+    assert_ne!(listeners[0]["pid"], listeners[1]["pid"]);
+    assert_eq!(decisions(&log, &id, "mknodat").len(), 1);
+    let ends = lines
+        .iter()
+        .filter(|l| l["event"] == "listener-end" && l["container"] == id.as_str())
+        .count();
+    assert_eq!(ends, 2, "{lines:?}");
+}
+
+#[test]
+#[ignore = "needs root and runc/crun/busybox-static (Debian packages)"]
+fn runc_agent_restarted_while_a_call_waits_answers_it() {
+    require(false);
+    restart(Runtime::Runc);
+}
+
+/// The agent is killed; a call is made while no agent runs; a new agent,
+/// given the same keeper, takes the listener back and answers the call.
+fn restart(rt: Runtime) {
+    let id = format!("agent-{rt:?}-restart").to_lowercase();
+    let s = Scratch::new(&id);
+    let sock = s.path("agent.sock");
+    let ksock = s.path("keeper.sock");
+    let log1 = s.path("agent1.log");
+    let log2 = s.path("agent2.log");
+    let _keeper = keeper(&ksock);
+    let k = ksock.to_str().unwrap();
+    let agent1 = agent(&sock, &log1, &["--keeper", k]);
+    let bundle = s.bundle(
+        "b",
+        &after_go("mknod /dev/zz c 1 5; echo zz=$?; mkdir /m; echo mkdir=$?"),
+        notify(&["mknod", "mknodat", "mkdir", "mkdirat"], &sock, ""),
+        None,
+    );
+    let c = rt.container(&s, &id);
+    let init = c.spawn(&bundle);
+    wait_for("the listener", T, || {
+        log_lines(&log1).iter().any(|l| l["event"] == "listener")
+    });
+    agent1.kill();
+    std::fs::write(bundle.join("rootfs/go"), b"").unwrap();
+    wait_for("the call", T, || bundle.join("rootfs/before").exists());
+    // The call now waits, with no agent.
+    std::thread::sleep(Duration::from_millis(300));
+    let _agent2 = agent(&sock, &log2, &["--keeper", k]);
+    let o = text(&wait_output(init, T));
+    assert!(o.contains("zz=0\n"), "{o}");
+    assert!(
+        o.contains("mkdir=1\n") && o.contains("Operation not permitted"),
+        "{o}"
+    );
+    let lines = log_lines(&log2);
+    assert!(
+        lines.iter().any(|l| l["event"] == "listener"
+            && l["how"] == "recovered"
+            && l["container"] == id.as_str()),
+        "{lines:?}"
+    );
+    assert_eq!(decisions(&log2, &id, "mknodat").len(), 1, "{lines:?}");
+    assert!(decisions(&log1, &id, "mknodat").is_empty());
+}
+
+#[test]
+#[ignore = "needs root and runc/crun/busybox-static (Debian packages)"]
+fn runc_agent_gone_without_keeper_means_enosys() {
+    require(false);
+    let id = "agent-runc-enosys";
+    let s = Scratch::new(id);
+    let sock = s.path("agent.sock");
+    let log = s.path("agent.log");
+    let agent1 = agent(&sock, &log, &[]);
+    let bundle = s.bundle(
+        "b",
+        &after_go("mknod /dev/zz c 1 5; echo zz=$?"),
+        notify(&["mknod", "mknodat"], &sock, ""),
+        None,
+    );
+    let c = Runtime::Runc.container(&s, id);
+    let init = c.spawn(&bundle);
+    wait_for("the listener", T, || {
+        log_lines(&log).iter().any(|l| l["event"] == "listener")
+    });
+    agent1.kill();
+    std::fs::write(bundle.join("rootfs/go"), b"").unwrap();
+    let o = text(&wait_output(init, T));
+    // The kernel's answer once the listener's last copy is closed.
+    assert!(
+        o.contains("zz=1\n") && o.contains("Function not implemented"),
+        "{o}"
+    );
+}

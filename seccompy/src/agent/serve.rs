@@ -1,0 +1,655 @@
+//! The agent's event loop: one epoll set holding the runtimes' socket and every
+//! container's listener, served by a pool of workers.
+//!
+//! Every fd is registered `EPOLLONESHOT`: the worker that wakes for it has it to
+//! itself until it re-arms it. A worker woken for a listener receives one
+//! notification, re-arms the listener (so another worker can take the next
+//! call of the same container) and answers. A worker woken for the socket
+//! accepts one connection, re-arms the socket, and reads the runtime's state.
+//!
+//! # References
+//! - [`epoll(7)`](https://man7.org/linux/man-pages/man7/epoll.7.html)
+//! - [`unix(7)`](https://man7.org/linux/man-pages/man7/unix.7.html) (`SO_PEERCRED`)
+//! - [`pidfd_open(2)`](https://man7.org/linux/man-pages/man2/pidfd_open.2.html)
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::CString;
+use std::io::{self, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::fdpass::{cvt, peer_cred, remove_stale_socket, sockaddr};
+use super::handlers::{Call, Decision, decide};
+use super::keeper::KeeperClient;
+use super::metrics::Metrics;
+use super::policy::{Policy, Profile};
+use super::state::{ContainerProcessState, IntakeError, read_process_state};
+use crate::unotify::{Errno, Listener, RecvError, RespondError, Response};
+
+/// How long a runtime may take to send its state.
+const INTAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+const TOKEN_STOP: u64 = 0;
+const TOKEN_SOCKET: u64 = 1;
+const FIRST_LISTENER_TOKEN: u64 = 16;
+
+/// How the agent runs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AgentConfig {
+    /// The handlers, chosen per container by `listenerMetadata`.
+    pub policy: Policy,
+    /// Worker threads (at least one).
+    pub workers: usize,
+    /// Peer uids allowed to hand over listeners, besides root and the agent's
+    /// own effective uid.
+    pub allowed_uids: Vec<u32>,
+    /// The fd keeper's socket: listeners are deposited there, and taken back at
+    /// start (see [`keeper`](super::keeper)).
+    pub keeper: Option<PathBuf>,
+    /// A file the counters are written to (Prometheus text format, replaced
+    /// atomically at most once a second).
+    pub metrics: Option<PathBuf>,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        AgentConfig {
+            policy: Policy::builtin(),
+            workers: 4,
+            allowed_uids: Vec::new(),
+            keeper: None,
+            metrics: None,
+        }
+    }
+}
+
+/// Why the agent could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentError {
+    /// Creating, binding or listening on the socket failed.
+    #[error("cannot listen on {path}")]
+    Socket {
+        /// The socket's path.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+    /// epoll or eventfd failed.
+    #[error("the event loop failed")]
+    EventLoop {
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+    /// The keeper could not be reached or answered nonsense.
+    #[error("the fd keeper at {path} failed")]
+    Keeper {
+        /// The keeper's socket.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// One listener being served.
+struct Entry {
+    listener: Listener,
+    container: String,
+    /// The process the runtime named (init or an exec'd process).
+    pid: i32,
+    profile_name: String,
+    profile: Profile,
+    init_pidfd: Option<Arc<OwnedFd>>,
+    /// The keeper's id of its copy.
+    keeper_id: Option<u64>,
+}
+
+/// An OCI seccomp agent: receives containers' listeners from runtimes on a
+/// socket and answers their notified calls by policy. See the
+/// [module documentation](super).
+pub struct Agent {
+    path: PathBuf,
+    socket: OwnedFd,
+    epoll: OwnedFd,
+    stop: Arc<OwnedFd>,
+    config: AgentConfig,
+    log: Mutex<Box<dyn Write + Send>>,
+    entries: Mutex<HashMap<u64, Arc<Entry>>>,
+    next_token: AtomicU64,
+    metrics: Mutex<Metrics>,
+    metrics_written: Mutex<Instant>,
+    keeper: Option<KeeperClient>,
+}
+
+impl std::fmt::Debug for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agent")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Stops a running [`Agent::serve`] from any thread.
+#[derive(Debug, Clone)]
+pub struct Stopper(Arc<OwnedFd>);
+
+impl Stopper {
+    /// Makes every worker return: listeners stay open (and deposited with the
+    /// keeper, if any) until the [`Agent`] is dropped.
+    pub fn stop(&self) {
+        let one: u64 = 1;
+        // SAFETY: an eventfd and an 8-byte value.
+        let _ = unsafe { libc::write(self.0.as_raw_fd(), (&raw const one).cast(), 8) };
+    }
+}
+
+impl Agent {
+    /// Creates the runtimes' socket at `path` (mode 0600; a stale socket there is
+    /// replaced), the event loop, and takes back the listeners the keeper holds.
+    /// Decisions are logged to `log`, one JSON object a line.
+    ///
+    /// # Errors
+    /// See [`AgentError`].
+    pub fn bind(
+        path: impl AsRef<Path>,
+        config: AgentConfig,
+        log: Box<dyn Write + Send>,
+    ) -> Result<Agent, AgentError> {
+        let path = path.as_ref().to_path_buf();
+        let socket = listen_socket(&path).map_err(|source| AgentError::Socket {
+            path: path.clone(),
+            source,
+        })?;
+        let event_loop = |source| AgentError::EventLoop { source };
+        // SAFETY: plain calls; the fds are checked and owned below.
+        let epoll = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) }).map_err(event_loop)?;
+        // SAFETY: as above.
+        let epoll = unsafe { OwnedFd::from_raw_fd(epoll) };
+        // SAFETY: as above.
+        let stop = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })
+            .map_err(event_loop)?;
+        // SAFETY: as above.
+        let stop = Arc::new(unsafe { OwnedFd::from_raw_fd(stop) });
+        // The stop event stays ready for every worker: level-triggered.
+        epoll_ctl(
+            &epoll,
+            libc::EPOLL_CTL_ADD,
+            stop.as_raw_fd(),
+            libc::EPOLLIN as u32,
+            TOKEN_STOP,
+        )
+        .map_err(event_loop)?;
+        epoll_ctl(
+            &epoll,
+            libc::EPOLL_CTL_ADD,
+            socket.as_raw_fd(),
+            oneshot(),
+            TOKEN_SOCKET,
+        )
+        .map_err(event_loop)?;
+        let keeper = match &config.keeper {
+            None => None,
+            Some(p) => Some(
+                KeeperClient::connect(p).map_err(|source| AgentError::Keeper {
+                    path: p.clone(),
+                    source,
+                })?,
+            ),
+        };
+        let agent = Agent {
+            path,
+            socket,
+            epoll,
+            stop,
+            config,
+            log: Mutex::new(log),
+            entries: Mutex::new(HashMap::new()),
+            next_token: AtomicU64::new(FIRST_LISTENER_TOKEN),
+            metrics: Mutex::new(Metrics::default()),
+            metrics_written: Mutex::new(Instant::now()),
+            keeper,
+        };
+        if let (Some(keeper), Some(p)) = (&agent.keeper, &agent.config.keeper) {
+            let kept = keeper.take_back().map_err(|source| AgentError::Keeper {
+                path: p.clone(),
+                source,
+            })?;
+            for k in kept {
+                let entry = agent.add_listener(k.state, k.listener, "recovered", Some(k.id))?;
+                // Calls the previous agent received and never answered.
+                for n in k.pending {
+                    if entry.listener.id_valid(n.id).unwrap_or(false) {
+                        agent.answer(&entry, n);
+                    }
+                }
+            }
+        }
+        Ok(agent)
+    }
+
+    /// The socket's path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A handle that stops [`serve`](Self::serve).
+    #[must_use]
+    pub fn stopper(&self) -> Stopper {
+        Stopper(Arc::clone(&self.stop))
+    }
+
+    /// The counters, in Prometheus text format.
+    #[must_use]
+    pub fn metrics_text(&self) -> String {
+        let live = self.live_listeners();
+        lock(&self.metrics).render(&live)
+    }
+
+    fn live_listeners(&self) -> BTreeMap<String, u64> {
+        let mut live = BTreeMap::new();
+        for e in lock(&self.entries).values() {
+            *live.entry(e.container.clone()).or_insert(0) += 1;
+        }
+        live
+    }
+
+    /// Serves until [`Stopper::stop`]: runs the workers (the calling thread and
+    /// `workers - 1` more) on the event loop.
+    ///
+    /// # Errors
+    /// [`AgentError::EventLoop`] if waiting for events fails.
+    pub fn serve(&self) -> Result<(), AgentError> {
+        let error = Mutex::new(None);
+        std::thread::scope(|s| {
+            for i in 1..self.config.workers.max(1) {
+                let spawned = std::thread::Builder::new()
+                    .name(format!("seccompy-agent-{i}"))
+                    .spawn_scoped(s, || self.work(&error));
+                if spawned.is_err() {
+                    break;
+                }
+            }
+            self.work(&error);
+        });
+        self.write_metrics(true);
+        match error.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            Some(source) => Err(AgentError::EventLoop { source }),
+            None => Ok(()),
+        }
+    }
+
+    fn work(&self, error: &Mutex<Option<io::Error>>) {
+        loop {
+            // SAFETY: an all-zero epoll_event is valid.
+            let mut event: libc::epoll_event = unsafe { std::mem::zeroed() };
+            // SAFETY: one event's room.
+            let n = unsafe { libc::epoll_wait(self.epoll.as_raw_fd(), &mut event, 1, 1000) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                *lock(error) = Some(e);
+                self.stopper().stop();
+                return;
+            }
+            if n == 0 {
+                self.write_metrics(false);
+                continue;
+            }
+            match event.u64 {
+                TOKEN_STOP => return,
+                TOKEN_SOCKET => self.accept_one(),
+                token => self.serve_listener(token),
+            }
+        }
+    }
+
+    /// Accepts one runtime connection, re-arms the socket, takes the listener.
+    fn accept_one(&self) {
+        // SAFETY: accept4 with no address wanted.
+        let fd = unsafe {
+            libc::accept4(
+                self.socket.as_raw_fd(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                libc::SOCK_CLOEXEC,
+            )
+        };
+        self.rearm(self.socket.as_raw_fd(), TOKEN_SOCKET);
+        if fd < 0 {
+            return;
+        }
+        // SAFETY: a new fd we own.
+        let stream = UnixStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        if let Err(why) = self.intake(&stream) {
+            self.log_event(&serde_json::json!({"event": "refused", "reason": why}));
+        }
+    }
+
+    fn intake(&self, stream: &UnixStream) -> Result<(), String> {
+        let (uid, pid) = peer_cred(stream).map_err(|e| format!("no peer credentials: {e}"))?;
+        // SAFETY: geteuid cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if uid != 0 && uid != me && !self.config.allowed_uids.contains(&uid) {
+            return Err(format!("peer pid {pid} uid {uid} is not allowed"));
+        }
+        stream
+            .set_read_timeout(Some(INTAKE_TIMEOUT))
+            .map_err(|e| e.to_string())?;
+        let mut message = read_process_state(stream).map_err(|e| error_chain(&e))?;
+        let fd = message
+            .take_listener()
+            .map_err(|e: IntakeError| e.to_string())?;
+        let keeper_id = match &self.keeper {
+            // Deposit first: from now on the listener outlives the agent.
+            Some(keeper) => Some(
+                keeper
+                    .deposit(&message.state, &fd)
+                    .map_err(|e| format!("the keeper refused the listener: {e}"))?,
+            ),
+            None => None,
+        };
+        self.add_listener(message.state, fd, "new", keeper_id)
+            .map(drop)
+            .map_err(|e| error_chain(&e))
+    }
+
+    /// Starts serving a listener.
+    fn add_listener(
+        &self,
+        state: ContainerProcessState,
+        fd: OwnedFd,
+        how: &str,
+        keeper_id: Option<u64>,
+    ) -> Result<Arc<Entry>, AgentError> {
+        let (profile_name, profile) = self.config.policy.profile_for(&state.metadata);
+        let init = state.state.pid.unwrap_or(state.pid);
+        let init_pidfd = pidfd_open(init).ok().map(Arc::new);
+        let entry = Arc::new(Entry {
+            listener: Listener::new(fd),
+            container: state.state.id.clone(),
+            pid: state.pid,
+            profile_name: profile_name.to_string(),
+            profile,
+            init_pidfd,
+            keeper_id,
+        });
+        self.log_event(&serde_json::json!({
+            "event": "listener",
+            "how": how,
+            "container": entry.container,
+            "pid": state.pid,
+            "status": state.state.status,
+            "profile": entry.profile_name,
+            "runtimeVersion": state.oci_version,
+        }));
+        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+        let raw = entry.listener.as_raw_fd();
+        lock(&self.entries).insert(token, Arc::clone(&entry));
+        epoll_ctl(&self.epoll, libc::EPOLL_CTL_ADD, raw, oneshot(), token).map_err(|source| {
+            lock(&self.entries).remove(&token);
+            AgentError::EventLoop { source }
+        })?;
+        Ok(entry)
+    }
+
+    /// Serves one ready listener: one notification, or its end.
+    fn serve_listener(&self, token: u64) {
+        let Some(entry) = lock(&self.entries).get(&token).cloned() else {
+            return;
+        };
+        let ready = match entry.listener.poll(Some(Duration::ZERO)) {
+            Ok(r) => r,
+            Err(_) => {
+                self.remove(token, &entry, "poll failed");
+                return;
+            }
+        };
+        if !ready.pending {
+            if ready.hung_up {
+                self.remove(token, &entry, "hang-up");
+            } else {
+                self.rearm(entry.listener.as_raw_fd(), token);
+            }
+            return;
+        }
+        let received = entry.listener.recv();
+        self.rearm(entry.listener.as_raw_fd(), token);
+        let notification = match received {
+            Ok(n) => n,
+            Err(RecvError::Gone) => return,
+            Err(RecvError::Ended) => {
+                self.remove(token, &entry, "hang-up");
+                return;
+            }
+            Err(_) => {
+                self.remove(token, &entry, "receive failed");
+                return;
+            }
+        };
+        let journal = self.keeper.as_ref().zip(entry.keeper_id);
+        if let Some((keeper, id)) = journal {
+            // Should the agent die before answering, the next one answers it.
+            let _ = keeper.journal_received(id, &notification);
+        }
+        self.answer(&entry, notification);
+        if let Some((keeper, id)) = journal {
+            let _ = keeper.journal_answered(id, notification.id);
+        }
+    }
+
+    /// Decides a notification with its container's profile, answers, logs and
+    /// counts.
+    fn answer(&self, entry: &Entry, notification: crate::unotify::Notification) {
+        let name = notification.syscall_name();
+        let handler = entry.profile.handler(name);
+        let call = Call {
+            listener: &entry.listener,
+            notification,
+            init_pidfd: entry.init_pidfd.as_deref(),
+        };
+        let mut decision: Decision = decide(&handler, &call);
+        if let Some(response) = decision.response.take() {
+            let sent = match entry.listener.respond(notification.id, response) {
+                Err(RespondError::Refused { .. }) => {
+                    decision
+                        .what
+                        .push_str("; refused by the kernel, EPERM instead");
+                    entry
+                        .listener
+                        .respond(notification.id, Response::errno(Errno::EPERM))
+                }
+                other => other,
+            };
+            if sent.is_err() {
+                decision.kind = "gone";
+                decision.what.push_str("; the call went away");
+            }
+        }
+        let syscall = name.map_or_else(|| format!("#{}", notification.nr), str::to_string);
+        lock(&self.metrics).count(&entry.container, &syscall, decision.kind);
+        self.log_event(&serde_json::json!({
+            "container": entry.container,
+            "pid": notification.pid,
+            "syscall": syscall,
+            "args": decision.args,
+            "decision": decision.what,
+            "profile": entry.profile_name,
+        }));
+    }
+
+    fn remove(&self, token: u64, entry: &Entry, why: &str) {
+        if lock(&self.entries).remove(&token).is_none() {
+            return;
+        }
+        // SAFETY: removing an fd we registered; a null event is allowed.
+        unsafe {
+            libc::epoll_ctl(
+                self.epoll.as_raw_fd(),
+                libc::EPOLL_CTL_DEL,
+                entry.listener.as_raw_fd(),
+                std::ptr::null_mut(),
+            );
+        }
+        if let Some((keeper, id)) = self.keeper.as_ref().zip(entry.keeper_id) {
+            let _ = keeper.release(id);
+        }
+        self.log_event(&serde_json::json!({
+            "event": "listener-end",
+            "container": entry.container,
+            "pid": entry.pid,
+            "reason": why,
+        }));
+    }
+
+    fn rearm(&self, fd: RawFd, token: u64) {
+        let _ = epoll_ctl(&self.epoll, libc::EPOLL_CTL_MOD, fd, oneshot(), token);
+    }
+
+    fn log_event(&self, value: &serde_json::Value) {
+        let mut line = match serde_json::to_vec(&TimedEvent { value }) {
+            Ok(l) => l,
+            Err(_) => return,
+        };
+        line.push(b'\n');
+        let mut log = lock(&self.log);
+        let _ = log.write_all(&line);
+        let _ = log.flush();
+    }
+
+    fn write_metrics(&self, now: bool) {
+        let Some(path) = &self.config.metrics else {
+            return;
+        };
+        {
+            let mut written = lock(&self.metrics_written);
+            if !now && written.elapsed() < Duration::from_secs(1) {
+                return;
+            }
+            *written = Instant::now();
+        }
+        let text = self.metrics_text();
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(".tmp");
+        if std::fs::write(&tmp, text).is_ok() {
+            let _ = std::fs::rename(&tmp, path);
+        }
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let path = CString::new(self.path.as_os_str().as_bytes()).ok();
+        if let Some(p) = path {
+            // SAFETY: a valid C string.
+            unsafe { libc::unlink(p.as_ptr()) };
+        }
+    }
+}
+
+/// A log line: the time, then the event's fields.
+struct TimedEvent<'a> {
+    value: &'a serde_json::Value,
+}
+
+impl serde::Serialize for TimedEvent<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry(
+            "time",
+            &format!("{}.{:03}", now.as_secs(), now.subsec_millis()),
+        )?;
+        if let serde_json::Value::Object(fields) = self.value {
+            for (k, v) in fields {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.end()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}
+
+fn oneshot() -> u32 {
+    (libc::EPOLLIN | libc::EPOLLONESHOT) as u32
+}
+
+fn epoll_ctl(
+    epoll: &OwnedFd,
+    op: libc::c_int,
+    fd: RawFd,
+    events: u32,
+    token: u64,
+) -> io::Result<()> {
+    let mut event = libc::epoll_event { events, u64: token };
+    // SAFETY: a valid epoll fd, fd and event.
+    cvt(unsafe { libc::epoll_ctl(epoll.as_raw_fd(), op, fd, &mut event) }).map(drop)
+}
+
+/// A listening AF_UNIX stream socket at `path`, mode 0600 from the start
+/// (`fchmod` before `bind` sets the mode the socket file is created with).
+pub(crate) fn listen_socket(path: &Path) -> io::Result<OwnedFd> {
+    remove_stale_socket(path)?;
+    let addr = sockaddr(path)?;
+    // SAFETY: plain call.
+    let fd = cvt(unsafe {
+        libc::socket(
+            libc::AF_UNIX,
+            libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            0,
+        )
+    })?;
+    // SAFETY: a new fd we own.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: plain calls on our fd with a valid address.
+    unsafe {
+        cvt(libc::fchmod(fd.as_raw_fd(), 0o600))?;
+        cvt(libc::bind(
+            fd.as_raw_fd(),
+            (&raw const addr).cast(),
+            size_of::<libc::sockaddr_un>() as libc::socklen_t,
+        ))?;
+        cvt(libc::listen(fd.as_raw_fd(), 128))?;
+    }
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    Ok(fd)
+}
+
+/// `pidfd_open(pid, 0)`.
+pub(crate) fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
+    // SAFETY: plain call.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a new fd we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}

@@ -1,0 +1,11 @@
+//! The `sysinfo` handler.
+
+use super::handlers::{Call, Decision};
+
+pub(crate) fn sysinfo(call: &Call<'_>) -> Decision {
+    Decision::errno(
+        super::handlers::raw_args(&call.notification),
+        crate::unotify::Errno::EPERM,
+        "handler not built yet",
+    )
+}
