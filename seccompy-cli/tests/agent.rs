@@ -231,3 +231,24 @@ fn runc_agent_gone_without_keeper_means_enosys() {
         "{o}"
     );
 }
+
+#[test]
+#[ignore = "needs root and runc/crun/busybox-static (Debian packages)"]
+fn crun_mknod_emulated_mkdir_refused_and_logged() {
+    require(true);
+    basic(Runtime::Crun, "0.2.0");
+}
+
+#[test]
+#[ignore = "needs root and runc/crun/busybox-static (Debian packages)"]
+fn crun_exec_gets_its_own_listener() {
+    require(true);
+    exec(Runtime::Crun);
+}
+
+#[test]
+#[ignore = "needs root and runc/crun/busybox-static (Debian packages)"]
+fn crun_agent_restarted_while_a_call_waits_answers_it() {
+    require(true);
+    restart(Runtime::Crun);
+}
