@@ -43,7 +43,8 @@ fn basic(rt: Runtime, version: &str) {
     let s = Scratch::new(&id);
     let sock = s.path("agent.sock");
     let log = s.path("agent.log");
-    let _agent = agent(&sock, &log, &[]);
+    let metrics = s.path("agent.prom");
+    let _agent = agent(&sock, &log, &["--metrics", metrics.to_str().unwrap()]);
     let script = "rm /dev/null; mknod /dev/null c 1 3; echo null=$?; echo x > /dev/null; echo write=$?; \
                   stat -c %t:%T:%a /dev/null; \
                   mknod x c 8 0; echo sda=$?; mkdir /tmp/d; echo mkdir=$?; mkfifo /tmp/f; echo fifo=$?";
@@ -79,9 +80,26 @@ fn basic(rt: Runtime, version: &str) {
             "AT_FDCWD, \"/tmp/f\", 0o10666, 0:0 continue (no device: the kernel decides)",
         ]
     );
-    let mkdir = decisions(&log, id, "mkdir");
-    assert_eq!(mkdir.len(), 1, "{mkdir:?}");
-    assert!(mkdir[0].ends_with("errno EPERM (policy)"), "{mkdir:?}");
+    assert_eq!(
+        decisions(&log, id, "mkdir"),
+        ["\"/tmp/d\", 0x1ff errno EPERM (policy)"]
+    );
+    // The counters, once the agent has written them (at most once a second).
+    let counter = |syscall: &str, kind: &str, n: u32| {
+        format!(
+            "seccompy_agent_decisions_total{{container=\"{id}\",syscall=\"{syscall}\",decision=\"{kind}\"}} {n}\n"
+        )
+    };
+    let expected = [
+        counter("mkdir", "errno", 1),
+        counter("mknodat", "emulated", 1),
+        counter("mknodat", "errno", 1),
+        counter("mknodat", "continue", 1),
+    ];
+    wait_for("the metrics", T, || {
+        let text = std::fs::read_to_string(&metrics).unwrap_or_default();
+        expected.iter().all(|e| text.contains(e.as_str()))
+    });
     let lines = log_lines(&log);
     let listener = lines
         .iter()

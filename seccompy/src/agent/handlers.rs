@@ -4,6 +4,7 @@
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
 
+use super::describe::describe;
 use super::policy::Handler;
 use super::target::{self, CallerError, as_caller, open_caller, open_parent};
 use crate::unotify::{Errno, Listener, Notification, Response};
@@ -68,12 +69,14 @@ impl Decision {
 pub(crate) fn decide(handler: &Handler, call: &Call<'_>) -> Decision {
     let name = call.notification.syscall_name();
     match handler {
-        Handler::Errno(e) => Decision::errno(raw_args(&call.notification), *e, "policy"),
+        Handler::Errno(e) => {
+            Decision::errno(describe(call.listener, &call.notification), *e, "policy")
+        }
         Handler::Continue => Decision {
             // SAFETY-free by design: the kernel's own checks decide this call
             // (the policy says so for this system call).
             response: Some(Response::continue_unchecked()),
-            args: raw_args(&call.notification),
+            args: describe(call.listener, &call.notification),
             kind: "continue",
             what: "continue (the kernel decides)".into(),
         },
@@ -82,7 +85,7 @@ pub(crate) fn decide(handler: &Handler, call: &Call<'_>) -> Decision {
             Some("mknod") => mknod(call, None, 0),
             Some("mknodat") => mknod(call, Some(call.notification.args[0] as i32 as i64), 1),
             _ => Decision::errno(
-                raw_args(&call.notification),
+                describe(call.listener, &call.notification),
                 Errno::EPERM,
                 "mknod handler, other call",
             ),
@@ -92,17 +95,8 @@ pub(crate) fn decide(handler: &Handler, call: &Call<'_>) -> Decision {
     }
 }
 
-/// The arguments as hexadecimal registers.
-pub(crate) fn raw_args(n: &Notification) -> String {
-    let a = n.args;
-    format!(
-        "{:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}",
-        a[0], a[1], a[2], a[3], a[4], a[5]
-    )
-}
-
 fn kill(call: &Call<'_>) -> Decision {
-    let args = raw_args(&call.notification);
+    let args = describe(call.listener, &call.notification);
     let killed = call.init_pidfd.is_some_and(|fd| {
         // SAFETY: a pidfd we own; no siginfo.
         let r = unsafe {

@@ -32,6 +32,7 @@
 //! - [OCI runtime-spec, `listenerPath`](https://github.com/opencontainers/runtime-spec/blob/main/config-linux.md#seccomp)
 //! - [`seccomp_unotify(2)`](https://man7.org/linux/man-pages/man2/seccomp_unotify.2.html)
 
+mod describe;
 mod fdpass;
 mod handlers;
 pub mod keeper;

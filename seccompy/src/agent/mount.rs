@@ -7,7 +7,7 @@ pub const ALLOWED_TYPES: &[&str] = &["proc", "tmpfs", "sysfs", "mqueue", "devpts
 
 pub(crate) fn mount(call: &Call<'_>, _types: &[String]) -> Decision {
     Decision::errno(
-        super::handlers::raw_args(&call.notification),
+        super::describe::describe(call.listener, &call.notification),
         crate::unotify::Errno::EPERM,
         "handler not built yet",
     )

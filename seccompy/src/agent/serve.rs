@@ -459,26 +459,9 @@ impl Agent {
             notification,
             init_pidfd: entry.init_pidfd.as_deref(),
         };
-        let mut decision: Decision = decide(&handler, &call);
-        if let Some(response) = decision.response.take() {
-            let sent = match entry.listener.respond(notification.id, response) {
-                Err(RespondError::Refused { .. }) => {
-                    decision
-                        .what
-                        .push_str("; refused by the kernel, EPERM instead");
-                    entry
-                        .listener
-                        .respond(notification.id, Response::errno(Errno::EPERM))
-                }
-                other => other,
-            };
-            if sent.is_err() {
-                decision.kind = "gone";
-                decision.what.push_str("; the call went away");
-            }
-        }
+        let decision: Decision = decide(&handler, &call);
         let syscall = name.map_or_else(|| format!("#{}", notification.nr), str::to_string);
-        lock(&self.metrics).count(&entry.container, &syscall, decision.kind);
+        // Logged before the answer: the log follows the order of the calls.
         self.log_event(&serde_json::json!({
             "container": entry.container,
             "pid": notification.pid,
@@ -486,6 +469,36 @@ impl Agent {
             "args": decision.args,
             "decision": decision.what,
             "profile": entry.profile_name,
+        }));
+        let mut kind = decision.kind;
+        if let Some(response) = decision.response {
+            let sent = match entry.listener.respond(notification.id, response) {
+                Err(RespondError::Refused { .. }) => {
+                    self.log_answer_failed(
+                        entry,
+                        &notification,
+                        "refused by the kernel; EPERM instead",
+                    );
+                    entry
+                        .listener
+                        .respond(notification.id, Response::errno(Errno::EPERM))
+                }
+                other => other,
+            };
+            if sent.is_err() {
+                kind = "gone";
+                self.log_answer_failed(entry, &notification, "the call went away");
+            }
+        }
+        lock(&self.metrics).count(&entry.container, &syscall, kind);
+    }
+
+    fn log_answer_failed(&self, entry: &Entry, n: &crate::unotify::Notification, why: &str) {
+        self.log_event(&serde_json::json!({
+            "event": "answer-failed",
+            "container": entry.container,
+            "pid": n.pid,
+            "reason": why,
         }));
     }
 

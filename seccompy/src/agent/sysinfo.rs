@@ -4,7 +4,7 @@ use super::handlers::{Call, Decision};
 
 pub(crate) fn sysinfo(call: &Call<'_>) -> Decision {
     Decision::errno(
-        super::handlers::raw_args(&call.notification),
+        super::describe::describe(call.listener, &call.notification),
         crate::unotify::Errno::EPERM,
         "handler not built yet",
     )
