@@ -270,3 +270,58 @@ fn crun_agent_restarted_while_a_call_waits_answers_it() {
     require(true);
     restart(Runtime::Crun);
 }
+
+/// A policy giving the profile `p` the `sysinfo` and `mount` handlers, and the
+/// built-in mknod emulation.
+const POLICY: &str = r#"{
+  "profiles": {
+    "p": {
+      "sysinfo": "sysinfo",
+      "mount": {"mount": ["proc"]},
+      "mknod": "mknod",
+      "mknodat": "mknod",
+      "*": {"errno": "EPERM"}
+    }
+  }
+}"#;
+
+#[test]
+#[ignore = "needs root and runc/crun/busybox-static (Debian packages)"]
+fn runc_free_shows_the_container_memory_limit() {
+    require(false);
+    let id = "agent-runc-free";
+    let s = Scratch::new(id);
+    let sock = s.path("agent.sock");
+    let log = s.path("agent.log");
+    let policy = s.path("policy.json");
+    std::fs::write(&policy, POLICY).unwrap();
+    let _agent = agent(&sock, &log, &["--policy", policy.to_str().unwrap()]);
+    let bundle = s.bundle(
+        "b",
+        "free",
+        notify(&["sysinfo"], &sock, "p"),
+        Some(64 << 20),
+    );
+    let c = Runtime::Runc.container(&s, id);
+    let out = c.run(&bundle, T);
+    let o = text(&out);
+    assert!(out.status.success(), "{o}");
+    // busybox free counts KiB: 64 MiB. (Its "cache" and "available" columns
+    // come from /proc/meminfo, the host's: only sysinfo's figures change.)
+    // The columns are right-aligned under the header's words; a long "used"
+    // may touch "total".
+    let header = o
+        .lines()
+        .find(|l| l.contains("total"))
+        .unwrap_or_else(|| panic!("{o}"));
+    let end = header.find("total").unwrap() + "total".len();
+    let mem = o
+        .lines()
+        .find(|l| l.starts_with("Mem:"))
+        .unwrap_or_else(|| panic!("{o}"));
+    let total = mem.get(4..end).unwrap_or_else(|| panic!("{o}")).trim();
+    assert_eq!(total, "65536", "{o}");
+    let d = decisions(&log, id, "sysinfo");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].contains("emulated (totalram 67108864"), "{d:?}");
+}
