@@ -191,21 +191,21 @@ pub(crate) fn limits_of(
                     return limits;
                 }
             }
-        } else if controllers.split(',').any(|c| c == "memory") {
-            if let Some(root) = mount_point(mounts, "cgroup", Some("memory")) {
-                let dir = root.join(path);
-                let limit = value(&dir, "memory.limit_in_bytes");
-                if limit.is_some() {
-                    limits.memory_limit = limit;
-                    limits.memory_usage = value(&dir, "memory.usage_in_bytes");
-                    let memsw = value(&dir, "memory.memsw.limit_in_bytes");
-                    if let (Some(both), Some(mem)) = (memsw, limit) {
-                        limits.swap_limit = Some(both.saturating_sub(mem));
-                        let used = value(&dir, "memory.memsw.usage_in_bytes");
-                        limits.swap_usage = used
-                            .zip(limits.memory_usage)
-                            .map(|(b, m)| b.saturating_sub(m));
-                    }
+        } else if controllers.split(',').any(|c| c == "memory")
+            && let Some(root) = mount_point(mounts, "cgroup", Some("memory"))
+        {
+            let dir = root.join(path);
+            let limit = value(&dir, "memory.limit_in_bytes");
+            if limit.is_some() {
+                limits.memory_limit = limit;
+                limits.memory_usage = value(&dir, "memory.usage_in_bytes");
+                let memsw = value(&dir, "memory.memsw.limit_in_bytes");
+                if let (Some(both), Some(mem)) = (memsw, limit) {
+                    limits.swap_limit = Some(both.saturating_sub(mem));
+                    let used = value(&dir, "memory.memsw.usage_in_bytes");
+                    limits.swap_usage = used
+                        .zip(limits.memory_usage)
+                        .map(|(b, m)| b.saturating_sub(m));
                 }
             }
         }
@@ -225,10 +225,10 @@ fn mount_point(mounts: &str, fstype: &str, option: Option<&str>) -> Option<PathB
         if fields.len() < 5 || rfields.len() < 3 || rfields[0] != fstype || fields[3] != "/" {
             continue;
         }
-        if let Some(opt) = option {
-            if !rfields[2].split(',').any(|o| o == opt) {
-                continue;
-            }
+        if let Some(opt) = option
+            && !rfields[2].split(',').any(|o| o == opt)
+        {
+            continue;
         }
         return Some(PathBuf::from(fields[4]));
     }
@@ -390,6 +390,7 @@ mod tests {
         assert_eq!((info.totalswap, info.freeswap), (0, 0));
         assert_eq!(info.uptime, 99);
         // A limit above the host's memory: the host's.
+        // SAFETY: as above.
         let mut host: libc::sysinfo = unsafe { std::mem::zeroed() };
         host.mem_unit = 1;
         host.totalram = 1000;
