@@ -325,3 +325,108 @@ fn runc_free_shows_the_container_memory_limit() {
     assert_eq!(d.len(), 1, "{d:?}");
     assert!(d[0].contains("emulated (totalram 67108864"), "{d:?}");
 }
+
+#[test]
+#[ignore = "needs root and runc/crun/busybox-static (Debian packages)"]
+fn runc_mount_follows_the_policy() {
+    require(false);
+    let id = "agent-runc-mount";
+    let s = Scratch::new(id);
+    let sock = s.path("agent.sock");
+    let log = s.path("agent.log");
+    let policy = s.path("policy.json");
+    std::fs::write(&policy, POLICY).unwrap();
+    let _agent = agent(&sock, &log, &["--policy", policy.to_str().unwrap()]);
+    // With CAP_SYS_ADMIN (in its own, here the initial, user namespace): proc,
+    // which the policy allows, is mounted by the agent in the container's
+    // mount and pid namespaces (its pid 1 is the container's init); tmpfs,
+    // which it does not, and a bind mount are refused.
+    let script = "mkdir -p /tmp/p /tmp/t; mount -t proc -o nosuid proc /tmp/p; echo proc=$?; \
+                  cat /tmp/p/1/cmdline | grep -q sh && echo init-is-ours; \
+                  grep -c ' /tmp/p proc ' /proc/mounts; \
+                  mount -t tmpfs tmpfs /tmp/t; echo tmpfs=$?; mount --bind /tmp /tmp/t; echo bind=$?";
+    let bundle = s.bundle_with_caps(
+        "b1",
+        script,
+        notify(&["mount"], &sock, "p"),
+        None,
+        &["CAP_SYS_ADMIN"],
+        false,
+    );
+    let c = Runtime::Runc.container(&s, &format!("{id}-admin"));
+    let o = text(&c.run(&bundle, T));
+    assert!(o.contains("proc=0\n"), "{o} {:?}", log_lines(&log));
+    assert!(o.contains("init-is-ours\n"), "{o}");
+    assert!(o.contains("\n1\n"), "one proc mount at /tmp/p: {o}");
+    assert!(o.contains("tmpfs=255\n") || o.contains("tmpfs=1\n"), "{o}");
+    assert!(o.contains("bind=255\n") || o.contains("bind=1\n"), "{o}");
+    let d = decisions(&log, &format!("{id}-admin"), "mount");
+    assert_eq!(d.len(), 3, "{d:?}");
+    assert!(
+        d[0].starts_with("\"proc\", \"/tmp/p\", \"proc\", 0x8002") && d[0].ends_with(" emulated"),
+        "{d:?}"
+    );
+    assert!(
+        d[1].ends_with("errno EPERM (filesystem type not allowed)"),
+        "{d:?}"
+    );
+    assert!(d[2].ends_with("errno EPERM (flags not emulated)"), "{d:?}");
+
+    // Without CAP_SYS_ADMIN: refused.
+    let bundle = s.bundle(
+        "b2",
+        "mkdir -p /tmp/p; mount -t proc proc /tmp/p; echo proc=$?",
+        notify(&["mount"], &sock, "p"),
+        None,
+    );
+    let c = Runtime::Runc.container(&s, &format!("{id}-user"));
+    let o = text(&c.run(&bundle, T));
+    assert!(o.contains("proc=255\n") || o.contains("proc=1\n"), "{o}");
+    let d = decisions(&log, &format!("{id}-user"), "mount");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].ends_with("errno EPERM (caller lacks CAP_SYS_ADMIN in its user namespace)"),
+        "{d:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs root and runc/crun/busybox-static (Debian packages)"]
+fn runc_mount_of_proc_in_a_user_namespace_is_emulated() {
+    require(false);
+    let id = "agent-runc-mount-userns";
+    let s = Scratch::new(id);
+    let sock = s.path("agent.sock");
+    let log = s.path("agent.log");
+    let policy = s.path("policy.json");
+    std::fs::write(&policy, POLICY).unwrap();
+    let script = "mkdir -p /tmp/p; mount -t proc proc /tmp/p; echo proc=$?; \
+                  cat /tmp/p/1/cmdline | grep -q sh && echo init-is-ours; \
+                  mkdir -p /tmp/t; mount -t tmpfs tmpfs /tmp/t; echo tmpfs=$?";
+    // Root of a user namespace (100000 outside) with CAP_SYS_ADMIN there,
+    // under the agent, whose policy allows proc: mounted in its namespaces.
+    let _agent = agent(&sock, &log, &["--policy", policy.to_str().unwrap()]);
+    let bundle = s.bundle_with_caps(
+        "b1",
+        script,
+        notify(&["mount"], &sock, "p"),
+        None,
+        &["CAP_SYS_ADMIN"],
+        true,
+    );
+    let c = Runtime::Runc.container(&s, id);
+    let o = text(&c.run(&bundle, T));
+    assert!(
+        o.contains("proc=0\n") && o.contains("init-is-ours\n"),
+        "{o} {:?}",
+        log_lines(&log)
+    );
+    assert!(o.contains("tmpfs=255\n") || o.contains("tmpfs=1\n"), "{o}");
+    let d = decisions(&log, id, "mount");
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(d[0].ends_with(" emulated"), "{d:?}");
+    assert!(
+        d[1].ends_with("errno EPERM (filesystem type not allowed)"),
+        "{d:?}"
+    );
+}

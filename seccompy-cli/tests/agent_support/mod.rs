@@ -84,6 +84,19 @@ impl Scratch {
     /// notifying `notify`, `listenerMetadata` `metadata`, at most `memory` bytes
     /// of memory if given.
     pub fn bundle(&self, name: &str, script: &str, seccomp: Value, memory: Option<u64>) -> PathBuf {
+        self.bundle_with_caps(name, script, seccomp, memory, &[], false)
+    }
+
+    /// [`Scratch::bundle`] with `extra` capabilities.
+    pub fn bundle_with_caps(
+        &self,
+        name: &str,
+        script: &str,
+        seccomp: Value,
+        memory: Option<u64>,
+        extra: &[&str],
+        userns: bool,
+    ) -> PathBuf {
         let bundle = self.dir.join(name);
         let rootfs = bundle.join("rootfs");
         for d in ["bin", "dev", "proc", "sys", "tmp", "etc"] {
@@ -96,20 +109,35 @@ impl Scratch {
         ] {
             symlink("busybox", rootfs.join("bin").join(applet)).unwrap();
         }
-        let caps = json!([
+        let mut caps = vec![
             "CAP_CHOWN",
             "CAP_DAC_OVERRIDE",
             "CAP_FOWNER",
             "CAP_SETUID",
             "CAP_SETGID",
-            "CAP_KILL"
-        ]);
+            "CAP_KILL",
+        ];
+        caps.extend_from_slice(extra);
+        let caps = json!(caps);
         let mut linux = json!({
             "namespaces": [{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}],
             "seccomp": seccomp,
             "maskedPaths": [],
             "readonlyPaths": [],
         });
+        if userns {
+            // Root in the container is 100000 outside; /proc/kcore masked, so
+            // the kernel refuses a new proc mount in the container.
+            linux["namespaces"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"type": "user"}));
+            let map = json!([{"containerID": 0, "hostID": 100000, "size": 65536}]);
+            linux["uidMappings"] = map.clone();
+            linux["gidMappings"] = map;
+            linux["maskedPaths"] = json!(["/proc/kcore"]);
+            chown_tree(&rootfs, 100000);
+        }
         if let Some(limit) = memory {
             linux["resources"] = json!({"memory": {"limit": limit, "swap": limit}});
         }
@@ -417,5 +445,15 @@ pub fn wait_for(what: &str, timeout: Duration, cond: impl Fn() -> bool) {
     while !cond() {
         assert!(start.elapsed() < timeout, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `lchown -R id:id`.
+fn chown_tree(path: &Path, id: u32) {
+    std::os::unix::fs::lchown(path, Some(id), Some(id)).unwrap();
+    if path.is_dir() && !path.is_symlink() {
+        for e in std::fs::read_dir(path).unwrap() {
+            chown_tree(&e.unwrap().path(), id);
+        }
     }
 }
