@@ -253,12 +253,7 @@ fn owned_by(ns: &OwnedFd, user: &OwnedFd) -> bool {
         std::fs::File::from(fd.try_clone().ok()?)
             .metadata()
             .ok()
-            .map(|m| {
-                (
-                    std::os::unix::fs::MetadataExt::dev(&m),
-                    std::os::unix::fs::MetadataExt::ino(&m),
-                )
-            })
+            .map(|m| (m.dev(), m.ino()))
     };
     matches!((id(&owner), id(user)), (Some(a), Some(b)) if a == b)
 }
