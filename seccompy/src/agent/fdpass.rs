@@ -21,12 +21,13 @@ pub(crate) enum RecvFdsError {
     TooManyFds,
 }
 
-/// One `recvmsg(2)` into `buf`, the fds of any `SCM_RIGHTS` message appended to
-/// `fds` (close-on-exec). Retries `EINTR`.
+/// One `recvmsg(2)` into `buf` with `flags` (`MSG_DONTWAIT`, ...), the fds of
+/// any `SCM_RIGHTS` message appended to `fds` (close-on-exec). Retries `EINTR`.
 pub(crate) fn recv_with_fds(
     stream: &UnixStream,
     buf: &mut [u8],
     fds: &mut Vec<OwnedFd>,
+    flags: libc::c_int,
 ) -> Result<usize, RecvFdsError> {
     // Room for MAX_FDS ints, 8-aligned as cmsghdr wants.
     let mut control = [0u64; 16];
@@ -44,7 +45,8 @@ pub(crate) fn recv_with_fds(
         msg.msg_controllen = size_of_val(&control);
         // SAFETY: `msg` points at `iov` (into `buf`) and `control`, both live
         // and writable for the lengths given.
-        let n = unsafe { libc::recvmsg(stream.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
+        let n =
+            unsafe { libc::recvmsg(stream.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC | flags) };
         if n < 0 {
             let source = io::Error::last_os_error();
             if source.kind() == io::ErrorKind::Interrupted {

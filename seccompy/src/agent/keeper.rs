@@ -265,9 +265,17 @@ impl KeeperClient {
 
 /// One message and its fds; end of file is an error.
 fn recv_message(stream: &UnixStream) -> io::Result<(Vec<u8>, Vec<OwnedFd>)> {
+    recv_message_with(stream, 0)
+}
+
+/// [`recv_message`] with `recvmsg(2)` flags.
+fn recv_message_with(
+    stream: &UnixStream,
+    flags: libc::c_int,
+) -> io::Result<(Vec<u8>, Vec<OwnedFd>)> {
     let mut buf = vec![0u8; MAX_MESSAGE];
     let mut fds = Vec::new();
-    let n = recv_with_fds(stream, &mut buf, &mut fds).map_err(|e| match e {
+    let n = recv_with_fds(stream, &mut buf, &mut fds, flags).map_err(|e| match e {
         RecvFdsError::Io(e) => e,
         RecvFdsError::TooManyFds => io::Error::other("too many fds in a keeper message"),
     })?;
@@ -357,19 +365,29 @@ pub fn run_keeper(path: &Path, stop: &dyn Fn() -> bool) -> io::Result<()> {
                 held.remove(id);
             }
         }
+        // Every waiting message of each client, the oldest client first: what
+        // a dead agent sent is journaled before its successor takes the
+        // listeners back.
         let mut closed = Vec::new();
         for (k, client) in clients.iter().enumerate() {
-            let revents = fds[1 + k].revents;
-            if revents == 0 {
+            if fds[1 + k].revents == 0 {
                 continue;
             }
-            match recv_message(client) {
-                Ok((bytes, received)) => {
-                    if serve_request(client, &bytes, received, &mut held, &mut next_id).is_err() {
+            loop {
+                match recv_message_with(client, libc::MSG_DONTWAIT) {
+                    Ok((bytes, received)) => {
+                        if serve_request(client, &bytes, received, &mut held, &mut next_id).is_err()
+                        {
+                            closed.push(k);
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(_) => {
                         closed.push(k);
+                        break;
                     }
                 }
-                Err(_) => closed.push(k),
             }
         }
         for k in closed.into_iter().rev() {

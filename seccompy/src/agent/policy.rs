@@ -409,6 +409,35 @@ mod tests {
     }
 
     #[test]
+    fn the_schema_and_the_code_agree() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../../docs/agent-policy.schema.json")).unwrap();
+        let handler = &schema["$defs"]["handler"]["oneOf"];
+        let types: Vec<&str> = handler[5]["properties"]["mount"]["items"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(types, super::super::mount::ALLOWED_TYPES);
+        let names: Vec<&str> = (0..4)
+            .map(|i| handler[i]["const"].as_str().unwrap())
+            .collect();
+        for name in names {
+            let h: Handler = serde_json::from_str(&format!("{name:?}")).unwrap();
+            assert_eq!(h.name(), name);
+        }
+        // The README's example policy reads.
+        Policy::parse(
+            r#"{"profiles": {"default": {"mknod": "mknod", "mknodat": "mknod",
+               "mkdir": {"errno": "EACCES"}, "*": {"errno": "EPERM"}},
+               "builder": {"mount": {"mount": ["proc", "tmpfs"]}, "sysinfo": "sysinfo",
+               "getcwd": "continue", "reboot": "kill"}}}"#,
+        )
+        .unwrap();
+    }
+
+    #[test]
     fn handlers_serialize_as_they_read() {
         for h in [
             Handler::Mknod,

@@ -185,7 +185,7 @@ pub fn read_process_state(stream: &UnixStream) -> Result<ProcessStateMessage, In
     let mut end = ObjectEnd::default();
     let mut chunk = vec![0u8; 16 * 1024];
     loop {
-        let n = recv_with_fds(stream, &mut chunk, &mut fds).map_err(|e| match e {
+        let n = recv_with_fds(stream, &mut chunk, &mut fds, 0).map_err(|e| match e {
             RecvFdsError::Io(source) => IntakeError::Io { source },
             RecvFdsError::TooManyFds => IntakeError::TooManyFds,
         })?;
