@@ -1,0 +1,211 @@
+//! `seccompy::agent` without a container runtime (no root needed): a test
+//! plays the runtime, connecting to the agent's socket and sending a
+//! `ContainerProcessState` with a forked target's listener.
+#![cfg(feature = "agent")]
+
+mod support;
+mod unotify_support;
+
+use std::io::Write;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use seccompy::FilterFlags;
+use seccompy::agent::keeper::{KeeperClient, run_keeper};
+use seccompy::agent::{Agent, AgentConfig, ContainerProcessState};
+use seccompy::unotify::Listener;
+use unotify_support::{OK, blocked_syscall, case, notify_getppid, spawn_target_raw};
+
+/// A log the test can read.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Log {
+    fn lines(&self) -> Vec<serde_json::Value> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("seccompy-agent-lib-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn state(pid: i32, id: &str) -> String {
+    format!(
+        r#"{{"ociVersion":"1.0.2-dev","fds":["seccompFd"],"pid":{pid},"metadata":"",
+            "state":{{"ociVersion":"1.0.2-dev","id":"{id}","status":"creating","pid":{pid},"bundle":"/"}}}}"#
+    )
+}
+
+/// Plays the runtime: the state in two writes, the listener with the first.
+fn hand_over(socket: &Path, json: &str, listener: &OwnedFd) {
+    let stream = UnixStream::connect(socket).unwrap();
+    let (first, rest) = json.split_at(20);
+    let mut control = [0u64; 4];
+    let mut iov = libc::iovec {
+        iov_base: first.as_ptr().cast_mut().cast(),
+        iov_len: first.len(),
+    };
+    // SAFETY: a header pointing at live buffers, one fd in its control data.
+    unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = libc::CMSG_SPACE(4) as usize;
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        (*c).cmsg_level = libc::SOL_SOCKET;
+        (*c).cmsg_type = libc::SCM_RIGHTS;
+        (*c).cmsg_len = libc::CMSG_LEN(4) as usize;
+        libc::CMSG_DATA(c)
+            .cast::<i32>()
+            .write_unaligned(listener.as_raw_fd());
+        assert_eq!(
+            libc::sendmsg(stream.as_raw_fd(), &msg, 0),
+            first.len() as isize
+        );
+    }
+    (&stream).write_all(rest.as_bytes()).unwrap();
+    // Like runc before 1.4, never close: leak the connection to the end of the case.
+    std::mem::forget(stream);
+}
+
+/// A target whose `getppid` must fail with EPERM.
+fn expects_eperm() -> i32 {
+    let r = support::getppid();
+    if r == -i64::from(libc::EPERM) {
+        OK
+    } else {
+        100
+    }
+}
+
+#[test]
+fn an_agent_serves_a_listener_handed_over_like_runc_does() {
+    case(|| {
+        let dir = scratch("serve");
+        let socket = dir.join("agent.sock");
+        let log = Log::default();
+        let agent = Agent::bind(&socket, AgentConfig::default(), Box::new(log.clone())).unwrap();
+        // Mode 0600 from the start.
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let stopper = agent.stopper();
+        // Forked before the agent's threads start.
+        let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &notify_getppid(), expects_eperm);
+        std::thread::scope(|s| {
+            let served = s.spawn(|| agent.serve());
+            hand_over(&socket, &state(pid, "c1"), &fd);
+            drop(fd);
+            assert_eq!(
+                support::wait(pid, Duration::from_secs(20)),
+                support::Exit::Code(OK)
+            );
+            stopper.stop();
+            served.join().unwrap().unwrap();
+        });
+        let lines = log.lines();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["event"] == "listener" && l["container"] == "c1"),
+            "{lines:?}"
+        );
+        let decided: Vec<_> = lines.iter().filter(|l| l["syscall"] == "getppid").collect();
+        assert_eq!(decided.len(), 1, "{lines:?}");
+        assert_eq!(decided[0]["decision"], "errno EPERM (policy)");
+        assert_eq!(decided[0]["container"], "c1");
+        let metrics = agent.metrics_text();
+        assert!(
+            metrics.contains("seccompy_agent_decisions_total{container=\"c1\",syscall=\"getppid\",decision=\"errno\"} 1\n"),
+            "{metrics}"
+        );
+        drop(agent);
+        assert!(!socket.exists(), "the socket is removed with the agent");
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
+
+#[test]
+fn a_call_received_by_a_dead_agent_is_answered_by_the_next() {
+    case(|| {
+        let dir = scratch("journal");
+        // Forked before any thread starts.
+        let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &notify_getppid(), expects_eperm);
+        let ksock = dir.join("keeper.sock");
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let keeper = {
+            let (ksock, stop) = (ksock.clone(), stop.clone());
+            std::thread::spawn(move || {
+                run_keeper(&ksock, &|| stop.load(std::sync::atomic::Ordering::Relaxed))
+            })
+        };
+        let client = loop {
+            match KeeperClient::connect(&ksock) {
+                Ok(c) => break c,
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        };
+        // The first agent: deposits the listener, receives the call, journals
+        // it, and dies before answering.
+        let state: ContainerProcessState = serde_json::from_str(&state(pid, "c2")).unwrap();
+        let id = client.deposit(&state, &fd).unwrap();
+        let listener = Listener::new(fd);
+        let n = listener.recv().unwrap();
+        client.journal_received(id, &n).unwrap();
+        drop(listener);
+        drop(client);
+        // The target still waits: the keeper holds the listener.
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(blocked_syscall(pid), Some(libc::SYS_getppid));
+        // The next agent takes it back and answers the journaled call.
+        let log = Log::default();
+        let mut config = AgentConfig::default();
+        config.keeper = Some(ksock.clone());
+        let agent = Agent::bind(dir.join("agent.sock"), config, Box::new(log.clone())).unwrap();
+        eprintln!("LOG {:?}", log.lines());
+        assert_eq!(
+            support::wait(pid, Duration::from_secs(20)),
+            support::Exit::Code(OK)
+        );
+        let lines = log.lines();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["event"] == "listener" && l["how"] == "recovered"),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines.iter().filter(|l| l["syscall"] == "getppid").count(),
+            1,
+            "{lines:?}"
+        );
+        drop(agent);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        keeper.join().unwrap().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
