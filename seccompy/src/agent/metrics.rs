@@ -10,15 +10,25 @@ use std::fmt::Write;
 /// Decisions counted by container, system call and kind of decision.
 #[derive(Debug, Default)]
 pub(crate) struct Metrics {
-    decisions: BTreeMap<(String, String, &'static str), u64>,
+    /// Container, then system call, then kind of decision.
+    decisions: BTreeMap<String, BTreeMap<String, BTreeMap<&'static str, u64>>>,
 }
 
 impl Metrics {
+    /// Counts one decision; allocates only for a new container or system call.
     pub(crate) fn count(&mut self, container: &str, syscall: &str, kind: &'static str) {
-        *self
-            .decisions
-            .entry((container.to_string(), syscall.to_string(), kind))
-            .or_insert(0) += 1;
+        if !self.decisions.contains_key(container) {
+            self.decisions.insert(container.to_string(), BTreeMap::new());
+        }
+        let Some(calls) = self.decisions.get_mut(container) else {
+            return;
+        };
+        if !calls.contains_key(syscall) {
+            calls.insert(syscall.to_string(), BTreeMap::new());
+        }
+        if let Some(kinds) = calls.get_mut(syscall) {
+            *kinds.entry(kind).or_insert(0) += 1;
+        }
     }
 
     /// The counters, and the listeners served now by container.
@@ -27,13 +37,17 @@ impl Metrics {
             "# HELP seccompy_agent_decisions_total Notified calls decided, by container, system call and decision.\n\
              # TYPE seccompy_agent_decisions_total counter\n",
         );
-        for ((container, syscall, kind), n) in &self.decisions {
-            let _ = writeln!(
-                s,
-                "seccompy_agent_decisions_total{{container=\"{}\",syscall=\"{}\",decision=\"{kind}\"}} {n}",
-                escape(container),
-                escape(syscall)
-            );
+        for (container, calls) in &self.decisions {
+            for (syscall, kinds) in calls {
+                for (kind, n) in kinds {
+                    let _ = writeln!(
+                        s,
+                        "seccompy_agent_decisions_total{{container=\"{}\",syscall=\"{}\",decision=\"{kind}\"}} {n}",
+                        escape(container),
+                        escape(syscall)
+                    );
+                }
+            }
         }
         s.push_str(
             "# HELP seccompy_agent_listeners Listeners served now, by container.\n\

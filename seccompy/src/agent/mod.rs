@@ -47,4 +47,6 @@ mod target;
 pub use handlers::SAFE_DEVICES;
 pub use policy::{Handler, Policy, PolicyError, Profile};
 pub use serve::{Agent, AgentConfig, AgentError, Stopper};
-pub use state::{ContainerProcessState, ContainerState, IntakeError, read_process_state};
+pub use state::{
+    ContainerProcessState, ContainerState, IntakeError, hand_over, read_process_state,
+};

@@ -39,6 +39,29 @@ pub struct ContainerProcessState {
     pub state: ContainerState,
 }
 
+impl ContainerProcessState {
+    /// The state a runtime sends for the init process `pid` of container `id`
+    /// with `listenerMetadata` `metadata`: `ociVersion` 1.0.2, status
+    /// `creating`, the listener as the only fd.
+    #[must_use]
+    pub fn new(id: &str, pid: i32, metadata: &str) -> ContainerProcessState {
+        ContainerProcessState {
+            oci_version: "1.0.2".into(),
+            fds: vec![SECCOMP_FD_NAME.into()],
+            pid,
+            metadata: metadata.into(),
+            state: ContainerState {
+                oci_version: "1.0.2".into(),
+                id: id.into(),
+                status: "creating".into(),
+                pid: Some(pid),
+                bundle: String::new(),
+                annotations: BTreeMap::new(),
+            },
+        }
+    }
+}
+
 /// The container's runtime-spec state, as part of a [`ContainerProcessState`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -207,6 +230,35 @@ pub fn read_process_state(stream: &UnixStream) -> Result<ProcessStateMessage, In
     }
     let state = parse_process_state(&data)?;
     Ok(ProcessStateMessage { state, fds })
+}
+
+/// The runtime's side: connects to the agent's socket at `path` and sends
+/// `state` with `listener` attached (as the fd named [`SECCOMP_FD_NAME`], which
+/// `state.fds` must name first). Returns the connection, which a runtime may
+/// keep open (runc does) or close.
+///
+/// For tests, benchmarks and runtimes written in Rust.
+///
+/// # Errors
+/// The error of `connect(2)` or `sendmsg(2)`; `InvalidInput` when `state.fds`
+/// does not start with [`SECCOMP_FD_NAME`].
+pub fn hand_over(
+    path: &std::path::Path,
+    state: &ContainerProcessState,
+    listener: std::os::fd::BorrowedFd<'_>,
+) -> io::Result<UnixStream> {
+    if state.fds.first().map(String::as_str) != Some(SECCOMP_FD_NAME) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the state's fds must name the seccompFd first",
+        ));
+    }
+    let stream = UnixStream::connect(path)?;
+    let bytes = serde_json::to_vec(state).map_err(io::Error::other)?;
+    let sent = super::fdpass::send_with_fds(&stream, &bytes, &[listener])?;
+    // The rest, if the socket took only part: without fds.
+    std::io::Write::write_all(&mut &stream, &bytes[sent..])?;
+    Ok(stream)
 }
 
 /// Parses a `ContainerProcessState` object.
