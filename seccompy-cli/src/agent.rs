@@ -115,3 +115,35 @@ fn chain(e: &seccompy::agent::AgentError) -> String {
         None => e.to_string(),
     }
 }
+
+/// `seccompy audit --agent[-policy FILE]`: the agent's findings on a profile
+/// (`seccompy::agent::lint`), as audit findings.
+pub fn audit_findings(
+    profile: &seccompy_bpf::oci::Profile,
+    loaded: &crate::source::Loaded,
+    policy: Option<&std::path::Path>,
+) -> Result<Vec<crate::audit::Finding>> {
+    use crate::audit::{Finding, Severity};
+    use seccompy::agent::lint::{self, Level};
+    let policy = match policy {
+        None => Policy::builtin(),
+        Some(p) => Policy::parse(&args::read_text(p)?)
+            .map_err(|e| Error::new(format!("{}: {e}", args::file_name(p))))?,
+    };
+    let notified = lint::notified_calls(loaded.prog.insns(), loaded.abi, Some(profile));
+    let metadata = profile.listener_metadata.as_deref().unwrap_or("");
+    let mut found = lint::runtime_quirks(profile);
+    found.extend(lint::coverage(&notified, &policy, metadata));
+    Ok(found
+        .into_iter()
+        .map(|f| Finding {
+            severity: match f.level {
+                Level::High => Severity::High,
+                Level::Medium => Severity::Medium,
+                _ => Severity::Info,
+            },
+            kind: f.kind,
+            detail: f.detail,
+        })
+        .collect())
+}

@@ -430,3 +430,93 @@ fn runc_mount_of_proc_in_a_user_namespace_is_emulated() {
         "{d:?}"
     );
 }
+
+/// `seccompy audit --agent-policy`: the runtimes' quirks and the notified
+/// calls without a fitting handler, found by running the program. No root.
+#[test]
+fn audit_gives_the_agents_view_of_a_profile() {
+    let dir = support::TempDir::new();
+    let profile = dir.file(
+        "profile.json",
+        br#"{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/a.sock",
+             "listenerMetadata": "web", "flags": ["SECCOMP_FILTER_FLAG_LOG"],
+             "syscalls": [{"names": ["getpid", "mknodat", "mkdir", "sysinfo"], "action": "SCMP_ACT_NOTIFY"}]}"#,
+    );
+    let policy = dir.file(
+        "policy.json",
+        br#"{"profiles": {"web": {"mknodat": "mknod", "mkdir": {"errno": "EROFS"}, "sysinfo": "mknod"}}}"#,
+    );
+    let out = support::seccompy(&[
+        std::ffi::OsStr::new("audit"),
+        profile.as_os_str(),
+        "--arch".as_ref(),
+        "x86_64".as_ref(),
+        "--agent-policy".as_ref(),
+        policy.as_os_str(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let agent_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.contains(": runtime quirk: ")
+                || l.contains(" handler: ")
+                || l.contains(": no handler: ")
+        })
+        .collect();
+    assert_eq!(agent_lines.len(), 3, "{text}");
+    assert!(
+        text.contains(
+            "high: runtime quirk: flags [\"SECCOMP_FILTER_FLAG_LOG\"]: runc 1.1.5 refuses"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("high: wrong handler: sysinfo is given the mknod handler"),
+        "{text}"
+    );
+    assert!(text.contains("medium: no handler: getpid is notified but profile \"web\" has no handler for it: the agent answers with errno EPERM"), "{text}");
+
+    // The built-in policy handles mknodat only.
+    let out = support::seccompy(&[
+        std::ffi::OsStr::new("audit"),
+        profile.as_os_str(),
+        "--arch".as_ref(),
+        "x86_64".as_ref(),
+        "--agent".as_ref(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for call in ["getpid", "mkdir", "sysinfo"] {
+        assert!(
+            text.contains(&format!(
+                "medium: fallback handler: {call} is notified but profile \"default\""
+            )),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("mknodat is notified"), "{text}");
+
+    // NOTIFY on write and as the default: the profile loader already refuses
+    // them, as runc does, naming the quirk.
+    for (json, message) in [
+        (
+            r#"{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/x",
+                "syscalls": [{"names": ["write"], "action": "SCMP_ACT_NOTIFY"}]}"#,
+            "SCMP_ACT_NOTIFY cannot be used for write",
+        ),
+        (
+            r#"{"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/x"}"#,
+            "SCMP_ACT_NOTIFY cannot be the default action",
+        ),
+    ] {
+        let p = dir.file("quirk.json", json.as_bytes());
+        let out = support::seccompy(&[
+            std::ffi::OsStr::new("audit"),
+            p.as_os_str(),
+            "--agent".as_ref(),
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(message), "{err}");
+    }
+}

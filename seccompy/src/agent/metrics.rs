@@ -18,7 +18,8 @@ impl Metrics {
     /// Counts one decision; allocates only for a new container or system call.
     pub(crate) fn count(&mut self, container: &str, syscall: &str, kind: &'static str) {
         if !self.decisions.contains_key(container) {
-            self.decisions.insert(container.to_string(), BTreeMap::new());
+            self.decisions
+                .insert(container.to_string(), BTreeMap::new());
         }
         let Some(calls) = self.decisions.get_mut(container) else {
             return;

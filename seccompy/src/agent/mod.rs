@@ -36,6 +36,7 @@ mod describe;
 mod fdpass;
 mod handlers;
 pub mod keeper;
+pub mod lint;
 mod metrics;
 mod mount;
 pub mod policy;
