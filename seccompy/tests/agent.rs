@@ -209,3 +209,45 @@ fn a_call_received_by_a_dead_agent_is_answered_by_the_next() {
         let _ = std::fs::remove_dir_all(&dir);
     });
 }
+
+/// The agent's workers receive from a listener only after `poll` said a call
+/// was pending, and only one at a time: this relies on the kernel failing the
+/// receive with `ENOENT` (not waiting) when that call went away meanwhile
+/// while the target lives on.
+#[test]
+fn a_call_withdrawn_after_poll_does_not_block_the_receive() {
+    unotify_support::case_with_timeout(Duration::from_secs(20), || {
+        extern "C" fn nothing(_: libc::c_int) {}
+        let t = unotify_support::spawn_target(FilterFlags::empty(), &notify_getppid(), || {
+            // SAFETY: a handler that does nothing, without SA_RESTART: the
+            // signal interrupts the notified call.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = nothing as *const () as usize;
+                libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
+            }
+            let _ = support::getppid();
+            // Alive, and never calling again.
+            loop {
+                // SAFETY: plain call.
+                unsafe { libc::pause() };
+            }
+        });
+        let pending = t.listener.poll(Some(Duration::from_secs(10))).unwrap();
+        assert!(pending.pending);
+        t.kill(libc::SIGUSR1);
+        // The call is withdrawn (its thread returns EINTR), the target lives.
+        let start = std::time::Instant::now();
+        while t.listener.poll(Some(Duration::ZERO)).unwrap().pending {
+            assert!(start.elapsed() < Duration::from_secs(10), "never withdrawn");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let r = t.listener.recv();
+        assert!(
+            matches!(r, Err(seccompy::unotify::RecvError::Gone)),
+            "{r:?}"
+        );
+        t.kill(libc::SIGKILL);
+        let _ = t.wait();
+    });
+}

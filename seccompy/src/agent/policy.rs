@@ -70,6 +70,13 @@ pub enum Handler {
 }
 
 impl Handler {
+    /// Whether the handler answers at once, without system calls of its own
+    /// beyond reading the caller's memory (`errno`, `continue`).
+    #[must_use]
+    pub fn is_quick(&self) -> bool {
+        matches!(self, Handler::Errno(_) | Handler::Continue)
+    }
+
     /// The handler's name in the policy file.
     #[must_use]
     pub fn name(&self) -> &'static str {

@@ -31,6 +31,14 @@ use super::policy::{Policy, Profile};
 use super::state::{ContainerProcessState, IntakeError, read_process_state};
 use crate::unotify::{Errno, Listener, RecvError, RespondError, Response};
 
+/// How long a worker waits for a container's next call after answering one
+/// with a quick handler, before going back to the event loop.
+const LINGER: Duration = Duration::from_micros(100);
+
+/// The most calls of one listener a worker answers in a row before going back
+/// to the event loop (fairness between containers).
+const MAX_STREAK: usize = 16;
+
 /// How long a runtime may take to send its state.
 const INTAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -409,41 +417,75 @@ impl Agent {
         let Some(entry) = lock(&self.entries).get(&token).cloned() else {
             return;
         };
-        let ready = match entry.listener.poll(Some(Duration::ZERO)) {
+        let fd = entry.listener.as_raw_fd();
+        let mut ready = match entry.listener.poll(Some(Duration::ZERO)) {
             Ok(r) => r,
             Err(_) => {
                 self.remove(token, &entry, "poll failed");
                 return;
             }
         };
-        if !ready.pending {
-            if ready.hung_up {
-                self.remove(token, &entry, "hang-up");
-            } else {
-                self.rearm(entry.listener.as_raw_fd(), token);
+        // This worker owns the listener (one-shot) until it re-arms it: it alone
+        // receives, so a receive after POLLIN cannot block (a call that went
+        // away meanwhile makes the receive fail with ENOENT, not wait). It
+        // serves at most MAX_STREAK calls in a row, then lets the event loop
+        // give the others their turn.
+        for _ in 0..MAX_STREAK {
+            if !ready.pending {
+                if ready.hung_up {
+                    self.remove(token, &entry, "hang-up");
+                    return;
+                }
+                break;
             }
-            return;
+            let notification = match entry.listener.recv() {
+                Ok(n) => n,
+                Err(RecvError::Gone) => break,
+                Err(RecvError::Ended) => {
+                    self.remove(token, &entry, "hang-up");
+                    return;
+                }
+                Err(_) => {
+                    self.remove(token, &entry, "receive failed");
+                    return;
+                }
+            };
+            if !entry
+                .profile
+                .handler(notification.syscall_name())
+                .is_quick()
+            {
+                // A handler that works (creates, mounts, reads cgroups): let
+                // other workers take the container's next calls meanwhile.
+                self.rearm(fd, token);
+                self.answer_journaled(&entry, notification);
+                return;
+            }
+            self.answer_journaled(&entry, notification);
+            // Linger, while there are no more listeners than workers (with
+            // more, a lingering worker would keep others waiting): a container
+            // that calls again at once finds this worker waiting in poll(2),
+            // which the kernel wakes on the caller's CPU (synchronous wake-up);
+            // epoll's wake-up would not.
+            if lock(&self.entries).len() > self.config.workers.max(1) {
+                break;
+            }
+            ready = match linger(&entry.listener) {
+                Ok(r) => r,
+                Err(_) => break,
+            };
         }
-        let received = entry.listener.recv();
-        self.rearm(entry.listener.as_raw_fd(), token);
-        let notification = match received {
-            Ok(n) => n,
-            Err(RecvError::Gone) => return,
-            Err(RecvError::Ended) => {
-                self.remove(token, &entry, "hang-up");
-                return;
-            }
-            Err(_) => {
-                self.remove(token, &entry, "receive failed");
-                return;
-            }
-        };
+        self.rearm(fd, token);
+    }
+
+    /// Answers a received notification, journaled with the keeper (if any)
+    /// until answered: should the agent die meanwhile, the next one answers.
+    fn answer_journaled(&self, entry: &Entry, notification: crate::unotify::Notification) {
         let journal = self.keeper.as_ref().zip(entry.keeper_id);
         if let Some((keeper, id)) = journal {
-            // Should the agent die before answering, the next one answers it.
             let _ = keeper.journal_received(id, &notification);
         }
-        self.answer(&entry, notification);
+        self.answer(entry, notification);
         if let Some((keeper, id)) = journal {
             let _ = keeper.journal_answered(id, notification.id);
         }
@@ -654,6 +696,30 @@ pub(crate) fn listen_socket(path: &Path) -> io::Result<OwnedFd> {
     }
     std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     Ok(fd)
+}
+
+/// Waits up to [`LINGER`] for the listener to have a call or to hang up
+/// (`ppoll(2)`).
+fn linger(listener: &Listener) -> io::Result<crate::unotify::Readiness> {
+    let mut pfd = libc::pollfd {
+        fd: listener.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let timeout = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: LINGER.as_nanos() as libc::c_long,
+    };
+    // SAFETY: one valid pollfd, a valid timespec, no signal mask.
+    let r = unsafe { libc::ppoll(&mut pfd, 1, &timeout, std::ptr::null()) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(crate::unotify::Readiness {
+        pending: pfd.revents & libc::POLLIN != 0,
+        unanswered: false,
+        hung_up: pfd.revents & libc::POLLHUP != 0,
+    })
 }
 
 /// `pidfd_open(pid, 0)`.
