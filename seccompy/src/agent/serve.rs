@@ -37,7 +37,7 @@ const LINGER: Duration = Duration::from_micros(100);
 
 /// The most calls of one listener a worker answers in a row before going back
 /// to the event loop (fairness between containers).
-const MAX_STREAK: usize = 16;
+const MAX_STREAK: usize = 64;
 
 /// How long a runtime may take to send its state.
 const INTAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -504,14 +504,14 @@ impl Agent {
         let decision: Decision = decide(&handler, &call);
         let syscall = name.map_or_else(|| format!("#{}", notification.nr), str::to_string);
         // Logged before the answer: the log follows the order of the calls.
-        self.log_event(&serde_json::json!({
-            "container": entry.container,
-            "pid": notification.pid,
-            "syscall": syscall,
-            "args": decision.args,
-            "decision": decision.what,
-            "profile": entry.profile_name,
-        }));
+        self.log_event(&DecisionLine {
+            container: &entry.container,
+            pid: notification.pid,
+            syscall: &syscall,
+            args: &decision.args,
+            decision: &decision.what,
+            profile: &entry.profile_name,
+        });
         let mut kind = decision.kind;
         if let Some(response) = decision.response {
             let sent = match entry.listener.respond(notification.id, response) {
@@ -572,8 +572,15 @@ impl Agent {
         let _ = epoll_ctl(&self.epoll, libc::EPOLL_CTL_MOD, fd, oneshot(), token);
     }
 
-    fn log_event(&self, value: &serde_json::Value) {
-        let mut line = match serde_json::to_vec(&TimedEvent { value }) {
+    fn log_event<T: serde::Serialize>(&self, event: &T) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let timed = Timed {
+            time: format!("{}.{:03}", now.as_secs(), now.subsec_millis()),
+            event,
+        };
+        let mut line = match serde_json::to_vec(&timed) {
             Ok(l) => l,
             Err(_) => return,
         };
@@ -614,28 +621,22 @@ impl Drop for Agent {
 }
 
 /// A log line: the time, then the event's fields.
-struct TimedEvent<'a> {
-    value: &'a serde_json::Value,
+#[derive(serde::Serialize)]
+struct Timed<'a, T> {
+    time: String,
+    #[serde(flatten)]
+    event: &'a T,
 }
 
-impl serde::Serialize for TimedEvent<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry(
-            "time",
-            &format!("{}.{:03}", now.as_secs(), now.subsec_millis()),
-        )?;
-        if let serde_json::Value::Object(fields) = self.value {
-            for (k, v) in fields {
-                m.serialize_entry(k, v)?;
-            }
-        }
-        m.end()
-    }
+/// The log line of one decision.
+#[derive(serde::Serialize)]
+struct DecisionLine<'a> {
+    container: &'a str,
+    pid: u32,
+    syscall: &'a str,
+    args: &'a str,
+    decision: &'a str,
+    profile: &'a str,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
