@@ -47,7 +47,9 @@ fn basic(rt: Runtime, version: &str) {
     let _agent = agent(&sock, &log, &["--metrics", metrics.to_str().unwrap()]);
     let script = "rm /dev/null; mknod /dev/null c 1 3; echo null=$?; echo x > /dev/null; echo write=$?; \
                   stat -c %t:%T:%a /dev/null; \
-                  mknod x c 8 0; echo sda=$?; mkdir /tmp/d; echo mkdir=$?; mkfifo /tmp/f; echo fifo=$?";
+                  mknod x c 8 0; echo sda=$?; mkdir /tmp/d; echo mkdir=$?; mkfifo /tmp/f; echo fifo=$?; \
+                  cd /tmp && mknod rel c 1 5; echo rel=$?; stat -c %t:%T /tmp/rel; \
+                  ln -s /proc/1/cwd /tmp/magic; mknod /tmp/magic/m c 1 3; echo magic=$?";
     let bundle = s.bundle(
         "b1",
         script,
@@ -71,6 +73,12 @@ fn basic(rt: Runtime, version: &str) {
         "{o}"
     );
     assert!(o.contains("fifo=0\n"), "{o}");
+    // Relative to the caller's cwd.
+    assert!(o.contains("rel=0\n1:5\n"), "{o}");
+    // Through a magic link (/proc/1/cwd, the container's root): refused
+    // (openat2 RESOLVE_NO_MAGICLINKS), nothing made.
+    assert!(o.contains("magic=1\n"), "{o}");
+    assert!(!bundle.join("rootfs/m").exists());
     let id = id.as_str();
     assert_eq!(
         decisions(&log, id, "mknodat"),
@@ -78,6 +86,8 @@ fn basic(rt: Runtime, version: &str) {
             "AT_FDCWD, \"/dev/null\", 0o20666, 1:3 emulated",
             "AT_FDCWD, \"x\", 0o20666, 8:0 errno EPERM (not a safe device)",
             "AT_FDCWD, \"/tmp/f\", 0o10666, 0:0 continue (no device: the kernel decides)",
+            "AT_FDCWD, \"rel\", 0o20666, 1:5 emulated",
+            "AT_FDCWD, \"/tmp/magic/m\", 0o20666, 1:3 errno ELOOP (emulated)",
         ]
     );
     assert_eq!(
@@ -92,8 +102,8 @@ fn basic(rt: Runtime, version: &str) {
     };
     let expected = [
         counter("mkdir", "errno", 1),
-        counter("mknodat", "emulated", 1),
-        counter("mknodat", "errno", 1),
+        counter("mknodat", "emulated", 2),
+        counter("mknodat", "errno", 2),
         counter("mknodat", "continue", 1),
     ];
     wait_for("the metrics", T, || {

@@ -7,7 +7,7 @@ mod support;
 mod unotify_support;
 
 use std::io::Write;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -249,5 +249,41 @@ fn a_call_withdrawn_after_poll_does_not_block_the_receive() {
         );
         t.kill(libc::SIGKILL);
         let _ = t.wait();
+    });
+}
+
+/// The `kill` handler kills the container's init (by pidfd): here the target
+/// itself, the init of its "container".
+#[test]
+fn the_kill_handler_kills_the_container() {
+    case(|| {
+        let dir = scratch("kill");
+        let socket = dir.join("agent.sock");
+        let log = Log::default();
+        let mut config = AgentConfig::default();
+        config.policy =
+            seccompy::agent::Policy::parse(r#"{"profiles": {"k": {"getppid": "kill"}}}"#).unwrap();
+        let agent = Agent::bind(&socket, config, Box::new(log.clone())).unwrap();
+        let stopper = agent.stopper();
+        let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &notify_getppid(), expects_eperm);
+        std::thread::scope(|s| {
+            let served = s.spawn(|| agent.serve());
+            let state = ContainerProcessState::new("c3", pid, "k");
+            let stream = seccompy::agent::hand_over(&socket, &state, fd.as_fd()).unwrap();
+            drop(fd);
+            assert_eq!(
+                support::wait(pid, Duration::from_secs(20)),
+                support::Exit::Signal(libc::SIGKILL)
+            );
+            drop(stream);
+            stopper.stop();
+            served.join().unwrap().unwrap();
+        });
+        let lines = log.lines();
+        let decided: Vec<_> = lines.iter().filter(|l| l["syscall"] == "getppid").collect();
+        assert_eq!(decided.len(), 1, "{lines:?}");
+        assert_eq!(decided[0]["decision"], "errno EPERM (container killed)");
+        assert_eq!(decided[0]["profile"], "k");
+        let _ = std::fs::remove_dir_all(&dir);
     });
 }

@@ -105,7 +105,7 @@ impl Scratch {
         std::fs::copy(BUSYBOX, rootfs.join("bin/busybox")).unwrap();
         for applet in [
             "sh", "mknod", "mkdir", "ls", "sleep", "mount", "umount", "free", "cat", "rm",
-            "mkfifo", "stat", "echo", "touch", "grep", "true", "[", "test",
+            "mkfifo", "stat", "echo", "touch", "grep", "true", "[", "test", "ln",
         ] {
             symlink("busybox", rootfs.join("bin").join(applet)).unwrap();
         }

@@ -73,6 +73,11 @@ errnos!(
     ENOSYS,
     ENOTSUP,
     EOPNOTSUPP,
+    ELOOP,
+    ENODEV,
+    ENXIO,
+    ECHILD,
+    ENOTEMPTY,
 );
 
 impl Errno {
@@ -268,6 +273,10 @@ mod tests {
         assert_eq!(Errno::new(1).map(Errno::get), Ok(1));
         assert_eq!(Errno::new(4095).map(Errno::get), Ok(4095));
         assert_eq!(Errno::EPERM.get(), libc::EPERM);
+        assert_eq!(Errno::from_name("ELOOP"), Some(Errno::ELOOP));
+        assert_eq!(Errno::ELOOP.name(), Some("ELOOP"));
+        assert_eq!(Errno::from_name("EWHAT"), None);
+        assert_eq!(Errno::new(200).unwrap().name(), None);
         assert_eq!(Errno::ENOSYS.get(), libc::ENOSYS);
         assert_eq!(Errno::try_from(libc::EXDEV), Ok(Errno::EXDEV));
         let io = std::io::Error::from_raw_os_error(libc::EACCES);
