@@ -113,6 +113,13 @@ fn an_agent_serves_a_listener_handed_over_like_runc_does() {
             std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777,
             0o600
         );
+        // A second agent on the same socket is refused while the first listens.
+        match Agent::bind(&socket, AgentConfig::default(), Box::new(std::io::sink())) {
+            Err(seccompy::agent::AgentError::Socket { source, .. }) => {
+                assert_eq!(source.kind(), std::io::ErrorKind::AddrInUse)
+            }
+            other => panic!("{other:?}"),
+        }
         let stopper = agent.stopper();
         // Forked before the agent's threads start.
         let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &notify_getppid(), expects_eperm);

@@ -149,15 +149,37 @@ pub(crate) fn sockaddr(path: &Path) -> io::Result<libc::sockaddr_un> {
     Ok(addr)
 }
 
-/// Removes a socket file left at `path` by a previous run (nothing else).
-pub(crate) fn remove_stale_socket(path: &Path) -> io::Result<()> {
+/// Removes a socket file left at `path` by a previous run (nothing else);
+/// fails with `AddrInUse` if a process still listens there (`sock_type`:
+/// `SOCK_STREAM` or `SOCK_SEQPACKET`).
+pub(crate) fn remove_stale_socket(path: &Path, sock_type: libc::c_int) -> io::Result<()> {
     use std::os::unix::fs::FileTypeExt;
-    if let Ok(meta) = std::fs::symlink_metadata(path)
-        && meta.file_type().is_socket()
-    {
-        std::fs::remove_file(path)?;
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if !meta.file_type().is_socket() {
+        return Ok(());
     }
-    Ok(())
+    let addr = sockaddr(path)?;
+    // SAFETY: plain call.
+    let fd = cvt(unsafe { libc::socket(libc::AF_UNIX, sock_type | libc::SOCK_CLOEXEC, 0) })?;
+    // SAFETY: a new fd we own.
+    let probe = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: our fd and a valid address.
+    let connected = unsafe {
+        libc::connect(
+            probe.as_raw_fd(),
+            (&raw const addr).cast(),
+            size_of::<libc::sockaddr_un>() as libc::socklen_t,
+        )
+    } == 0;
+    if connected {
+        return Err(io::Error::new(
+            io::ErrorKind::AddrInUse,
+            format!("another process listens on {}", path.display()),
+        ));
+    }
+    std::fs::remove_file(path)
 }
 
 /// The peer's uid and pid (`SO_PEERCRED`).

@@ -310,7 +310,7 @@ struct Held {
 /// # Errors
 /// Creating the socket, or `poll(2)`, failed.
 pub fn run_keeper(path: &Path, stop: &dyn Fn() -> bool) -> io::Result<()> {
-    remove_stale_socket(path)?;
+    remove_stale_socket(path, libc::SOCK_SEQPACKET)?;
     let socket = seqpacket()?;
     let addr = sockaddr(path)?;
     // SAFETY: plain calls on our fd with a valid address; fchmod before bind

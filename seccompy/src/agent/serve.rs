@@ -673,7 +673,7 @@ fn epoll_ctl(
 /// A listening AF_UNIX stream socket at `path`, mode 0600 from the start
 /// (`fchmod` before `bind` sets the mode the socket file is created with).
 pub(crate) fn listen_socket(path: &Path) -> io::Result<OwnedFd> {
-    remove_stale_socket(path)?;
+    remove_stale_socket(path, libc::SOCK_STREAM)?;
     let addr = sockaddr(path)?;
     // SAFETY: plain call.
     let fd = cvt(unsafe {
