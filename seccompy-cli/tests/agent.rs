@@ -530,3 +530,44 @@ fn audit_gives_the_agents_view_of_a_profile() {
         assert!(err.contains(message), "{err}");
     }
 }
+
+#[test]
+#[ignore = "needs root and runc/crun/busybox-static (Debian packages)"]
+fn runc_mknod_is_done_with_the_callers_capabilities() {
+    require(false);
+    let id = "agent-runc-mknod-caps";
+    let s = Scratch::new(id);
+    let sock = s.path("agent.sock");
+    let log = s.path("agent.log");
+    let _agent = agent(&sock, &log, &[]);
+    let script = "mknod /locked/n c 1 3; echo locked=$?";
+    // A directory of uid 1000, mode 0755: container root may create in it
+    // only with CAP_DAC_OVERRIDE, and so may the agent on its behalf.
+    let mut outputs = Vec::new();
+    for (name, caps) in [("with", &[][..]), ("without", &["-CAP_DAC_OVERRIDE"][..])] {
+        let bundle = s.bundle_with_caps(
+            name,
+            script,
+            notify(&["mknod", "mknodat"], &sock, ""),
+            None,
+            caps,
+            false,
+        );
+        let locked = bundle.join("rootfs/locked");
+        std::fs::create_dir(&locked).unwrap();
+        std::os::unix::fs::chown(&locked, Some(1000), Some(1000)).unwrap();
+        let c = Runtime::Runc.container(&s, &format!("{id}-{name}"));
+        outputs.push(text(&c.run(&bundle, T)));
+        assert_eq!(locked.join("n").exists(), name == "with", "{outputs:?}");
+    }
+    assert!(outputs[0].contains("locked=0\n"), "{outputs:?}");
+    assert!(
+        outputs[1].contains("locked=1\n") && outputs[1].contains("Permission denied"),
+        "{outputs:?}"
+    );
+    let d = decisions(&log, &format!("{id}-without"), "mknodat");
+    assert_eq!(
+        d,
+        ["AT_FDCWD, \"/locked/n\", 0o20666, 1:3 errno EACCES (emulated)"]
+    );
+}

@@ -87,7 +87,8 @@ impl Scratch {
         self.bundle_with_caps(name, script, seccomp, memory, &[], false)
     }
 
-    /// [`Scratch::bundle`] with `extra` capabilities.
+    /// [`Scratch::bundle`] with capabilities added (`"CAP_X"`) or removed
+    /// (`"-CAP_X"`), in a user namespace if `userns`.
     pub fn bundle_with_caps(
         &self,
         name: &str,
@@ -117,7 +118,13 @@ impl Scratch {
             "CAP_SETGID",
             "CAP_KILL",
         ];
-        caps.extend_from_slice(extra);
+        // "-CAP_X" removes a capability, "CAP_X" adds one.
+        for e in extra {
+            match e.strip_prefix('-') {
+                Some(gone) => caps.retain(|c| *c != gone),
+                None => caps.push(e),
+            }
+        }
         let caps = json!(caps);
         let mut linux = json!({
             "namespaces": [{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}],

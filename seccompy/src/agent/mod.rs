@@ -21,8 +21,10 @@
 //! Paths are read through [`TargetMemory`](crate::unotify::TargetMemory) once,
 //! checked, and that copy is what the agent acts on; the work is done by a
 //! short-lived thread chrooted to the caller's root (`/proc/<tid>/root`), in
-//! its cwd (or `dirfd`), with its umask, filesystem uid, gid and groups, the
-//! parent directory opened with `openat2(RESOLVE_NO_MAGICLINKS)`; `/proc/<tid>`
+//! its cwd (or `dirfd`), with its umask, filesystem uid, gid and groups and
+//! (when it shares the agent's user namespace) its capabilities, plus the one
+//! the emulation needs, the parent directory opened with
+//! `openat2(RESOLVE_NO_MAGICLINKS)`; `/proc/<tid>`
 //! is only trusted after the notification is checked still pending. A handler
 //! never answers "check then `CONTINUE`": `CONTINUE` is only given where the
 //! kernel's own checks decide (the `continue` handler, and `mknod` of FIFOs,

@@ -48,7 +48,8 @@ use crate::unotify::Errno;
 pub enum Handler {
     /// `"mknod"`: `mknod`/`mknodat` of a safe device node
     /// ([`SAFE_DEVICES`](super::SAFE_DEVICES)) performed by the agent in the
-    /// caller's root and cwd with its credentials; FIFOs, sockets and regular
+    /// caller's root and cwd with its credentials (filesystem ids, groups,
+    /// umask, and capabilities where they apply, plus `CAP_MKNOD`); FIFOs, sockets and regular
     /// files are left to the kernel (`CONTINUE`: no privilege is involved);
     /// other devices refused with `EPERM`.
     Mknod,

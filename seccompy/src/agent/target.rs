@@ -71,6 +71,9 @@ pub(crate) struct Caller {
     pub root: OwnedFd,
     pub start: OwnedFd,
     pub creds: Creds,
+    /// Whether the caller is in the agent's user namespace, where its
+    /// capabilities mean what they would mean for the agent.
+    pub same_userns: bool,
 }
 
 /// Why the caller could not be looked at.
@@ -118,8 +121,21 @@ pub(crate) fn open_caller(
         .and_then(|f| f.take(64 * 1024).read_to_string(&mut text))
         .map_err(|_| CallerError::Gone)?;
     let creds = parse_status(&text).ok_or(CallerError::Failed(Errno::EPERM))?;
+    let ns = |path: String| {
+        std::fs::metadata(path).map(|m| {
+            use std::os::unix::fs::MetadataExt;
+            (m.dev(), m.ino())
+        })
+    };
+    let theirs = ns(format!("/proc/{tid}/ns/user")).map_err(|_| CallerError::Gone)?;
+    let ours = ns("/proc/self/ns/user".into()).map_err(|_| CallerError::Failed(Errno::EPERM))?;
     match listener.id_valid(n.id) {
-        Ok(true) => Ok(Caller { root, start, creds }),
+        Ok(true) => Ok(Caller {
+            root,
+            start,
+            creds,
+            same_userns: theirs == ours,
+        }),
         Ok(false) => Err(CallerError::Gone),
         Err(_) => Err(CallerError::Failed(Errno::EPERM)),
     }
@@ -143,20 +159,21 @@ pub(crate) const CAP_MKNOD: u32 = 27;
 /// Runs `work` on a new thread that has its own filesystem context
 /// (`unshare(CLONE_FS)`), is chrooted to the caller's root with the caller's
 /// start directory as cwd and its umask, and has the caller's filesystem
-/// uid, gid and groups; of the capabilities that a change of filesystem uid
-/// drops, only `keep_cap` is raised again. The thread ends with `work`, and its
-/// credentials with it. Returns what `work` returned, or the errno of a
-/// preparation step.
+/// uid, gid and groups. Its effective capabilities are the caller's when the
+/// caller is in the agent's user namespace (none otherwise: the caller's mean
+/// something else there), plus `extra_cap`, the one the emulation needs. The
+/// thread ends with `work`, and its credentials with it. Returns what `work`
+/// returned, or the errno of a preparation step.
 pub(crate) fn as_caller<T: Send>(
     caller: &Caller,
-    keep_cap: Option<u32>,
+    extra_cap: Option<u32>,
     work: impl FnOnce() -> Result<T, Errno> + Send,
 ) -> Result<T, Errno> {
     std::thread::scope(|s| {
         let handle = std::thread::Builder::new()
             .name("seccompy-agent-act".into())
             .spawn_scoped(s, || {
-                enter(caller, keep_cap)?;
+                enter(caller, extra_cap)?;
                 work()
             })
             .map_err(|_| Errno::EAGAIN)?;
@@ -167,7 +184,7 @@ pub(crate) fn as_caller<T: Send>(
 /// The thread-local preparation of [`as_caller`]: only raw system calls, which
 /// act on the calling thread alone (the C library's wrappers of `set*id` would
 /// change every thread of the agent).
-fn enter(caller: &Caller, keep_cap: Option<u32>) -> Result<(), Errno> {
+fn enter(caller: &Caller, extra_cap: Option<u32>) -> Result<(), Errno> {
     let check = |r: libc::c_long| {
         if r < 0 { Err(last_errno()) } else { Ok(()) }
     };
@@ -196,14 +213,20 @@ fn enter(caller: &Caller, keep_cap: Option<u32>) -> Result<(), Errno> {
             return Err(Errno::EPERM);
         }
     }
-    if let Some(cap) = keep_cap {
-        raise_effective(cap)?;
+    let mut effective = if caller.same_userns {
+        caller.creds.cap_eff
+    } else {
+        0
+    };
+    if let Some(cap) = extra_cap {
+        effective |= 1 << cap;
     }
-    Ok(())
+    set_effective(effective)
 }
 
-/// Adds `cap` to this thread's effective set (it must be permitted).
-fn raise_effective(cap: u32) -> Result<(), Errno> {
+/// Sets this thread's effective capabilities to `mask`, less what is not
+/// permitted.
+fn set_effective(mask: u64) -> Result<(), Errno> {
     #[repr(C)]
     struct Header {
         version: u32,
@@ -226,7 +249,9 @@ fn raise_effective(cap: u32) -> Result<(), Errno> {
     if unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) } < 0 {
         return Err(last_errno());
     }
-    data[(cap / 32) as usize].effective |= 1 << (cap % 32);
+    for (k, d) in data.iter_mut().enumerate() {
+        d.effective = (mask >> (32 * k)) as u32 & d.permitted;
+    }
     // SAFETY: as above; pid 0 is this thread.
     if unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) } < 0 {
         return Err(last_errno());
