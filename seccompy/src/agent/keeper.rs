@@ -17,7 +17,8 @@
 //!
 //! The keeper drops a listener when it hangs up (no process is left) or when
 //! the agent releases it. It accepts connections only from root and its own
-//! user.
+//! user, and from one agent at a time (two would receive from the same
+//! listeners): a second is told so and closed at once.
 //!
 //! # Protocol
 //!
@@ -52,6 +53,9 @@ use crate::unotify::{NotifId, Notification};
 
 /// The largest keeper message.
 const MAX_MESSAGE: usize = 256 * 1024;
+/// What a second agent gets before its connection is closed.
+const REFUSED: &[u8] = br#"{"refused":"another agent is connected to the keeper"}"#;
+
 /// The most journaled notifications per listener.
 const MAX_JOURNAL: usize = 4096;
 
@@ -263,9 +267,16 @@ impl KeeperClient {
     }
 }
 
-/// One message and its fds; end of file is an error.
+/// One message and its fds; end of file and the keeper's refusal are errors.
 fn recv_message(stream: &UnixStream) -> io::Result<(Vec<u8>, Vec<OwnedFd>)> {
-    recv_message_with(stream, 0)
+    let (bytes, fds) = recv_message_with(stream, 0)?;
+    if bytes == REFUSED {
+        return Err(io::Error::new(
+            io::ErrorKind::ConnectionRefused,
+            "another agent is connected to the keeper",
+        ));
+    }
+    Ok((bytes, fds))
 }
 
 /// [`recv_message`] with `recvmsg(2)` flags.
@@ -280,7 +291,10 @@ fn recv_message_with(
         RecvFdsError::TooManyFds => io::Error::other("too many fds in a keeper message"),
     })?;
     if n == 0 {
-        return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the keeper closed the connection",
+        ));
     }
     buf.truncate(n);
     Ok((buf, fds))
@@ -406,8 +420,15 @@ pub fn run_keeper(path: &Path, stop: &dyn Fn() -> bool) -> io::Result<()> {
             if fd >= 0 {
                 // SAFETY: a new fd we own.
                 let client = UnixStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
-                if peer_cred(&client).is_ok_and(|(uid, _)| uid == 0 || uid == me) {
+                // One agent at a time: two would receive from the same
+                // listeners. A second is closed at once.
+                if !peer_cred(&client).is_ok_and(|(uid, _)| uid == 0 || uid == me) {
+                    continue;
+                }
+                if clients.is_empty() {
                     clients.push(client);
+                } else {
+                    let _ = send_with_fds(&client, REFUSED, &[]);
                 }
             }
         }
@@ -548,6 +569,20 @@ mod tests {
         assert_eq!(kept[0].id, id);
         assert_eq!(kept[0].state, state);
         assert_eq!(kept[0].pending, vec![n]);
+        // A second agent meanwhile is turned away.
+        let other = KeeperClient::connect(&path).unwrap();
+        // Refused, or reset when the connection closes before the refusal is read.
+        let refused = other.take_back().unwrap_err();
+        assert!(
+            matches!(
+                refused.kind(),
+                io::ErrorKind::ConnectionRefused
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::UnexpectedEof
+            ),
+            "{refused}"
+        );
         // Released: gone.
         client.release(id).unwrap();
         assert!(client.take_back().unwrap().is_empty());
