@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use lexopt::prelude::*;
-use seccompy::agent::{Agent, AgentConfig, Policy, keeper};
+use seccompy::agent::{Agent, AgentConfig, Policy, fdstore, keeper};
 
 use crate::args;
 use crate::error::{Error, Result};
@@ -34,7 +34,11 @@ arguments, decision) on standard error or to --log FILE.
 'seccompy agent keeper' holds the listeners for the agent (started with
 --keeper PATH): when the agent dies, the containers' notified calls wait
 instead of failing with ENOSYS, and the next agent started with the same
---keeper takes the listeners back and answers them.
+--keeper takes the listeners back and answers them. Run as a systemd service
+without --keeper (NOTIFY_SOCKET set, FileDescriptorStoreMax= in the unit),
+the agent keeps them in systemd's file-descriptor store instead and takes them
+back from LISTEN_FDS when restarted (calls received but not answered by the
+old agent are answered only with the keeper, which journals them).
 
 Options:
   --socket PATH    the socket runtimes connect to (listenerPath)
@@ -104,7 +108,17 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
                 .map_err(|e| Error::new(format!("cannot open {}: {e}", p.display())))?,
         ),
     };
+    // Under systemd (and without a keeper): its fd store keeps the listeners.
+    let under_systemd = config.keeper.is_none() && std::env::var_os("NOTIFY_SOCKET").is_some();
+    if under_systemd {
+        config.fd_store = fdstore::FdStore::from_env();
+    }
     let agent = Agent::bind(&socket, config, log).map_err(|e| Error::new(chain(&e)))?;
+    if under_systemd {
+        agent
+            .recover(fdstore::listen_fds_from_env())
+            .map_err(|e| Error::new(chain(&e)))?;
+    }
     agent.serve().map_err(|e| Error::new(chain(&e)))
 }
 

@@ -294,3 +294,121 @@ fn the_kill_handler_kills_the_container() {
         let _ = std::fs::remove_dir_all(&dir);
     });
 }
+
+/// One datagram from the fake systemd, and the fd it carried.
+fn recv_notify(sock: &std::os::unix::net::UnixDatagram) -> (String, Option<OwnedFd>) {
+    use std::os::fd::FromRawFd;
+    let mut buf = [0u8; 512];
+    let mut control = [0u64; 8];
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: a header pointing at live buffers; the fd received is ours.
+    unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = std::mem::size_of_val(&control);
+        let n = libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC);
+        assert!(n > 0, "{}", std::io::Error::last_os_error());
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        let fd = (!c.is_null() && (*c).cmsg_type == libc::SCM_RIGHTS)
+            .then(|| OwnedFd::from_raw_fd(libc::CMSG_DATA(c).cast::<i32>().read_unaligned()));
+        (String::from_utf8_lossy(&buf[..n as usize]).into_owned(), fd)
+    }
+}
+
+/// Under systemd, the listeners go to its fd store; a restarted agent gets them
+/// back (here from a fake systemd that hands back what it was given) and
+/// answers a call made while no agent ran; at the end they are removed.
+#[test]
+fn systemds_fd_store_keeps_the_listeners_across_a_restart() {
+    case(|| {
+        use seccompy::agent::fdstore::FdStore;
+        use unotify_support::{pipe, read_byte, write_byte};
+        let dir = scratch("fdstore");
+        let (go_r, go_w) = pipe();
+        // Forked before any thread starts: calls once told to.
+        let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &notify_getppid(), || {
+            read_byte(go_r.as_raw_fd());
+            expects_eperm()
+        });
+        drop(go_r);
+        let notify = dir.join("notify.sock");
+        let systemd = std::os::unix::net::UnixDatagram::bind(&notify).unwrap();
+        let mut config = AgentConfig::default();
+        config.fd_store = Some(FdStore::new(&notify));
+
+        // The first agent stores the listener and its state, then stops.
+        let socket = dir.join("agent.sock");
+        let agent = Agent::bind(&socket, config.clone(), Box::new(std::io::sink())).unwrap();
+        let stopper = agent.stopper();
+        let mut stored = Vec::new();
+        std::thread::scope(|s| {
+            let served = s.spawn(|| agent.serve());
+            let state = ContainerProcessState::new("c4", pid, "");
+            let _conn = seccompy::agent::hand_over(&socket, &state, fd.as_fd()).unwrap();
+            for _ in 0..2 {
+                let (text, fd) = recv_notify(&systemd);
+                let name = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("FDNAME="))
+                    .unwrap()
+                    .to_string();
+                assert!(text.starts_with("FDSTORE=1\n"), "{text}");
+                stored.push((name, fd.expect("an fd with FDSTORE=1")));
+            }
+            stopper.stop();
+            served.join().unwrap().unwrap();
+        });
+        drop(agent);
+        drop(fd);
+        let mut names: Vec<&str> = stored.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["seccompy-l-1", "seccompy-s-1"]);
+
+        // No agent: the call waits (systemd's copy keeps the listener open).
+        assert!(write_byte(go_w.as_raw_fd(), 1));
+        unotify_support::wait_blocked_in(pid, libc::SYS_getppid);
+
+        // The restarted agent takes them back and answers.
+        let log = Log::default();
+        let agent = Agent::bind(&socket, config, Box::new(log.clone())).unwrap();
+        assert_eq!(agent.recover(stored).unwrap(), 1);
+        let stopper = agent.stopper();
+        std::thread::scope(|s| {
+            let served = s.spawn(|| agent.serve());
+            assert_eq!(
+                support::wait(pid, Duration::from_secs(20)),
+                support::Exit::Code(OK)
+            );
+            // The target is gone: both fds leave the store.
+            let mut removed: Vec<String> = (0..2).map(|_| recv_notify(&systemd).0).collect();
+            removed.sort_unstable();
+            assert_eq!(
+                removed,
+                [
+                    "FDSTOREREMOVE=1\nFDNAME=seccompy-l-1\n",
+                    "FDSTOREREMOVE=1\nFDNAME=seccompy-s-1\n"
+                ]
+            );
+            stopper.stop();
+            served.join().unwrap().unwrap();
+        });
+        let lines = log.lines();
+        assert!(
+            lines.iter().any(|l| l["event"] == "listener"
+                && l["how"] == "recovered"
+                && l["container"] == "c4"),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines.iter().filter(|l| l["syscall"] == "getppid").count(),
+            1,
+            "{lines:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}

@@ -14,7 +14,8 @@
 //! - [`Agent`]: the event loop (one epoll set, a pool of workers, synchronous
 //!   wake-up on every listener), structured logs (one JSON line per decision)
 //!   and Prometheus counters.
-//! - [`keeper`]: the fd keeper that lets the agent survive its own restart.
+//! - [`keeper`]: the fd keeper that lets the agent survive its own restart;
+//!   [`fdstore`]: the same through systemd's file-descriptor store.
 //!
 //! # What a handler may do
 //!
@@ -36,6 +37,7 @@
 
 mod describe;
 mod fdpass;
+pub mod fdstore;
 mod handlers;
 pub mod keeper;
 pub mod lint;

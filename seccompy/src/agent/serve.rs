@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::CString;
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::fdpass::{cvt, peer_cred, remove_stale_socket, sockaddr};
+use super::fdstore::{self, FdStore};
 use super::handlers::{Call, Decision, decide};
 use super::keeper::KeeperClient;
 use super::metrics::Metrics;
@@ -63,6 +64,9 @@ pub struct AgentConfig {
     /// A file the counters are written to (Prometheus text format, replaced
     /// atomically at most once a second).
     pub metrics: Option<PathBuf>,
+    /// systemd's file-descriptor store, where listeners are kept as by the
+    /// keeper (see [`fdstore`](super::fdstore)).
+    pub fd_store: Option<FdStore>,
 }
 
 impl Default for AgentConfig {
@@ -73,6 +77,7 @@ impl Default for AgentConfig {
             allowed_uids: Vec::new(),
             keeper: None,
             metrics: None,
+            fd_store: None,
         }
     }
 }
@@ -119,6 +124,8 @@ struct Entry {
     init_pidfd: Option<Arc<OwnedFd>>,
     /// The keeper's id of its copy.
     keeper_id: Option<u64>,
+    /// Its number in systemd's fd store.
+    store_id: Option<u64>,
 }
 
 /// An OCI seccomp agent: receives containers' listeners from runtimes on a
@@ -136,6 +143,7 @@ pub struct Agent {
     metrics: Mutex<Metrics>,
     metrics_written: Mutex<Instant>,
     keeper: Option<KeeperClient>,
+    next_store_id: AtomicU64,
 }
 
 impl std::fmt::Debug for Agent {
@@ -225,6 +233,7 @@ impl Agent {
             metrics: Mutex::new(Metrics::default()),
             metrics_written: Mutex::new(Instant::now()),
             keeper,
+            next_store_id: AtomicU64::new(1),
         };
         if let (Some(keeper), Some(p)) = (&agent.keeper, &agent.config.keeper) {
             let kept = keeper.take_back().map_err(|source| AgentError::Keeper {
@@ -232,7 +241,8 @@ impl Agent {
                 source,
             })?;
             for k in kept {
-                let entry = agent.add_listener(k.state, k.listener, "recovered", Some(k.id))?;
+                let entry =
+                    agent.add_listener(k.state, k.listener, "recovered", Some(k.id), None)?;
                 // Calls the previous agent received and never answered.
                 for n in k.pending {
                     if entry.listener.id_valid(n.id).unwrap_or(false) {
@@ -242,6 +252,35 @@ impl Agent {
             }
         }
         Ok(agent)
+    }
+
+    /// Serves the listeners systemd's fd store passed back to a restarted
+    /// agent (`fds`: names and fds, as
+    /// [`listen_fds_from_env`](super::fdstore::listen_fds_from_env) gives them);
+    /// returns how many. Fds of other names are closed.
+    ///
+    /// # Errors
+    /// [`AgentError::EventLoop`] if a listener cannot join the event loop.
+    pub fn recover(&self, fds: Vec<(String, OwnedFd)>) -> Result<usize, AgentError> {
+        let (paired, other) = fdstore::pair(fds);
+        for (name, _) in &other {
+            self.log_event(&serde_json::json!({"event": "unknown-stored-fd", "name": name}));
+        }
+        let count = paired.len();
+        for (n, state, listener) in paired {
+            self.next_store_id.fetch_max(n + 1, Ordering::Relaxed);
+            self.add_listener(state, listener, "recovered", None, Some(n))?;
+        }
+        Ok(count)
+    }
+
+    fn log_kept_failed(&self, state: &ContainerProcessState, what: &str, e: &io::Error) {
+        self.log_event(&serde_json::json!({
+            "event": "not-kept",
+            "container": state.state.id,
+            "pid": state.pid,
+            "reason": format!("the {what} refused the listener: {e}"),
+        }));
     }
 
     /// The socket's path.
@@ -359,16 +398,23 @@ impl Agent {
         let fd = message
             .take_listener()
             .map_err(|e: IntakeError| e.to_string())?;
-        let keeper_id = match &self.keeper {
-            // Deposit first: from now on the listener outlives the agent.
-            Some(keeper) => Some(
-                keeper
-                    .deposit(&message.state, &fd)
-                    .map_err(|e| format!("the keeper refused the listener: {e}"))?,
-            ),
-            None => None,
-        };
-        self.add_listener(message.state, fd, "new", keeper_id)
+        // Kept outside the agent first: from then on the listener outlives it.
+        // Should that fail, the container is served all the same.
+        let keeper_id = self.keeper.as_ref().and_then(|keeper| {
+            keeper
+                .deposit(&message.state, &fd)
+                .map_err(|e| self.log_kept_failed(&message.state, "keeper", &e))
+                .ok()
+        });
+        let store_id = self.config.fd_store.as_ref().and_then(|store| {
+            let n = self.next_store_id.fetch_add(1, Ordering::Relaxed);
+            store
+                .store(n, &message.state, fd.as_fd())
+                .map(|()| n)
+                .map_err(|e| self.log_kept_failed(&message.state, "fd store", &e))
+                .ok()
+        });
+        self.add_listener(message.state, fd, "new", keeper_id, store_id)
             .map(drop)
             .map_err(|e| error_chain(&e))
     }
@@ -380,6 +426,7 @@ impl Agent {
         fd: OwnedFd,
         how: &str,
         keeper_id: Option<u64>,
+        store_id: Option<u64>,
     ) -> Result<Arc<Entry>, AgentError> {
         let (profile_name, profile) = self.config.policy.profile_for(&state.metadata);
         let init = state.state.pid.unwrap_or(state.pid);
@@ -392,6 +439,7 @@ impl Agent {
             profile,
             init_pidfd,
             keeper_id,
+            store_id,
         });
         self.log_event(&serde_json::json!({
             "event": "listener",
@@ -559,6 +607,9 @@ impl Agent {
         }
         if let Some((keeper, id)) = self.keeper.as_ref().zip(entry.keeper_id) {
             let _ = keeper.release(id);
+        }
+        if let Some((store, n)) = self.config.fd_store.as_ref().zip(entry.store_id) {
+            let _ = store.remove(n);
         }
         self.log_event(&serde_json::json!({
             "event": "listener-end",
