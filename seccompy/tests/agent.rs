@@ -412,3 +412,79 @@ fn systemds_fd_store_keeps_the_listeners_across_a_restart() {
         let _ = std::fs::remove_dir_all(&dir);
     });
 }
+
+/// The mknod handler resolves a relative path from `mknodat`'s dirfd (the
+/// caller's fd), ignores the dirfd for an absolute path, and fails with
+/// ENOTDIR for a relative path from a dirfd that is no directory, as the
+/// kernel does.
+#[test]
+#[ignore = "needs root (CAP_MKNOD, chroot)"]
+fn mknodat_paths_start_where_the_kernel_starts_them() {
+    // SAFETY: geteuid cannot fail.
+    assert_eq!(unsafe { libc::geteuid() }, 0, "this test needs root");
+    case(|| {
+        let dir = scratch("mknodat");
+        let sub = dir.join("sub");
+        std::fs::create_dir_all(&sub).unwrap();
+        let file = dir.join("file");
+        std::fs::write(&file, b"").unwrap();
+        let abs = std::ffi::CString::new(dir.join("abs").as_os_str().as_encoded_bytes()).unwrap();
+        let sub_c = std::ffi::CString::new(sub.as_os_str().as_encoded_bytes()).unwrap();
+        let file_c = std::ffi::CString::new(file.as_os_str().as_encoded_bytes()).unwrap();
+        let program = support::on_syscall(
+            libc::SYS_mknodat,
+            seccompy::sys::SECCOMP_RET_USER_NOTIF,
+            seccompy::sys::SECCOMP_RET_ALLOW,
+        );
+        let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &program, move || {
+            let dev = libc::makedev(1, 3);
+            let mode = libc::S_IFCHR | 0o600;
+            // SAFETY: plain calls with valid C strings.
+            unsafe {
+                let d = libc::open(sub_c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY);
+                let f = libc::open(file_c.as_ptr(), libc::O_PATH);
+                let rel = libc::mknodat(d, c"rel".as_ptr(), mode, dev);
+                let abs = libc::mknodat(f, abs.as_ptr(), mode, dev);
+                let notdir = libc::mknodat(f, c"x".as_ptr(), mode, dev);
+                let e = *libc::__errno_location();
+                if rel == 0 && abs == 0 && notdir == -1 && e == libc::ENOTDIR {
+                    OK
+                } else {
+                    1
+                }
+            }
+        });
+        let log = Log::default();
+        let socket = dir.join("agent.sock");
+        let agent = Agent::bind(&socket, AgentConfig::default(), Box::new(log.clone())).unwrap();
+        let stopper = agent.stopper();
+        std::thread::scope(|s| {
+            let served = s.spawn(|| agent.serve());
+            let state = ContainerProcessState::new("c5", pid, "");
+            let _conn = seccompy::agent::hand_over(&socket, &state, fd.as_fd()).unwrap();
+            drop(fd);
+            assert_eq!(
+                support::wait(pid, Duration::from_secs(20)),
+                support::Exit::Code(OK),
+                "{:?}",
+                log.lines()
+            );
+            stopper.stop();
+            served.join().unwrap().unwrap();
+        });
+        use std::os::unix::fs::FileTypeExt;
+        assert!(
+            std::fs::metadata(sub.join("rel"))
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+        assert!(
+            std::fs::metadata(dir.join("abs"))
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}

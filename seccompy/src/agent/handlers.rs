@@ -175,7 +175,13 @@ fn mknod(call: &Call<'_>, dirfd: Option<i64>, first: usize) -> Decision {
     {
         return Decision::errno(args, Errno::EPERM, "not a safe device");
     }
-    let caller = match open_caller(call.listener, n, dirfd) {
+    // An absolute path ignores dirfd, as the kernel does.
+    let start = if path.to_bytes().first() == Some(&b'/') {
+        None
+    } else {
+        dirfd
+    };
+    let caller = match open_caller(call.listener, n, start) {
         Ok(c) => c,
         Err(CallerError::Gone) => {
             return Decision {

@@ -2,10 +2,18 @@
 //! container's listener, served by a pool of workers.
 //!
 //! Every fd is registered `EPOLLONESHOT`: the worker that wakes for it has it to
-//! itself until it re-arms it. A worker woken for a listener receives one
-//! notification, re-arms the listener (so another worker can take the next
-//! call of the same container) and answers. A worker woken for the socket
-//! accepts one connection, re-arms the socket, and reads the runtime's state.
+//! itself until it re-arms it, so only one worker at a time receives from a
+//! listener (a receive after `POLLIN` then never blocks: a call withdrawn
+//! meanwhile makes it fail with `ENOENT`). A worker woken for a listener
+//! receives a notification; for a handler that works (mknod, mount, sysinfo,
+//! kill) it re-arms the listener first, so that other workers take the
+//! container's next calls meanwhile; for a quick one (errno, continue) it
+//! answers, then lingers up to 100 µs in `poll(2)` on that listener for the
+//! container's next call (`poll`, unlike epoll, is woken on the caller's CPU
+//! by the listener's synchronous wake-up), at most 64 calls in a row and only
+//! while there are no more listeners than workers. A worker woken for the
+//! socket accepts one connection, re-arms the socket, and reads the runtime's
+//! state.
 //!
 //! # References
 //! - [`epoll(7)`](https://man7.org/linux/man-pages/man7/epoll.7.html)
