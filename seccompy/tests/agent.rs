@@ -19,6 +19,16 @@ use seccompy::agent::{Agent, AgentConfig, ContainerProcessState};
 use seccompy::unotify::Listener;
 use unotify_support::{OK, blocked_syscall, case, notify_getppid, spawn_target_raw};
 
+/// Stops an agent when dropped: a failed assertion in a scope that serves it
+/// then ends the scope instead of waiting forever.
+struct StopOnDrop(seccompy::agent::Stopper);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
 /// A log the test can read.
 #[derive(Clone, Default)]
 struct Log(Arc<Mutex<Vec<u8>>>);
@@ -125,6 +135,7 @@ fn an_agent_serves_a_listener_handed_over_like_runc_does() {
         let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &notify_getppid(), expects_eperm);
         std::thread::scope(|s| {
             let served = s.spawn(|| agent.serve());
+            let _stop = StopOnDrop(agent.stopper());
             hand_over(&socket, &state(pid, "c1"), &fd);
             drop(fd);
             assert_eq!(
@@ -193,7 +204,6 @@ fn a_call_received_by_a_dead_agent_is_answered_by_the_next() {
         let mut config = AgentConfig::default();
         config.keeper = Some(ksock.clone());
         let agent = Agent::bind(dir.join("agent.sock"), config, Box::new(log.clone())).unwrap();
-        eprintln!("LOG {:?}", log.lines());
         assert_eq!(
             support::wait(pid, Duration::from_secs(20)),
             support::Exit::Code(OK)
@@ -275,6 +285,7 @@ fn the_kill_handler_kills_the_container() {
         let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &notify_getppid(), expects_eperm);
         std::thread::scope(|s| {
             let served = s.spawn(|| agent.serve());
+            let _stop = StopOnDrop(agent.stopper());
             let state = ContainerProcessState::new("c3", pid, "k");
             let stream = seccompy::agent::hand_over(&socket, &state, fd.as_fd()).unwrap();
             drop(fd);
@@ -348,6 +359,7 @@ fn systemds_fd_store_keeps_the_listeners_across_a_restart() {
         let mut stored = Vec::new();
         std::thread::scope(|s| {
             let served = s.spawn(|| agent.serve());
+            let _stop = StopOnDrop(agent.stopper());
             let state = ContainerProcessState::new("c4", pid, "");
             let _conn = seccompy::agent::hand_over(&socket, &state, fd.as_fd()).unwrap();
             for _ in 0..2 {
@@ -380,6 +392,7 @@ fn systemds_fd_store_keeps_the_listeners_across_a_restart() {
         let stopper = agent.stopper();
         std::thread::scope(|s| {
             let served = s.spawn(|| agent.serve());
+            let _stop = StopOnDrop(agent.stopper());
             assert_eq!(
                 support::wait(pid, Duration::from_secs(20)),
                 support::Exit::Code(OK)
@@ -460,6 +473,7 @@ fn mknodat_paths_start_where_the_kernel_starts_them() {
         let stopper = agent.stopper();
         std::thread::scope(|s| {
             let served = s.spawn(|| agent.serve());
+            let _stop = StopOnDrop(agent.stopper());
             let state = ContainerProcessState::new("c5", pid, "");
             let _conn = seccompy::agent::hand_over(&socket, &state, fd.as_fd()).unwrap();
             drop(fd);
