@@ -32,6 +32,7 @@ seccompy audit: find weaknesses in a seccomp profile or program
 
 Usage: seccompy audit PROFILE|FILE.bpf [--arch ARCH] [--fail-on SEVERITY]
                       [--caps SET] [--kernel X.Y] [--oci-config]
+                      [--agent | --agent-policy FILE]
 
 The input is a profile (JSON: compiled first, as `seccompy compile` does) or
 a raw program. The program is run in the emulator for every system call of
@@ -78,6 +79,11 @@ Options:
   --fail-on SEVERITY   info, low, medium, high (default) or critical
   --caps SET, --kernel X.Y, --oci-config
                        for a profile, as `seccompy compile`
+  --agent              also the view of `seccompy agent` (built-in policy):
+                       runtime quirks (NOTIFY on write or as the default,
+                       flags runc 1.1.5 refuses, no listenerPath) and every
+                       notified call without a handler able to answer it
+  --agent-policy FILE  the same with the agent's policy FILE
   -h, --help           print this help
   -V, --version        print the version
 
@@ -182,6 +188,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut file: Option<PathBuf> = None;
     let mut fail_on = Severity::High;
     let mut source = Source::default();
+    let mut agent: Option<Option<PathBuf>> = None;
     while let Some(arg) = parser.next()? {
         if let Some(done) = args::standard_option(&arg, HELP, out) {
             return done;
@@ -189,6 +196,8 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         let long = crate::source::long_name(&arg);
         match arg {
             Long("fail-on") => fail_on = Severity::parse(&args::text(parser)?)?,
+            Long("agent") => agent = Some(None),
+            Long("agent-policy") => agent = Some(Some(args::path(parser.value()?))),
             Value(v) if file.is_none() => file = Some(args::path(v)),
             other => {
                 let unexpected = other.unexpected();
@@ -232,6 +241,17 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             .to_policy()
             .map_err(|e| Error::new(format!("{}: {e}", file.display())))?;
         findings.extend(high_word_findings(&policy));
+        if let Some(policy) = &agent {
+            findings.extend(crate::agent::audit_findings(
+                &profile,
+                &loaded,
+                policy.as_deref(),
+            )?);
+        }
+    } else if agent.is_some() {
+        return Err(Error::new(
+            "--agent needs a profile (JSON), not a raw program",
+        ));
     }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(b.kind)));
     for f in &findings {
