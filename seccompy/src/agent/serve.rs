@@ -73,7 +73,7 @@ pub struct AgentConfig {
     /// atomically at most once a second).
     pub metrics: Option<PathBuf>,
     /// systemd's file-descriptor store, where listeners are kept as by the
-    /// keeper (see [`fdstore`](super::fdstore)).
+    /// keeper (see [`fdstore`]).
     pub fd_store: Option<FdStore>,
 }
 
