@@ -68,11 +68,16 @@ pub enum TracefsError {
     },
 }
 
+/// A call as counted: its number as the tracepoint gives it (x32 numbers with
+/// their bit) and its arguments ANDed with the masks given for that number
+/// (all 0 for the other numbers).
+pub type CallKey = (u64, [u64; 6]);
+
 /// What a recording saw.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Recorded {
-    /// Calls by number as the tracepoint gives it (x32 numbers with their bit).
-    pub counts: BTreeMap<u64, u64>,
+    /// Calls by number and masked arguments.
+    pub counts: BTreeMap<CallKey, u64>,
     /// Events the ring buffer lost; when not 0, `counts` may lack calls.
     pub lost: u64,
 }
@@ -83,7 +88,8 @@ pub struct SyscallRecorder {
     dir: PathBuf,
     pipe: Option<File>,
     partial: Vec<u8>,
-    counts: BTreeMap<u64, u64>,
+    masks: BTreeMap<u64, [u64; 6]>,
+    counts: BTreeMap<CallKey, u64>,
     malformed: u64,
 }
 
@@ -131,12 +137,17 @@ fn ensure_mounted() -> Result<(), TracefsError> {
 
 impl SyscallRecorder {
     /// Creates a private instance with a ring buffer of `buffer_kb` KiB per CPU,
-    /// the `sys_enter` event ready but following no process yet.
+    /// the `sys_enter` event ready but following no process yet. The calls
+    /// numbered in `masks` are counted with their arguments ANDed with the
+    /// masks; the others by number alone.
     ///
     /// # Errors
     /// [`TracefsError::Unavailable`] without tracefs or the right to create an
     /// instance; [`TracefsError::Io`] if setting it up fails.
-    pub fn new(buffer_kb: usize) -> Result<SyscallRecorder, TracefsError> {
+    pub fn new(
+        buffer_kb: usize,
+        masks: &[(u64, [u64; 6])],
+    ) -> Result<SyscallRecorder, TracefsError> {
         ensure_mounted()?;
         static COUNT: AtomicUsize = AtomicUsize::new(0);
         let dir = Path::new(TRACEFS).join("instances").join(format!(
@@ -152,6 +163,7 @@ impl SyscallRecorder {
             dir,
             pipe: None,
             partial: Vec::new(),
+            masks: masks.iter().copied().collect(),
             counts: BTreeMap::new(),
             malformed: 0,
         };
@@ -256,8 +268,8 @@ impl SyscallRecorder {
     }
 
     fn count_line(&mut self, line: &[u8]) {
-        match parse_nr(line) {
-            Some(nr) => *self.counts.entry(nr).or_default() += 1,
+        match parse_call(line, &self.masks) {
+            Some(key) => *self.counts.entry(key).or_default() += 1,
             None if line.is_empty() => {}
             None => self.malformed += 1,
         }
@@ -300,17 +312,36 @@ impl Drop for SyscallRecorder {
     }
 }
 
-/// The number of a `sys_enter: NR n (...)` line (a negative number, which
-/// the kernel gives for a call made with `-1`, is read as `u64::MAX`).
-fn parse_nr(line: &[u8]) -> Option<u64> {
+/// The call of a `sys_enter: NR n (a0, a1, a2, a3, a4, a5)` line, its
+/// arguments (hexadecimal) read and masked if `masks` has its number (a
+/// negative number, which the kernel gives for a call made with `-1`, is read
+/// as `u64::MAX`).
+fn parse_call(line: &[u8], masks: &BTreeMap<u64, [u64; 6]>) -> Option<CallKey> {
     const KEY: &[u8] = b"NR ";
     let at = line.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
-    let digits = &line[at..];
-    if digits.first() == Some(&b'-') {
-        return Some(u64::MAX);
+    let rest = &line[at..];
+    let nr = if rest.first() == Some(&b'-') {
+        u64::MAX
+    } else {
+        let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        std::str::from_utf8(&rest[..len]).ok()?.parse().ok()?
+    };
+    let mut args = [0; 6];
+    if let Some(mask) = masks.get(&nr) {
+        let open = rest.iter().position(|&b| b == b'(')? + 1;
+        let close = rest.iter().rposition(|&b| b == b')')?;
+        let list = std::str::from_utf8(rest.get(open..close)?).ok()?;
+        let mut n = 0;
+        for (i, hex) in list.split(", ").enumerate() {
+            let arg = args.get_mut(i)?;
+            *arg = u64::from_str_radix(hex, 16).ok()? & mask[i];
+            n += 1;
+        }
+        if n != 6 {
+            return None;
+        }
     }
-    let len = digits.iter().take_while(|b| b.is_ascii_digit()).count();
-    std::str::from_utf8(&digits[..len]).ok()?.parse().ok()
+    Some((nr, args))
 }
 
 /// The events a `per_cpu/cpuN/stats` file says were lost.
@@ -323,14 +354,14 @@ fn lost_events(stats: &str) -> u64 {
         .sum()
 }
 
-/// The calls the tracepoint saw that no supervisor was told of: `traced` (by
-/// number) less `notified` ((number, count) pairs, every ABI's, since the
-/// tracepoint tells no ABI), keeping the numbers left above zero.
+/// The calls the tracepoint saw that no supervisor was told of: `traced` less
+/// `notified` ((call, count) pairs, every ABI's calls keyed as the tracepoint
+/// keys them, since it tells no ABI), keeping the calls left above zero.
 #[must_use]
 pub fn residual(
-    traced: &BTreeMap<u64, u64>,
-    notified: impl IntoIterator<Item = (u64, u64)>,
-) -> BTreeMap<u64, u64> {
+    traced: &BTreeMap<CallKey, u64>,
+    notified: impl IntoIterator<Item = (CallKey, u64)>,
+) -> BTreeMap<CallKey, u64> {
     let mut left = traced.clone();
     for (nr, count) in notified {
         if let Some(c) = left.get_mut(&nr) {
@@ -347,16 +378,24 @@ mod tests {
 
     #[test]
     fn lines_and_stats_are_read() {
+        let masks = BTreeMap::from([(41, [0xffff_ffff, 0xf, 0, 0, 0, 0])]);
+        let parse = |l: &[u8]| parse_call(l, &masks);
         assert_eq!(
-            parse_nr(b"sys_enter: NR 257 (ffffff9c, 1, 0, 0, 0, 0)"),
-            Some(257)
+            parse(b"sys_enter: NR 257 (ffffff9c, 1, 0, 0, 0, 0)"),
+            Some((257, [0; 6]))
         );
         assert_eq!(
-            parse_nr(b"  ls-12 [001] .....  1.5: sys_enter: NR 1073741824 (0)"),
-            Some(0x4000_0000)
+            parse(b"  ls-12 [001] .....  1.5: sys_enter: NR 1073741824 (0)"),
+            Some((0x4000_0000, [0; 6]))
         );
-        assert_eq!(parse_nr(b"sys_enter: NR -1 (0)"), Some(u64::MAX));
-        assert_eq!(parse_nr(b"garbage"), None);
+        assert_eq!(parse(b"sys_enter: NR -1 (0)"), Some((u64::MAX, [0; 6])));
+        assert_eq!(
+            parse(b"sys_enter: NR 41 (ffffffff00000002, 80801, 0, 7, 0, 0)"),
+            Some((41, [2, 1, 0, 0, 0, 0]))
+        );
+        assert_eq!(parse(b"sys_enter: NR 41 (2, 1, 0)"), None);
+        assert_eq!(parse(b"sys_enter: NR 41 (2, x, 0, 0, 0, 0)"), None);
+        assert_eq!(parse(b"garbage"), None);
         let stats = "entries: 0\noverrun: 3\ncommit overrun: 1\nbytes: 0\n\
                      oldest event ts:  2470.666085\ndropped events: 5\nread events: 50\n";
         assert_eq!(lost_events(stats), 9);
@@ -368,12 +407,16 @@ mod tests {
             dir: PathBuf::from("/nonexistent"),
             pipe: None,
             partial: Vec::new(),
+            masks: BTreeMap::new(),
             counts: BTreeMap::new(),
             malformed: 0,
         };
         rec.feed(b"sys_enter: NR 1 (0)\nsys_enter: N");
         rec.feed(b"R 2 (0)\nsys_enter: NR 1 (0)\n");
-        assert_eq!(rec.counts, BTreeMap::from([(1, 2), (2, 1)]));
+        assert_eq!(
+            rec.counts,
+            BTreeMap::from([((1, [0; 6]), 2), ((2, [0; 6]), 1)])
+        );
         assert_eq!(rec.malformed, 0);
         rec.feed(&vec![b'x'; MAX_LINE + 1]);
         rec.feed(b"\n");
@@ -382,11 +425,13 @@ mod tests {
 
     #[test]
     fn notified_calls_are_taken_out() {
-        let traced = BTreeMap::from([(1, 5), (16, 3), (20, 2)]);
-        // ioctl (16) all notified; i386 getpid (20) notified twice, so no
-        // native writev; one of the five writes notified.
-        let left = residual(&traced, [(16, 3), (20, 2), (1, 1), (99, 1)]);
-        assert_eq!(left, BTreeMap::from([(1, 4)]));
+        let k = |nr: u64, a0: u64| (nr, [a0, 0, 0, 0, 0, 0]);
+        let traced = BTreeMap::from([(k(1, 0), 5), (k(16, 1), 3), (k(16, 2), 1), (k(20, 0), 2)]);
+        // Three of the four ioctls (16), with their arguments, notified; i386
+        // getpid (20) notified twice, so no native writev; one write of five.
+        let notified = [(k(16, 1), 3), (k(20, 0), 2), (k(1, 0), 1), (k(99, 0), 1)];
+        let left = residual(&traced, notified);
+        assert_eq!(left, BTreeMap::from([(k(1, 0), 4), (k(16, 2), 1)]));
     }
 
     #[test]
@@ -395,7 +440,7 @@ mod tests {
     fn a_process_tree_is_recorded() {
         // SAFETY: geteuid cannot fail.
         assert_eq!(unsafe { libc::geteuid() }, 0, "this test needs root");
-        let mut rec = SyscallRecorder::new(1024).expect("tracefs");
+        let mut rec = SyscallRecorder::new(1024, &[]).expect("tracefs");
         let dir = rec.dir().to_path_buf();
         // A child stopped until followed: it waits for a byte on a pipe.
         let mut child = std::process::Command::new("sh")
@@ -411,8 +456,14 @@ mod tests {
         let got = rec.finish().unwrap();
         assert_eq!(got.lost, 0);
         // execve (59) twice, from the grandchildren; exit_group (231) thrice.
-        assert!(got.counts.get(&59).copied().unwrap_or(0) >= 2, "{got:?}");
-        assert!(got.counts.get(&231).copied().unwrap_or(0) >= 3, "{got:?}");
+        assert!(
+            got.counts.get(&(59, [0; 6])).copied().unwrap_or(0) >= 2,
+            "{got:?}"
+        );
+        assert!(
+            got.counts.get(&(231, [0; 6])).copied().unwrap_or(0) >= 3,
+            "{got:?}"
+        );
         assert!(!dir.exists(), "the instance is removed");
     }
 }

@@ -206,6 +206,41 @@ pub fn learned_args(abi: Abi, name: &str) -> Option<&'static [Learn]> {
     ARG_RULES.iter().find(|(n, _)| *n == name).map(|(_, l)| *l)
 }
 
+/// The filter of a fast trace on `host`: calls of other ABIs (on x86_64, x32
+/// calls too), `execve` and `execveat` go to the supervisor (`UserNotif`);
+/// every other call is allowed, to be counted, with its learned arguments,
+/// elsewhere (see `seccompy::tracefs`) without a round trip.
+#[must_use]
+pub fn notify_policy(host: Abi) -> crate::Policy {
+    use crate::{Action, Policy};
+    let names: Vec<&str> = ["execve", "execveat"]
+        .into_iter()
+        .filter(|name| host.syscall_nr(name).is_some())
+        .collect();
+    Policy::new(Action::Allow)
+        .bad_arch_action(Action::UserNotif)
+        .abi(host)
+        .syscalls(names, Action::UserNotif)
+}
+
+/// For each call of `abi` whose arguments are learned, its number and the
+/// mask of each argument (0 for the arguments not learned).
+#[must_use]
+pub fn arg_masks(abi: Abi) -> Vec<(u32, [u64; 6])> {
+    ARG_RULES
+        .iter()
+        .filter_map(|(name, _)| {
+            let learn = learned_args(abi, name)?;
+            let nr = abi.syscall_nr(name)?;
+            let mut masks = [0; 6];
+            for l in learn {
+                masks[usize::from(l.index)] = l.mask;
+            }
+            Some((nr, masks))
+        })
+        .collect()
+}
+
 /// Why a profile could not be read as a learned profile, or written.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -519,8 +554,8 @@ impl LearnedProfile {
         for (names, conds) in self.rules() {
             if conds.is_empty() {
                 s.push_str("    for name in [");
-                for (j, chunk) in names.chunks(6).enumerate() {
-                    s.push_str(if j == 0 { "\n        " } else { "\n        " });
+                for chunk in names.chunks(6) {
+                    s.push_str("\n        ");
                     s.push_str(&join(chunk.iter().map(|n| format!("{},", quote(n))), " "));
                 }
                 s.push_str(
@@ -843,6 +878,34 @@ mod tests {
             panic!("{p:?}")
         };
         assert_eq!(set.len(), 2);
+    }
+
+    #[test]
+    fn the_fast_filter_notifies_other_abis_and_execve() {
+        use crate::Action;
+        use seccompy_sys::{AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, seccomp_data};
+        let p = notify_policy(Abi::X86_64);
+        let at = |arch, nr: u32| {
+            p.evaluate(&seccomp_data {
+                nr: nr as i32,
+                arch,
+                ..seccomp_data::default()
+            })
+        };
+        let nr = |n| Abi::X86_64.syscall_nr(n).unwrap();
+        for n in ["read", "socket", "ioctl"] {
+            assert_eq!(at(AUDIT_ARCH_X86_64, nr(n)), Action::Allow, "{n}");
+        }
+        for n in ["execve", "execveat"] {
+            assert_eq!(at(AUDIT_ARCH_X86_64, nr(n)), Action::UserNotif, "{n}");
+        }
+        assert_eq!(at(AUDIT_ARCH_I386, 20), Action::UserNotif);
+        assert_eq!(at(AUDIT_ARCH_X86_64, X32_SYSCALL_BIT), Action::UserNotif);
+        assert!(p.compile().is_ok());
+        let masks = arg_masks(Abi::X86_64);
+        assert!(masks.contains(&(nr("socket"), [INT, 0xf, 0, 0, 0, 0])));
+        assert!(masks.contains(&(nr("mmap"), [0, 0, PROT_EXEC, 0, 0, 0])));
+        assert_eq!(masks.len(), 10, "{masks:?}");
     }
 
     #[test]
