@@ -1,0 +1,295 @@
+//! `seccompy trace` 2.0: argument rules learned and enforced, merged runs, the
+//! Kubernetes and Rust outputs, the tracefs mode and its fallback.
+
+use std::process::{Command, Output};
+
+mod support;
+use support::{TempDir, require_root, seccompy};
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A perl one-liner making `socket(family, SOCK_DGRAM, 0)`, dying with the
+/// error if it fails.
+fn socket_script(family: u32) -> String {
+    format!("print \"start\\n\"; socket(S, {family}, 2, 0) or die \"socket: $!\\n\"")
+}
+
+const AF_UNIX: u32 = 1;
+const AF_INET: u32 = 2;
+const AF_PACKET: u32 = 17;
+
+fn trace(mode: &str, extra: &[&str], out: &str, family: u32) -> Output {
+    let script = socket_script(family);
+    let mut args = vec!["trace", "--mode", mode, "-o", out];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--", "perl", "-e", &script]);
+    seccompy(&args)
+}
+
+fn run(profile: &str, family: u32) -> Output {
+    seccompy(&[
+        "run",
+        "--profile",
+        profile,
+        "--",
+        "perl",
+        "-e",
+        &socket_script(family),
+    ])
+}
+
+/// Traces an AF_INET socket in `mode`, then checks that the profile lets the
+/// same run pass and refuses other families.
+fn learned_socket_family(mode: &str) {
+    let dir = TempDir::new();
+    let profile = dir.path("inet.json");
+    let p = profile.to_str().unwrap();
+    let out = trace(mode, &[], p, AF_INET);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json = std::fs::read_to_string(&profile).unwrap();
+    // socket's family (an int: low 32 bits) and type bits are conditions.
+    assert!(
+        json.contains(
+            "{\"index\": 0, \"value\": 4294967295, \"valueTwo\": 2, \"op\": \"SCMP_CMP_MASKED_EQ\"}"
+        ),
+        "{json}"
+    );
+    assert!(
+        json.contains(
+            "{\"index\": 1, \"value\": 15, \"valueTwo\": 2, \"op\": \"SCMP_CMP_MASKED_EQ\"}"
+        ),
+        "{json}"
+    );
+    let out = run(p, AF_INET);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for family in [AF_UNIX, AF_PACKET] {
+        let out = run(p, family);
+        assert!(!out.status.success(), "family {family} allowed");
+        assert!(
+            text(&out.stderr).contains("socket: Operation not permitted"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // --names-only: today's profile, socket whatever its arguments.
+    let names = dir.path("names.json");
+    let n = names.to_str().unwrap();
+    let out = trace(mode, &["--names-only"], n, AF_INET);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json = std::fs::read_to_string(&names).unwrap();
+    assert!(
+        !json.contains("\"args\"") && json.contains("\"socket\""),
+        "{json}"
+    );
+    let out = run(n, AF_UNIX);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn notify_mode_learns_argument_rules() {
+    learned_socket_family("notify");
+}
+
+#[test]
+#[ignore = "needs root and tracefs"]
+fn tracefs_mode_learns_argument_rules() {
+    require_root("tracefs instances");
+    learned_socket_family("tracefs");
+}
+
+#[test]
+#[ignore = "needs root and tracefs"]
+fn both_modes_learn_the_same_profile_and_leave_no_instance() {
+    require_root("tracefs instances");
+    let dir = TempDir::new();
+    let script = "ls -R /usr/share/perl* > /dev/null; perl -e 'socket(S, 2, 1, 0)'";
+    let mut profiles = Vec::new();
+    for mode in ["notify", "tracefs"] {
+        let p = dir.path(&format!("{mode}.json"));
+        let out = seccompy(&[
+            "trace",
+            "--mode",
+            mode,
+            "-o",
+            p.to_str().unwrap(),
+            "--",
+            "sh",
+            "-c",
+            script,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        // The first line counts every call: the same in both modes.
+        profiles.push((
+            std::fs::read_to_string(&p).unwrap(),
+            text(&out.stderr).lines().next().unwrap().to_string(),
+        ));
+    }
+    assert_eq!(profiles[0], profiles[1]);
+    let me = format!("seccompy-{}", std::process::id());
+    let left: Vec<_> = std::fs::read_dir("/sys/kernel/tracing/instances")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&me))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn merged_runs_allow_both_and_merging_again_changes_nothing() {
+    let dir = TempDir::new();
+    let inet = dir.path("inet.json");
+    let both = dir.path("both.json");
+    let again = dir.path("again.json");
+    let (i, b, a) = (
+        inet.to_str().unwrap(),
+        both.to_str().unwrap(),
+        again.to_str().unwrap(),
+    );
+    assert!(trace("notify", &[], i, AF_INET).status.success());
+    let out = trace("notify", &["--merge", i], b, AF_UNIX);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for family in [AF_INET, AF_UNIX] {
+        let out = run(b, family);
+        assert!(out.status.success(), "{family}: {}", text(&out.stderr));
+    }
+    assert!(!run(b, AF_PACKET).status.success());
+    // The same run merged again: the same profile.
+    let out = trace("notify", &["--merge", b], a, AF_UNIX);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&both).unwrap(),
+        std::fs::read_to_string(&again).unwrap()
+    );
+    // A profile trace cannot merge with: one line, nothing run.
+    let deny = dir.file(
+        "deny.json",
+        br#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["ptrace"],"action":"SCMP_ACT_ERRNO"}]}"#,
+    );
+    let out = seccompy(&[
+        "trace",
+        "--merge",
+        deny.to_str().unwrap(),
+        "-o",
+        "-",
+        "--",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot merge with this profile: rule 0 of the profile: only SCMP_ACT_ALLOW"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn kubernetes_and_rust_outputs() {
+    let dir = TempDir::new();
+    let yaml = dir.path("my-app.yaml");
+    let out = trace(
+        "notify",
+        &["--format", "spo"],
+        yaml.to_str().unwrap(),
+        AF_INET,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let y = std::fs::read_to_string(&yaml).unwrap();
+    assert!(
+        y.starts_with(
+            "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n\
+             metadata:\n  name: \"my-app\"\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n"
+        ),
+        "{y}"
+    );
+    assert!(y.contains("        - \"socket\"\n      args:\n"), "{y}");
+    let out = trace(
+        "notify",
+        &["--format", "spo", "--name", "Bad_Name"],
+        "-",
+        AF_INET,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("is not a Kubernetes object name"));
+    let out = trace("notify", &["--format", "rust"], "-", AF_INET);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let r = text(&out.stdout);
+    assert!(
+        r.contains("filter.add_rule(\"socket\", FilterAction::Allow, [Arg32(0).eq(0x2), Arg32(1).masked_eq(0xf, 0x2)]);"),
+        "{r}"
+    );
+}
+
+#[test]
+#[ignore = "needs python3-yaml (/usr/bin/python3 with the yaml module)"]
+fn kubernetes_output_is_yaml_with_the_operator_fields() {
+    let dir = TempDir::new();
+    let yaml = dir.path("app.yaml");
+    let out = trace(
+        "notify",
+        &["--format", "spo"],
+        yaml.to_str().unwrap(),
+        AF_INET,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let check = r#"
+import sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+assert d["apiVersion"] == "security-profiles-operator.x-k8s.io/v1beta1"
+assert d["kind"] == "SeccompProfile"
+assert d["metadata"]["name"] == "app"
+s = d["spec"]
+assert set(s) == {"defaultAction", "architectures", "syscalls"}, s.keys()
+assert s["defaultAction"] == "SCMP_ACT_ERRNO"
+assert "SCMP_ARCH_X86_64" in s["architectures"] or s["architectures"]
+for r in s["syscalls"]:
+    assert set(r) <= {"names", "action", "args"}, r
+    assert r["action"] == "SCMP_ACT_ALLOW" and r["names"]
+    for a in r.get("args", []):
+        assert set(a) <= {"index", "value", "valueTwo", "op"}, a
+        assert isinstance(a["value"], int) and a["op"].startswith("SCMP_CMP_")
+sock = [r for r in s["syscalls"] if r["names"] == ["socket"]]
+assert sock[0]["args"][0] == {"index": 0, "op": "SCMP_CMP_MASKED_EQ", "value": 4294967295, "valueTwo": 2}
+print("ok")
+"#;
+    let out = Command::new("/usr/bin/python3")
+        .args(["-c", check, yaml.to_str().unwrap()])
+        .output()
+        .expect("this test needs /usr/bin/python3 (python3-yaml)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stdout), "ok\n");
+}
+
+#[test]
+fn without_tracefs_trace_falls_back_to_notification_and_says_so() {
+    // Not root (or root dropped to nobody): no tracefs instance can be made.
+    let bin = env!("CARGO_BIN_EXE_seccompy");
+    let args = ["trace", "-o", "-", "--", "sh", "-c", "exit 0"];
+    // SAFETY: geteuid cannot fail.
+    let out = if unsafe { libc::geteuid() } == 0 {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin])
+            .args(args)
+            .output()
+            .expect("setpriv (util-linux) is needed to drop root")
+    } else {
+        seccompy(&args)
+    };
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.lines()
+            .next()
+            .unwrap()
+            .ends_with("; every call goes through the supervisor instead (slower)"),
+        "{err}"
+    );
+    assert!(text(&out.stdout).contains("\"exit_group\""));
+}
