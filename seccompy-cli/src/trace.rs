@@ -104,7 +104,7 @@ enum Mode {
 }
 
 /// The ring buffer of a tracefs recording, per CPU.
-const BUFFER_KB: usize = 16 * 1024;
+const BUFFER_KB: usize = 8 * 1024;
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
@@ -250,7 +250,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             let done = &done;
             s.spawn(move || {
                 while !done.load(Ordering::Acquire) {
-                    r.pump(Duration::from_millis(100))?;
+                    r.pump(Duration::from_millis(10))?;
                 }
                 r.finish()
             })

@@ -7,8 +7,10 @@
 //! when it is full (`options/overwrite` 0); [`follow`](SyscallRecorder::follow)
 //! restricts the event to a process and, through `options/event-fork`, to every
 //! task it and its descendants create; [`pump`](SyscallRecorder::pump) reads the
-//! instance's `trace_pipe` (each line `sys_enter: NR n (...)`, the context
-//! columns turned off) and counts calls by number; [`finish`](SyscallRecorder::finish)
+//! ring buffer's pages as they are (`per_cpu/cpu*/trace_pipe_raw`, no text
+//! formatting: the event's layout comes from its `format` file and the pages'
+//! from `events/header_page`) and counts calls by number and learned
+//! arguments; [`finish`](SyscallRecorder::finish)
 //! stops the instance, drains it and reports the events the ring buffer lost
 //! (`per_cpu/cpu*/stats`: `overrun`, `commit overrun` and `dropped events`), so
 //! a loss is detected, never assumed away. The instance is removed when the
@@ -43,9 +45,6 @@ use std::time::Duration;
 
 /// Where tracefs is looked for, and mounted if absent.
 pub const TRACEFS: &str = "/sys/kernel/tracing";
-
-/// The longest line of `trace_pipe` kept while waiting for its end.
-const MAX_LINE: usize = 4096;
 
 /// Why recording failed.
 #[derive(Debug, thiserror::Error)]
@@ -82,15 +81,39 @@ pub struct Recorded {
     pub lost: u64,
 }
 
+/// Where things are in the ring buffer's pages and in a `sys_enter` event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Layout {
+    /// Bytes of a page (a sub-buffer) as `trace_pipe_raw` gives it.
+    page: usize,
+    /// Offset and size of the page header's `commit` (the data's length).
+    commit: (usize, usize),
+    /// Offset of the page's data.
+    data: usize,
+    /// The event's `common_type`.
+    event_id: u16,
+    /// Offset and size of the event's `id` (the call's number).
+    id: (usize, usize),
+    /// Offset of `args[0]` and the size of one argument.
+    args: (usize, usize),
+}
+
+/// `commit` flags: events were lost before this page (and their count is
+/// stored after the data).
+const RB_MISSED_EVENTS: u64 = 1 << 31;
+const RB_MISSED_STORED: u64 = 1 << 30;
+
 /// A private tracefs instance counting the `sys_enter` events of a process tree.
 #[derive(Debug)]
 pub struct SyscallRecorder {
     dir: PathBuf,
-    pipe: Option<File>,
-    partial: Vec<u8>,
+    /// `per_cpu/cpuN/trace_pipe_raw`, non-blocking.
+    pipes: Vec<File>,
+    layout: Layout,
     masks: BTreeMap<u64, [u64; 6]>,
     counts: BTreeMap<CallKey, u64>,
-    malformed: u64,
+    /// Events lost or unreadable seen in the pages themselves.
+    lost: u64,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> TracefsError + '_ {
@@ -161,14 +184,21 @@ impl SyscallRecorder {
         // From here on, Drop removes the instance.
         let mut rec = SyscallRecorder {
             dir,
-            pipe: None,
-            partial: Vec::new(),
+            pipes: Vec::new(),
+            layout: Layout {
+                page: 0,
+                commit: (0, 0),
+                data: 0,
+                event_id: 0,
+                id: (0, 0),
+                args: (0, 0),
+            },
             masks: masks.iter().copied().collect(),
             counts: BTreeMap::new(),
-            malformed: 0,
+            lost: 0,
         };
-        let event = rec.dir.join("events/raw_syscalls/sys_enter/enable");
-        if !event.exists() {
+        let event = rec.dir.join("events/raw_syscalls/sys_enter");
+        if !event.join("enable").exists() {
             return Err(TracefsError::Unavailable {
                 reason: "the kernel has no raw_syscalls:sys_enter event".into(),
             });
@@ -176,15 +206,35 @@ impl SyscallRecorder {
         write_file(&rec.dir.join("tracing_on"), "0")?;
         write_file(&rec.dir.join("buffer_size_kb"), &buffer_kb.to_string())?;
         write_file(&rec.dir.join("options/overwrite"), "0")?;
-        write_file(&rec.dir.join("options/context-info"), "0")?;
         write_file(&rec.dir.join("options/event-fork"), "1")?;
-        let pipe_path = rec.dir.join("trace_pipe");
-        let pipe = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&pipe_path)
-            .map_err(io_error(&pipe_path))?;
-        rec.pipe = Some(pipe);
+        let page_kb = read_small(&rec.dir.join("buffer_subbuf_size_kb"))
+            .ok()
+            .and_then(|t| t.trim().parse::<usize>().ok());
+        // Kernels before 6.8 have no sub-buffer size: a page.
+        // SAFETY: sysconf has no memory-safety requirement.
+        let page = page_kb.map_or_else(
+            || usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096),
+            |kb| kb * 1024,
+        );
+        let header = read_small(&Path::new(TRACEFS).join("events/header_page"))?;
+        let format = read_small(&event.join("format"))?;
+        rec.layout = layout(page, &header, &format).ok_or_else(|| TracefsError::Unavailable {
+            reason: "unexpected layout of the ring buffer's pages or of sys_enter".into(),
+        })?;
+        let per_cpu = rec.dir.join("per_cpu");
+        let cpus = std::fs::read_dir(&per_cpu).map_err(io_error(&per_cpu))?;
+        for cpu in cpus {
+            let path = cpu
+                .map_err(io_error(&per_cpu))?
+                .path()
+                .join("trace_pipe_raw");
+            let pipe = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&path)
+                .map_err(io_error(&path))?;
+            rec.pipes.push(pipe);
+        }
         Ok(rec)
     }
 
@@ -209,70 +259,133 @@ impl SyscallRecorder {
     /// Reads what the ring buffer holds, waiting up to `timeout` for data.
     ///
     /// # Errors
-    /// [`TracefsError::Io`] if reading `trace_pipe` fails.
+    /// [`TracefsError::Io`] if reading `trace_pipe_raw` fails.
     pub fn pump(&mut self, timeout: Duration) -> Result<(), TracefsError> {
-        let Some(pipe) = &self.pipe else {
-            return Ok(());
-        };
-        let mut pfd = libc::pollfd {
-            fd: pipe.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
+        let mut fds: Vec<libc::pollfd> = self
+            .pipes
+            .iter()
+            .map(|p| libc::pollfd {
+                fd: p.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
         let ms = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
-        // SAFETY: one valid pollfd.
-        unsafe { libc::poll(&mut pfd, 1, ms) };
+        // SAFETY: `fds` is a valid array of `fds.len()` pollfds.
+        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
         self.drain()
     }
 
-    /// Reads until the buffer is empty for now.
+    /// Reads every CPU's pages until none is left for now.
     fn drain(&mut self) -> Result<(), TracefsError> {
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let Some(mut pipe) = self.pipe.as_ref() else {
-                return Ok(());
-            };
-            match pipe.read(&mut buf) {
-                Ok(0) => return Ok(()),
-                Ok(n) => {
-                    let chunk = &buf[..n];
-                    self.feed(chunk);
+        let mut page = vec![0u8; self.layout.page];
+        for i in 0..self.pipes.len() {
+            loop {
+                let mut pipe = &self.pipes[i];
+                match pipe.read(&mut page) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        let got = &page[..n];
+                        self.count_page(got);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let path = self.dir.join("per_cpu").join("trace_pipe_raw");
+                        return Err(io_error(&path)(e));
+                    }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io_error(&self.dir.join("trace_pipe"))(e)),
             }
+        }
+        Ok(())
+    }
+
+    /// Counts the events of one page.
+    fn count_page(&mut self, page: &[u8]) {
+        let l = self.layout;
+        let Some(commit) = read_uint(page, l.commit.0, l.commit.1) else {
+            self.lost += 1;
+            return;
+        };
+        let size = (commit & !(RB_MISSED_EVENTS | RB_MISSED_STORED)) as usize;
+        let end = l.data.saturating_add(size).min(page.len());
+        if commit & RB_MISSED_EVENTS != 0 {
+            let stored = (commit & RB_MISSED_STORED != 0)
+                .then(|| read_uint(page, end, 8))
+                .flatten();
+            self.lost += stored.unwrap_or(1).max(1);
+        }
+        let mut pos = l.data;
+        while pos + 4 <= end {
+            let Some(header) = read_uint(page, pos, 4) else {
+                break;
+            };
+            let type_len = header & 0x1f;
+            let (data, next) = match type_len {
+                // Padding: the rest of the page when its time delta is 0.
+                29 => {
+                    if header >> 5 == 0 {
+                        break;
+                    }
+                    let Some(len) = read_uint(page, pos + 4, 4) else {
+                        break;
+                    };
+                    (None, pos + 4 + len as usize)
+                }
+                // Time extend and time stamp: 8 bytes, no data.
+                30 | 31 => (None, pos + 8),
+                // A long event: its length (itself included) in the next word.
+                0 => {
+                    let Some(len) = read_uint(page, pos + 4, 4) else {
+                        break;
+                    };
+                    let len = len as usize;
+                    (Some((pos + 8, len.saturating_sub(4))), pos + 4 + len)
+                }
+                n => (Some((pos + 4, n as usize * 4)), pos + 4 + n as usize * 4),
+            };
+            if let Some((at, len)) = data {
+                match page.get(at..(at + len).min(end)) {
+                    Some(event) if at + len <= end => self.count_event(event),
+                    _ => self.lost += 1,
+                }
+            }
+            if next <= pos {
+                break;
+            }
+            pos = next;
         }
     }
 
-    /// Counts the complete lines of `chunk` (with what the last read left).
-    fn feed(&mut self, chunk: &[u8]) {
-        let mut rest = chunk;
-        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
-            let line = &rest[..end];
-            if self.partial.is_empty() {
-                self.count_line(line);
-            } else {
-                let mut whole = std::mem::take(&mut self.partial);
-                whole.extend_from_slice(line);
-                self.count_line(&whole);
-            }
-            rest = &rest[end + 1..];
+    /// Counts one event's call.
+    fn count_event(&mut self, event: &[u8]) {
+        let l = self.layout;
+        if read_uint(event, 0, 2) != Some(u64::from(l.event_id)) {
+            return;
         }
-        if self.partial.len() + rest.len() <= MAX_LINE {
-            self.partial.extend_from_slice(rest);
+        let Some(raw) = read_uint(event, l.id.0, l.id.1) else {
+            self.lost += 1;
+            return;
+        };
+        // A negative `long` (a call made with -1): all ones.
+        let nr = if l.id.1 < 8 && raw >> (l.id.1 * 8 - 1) & 1 == 1 {
+            u64::MAX
         } else {
-            self.partial.clear();
-            self.malformed += 1;
+            raw
+        };
+        let mut args = [0; 6];
+        if let Some(mask) = self.masks.get(&nr) {
+            for (i, arg) in args.iter_mut().enumerate() {
+                match read_uint(event, l.args.0 + i * l.args.1, l.args.1) {
+                    Some(v) => *arg = v & mask[i],
+                    None => {
+                        self.lost += 1;
+                        return;
+                    }
+                }
+            }
         }
-    }
-
-    fn count_line(&mut self, line: &[u8]) {
-        match parse_call(line, &self.masks) {
-            Some(key) => *self.counts.entry(key).or_default() += 1,
-            None if line.is_empty() => {}
-            None => self.malformed += 1,
-        }
+        *self.counts.entry((nr, args)).or_default() += 1;
     }
 
     /// Stops recording, reads what is left, and returns the counts and the
@@ -284,17 +397,13 @@ impl SyscallRecorder {
     pub fn finish(mut self) -> Result<Recorded, TracefsError> {
         write_file(&self.dir.join("tracing_on"), "0")?;
         self.drain()?;
-        let mut lost = self.malformed;
+        let mut lost = self.lost;
         let per_cpu = self.dir.join("per_cpu");
         let cpus = std::fs::read_dir(&per_cpu).map_err(io_error(&per_cpu))?;
         for cpu in cpus {
             let cpu = cpu.map_err(io_error(&per_cpu))?;
             let stats = cpu.path().join("stats");
-            let mut text = String::new();
-            File::open(&stats)
-                .and_then(|f| f.take(1 << 14).read_to_string(&mut text))
-                .map_err(io_error(&stats))?;
-            lost += lost_events(&text);
+            lost += lost_events(&read_small(&stats)?);
         }
         Ok(Recorded {
             counts: std::mem::take(&mut self.counts),
@@ -306,42 +415,95 @@ impl SyscallRecorder {
 impl Drop for SyscallRecorder {
     fn drop(&mut self) {
         // The instance cannot be removed while a file of it is open.
-        self.pipe = None;
+        self.pipes.clear();
         let _ = std::fs::write(self.dir.join("tracing_on"), "0");
         let _ = std::fs::remove_dir(&self.dir);
     }
 }
 
-/// The call of a `sys_enter: NR n (a0, a1, a2, a3, a4, a5)` line, its
-/// arguments (hexadecimal) read and masked if `masks` has its number (a
-/// negative number, which the kernel gives for a call made with `-1`, is read
-/// as `u64::MAX`).
-fn parse_call(line: &[u8], masks: &BTreeMap<u64, [u64; 6]>) -> Option<CallKey> {
-    const KEY: &[u8] = b"NR ";
-    let at = line.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
-    let rest = &line[at..];
-    let nr = if rest.first() == Some(&b'-') {
-        u64::MAX
-    } else {
-        let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        std::str::from_utf8(&rest[..len]).ok()?.parse().ok()?
-    };
-    let mut args = [0; 6];
-    if let Some(mask) = masks.get(&nr) {
-        let open = rest.iter().position(|&b| b == b'(')? + 1;
-        let close = rest.iter().rposition(|&b| b == b')')?;
-        let list = std::str::from_utf8(rest.get(open..close)?).ok()?;
-        let mut n = 0;
-        for (i, hex) in list.split(", ").enumerate() {
-            let arg = args.get_mut(i)?;
-            *arg = u64::from_str_radix(hex, 16).ok()? & mask[i];
-            n += 1;
-        }
-        if n != 6 {
-            return None;
+/// A native-endian unsigned integer of `size` bytes (1 to 8) at `at`.
+fn read_uint(bytes: &[u8], at: usize, size: usize) -> Option<u64> {
+    let b = bytes.get(at..at.checked_add(size)?)?;
+    let mut buf = [0u8; 8];
+    match size {
+        1..=8 if cfg!(target_endian = "little") => buf[..size].copy_from_slice(b),
+        1..=8 => buf[8 - size..].copy_from_slice(b),
+        _ => return None,
+    }
+    Some(u64::from_ne_bytes(buf))
+}
+
+/// A tracefs file of at most 64 KiB, read in large reads: some tracefs files
+/// (`events/header_page`) end their text at the first short read's length.
+fn read_small(path: &Path) -> Result<String, TracefsError> {
+    let mut buf = vec![0u8; 1 << 16];
+    let mut len = 0;
+    let mut file = File::open(path).map_err(io_error(path))?;
+    while len < buf.len() {
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(path)(e)),
         }
     }
-    Some((nr, args))
+    buf.truncate(len);
+    String::from_utf8(buf)
+        .map_err(|e| io_error(path)(io::Error::new(io::ErrorKind::InvalidData, e.utf8_error())))
+}
+
+/// The offset and size of `field` in a tracefs `format` text
+/// (`field:long id;\toffset:8;\tsize:8;...`), matched by its last word
+/// (`args` for `unsigned long args[6]`).
+fn field(format: &str, name: &str) -> Option<(usize, usize)> {
+    format.lines().find_map(|line| {
+        let mut parts = line.trim().split(';').map(str::trim);
+        let decl = parts.next()?.strip_prefix("field:")?.trim();
+        let last = decl.rsplit([' ', '*']).next()?;
+        let last = last.split('[').next()?;
+        if last != name {
+            return None;
+        }
+        let mut offset = None;
+        let mut size = None;
+        for p in parts {
+            if let Some(v) = p.strip_prefix("offset:") {
+                offset = v.parse().ok();
+            } else if let Some(v) = p.strip_prefix("size:") {
+                size = v.parse().ok();
+            }
+        }
+        Some((offset?, size?))
+    })
+}
+
+/// The layout from `events/header_page` and the event's `format`.
+fn layout(page: usize, header: &str, format: &str) -> Option<Layout> {
+    let commit = field(header, "commit")?;
+    let data = field(header, "data")?.0;
+    let event_id = format
+        .lines()
+        .find_map(|l| l.strip_prefix("ID:"))?
+        .trim()
+        .parse()
+        .ok()?;
+    let id = field(format, "id")?;
+    let (args_at, args_size) = field(format, "args")?;
+    let arg = args_size / 6;
+    let sane = |(_, size): (usize, usize)| (1..=8).contains(&size);
+    (sane(commit)
+        && sane(id)
+        && sane((0, arg))
+        && data < page
+        && field(format, "common_type")? == (0, 2))
+        .then_some(Layout {
+            page,
+            commit,
+            data,
+            event_id,
+            id,
+            args: (args_at, arg),
+        })
 }
 
 /// The events a `per_cpu/cpuN/stats` file says were lost.
@@ -376,51 +538,91 @@ pub fn residual(
 mod tests {
     use super::*;
 
-    #[test]
-    fn lines_and_stats_are_read() {
-        let masks = BTreeMap::from([(41, [0xffff_ffff, 0xf, 0, 0, 0, 0])]);
-        let parse = |l: &[u8]| parse_call(l, &masks);
-        assert_eq!(
-            parse(b"sys_enter: NR 257 (ffffff9c, 1, 0, 0, 0, 0)"),
-            Some((257, [0; 6]))
-        );
-        assert_eq!(
-            parse(b"  ls-12 [001] .....  1.5: sys_enter: NR 1073741824 (0)"),
-            Some((0x4000_0000, [0; 6]))
-        );
-        assert_eq!(parse(b"sys_enter: NR -1 (0)"), Some((u64::MAX, [0; 6])));
-        assert_eq!(
-            parse(b"sys_enter: NR 41 (ffffffff00000002, 80801, 0, 7, 0, 0)"),
-            Some((41, [2, 1, 0, 0, 0, 0]))
-        );
-        assert_eq!(parse(b"sys_enter: NR 41 (2, 1, 0)"), None);
-        assert_eq!(parse(b"sys_enter: NR 41 (2, x, 0, 0, 0, 0)"), None);
-        assert_eq!(parse(b"garbage"), None);
-        let stats = "entries: 0\noverrun: 3\ncommit overrun: 1\nbytes: 0\n\
-                     oldest event ts:  2470.666085\ndropped events: 5\nread events: 50\n";
-        assert_eq!(lost_events(stats), 9);
+    const HEADER: &str = "\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n\
+        \tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n\
+        \tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n\
+        \tfield: char data;\toffset:16;\tsize:4080;\tsigned:0;\n";
+    const FORMAT: &str = "name: sys_enter\nID: 443\nformat:\n\
+        \tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\
+        \tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n\
+        \tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n\
+        \tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n\
+        \tfield:long id;\toffset:8;\tsize:8;\tsigned:1;\n\
+        \tfield:unsigned long args[6];\toffset:16;\tsize:48;\tsigned:0;\n";
+
+    fn recorder(masks: &[(u64, [u64; 6])]) -> SyscallRecorder {
+        SyscallRecorder {
+            dir: PathBuf::from("/nonexistent"),
+            pipes: Vec::new(),
+            layout: layout(4096, HEADER, FORMAT).unwrap(),
+            masks: masks.iter().copied().collect(),
+            counts: BTreeMap::new(),
+            lost: 0,
+        }
+    }
+
+    /// A sys_enter event's record: header (type_len 16) and 64 bytes.
+    fn event(nr: i64, args: [u64; 6]) -> Vec<u8> {
+        let mut e = (16u32 | (5 << 5)).to_ne_bytes().to_vec();
+        e.extend_from_slice(&443u16.to_ne_bytes());
+        e.extend_from_slice(&[0, 0]);
+        e.extend_from_slice(&1234i32.to_ne_bytes());
+        e.extend_from_slice(&nr.to_ne_bytes());
+        for a in args {
+            e.extend_from_slice(&a.to_ne_bytes());
+        }
+        e
+    }
+
+    fn page(records: &[Vec<u8>], flags: u64) -> Vec<u8> {
+        let data: Vec<u8> = records.concat();
+        let mut p = 0u64.to_ne_bytes().to_vec();
+        p.extend_from_slice(&(data.len() as u64 | flags).to_ne_bytes());
+        p.extend_from_slice(&data);
+        p.resize(4096, 0);
+        p
     }
 
     #[test]
-    fn lines_split_across_reads_are_counted_once() {
-        let mut rec = SyscallRecorder {
-            dir: PathBuf::from("/nonexistent"),
-            pipe: None,
-            partial: Vec::new(),
-            masks: BTreeMap::new(),
-            counts: BTreeMap::new(),
-            malformed: 0,
-        };
-        rec.feed(b"sys_enter: NR 1 (0)\nsys_enter: N");
-        rec.feed(b"R 2 (0)\nsys_enter: NR 1 (0)\n");
+    fn layouts_pages_and_stats_are_read() {
+        let l = layout(4096, HEADER, FORMAT).unwrap();
+        assert_eq!((l.commit, l.data, l.event_id), ((8, 8), 16, 443));
+        assert_eq!((l.id, l.args), ((8, 8), (16, 8)));
+        assert_eq!(layout(4096, HEADER, "ID: 1\n"), None);
+        let mut rec = recorder(&[(41, [0xffff_ffff, 0xf, 0, 0, 0, 0])]);
+        // A time extend, a socket call, a long (type_len 0) event, a read
+        // call, then padding to the end.
+        let time_extend = [30u32.to_ne_bytes(), 0u32.to_ne_bytes()].concat();
+        let mut long = 0u32.to_ne_bytes().to_vec();
+        long.extend_from_slice(&68u32.to_ne_bytes());
+        long.extend_from_slice(&event(0, [0; 6])[4..]);
+        let pad = [29u32.to_ne_bytes()].concat();
+        let sock = event(41, [0xffff_ffff_0000_0002, 0x80801, 0, 7, 0, 0]);
+        let p = page(&[time_extend, sock, long, event(-1, [0; 6]), pad], 0);
+        rec.count_page(&p);
         assert_eq!(
             rec.counts,
-            BTreeMap::from([((1, [0; 6]), 2), ((2, [0; 6]), 1)])
+            BTreeMap::from([
+                ((0, [0; 6]), 1),
+                ((41, [2, 1, 0, 0, 0, 0]), 1),
+                ((u64::MAX, [0; 6]), 1)
+            ])
         );
-        assert_eq!(rec.malformed, 0);
-        rec.feed(&vec![b'x'; MAX_LINE + 1]);
-        rec.feed(b"\n");
-        assert_eq!(rec.malformed, 1);
+        assert_eq!(rec.lost, 0);
+        // Missed events, their count stored after the data.
+        let mut p = page(&[event(1, [0; 6])], RB_MISSED_EVENTS | RB_MISSED_STORED);
+        p[16 + 68..16 + 76].copy_from_slice(&7u64.to_ne_bytes());
+        rec.count_page(&p);
+        assert_eq!(rec.lost, 7);
+        // A record cut by the page's end is lost, not read past.
+        let cut = page(&[event(1, [0; 6])], 0);
+        let mut short = cut.clone();
+        short[8..16].copy_from_slice(&40u64.to_ne_bytes());
+        rec.count_page(&short);
+        assert_eq!(rec.lost, 8);
+        let stats = "entries: 0\noverrun: 3\ncommit overrun: 1\nbytes: 0\n\
+                     oldest event ts:  2470.666085\ndropped events: 5\nread events: 50\n";
+        assert_eq!(lost_events(stats), 9);
     }
 
     #[test]
