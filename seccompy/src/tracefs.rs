@@ -14,7 +14,8 @@
 //! stops the instance, drains it and reports the events the ring buffer lost
 //! (`per_cpu/cpu*/stats`: `overrun`, `commit overrun` and `dropped events`), so
 //! a loss is detected, never assumed away. The instance is removed when the
-//! recorder is dropped.
+//! recorder is dropped; the instances of recorders whose process died first
+//! are removed by the next recorder.
 //!
 //! What the tracepoint cannot tell:
 //! - the ABI: a 64-bit process's i386 calls (`int 0x80`) carry i386 numbers
@@ -172,6 +173,7 @@ impl SyscallRecorder {
         masks: &[(u64, [u64; 6])],
     ) -> Result<SyscallRecorder, TracefsError> {
         ensure_mounted()?;
+        remove_stale();
         static COUNT: AtomicUsize = AtomicUsize::new(0);
         let dir = Path::new(TRACEFS).join("instances").join(format!(
             "seccompy-{}-{}",
@@ -421,6 +423,31 @@ impl Drop for SyscallRecorder {
     }
 }
 
+/// Removes the instances of recorders whose process is gone (killed before
+/// it could remove its own): `seccompy-<pid>-<n>` with no process `<pid>`.
+fn remove_stale() {
+    let Ok(dirs) = std::fs::read_dir(Path::new(TRACEFS).join("instances")) else {
+        return;
+    };
+    for dir in dirs.flatten() {
+        let name = dir.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("seccompy-"))
+            .and_then(|n| n.split_once('-'))
+            .and_then(|(pid, n)| n.parse::<u64>().ok().and(pid.parse::<libc::pid_t>().ok()))
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only checks that the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone && pid > 0 {
+            let _ = std::fs::remove_dir(dir.path());
+        }
+    }
+}
+
 /// A native-endian unsigned integer of `size` bytes (1 to 8) at `at`.
 fn read_uint(bytes: &[u8], at: usize, size: usize) -> Option<u64> {
     let b = bytes.get(at..at.checked_add(size)?)?;
@@ -667,5 +694,14 @@ mod tests {
             "{got:?}"
         );
         assert!(!dir.exists(), "the instance is removed");
+        // An instance left by a process that is gone is removed by the next.
+        let mut gone = std::process::Command::new("true").spawn().unwrap();
+        gone.wait().unwrap();
+        let stale = Path::new(TRACEFS)
+            .join("instances")
+            .join(format!("seccompy-{}-0", gone.id()));
+        std::fs::create_dir(&stale).unwrap();
+        drop(SyscallRecorder::new(1024, &[]).unwrap());
+        assert!(!stale.exists(), "the stale instance is removed");
     }
 }
