@@ -293,3 +293,88 @@ fn without_tracefs_trace_falls_back_to_notification_and_says_so() {
     );
     assert!(text(&out.stdout).contains("\"exit_group\""));
 }
+
+/// Set in the traced copy of the test binary: make an i386 and an x32 call.
+#[cfg(target_arch = "x86_64")]
+const ABI_CHILD: &str = "SECCOMPY_TRACE_ABI_CHILD";
+
+/// In the traced copy: i386 `getpid` (20, through `int 0x80`) and x32
+/// `getpid` (39 with the x32 bit; ENOSYS where the kernel lacks x32, but
+/// seccomp sees it first), then exit.
+#[cfg(target_arch = "x86_64")]
+fn abi_child() {
+    let (i386, x32): (i64, i64);
+    // SAFETY: getpid takes no argument and changes nothing; the registers the
+    // instructions clobber are declared.
+    unsafe {
+        std::arch::asm!("int 0x80", inlateout("rax") 20i64 => i386, options(nostack));
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") 0x4000_0000i64 | 39 => x32,
+            out("rcx") _,
+            out("r11") _,
+            options(nostack)
+        );
+    }
+    println!("i386 getpid {i386}, x32 getpid {x32}");
+    std::process::exit(0);
+}
+
+/// Traces this test's own binary, which makes an i386 and an x32 call, in
+/// `mode`; returns the profile and the counts on stderr.
+#[cfg(target_arch = "x86_64")]
+fn trace_other_abis(mode: &str, test: &str) -> (String, String) {
+    let me = std::env::current_exe().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_seccompy"))
+        .args(["trace", "--mode", mode, "-o", "-", "--"])
+        .arg(me)
+        .args(["--exact", test, "--include-ignored", "--test-threads=1"])
+        .env(ABI_CHILD, "1")
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("  getpid@i386\n"), "{err}");
+    assert!(err.contains("  getpid@x32\n"), "{err}");
+    let profile = text(&out.stdout);
+    let profile = profile[profile.find('{').unwrap()..].to_string();
+    assert!(
+        profile.contains("\"SCMP_ARCH_X32\"") && profile.contains("\"SCMP_ARCH_X86\""),
+        "{profile}"
+    );
+    (profile, err)
+}
+
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn notify_mode_sees_i386_and_x32_calls() {
+    if std::env::var_os(ABI_CHILD).is_some() {
+        abi_child();
+    }
+    trace_other_abis("notify", "notify_mode_sees_i386_and_x32_calls");
+}
+
+#[test]
+#[cfg(target_arch = "x86_64")]
+#[ignore = "needs root and tracefs"]
+fn tracefs_mode_sees_i386_and_x32_calls_as_notify_does() {
+    if std::env::var_os(ABI_CHILD).is_some() {
+        abi_child();
+    }
+    require_root("tracefs instances");
+    let test = "tracefs_mode_sees_i386_and_x32_calls_as_notify_does";
+    let (fast, fast_err) = trace_other_abis("tracefs", test);
+    let (slow, slow_err) = trace_other_abis("notify", test);
+    // i386 getpid (20) is not x86_64 writev (20): the same profile and counts.
+    assert_eq!(fast, slow);
+    assert_eq!(
+        fast_err
+            .lines()
+            .filter(|l| l.contains('@'))
+            .collect::<Vec<_>>(),
+        slow_err
+            .lines()
+            .filter(|l| l.contains('@'))
+            .collect::<Vec<_>>()
+    );
+}
