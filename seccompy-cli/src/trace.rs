@@ -252,7 +252,8 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
                 while !done.load(Ordering::Acquire) {
                     r.pump(Duration::from_millis(10))?;
                 }
-                r.finish()
+                // Not waiting for the instance's removal (RCU grace periods).
+                r.finish_detached()
             })
         });
         let result = Supervisor::new(listener).workers(2).run(|req| {
