@@ -405,7 +405,7 @@ impl SyscallRecorder {
     }
 
     /// [`finish`](Self::finish), but the instance is removed by a detached
-    /// process (in its own session) instead of the caller: removing an
+    /// process (in its own session, with no open fd) instead of the caller: removing an
     /// instance waits for the kernel's RCU grace periods (50 to 150 ms on a
     /// busy machine), which the caller then need not wait for. If that
     /// process cannot be started, the instance is removed here; if it dies
@@ -425,6 +425,13 @@ impl SyscallRecorder {
             let child = libc::fork();
             if child == 0 {
                 if libc::fork() == 0 {
+                    // No fd kept: whoever reads the caller's pipes (a shell's
+                    // `$(...)`) must not wait for this process.
+                    if libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32) != 0 {
+                        for fd in 0..1024 {
+                            libc::close(fd);
+                        }
+                    }
                     libc::setsid();
                     libc::rmdir(path.as_ptr());
                 }

@@ -13,8 +13,8 @@
 //! four times). Runs alternate between the ways so that drift in the machine's
 //! load hits them alike; each figure is the median wall time of the runs, and
 //! the ratios are to the untraced median. The `tracefs` mode also has a fixed
-//! cost per trace (creating and removing the instance: 50 to 200 ms here),
-//! shown by tracing `true`. Options: `--runs R` (default 5). Debug builds are
+//! cost per trace (creating the instance and its ring buffer; its removal is
+//! left to a detached process), shown by tracing `true`. Options: `--runs R` (default 5). Debug builds are
 //! re-run with `--release`; seccompy is built with `--release` first.
 
 use std::path::{Path, PathBuf};
@@ -135,9 +135,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         all.last().cloned(),
     ) {
         let fixed = fixed[t] - fixed[0];
-        println!(
-            "\ntrace (tracefs) net of its fixed cost ({fixed:.3} s: instance set-up and removal):"
-        );
+        println!("\ntrace (tracefs) net of its fixed cost ({fixed:.3} s: instance set-up):");
         for ((label, _), m) in commands.iter().zip(&all).take(commands.len() - 1) {
             println!(
                 "{label:<28}{:>24}",
