@@ -292,6 +292,13 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         let recorded = recorded
             .map_err(|_| Error::new("internal error: the tracefs reader panicked"))?
             .map_err(|e| Error::new(format!("recording with tracefs: {e}")))?;
+        if recorded.counts.is_empty() && !seen.counts.is_empty() {
+            // The tracepoint saw none of the calls the supervisor let continue.
+            return Err(Error::new(
+                "the kernel's trace recorded none of the command's calls: no profile written \
+                 (run again with --mode notify)",
+            ));
+        }
         if recorded.lost > 0 {
             return Err(Error::new(format!(
                 "the kernel's trace buffer lost {} events: no profile written (run again, or \

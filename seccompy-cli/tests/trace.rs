@@ -383,3 +383,28 @@ fn tracefs_mode_sees_i386_and_x32_calls_as_notify_does() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+#[ignore = "needs root (a pid namespace)"]
+fn in_a_pid_namespace_trace_falls_back_to_notification() {
+    require_root("unshare -p");
+    let out = Command::new("unshare")
+        .args(["-p", "-f", env!("CARGO_BIN_EXE_seccompy")])
+        .args(["trace", "-o", "-", "--", "sh", "-c", "ls / > /dev/null"])
+        .output()
+        .expect("unshare (util-linux)");
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.lines().next().unwrap().contains(
+            "seccompy runs in a pid namespace, and tracefs follows processes by their pids \
+             in the initial one; every call goes through the supervisor instead (slower)"
+        ),
+        "{err}"
+    );
+    assert!(
+        text(&out.stdout).contains("\"getdents64\""),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -27,7 +27,9 @@
 //!   failed or killed by a filter is not seen, and a notified call is seen
 //!   only once its supervisor lets it continue.
 //!
-//! Needs root (or write access to tracefs); tracefs is mounted at
+//! Needs root (or write access to tracefs) in the initial pid namespace
+//! (`set_event_pid` takes the pids of that namespace; in another one the
+//! recorder is [`Unavailable`](TracefsError::Unavailable)); tracefs is mounted at
 //! `/sys/kernel/tracing` if it is not there yet.
 //!
 //! # References
@@ -175,6 +177,13 @@ impl SyscallRecorder {
         buffer_kb: usize,
         masks: &[(u64, [u64; 6])],
     ) -> Result<SyscallRecorder, TracefsError> {
+        if !in_initial_pid_namespace() {
+            return Err(TracefsError::Unavailable {
+                reason: "seccompy runs in a pid namespace, and tracefs follows processes by \
+                         their pids in the initial one"
+                    .into(),
+            });
+        }
         ensure_mounted()?;
         remove_stale();
         static COUNT: AtomicUsize = AtomicUsize::new(0);
@@ -478,6 +487,16 @@ impl Drop for SyscallRecorder {
         let _ = std::fs::write(self.dir.join("tracing_on"), "0");
         let _ = std::fs::remove_dir(&self.dir);
     }
+}
+
+/// The inode of the initial pid namespace (`PROC_PID_INIT_INO`).
+const PROC_PID_INIT_INO: u64 = 0xefff_fffc;
+
+/// Whether this process lives in the initial pid namespace, whose pids
+/// `set_event_pid` takes.
+fn in_initial_pid_namespace() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self/ns/pid").is_ok_and(|m| m.ino() == PROC_PID_INIT_INO)
 }
 
 /// Removes the instances of recorders whose process is gone (killed before

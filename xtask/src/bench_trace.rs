@@ -111,7 +111,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
         print!("{:>24}", w.label());
     }
     println!();
-    let mut all = Vec::new();
     for (label, cmd) in &commands {
         let mut times: Vec<Vec<Duration>> = vec![Vec::new(); ways.len()];
         for _ in 0..runs {
@@ -126,22 +125,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
             print!("{:>24}", format!("{:.3} s ({ratio:.2}x)", m));
         }
         println!();
-        all.push(medians);
-    }
-    // The tracefs mode's fixed cost is its extra time on `true` (the last
-    // command); its per-call cost is what remains.
-    if let (Some(t), Some(fixed)) = (
-        ways.iter().position(|w| *w == Way::Tracefs),
-        all.last().cloned(),
-    ) {
-        let fixed = fixed[t] - fixed[0];
-        println!("\ntrace (tracefs) net of its fixed cost ({fixed:.3} s: instance set-up):");
-        for ((label, _), m) in commands.iter().zip(&all).take(commands.len() - 1) {
-            println!(
-                "{label:<28}{:>24}",
-                format!("{:.2}x", (m[t] - fixed) / m[0])
-            );
-        }
     }
     Ok(())
 }
