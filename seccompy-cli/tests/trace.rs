@@ -408,3 +408,75 @@ fn in_a_pid_namespace_trace_falls_back_to_notification() {
         text(&out.stdout)
     );
 }
+
+/// The profile whose Rust output is `tests/fixtures/learned_filter.rs`.
+fn fixture_profile() -> seccompy_bpf::oci::LearnedProfile {
+    use seccompy_sys::syscalls::Abi;
+    let mut p = seccompy_bpf::oci::LearnedProfile::new();
+    p.record(Abi::X86_64, "socket", Some(&[2, 0x80001, 0, 0, 0, 0]));
+    p.record(Abi::X86_64, "mmap", Some(&[0, 4096, 3, 0x22, 0, 0]));
+    p.record(Abi::X86_64, "ioctl", Some(&[1, 0x5401, 0, 0, 0, 0]));
+    for name in ["read", "write", "exit_group"] {
+        p.record(Abi::X86_64, name, None);
+    }
+    p.record(Abi::I386, "getpid", None);
+    p
+}
+
+#[test]
+fn the_rust_output_compiles_and_decides_as_the_profile() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/learned_filter.rs"
+    );
+    let written = fixture_profile().to_rust_filter(seccompy_sys::syscalls::Abi::X86_64);
+    if std::env::var_os("SECCOMPY_BLESS").is_some() {
+        std::fs::write(fixture, &written).unwrap();
+    }
+    // The fixture is the writer's output (SECCOMPY_BLESS=1 rewrites it) ...
+    assert_eq!(std::fs::read_to_string(fixture).unwrap(), written);
+    // ... and, compiled into this test, builds a filter deciding as learned.
+    let filter: seccompy::Filter = include!("fixtures/learned_filter.rs");
+    let policy = filter.to_policy().unwrap();
+    use seccompy_bpf::Action;
+    use seccompy_sys::syscalls::Abi;
+    let decide = |abi: Abi, name: &str, args: [u64; 6]| {
+        policy.decide(abi, abi.syscall_nr(name).unwrap(), &args)
+    };
+    assert_eq!(
+        decide(Abi::X86_64, "socket", [2, 1, 0, 0, 0, 0]),
+        Action::Allow
+    );
+    assert_eq!(
+        decide(Abi::X86_64, "socket", [2, 0x801, 0, 0, 0, 0]),
+        Action::Allow
+    );
+    assert_eq!(
+        decide(Abi::X86_64, "socket", [17, 1, 0, 0, 0, 0]),
+        Action::Errno(1)
+    );
+    assert_eq!(
+        decide(Abi::X86_64, "socket", [2, 3, 0, 0, 0, 0]),
+        Action::Errno(1)
+    );
+    assert_eq!(
+        decide(Abi::X86_64, "mmap", [0, 4096, 3, 0x22, 0, 0]),
+        Action::Allow
+    );
+    assert_eq!(
+        decide(Abi::X86_64, "mmap", [0, 4096, 5, 0x22, 0, 0]),
+        Action::Errno(1)
+    );
+    assert_eq!(
+        decide(Abi::X86_64, "ioctl", [1, 0x5401, 0, 0, 0, 0]),
+        Action::Allow
+    );
+    assert_eq!(
+        decide(Abi::X86_64, "ioctl", [1, 0x5402, 0, 0, 0, 0]),
+        Action::Errno(1)
+    );
+    assert_eq!(decide(Abi::X86_64, "read", [0; 6]), Action::Allow);
+    assert_eq!(decide(Abi::I386, "getpid", [0; 6]), Action::Allow);
+    assert_eq!(decide(Abi::X86_64, "mkdir", [0; 6]), Action::Errno(1));
+    assert!(filter.compile().is_ok());
+}

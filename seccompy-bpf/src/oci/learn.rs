@@ -3,7 +3,7 @@
 //! ([`LearnedProfile`]); merged run by run ([`LearnedProfile::merge`]), read
 //! back from their OCI form ([`LearnedProfile::from_profile`]), and written as
 //! an OCI profile, a Kubernetes Security Profiles Operator `SeccompProfile`
-//! resource, or a Rust [`seccompy::Filter`] snippet.
+//! resource, or Rust code building a `seccompy::Filter`.
 //!
 //! # Which arguments are learned, and their widths
 //!
@@ -533,11 +533,25 @@ impl LearnedProfile {
     /// the `Filter`.
     #[must_use]
     pub fn to_rust_filter(&self, native: Abi) -> String {
-        let mut s = String::from(
-            "// Learned by `seccompy trace`.\n{\n    use seccompy::sys::syscalls::Abi;\n    \
-             use seccompy::{Arg, Arg32, Filter, FilterAction, FilterArgs};\n\n    \
-             let mut filter = Filter::new(FilterArgs {\n        \
-             default_action: FilterAction::Errno { errno: 1 },\n",
+        let rules = self.rules();
+        let conds: Vec<String> = rules
+            .iter()
+            .flat_map(|(_, c)| c.iter().map(rust_condition))
+            .collect();
+        let mut imports = Vec::new();
+        if conds.iter().any(|c| c.starts_with("Arg(")) {
+            imports.push("Arg");
+        }
+        if conds.iter().any(|c| c.starts_with("Arg32(")) {
+            imports.push("Arg32");
+        }
+        imports.extend(["Filter", "FilterAction", "FilterArgs"]);
+        let mut s = format!(
+            "// Learned by `seccompy trace`.\n{{\n    use seccompy::sys::syscalls::Abi;\n    \
+             use seccompy::{{{}}};\n\n    \
+             let mut filter = Filter::new(FilterArgs {{\n        \
+             default_action: FilterAction::Errno {{ errno: 1 }},\n",
+            imports.join(", ")
         );
         let _ = write!(
             s,
@@ -551,7 +565,7 @@ impl LearnedProfile {
                 let _ = writeln!(s, "    filter.add_abi(Abi::{abi:?});");
             }
         }
-        for (names, conds) in self.rules() {
+        for (names, conds) in rules {
             if conds.is_empty() {
                 s.push_str("    for name in [");
                 for chunk in names.chunks(6) {
