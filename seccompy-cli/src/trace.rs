@@ -76,6 +76,7 @@ Options:
                       union of names and of allowed argument values)
   --names-only        names only: every call seen, whatever its arguments
   --mode MODE         auto (default), tracefs or notify
+  --buffer-kb N       tracefs: the ring buffer per CPU, in KiB (default 8192)
   --name NAME         the SeccompProfile's name (default: from FILE)
   --arch ARCH         the ABI the profile is for (default: this machine's)
   -h, --help          print this help
@@ -103,7 +104,7 @@ enum Mode {
     Notify,
 }
 
-/// The ring buffer of a tracefs recording, per CPU.
+/// The ring buffer of a tracefs recording, per CPU, by default.
 const BUFFER_KB: usize = 8 * 1024;
 
 /// Runs the command.
@@ -115,6 +116,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut merge: Option<PathBuf> = None;
     let mut names_only = false;
     let mut name: Option<String> = None;
+    let mut buffer_kb = BUFFER_KB;
     let mut command: Option<(OsString, Vec<OsString>)> = None;
     while let Some(arg) = parser.next()? {
         if let Some(done) = args::standard_option(&arg, HELP, out) {
@@ -150,6 +152,13 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             Long("merge") => merge = Some(args::path(parser.value()?)),
             Long("names-only") => names_only = true,
             Long("name") => name = Some(args::text(parser)?),
+            Long("buffer-kb") => {
+                buffer_kb = args::text(parser)?
+                    .parse()
+                    .ok()
+                    .filter(|&kb| kb > 0)
+                    .ok_or_else(|| Error::new("--buffer-kb takes a number of KiB above 0"))?;
+            }
             Value(cmd) => {
                 command = Some((cmd, parser.raw_args()?.collect()));
                 break;
@@ -196,10 +205,10 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let recorder = match mode {
         Mode::Notify => None,
         Mode::Tracefs => Some(
-            SyscallRecorder::new(BUFFER_KB, &mask_list)
+            SyscallRecorder::new(buffer_kb, &mask_list)
                 .map_err(|e| Error::new(format!("cannot record with tracefs: {e}")))?,
         ),
-        Mode::Auto => match SyscallRecorder::new(BUFFER_KB, &mask_list) {
+        Mode::Auto => match SyscallRecorder::new(buffer_kb, &mask_list) {
             Ok(r) => Some(r),
             Err(e) => {
                 eprintln!("seccompy: {e}; every call goes through the supervisor instead (slower)");

@@ -321,6 +321,13 @@ fn abi_child() {
             options(nostack)
         );
     }
+    // A thread's calls are followed too (sched_yield: only there).
+    std::thread::spawn(|| {
+        // SAFETY: sched_yield takes no argument.
+        unsafe { libc::sched_yield() };
+    })
+    .join()
+    .unwrap();
     println!("i386 getpid {i386}, x32 getpid {x32}");
     std::process::exit(0);
 }
@@ -341,6 +348,7 @@ fn trace_other_abis(mode: &str, test: &str) -> (String, String) {
     assert!(out.status.success(), "{err}");
     assert!(err.contains("  getpid@i386\n"), "{err}");
     assert!(err.contains("  getpid@x32\n"), "{err}");
+    assert!(err.contains("  sched_yield\n"), "{err}");
     let profile = text(&out.stdout);
     let profile = profile[profile.find('{').unwrap()..].to_string();
     assert!(
@@ -479,4 +487,33 @@ fn the_rust_output_compiles_and_decides_as_the_profile() {
     assert_eq!(decide(Abi::I386, "getpid", [0; 6]), Action::Allow);
     assert_eq!(decide(Abi::X86_64, "mkdir", [0; 6]), Action::Errno(1));
     assert!(filter.compile().is_ok());
+}
+
+#[test]
+#[ignore = "needs root and tracefs"]
+fn a_ring_buffer_loss_writes_no_profile() {
+    require_root("tracefs instances");
+    let dir = TempDir::new();
+    let profile = dir.path("lost.json");
+    // 4 KiB per CPU cannot hold a tree walk's calls between two reads.
+    let out = seccompy(&[
+        "trace",
+        "--mode",
+        "tracefs",
+        "--buffer-kb",
+        "4",
+        "-o",
+        profile.to_str().unwrap(),
+        "--",
+        "find",
+        "/usr/lib",
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("seccompy: the kernel's trace buffer lost "),
+        "{err}"
+    );
+    assert!(err.contains(" events: no profile written"), "{err}");
+    assert!(!profile.exists(), "a profile was written");
 }
