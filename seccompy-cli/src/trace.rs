@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -13,7 +13,7 @@ use lexopt::prelude::*;
 use seccompy::tracefs::{self, SyscallRecorder};
 use seccompy::unotify::{self, Response, Supervisor};
 use seccompy_bpf::oci::Profile;
-use seccompy_bpf::oci::learn::{self, LearnedProfile, kubernetes_name};
+use seccompy_bpf::oci::learn::{self, LearnError, LearnedProfile, kubernetes_name};
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, sock_filter};
 
@@ -174,22 +174,14 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         Some(path) => Some(read_learned(path)?),
         None => None,
     };
-    let k8s_name = match (&name, format) {
-        (Some(n), _) => n.clone(),
-        (None, _) if args::is_dash(&output) => kubernetes_name(&cmd.to_string_lossy()),
-        (None, _) => kubernetes_name(
-            &output
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        ),
+    // The SeccompProfile's name: given, or from the output file (the command
+    // for standard output); checked before the run.
+    let k8s_name = match &name {
+        Some(n) if learn::is_kubernetes_name(n) => n.clone(),
+        Some(n) => return Err(Error::new(LearnError::Name(n.clone()).to_string())),
+        None if args::is_dash(&output) => kubernetes_name(&args::file_name(Path::new(&cmd))),
+        None => kubernetes_name(&args::file_name(&output.with_extension(""))),
     };
-    if format == Format::Spo {
-        // Checked before the run: a bad name is refused without running.
-        LearnedProfile::new()
-            .to_spo_yaml(&k8s_name)
-            .map_err(|e| Error::new(e.to_string()))?;
-    }
     let program = supervise::find_program(&cmd)?;
     let argv = supervise::c_args(&cmd, &rest)?;
     // The profile's file is opened before the command runs: a run whose

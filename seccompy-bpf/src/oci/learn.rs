@@ -486,9 +486,9 @@ impl LearnedProfile {
     ///
     /// # Errors
     /// [`LearnError::Name`] if `name` is not a DNS-1123 subdomain (see
-    /// [`kubernetes_name`]).
+    /// [`is_kubernetes_name`]).
     pub fn to_spo_yaml(&self, name: &str) -> Result<String, LearnError> {
-        if !is_dns_subdomain(name) {
+        if !is_kubernetes_name(name) {
             return Err(LearnError::Name(name.to_owned()));
         }
         let mut s = format!(
@@ -648,8 +648,10 @@ fn join(items: impl Iterator<Item = String>, sep: &str) -> String {
     items.collect::<Vec<_>>().join(sep)
 }
 
-/// Whether `s` is a DNS-1123 subdomain, as Kubernetes requires of object names.
-fn is_dns_subdomain(s: &str) -> bool {
+/// Whether `s` is a DNS-1123 subdomain, as Kubernetes requires of object
+/// names (and [`LearnedProfile::to_spo_yaml`] of its `name`).
+#[must_use]
+pub fn is_kubernetes_name(s: &str) -> bool {
     let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
     !s.is_empty()
         && s.len() <= 253
@@ -926,9 +928,11 @@ mod tests {
     fn kubernetes_names() {
         assert_eq!(kubernetes_name("My_Profile.json"), "my-profile-json");
         assert_eq!(kubernetes_name("--"), "seccomp-profile");
-        assert!(is_dns_subdomain(&kubernetes_name(&"x".repeat(300))));
-        assert!(is_dns_subdomain("a.b-c"));
-        assert!(!is_dns_subdomain("a..b") && !is_dns_subdomain("-a") && !is_dns_subdomain("A"));
+        assert!(is_kubernetes_name(&kubernetes_name(&"x".repeat(300))));
+        assert!(is_kubernetes_name("a.b-c"));
+        assert!(
+            !is_kubernetes_name("a..b") && !is_kubernetes_name("-a") && !is_kubernetes_name("A")
+        );
         let p = LearnedProfile::new();
         assert_eq!(p.to_spo_yaml("Bad"), Err(LearnError::Name("Bad".into())));
     }
