@@ -17,6 +17,7 @@ pub mod compile;
 pub mod disasm;
 pub mod emulate;
 mod excerpt;
+pub mod harden;
 #[cfg(feature = "oci")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oci")))]
 pub mod oci;

@@ -51,8 +51,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use seccompy_sys::seccomp_data;
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{__AUDIT_ARCH_64BIT, seccomp_data};
 
 use crate::action::Action;
 
@@ -463,7 +463,7 @@ pub const fn more_restrictive(a: Action, b: Action) -> bool {
 /// arch has `__AUDIT_ARCH_64BIT`, which includes x32 and MIPS n32).
 #[must_use]
 pub const fn abi_has_64bit_args(abi: Abi) -> bool {
-    abi.audit_arch() & __AUDIT_ARCH_64BIT != 0
+    seccompy_sys::signatures::has_64bit_registers(abi)
 }
 
 /// A seccomp policy; see the [module documentation](self) for its semantics.
@@ -626,6 +626,18 @@ impl Policy {
             }
         }
         best.unwrap_or(self.default_action)
+    }
+
+    /// The conditions comparing all 64 bits of an argument the kernel reads fewer
+    /// bits of, on the policy's ABIs with 64-bit registers: see
+    /// [`harden::wide_conditions`](crate::harden::wide_conditions). A policy with
+    /// such conditions still compiles (an OCI profile must compile as runc and
+    /// libseccomp compile it); this is the warning to check, and
+    /// [`harden::harden`](crate::harden::harden) the fix. `seccompy`'s `Filter`
+    /// refuses those on 32-bit arguments.
+    #[must_use]
+    pub fn wide_conditions(&self) -> Vec<crate::harden::WideCondition> {
+        crate::harden::wide_conditions(self)
     }
 
     /// Compiles the policy to a BPF program; see [`compile`](crate::compile::compile).

@@ -10,7 +10,11 @@ use lexopt::prelude::*;
 use seccompy_bpf::Insn;
 use seccompy_bpf::action::Action;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
+use seccompy_bpf::harden::{extend, wide_conditions};
 use seccompy_bpf::oci::{Profile, Resolved};
+use seccompy_bpf::policy::more_restrictive;
+use seccompy_bpf::policy::{Cmp, Condition, Policy, Width};
+use seccompy_sys::signatures::signature_of_nr;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::*;
 
@@ -28,6 +32,7 @@ seccompy audit: find weaknesses in a seccomp profile or program
 
 Usage: seccompy audit PROFILE|FILE.bpf [--arch ARCH] [--fail-on SEVERITY]
                       [--caps SET] [--kernel X.Y] [--oci-config]
+                      [--agent | --agent-policy FILE]
 
 The input is a profile (JSON: compiled first, as `seccompy compile` does) or
 a raw program. The program is run in the emulator for every system call of
@@ -44,9 +49,21 @@ ARCH, so a raw program and a profile are judged alike:
                       unshare, setns, io_uring_setup, userfaultfd,
                       perf_event_open, keyctl, ... allowed
                       whatever their arguments                 critical to low
+  high word bypass    a profile rule compares all 64 bits of an
+                      argument the kernel reads 32 (or 16) bits of
+                      (int, pid_t, umode_t, ...): setting bits the
+                      kernel ignores gets a call a less restrictive
+                      action than the one the kernel sees (shown:
+                      the call, argument, rule and a value; fix:
+                      `seccompy compile --harden`)                        high
+  high word ignored   the same comparison where the ignored bits
+                      can only make the call more restricted               low
+                      (for a raw program, the bypass is found by
+                      running it on the values it compares)
   low word only       an argument of a 64-bit ABI compared on its
-                      low 32 bits only for some syscall (right
-                      only for int arguments)                           medium
+                      low 32 bits only for some syscall whose
+                      argument is not known to be 32 bits wide
+                      (right only for int arguments)                    medium
   never matches       a profile rule none of whose names exists on
                       the target's ABIs, or a raw program's
                       instructions no path reaches                         low
@@ -62,6 +79,11 @@ Options:
   --fail-on SEVERITY   info, low, medium, high (default) or critical
   --caps SET, --kernel X.Y, --oci-config
                        for a profile, as `seccompy compile`
+  --agent              also the view of `seccompy agent` (built-in policy):
+                       runtime quirks (NOTIFY on write or as the default,
+                       flags runc 1.1.5 refuses, no listenerPath) and every
+                       notified call without a handler able to answer it
+  --agent-policy FILE  the same with the agent's policy FILE
   -h, --help           print this help
   -V, --version        print the version
 
@@ -166,6 +188,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut file: Option<PathBuf> = None;
     let mut fail_on = Severity::High;
     let mut source = Source::default();
+    let mut agent: Option<Option<PathBuf>> = None;
     while let Some(arg) = parser.next()? {
         if let Some(done) = args::standard_option(&arg, HELP, out) {
             return done;
@@ -173,6 +196,8 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         let long = crate::source::long_name(&arg);
         match arg {
             Long("fail-on") => fail_on = Severity::parse(&args::text(parser)?)?,
+            Long("agent") => agent = Some(None),
+            Long("agent-policy") => agent = Some(Some(args::path(parser.value()?))),
             Value(v) if file.is_none() => file = Some(args::path(v)),
             other => {
                 let unexpected = other.unexpected();
@@ -205,9 +230,28 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let oci_config = source.oci_config();
     let loaded = source.load()?;
     let mut findings = program_findings(loaded.prog.insns(), loaded.abi);
+    if loaded.resolved.is_none() {
+        // A profile's rules are judged by high_word_findings below, by name.
+        findings.extend(program_high_word(loaded.prog.insns(), loaded.abi));
+    }
     if let Some(resolved) = &loaded.resolved {
         let profile = compile::read_profile(&file, oci_config)?;
         findings.extend(profile_findings(&profile, resolved));
+        let policy = resolved
+            .to_policy()
+            .map_err(|e| Error::new(format!("{}: {e}", file.display())))?;
+        findings.extend(high_word_findings(&policy));
+        if let Some(policy) = &agent {
+            findings.extend(crate::agent::audit_findings(
+                &profile,
+                &loaded,
+                policy.as_deref(),
+            )?);
+        }
+    } else if agent.is_some() {
+        return Err(Error::new(
+            "--agent needs a profile (JSON), not a raw program",
+        ));
     }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(b.kind)));
     for f in &findings {
@@ -424,6 +468,10 @@ fn low_word_only(r: &Runner<'_>, table: &[(u32, &'static str)]) -> Vec<Finding> 
         };
         let names: Vec<String> = table
             .iter()
+            // Arguments the kernel reads 32 bits of are rightly compared so.
+            .filter(|(nr, _)| {
+                !signature_of_nr(r.abi, *nr).is_some_and(|s| s.high_bits_ignored(r.abi, i))
+            })
             .filter(|(nr, _)| {
                 let base = r.ret(arch, *nr, [0; 6]);
                 // The low words (0 and the program's constants) that decide
@@ -461,6 +509,107 @@ fn low_word_only(r: &Runner<'_>, table: &[(u32, &'static str)]) -> Vec<Finding> 
                     some(&names, 6)
                 ),
             });
+        }
+    }
+    findings
+}
+
+/// For a raw program: calls whose decision a value with bits set above those
+/// the kernel reads of an argument makes less restrictive than the decision on
+/// the value the kernel sees (sign- or zero-extended as the argument's type
+/// says). The low words tried are the constants the program compares that
+/// argument's low word with (and their neighbours, 0, the largest, the sign bit).
+fn program_high_word(insns: &[Insn], abi: Abi) -> Vec<Finding> {
+    if !seccompy_sys::signatures::has_64bit_registers(abi) {
+        return Vec::new();
+    }
+    let r = Runner { insns, abi };
+    let arch = abi.audit_arch();
+    let little = abi.is_little_endian();
+    let offsets = |i: u32| {
+        let (lo, hi) = (16 + 8 * i, 20 + 8 * i);
+        if little { (lo, hi) } else { (hi, lo) }
+    };
+    let mut findings = Vec::new();
+    for i in 0..6u32 {
+        let (lo, hi) = offsets(i);
+        let loads = |k: u32| {
+            insns
+                .iter()
+                .any(|n| n.code == BPF_LD | BPF_W | BPF_ABS && n.k == k)
+        };
+        if !loads(hi) {
+            continue;
+        }
+        // The constants compared after a load of the low word, in program order.
+        let mut constants = BTreeSet::new();
+        let mut last_load = None;
+        for n in insns {
+            if n.code == BPF_LD | BPF_W | BPF_ABS {
+                last_load = Some(n.k);
+            } else if bpf_class(n.code) == BPF_JMP
+                && bpf_op(n.code) != BPF_JA
+                && last_load == Some(lo)
+            {
+                constants.extend([n.k, n.k.wrapping_add(1), n.k.wrapping_sub(1)]);
+            }
+        }
+        constants.extend([0, u32::MAX, 0x8000_0000]);
+        let index = i as usize;
+        for &(nr, name) in abi.syscalls() {
+            let Some(sig) = signature_of_nr(abi, nr) else {
+                continue;
+            };
+            if !sig.high_bits_ignored(abi, index) {
+                continue;
+            }
+            let Some(param) = sig.params().get(index) else {
+                continue;
+            };
+            let bits = param.ty.kernel_bits(abi);
+            let with = |v: u64| {
+                let mut a = [0u64; 6];
+                a[index] = v;
+                a
+            };
+            // Every low word with a bypass, the first shown in full.
+            let found: Vec<(u64, u64, Action, Action)> = constants
+                .iter()
+                .filter_map(|&c| {
+                    let low = u64::from(c) & ((1u64 << bits) - 1);
+                    let intended = extend(low, bits, param.ty.signed);
+                    let want = Action::from_raw(r.ret(arch, nr, with(intended)))?;
+                    [1u64 << bits, 1 << 32, u64::MAX << bits]
+                        .into_iter()
+                        .map(|high| low | high)
+                        .filter(|&v| v != intended)
+                        .find_map(|crafted| {
+                            let got = Action::from_raw(r.ret(arch, nr, with(crafted)))?;
+                            more_restrictive(want, got).then_some((crafted, intended, got, want))
+                        })
+                })
+                .collect();
+            if let Some(&(crafted, intended, got, want)) = found.first() {
+                let pname = param.name;
+                let mut detail = format!(
+                    "{name}({pname}={crafted:#x}) on {abi} gets {}: the kernel reads {bits} \
+                     bits of `{} {pname}` and sees {pname} = {intended} ({intended:#x}), which \
+                     gets {}; the program compares args[{i}].hi",
+                    action_text(got),
+                    param.c_type,
+                    action_text(want)
+                );
+                if found.len() > 1 {
+                    let others: Vec<String> =
+                        found[1..].iter().map(|f| format!("{:#x}", f.1)).collect();
+                    detail.push_str(&format!("; also for {pname} = {}", some(&others, 5)));
+                }
+                findings.push(Finding {
+                    severity: Severity::High,
+                    kind: "high word bypass",
+                    detail,
+                });
+            }
         }
     }
     findings
@@ -507,6 +656,104 @@ fn unreachable(insns: &[Insn]) -> Vec<Finding> {
     }]
 }
 
+/// A condition as a profile states it: `args[0] > 40`.
+fn condition_text(c: &Condition) -> String {
+    let i = c.index();
+    let arg = match c.width() {
+        Width::U64 => format!("args[{i}]"),
+        Width::Low32 => format!("args[{i}].lo"),
+    };
+    match c.cmp() {
+        Cmp::Eq(v) => format!("{arg} == {v:#x}"),
+        Cmp::Ne(v) => format!("{arg} != {v:#x}"),
+        Cmp::Lt(v) => format!("{arg} < {v:#x}"),
+        Cmp::Le(v) => format!("{arg} <= {v:#x}"),
+        Cmp::Gt(v) => format!("{arg} > {v:#x}"),
+        Cmp::Ge(v) => format!("{arg} >= {v:#x}"),
+        Cmp::MaskedEq { mask, value } => format!("{arg} & {mask:#x} == {value:#x}"),
+        Cmp::BitsWithin(m) => format!("{arg} & !{m:#x} == 0"),
+    }
+}
+
+/// An action as the findings name it: `ALLOW`, `ERRNO(1)`.
+fn action_text(a: Action) -> String {
+    match a {
+        Action::Errno(n) | Action::Trap(n) | Action::Trace(n) => format!("{}({n})", a.name()),
+        _ => a.name().to_string(),
+    }
+}
+
+/// The policy's 64-bit comparisons of arguments the kernel reads fewer bits of
+/// ([`seccompy_bpf::harden::wide_conditions`]): a bypass when the ignored bits get
+/// a call a less restrictive action than the kernel's reading of it gets.
+fn high_word_findings(policy: &Policy) -> Vec<Finding> {
+    let rules = policy.rule_list();
+    wide_conditions(policy)
+        .into_iter()
+        .filter_map(|w| {
+            let rule = rules.get(w.rule)?;
+            let cond = rule.conditions().get(w.condition)?;
+            let i = usize::from(cond.index());
+            let (crafted, intended) = (*w.witness.crafted.get(i)?, *w.witness.intended.get(i)?);
+            let rule_text = format!(
+                "{} if {}",
+                action_text(rule.action()),
+                rule.conditions()
+                    .iter()
+                    .map(condition_text)
+                    .collect::<Vec<_>>()
+                    .join(" && ")
+            );
+            let call = format!(
+                "{}({}={crafted:#x}) on {}",
+                w.syscall, w.param.name, w.abi
+            );
+            let name = w.param.name;
+            let rule_text = format!("{}: {rule_text}", w.syscall);
+            let field = format!("`{} {name}`", w.param.c_type);
+            let (crafted_action, intended_action) = (
+                action_text(w.witness.crafted_action),
+                action_text(w.witness.intended_action),
+            );
+            let (severity, kind, detail) = if w.witness.is_bypass() {
+                (
+                    Severity::High,
+                    "high word bypass",
+                    format!(
+                        "{call} gets {crafted_action}: the kernel reads {} bits of {field} and sees \
+                         {name} = {intended} ({intended:#x}), which gets {intended_action}; the rule \
+                         `{rule_text}` compares all 64 bits (compile with --harden){}",
+                        w.kernel_bits,
+                        if w.also.is_empty() {
+                            String::new()
+                        } else {
+                            let also: Vec<String> = w.also.iter().map(|v| format!("{v:#x}")).collect();
+                            format!("; also for {name} = {}", also.join(", "))
+                        }
+                    ),
+                )
+            } else {
+                (
+                    Severity::Low,
+                    "high word ignored",
+                    format!(
+                        "the rule `{rule_text}` compares all 64 bits of {field}, of which the \
+                         kernel reads {}: {call} gets {crafted_action} where {name} = \
+                         {intended:#x} gets {intended_action}; the ignored bits get no call a less \
+                         restrictive action",
+                        w.kernel_bits
+                    ),
+                )
+            };
+            Some(Finding {
+                severity,
+                kind,
+                detail,
+            })
+        })
+        .collect()
+}
+
 /// The findings on the profile's rules.
 fn profile_findings(profile: &Profile, resolved: &Resolved) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -551,7 +798,7 @@ fn profile_findings(profile: &Profile, resolved: &Resolved) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seccompy_bpf::policy::{Arg, Arg32, Policy, Rule};
+    use seccompy_bpf::policy::{Arg, Arg32, Rule};
 
     fn kinds(f: &[Finding]) -> Vec<(&'static str, Severity)> {
         f.iter().map(|f| (f.kind, f.severity)).collect()
@@ -627,9 +874,10 @@ mod tests {
 
     #[test]
     fn low_word_checks() {
+        // lseek's offset (args[1]) is 64 bits wide.
         let low = Policy::new(Action::Errno(1))
             .abi(Abi::X86_64)
-            .rule(Rule::new("personality", Action::Allow).when(Arg32(0).eq(8)))
+            .rule(Rule::new("lseek", Action::Allow).when(Arg32(1).eq(8)))
             .compile()
             .unwrap();
         let f = program_findings(low.insns(), Abi::X86_64);
@@ -637,28 +885,37 @@ mod tests {
             .iter()
             .find(|f| f.kind == "low word only")
             .expect("low word");
-        assert!(lw.detail.starts_with("args[0]") && lw.detail.contains("personality"));
+        assert!(lw.detail.starts_with("args[1]") && lw.detail.ends_with("for lseek"));
         let full = Policy::new(Action::Errno(1))
             .abi(Abi::X86_64)
-            .rule(Rule::new("personality", Action::Allow).when(Arg(0).eq(8)))
+            .rule(Rule::new("lseek", Action::Allow).when(Arg(1).eq(8)))
             .compile()
             .unwrap();
         let f = program_findings(full.insns(), Abi::X86_64);
         assert!(!f.iter().any(|f| f.kind == "low word only"), "{f:?}");
-        // The whole args[0] for personality, its low word alone for socket:
-        // socket is named, personality is not.
+        // The whole args[1] for lseek, its low word alone for pread64 (a
+        // 64-bit count) and for read (an unsigned int fd in args[0], rightly):
+        // pread64 is named, lseek and read are not.
         let mixed = Policy::new(Action::Errno(1))
             .abi(Abi::X86_64)
-            .rule(Rule::new("personality", Action::Allow).when(Arg(0).eq(8)))
-            .rule(Rule::new("socket", Action::Allow).when(Arg32(0).eq(1)))
+            .rule(Rule::new("lseek", Action::Allow).when(Arg(1).eq(8)))
+            .rule(Rule::new("pread64", Action::Allow).when(Arg32(2).eq(1)))
+            .rule(Rule::new("read", Action::Allow).when(Arg32(0).eq(1)))
             .compile()
             .unwrap();
         let f = program_findings(mixed.insns(), Abi::X86_64);
-        let lw = f
-            .iter()
-            .find(|f| f.kind == "low word only")
-            .expect("low word");
-        assert!(lw.detail.ends_with("for socket"), "{}", lw.detail);
+        let lw: Vec<&Finding> = f.iter().filter(|f| f.kind == "low word only").collect();
+        assert_eq!(lw.len(), 1, "{f:?}");
+        assert!(lw[0].detail.starts_with("args[2]"), "{}", lw[0].detail);
+        assert!(lw[0].detail.ends_with("for pread64"), "{}", lw[0].detail);
+        // A 32-bit argument on its low word: nothing (socket's int family).
+        let int = Policy::new(Action::Errno(1))
+            .abi(Abi::X86_64)
+            .rule(Rule::new("socket", Action::Allow).when(Arg32(0).eq(1)))
+            .compile()
+            .unwrap();
+        let f = program_findings(int.insns(), Abi::X86_64);
+        assert!(!f.iter().any(|f| f.kind == "low word only"), "{f:?}");
         // A mask of the lower bits means the same on the whole argument.
         let masked = Policy::new(Action::Errno(1))
             .abi(Abi::X86_64)
@@ -667,6 +924,75 @@ mod tests {
             .unwrap();
         let f = program_findings(masked.insns(), Abi::X86_64);
         assert!(!f.iter().any(|f| f.kind == "low word only"), "{f:?}");
+    }
+
+    #[test]
+    fn high_word_comparisons() {
+        // A deny rule on AF_VSOCK compared on 64 bits: bypassed with a high word.
+        let deny = Policy::new(Action::Allow)
+            .abi(Abi::X86_64)
+            .rule(Rule::new("socket", Action::Errno(97)).when(Arg(0).eq(40)));
+        let f = high_word_findings(&deny);
+        assert_eq!(kinds(&f), [("high word bypass", Severity::High)], "{f:?}");
+        assert!(
+            f[0].detail.starts_with(
+                "socket(family=0x100000028) on x86_64 gets ALLOW: the kernel reads 32 bits of \
+                 `int family` and sees family = 40 (0x28), which gets ERRNO(97); the rule \
+                 `socket: ERRNO(97) if args[0] == 0x28` compares all 64 bits"
+            ),
+            "{}",
+            f[0].detail
+        );
+        // An allow on equality: the high word only refuses.
+        let allow = Policy::new(Action::Errno(1))
+            .abi(Abi::X86_64)
+            .rule(Rule::new("personality", Action::Allow).when(Arg(0).eq(8)));
+        let f = high_word_findings(&allow);
+        assert_eq!(kinds(&f), [("high word ignored", Severity::Low)], "{f:?}");
+        // The low word compared, or a 64-bit argument: nothing.
+        let fine = Policy::new(Action::Allow)
+            .abi(Abi::X86_64)
+            .rule(Rule::new("socket", Action::Errno(97)).when(Arg32(0).eq(40)))
+            .rule(Rule::new("lseek", Action::Errno(1)).when(Arg(1).gt(1 << 40)));
+        assert!(high_word_findings(&fine).is_empty());
+        // 32-bit registers have no high word.
+        let i386 = Policy::new(Action::Allow)
+            .abi(Abi::I386)
+            .rule(Rule::new("socket", Action::Errno(97)).when(Arg(0).eq(40)));
+        assert!(high_word_findings(&i386).is_empty());
+    }
+
+    #[test]
+    fn high_word_in_a_raw_program() {
+        let deny = Policy::new(Action::Allow)
+            .abi(Abi::X86_64)
+            .rule(Rule::new("socket", Action::Errno(97)).when(Arg(0).eq(40)))
+            .compile()
+            .unwrap();
+        let f = program_high_word(deny.insns(), Abi::X86_64);
+        assert_eq!(kinds(&f), [("high word bypass", Severity::High)], "{f:?}");
+        assert!(
+            f[0].detail.starts_with(
+                "socket(family=0x100000028) on x86_64 gets ALLOW: the kernel reads 32 bits of \
+                 `int family` and sees family = 40 (0x28), which gets ERRNO(97)"
+            ),
+            "{}",
+            f[0].detail
+        );
+        // Hardened, or on the low word: nothing.
+        let (hard, _) = seccompy_bpf::harden::harden(
+            &Policy::new(Action::Allow)
+                .abi(Abi::X86_64)
+                .rule(Rule::new("socket", Action::Errno(97)).when(Arg(0).eq(40))),
+        );
+        assert!(program_high_word(hard.compile().unwrap().insns(), Abi::X86_64).is_empty());
+        // An allow on equality only refuses: no bypass.
+        let allow = Policy::new(Action::Errno(1))
+            .abi(Abi::X86_64)
+            .rule(Rule::new("personality", Action::Allow).when(Arg(0).eq(8)))
+            .compile()
+            .unwrap();
+        assert!(program_high_word(allow.insns(), Abi::X86_64).is_empty());
     }
 
     #[test]

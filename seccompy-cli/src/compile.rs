@@ -22,7 +22,7 @@ pub const HELP: &str = concat!(
 seccompy compile: compile an OCI or Docker seccomp profile
 
 Usage: seccompy compile PROFILE [--arch ARCH] [--caps SET] [--kernel X.Y]
-                        [--oci-config] [--format FORMAT] [-o OUT]
+                        [--oci-config] [--harden] [--format FORMAT] [-o OUT]
 
 PROFILE is a seccomp profile in JSON (- reads standard input): the OCI
 runtime-spec `linux.seccomp` object or a Docker profile (archMap, includes and
@@ -30,6 +30,16 @@ excludes by arch, caps and minKernel, errnoRet). It is resolved as Docker, runc
 and libseccomp would apply it on an ARCH machine running kernel X.Y with the
 capability set SET, runc's ENOSYS stub included, and compiled into one program
 for ARCH and the profile's sub-architectures.
+
+By default the program decides every call as runc with libseccomp would,
+comparing each argument on all 64 bits. The kernel reads only the low 32 bits
+of an int-typed argument (int, unsigned int, pid_t, uid_t, ...), so a caller
+can pass the filter by setting high bits the kernel ignores: Docker's default
+profile allows socket(0x100000028, ...), which opens an AF_VSOCK (40) socket
+that the profile means to refuse (`seccompy audit` names such rules).
+--harden departs from runc's semantics to close that hole: such conditions
+compare the low 32 bits, deciding each call as the profile decides the same
+call with the argument sign- or zero-extended as its C type says.
 
 Options:
   --arch ARCH       the machine's architecture (default: this machine's)
@@ -40,6 +50,8 @@ Options:
                     kernel's, from /proc/sys/kernel/osrelease)
   --oci-config      PROFILE is an OCI bundle's config.json: use its
                     linux.seccomp object
+  --harden          compare 32-bit arguments on the 32 bits the kernel reads
+                    (departs from runc's semantics; see above)
 ",
     format_options_help!(),
     "  \
@@ -64,6 +76,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut caps: Option<(CapSet, String)> = None;
     let mut kernel: Option<KernelVersion> = None;
     let mut oci_config = false;
+    let mut harden = false;
     let mut fmt = Format::Raw;
     let mut name: Option<String> = None;
     while let Some(arg) = parser.next()? {
@@ -78,6 +91,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             }
             Long("kernel") => kernel = Some(parse_kernel(&args::text(parser)?)?),
             Long("oci-config") => oci_config = true,
+            Long("harden") => harden = true,
             Long("format") => fmt = Format::parse(&args::text(parser)?)?,
             Long("name") => name = Some(format::parse_name(&args::text(parser)?)?),
             Short('o') | Long("output") => output = Some(args::path(parser.value()?)),
@@ -93,7 +107,11 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         None => running_kernel()?,
     };
 
-    let (resolved, prog) = resolve_and_compile(&file, abi, caps, kernel, oci_config)?;
+    let Compiled {
+        resolved,
+        prog,
+        hardened,
+    } = resolve_and_compile(&file, abi, caps, kernel, oci_config, harden)?;
 
     let abis: Vec<&str> = resolved.abis.iter().map(|a| a.name()).collect();
     let mut about = format!(
@@ -109,19 +127,44 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             resolved.flags.join(" | ")
         ));
     }
+    if harden {
+        let note = harden_note(hardened);
+        about.push_str(&format!("; {note}"));
+        eprintln!("seccompy: {note}");
+    }
     let bytes = format::render(fmt, prog.insns(), abi, &about, name.as_deref());
     args::write_output(output.as_deref(), &bytes, fmt.is_binary(), out)
 }
 
+/// A compiled profile.
+pub(crate) struct Compiled {
+    /// The resolved profile.
+    pub resolved: Resolved,
+    /// Its program.
+    pub prog: Program,
+    /// How many conditions `--harden` narrowed (0 without it).
+    pub hardened: usize,
+}
+
+/// What `--harden` says it did, on standard error and in the output's comment.
+pub(crate) fn harden_note(hardened: usize) -> String {
+    format!(
+        "--harden: {hardened} condition{} on 32-bit arguments compare the low 32 bits the \
+         kernel reads, departing from runc's semantics to close the high-word bypass",
+        if hardened == 1 { "" } else { "s" }
+    )
+}
+
 /// Reads, resolves and compiles the profile `file` for `abi`, `caps` and
-/// `kernel`: the resolved profile and its program.
+/// `kernel`, narrowed by [`seccompy_bpf::harden::harden`] if `harden`.
 pub(crate) fn resolve_and_compile(
     file: &Path,
     abi: Abi,
     caps: CapSet,
     kernel: KernelVersion,
     oci_config: bool,
-) -> Result<(Resolved, Program)> {
+    harden: bool,
+) -> Result<Compiled> {
     let profile = read_profile(file, oci_config)?;
     let opts = ResolveOptions::new(abi, kernel).with_caps(caps);
     let at = |e: &dyn std::fmt::Display| Error::new(format!("{}: {e}", file.display()));
@@ -129,6 +172,11 @@ pub(crate) fn resolve_and_compile(
         at(&"the profile installs no filter (no default action and no rule for this machine)")
     })?;
     let policy = resolved.to_policy().map_err(|e| at(&e))?;
+    let (policy, hardened) = if harden {
+        seccompy_bpf::harden::harden(&policy)
+    } else {
+        (policy, 0)
+    };
     let prog = policy.compile().map_err(|e| at(&e))?;
     // The compiler's output always passes; a failure here is a bug to report.
     validate(prog.insns()).map_err(|e| {
@@ -136,7 +184,11 @@ pub(crate) fn resolve_and_compile(
             "internal error: the compiled program would be rejected: {e}"
         ))
     })?;
-    Ok((resolved, prog))
+    Ok(Compiled {
+        resolved,
+        prog,
+        hardened,
+    })
 }
 
 /// Reads the profile, or the `linux.seccomp` object of an OCI `config.json`.

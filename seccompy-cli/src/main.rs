@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 use lexopt::prelude::*;
 
+mod agent;
 mod args;
 #[macro_use]
 mod format;
@@ -102,6 +103,12 @@ const COMMANDS: &[Command] = &[
         summary: trace::SUMMARY,
         help: trace::HELP,
         run: trace::run,
+    },
+    Command {
+        name: "agent",
+        summary: agent::SUMMARY,
+        help: agent::HELP,
+        run: agent::run,
     },
 ];
 

@@ -24,6 +24,10 @@ macro_rules! source_options_help {
   --caps SET        for a profile: default, all, none or a list (as compile)
   --kernel X.Y      for a profile: the kernel version for minKernel
   --oci-config      the profile is an OCI bundle's config.json
+  --harden          for a profile: compare 32-bit arguments (int, pid_t, ...)
+                    on the 32 bits the kernel reads, as `seccompy compile
+                    --harden`; departs from runc's semantics to close the
+                    high-word bypass
 "
     };
 }
@@ -40,6 +44,7 @@ pub struct Source {
     caps: Option<CapSet>,
     kernel: Option<KernelVersion>,
     oci_config: bool,
+    harden: bool,
 }
 
 /// The name of a long option, owned, so that the parser can be used again.
@@ -71,6 +76,7 @@ impl Source {
             Some("caps") => self.caps = Some(compile::parse_caps(&args::text(parser)?)?),
             Some("kernel") => self.kernel = Some(compile::parse_kernel(&args::text(parser)?)?),
             Some("oci-config") => self.oci_config = true,
+            Some("harden") => self.harden = true,
             _ => return Ok(false),
         }
         Ok(true)
@@ -95,14 +101,27 @@ impl Source {
                     None => compile::running_kernel()?,
                 };
                 let caps = self.caps.unwrap_or_else(CapSet::docker_default);
-                let (resolved, prog) =
-                    compile::resolve_and_compile(&file, abi, caps, kernel, self.oci_config)?;
+                let compiled = compile::resolve_and_compile(
+                    &file,
+                    abi,
+                    caps,
+                    kernel,
+                    self.oci_config,
+                    self.harden,
+                )?;
+                if self.harden {
+                    eprintln!("seccompy: {}", compile::harden_note(compiled.hardened));
+                }
+                let (resolved, prog) = (compiled.resolved, compiled.prog);
                 Ok(Loaded {
                     prog,
                     abi,
                     resolved: Some(resolved),
                 })
             }
+            (None, Some(_)) if self.harden => Err(Error::new(
+                "--harden rewrites a profile's conditions: give --profile, not --bpf",
+            )),
             (None, Some(file)) => {
                 let prog = args::read_valid_program(&file)?;
                 Ok(Loaded {

@@ -5,7 +5,9 @@
 //! `linux/filter.h`, `linux/bpf_common.h`, `linux/audit.h`, `linux/prctl.h`,
 //! `linux/ptrace.h`, `asm/ioctl.h`, `asm/unistd*.h`) and checked against them by
 //! `cargo xtask check-abi`; the layout of every structure is also asserted at
-//! compile time. Names follow the kernel's.
+//! compile time. Names follow the kernel's. The syscall tables ([`syscalls`]) and
+//! signatures ([`signatures`]) are generated from the kernel's headers by
+//! `cargo xtask syscalls`.
 //!
 //! The constants and structures are re-exported at the crate root; the system call
 //! wrappers live in [`raw`].
@@ -30,6 +32,7 @@ pub mod ptrace;
 #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub mod raw;
 pub mod seccomp;
+pub mod signatures;
 pub mod syscalls;
 
 pub use audit::*;

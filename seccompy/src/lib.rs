@@ -125,6 +125,9 @@ pub struct ReadmeDoctests;
 #[doc = include_str!("../README.md")]
 pub struct CrateReadmeDoctests;
 
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
+pub mod agent;
 pub mod audit;
 mod command;
 pub mod embed;

@@ -57,15 +57,52 @@ pub fn root() -> PathBuf {
 ///
 /// Safe to call concurrently, from threads or processes: see [`ensure_in`].
 pub fn ensure() -> Result<String, String> {
-    ensure_in(&root(), download_into)
+    ensure_in(&root(), UAPI_MARKER, download_into)
 }
 
-/// The version of the package unpacked in `root`, if `root` holds a complete unpack.
-fn unpacked_version(root: &Path) -> Option<String> {
+/// A file every complete unpack of `linux-libc-dev` has, relative to its root.
+const UAPI_MARKER: &str = "pkg/usr/include/linux/seccomp.h";
+
+/// Where `linux-headers-<version>-common` is unpacked: `target/linux-headers-common/`.
+pub fn common_root() -> PathBuf {
+    crate::workspace_root()
+        .join("target")
+        .join("linux-headers-common")
+}
+
+/// The kernel source tree of `linux-headers-<version>-common` ([`ensure_common`]
+/// unpacks it): `include/linux/syscalls.h`, `arch/<arch>/include/asm/...`.
+pub fn common_tree() -> PathBuf {
+    common_root().join("src")
+}
+
+/// A file every complete unpack of the common headers has, relative to its root.
+const COMMON_MARKER: &str = "src/include/linux/syscalls.h";
+
+/// Makes sure Debian's `linux-headers-<version>-common` of the same kernel version as
+/// the `linux-libc-dev` of [`ensure`] is unpacked in [`common_tree`], downloading it
+/// if needed (as [`ensure`] does, with the same lock and atomic rename). Returns the
+/// package's name and version (`linux-headers-7.2.13+deb14-common 7.2.13-1`).
+pub fn ensure_common() -> Result<String, String> {
+    let uapi = ensure()?;
+    let found = ensure_in(&common_root(), COMMON_MARKER, |dir| {
+        download_common_into(dir, &uapi)
+    })?;
+    if found.split_whitespace().nth(1) == Some(uapi.as_str()) {
+        Ok(found)
+    } else {
+        Err(format!(
+            "{} holds {found}, not of linux-libc-dev's version {uapi}: remove it to fetch again",
+            common_root().display()
+        ))
+    }
+}
+
+/// The version of the package unpacked in `root`, if `root` holds a complete unpack
+/// (its `marker` file, relative to `root`, exists).
+fn unpacked_version(root: &Path, marker: &str) -> Option<String> {
     let version = std::fs::read_to_string(root.join("VERSION")).ok()?;
-    HeaderDirs::unpacked_in(root)
-        .include
-        .join("linux/seccomp.h")
+    root.join(marker)
         .is_file()
         .then(|| version.trim().to_owned())
 }
@@ -79,9 +116,10 @@ fn unpacked_version(root: &Path) -> Option<String> {
 /// so `root` never holds a partial unpack.
 fn ensure_in(
     root: &Path,
+    marker: &str,
     fetch: impl Fn(&Path) -> Result<String, String>,
 ) -> Result<String, String> {
-    if let Some(version) = unpacked_version(root) {
+    if let Some(version) = unpacked_version(root, marker) {
         return Ok(version);
     }
     let (Some(parent), Some(name)) = (root.parent(), root.file_name()) else {
@@ -91,7 +129,7 @@ fn ensure_in(
     std::fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
     let _lock = lock(&parent.join(format!("{name}.lock")))?;
     // Another caller may have finished while this one waited.
-    if let Some(version) = unpacked_version(root) {
+    if let Some(version) = unpacked_version(root, marker) {
         return Ok(version);
     }
     // Under the lock, no other thread or process uses this name.
@@ -144,6 +182,75 @@ fn lock(path: &Path) -> Result<File, String> {
 
 /// Downloads the package and unpacks it into `dir` (as `dir/pkg/`); returns its version.
 fn download_into(dir: &Path) -> Result<String, String> {
+    eprintln!(
+        "xtask: fetching linux-libc-dev from Debian unstable into {}",
+        root().display()
+    );
+    let deb = fetch_deb(dir, |_| Ok("linux-libc-dev".to_owned()))?;
+    unpack(dir, &deb)?;
+    let version = deb_version(&deb)?;
+    remove_apt(dir)?;
+    Ok(version)
+}
+
+/// Downloads `linux-headers-<upstream>+<abi>-common`, `<upstream>` being that of
+/// `uapi_version` (linux-libc-dev's `7.2.13-1` gives `7.2.13`), and unpacks its
+/// kernel tree into `dir/src`; returns `<package> <version>`.
+fn download_common_into(dir: &Path, uapi_version: &str) -> Result<String, String> {
+    let upstream = uapi_version.split('-').next().unwrap_or(uapi_version);
+    eprintln!(
+        "xtask: fetching linux-headers-{upstream}+*-common from Debian unstable into {}",
+        common_root().display()
+    );
+    let prefix = format!("linux-headers-{upstream}+");
+    let deb = fetch_deb(dir, |opts| {
+        let out = Command::new("apt-cache")
+            .args(opts)
+            .args(["search", "--names-only"])
+            .arg(format!(
+                "^{}[^ ]*-common$",
+                prefix.replace('.', "\\.").replace('+', "\\+")
+            ))
+            .output()
+            .map_err(|e| format!("apt-cache: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut names: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|n| n.starts_with(&prefix) && n.ends_with("-common"))
+            .collect();
+        names.sort_unstable();
+        match names.as_slice() {
+            [one] => Ok((*one).to_owned()),
+            _ => Err(format!(
+                "Debian unstable has {} packages {prefix}*-common: {names:?}",
+                names.len()
+            )),
+        }
+    })?;
+    let name = deb
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.split('_').next())
+        .ok_or("a .deb without a package name")?
+        .to_owned();
+    unpack(dir, &deb)?;
+    let src = dir.join("pkg/usr/src").join(&name);
+    std::fs::rename(&src, dir.join("src"))
+        .map_err(|e| format!("moving {} into place: {e}", src.display()))?;
+    std::fs::remove_dir_all(dir.join("pkg")).map_err(|e| format!("removing pkg: {e}"))?;
+    let version = deb_version(&deb)?;
+    remove_apt(dir)?;
+    Ok(format!("{name} {version}"))
+}
+
+/// Fetches one package from Debian unstable with a private apt configuration under
+/// `dir/apt`: `choose` gets the apt options and names the package. Returns the
+/// `.deb`'s path (removed with `dir/apt` by [`remove_apt`]).
+fn fetch_deb(
+    dir: &Path,
+    choose: impl FnOnce(&[String]) -> Result<String, String>,
+) -> Result<PathBuf, String> {
     let work = dir.join("apt");
     for d in ["lists/partial", "cache/archives/partial", "download"] {
         std::fs::create_dir_all(work.join(d))
@@ -161,30 +268,30 @@ fn download_into(dir: &Path) -> Result<String, String> {
         "-oDebug::NoLocking=1".to_owned(),
         "-qq".to_owned(),
     ];
-    eprintln!(
-        "xtask: fetching linux-libc-dev from Debian unstable into {}",
-        root().display()
-    );
     run(Command::new("apt-get").args(&opts).arg("update"))?;
+    let package = choose(&opts)?;
     run(Command::new("apt-get")
         .args(&opts)
         .arg("download")
-        .arg("linux-libc-dev")
+        .arg(&package)
         .current_dir(work.join("download")))?;
-    let deb = std::fs::read_dir(work.join("download"))
+    std::fs::read_dir(work.join("download"))
         .map_err(|e| e.to_string())?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|x| x == "deb"))
-        .ok_or("apt-get download produced no .deb")?;
-    run(Command::new("dpkg")
-        .arg("-x")
-        .arg(&deb)
-        .arg(dir.join("pkg")))?;
-    let version = deb_version(&deb)?;
-    // The package lists and the .deb are not needed any more.
-    std::fs::remove_dir_all(&work).map_err(|e| format!("removing {}: {e}", work.display()))?;
-    Ok(version)
+        .ok_or_else(|| format!("apt-get download {package} produced no .deb"))
+}
+
+/// Unpacks `deb` into `dir/pkg`.
+fn unpack(dir: &Path, deb: &Path) -> Result<(), String> {
+    run(Command::new("dpkg").arg("-x").arg(deb).arg(dir.join("pkg")))
+}
+
+/// Removes what [`fetch_deb`] left in `dir/apt`: the package lists and the `.deb`.
+fn remove_apt(dir: &Path) -> Result<(), String> {
+    let work = dir.join("apt");
+    std::fs::remove_dir_all(&work).map_err(|e| format!("removing {}: {e}", work.display()))
 }
 
 fn deb_version(deb: &Path) -> Result<String, String> {
@@ -243,7 +350,7 @@ mod tests {
         let fetch = fake_fetch(&calls);
         let results: Vec<Result<String, String>> = std::thread::scope(|s| {
             let workers: Vec<_> = (0..4)
-                .map(|_| s.spawn(|| ensure_in(&root, &fetch)))
+                .map(|_| s.spawn(|| ensure_in(&root, UAPI_MARKER, &fetch)))
                 .collect();
             workers.into_iter().map(|w| w.join().unwrap()).collect()
         });
@@ -251,7 +358,10 @@ mod tests {
             assert_eq!(r.as_deref(), Ok("1.2.3-4"));
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1, "fetched more than once");
-        assert_eq!(unpacked_version(&root).as_deref(), Some("1.2.3-4"));
+        assert_eq!(
+            unpacked_version(&root, UAPI_MARKER).as_deref(),
+            Some("1.2.3-4")
+        );
         // Only the unpack and the lock file remain: no temporary folder.
         let mut left: Vec<String> = std::fs::read_dir(&scratch)
             .unwrap()
@@ -260,7 +370,10 @@ mod tests {
         left.sort();
         assert_eq!(left, ["linux-uapi", "linux-uapi.lock"]);
         // A later call finds it without fetching.
-        assert_eq!(ensure_in(&root, &fetch).as_deref(), Ok("1.2.3-4"));
+        assert_eq!(
+            ensure_in(&root, UAPI_MARKER, &fetch).as_deref(),
+            Ok("1.2.3-4")
+        );
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         std::fs::remove_dir_all(&scratch).unwrap();
     }
@@ -273,7 +386,10 @@ mod tests {
             std::fs::create_dir_all(dir.join("pkg/usr/include/linux")).unwrap();
             Err("no network".to_owned())
         };
-        assert_eq!(ensure_in(&root, failing), Err("no network".to_owned()));
+        assert_eq!(
+            ensure_in(&root, UAPI_MARKER, failing),
+            Err("no network".to_owned())
+        );
         assert!(!root.exists());
         let left: Vec<_> = std::fs::read_dir(&scratch)
             .unwrap()
@@ -283,7 +399,7 @@ mod tests {
         // The next caller fetches again.
         let calls = AtomicUsize::new(0);
         assert_eq!(
-            ensure_in(&root, fake_fetch(&calls)).as_deref(),
+            ensure_in(&root, UAPI_MARKER, fake_fetch(&calls)).as_deref(),
             Ok("1.2.3-4")
         );
         assert_eq!(calls.load(Ordering::SeqCst), 1);

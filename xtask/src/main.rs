@@ -1,7 +1,8 @@
 //! `cargo xtask`: development tasks for seccompy.
 //!
 //! - `cargo xtask headers`: fetch and unpack the newest Linux UAPI headers under `target/`.
-//! - `cargo xtask syscalls`: regenerate the syscall tables of `seccompy-sys`.
+//! - `cargo xtask syscalls`: regenerate the syscall tables and signatures of `seccompy-sys`
+//!   (`--check`: fail on any difference instead).
 //! - `cargo xtask check-abi`: regenerate the tables and fail on any difference, then
 //!   compare every constant, size and offset of `seccompy-sys` with what C sees.
 //! - `cargo xtask bench-bpf`: compare seccompy's compiled programs with libseccomp's and
@@ -10,16 +11,20 @@
 //!   versus raw ioctls, with and without synchronous wake-up.
 //! - `cargo xtask bench-trace`: `seccompy trace` (both modes) against untraced runs
 //!   and `strace -f -c` on real syscall-heavy commands.
+//! - `cargo xtask bench-agent`: round trip of a notified call answered by `seccompy::agent`
+//!   versus raw ioctls, and with 50 containers served at once.
 //! - `cargo xtask bench-kernel`: real syscall cost under seccompy's and libseccomp's
 //!   docker-default programs and without a filter.
 
 mod abi;
 mod bench;
+mod bench_agent;
 mod bench_bpf;
 mod bench_kernel;
 mod bench_trace;
 mod bench_unotify;
 mod headers;
+mod signatures;
 mod syscalls;
 
 use std::path::PathBuf;
@@ -62,7 +67,7 @@ pub fn scratch_dir(label: &str) -> PathBuf {
     dir
 }
 
-const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify|bench-kernel|bench-trace>";
+const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify|bench-agent|bench-kernel|bench-trace>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -74,6 +79,7 @@ fn main() -> ExitCode {
         Some("check-abi") => abi::run(),
         Some("bench-bpf") => bench_bpf::run(&args[1..]),
         Some("bench-unotify") => bench_unotify::run(&args[1..]),
+        Some("bench-agent") => bench_agent::run(&args[1..]),
         Some("bench-kernel") => bench_kernel::run(&args[1..]),
         Some("bench-trace") => bench_trace::run(&args[1..]),
         _ => Err(USAGE.to_owned()),

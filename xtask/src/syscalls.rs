@@ -683,6 +683,13 @@ pub fn run() -> Result<(), String> {
         "{} syscall tables from linux-libc-dev {version}, {changed} changed",
         files.len()
     );
+    let (text, coverage) = crate::signatures::regenerate(&HeaderDirs::downloaded())?;
+    let path = crate::signatures::out_path();
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+        std::fs::write(&path, &text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    crate::signatures::print_coverage(&coverage);
     Ok(())
 }
 
@@ -709,6 +716,17 @@ pub fn check() -> Result<(), String> {
     }
     if let Err(e) = check_mod_rs() {
         problems.push(e);
+    }
+    let (expected, coverage) = crate::signatures::regenerate(&dirs)?;
+    let path = crate::signatures::out_path();
+    match std::fs::read_to_string(&path) {
+        Ok(actual) if actual == expected => crate::signatures::print_coverage(&coverage),
+        Ok(actual) => problems.push(format!(
+            "{} differs from the headers:\n{}",
+            path.display(),
+            diff_summary(&actual, &expected)
+        )),
+        Err(e) => problems.push(format!("{}: {e}", path.display())),
     }
     if !problems.is_empty() {
         problems.push("run `cargo xtask syscalls` to regenerate".to_owned());

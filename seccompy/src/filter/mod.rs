@@ -29,6 +29,31 @@ pub enum FilterError {
     /// instructions).
     #[error("the filter cannot be compiled")]
     Compile(#[source] CompileError),
+    /// A condition compares all 64 bits ([`Arg`](crate::Arg)) of an argument the
+    /// kernel reads 32 bits of (an `int`, `unsigned int`, `pid_t`, ... on an ABI
+    /// with 64-bit registers): a caller would steer it with high bits the kernel
+    /// ignores (`socket(0x1_0000_0028, ...)` is `AF_VSOCK` to the kernel, not to
+    /// `Arg(0).eq(40)`). Compare the low word with [`Arg32`](crate::Arg32). The
+    /// argument types are `seccompy-sys`'s generated
+    /// [signatures](seccompy_sys::signatures); arguments narrower than 32 bits
+    /// (`umode_t`) and calls without a signature are not checked.
+    #[error(
+        "{syscall}'s args[{index}] is `{c_type} {name}`, of which the kernel reads 32 bits on \
+         {abi}: a 64-bit condition (Arg) there can be passed with high bits the kernel ignores; \
+         compare the low word with Arg32"
+    )]
+    WideCondition {
+        /// The system call.
+        syscall: &'static str,
+        /// The ABI.
+        abi: Abi,
+        /// The argument's index.
+        index: u8,
+        /// Its name in the kernel's declaration.
+        name: &'static str,
+        /// Its C type.
+        c_type: &'static str,
+    },
     /// The program is longer than [`FilterArgs::max_instruction_count`].
     #[error("the compiled filter has {len} instructions, more than the maximum of {max}")]
     TooLong {
@@ -172,6 +197,8 @@ impl Filter {
     /// and [`Arg32`](crate::Arg32) (its low 32 bits, for `int` arguments such as
     /// file descriptors and `AT_FDCWD`): `Arg(1).eq(0x1_0000_0000)`,
     /// `Arg32(0).eq(libc::AT_FDCWD as u32)`, `Arg32(2).bits_within(0o777)`.
+    /// [`compile`](Self::compile) refuses an `Arg` condition on an argument the
+    /// kernel reads 32 bits of ([`FilterError::WideCondition`]).
     pub fn add_rule(
         &mut self,
         syscall: impl Into<Syscall>,
@@ -256,7 +283,25 @@ impl Filter {
     /// # Errors
     /// See [`FilterError`].
     pub fn compile(&self) -> Result<Program, FilterError> {
-        let program = self.to_policy()?.compile().map_err(FilterError::Compile)?;
+        let policy = self.to_policy()?;
+        if let Some(w) = policy
+            .wide_conditions()
+            .into_iter()
+            .find(|w| w.kernel_bits == 32)
+        {
+            return Err(FilterError::WideCondition {
+                syscall: w.syscall,
+                abi: w.abi,
+                index: policy
+                    .rule_list()
+                    .get(w.rule)
+                    .and_then(|r| r.conditions().get(w.condition))
+                    .map_or(0, |c| c.index()),
+                name: w.param.name,
+                c_type: w.param.c_type,
+            });
+        }
+        let program = policy.compile().map_err(FilterError::Compile)?;
         if program.len() > self.args.max_instruction_count {
             return Err(FilterError::TooLong {
                 len: program.len(),
