@@ -275,12 +275,18 @@ print("ok")
 #[test]
 fn without_tracefs_trace_falls_back_to_notification_and_says_so() {
     // Not root (or root dropped to nobody): no tracefs instance can be made.
-    let bin = env!("CARGO_BIN_EXE_seccompy");
     let args = ["trace", "-o", "-", "--", "sh", "-c", "exit 0"];
+    let dir = TempDir::new();
     // SAFETY: geteuid cannot fail.
     let out = if unsafe { libc::geteuid() } == 0 {
+        // A copy nobody can run, wherever the build directory is.
+        let bin = dir.path("seccompy");
+        std::fs::copy(env!("CARGO_BIN_EXE_seccompy"), &bin).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o755)).unwrap();
         Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin])
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin)
             .args(args)
             .output()
             .expect("setpriv (util-linux) is needed to drop root")
