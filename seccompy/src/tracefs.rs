@@ -428,34 +428,8 @@ impl SyscallRecorder {
         let Ok(path) = CString::new(self.dir.as_os_str().as_encoded_bytes()) else {
             return Ok(recorded);
         };
-        // SAFETY: between fork and _exit the children make only
-        // async-signal-safe system calls on memory allocated before the fork.
-        unsafe {
-            let child = libc::fork();
-            if child == 0 {
-                if libc::fork() == 0 {
-                    // No fd kept: whoever reads the caller's pipes (a shell's
-                    // `$(...)`) must not wait for this process.
-                    if libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32) != 0 {
-                        for fd in 0..1024 {
-                            libc::close(fd);
-                        }
-                    }
-                    libc::setsid();
-                    libc::rmdir(path.as_ptr());
-                }
-                libc::_exit(0);
-            }
-            if child > 0 {
-                let mut status = 0;
-                while libc::waitpid(child, &mut status, 0) < 0
-                    && io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
-                {
-                }
-                // Drop leaves the instance to the detached process.
-                self.detached = true;
-            }
-        }
+        // If the remover could not start, Drop removes the instance.
+        self.detached = remove_detached(&[path]);
         Ok(recorded)
     }
 
@@ -501,10 +475,13 @@ fn in_initial_pid_namespace() -> bool {
 
 /// Removes the instances of recorders whose process is gone (killed before
 /// it could remove its own): `seccompy-<pid>-<n>` with no process `<pid>`.
+/// A detached process removes them, as one may be in the middle of its
+/// removal by its recorder's detached process (which this would wait for).
 fn remove_stale() {
     let Ok(dirs) = std::fs::read_dir(Path::new(TRACEFS).join("instances")) else {
         return;
     };
+    let mut stale = Vec::new();
     for dir in dirs.flatten() {
         let name = dir.file_name();
         let Some(pid) = name
@@ -518,9 +495,48 @@ fn remove_stale() {
         // SAFETY: signal 0 only checks that the process exists.
         let gone = unsafe { libc::kill(pid, 0) } != 0
             && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
-        if gone && pid > 0 {
-            let _ = std::fs::remove_dir(dir.path());
+        if gone
+            && pid > 0
+            && let Ok(path) = CString::new(dir.path().as_os_str().as_encoded_bytes())
+        {
+            stale.push(path);
         }
+    }
+    if !stale.is_empty() {
+        remove_detached(&stale);
+    }
+}
+
+/// Removes the directories `paths` from a detached process (in its own
+/// session, with no open fd, so that no reader of the caller's pipes waits for
+/// it); returns whether that process was started.
+fn remove_detached(paths: &[CString]) -> bool {
+    // SAFETY: between fork and _exit the children make only async-signal-safe
+    // system calls on memory allocated before the fork.
+    unsafe {
+        let child = libc::fork();
+        if child == 0 {
+            if libc::fork() == 0 {
+                if libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32) != 0 {
+                    for fd in 0..1024 {
+                        libc::close(fd);
+                    }
+                }
+                libc::setsid();
+                for path in paths {
+                    libc::rmdir(path.as_ptr());
+                }
+            }
+            libc::_exit(0);
+        }
+        if child < 0 {
+            return false;
+        }
+        let mut status = 0;
+        while libc::waitpid(child, &mut status, 0) < 0
+            && io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
+        {}
+        true
     }
 }
 
@@ -779,6 +795,10 @@ mod tests {
             .join(format!("seccompy-{}-0", gone.id()));
         std::fs::create_dir(&stale).unwrap();
         drop(SyscallRecorder::new(1024, &[]).unwrap());
+        let start = std::time::Instant::now();
+        while stale.exists() && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         assert!(!stale.exists(), "the stale instance is removed");
         // Removed by a detached process: soon, not at once.
         let rec = SyscallRecorder::new(1024, &[]).unwrap();
