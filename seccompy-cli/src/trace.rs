@@ -3,13 +3,17 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use std::time::Duration;
+
 use lexopt::prelude::*;
+use seccompy::tracefs::{self, SyscallRecorder};
 use seccompy::unotify::{self, Response, Supervisor};
-use seccompy_bpf::oci::ScmpArch;
+use seccompy_bpf::oci::Profile;
+use seccompy_bpf::oci::learn::{self, LearnError, LearnedProfile, kubernetes_name};
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, sock_filter};
 
@@ -24,43 +28,95 @@ pub const SUMMARY: &str = "run a command and write the smallest profile allowing
 pub const HELP: &str = "\
 seccompy trace: learn a seccomp profile from a run of a command
 
-Usage: seccompy trace -o PROFILE.json [--arch ARCH] [--] CMD [ARG...]
+Usage: seccompy trace -o FILE [--format oci|spo|rust] [--merge PROFILE.json]
+                      [--names-only] [--mode auto|tracefs|notify] [--arch ARCH]
+                      [--name NAME] [--] CMD [ARG...]
 
-Runs CMD with a filter that sends every system call, of every ABI, to a
-supervisor in seccompy (user notification), which counts it and lets it run
-(SECCOMP_USER_NOTIF_FLAG_CONTINUE). The filter is installed just before
-execve, which is counted too; CMD's threads and children inherit it, so they
-are followed. Nothing else runs under the filter: seccompy's own calls between
-fork and exec are not in the profile.
+Runs CMD under a filter installed just before execve (which is counted too);
+CMD's threads and children inherit it, so they are followed. Nothing else runs
+under the filter: seccompy's own calls between fork and exec are not in the
+profile. Two ways to see the calls:
 
-Then writes the smallest OCI profile that lets the same run happen: the names
-seen in one ALLOW rule, defaultAction SCMP_ACT_ERRNO with errnoRet 1 (EPERM),
-and the architectures seen (ARCH's first). Prints the count of each call on
-standard error. Exits with CMD's status (128 + N for a signal). The profile's
-file is opened before CMD runs; if CMD cannot be executed, no profile is
-written. Signals are passed on to CMD as by `seccompy run`.
+  tracefs  (root) the calls whose arguments are learned, execve, and every
+           call of another ABI (i386, x32) go to seccompy's supervisor (user
+           notification, SECCOMP_USER_NOTIF_FLAG_CONTINUE); the others are
+           allowed and counted by the kernel (raw_syscalls:sys_enter in a
+           private tracefs instance following CMD's process tree), without a
+           round trip each. If the kernel's trace buffer loses events, no
+           profile is written.
+  notify   every call goes to the supervisor (slower: a round trip per call).
+  auto     (default) tracefs, or notify when tracefs cannot be used (not root,
+           no tracefs), saying so on standard error.
 
-The kernel allows one listener per filter chain: trace cannot run under
-another seccomp supervisor (a trace, a run --log-denied, a container runtime's
-notifier).
+Then writes the smallest profile that lets the same run happen:
+defaultAction SCMP_ACT_ERRNO (EPERM), the architectures seen and ARCH, the
+names seen, and for the calls profiles commonly restrict, exactly the argument
+values seen: socket family and type, personality, clone and unshare namespace
+flags, ioctl request, prctl option, fcntl command, PROT_EXEC of mmap, mmap2,
+mprotect and pkey_mprotect. int arguments are compared on their low 32 bits
+(SCMP_CMP_MASKED_EQ with 0xffffffff), as the kernel reads them.
+
+Prints the count of each call on standard error. Exits with CMD's status
+(128 + N for a signal). The output file is opened before CMD runs; if CMD
+cannot be executed, nothing is written. Signals are passed on to CMD as by
+`seccompy run`. The kernel allows one listener per filter chain: trace cannot
+run under another seccomp supervisor.
 
 Tracing is for learning, not for enforcement: calls run unchecked, and what
-one run does is not all a program may do (error paths, other inputs).
+one run does is not all a program may do (error paths, other inputs): merge
+several runs.
 
 Options:
-  -o, --output FILE  the profile to write (- is standard output)
-  --arch ARCH        the ABI the profile is for (default: this machine's)
-  -h, --help         print this help
-  -V, --version      print the version
+  -o, --output FILE   where to write (- is standard output)
+  --format FORMAT     oci (default): an OCI/Docker profile (JSON);
+                      spo: a Kubernetes Security Profiles Operator
+                      SeccompProfile resource (YAML, v1beta1);
+                      rust: a block building the seccompy::Filter
+  --merge FILE        add this run to an OCI profile written by trace (the
+                      union of names and of allowed argument values)
+  --names-only        names only: every call seen, whatever its arguments
+  --mode MODE         auto (default), tracefs or notify
+  --buffer-kb N       tracefs: the ring buffer per CPU, in KiB (default 8192)
+  --name NAME         the SeccompProfile's name (default: from FILE)
+  --arch ARCH         the ABI the profile is for (default: this machine's)
+  -h, --help          print this help
+  -V, --version       print the version
 
 Example:
   seccompy trace -o ls.json -- ls /
-  seccompy run --profile ls.json -- ls /";
+  seccompy trace --merge ls.json -o ls.json -- ls -l /tmp
+  seccompy run --profile ls.json -- ls /
+  seccompy trace --format spo -o ls.yaml -- ls /";
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Oci,
+    Spo,
+    Rust,
+}
+
+/// How calls are seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Auto,
+    Tracefs,
+    Notify,
+}
+
+/// The ring buffer of a tracefs recording, per CPU, by default.
+const BUFFER_KB: usize = 8 * 1024;
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut output: Option<PathBuf> = None;
     let mut abi: Option<Abi> = None;
+    let mut format = Format::Oci;
+    let mut mode = Mode::Auto;
+    let mut merge: Option<PathBuf> = None;
+    let mut names_only = false;
+    let mut name: Option<String> = None;
+    let mut buffer_kb = BUFFER_KB;
     let mut command: Option<(OsString, Vec<OsString>)> = None;
     while let Some(arg) = parser.next()? {
         if let Some(done) = args::standard_option(&arg, HELP, out) {
@@ -69,6 +125,40 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         match arg {
             Short('o') | Long("output") => output = Some(args::path(parser.value()?)),
             Long("arch") => abi = Some(args::parse_abi(&args::text(parser)?)?),
+            Long("format") => {
+                format = match args::text(parser)?.as_str() {
+                    "oci" => Format::Oci,
+                    "spo" => Format::Spo,
+                    "rust" => Format::Rust,
+                    other => {
+                        return Err(Error::new(format!(
+                            "unknown format '{other}' (oci, spo or rust)"
+                        )));
+                    }
+                }
+            }
+            Long("mode") => {
+                mode = match args::text(parser)?.as_str() {
+                    "auto" => Mode::Auto,
+                    "tracefs" => Mode::Tracefs,
+                    "notify" => Mode::Notify,
+                    other => {
+                        return Err(Error::new(format!(
+                            "unknown mode '{other}' (auto, tracefs or notify)"
+                        )));
+                    }
+                }
+            }
+            Long("merge") => merge = Some(args::path(parser.value()?)),
+            Long("names-only") => names_only = true,
+            Long("name") => name = Some(args::text(parser)?),
+            Long("buffer-kb") => {
+                buffer_kb = args::text(parser)?
+                    .parse()
+                    .ok()
+                    .filter(|&kb| kb > 0)
+                    .ok_or_else(|| Error::new("--buffer-kb takes a number of KiB above 0"))?;
+            }
             Value(cmd) => {
                 command = Some((cmd, parser.raw_args()?.collect()));
                 break;
@@ -79,45 +169,114 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let output = args::required(output, "the profile to write (-o PROFILE.json)")?;
     let (cmd, rest) = args::required(command, "the command to trace (-- CMD [ARG...])")?;
     let abi = args::abi_or_host(abi)?;
+    let host = Abi::host().ok_or_else(|| Error::new("this machine's seccomp ABI is unknown"))?;
+    let base = match &merge {
+        Some(path) => Some(read_learned(path)?),
+        None => None,
+    };
+    // The SeccompProfile's name: given, or from the output file (the command
+    // for standard output); checked before the run.
+    let k8s_name = match &name {
+        Some(n) if learn::is_kubernetes_name(n) => n.clone(),
+        Some(n) => return Err(Error::new(LearnError::Name(n.clone()).to_string())),
+        None if args::is_dash(&output) => kubernetes_name(&args::file_name(Path::new(&cmd))),
+        None => kubernetes_name(&args::file_name(&output.with_extension(""))),
+    };
     let program = supervise::find_program(&cmd)?;
     let argv = supervise::c_args(&cmd, &rest)?;
     // The profile's file is opened before the command runs: a run whose
     // profile cannot be written is not started.
     let mut output = Output::open(&output)?;
+    // The native calls whose arguments are learned: counted with them.
+    let masks: BTreeMap<u64, [u64; 6]> = learn::arg_masks(host)
+        .into_iter()
+        .filter(|_| !names_only)
+        .map(|(nr, m)| (u64::from(nr), m))
+        .collect();
+    let mask_list: Vec<(u64, [u64; 6])> = masks.iter().map(|(&n, &m)| (n, m)).collect();
+    let recorder = match mode {
+        Mode::Notify => None,
+        Mode::Tracefs => Some(
+            SyscallRecorder::new(buffer_kb, &mask_list)
+                .map_err(|e| Error::new(format!("cannot record with tracefs: {e}")))?,
+        ),
+        Mode::Auto => match SyscallRecorder::new(buffer_kb, &mask_list) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("seccompy: {e}; every call goes through the supervisor instead (slower)");
+                None
+            }
+        },
+    };
     // Before any thread: every thread inherits the mask, and only the waiting
     // loop takes the signals, to pass them on.
     let signals = Signals::block()?;
-    // Every call of every ABI goes to the supervisor.
-    let filter = [sock_filter {
-        code: BPF_RET | BPF_K,
-        jt: 0,
-        jf: 0,
-        k: SECCOMP_RET_USER_NOTIF,
-    }];
+    let filter: Vec<sock_filter> = if recorder.is_some() {
+        let program = learn::notify_policy(host)
+            .compile()
+            .map_err(|e| Error::new(format!("internal error: the trace filter: {e}")))?;
+        program.insns().to_vec()
+    } else {
+        // Every call of every ABI goes to the supervisor.
+        vec![sock_filter {
+            code: BPF_RET | BPF_K,
+            jt: 0,
+            jf: 0,
+            k: SECCOMP_RET_USER_NOTIF,
+        }]
+    };
     let unotify::ExecChild {
         pid,
         listener,
         exec,
         ..
     } = supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())?;
-    let seen: Mutex<BTreeMap<(u32, u32), u64>> = Mutex::new(BTreeMap::new());
+    if let Some(r) = &recorder {
+        // The command waits at its notified execve until the supervisor runs.
+        if let Err(e) = r.follow(pid) {
+            // SAFETY: `pid` is our unreaped child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            return Err(Error::new(format!("cannot record with tracefs: {e}")));
+        }
+    }
+    let state = Mutex::new(Seen::default());
     let done = AtomicBool::new(false);
-    let (ended, result) = std::thread::scope(|s| {
+    let (ended, result, recorded) = std::thread::scope(|s| {
         let waiter = s.spawn(|| {
             let ended = signals.wait(pid)?;
             signals.linger(ended, &done);
             Ok::<_, Error>(ended)
         });
+        let reader = recorder.map(|mut r| {
+            let done = &done;
+            s.spawn(move || {
+                while !done.load(Ordering::Acquire) {
+                    r.pump(Duration::from_millis(10))?;
+                }
+                // Not waiting for the instance's removal (RCU grace periods).
+                r.finish_detached()
+            })
+        });
         let result = Supervisor::new(listener).workers(2).run(|req| {
-            *seen
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .entry((req.arch, req.nr as u32))
-                .or_default() += 1;
+            let mut seen = state.lock().unwrap_or_else(|e| e.into_inner());
+            *seen.counts.entry((req.arch, req.nr as u32)).or_default() += 1;
+            // As the tracepoint will count it, to take out.
+            let nr = u64::from(req.nr as u32);
+            let mask = masks.get(&nr).copied().unwrap_or_default();
+            let args: [u64; 6] = std::array::from_fn(|i| req.args[i] & mask[i]);
+            *seen.notified.entry((nr, args)).or_default() += 1;
+            if !names_only
+                && let Some(abi) = Abi::of_call(req.arch, req.nr as u32)
+                && let Some(name) = abi.syscall_name(req.nr as u32)
+                && learn::learned_args(abi, name).is_some()
+            {
+                seen.profile.record(abi, name, Some(&req.args));
+            }
             Response::continue_unchecked()
         });
         done.store(true, Ordering::Release);
-        (waiter.join(), result)
+        let recorded = reader.map(|r| r.join());
+        (waiter.join(), result, recorded)
     });
     let ended = ended.map_err(|_| Error::new("internal error: the waiting thread panicked"))??;
     if let Err(e) = result {
@@ -129,16 +288,91 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         // What ran was seccompy's own failure path, not the command: no profile.
         return Err(supervise::cannot_run(&cmd, &e));
     }
-    let seen = seen.into_inner().unwrap_or_else(|e| e.into_inner());
-    let learned = learn(abi, &seen);
-    for line in &learned.summary {
+    let mut seen = state.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(recorded) = recorded {
+        let recorded = recorded
+            .map_err(|_| Error::new("internal error: the tracefs reader panicked"))?
+            .map_err(|e| Error::new(format!("recording with tracefs: {e}")))?;
+        if recorded.counts.is_empty() && !seen.counts.is_empty() {
+            // The tracepoint saw none of the calls the supervisor let continue.
+            return Err(Error::new(
+                "the kernel's trace recorded none of the command's calls: no profile written \
+                 (run again with --mode notify)",
+            ));
+        }
+        if recorded.lost > 0 {
+            return Err(Error::new(format!(
+                "the kernel's trace buffer lost {} events: no profile written (run again, or \
+                 with --mode notify)",
+                recorded.lost
+            )));
+        }
+        let notified = std::mem::take(&mut seen.notified);
+        for ((nr, args), count) in tracefs::residual(&recorded.counts, notified) {
+            // Not notified: a call of this machine's ABI (x32 numbers keep their bit).
+            let nr = u32::try_from(nr).unwrap_or(u32::MAX);
+            *seen.counts.entry((host.audit_arch(), nr)).or_default() += count;
+            if masks.contains_key(&u64::from(nr))
+                && let Some(name) = host.syscall_name(nr)
+            {
+                seen.profile.record(host, name, Some(&args));
+            }
+        }
+    }
+    let (summary, calls) = summarize(abi, &seen.counts);
+    for line in &summary {
         eprintln!("{line}");
     }
-    output.write(learned.to_json().as_bytes(), out)?;
+    let mut profile = seen.profile;
+    profile.add_abi(abi);
+    for (call_abi, name) in calls {
+        if names_only || learn::learned_args(call_abi, name).is_none() {
+            profile.record(call_abi, name, None);
+        }
+    }
+    if let Some(base) = &base {
+        profile.merge(base);
+    }
+    if names_only {
+        profile.names_only();
+    }
+    let text = match format {
+        Format::Oci => profile.to_oci_json(),
+        Format::Spo => profile
+            .to_spo_yaml(&k8s_name)
+            .map_err(|e| Error::new(e.to_string()))?,
+        Format::Rust => profile.to_rust_filter(abi),
+    };
+    output.write(text.as_bytes(), out)?;
     match ended {
         Ended::Exited(0) => Ok(()),
         other => Err(Error::Exit(other.code())),
     }
+}
+
+/// What the supervisor saw.
+#[derive(Default)]
+struct Seen {
+    /// (audit arch, nr) → count.
+    counts: BTreeMap<(u32, u32), u64>,
+    /// The notified calls as the tracepoint counts them (number, masked
+    /// arguments) → count.
+    notified: BTreeMap<tracefs::CallKey, u64>,
+    /// The arguments of the calls whose arguments are learned.
+    profile: LearnedProfile,
+}
+
+/// Reads a profile to merge with.
+fn read_learned(path: &std::path::Path) -> Result<LearnedProfile> {
+    let json = args::read_text(path, args::Input::Profile)?;
+    let profile =
+        Profile::from_json(&json).map_err(|e| Error::new(format!("{}: {e}", path.display())))?;
+    LearnedProfile::from_profile(&profile).map_err(|e| {
+        Error::new(format!(
+            "{}: cannot merge with this profile: {e}",
+            path.display()
+        ))
+    })
 }
 
 /// The profile's destination, opened before the run.
@@ -192,23 +426,13 @@ impl Drop for Output {
     }
 }
 
-/// What a run taught.
-struct Learned {
-    /// `SCMP_ARCH_*` names, the target's first.
-    arches: Vec<&'static str>,
-    /// Syscall names, sorted.
-    names: Vec<&'static str>,
-    /// Lines for standard error.
-    summary: Vec<String>,
-}
-
-/// The profile for the calls `seen` ((audit arch, nr) → count), for `target`.
-fn learn(target: Abi, seen: &BTreeMap<(u32, u32), u64>) -> Learned {
-    let mut names: Vec<&'static str> = Vec::new();
-    let mut arches: Vec<&'static str> = ScmpArch::of_abi(target)
-        .map(|a| a.as_str())
-        .into_iter()
-        .collect();
+/// The lines for standard error and the (ABI, name) of every named call in
+/// `seen` ((audit arch, nr) → count), `target`'s calls labelled by name alone.
+fn summarize(
+    target: Abi,
+    seen: &BTreeMap<(u32, u32), u64>,
+) -> (Vec<String>, Vec<(Abi, &'static str)>) {
+    let mut calls = Vec::new();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut unnamed = Vec::new();
     for (&(arch, nr), &count) in seen {
@@ -225,14 +449,7 @@ fn learn(target: Abi, seen: &BTreeMap<(u32, u32), u64>) -> Learned {
             ));
             continue;
         };
-        if let Some(a) = ScmpArch::of_abi(abi).map(|a| a.as_str())
-            && !arches.contains(&a)
-        {
-            arches.push(a);
-        }
-        if !names.contains(&name) {
-            names.push(name);
-        }
+        calls.push((abi, name));
         let label = if abi == target {
             name.to_string()
         } else {
@@ -240,7 +457,6 @@ fn learn(target: Abi, seen: &BTreeMap<(u32, u32), u64>) -> Learned {
         };
         *counts.entry(label).or_default() += count;
     }
-    names.sort_unstable();
     let total: u64 = counts.values().sum();
     let mut by_count: Vec<(String, u64)> = counts.into_iter().collect();
     by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -250,54 +466,27 @@ fn learn(target: Abi, seen: &BTreeMap<(u32, u32), u64>) -> Learned {
     )];
     summary.extend(by_count.iter().map(|(n, c)| format!("{c:>9}  {n}")));
     summary.extend(unnamed);
-    Learned {
-        arches,
-        names,
-        summary,
-    }
-}
-
-impl Learned {
-    /// The OCI profile, as JSON.
-    fn to_json(&self) -> String {
-        let quoted = |v: &[&str]| {
-            v.iter()
-                .map(|s| format!("\"{s}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut names = String::new();
-        for chunk in self.names.chunks(6) {
-            names.push_str(&format!("\n        {},", quoted(chunk)));
-        }
-        names.pop();
-        format!(
-            "{{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"defaultErrnoRet\": 1,\n  \
-             \"architectures\": [{}],\n  \"syscalls\": [\n    {{\n      \"names\": [{names}\n      ],\n      \
-             \"action\": \"SCMP_ACT_ALLOW\"\n    }}\n  ]\n}}\n",
-            quoted(&self.arches)
-        )
-    }
+    (summary, calls)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seccompy_bpf::oci::Profile;
     use seccompy_sys::{AUDIT_ARCH_I386, AUDIT_ARCH_X86_64};
 
     #[test]
     fn minus_one_is_counted_as_x86_64() {
         let seen = BTreeMap::from([((AUDIT_ARCH_X86_64, u32::MAX), 1)]);
-        let l = learn(Abi::X86_64, &seen);
+        let (summary, calls) = summarize(Abi::X86_64, &seen);
         assert_eq!(
-            l.summary.last().unwrap(),
+            summary.last().unwrap(),
             "seccompy: x86_64 call number 4294967295 has no name (1x) and is not in the profile"
         );
+        assert!(calls.is_empty());
     }
 
     #[test]
-    fn learned_profile_parses_and_names_every_call() {
+    fn every_named_call_is_summarized() {
         let read = Abi::X86_64.syscall_nr("read").unwrap();
         let exit = Abi::X86_64.syscall_nr("exit_group").unwrap();
         let i386_getpid = Abi::I386.syscall_nr("getpid").unwrap();
@@ -307,25 +496,18 @@ mod tests {
             ((AUDIT_ARCH_I386, i386_getpid), 2),
             ((AUDIT_ARCH_X86_64, 5000), 1),
         ]);
-        let l = learn(Abi::X86_64, &seen);
-        assert_eq!(l.names, ["exit_group", "getpid", "read"]);
-        assert_eq!(l.arches, ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]);
-        assert_eq!(l.summary[0], "seccompy: 8 calls of 3 syscalls:");
-        assert_eq!(l.summary[1].trim(), "5  read");
-        assert!(
-            l.summary
-                .last()
-                .unwrap()
-                .contains("number 5000 has no name")
-        );
-        let profile = Profile::from_json(&l.to_json()).unwrap();
-        assert_eq!(profile.default_action.as_deref(), Some("SCMP_ACT_ERRNO"));
-        assert_eq!(profile.default_errno_ret, Some(1));
-        let rules = profile.syscalls.unwrap();
-        assert_eq!(rules.len(), 1);
+        let (summary, calls) = summarize(Abi::X86_64, &seen);
         assert_eq!(
-            rules[0].names.as_deref().unwrap(),
-            ["exit_group", "getpid", "read"]
+            calls,
+            [
+                (Abi::I386, "getpid"),
+                (Abi::X86_64, "read"),
+                (Abi::X86_64, "exit_group")
+            ]
         );
+        assert_eq!(summary[0], "seccompy: 8 calls of 3 syscalls:");
+        assert_eq!(summary[1].trim(), "5  read");
+        assert!(summary.iter().any(|l| l.trim() == "2  getpid@i386"));
+        assert!(summary.last().unwrap().contains("number 5000 has no name"));
     }
 }

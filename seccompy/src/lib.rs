@@ -138,6 +138,7 @@ mod install;
 mod no_new_privs;
 mod status;
 mod strict;
+pub mod tracefs;
 pub mod unotify;
 
 pub use command::{CommandSeccompExt, NotifiedBeforeExec, SeccompOptions, SpawnedWithListener};

@@ -9,6 +9,8 @@
 //!   seccompiler's (length, instructions executed, cacheable syscalls, compile time, decisions).
 //! - `cargo xtask bench-unotify`: round trip of a notified call through `seccompy::unotify`
 //!   versus raw ioctls, with and without synchronous wake-up.
+//! - `cargo xtask bench-trace`: `seccompy trace` (both modes) against untraced runs
+//!   and `strace -f -c` on real syscall-heavy commands.
 //! - `cargo xtask bench-agent`: round trip of a notified call answered by `seccompy::agent`
 //!   versus raw ioctls, and with 50 containers served at once.
 //! - `cargo xtask bench-kernel`: real syscall cost under seccompy's and libseccomp's
@@ -19,6 +21,7 @@ mod bench;
 mod bench_agent;
 mod bench_bpf;
 mod bench_kernel;
+mod bench_trace;
 mod bench_unotify;
 mod headers;
 mod signatures;
@@ -64,7 +67,7 @@ pub fn scratch_dir(label: &str) -> PathBuf {
     dir
 }
 
-const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify|bench-agent|bench-kernel>";
+const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify|bench-agent|bench-kernel|bench-trace>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         Some("bench-unotify") => bench_unotify::run(&args[1..]),
         Some("bench-agent") => bench_agent::run(&args[1..]),
         Some("bench-kernel") => bench_kernel::run(&args[1..]),
+        Some("bench-trace") => bench_trace::run(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {
