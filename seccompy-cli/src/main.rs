@@ -179,7 +179,7 @@ fn main() -> ExitCode {
             // Whatever the command printed before failing goes out first.
             let _ = out.flush();
             eprintln!("seccompy: {e}");
-            ExitCode::from(2)
+            ExitCode::from(e.status())
         }
     }
 }

@@ -23,12 +23,36 @@ use seccompy_sys::sock_filter;
 
 use crate::error::{Error, Result};
 
-/// The one-line error for a command that could not be executed.
-pub fn cannot_run(cmd: &OsStr, why: &dyn std::fmt::Display) -> Error {
-    Error::new(format!("cannot run '{}': {why}", cmd.to_string_lossy()))
+/// The one-line error for a command that could not be executed, with the
+/// status `env(1)`, `timeout(1)` and `docker run` give it: 127 when it is not
+/// found (`ENOENT`), 126 when it cannot be executed (permission, format, a
+/// directory, ...); any other failure (such as the filter's installation
+/// failing between `fork` and `exec`) is seccompy's own: 125.
+pub fn cannot_run(cmd: &OsStr, why: &io::Error) -> Error {
+    let code = match why.raw_os_error() {
+        Some(libc::ENOENT) => 127,
+        Some(
+            libc::EACCES
+            | libc::EPERM
+            | libc::ENOEXEC
+            | libc::EISDIR
+            | libc::ENOTDIR
+            | libc::ETXTBSY
+            | libc::ELIBBAD
+            | libc::ELOOP
+            | libc::ENAMETOOLONG
+            | libc::E2BIG,
+        ) => 126,
+        _ => 125,
+    };
+    Error::Status(
+        code,
+        format!("cannot run '{}': {why}", cmd.to_string_lossy()),
+    )
 }
 
-/// Resolves a command name through `PATH` as `execvp` would.
+/// Resolves a command name through `PATH` as `execvp` would: a name that is
+/// not found is status 127, a file that is not executable 126.
 pub fn find_program(cmd: &OsStr) -> Result<PathBuf> {
     let name = Path::new(cmd);
     let executable = |p: &Path| {
@@ -40,15 +64,36 @@ pub fn find_program(cmd: &OsStr) -> Result<PathBuf> {
     if cmd.as_bytes().contains(&b'/') {
         return if executable(name) {
             Ok(name.to_path_buf())
+        } else if name.exists() {
+            Err(Error::Status(
+                126,
+                format!(
+                    "cannot run '{}': not an executable file",
+                    cmd.to_string_lossy()
+                ),
+            ))
         } else {
-            Err(cannot_run(cmd, &"not an executable file"))
+            Err(cannot_run(cmd, &io::Error::from_raw_os_error(libc::ENOENT)))
         };
     }
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
-    std::env::split_paths(&path)
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path)
         .map(|dir| dir.join(name))
-        .find(|p| executable(p))
-        .ok_or_else(|| Error::new(format!("command not found: {}", name.display())))
+        .collect();
+    if let Some(found) = dirs.iter().find(|p| executable(p)) {
+        return Ok(found.clone());
+    }
+    // Found but not executable (as a shell says, 126), or not found at all.
+    if dirs.iter().any(|p| p.is_file()) {
+        return Err(Error::Status(
+            126,
+            format!("cannot run '{}': permission denied", name.display()),
+        ));
+    }
+    Err(Error::Status(
+        127,
+        format!("command not found: {}", name.display()),
+    ))
 }
 
 /// Starts `argv` (the program at `program`) with `filter` installed (with

@@ -163,15 +163,23 @@ fn run_under_docker_default() {
 #[test]
 fn run_errors() {
     for (args, msg) in [
-        (vec!["run", "--", "true"], "missing the program"),
+        (
+            vec!["run", "--log-denied", "--", "true"],
+            "--log-denied reports the refusals of a program",
+        ),
         (
             vec!["run", "--bpf", "/nonexistent.bpf", "--", "true"],
             "cannot read /nonexistent.bpf",
         ),
         (vec!["run", "--bpf", "x"], "missing the command"),
+        (
+            vec!["run", "--no-such-option", "--", "true"],
+            "no-such-option",
+        ),
     ] {
         let out = seccompy(&args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        // seccompy's own failures: 125, as env, timeout and docker run.
+        assert_eq!(out.status.code(), Some(125), "{args:?}");
         let err = text(&out.stderr);
         assert!(err.contains(msg), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1);
@@ -185,11 +193,57 @@ fn run_errors() {
         "--",
         "no-such-command-here",
     ]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(127));
     assert_eq!(
         text(&out.stderr),
         "seccompy: command not found: no-such-command-here\n"
     );
+}
+
+#[test]
+fn run_exit_statuses_are_those_of_env() {
+    let dir = TempDir::new();
+    let allow = dir.program("allow.bpf", &program(&[]));
+    let allow = allow.to_str().unwrap();
+    // Not executable: a file without any execute bit (root too needs one), a
+    // directory; not there at all.
+    let plain = dir.file("plain.txt", b"not a program\n");
+    let garbage = dir.file("garbage", b"\x7fELF not really");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&garbage, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let missing = dir.path("missing");
+    let cases: [(&std::path::Path, i32); 3] = [(&plain, 126), (&dir.0, 126), (&missing, 127)];
+    for (cmd, code) in cases {
+        for with_filter in [true, false] {
+            let mut args = vec!["run"];
+            if with_filter {
+                args.extend(["--bpf", allow]);
+            }
+            args.extend(["--", cmd.to_str().unwrap()]);
+            let out = seccompy(&args);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+            assert!(err.starts_with("seccompy: cannot run '"), "{args:?}: {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+    }
+    // --log-denied starts the command with execve itself (spawn_exec, no
+    // fallback to sh as std's execvp has): a file the kernel cannot load is 126.
+    let out = seccompy(&[
+        "run",
+        "--bpf",
+        allow,
+        "--log-denied",
+        "--",
+        garbage.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(126), "{}", text(&out.stderr));
+    // The command's own statuses pass through, 125 to 127 included.
+    for code in ["0", "3", "125", "126", "127"] {
+        let out = seccompy(&["run", "--", "sh", "-c", &format!("exit {code}")]);
+        assert_eq!(out.status.code(), Some(code.parse().unwrap()));
+        assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    }
 }
 
 /// A `sleep` child killed on drop.
