@@ -24,6 +24,7 @@ mod compile;
 mod disasm;
 mod emu;
 mod error;
+mod json;
 mod stats;
 #[macro_use]
 mod source;

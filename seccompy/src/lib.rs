@@ -136,6 +136,7 @@ mod no_new_privs;
 mod status;
 mod strict;
 pub mod unotify;
+pub mod watch;
 
 pub use command::{CommandSeccompExt, NotifiedBeforeExec, SeccompOptions, SpawnedWithListener};
 pub use embed::EmbedError;
