@@ -31,7 +31,7 @@ pub const HELP: &str = "\
 seccompy audit: find weaknesses in a seccomp profile or program
 
 Usage: seccompy audit PROFILE|FILE.bpf [--arch ARCH] [--fail-on SEVERITY]
-                      [--caps SET] [--kernel X.Y] [--oci-config]
+                      [--caps SET] [--kernel X.Y] [--oci-config] [--json]
 
 The input is a profile (JSON: compiled first, as `seccompy compile` does) or
 a raw program. The program is run in the emulator for every system call of
@@ -76,6 +76,8 @@ an error.
 Options:
   --arch ARCH          the ABI (default: this machine's)
   --fail-on SEVERITY   info, low, medium, high (default) or critical
+  --json               one JSON document (schema seccompy.audit/1, see the
+                       README); the exit status is the same
   --caps SET, --kernel X.Y, --oci-config
                        for a profile, as `seccompy compile`
   -h, --help           print this help
@@ -83,6 +85,9 @@ Options:
 
 Example:
   seccompy audit docker-default.json --arch x86_64 --fail-on medium";
+
+/// The `schema` of `audit --json`.
+pub const SCHEMA: &str = "seccompy.audit/1";
 
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -181,6 +186,7 @@ const DANGEROUS: &[(&str, Severity)] = &[
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut file: Option<PathBuf> = None;
     let mut fail_on = Severity::High;
+    let mut json = false;
     let mut source = Source::default();
     while let Some(arg) = parser.next()? {
         if let Some(done) = args::standard_option(&arg, HELP, out) {
@@ -189,6 +195,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         let long = crate::source::long_name(&arg);
         match arg {
             Long("fail-on") => fail_on = Severity::parse(&args::text(parser)?)?,
+            Long("json") => json = true,
             Value(v) if file.is_none() => file = Some(args::path(v)),
             other => {
                 let unexpected = other.unexpected();
@@ -234,17 +241,39 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         findings.extend(high_word_findings(&policy));
     }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(b.kind)));
-    for f in &findings {
-        writeln!(out, "{}: {}: {}", f.severity, f.kind, f.detail).map_err(|e| Error::stdout(&e))?;
-    }
     let failing = findings.iter().filter(|f| f.severity >= fail_on).count();
-    writeln!(
-        out,
-        "{} finding{}, {failing} at or above {fail_on}",
-        findings.len(),
-        if findings.len() == 1 { "" } else { "s" }
-    )
-    .map_err(|e| Error::stdout(&e))?;
+    if json {
+        let items = findings.iter().map(|f| {
+            crate::json::object(&[
+                ("severity", crate::json::string(&f.severity.to_string())),
+                ("kind", crate::json::string(f.kind)),
+                ("detail", crate::json::string(&f.detail)),
+            ])
+        });
+        let input = if is_json { "profile" } else { "program" };
+        let doc = crate::json::object(&[
+            ("schema", crate::json::string(SCHEMA)),
+            ("input", crate::json::string(input)),
+            ("arch", crate::json::string(loaded.abi.name())),
+            ("fail_on", crate::json::string(&fail_on.to_string())),
+            ("findings", crate::json::array(items)),
+            ("failing", failing.to_string()),
+            ("failed", (failing > 0).to_string()),
+        ]);
+        writeln!(out, "{doc}").map_err(|e| Error::stdout(&e))?;
+    } else {
+        for f in &findings {
+            writeln!(out, "{}: {}: {}", f.severity, f.kind, f.detail)
+                .map_err(|e| Error::stdout(&e))?;
+        }
+        writeln!(
+            out,
+            "{} finding{}, {failing} at or above {fail_on}",
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" }
+        )
+        .map_err(|e| Error::stdout(&e))?;
+    }
     if failing > 0 {
         out.flush().map_err(|e| Error::stdout(&e))?;
         return Err(Error::Exit(1));

@@ -83,14 +83,16 @@ pub fn render(format: Format, prog: &[Insn], abi: Abi, about: &str, name: Option
 
 /// One instruction's disassembly, and the labels just before it.
 #[derive(Default)]
-struct Notes {
-    labels: Vec<String>,
-    text: String,
+pub struct Notes {
+    /// The labels on the lines before it.
+    pub labels: Vec<String>,
+    /// Its text, without its index.
+    pub text: String,
 }
 
 /// The disassembly of each instruction, from the disassembler's text (one line
 /// per instruction starting with its index; labels on lines of their own).
-fn notes(prog: &[Insn], abi: Abi) -> Vec<Notes> {
+pub fn notes(prog: &[Insn], abi: Abi) -> Vec<Notes> {
     let mut options = DisasmOptions::new(abi);
     options.header = false;
     let text = disassemble_with(prog, &options);

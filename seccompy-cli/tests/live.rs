@@ -396,8 +396,20 @@ fn dump_without_filters_and_errors() {
     let out = seccompy(&["dump", "999999999"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(text(&out.stderr), "seccompy: no process 999999999\n");
-    let out = seccompy(&["dump", "abc"]);
-    assert_eq!(text(&out.stderr), "seccompy: 'abc' is not a process id\n");
+    // Not a number: a command to run (as `seccomp-tools dump CMD`).
+    let out = seccompy(&["dump", "no-such-command-here"]);
+    assert_eq!(out.status.code(), Some(127));
+    assert_eq!(
+        text(&out.stderr),
+        "seccompy: command not found: no-such-command-here\n"
+    );
+    // A PID and a command do not go together, nor --limit with a PID.
+    let out = seccompy(&["dump", &pid, "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("give a PID or -- CMD, not both"));
+    let out = seccompy(&["dump", "--limit", "1", &pid]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--limit is for -- CMD"));
 }
 
 #[test]
