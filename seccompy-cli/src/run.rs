@@ -13,7 +13,7 @@ use lexopt::prelude::*;
 use seccompy::audit::{AuditLog, Record};
 use seccompy::unotify::{self, Errno, Listener, PidfdError, Request, Response, Supervisor};
 use seccompy::{CommandSeccompExt, FilterFlags, SeccompOptions};
-use seccompy_bpf::Insn;
+use seccompy_bpf::{Insn, decode};
 use seccompy_bpf::action::Action;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
 use seccompy_sys::syscalls::Abi;
@@ -329,8 +329,20 @@ impl Refusals<'_> {
             .ok()
             .and_then(|o| Action::from_raw(o.ret));
         let label = syscall_label(req.abi(), req.arch, req.nr as u32);
-        let shown_args: Vec<String> = req.args.iter().map(|a| format!("{a:#x}")).collect();
-        let call = format!("{label}({})", shown_args.join(", "));
+        let call = match req.abi() {
+            // Decoded, with the ABI when it is not the host's.
+            Some(abi) => {
+                let decoded = decode::format_call(abi, req.nr as u32, &req.args);
+                match decoded.split_once('(') {
+                    Some((_, args)) => format!("{label}({args}"),
+                    None => decoded,
+                }
+            }
+            None => {
+                let shown: Vec<String> = req.args.iter().map(|a| format!("{a:#x}")).collect();
+                format!("{label}({})", shown.join(", "))
+            }
+        };
         match action {
             Some(Action::Errno(n)) => {
                 eprintln!("seccompy: denied {call}: ERRNO({n})");
