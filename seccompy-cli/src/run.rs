@@ -13,9 +13,9 @@ use lexopt::prelude::*;
 use seccompy::audit::{AuditLog, Record};
 use seccompy::unotify::{self, Errno, Listener, PidfdError, Request, Response, Supervisor};
 use seccompy::{CommandSeccompExt, FilterFlags, SeccompOptions};
-use seccompy_bpf::{Insn, decode};
 use seccompy_bpf::action::Action;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
+use seccompy_bpf::{Insn, decode};
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF};
 

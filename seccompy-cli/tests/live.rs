@@ -143,7 +143,10 @@ fn run_under_docker_default() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("seccompy: denied unshare(CLONE_NEWUSER)"), "{err}");
+    assert!(
+        err.contains("seccompy: denied unshare(CLONE_NEWUSER)"),
+        "{err}"
+    );
     assert!(err.contains("ERRNO(1)"), "{err}");
     // With every capability, the profile allows it.
     let out = seccompy(&[

@@ -197,3 +197,24 @@ fn audit_json_parses() {
         doc["failed"].as_bool().map(|f| if f { 1 } else { 0 })
     );
 }
+
+#[test]
+fn disasm_names_arguments_and_shows_raw_columns() {
+    let dir = TempDir::new();
+    let f = dir.program("v.bpf", &vsock_filter());
+    let out = run_ok(&["disasm", p(&f), "--arch", "x86_64", "--no-header"]);
+    assert!(out.contains("0002  A = args[0].lo  ; family\n"), "{out}");
+    assert!(
+        out.contains("0003  if A != 40 goto allow  ; AF_VSOCK\n"),
+        "{out}"
+    );
+    let raw = run_ok(&["disasm", p(&f), "--arch", "x86_64", "--raw", "--no-header"]);
+    assert!(
+        raw.contains("0000  0x0020 0x00 0x00 0x00000000  A = nr\n"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("0004  0x0006 0x00 0x00 0x00050001  return ERRNO(1)\n"),
+        "{raw}"
+    );
+}
