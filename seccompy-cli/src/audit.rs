@@ -22,12 +22,16 @@ use crate::args;
 use crate::compile;
 use crate::error::{Error, Result};
 use crate::source::Source;
+use crate::spec;
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "find weaknesses in a profile or a program";
 
-/// `seccompy audit --help`.
-pub const HELP: &str = "\
+/// `seccompy audit`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "audit",
+    summary: SUMMARY,
+    intro: "\
 seccompy audit: find weaknesses in a seccomp profile or program
 
 Usage: seccompy audit PROFILE|FILE.bpf [--arch ARCH] [--fail-on SEVERITY]
@@ -72,19 +76,41 @@ ARCH, so a raw program and a profile are judged alike:
 Each finding is one line, `SEVERITY: KIND: details`, most severe first.
 Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 on
 an error.
-
-Options:
-  --arch ARCH          the ABI (default: this machine's)
-  --fail-on SEVERITY   info, low, medium, high (default) or critical
-  --json               one JSON document (schema seccompy.audit/1, see the
-                       README); the exit status is the same
-  --caps SET, --kernel X.Y, --oci-config
-                       for a profile, as `seccompy compile`
-  -h, --help           print this help
-  -V, --version        print the version
-
+",
+    options: &[&[
+        spec::ARCH,
+        spec::Opt::value(
+            "fail-on",
+            "SEVERITY",
+            spec::Complete::Words(&["info", "low", "medium", "high", "critical"]),
+            "info, low, medium, high (default) or critical",
+        ),
+        spec::Opt::value(
+            "caps",
+            "SET",
+            spec::Complete::Nothing,
+            "for a profile: default, all, none or a list (as compile)",
+        ),
+        spec::Opt::value(
+            "kernel",
+            "X.Y",
+            spec::Complete::Nothing,
+            "for a profile: the kernel version for minKernel (as compile)",
+        ),
+        spec::Opt::flag(
+            "oci-config",
+            "the profile is an OCI bundle's config.json (as compile)",
+        ),
+        spec::json(
+            "one JSON document (schema seccompy.audit/1, see the README);
+             the exit status is the same",
+        ),
+    ]],
+    outro: "\
 Example:
-  seccompy audit docker-default.json --arch x86_64 --fail-on medium";
+  seccompy audit docker-default.json --arch x86_64 --fail-on medium",
+    positional: spec::Complete::File,
+};
 
 /// The `schema` of `audit --json`.
 pub const SCHEMA: &str = "seccompy.audit/1";
@@ -189,7 +215,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut json = false;
     let mut source = Source::default();
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         let long = crate::source::long_name(&arg);

@@ -17,13 +17,17 @@ use seccompy_sys::{raw, sock_filter};
 
 use crate::args;
 use crate::error::{Error, Result};
+use crate::spec;
 use crate::{json, supervise};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "print the filters a running process has, or those a command installs";
 
-/// `seccompy dump --help`.
-pub const HELP: &str = "\
+/// `seccompy dump`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "dump",
+    summary: SUMMARY,
+    intro: "\
 seccompy dump: print the seccomp filters of a process, or those a command installs
 
 Usage: seccompy dump PID [--all] [--arch ARCH] [--json]
@@ -48,19 +52,33 @@ so that standard output holds the filters only. With --limit N, CMD is killed
 at its Nth installation (before the filter is installed): --limit 1 stops it
 at the first. seccompy exits with 0 (125, 126, 127 when CMD cannot run, as
 seccompy run).
-
-Options:
-  --all         every thread of the process, not only the main thread
-  --arch ARCH   the ABI to name syscalls with (default: the ABI of the
-                process's executable or of the call, else this machine's)
-  --limit N     with CMD: kill CMD at its Nth filter (default: no limit)
-  --json        one JSON document (schema seccompy.dump/1, see the README)
-  -h, --help    print this help
-  -V, --version print the version
-
+",
+    options: &[&[
+        spec::Opt::flag(
+            "all",
+            "every thread of the process, not only the main thread",
+        ),
+        spec::Opt::value(
+            "arch",
+            "ARCH",
+            spec::Complete::Arch,
+            "the ABI to name syscalls with (default: the ABI of the
+             process's executable or of the call, else this machine's)",
+        ),
+        spec::Opt::value(
+            "limit",
+            "N",
+            spec::Complete::Nothing,
+            "with CMD: kill CMD at its Nth filter (default: no limit)",
+        ),
+        spec::json("one JSON document (schema seccompy.dump/1, see the README)"),
+    ]],
+    outro: "\
 Example:
   seccompy dump $(pidof containerd-shim) --all | less
-  seccompy dump --limit 1 -- ./sandboxed-server";
+  seccompy dump --limit 1 -- ./sandboxed-server",
+    positional: spec::Complete::Command,
+};
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
@@ -81,7 +99,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             break;
         }
         let Some(arg) = parser.next()? else { break };
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         match arg {

@@ -12,13 +12,17 @@ use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{__AUDIT_ARCH_64BIT, seccomp_data};
 
 use crate::error::{Error, Result};
+use crate::spec;
 use crate::{args, json};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "run a program on one system call and print the action";
 
-/// `seccompy emu --help`.
-pub const HELP: &str = "\
+/// `seccompy emu`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "emu",
+    summary: SUMMARY,
+    intro: "\
 seccompy emu: run a seccomp BPF program on one system call, as the kernel would
 
 Usage: seccompy emu FILE.bpf [--arch ARCH] [--ip ADDR] [-q] [--json] SYSCALL [ARG...]
@@ -40,17 +44,26 @@ Prints the action the program returns (its name, data and raw value), how
 many instructions ran (the final RET included), the call with its arguments
 decoded, and the path: each executed instruction with the accumulator it
 left.
-
-Options:
-  --arch ARCH   the ABI of the call: its audit arch goes in seccomp_data.arch,
-                its byte order lays out the arguments, its table names the
-                syscall (default: this machine's)
-  --ip ADDR     seccomp_data.instruction_pointer (default 0)
-  -q, --quiet   print the action and the count only
-  --json        one JSON document (schema seccompy.emu/1, see the README)
-  -h, --help    print this help
-  -V, --version print the version
-
+",
+    options: &[&[
+        spec::Opt::value(
+            "arch",
+            "ARCH",
+            spec::Complete::Arch,
+            "the ABI of the call: its audit arch goes in seccomp_data.arch,
+             its byte order lays out the arguments, its table names the
+             syscall (default: this machine's)",
+        ),
+        spec::Opt::value(
+            "ip",
+            "ADDR",
+            spec::Complete::Nothing,
+            "seccomp_data.instruction_pointer (default 0)",
+        ),
+        spec::Opt::flag("quiet", "print the action and the count only").short('q'),
+        spec::json("one JSON document (schema seccompy.emu/1, see the README)"),
+    ]],
+    outro: "\
 Output:
   action: ERRNO(1) (0x00050001)
   executed: 9 instructions
@@ -60,7 +73,9 @@ Output:
     ...
 
 Example:
-  seccompy emu docker.bpf --arch x86_64 socket AF_VSOCK SOCK_STREAM 0";
+  seccompy emu docker.bpf --arch x86_64 socket AF_VSOCK SOCK_STREAM 0",
+    positional: spec::Complete::File,
+};
 
 /// The `schema` of `emu --json`.
 pub const SCHEMA: &str = "seccompy.emu/1";
@@ -75,7 +90,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut syscall: Option<String> = None;
     let mut call_args: Vec<String> = Vec::new();
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         let positional = match arg {

@@ -21,19 +21,33 @@ pub enum Format {
     Rust,
 }
 
-/// The help text for the `--format` and `--name` options, as a literal for
-/// `concat!`.
-macro_rules! format_options_help {
-    () => {
-        "  --format FORMAT   raw (default): 8-byte little-endian sock_filter records;
-                    c: a `struct sock_filter NAME[]` of BPF_STMT/BPF_JUMP and
-                    a `struct sock_fprog NAME_prog`, for <linux/filter.h>;
-                    rust: a `const NAME: [seccompy_sys::sock_filter; N]`;
-                    c and rust comment each instruction with its disassembly
-  --name NAME       the identifier for c and rust (default: filter, FILTER)
-"
-    };
-}
+/// The `--format` and `--name` options.
+pub const FORMAT_OPTIONS: &[crate::spec::Opt] = &[
+    crate::spec::Opt::value(
+        "format",
+        "FORMAT",
+        crate::spec::Complete::Words(&["raw", "c", "rust"]),
+        "raw (default): 8-byte little-endian sock_filter records;
+         c: a `struct sock_filter NAME[]` of BPF_STMT/BPF_JUMP and
+         a `struct sock_fprog NAME_prog`, for <linux/filter.h>;
+         rust: a `const NAME: [seccompy_sys::sock_filter; N]`;
+         c and rust comment each instruction with its disassembly",
+    ),
+    crate::spec::Opt::value(
+        "name",
+        "NAME",
+        crate::spec::Complete::Nothing,
+        "the identifier for c and rust (default: filter, FILTER)",
+    ),
+    crate::spec::Opt::value(
+        "output",
+        "OUT",
+        crate::spec::Complete::File,
+        "the file to write (default: standard output, not a
+         terminal for raw; - is standard output)",
+    )
+    .short('o'),
+];
 
 impl Format {
     /// Parses `raw`, `c` or `rust`.

@@ -22,14 +22,17 @@ use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF};
 use crate::args;
 use crate::error::{Error, Result};
 use crate::source::Source;
+use crate::spec;
 use crate::supervise::{self, Ended, Signals};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "run a command under a profile or a program";
 
-/// `seccompy run --help`.
-pub const HELP: &str = concat!(
-    "\
+/// `seccompy run`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "run",
+    summary: SUMMARY,
+    intro: "\
 seccompy run: run a command under a seccomp profile or program
 
 Usage: seccompy run [--profile PROFILE | --bpf FILE] [OPTIONS] [--] CMD [ARG...]
@@ -70,20 +73,21 @@ process group and answers any other caller as the program would, so a refused
 call never gets ENOSYS instead. The kernel allows one listener per filter
 chain: --log-denied cannot run under another seccomp supervisor (a trace, a
 --log-denied, a container runtime's notifier); plain run can.
-
-Options:
 ",
-    source_options_help!(),
-    "  \
-  --log-denied      report each refused call by name on standard error
-  -h, --help        print this help
-  -V, --version     print the version
-
+    options: &[
+        crate::source::SOURCE_OPTIONS,
+        &[spec::Opt::flag(
+            "log-denied",
+            "report each refused call by name on standard error",
+        )],
+    ],
+    outro: "\
 Example:
   seccompy run --profile docker-default.json -- ls /
   seccompy run --profile docker-default.json --log-denied -- unshare -U true
-  seccompy run -- ./locked-down-program"
-);
+  seccompy run -- ./locked-down-program",
+    positional: spec::Complete::Command,
+};
 
 /// Runs the command: exits with the command's status, or 125 for a failure of
 /// seccompy's own, 126 when the command cannot be executed, 127 when it is not
@@ -98,7 +102,7 @@ fn run_command(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut log_denied = false;
     let mut command: Option<(OsString, Vec<OsString>)> = None;
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         let long = crate::source::long_name(&arg);

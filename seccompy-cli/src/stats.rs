@@ -14,13 +14,17 @@ use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{SECCOMP_RET_ALLOW, X32_SYSCALL_BIT, seccomp_data};
 
 use crate::error::{Error, Result};
+use crate::spec;
 use crate::{args, json};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "length, instructions executed per call, and kernel cache coverage";
 
-/// `seccompy stats --help`.
-pub const HELP: &str = "\
+/// `seccompy stats`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "stats",
+    summary: SUMMARY,
+    intro: "\
 seccompy stats: measure a seccomp BPF program
 
 Usage: seccompy stats FILE.bpf [--arch ARCH] [--range LO..HI] [--json]
@@ -40,18 +44,24 @@ Prints:
   cached      the allowed syscalls the kernel's action cache would let skip
               the filter (a model of seccomp_is_const_allow), and the
               syscalls allowed with zero arguments that it cannot cache
-
-Options:
-  --arch ARCH     the ABI to measure (default: this machine's)
-  --range LO..HI  the syscall numbers for the `numbers` line, both included;
-                  at most 65536 numbers (every ABI's table spans less than
-                  1024), each run through the emulator
-  --json          one JSON document (schema seccompy.stats/1, see the README)
-  -h, --help      print this help
-  -V, --version   print the version
-
+",
+    options: &[&[
+        spec::ARCH,
+        spec::Opt::value(
+            "range",
+            "LO..HI",
+            spec::Complete::Nothing,
+            "the syscall numbers for the `numbers` line, both included;
+             at most 65536 numbers (every ABI's table spans less than
+             1024), each run through the emulator",
+        ),
+        spec::json("one JSON document (schema seccompy.stats/1, see the README)"),
+    ]],
+    outro: "\
 Example:
-  seccompy stats docker.bpf --arch x86_64";
+  seccompy stats docker.bpf --arch x86_64",
+    positional: spec::Complete::File,
+};
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
@@ -60,7 +70,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut range: Option<RangeInclusive<u32>> = None;
     let mut json = false;
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         match arg {

@@ -125,6 +125,36 @@ pub fn start(
     })
 }
 
+/// Runs `start` (which starts the command) with this process's standard
+/// output pointing at its standard error, so that the command inherits that:
+/// for `trace -o -`, whose standard output is the profile alone. Call it while
+/// this process has one thread (nothing else may write to standard output
+/// meanwhile); standard output is restored before returning.
+pub fn with_stdout_on_stderr<T>(start: impl FnOnce() -> Result<T>) -> Result<T> {
+    let os = |what: &str| Error::new(format!("{what}: {}", io::Error::last_os_error()));
+    // SAFETY: dup of our own standard output; the copy is closed below.
+    let saved = unsafe { libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3) };
+    if saved < 0 {
+        return Err(os("cannot duplicate standard output"));
+    }
+    // SAFETY: fds 2 and 1 are ours.
+    if unsafe { libc::dup2(2, 1) } < 0 {
+        let e = os("cannot redirect standard output");
+        // SAFETY: closing the copy made above.
+        unsafe { libc::close(saved) };
+        return Err(e);
+    }
+    let result = start();
+    // SAFETY: putting standard output back and closing the copy.
+    let restored = unsafe { libc::dup2(saved, 1) >= 0 };
+    // SAFETY: as above.
+    unsafe { libc::close(saved) };
+    if !restored {
+        return Err(os("cannot restore standard output"));
+    }
+    result
+}
+
 /// An error and its sources, on one line.
 fn with_sources(e: &dyn std::error::Error) -> String {
     let mut line = e.to_string();

@@ -99,7 +99,15 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         listener,
         exec,
         ..
-    } = supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())?;
+    } = if output.file.is_none() {
+        // -o -: the profile alone on standard output, the command's own
+        // output on standard error.
+        supervise::with_stdout_on_stderr(|| {
+            supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())
+        })?
+    } else {
+        supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())?
+    };
     let seen: Mutex<BTreeMap<(u32, u32), u64>> = Mutex::new(BTreeMap::new());
     let done = AtomicBool::new(false);
     let (ended, result) = std::thread::scope(|s| {

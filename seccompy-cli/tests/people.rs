@@ -218,3 +218,116 @@ fn disasm_names_arguments_and_shows_raw_columns() {
         "{raw}"
     );
 }
+
+#[test]
+fn trace_to_standard_output_writes_the_profile_alone() {
+    let out = seccompy(&["trace", "-o", "-", "--", "echo", "hello from the command"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Standard output is the profile, whole; the command's output went to
+    // standard error.
+    let profile: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("standard output is the profile alone");
+    assert_eq!(profile["defaultAction"], "SCMP_ACT_ERRNO");
+    assert!(text(&out.stderr).contains("hello from the command\n"));
+}
+
+/// The three completion scripts and the man page.
+fn generated() -> (String, String, String, String) {
+    let get = |args: &[&str]| run_ok(args);
+    (
+        get(&["completions", "bash"]),
+        get(&["completions", "zsh"]),
+        get(&["completions", "fish"]),
+        get(&["man"]),
+    )
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_definitions() {
+    let (bash, zsh, fish, man) = generated();
+    // Every option of every command with a definition is offered, with the
+    // values it takes.
+    for script in [&bash, &zsh, &fish] {
+        for word in [
+            "--log-denied",
+            "--fail-on",
+            "--no-header",
+            "--limit",
+            "x86_64",
+            "critical",
+        ] {
+            let word = if std::ptr::eq(script, &fish) {
+                word.trim_start_matches("--")
+            } else {
+                word
+            };
+            assert!(script.contains(word), "{word} missing:\n{script}");
+        }
+    }
+    assert!(bash.ends_with("complete -F _seccompy seccompy\n"));
+    assert!(zsh.starts_with("#compdef seccompy\n"));
+    // bash is everywhere these tests run: the script parses.
+    let dir = TempDir::new();
+    let script = dir.file("seccompy.bash", bash.as_bytes());
+    let check = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    // A completion run: `seccompy emu --ar<TAB>`.
+    let run = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {}; COMP_WORDS=(seccompy emu --ar); COMP_CWORD=2; _seccompy; echo \"${{COMPREPLY[@]}}\"",
+            p(&script)
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(text(&run.stdout), "--arch\n", "{}", text(&run.stderr));
+    // The man page holds every command's help text.
+    assert!(man.starts_with(".TH SECCOMPY 1 "), "{man}");
+    for name in [
+        "compile", "disasm", "asm", "emu", "stats", "run", "dump", "audit", "trace",
+    ] {
+        assert!(man.contains(&format!("\n.SS {name}\n")), "{name}");
+    }
+    assert!(man.contains("\\-\\-log\\-denied"), "{man}");
+    assert!(man.contains(".SH EXIT STATUS"));
+    assert!(
+        !man.lines()
+            .any(|l| l.starts_with('.') && l.starts_with(". "))
+    );
+    // unknown shells get a suggestion.
+    let err = run_fails(&["completions", "bsah"]);
+    assert!(err.contains("did you mean 'bash'?"), "{err}");
+}
+
+/// Runs `tool args… FILE` on `contents`; panics with its output unless it
+/// succeeds silently.
+fn check_with(tool: &str, args: &[&str], contents: &str) {
+    let dir = TempDir::new();
+    let file = dir.file("generated", contents.as_bytes());
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("this test needs {tool} on the PATH: {e}"));
+    assert!(out.status.success(), "{tool}: {}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{tool}: {}", text(&out.stderr));
+}
+
+#[test]
+#[ignore = "needs zsh and fish"]
+fn zsh_and_fish_scripts_parse() {
+    let (_, zsh, fish, _) = generated();
+    check_with("zsh", &["-n"], &zsh);
+    check_with("fish", &["--no-execute"], &fish);
+}
+
+#[test]
+#[ignore = "needs groff"]
+fn the_man_page_renders_without_warnings() {
+    let (_, _, _, man) = generated();
+    check_with("groff", &["-man", "-ww", "-z"], &man);
+}
