@@ -628,10 +628,11 @@ fn program_high_word(insns: &[Insn], abi: Abi) -> Vec<Finding> {
                 let pname = param.name;
                 let mut detail = format!(
                     "{name}({pname}={crafted:#x}) on {abi} gets {}: the kernel reads {bits} \
-                     bits of `{} {pname}` and sees {pname} = {intended} ({intended:#x}), which \
-                     gets {}; the program compares args[{i}].hi",
+                     bits of `{} {pname}` and sees {pname} = {}, which gets {}; the program \
+                     compares args[{i}].hi",
                     action_text(got),
                     param.c_type,
+                    seen_value(abi, nr, index, intended),
                     action_text(want)
                 );
                 if found.len() > 1 {
@@ -648,6 +649,19 @@ fn program_high_word(insns: &[Insn], abi: Abi) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// The value the kernel sees for argument `index` of call `nr`: `40 (0x28,
+/// AF_VSOCK)`, the constant's name when the argument has one
+/// ([`seccompy_bpf::decode`]).
+fn seen_value(abi: Abi, nr: u32, index: usize, value: u64) -> String {
+    let decoded = seccompy_bpf::decode::format_arg(abi, nr, index, value);
+    let named = decoded.starts_with(|c: char| c.is_ascii_alphabetic());
+    if named {
+        format!("{value} ({value:#x}, {decoded})")
+    } else {
+        format!("{value} ({value:#x})")
+    }
 }
 
 /// Instructions no path from the first reaches.
@@ -756,9 +770,14 @@ fn high_word_findings(policy: &Policy) -> Vec<Finding> {
                     "high word bypass",
                     format!(
                         "{call} gets {crafted_action}: the kernel reads {} bits of {field} and sees \
-                         {name} = {intended} ({intended:#x}), which gets {intended_action}; the rule \
-                         `{rule_text}` compares all 64 bits (compile with --harden){}",
+                         {name} = {}, which gets {intended_action}; the rule `{rule_text}` \
+                         compares all 64 bits (compile with --harden){}",
                         w.kernel_bits,
+                        w.abi
+                            .syscall_nr(w.syscall)
+                            .map_or_else(|| format!("{intended} ({intended:#x})"), |nr| {
+                                seen_value(w.abi, nr, i, intended)
+                            }),
                         if w.also.is_empty() {
                             String::new()
                         } else {
@@ -972,7 +991,7 @@ mod tests {
         assert!(
             f[0].detail.starts_with(
                 "socket(family=0x100000028) on x86_64 gets ALLOW: the kernel reads 32 bits of \
-                 `int family` and sees family = 40 (0x28), which gets ERRNO(97); the rule \
+                 `int family` and sees family = 40 (0x28, AF_VSOCK), which gets ERRNO(97); the rule \
                  `socket: ERRNO(97) if args[0] == 0x28` compares all 64 bits"
             ),
             "{}",
@@ -1009,7 +1028,7 @@ mod tests {
         assert!(
             f[0].detail.starts_with(
                 "socket(family=0x100000028) on x86_64 gets ALLOW: the kernel reads 32 bits of \
-                 `int family` and sees family = 40 (0x28), which gets ERRNO(97)"
+                 `int family` and sees family = 40 (0x28, AF_VSOCK), which gets ERRNO(97)"
             ),
             "{}",
             f[0].detail

@@ -86,7 +86,7 @@ fn audited_bypass_value(profile: &str) -> String {
         .lines()
         .find(|l| l.starts_with("high: high word bypass: socket(family="))
         .unwrap_or_else(|| panic!("no socket bypass in:\n{stdout}"));
-    assert!(line.contains("sees family = 40 (0x28)"), "{line}");
+    assert!(line.contains("sees family = 40 (0x28, AF_VSOCK)"), "{line}");
     assert!(line.contains("args[0] > 0x28"), "{line}");
     assert!(line.contains("--harden"), "{line}");
     let value = line
