@@ -210,11 +210,8 @@ fn analyse(prog: &[Insn]) -> Vec<State> {
 /// word on a little-endian ABI (the analysis is made for that order; the
 /// comments it feeds are dropped on big-endian ABIs, see [`arg_comment`]).
 fn arg_word(k: u32) -> Option<(u8, bool)> {
-    (16..=63)
-        .contains(&k)
-        .then(|| (k - 16) % 4 == 0)
-        .filter(|&aligned| aligned)
-        .map(|_| (((k - 16) / 8) as u8, (k - 16) % 8 == 0))
+    let off = k.checked_sub(16).filter(|&o| o < 48 && o.is_multiple_of(4))?;
+    Some(((off / 8) as u8, off.is_multiple_of(8)))
 }
 
 /// The comment of an instruction: the parameter a load of an argument reads,

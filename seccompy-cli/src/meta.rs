@@ -1,5 +1,5 @@
 //! `seccompy completions SHELL` and `seccompy man`: generated from the
-//! commands' [`Spec`](crate::spec::Spec)s, the same definitions as their
+//! commands' [`Spec`]s, the same definitions as their
 //! `--help`.
 
 use std::io::Write;
