@@ -210,7 +210,9 @@ fn analyse(prog: &[Insn]) -> Vec<State> {
 /// word on a little-endian ABI (the analysis is made for that order; the
 /// comments it feeds are dropped on big-endian ABIs, see [`arg_comment`]).
 fn arg_word(k: u32) -> Option<(u8, bool)> {
-    let off = k.checked_sub(16).filter(|&o| o < 48 && o.is_multiple_of(4))?;
+    let off = k
+        .checked_sub(16)
+        .filter(|&o| o < 48 && o.is_multiple_of(4))?;
     Some(((off / 8) as u8, off.is_multiple_of(8)))
 }
 

@@ -532,6 +532,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sigsys_reports_say_why_the_call_is_not_named() {
+        let record =
+            Record::parse("audit(1.2:3): pid=7 arch=c000003e syscall=110 code=0x80000000").unwrap();
+        assert_eq!(
+            sigsys_report(Some(record), true, true),
+            "killed by SIGSYS: getppid (KILL_PROCESS)"
+        );
+        let unreadable = sigsys_report(None, false, true);
+        assert!(
+            unreadable.contains("the kernel's audit log is unreadable here"),
+            "{unreadable}"
+        );
+        let own = sigsys_report(None, true, true);
+        assert!(
+            own.contains("a TRAP is logged only by a filter installed"),
+            "{own}"
+        );
+        assert!(!own.contains("--log-denied"), "{own}");
+        let ours = sigsys_report(None, true, false);
+        assert!(ours.contains("run with --log-denied to name it"), "{ours}");
+    }
+
+    #[test]
     fn refusals_go_to_the_supervisor() {
         let ret = |k: u32| Insn {
             code: BPF_RET | BPF_K,

@@ -1,7 +1,9 @@
 //! `seccompy dump -- CMD` and `seccompy run -- CMD` (no profile) on a C program
 //! that installs its own filters (`tests/programs/installs_filters.c`): the
 //! first with `seccomp(2)` (flag LOG) allowing everything, the second with
-//! `prctl(2)` killing `getppid`, which it calls when given `die`.
+//! `prctl(2)` killing `getppid`, which it calls when given `die`; given
+//! `trap`, a third (flag LOG) traps `getsid`, which it calls; given `fork`, a
+//! child installs that third one.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -94,6 +96,26 @@ fn dump_json_parses() {
 }
 
 #[test]
+fn dump_follows_children() {
+    let dir = TempDir::new();
+    let exe = build(&dir);
+    let out = seccompy(&["dump", "--", exe.to_str().unwrap(), "fork"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("filter 3: "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    // Installed by the child, not the process started.
+    assert!(line.contains(" thread or child "), "{line}");
+    assert!(
+        line.contains("seccomp(SECCOMP_SET_MODE_FILTER, LOG, prog), 4 instructions"),
+        "{line}"
+    );
+    assert!(stdout.contains("return TRAP(0)"), "{stdout}");
+}
+
+#[test]
 fn dump_of_a_missing_command_exits_127() {
     let out = seccompy(&["dump", "--", "/nonexistent/program"]);
     assert_eq!(out.status.code(), Some(127));
@@ -119,11 +141,14 @@ fn run_without_a_profile_names_the_call() {
     require_root("reading the kernel's audit records");
     let dir = TempDir::new();
     let exe = build(&dir);
-    let out = seccompy(&["run", "--", exe.to_str().unwrap(), "die"]);
-    assert_eq!(out.status.code(), Some(128 + libc::SIGSYS));
-    let err = text(&out.stderr);
-    assert!(
-        err.ends_with("killed by SIGSYS: getppid (KILL_PROCESS)\n"),
-        "{err}"
-    );
+    for (mode, report) in [
+        ("die", "killed by SIGSYS: getppid (KILL_PROCESS)\n"),
+        // A TRAP is logged by a filter installed with SECCOMP_FILTER_FLAG_LOG.
+        ("trap", "killed by SIGSYS: getsid (TRAP(0))\n"),
+    ] {
+        let out = seccompy(&["run", "--", exe.to_str().unwrap(), mode]);
+        assert_eq!(out.status.code(), Some(128 + libc::SIGSYS), "{mode}");
+        let err = text(&out.stderr);
+        assert!(err.ends_with(report), "{mode}: {err}");
+    }
 }
