@@ -1,6 +1,6 @@
 //! `seccompy dump`: the filters installed in a running process, read with
-//! `PTRACE_SECCOMP_GET_FILTER` and disassembled; or those a command installs,
-//! as it installs them ([`seccompy::watch`]).
+//! `PTRACE_SECCOMP_GET_FILTER` ([`seccompy::inspect`]) and disassembled; or
+//! those a command installs, as it installs them ([`seccompy::watch`]).
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
@@ -9,11 +9,11 @@ use std::os::unix::ffi::OsStrExt;
 
 use lexopt::prelude::*;
 use seccompy::FilterFlags;
+use seccompy::inspect::thread_filters;
 use seccompy::watch::{Ended as WatchEnded, Via, WatchError, Watched};
 use seccompy_bpf::disasm::{DisasmOptions, disassemble_with};
-use seccompy_sys::ptrace::seccomp_metadata;
+use seccompy_sys::sock_filter;
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{raw, sock_filter};
 
 use crate::args;
 use crate::error::{Error, Result};
@@ -213,14 +213,13 @@ fn filter_json(insns: &[sock_filter], flags: u64, abi: Abi) -> Vec<(&'static str
 fn thread_json(pid: libc::pid_t, tid: libc::pid_t, abi: Abi) -> Result<String> {
     let mode = thread_mode(pid, tid)?;
     let filters = if mode == "filter" {
-        let _stop = Stopped::attach(tid, pid)?;
-        read_filters(tid, pid)?
+        thread_filters(pid, tid).map_err(|e| Error::new(e.to_string()))?
     } else {
         Vec::new()
     };
     let filters = filters
         .iter()
-        .map(|(insns, flags)| json::object(&filter_json(insns, *flags, abi)));
+        .map(|f| json::object(&filter_json(&f.insns, f.flags, abi)));
     Ok(json::object(&[
         ("tid", tid.to_string()),
         ("mode", json::string(mode)),
@@ -378,10 +377,7 @@ fn dump_thread(pid: libc::pid_t, tid: libc::pid_t, abi: Abi, out: &mut dyn Write
         }
         _ => {}
     }
-    let filters = {
-        let _stop = Stopped::attach(tid, pid)?;
-        read_filters(tid, pid)?
-    };
+    let filters = thread_filters(pid, tid).map_err(|e| Error::new(e.to_string()))?;
     let count = filters.len();
     w(
         out,
@@ -390,89 +386,22 @@ fn dump_thread(pid: libc::pid_t, tid: libc::pid_t, abi: Abi, out: &mut dyn Write
             if count == 1 { "" } else { "s" }
         ),
     )?;
-    for (i, (insns, flags)) in filters.iter().enumerate() {
+    for (i, filter) in filters.iter().enumerate() {
         let mut line = format!(
             "# filter {} of {count}: {} instructions",
             i + 1,
-            insns.len()
+            filter.insns.len()
         );
-        if *flags & u64::from(seccompy_sys::SECCOMP_FILTER_FLAG_LOG) != 0 {
+        if filter.logs() {
             line.push_str(", flag LOG");
         }
         w(out, line)?;
         let mut options = DisasmOptions::new(abi);
         options.header = false;
-        out.write_all(disassemble_with(insns, &options).as_bytes())
+        out.write_all(disassemble_with(&filter.insns, &options).as_bytes())
             .map_err(|e| Error::stdout(&e))?;
     }
     Ok(())
-}
-
-/// The ptrace request that failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Step {
-    /// `PTRACE_SEIZE`, `PTRACE_INTERRUPT` and the wait for the stop.
-    Attach,
-    /// `PTRACE_SECCOMP_GET_FILTER`.
-    GetFilter,
-}
-
-/// The message for a refused ptrace request on thread `tid` of `pid`.
-fn refused(pid: libc::pid_t, tid: libc::pid_t, step: Step, e: &io::Error) -> Error {
-    Error::new(explain(
-        pid,
-        step,
-        e,
-        tracer_of(pid, tid),
-        own_seccomp_mode() != Some(0),
-    ))
-}
-
-/// What a refusal means, from the kernel's reasons (`kernel/ptrace.c`,
-/// `kernel/seccomp.c`):
-/// - `PTRACE_SEIZE` fails with `EPERM` when the thread already has a tracer
-///   (`tracer`, from `TracerPid`: one at a time), and also when the caller
-///   lacks ptrace access (another user without `CAP_SYS_PTRACE`, Yama, an LSM);
-/// - `PTRACE_SECCOMP_GET_FILTER` fails with `EACCES` when the caller lacks
-///   `CAP_SYS_ADMIN` or runs under seccomp itself (`self_filtered`).
-fn explain(
-    pid: libc::pid_t,
-    step: Step,
-    e: &io::Error,
-    tracer: Option<libc::pid_t>,
-    self_filtered: bool,
-) -> String {
-    match (step, e.raw_os_error()) {
-        (_, Some(libc::ESRCH)) => format!("no process {pid} (or it exited)"),
-        (Step::Attach, Some(libc::EPERM)) => match tracer {
-            Some(t) => format!(
-                "process {pid} is already traced by process {t}, and a process has one tracer at a time: detach that tracer (strace, gdb, ...) first"
-            ),
-            None => format!(
-                "no ptrace access to process {pid}: attaching needs the same user and ptrace allowed by Yama (/proc/sys/kernel/yama/ptrace_scope), or CAP_SYS_PTRACE: {e}"
-            ),
-        },
-        (Step::GetFilter, Some(libc::EACCES | libc::EPERM)) if self_filtered => format!(
-            "seccompy runs under a seccomp filter itself, and the kernel gives filters only to an unfiltered reader: {e}"
-        ),
-        (Step::GetFilter, Some(libc::EACCES | libc::EPERM)) => {
-            format!("reading the filters of process {pid} needs CAP_SYS_ADMIN: {e}")
-        }
-        _ => format!("cannot read the filters of {pid}: {e}"),
-    }
-}
-
-/// The tracer of thread `tid` of `pid` (`TracerPid` in its status), if any.
-fn tracer_of(pid: libc::pid_t, tid: libc::pid_t) -> Option<libc::pid_t> {
-    status_field(&format!("/proc/{pid}/task/{tid}/status"), "TracerPid:")
-        .filter(|&t| t != 0)
-        .and_then(|t| libc::pid_t::try_from(t).ok())
-}
-
-/// This process's seccomp mode (`Seccomp` in its status: 0 none, 1 strict,
-/// 2 filter).
-fn own_seccomp_mode() -> Option<u64> {
-    status_field("/proc/self/status", "Seccomp:")
 }
 
 /// A numeric field of a `/proc/.../status` file.
@@ -484,97 +413,6 @@ fn status_field(path: &str, name: &str) -> Option<u64> {
         .trim()
         .parse()
         .ok()
-}
-
-/// Every filter of the stopped tracee `tid` with its flags, the first installed
-/// first (the kernel's index 0).
-fn read_filters(tid: libc::pid_t, pid: libc::pid_t) -> Result<Vec<(Vec<sock_filter>, u64)>> {
-    let mut filters = Vec::new();
-    for index in 0.. {
-        // SAFETY: a null buffer asks only for the filter's length.
-        let n = unsafe { raw::ptrace_seccomp_get_filter(tid, index, std::ptr::null_mut()) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            match e.raw_os_error() {
-                Some(libc::ENOENT) => break,
-                // The thread left filter mode between the status and the stop:
-                // not possible (filters stay), but a thread without any says EINVAL.
-                Some(libc::EINVAL) if index == 0 => break,
-                Some(libc::EMEDIUMTYPE) => {
-                    return Err(Error::new(format!(
-                        "filter {} of {pid} is not a classic BPF program the kernel kept",
-                        index + 1
-                    )));
-                }
-                _ => return Err(refused(pid, tid, Step::GetFilter, &e)),
-            }
-        }
-        let mut insns = vec![sock_filter::default(); n as usize];
-        // SAFETY: `insns` has room for the `n` instructions the kernel reported.
-        let got = unsafe { raw::ptrace_seccomp_get_filter(tid, index, insns.as_mut_ptr()) };
-        if got < 0 {
-            return Err(refused(
-                pid,
-                tid,
-                Step::GetFilter,
-                &io::Error::last_os_error(),
-            ));
-        }
-        insns.truncate(got as usize);
-        let mut meta = seccomp_metadata {
-            filter_off: index,
-            flags: 0,
-        };
-        // SAFETY: `meta` is a valid seccomp_metadata on the stack.
-        let flags = if unsafe { raw::ptrace_seccomp_get_metadata(tid, &mut meta) } < 0 {
-            0
-        } else {
-            meta.flags
-        };
-        filters.push((insns, flags));
-    }
-    Ok(filters)
-}
-
-/// A thread stopped by this process with `PTRACE_SEIZE` and `PTRACE_INTERRUPT`,
-/// let go on drop.
-struct Stopped(libc::pid_t);
-
-impl Stopped {
-    fn attach(tid: libc::pid_t, pid: libc::pid_t) -> Result<Self> {
-        // SAFETY: PTRACE_SEIZE with no options touches no memory of ours.
-        if unsafe { libc::ptrace(libc::PTRACE_SEIZE, tid, 0usize, 0usize) } < 0 {
-            return Err(refused(pid, tid, Step::Attach, &io::Error::last_os_error()));
-        }
-        let stopped = Stopped(tid);
-        // SAFETY: as above, for a tracee of ours.
-        if unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, tid, 0usize, 0usize) } < 0 {
-            return Err(refused(pid, tid, Step::Attach, &io::Error::last_os_error()));
-        }
-        let mut status = 0;
-        loop {
-            // SAFETY: `status` is a valid int; __WALL waits for a thread tracee.
-            let r = unsafe { libc::waitpid(tid, &mut status, libc::__WALL) };
-            if r >= 0 {
-                break;
-            }
-            let e = io::Error::last_os_error();
-            if e.raw_os_error() != Some(libc::EINTR) {
-                return Err(refused(pid, tid, Step::Attach, &e));
-            }
-        }
-        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
-            return Err(Error::new(format!("process {pid} exited while being read")));
-        }
-        Ok(stopped)
-    }
-}
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        // SAFETY: detaching our tracee, no memory involved.
-        unsafe { libc::ptrace(libc::PTRACE_DETACH, self.0, 0usize, 0usize) };
-    }
 }
 
 /// The ids of the threads of `pid`, main thread first.
@@ -622,34 +460,4 @@ fn exe_abi(pid: libc::pid_t) -> Option<Abi> {
         .iter()
         .copied()
         .find(|a| a.audit_arch() == arch && *a != Abi::X32)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn refusals_say_their_cause() {
-        let err = io::Error::from_raw_os_error;
-        let m = explain(7, Step::Attach, &err(libc::EPERM), Some(3), false);
-        assert!(
-            m.starts_with("process 7 is already traced by process 3"),
-            "{m}"
-        );
-        let m = explain(7, Step::Attach, &err(libc::EPERM), None, false);
-        assert!(m.starts_with("no ptrace access to process 7: "), "{m}");
-        assert!(!m.contains("CAP_SYS_ADMIN"), "{m}");
-        let m = explain(7, Step::GetFilter, &err(libc::EACCES), None, true);
-        assert!(
-            m.starts_with("seccompy runs under a seccomp filter itself"),
-            "{m}"
-        );
-        let m = explain(7, Step::GetFilter, &err(libc::EACCES), None, false);
-        assert!(
-            m.starts_with("reading the filters of process 7 needs CAP_SYS_ADMIN: "),
-            "{m}"
-        );
-        let m = explain(7, Step::Attach, &err(libc::ESRCH), None, false);
-        assert_eq!(m, "no process 7 (or it exited)");
-    }
 }

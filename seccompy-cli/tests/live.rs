@@ -443,7 +443,7 @@ fn dump_without_privilege() {
     // The kernel refuses the reading itself, or, where Yama keeps a non-root
     // seccompy from attaching to a process that is not its child, the
     // attaching.
-    let filtered = "seccompy: seccompy runs under a seccomp filter itself";
+    let filtered = "seccompy: this process runs under a seccomp filter itself";
     let no_access = format!("seccompy: no ptrace access to process {pid}: ");
     assert!(
         err.starts_with(filtered) || err.starts_with(&no_access),

@@ -131,6 +131,7 @@ pub mod embed;
 mod features;
 mod filter;
 mod flags;
+pub mod inspect;
 mod install;
 mod no_new_privs;
 mod status;
