@@ -16,8 +16,11 @@
 //! Every thread and child of the program is followed (`PTRACE_O_TRACECLONE`,
 //! `TRACEFORK`, `TRACEVFORK`), and all of them are killed if the watching
 //! process dies (`PTRACE_O_EXITKILL`). Signals reach the program as usual.
-//! The watching thread reaps its children with `waitpid(-1)`: it should have
-//! no other children while it watches.
+//! ptrace binds tracees to the thread that attached them: a [`Watched`] stays
+//! on the thread that spawned it (it is not `Send`), and that thread waits
+//! with `waitpid(-1, __WALL | __WNOTHREAD)`, which reaps its own children
+//! only: it should start no other child while it watches (other threads'
+//! children are left alone).
 //!
 //! Needs ptrace access to one's own child (Yama's `ptrace_scope` 0 or 1, not
 //! 3) and Linux 5.3 (`PTRACE_GET_SYSCALL_INFO`).
@@ -116,7 +119,12 @@ pub struct Watched {
     /// The read end of the child's close-on-exec pipe: an `execve` failure's errno.
     exec_errors: Option<OwnedFd>,
     ended: Option<Ended>,
+    /// Not `Send`: ptrace requests come from the tracer thread only.
+    _thread: std::marker::PhantomData<*const ()>,
 }
+
+/// How the tracer thread waits: every kind of child, this thread's only.
+const WAIT: libc::c_int = libc::__WALL | libc::__WNOTHREAD;
 
 /// `PTRACE_O_*` options: syscall stops marked with `0x80`, exec, clone, fork
 /// and vfork events (the new tracees attached), and the tracees killed if the
@@ -182,11 +190,12 @@ impl Watched {
             held: None,
             exec_errors: Some(read),
             ended: None,
+            _thread: std::marker::PhantomData,
         };
         // The child's SIGSTOP before execve.
         let mut status = 0;
         // SAFETY: `status` is a valid int; `pid` is our child.
-        if unsafe { libc::waitpid(pid, &mut status, libc::__WALL) } < 0 {
+        if unsafe { libc::waitpid(pid, &mut status, WAIT) } < 0 {
             return Err(os("waitpid"));
         }
         if !libc::WIFSTOPPED(status) {
@@ -228,7 +237,7 @@ impl Watched {
         loop {
             let mut status = 0;
             // SAFETY: `status` is a valid int.
-            let pid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
+            let pid = unsafe { libc::waitpid(-1, &mut status, WAIT) };
             if pid < 0 {
                 let e = io::Error::last_os_error();
                 match e.raw_os_error() {
@@ -364,7 +373,7 @@ impl Drop for Watched {
         self.kill();
         for &tid in &self.tracees {
             // SAFETY: reaping our own killed tracees.
-            unsafe { libc::waitpid(tid, std::ptr::null_mut(), libc::__WALL) };
+            unsafe { libc::waitpid(tid, std::ptr::null_mut(), WAIT) };
         }
     }
 }
@@ -417,4 +426,80 @@ fn read_memory(tid: libc::pid_t, addr: u64, buf: &mut [u8]) -> Option<()> {
     // by the kernel, in the other process.
     let n = unsafe { libc::process_vm_readv(tid, &local, 1, &remote, 1, 0) };
     (usize::try_from(n).ok()? == buf.len()).then_some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seccompy_sys::sock_fprog;
+
+    fn c(s: &str) -> CString {
+        CString::new(s).unwrap()
+    }
+
+    #[test]
+    fn a_program_without_filters_runs_to_its_end() {
+        let mut w = Watched::spawn(&c("/bin/sh"), &[c("sh"), c("-c"), c("exit 3")], None).unwrap();
+        assert_eq!(w.next_install().unwrap(), None);
+        assert_eq!(w.ended(), Some(Ended::Exited(3)));
+    }
+
+    #[test]
+    fn an_exec_failure_is_its_errno() {
+        let mut w = Watched::spawn(&c("/nonexistent/program"), &[c("program")], None).unwrap();
+        match w.next_install() {
+            Err(WatchError::Exec(e)) => assert_eq!(e.raw_os_error(), Some(libc::ENOENT)),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            Watched::spawn(&c("/bin/true"), &[], None),
+            Err(WatchError::BadArgument)
+        ));
+    }
+
+    #[test]
+    fn a_sock_fprog_is_read_in_the_callers_layout() {
+        let insns = [
+            sock_filter {
+                code: 0x20,
+                jt: 1,
+                jf: 2,
+                k: 4,
+            },
+            sock_filter {
+                code: 0x06,
+                jt: 0,
+                jf: 0,
+                k: 0x7fff_0000,
+            },
+        ];
+        let fprog = sock_fprog {
+            len: 2,
+            filter: insns.as_ptr().cast_mut(),
+        };
+        let me = std::process::id() as libc::pid_t;
+        let addr = (&raw const fprog) as u64;
+        assert_eq!(
+            read_fprog(me, addr, cfg!(target_pointer_width = "64")),
+            Some(insns.to_vec())
+        );
+        // A 32-bit ABI's layout: the pointer at offset 4.
+        let ptr32 = u32::try_from(insns.as_ptr() as usize).ok();
+        if let Some(ptr) = ptr32 {
+            let mut compat = [0u8; 8];
+            compat[..2].copy_from_slice(&2u16.to_ne_bytes());
+            compat[4..].copy_from_slice(&ptr.to_ne_bytes());
+            assert_eq!(
+                read_fprog(me, compat.as_ptr() as u64, false),
+                Some(insns.to_vec())
+            );
+        }
+        // A bad pointer or length: nothing.
+        assert_eq!(read_fprog(me, 8, true), None);
+        let empty = sock_fprog {
+            len: 0,
+            filter: insns.as_ptr().cast_mut(),
+        };
+        assert_eq!(read_fprog(me, (&raw const empty) as u64, true), None);
+    }
 }
