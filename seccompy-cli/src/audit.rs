@@ -664,6 +664,26 @@ fn seen_value(abi: Abi, nr: u32, index: usize, value: u64) -> String {
     }
 }
 
+/// `" (did you mean 'X' for 'Y'?)"`: the syscalls of `abis` closest to
+/// `names` (none of which exists), or nothing.
+fn misspelled(names: &[&str], abis: &[Abi]) -> String {
+    let known: BTreeSet<&str> = abis
+        .iter()
+        .flat_map(|a| a.syscalls().iter().map(|&(_, n)| n))
+        .collect();
+    let guesses: Vec<String> = names
+        .iter()
+        .filter_map(|n| {
+            args::did_you_mean(n, known.iter().copied()).map(|g| format!("'{g}' for '{n}'"))
+        })
+        .collect();
+    if guesses.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", guesses.join(", "))
+    }
+}
+
 /// Instructions no path from the first reaches.
 fn unreachable(insns: &[Insn]) -> Vec<Finding> {
     let mut seen = vec![false; insns.len()];
@@ -834,7 +854,11 @@ fn profile_findings(profile: &Profile, resolved: &Resolved) -> Vec<Finding> {
             findings.push(Finding {
                 severity: Severity::Low,
                 kind: "never matches",
-                detail: format!("{label}: no name exists on {}", abis.join(", ")),
+                detail: format!(
+                    "{label}: no name exists on {}{}",
+                    abis.join(", "),
+                    misspelled(&names, &resolved.abis)
+                ),
             });
         }
         let same_errno = rule.errno_ret.is_none() || rule.errno_ret == profile.default_errno_ret;
@@ -1064,6 +1088,15 @@ mod tests {
                 .starts_with("2 instructions no path reaches: 1, 2")
         );
         assert!(unreachable(&[ret(0)]).is_empty());
+    }
+
+    #[test]
+    fn misspelled_names_get_suggestions() {
+        assert_eq!(
+            misspelled(&["sockte", "zzzzzz"], &[Abi::X86_64]),
+            " (did you mean 'socket' for 'sockte'?)"
+        );
+        assert_eq!(misspelled(&["zzzzzz"], &[Abi::X86_64]), "");
     }
 
     #[test]

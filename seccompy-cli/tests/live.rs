@@ -299,6 +299,22 @@ fn dump_reads_stacked_filters() {
     // --all lists each thread (one here).
     let out = seccompy(&["dump", &pid, "--all"]);
     assert_eq!(text(&out.stdout), stdout);
+    // --json: the same filters, in the same order.
+    let out = seccompy(&["dump", &pid, "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let filters = doc["threads"][0]["filters"].as_array().unwrap();
+    assert_eq!(doc["threads"][0]["mode"], "filter");
+    assert_eq!(filters.len(), 2);
+    assert_eq!(filters[0]["length"], n1);
+    assert_eq!(filters[1]["length"], n2);
+    assert!(
+        filters[0]["disassembly"]
+            .as_str()
+            .unwrap()
+            .contains("mkdir")
+    );
+    assert_eq!(filters[0]["instructions"].as_array().unwrap().len(), n1);
 }
 
 /// The pids of `pid`'s children (from every thread's `children` list).

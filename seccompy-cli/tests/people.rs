@@ -331,3 +331,21 @@ fn the_man_page_renders_without_warnings() {
     let (_, _, _, man) = generated();
     check_with("groff", &["-man", "-ww", "-z"], &man);
 }
+
+#[test]
+fn dump_json_of_a_process_without_filters() {
+    let mut child = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let out = seccompy(&["dump", &pid, "--json"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(doc["schema"], "seccompy.dump/1");
+    assert_eq!(doc["pid"].to_string(), pid);
+    assert_eq!(doc["threads"][0]["mode"], "none");
+    assert_eq!(doc["threads"][0]["filters"], serde_json::json!([]));
+}
