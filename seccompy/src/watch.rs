@@ -283,6 +283,18 @@ impl Watched {
                 if event == libc::PTRACE_EVENT_EXEC {
                     // Executed: no failure to read from the pipe any more.
                     self.exec_errors = None;
+                    // A thread other than the leader that executes takes the
+                    // leader's id: its own is gone, never to be reported.
+                    let mut former: libc::c_ulong = 0;
+                    // SAFETY: `former` is writable; `pid` is our stopped tracee.
+                    let r =
+                        unsafe { libc::ptrace(libc::PTRACE_GETEVENTMSG, pid, 0usize, &mut former) };
+                    if let Ok(former) = libc::pid_t::try_from(former)
+                        && r == 0
+                        && former != pid
+                    {
+                        self.tracees.remove(&former);
+                    }
                 }
                 self.resume(pid, 0)?;
             } else if sig == libc::SIGSTOP && self.tracees.insert(pid) {
