@@ -129,6 +129,12 @@ fn run_command(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
                 "--log-denied reports the refusals of a program: give --profile or --bpf",
             ));
         }
+        if source.has_program_options() {
+            return Err(Error::new(
+                "--arch, --caps, --kernel, --oci-config and --harden go with a program: give \
+                 --profile or --bpf (without one, the command runs under no filter of seccompy's)",
+            ));
+        }
         None
     } else {
         Some(source.load()?)

@@ -101,6 +101,16 @@ impl Source {
         Ok(true)
     }
 
+    /// Whether an option that goes with a program (`--arch`, `--caps`,
+    /// `--kernel`, `--oci-config`, `--harden`) was given.
+    pub fn has_program_options(&self) -> bool {
+        self.abi.is_some()
+            || self.caps.is_some()
+            || self.kernel.is_some()
+            || self.oci_config
+            || self.harden
+    }
+
     /// Whether `--oci-config` was given.
     pub fn oci_config(&self) -> bool {
         self.oci_config
