@@ -13,7 +13,8 @@
 //! judges a program in the emulator.
 //!
 //! Errors print one line, `seccompy: <message>`, on standard error and exit with
-//! status 2; `run` and `trace` exit with their command's status, `audit` with 1
+//! status 2 (`run`: 125, 126 when its command cannot be executed, 127 when it is
+//! not found); `run` and `trace` exit with their command's status, `audit` with 1
 //! when it has findings at or above `--fail-on`.
 
 use std::io::{self, BufWriter, Write};
@@ -156,7 +157,8 @@ fn help() -> String {
         "\nOptions:\n  -h, --help     print this help (seccompy COMMAND --help for a command's)\n  \
          -V, --version  print the version\n\n\
          Programs are raw seccomp BPF: 8-byte little-endian struct sock_filter records.\n\
-         Errors print one line on standard error and exit with status 2.\n\n\
+         Errors print one line on standard error and exit with status 2 (run: 125,\n\
+         126 when its command cannot be executed, 127 when it is not found).\n\n\
          Example:\n  seccompy emu filter.bpf --arch x86_64 getpid",
     );
     s
