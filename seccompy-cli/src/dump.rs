@@ -8,9 +8,9 @@ use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 
 use lexopt::prelude::*;
-use seccompy::FilterFlags;
-use seccompy::inspect::thread_filters;
+use seccompy::inspect::{self, thread_filters};
 use seccompy::watch::{Ended as WatchEnded, Via, WatchError, Watched};
+use seccompy::{FilterFlags, Mode};
 use seccompy_bpf::disasm::{DisasmOptions, disassemble_with};
 use seccompy_sys::sock_filter;
 use seccompy_sys::syscalls::Abi;
@@ -151,7 +151,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     }
     let abi = match abi {
         Some(a) => a,
-        None => exe_abi(pid).map_or_else(|| args::abi_or_host(None), Ok)?,
+        None => inspect::exe_abi(pid).map_or_else(|| args::abi_or_host(None), Ok)?,
     };
     let threads = if all { threads(pid)? } else { vec![pid] };
     let mut documents = Vec::new();
@@ -211,8 +211,8 @@ fn filter_json(insns: &[sock_filter], flags: u64, abi: Abi) -> Vec<(&'static str
 
 /// The filters of thread `tid` of `pid` as a JSON object.
 fn thread_json(pid: libc::pid_t, tid: libc::pid_t, abi: Abi) -> Result<String> {
-    let mode = thread_mode(pid, tid)?;
-    let filters = if mode == "filter" {
+    let mode = mode_of(pid, tid)?;
+    let filters = if mode == Mode::Filter {
         thread_filters(pid, tid).map_err(|e| Error::new(e.to_string()))?
     } else {
         Vec::new()
@@ -222,22 +222,27 @@ fn thread_json(pid: libc::pid_t, tid: libc::pid_t, abi: Abi) -> Result<String> {
         .map(|f| json::object(&filter_json(&f.insns, f.flags, abi)));
     Ok(json::object(&[
         ("tid", tid.to_string()),
-        ("mode", json::string(mode)),
+        (
+            "mode",
+            json::string(match mode {
+                Mode::Disabled => "none",
+                Mode::Strict => "strict",
+                // Filter, and any mode a later kernel adds.
+                _ => "filter",
+            }),
+        ),
         ("arch", json::string(abi.name())),
         ("filters", json::array(filters)),
     ]))
 }
 
-/// The seccomp mode of thread `tid` of `pid`: `none`, `strict` or `filter`.
-fn thread_mode(pid: libc::pid_t, tid: libc::pid_t) -> Result<&'static str> {
-    match status_field(&format!("/proc/{pid}/task/{tid}/status"), "Seccomp:") {
-        Some(0) => Ok("none"),
-        Some(1) => Ok("strict"),
-        Some(_) => Ok("filter"),
-        None => Err(Error::new(format!(
-            "cannot read the seccomp mode of process {pid} thread {tid}"
-        ))),
-    }
+/// The seccomp mode of thread `tid` of `pid`.
+fn mode_of(pid: libc::pid_t, tid: libc::pid_t) -> Result<Mode> {
+    inspect::thread_mode(pid, tid).map_err(|e| {
+        Error::new(format!(
+            "cannot read the seccomp mode of process {pid} thread {tid}: {e}"
+        ))
+    })
 }
 
 /// `dump -- CMD`: runs the command under ptrace and prints each filter it
@@ -359,17 +364,9 @@ fn dump_thread(pid: libc::pid_t, tid: libc::pid_t, abi: Abi, out: &mut dyn Write
     } else {
         format!("process {pid} thread {tid}")
     };
-    let status = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status"))
-        .map_err(|e| Error::new(format!("cannot read the status of {who}: {e}")))?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map(|v| v.trim().to_string())
-    };
-    match field("Seccomp:").as_deref() {
-        Some("0") => return w(out, format!("# {who}: no seccomp filter")),
-        Some("1") => {
+    match mode_of(pid, tid)? {
+        Mode::Disabled => return w(out, format!("# {who}: no seccomp filter")),
+        Mode::Strict => {
             return w(
                 out,
                 format!("# {who}: strict mode (only read, write, _exit and sigreturn)"),
@@ -404,17 +401,6 @@ fn dump_thread(pid: libc::pid_t, tid: libc::pid_t, abi: Abi, out: &mut dyn Write
     Ok(())
 }
 
-/// A numeric field of a `/proc/.../status` file.
-fn status_field(path: &str, name: &str) -> Option<u64> {
-    std::fs::read_to_string(path)
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix(name))?
-        .trim()
-        .parse()
-        .ok()
-}
-
 /// The ids of the threads of `pid`, main thread first.
 fn threads(pid: libc::pid_t) -> Result<Vec<libc::pid_t>> {
     let dir = format!("/proc/{pid}/task");
@@ -425,39 +411,4 @@ fn threads(pid: libc::pid_t) -> Result<Vec<libc::pid_t>> {
         .collect();
     tids.sort_by_key(|&t| (t != pid, t));
     Ok(tids)
-}
-
-/// The ABI of the process's executable, from its ELF header: machine, class
-/// and byte order give the audit arch (x86_64's 32-bit class is x32).
-fn exe_abi(pid: libc::pid_t) -> Option<Abi> {
-    use std::io::Read;
-    let mut header = [0u8; 20];
-    std::fs::File::open(format!("/proc/{pid}/exe"))
-        .ok()?
-        .read_exact(&mut header)
-        .ok()?;
-    if &header[..4] != b"\x7fELF" {
-        return None;
-    }
-    let wide = header[4] == 2;
-    let little = header[5] == 1;
-    let machine = if little {
-        u16::from_le_bytes([header[18], header[19]])
-    } else {
-        u16::from_be_bytes([header[18], header[19]])
-    };
-    if u32::from(machine) == libc::EM_X86_64 as u32 && !wide {
-        return Some(Abi::X32);
-    }
-    let mut arch = u32::from(machine);
-    if wide {
-        arch |= seccompy_sys::__AUDIT_ARCH_64BIT;
-    }
-    if little {
-        arch |= seccompy_sys::__AUDIT_ARCH_LE;
-    }
-    Abi::ALL
-        .iter()
-        .copied()
-        .find(|a| a.audit_arch() == arch && *a != Abi::X32)
 }

@@ -18,6 +18,9 @@
 use std::io;
 
 use seccompy_sys::ptrace::seccomp_metadata;
+use seccompy_sys::syscalls::Abi;
+
+use crate::Mode;
 use seccompy_sys::{SECCOMP_FILTER_FLAG_LOG, raw, sock_filter};
 
 /// One filter of a thread.
@@ -170,6 +173,55 @@ fn status_field(path: &str, name: &str) -> Option<u64> {
         .ok()
 }
 
+/// The seccomp mode of thread `tid` of process `pid` (the `Seccomp` field of
+/// its `/proc` status; `tid == pid` for the main thread). Needs no privilege.
+pub fn thread_mode(pid: libc::pid_t, tid: libc::pid_t) -> io::Result<Mode> {
+    let raw = status_field(&format!("/proc/{pid}/task/{tid}/status"), "Seccomp:")
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no Seccomp field in its status"))?;
+    u32::try_from(raw)
+        .ok()
+        .and_then(Mode::from_raw)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("unknown mode {raw}")))
+}
+
+/// The ABI of process `pid`'s executable, from its ELF header (`/proc/PID/exe`):
+/// machine, class and byte order give the audit arch (x86_64's 32-bit class
+/// is x32). `None` when it cannot be read or is no ELF file of an ABI
+/// seccompy knows.
+#[must_use]
+pub fn exe_abi(pid: libc::pid_t) -> Option<Abi> {
+    use std::io::Read;
+    let mut header = [0u8; 20];
+    std::fs::File::open(format!("/proc/{pid}/exe"))
+        .ok()?
+        .read_exact(&mut header)
+        .ok()?;
+    if &header[..4] != b"\x7fELF" {
+        return None;
+    }
+    let wide = header[4] == 2;
+    let little = header[5] == 1;
+    let machine = if little {
+        u16::from_le_bytes([header[18], header[19]])
+    } else {
+        u16::from_be_bytes([header[18], header[19]])
+    };
+    if u32::from(machine) == libc::EM_X86_64 as u32 && !wide {
+        return Some(Abi::X32);
+    }
+    let mut arch = u32::from(machine);
+    if wide {
+        arch |= seccompy_sys::__AUDIT_ARCH_64BIT;
+    }
+    if little {
+        arch |= seccompy_sys::__AUDIT_ARCH_LE;
+    }
+    Abi::ALL
+        .iter()
+        .copied()
+        .find(|a| a.audit_arch() == arch && *a != Abi::X32)
+}
+
 /// Every filter of thread `tid` of process `pid` (`tid == pid` for the main
 /// thread), the first installed first: the kernel runs them all on every call,
 /// newest first. The thread is stopped for the time of the reading and let go
@@ -301,6 +353,15 @@ mod tests {
         );
         let m = classify(7, Step::Attach, err(libc::ESRCH), None, false).to_string();
         assert_eq!(m, "no process 7 (or it exited)");
+    }
+
+    #[test]
+    fn modes_and_executables() {
+        let me = std::process::id() as libc::pid_t;
+        let mode = thread_mode(me, me).unwrap();
+        assert_eq!(mode, crate::mode().unwrap());
+        assert_eq!(exe_abi(me), Abi::host());
+        assert!(thread_mode(me, 0).is_err());
     }
 
     #[test]
