@@ -164,7 +164,7 @@ pub enum Input {
     /// A text program for `asm`: 1 MiB, room for the kernel's 4096
     /// instructions at 256 bytes a line, labels and comments included.
     Assembly,
-    /// An OCI or Docker profile, or an OCI `config.json`: 4 MiB. Docker's
+    /// An OCI or Docker profile, an OCI `config.json` or an agent policy: 4 MiB. Docker's
     /// default profile is 13 KiB and a profile naming every syscall of every
     /// ABI with arguments stays far below 1 MiB; a larger file is a mistake
     /// (or a stream that never ends), not a profile.

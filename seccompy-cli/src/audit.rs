@@ -35,7 +35,8 @@ pub const SPEC: spec::Spec = spec::Spec {
 seccompy audit: find weaknesses in a seccomp profile or program
 
 Usage: seccompy audit PROFILE|FILE.bpf [--arch ARCH] [--fail-on SEVERITY]
-                      [--caps SET] [--kernel X.Y] [--oci-config] [--json]
+                      [--caps SET] [--kernel X.Y] [--oci-config]
+                      [--agent | --agent-policy FILE] [--json]
 
 The input is a profile (JSON: compiled first, as `seccompy compile` does) or
 a raw program. The program is run in the emulator for every system call of
@@ -100,6 +101,19 @@ an error.
         spec::Opt::flag(
             "oci-config",
             "the profile is an OCI bundle's config.json (as compile)",
+        ),
+        spec::Opt::flag(
+            "agent",
+            "also the view of `seccompy agent` (built-in policy):
+             runtime quirks (NOTIFY on write or as the default,
+             flags runc 1.1.5 refuses, no listenerPath) and every
+             notified call without a handler able to answer it",
+        ),
+        spec::Opt::value(
+            "agent-policy",
+            "FILE",
+            spec::Complete::File,
+            "the same with the agent's policy FILE",
         ),
         spec::json(
             "one JSON document (schema seccompy.audit/1, see the README);
@@ -214,6 +228,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut fail_on = Severity::High;
     let mut json = false;
     let mut source = Source::default();
+    let mut agent: Option<Option<PathBuf>> = None;
     while let Some(arg) = parser.next()? {
         if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
@@ -222,6 +237,8 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         match arg {
             Long("fail-on") => fail_on = Severity::parse(&args::text(parser)?)?,
             Long("json") => json = true,
+            Long("agent") => agent = Some(None),
+            Long("agent-policy") => agent = Some(Some(args::path(parser.value()?))),
             Value(v) if file.is_none() => file = Some(args::path(v)),
             other => {
                 let unexpected = other.unexpected();
@@ -265,6 +282,17 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             .to_policy()
             .map_err(|e| Error::new(format!("{}: {e}", file.display())))?;
         findings.extend(high_word_findings(&policy));
+        if let Some(policy) = &agent {
+            findings.extend(crate::agent::audit_findings(
+                &profile,
+                &loaded,
+                policy.as_deref(),
+            )?);
+        }
+    } else if agent.is_some() {
+        return Err(Error::new(
+            "--agent needs a profile (JSON), not a raw program",
+        ));
     }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(b.kind)));
     let failing = findings.iter().filter(|f| f.severity >= fail_on).count();

@@ -65,7 +65,7 @@ call with the argument sign- or zero-extended as its C type says.
                 "X.Y",
                 spec::Complete::Nothing,
                 "the kernel version for minKernel (default: the running
-                 kernel's, from /proc/sys/kernel/osrelease)",
+                 kernel's, from uname)",
             ),
             spec::Opt::flag(
                 "oci-config",
@@ -86,9 +86,6 @@ Example:
   seccompy emu docker.bpf --arch x86_64 socket 40",
     positional: spec::Complete::File,
 };
-
-/// The file the running kernel's release is read from (what `uname -r` prints).
-const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
@@ -239,7 +236,7 @@ pub(crate) fn parse_caps(text: &str) -> Result<CapSet> {
 
 /// Parses `--kernel X.Y` (a release such as `6.18.3-amd64` is accepted too).
 pub(crate) fn parse_kernel(text: &str) -> Result<KernelVersion> {
-    KernelVersion::parse_release(text).map_err(|_| {
+    KernelVersion::parse_release(text).ok_or_else(|| {
         Error::new(format!(
             "--kernel: '{text}' is not a kernel version (expected X.Y, as 6.1)"
         ))
@@ -248,13 +245,9 @@ pub(crate) fn parse_kernel(text: &str) -> Result<KernelVersion> {
 
 /// The running kernel's version.
 pub(crate) fn running_kernel() -> Result<KernelVersion> {
-    let release = std::fs::read_to_string(OSRELEASE).map_err(|e| {
-        Error::new(format!(
-            "cannot read the running kernel's version from {OSRELEASE} ({e}); pass --kernel X.Y"
-        ))
-    })?;
-    KernelVersion::parse_release(release.trim())
-        .map_err(|e| Error::new(format!("{OSRELEASE}: {e}; pass --kernel X.Y")))
+    KernelVersion::running().ok_or_else(|| {
+        Error::new("cannot read the running kernel's version (uname); pass --kernel X.Y")
+    })
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use std::process::ExitCode;
 
 use lexopt::prelude::*;
 
+mod agent;
 mod args;
 mod asm;
 mod audit;
@@ -128,6 +129,12 @@ const COMMANDS: &[Command] = &[
         summary: trace::SUMMARY,
         help: Help::Text(trace::HELP),
         run: trace::run,
+    },
+    Command {
+        name: "agent",
+        summary: agent::SUMMARY,
+        help: Help::Text(agent::HELP),
+        run: agent::run,
     },
     Command {
         name: "completions",

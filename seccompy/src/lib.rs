@@ -125,6 +125,9 @@ pub struct ReadmeDoctests;
 #[doc = include_str!("../README.md")]
 pub struct CrateReadmeDoctests;
 
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
+pub mod agent;
 pub mod audit;
 mod command;
 pub mod embed;
@@ -146,9 +149,10 @@ pub use features::{
     action_available, action_since, adapt_action, notif_sizes,
 };
 pub use filter::{Filter, FilterAction, FilterArgs, FilterError};
-pub use flags::{FilterFlags, LinuxVersion};
+pub use flags::FilterFlags;
 pub use install::{SetFilterError, set_filter, set_filter_with_listener};
 pub use no_new_privs::{NoNewPrivsError, no_new_privileges, set_no_new_privileges};
+pub use seccompy_sys::KernelVersion;
 pub use status::{Mode, ModeError, Status, StatusError, mode};
 pub use strict::{StrictError, set_strict};
 

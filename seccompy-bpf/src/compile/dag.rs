@@ -12,8 +12,6 @@
 use alloc::vec::Vec;
 use core::hash::{Hash, Hasher};
 
-use super::args::Scratch;
-
 /// Index of a node in a [`Dag`].
 pub(crate) type NodeId = u32;
 
@@ -126,9 +124,6 @@ const INITIAL_NODES: usize = 256;
 #[derive(Default)]
 pub(crate) struct Dag {
     nodes: Interner<Node>,
-    /// Memory the argument checks reuse from one syscall to the next while
-    /// the DAG grows (module `args`).
-    pub scratch: Scratch,
     /// Return nodes by a hash of their value (most decisions return one of a
     /// few actions): `(value, id)`.
     rets: [Option<(u32, NodeId)>; RET_CACHE],
@@ -307,7 +302,6 @@ impl Dag {
     pub(crate) fn new() -> Self {
         Self {
             nodes: Interner::with_capacity(INITIAL_NODES),
-            scratch: Scratch::default(),
             rets: [None; RET_CACHE],
         }
     }

@@ -1,25 +1,29 @@
 //! The policy compiler: from a [`Policy`] to a BPF [`Program`].
 //!
-//! The program has this shape:
+//! [`compile`] runs these phases, each in its own module:
 //!
-//! 1. Load `arch`, and compare it with each of the policy's audit arches in the
-//!    order of the policy's ABIs; another arch gets the bad-arch action.
-//! 2. For each arch, load `nr` and search a tree over the ranges of numbers
-//!    with the same decision (modules `ranges` and `tree`). Numbers that no rule names
-//!    get the default action, so ranges merge across them. Under
-//!    `AUDIT_ARCH_X86_64` the tree covers x86_64 and x32 numbers together: the
-//!    x32 bit is just one more range boundary, and the numbers of an ABI the
-//!    policy lacks form ranges with the bad-arch action.
-//! 3. A leaf returns an action, or checks arguments (module `args`) when the
-//!    syscall's decision depends on them (a chain of tests, or a search tree
-//!    over an argument compared with many constants, module `argtree`). Only
-//!    those leaves load arguments, so the kernel can cache every decision that
-//!    does not (its `seccomp_is_const_allow` emulates the filter on the syscall
+//! 0. `check`: actions and argument indexes (everything but names).
+//! 1. `numbers`: each rule's syscall number on each ABI it applies to.
+//! 2. `arches`: for each audit arch, a search tree over the ranges of numbers
+//!    with the same decision (`ranges`, `tree`); each decision comes from the
+//!    lowering context (`lower`), which turns a syscall's rules into argument
+//!    checks (`args`: a chain of tests, `args/chain.rs`, or a search tree over
+//!    an argument compared with many constants, `args/tree.rs`). Only those
+//!    leaves load arguments, so the kernel can cache every decision that does
+//!    not (its `seccomp_is_const_allow` emulates the filter on the syscall
 //!    number and arch alone).
+//! 3. `arches`: the arch dispatch, comparing `arch` with each audit arch in
+//!    the order of the policy's ABIs; another arch gets the bad-arch action.
+//! 4. `codegen`: layout with shared return blocks and no redundant loads.
+//! 5. `verify` (debug builds, so every test): the program checked against the
+//!    invariants of the compiler's output ([`Violation`]): only the
+//!    instructions the compiler emits, every jump inside the program, every
+//!    return one of the policy's actions, no dead code, arguments loaded only
+//!    after the syscall number.
 //!
-//! Everything goes through a hash-consed decision DAG (module `dag`) that shares
-//! equal decisions and drops useless tests, and is then laid out with shared
-//! return blocks and no redundant loads (module `codegen`).
+//! Every phase builds or reads one hash-consed decision DAG (module `dag`, the
+//! IR, which depends on no other module) that shares equal decisions and drops
+//! useless tests; `cost` counts what a DAG node will cost once emitted.
 //!
 //! The tree's shape first minimises the longest path: the depth of a leaf counts
 //! the comparisons above it plus the instructions of the leaf itself (its
@@ -31,89 +35,31 @@
 //! 1024 of an ABI's first syscall is equally likely (those of the arch's first
 //! ABI eight times more than a secondary one's) and the hot syscalls far more.
 
+mod arches;
 mod args;
-mod argtree;
 mod codegen;
+mod cost;
 mod dag;
+mod error;
+mod lower;
+mod numbers;
 mod ranges;
 mod tree;
+mod verify;
 
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 use alloc::vec::Vec;
 
-use seccompy_sys::syscalls::Abi;
-
-use crate::action::{Action, ActionError};
+use crate::action::Action;
 use crate::assembler::AssembleError;
-use crate::policy::{MAX_ARG_INDEX, Policy, Rule, Syscall, more_restrictive};
+use crate::policy::{MAX_ARG_INDEX, Policy};
 use crate::program::Program;
-use dag::{Dag, JmpOp, Node, NodeId, Test};
+use dag::NodeId;
+use lower::Lowering;
+use numbers::Numbers;
 
-/// Why a policy could not be compiled.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CompileError {
-    /// The policy has no ABI.
-    #[error("the policy has no ABI")]
-    NoAbi,
-    /// A syscall name is unknown on every ABI of the policy that its rule
-    /// applies to.
-    #[error(
-        "syscall {} is unknown on every ABI of the policy it applies to",
-        crate::excerpt::Excerpt(.name)
-    )]
-    UnknownSyscall {
-        /// The name.
-        name: String,
-    },
-    /// An action's data is invalid.
-    #[error("invalid action {action}: {source}")]
-    InvalidAction {
-        /// The action.
-        action: Action,
-        /// What is wrong with it.
-        source: ActionError,
-    },
-    /// A condition names an argument past the sixth.
-    #[error(
-        "condition on argument {index} of {}: seccomp passes arguments 0 to 5",
-        crate::excerpt::Excerpt(.syscall)
-    )]
-    ArgIndex {
-        /// The rule's syscall.
-        syscall: String,
-        /// The index.
-        index: u8,
-    },
-    /// The program would be longer than the kernel accepts. It is never
-    /// truncated.
-    #[error("the program needs {len} instructions, more than the kernel's limit of 4096")]
-    TooLong {
-        /// The length it would have.
-        len: usize,
-    },
-    /// The assembler failed for another reason (a compiler bug).
-    #[error("internal error: {0}")]
-    Internal(AssembleError),
-}
-
-/// How many more instructions the numbers of an ABI that shares its arch with
-/// an earlier ABI of the policy (x32 after x86_64) may take.
-const SECONDARY_SLACK: u32 = 2;
-
-/// How many levels deeper than the least possible depth the tree may go when
-/// the policy names hot syscalls, so that they can rise.
-const HOT_SLACK: i32 = 2;
-
-/// Offset of `seccomp_data.nr`.
-const NR: u32 = 0;
-
-/// Offset of `seccomp_data.arch`.
-const ARCH: u32 = 4;
-
-/// Above this many chain tests for one syscall, the argument checks are
-/// translated without the knowledge walk (which recurses along the chain).
-const MAX_WALK_CHAIN: usize = 512;
+pub use error::CompileError;
+pub use verify::Violation;
 
 /// Compiles `policy` to a program that passes [`validate`](crate::validate()) and
 /// decides every call as [`Policy::evaluate`] does.
@@ -147,222 +93,42 @@ const MAX_WALK_CHAIN: usize = 512;
 /// would exceed 4096 instructions (it is never truncated).
 pub fn compile(policy: &Policy) -> Result<Program, CompileError> {
     check(policy)?;
-    let abis = policy.abi_list();
-    let rules = policy.rule_list();
-    // Each rule's number on each ABI it applies to, resolved once:
-    // `nrs[r * abis.len() + a]` (`None` on the others; names are looked up only
-    // there, which saves most lookups when rules are restricted to one ABI).
-    let mut nrs: Vec<Option<u32>> = Vec::with_capacity(rules.len() * abis.len());
-    for rule in rules {
-        for abi in abis {
-            let applies = rule.abis().is_empty() || rule.abis().contains(abi);
-            nrs.push(match rule.syscall() {
-                _ if !applies => None,
-                Syscall::Name(name) => abi.syscall_nr(name),
-                s => s.nr_on(*abi),
-            });
-        }
-    }
-    // A name must be known on one of the policy's ABIs that its rule applies to.
-    for (r, rule) in rules.iter().enumerate() {
-        let Syscall::Name(name) = rule.syscall() else {
-            continue;
-        };
-        let mut applies = abis
-            .iter()
-            .enumerate()
-            .filter(|&(_, abi)| rule.abis().is_empty() || rule.abis().contains(abi))
-            .peekable();
-        if applies.peek().is_some() && applies.all(|(a, _)| nrs[r * abis.len() + a].is_none()) {
-            return Err(CompileError::UnknownSyscall {
-                name: name.to_string(),
-            });
-        }
-    }
-    let mut dag = Dag::new();
-    let default_raw = policy.default_action().to_raw();
-    let default = dag.ret(default_raw);
-    let bad = dag.ret(policy.bad_arch().to_raw());
-    // ABI indexes grouped by audit arch, in policy order.
-    let mut arches: Vec<(u32, Vec<usize>)> = Vec::new();
-    for (i, &abi) in abis.iter().enumerate() {
-        match arches.iter_mut().find(|(a, _)| *a == abi.audit_arch()) {
-            Some((_, list)) => list.push(i),
-            None => arches.push((abi.audit_arch(), alloc::vec![i])),
-        }
-    }
-    let slack = if policy.hot_list().is_empty() {
-        0
-    } else {
-        HOT_SLACK
-    };
-    let mut trees: Vec<(u32, NodeId)> = Vec::with_capacity(arches.len());
-    for (arch, members) in &arches {
-        let arch_abis: Vec<Abi> = members.iter().map(|&i| abis[i]).collect();
-        let mut decisions: Vec<(u32, u32, NodeId)> = Vec::new();
-        let mut weights = Weights::default();
-        for (rank, &a) in members.iter().enumerate() {
-            let abi = abis[a];
-            let nr_of = |r: usize| nrs[r * abis.len() + a];
-            decided(&mut dag, abi, rules, nr_of, default_raw, &mut decisions);
-            let tier = if rank == 0 { 8 } else { 1 };
-            weights.add_abi(abi, 2 * tier);
-            weights.add_hot(abi, policy.hot_list(), tier);
-        }
-        decisions.sort_unstable();
-        let ranges = ranges::ranges(*arch, &arch_abis, &decisions, default, bad);
-        let leaves = tree::leaves(
-            &ranges,
-            |lo, hi| weights.of(lo, hi),
-            |lo, hi| {
-                let rare = arch_abis[1..]
-                    .iter()
-                    .any(|&a| ranges::abi_owns_all(a, lo, hi));
-                if rare { SECONDARY_SLACK } else { 0 }
-            },
-            |n| leaf_cost(&dag, n),
-        );
-        trees.push((*arch, tree::build(&mut dag, &leaves, slack, NR)));
-    }
-    let mut root = bad;
-    for &(arch, tree) in trees.iter().rev() {
-        root = dag.branch(Test::word(ARCH, JmpOp::Eq, arch), tree, root);
-    }
-    codegen::emit(&dag, root).map_err(|e| match e {
+    let numbers = Numbers::resolve(policy)?;
+    let mut low = Lowering::new();
+    let default = low.dag.ret(policy.default_action().to_raw());
+    let bad_arch = low.dag.ret(policy.bad_arch().to_raw());
+    let trees: Vec<(u32, NodeId)> = arches::group(policy.abi_list())
+        .iter()
+        .map(|arch| {
+            let tree = arches::number_tree(&mut low, policy, &numbers, arch, default, bad_arch);
+            (arch.audit_arch, tree)
+        })
+        .collect();
+    let root = arches::dispatch(&mut low.dag, &trees, bad_arch);
+    let program = codegen::emit(&low.dag, root).map_err(|e| match e {
         AssembleError::TooLong { len } => CompileError::TooLong { len },
         e => CompileError::Internal(e),
-    })
+    })?;
+    // Debug builds (every test) check the program; release builds trust the
+    // phases, which the tests checked on every policy they compile.
+    if cfg!(debug_assertions) {
+        verify::verify(program.insns(), &returns(policy)).map_err(CompileError::Invariant)?;
+    }
+    Ok(program)
 }
 
-/// Appends to `out` the decisions of the numbers of `abi` that some rule is
-/// about, as disjoint intervals with the same rules. `nr_of(r)` is rule `r`'s
-/// number on `abi` (if a single one).
-fn decided(
-    dag: &mut Dag,
-    abi: Abi,
-    rules: &[Rule],
-    nr_of: impl Fn(usize) -> Option<u32>,
-    default_raw: u32,
-    out: &mut Vec<(u32, u32, NodeId)>,
-) {
-    let on_abi = |r: &Rule| r.abis().is_empty() || r.abis().contains(&abi);
-    // Rules about one number, as (nr, rule index), and about ranges, clipped to
-    // the ABI's numbers.
-    let mut points: Vec<(u32, usize)> = Vec::with_capacity(rules.len());
-    let mut spans: Vec<(u32, u32, usize)> = Vec::new();
-    for (r, rule) in rules.iter().enumerate() {
-        if !on_abi(rule) {
-            continue;
-        }
-        if let Syscall::Range { first, last } = *rule.syscall() {
-            for &(lo, hi) in ranges::owned(abi) {
-                let (a, b) = (first.max(lo), last.min(hi));
-                if a <= b {
-                    spans.push((a, b, r));
-                }
-            }
-        } else if let Some(nr) = nr_of(r).filter(|&nr| ranges::abi_owns(abi, nr)) {
-            points.push((nr, r));
+/// The actions a program for `policy` may return, sorted.
+fn returns(policy: &Policy) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::new();
+    let actions = [policy.default_action(), policy.bad_arch()];
+    let rules = policy.rule_list().iter().map(|r| r.action());
+    for raw in actions.into_iter().chain(rules).map(Action::to_raw) {
+        // (Few distinct actions.)
+        if let Err(at) = out.binary_search(&raw) {
+            out.insert(at, raw);
         }
     }
-    points.sort_unstable();
-    let mut group: Vec<&Rule> = Vec::new();
-    if spans.is_empty() {
-        for chunk in points.chunk_by(|x, y| x.0 == y.0) {
-            group.clear();
-            group.extend(chunk.iter().map(|&(_, r)| &rules[r]));
-            let nr = chunk[0].0;
-            out.push((nr, nr, decision(dag, abi, &group, default_raw)));
-        }
-        return;
-    }
-    // Cut the numbers where the set of rules changes, and decide each piece.
-    // The points' cuts come sorted (points are); the spans' few are sorted
-    // apart and merged in.
-    let mut span_cuts: Vec<u32> = Vec::with_capacity(2 * spans.len());
-    for &(a, b, _) in &spans {
-        span_cuts.push(a);
-        span_cuts.extend(b.checked_add(1));
-    }
-    span_cuts.sort_unstable();
-    let mut cut: Vec<u32> = Vec::with_capacity(2 * points.len() + span_cuts.len());
-    let mut sc = span_cuts.iter().copied().peekable();
-    let add = |cut: &mut Vec<u32>, n: u32| {
-        if cut.last() != Some(&n) {
-            cut.push(n);
-        }
-    };
-    for chunk in points.chunk_by(|x, y| x.0 == y.0) {
-        let nr = chunk[0].0;
-        for n in [Some(nr), nr.checked_add(1)].into_iter().flatten() {
-            while let Some(m) = sc.next_if(|&m| m <= n) {
-                add(&mut cut, m);
-            }
-            add(&mut cut, n);
-        }
-    }
-    for m in sc {
-        add(&mut cut, m);
-    }
-    // Decisions of pieces only spans are about, by their set of rules (the
-    // same set recurs between points); a piece with a point's rules is
-    // decided once, as each point is its own piece.
-    let mut memo: Vec<(Vec<usize>, NodeId)> = Vec::new();
-    let mut set: Vec<usize> = Vec::new();
-    let mut at = 0;
-    for (i, &lo) in cut.iter().enumerate() {
-        let hi = cut.get(i + 1).map_or(u32::MAX, |&n| n - 1);
-        set.clear();
-        set.extend(
-            spans
-                .iter()
-                .filter(|&&(a, b, _)| a <= lo && lo <= b)
-                .map(|&(_, _, r)| r),
-        );
-        while points.get(at).is_some_and(|&(nr, _)| nr < lo) {
-            at += 1;
-        }
-        let spans_only = set.len();
-        if hi == lo {
-            set.extend(
-                points[at..]
-                    .iter()
-                    .take_while(|&&(nr, _)| nr == lo)
-                    .map(|&(_, r)| r),
-            );
-        }
-        if set.is_empty() {
-            continue;
-        }
-        set.sort_unstable();
-        let node = if set.len() > spans_only {
-            group.clear();
-            group.extend(set.iter().map(|&r| &rules[r]));
-            decision(dag, abi, &group, default_raw)
-        } else if let Some(&(_, n)) = memo.iter().find(|(s, _)| *s == set) {
-            n
-        } else {
-            group.clear();
-            group.extend(set.iter().map(|&r| &rules[r]));
-            let n = decision(dag, abi, &group, default_raw);
-            memo.push((set.clone(), n));
-            n
-        };
-        out.push((lo, hi, node));
-    }
-}
-
-/// The decision for one syscall on `abi` given the rules naming it there.
-fn decision(dag: &mut Dag, abi: Abi, rules: &[&Rule], default_raw: u32) -> NodeId {
-    if rules.iter().all(|r| r.conditions().is_empty()) {
-        // No argument check: the most restrictive action.
-        let best = rules
-            .iter()
-            .map(|r| r.action())
-            .reduce(|best, a| if more_restrictive(a, best) { a } else { best });
-        return dag.ret(best.map_or(default_raw, Action::to_raw));
-    }
-    args::decision(dag, abi, rules, default_raw, MAX_WALK_CHAIN)
+    out
 }
 
 /// Checks everything but syscall names.
@@ -387,89 +153,6 @@ fn check(policy: &Policy) -> Result<(), CompileError> {
         }
     }
     Ok(())
-}
-
-/// Expected frequencies of syscall numbers, for the tree's shape.
-#[derive(Default)]
-struct Weights {
-    /// `(first, last, weight of each number)`.
-    windows: Vec<(u32, u32, u64)>,
-    /// `(nr, weight)` of hot syscalls.
-    points: Vec<(u32, u64)>,
-}
-
-/// How many numbers from an ABI's first syscall count as plausible calls.
-const WINDOW: u32 = 1024;
-
-/// The weight of the hottest syscall of a secondary ABI; the one of rank `r`
-/// has `HOT / (r + 1)`, eight times more on the arch's first ABI.
-const HOT: u64 = 2 * WINDOW as u64 * 8;
-
-impl Weights {
-    fn add_abi(&mut self, abi: Abi, per_number: u64) {
-        let first = abi.syscalls().first().map_or(0, |&(nr, _)| nr);
-        self.windows
-            .push((first, first.saturating_add(WINDOW - 1), per_number));
-    }
-
-    fn add_hot(&mut self, abi: Abi, hot: &[Syscall], tier: u64) {
-        for (rank, s) in hot.iter().enumerate() {
-            if let Some(nr) = s.nr_on(abi)
-                && ranges::abi_owns(abi, nr)
-            {
-                self.points.push((nr, tier * HOT / (rank as u64 + 1)));
-            }
-        }
-    }
-
-    /// The weight of the numbers `lo..=hi`: one for the range itself, plus the
-    /// numbers' weights.
-    fn of(&self, lo: u32, hi: u32) -> u64 {
-        let mut w = 1;
-        for &(a, b, per) in &self.windows {
-            let (s, e) = (lo.max(a), hi.min(b));
-            if s <= e {
-                w += per * u64::from(e - s + 1);
-            }
-        }
-        for &(nr, p) in &self.points {
-            if lo <= nr && nr <= hi {
-                w += p;
-            }
-        }
-        w
-    }
-}
-
-/// The instructions a decision node runs once reached with the syscall number
-/// in `A` (its loads, tests and `RET`) when every argument is 0, the most
-/// common value of flag arguments: what the tree's depth bound counts for a
-/// leaf. (Counting the longest path instead would let every plain leaf sink as
-/// deep as the worst argument check.)
-fn leaf_cost(dag: &Dag, n: NodeId) -> u32 {
-    let mut a: Option<(u32, Option<u32>)> = None;
-    let mut id = n;
-    let mut count = 0;
-    loop {
-        match dag.node(id) {
-            Node::Ret(_) => return count + 1,
-            Node::Branch { test, t, f } => {
-                let word = (test.offset, test.and);
-                if a != Some(word) {
-                    count += if a == Some((test.offset, None)) {
-                        1
-                    } else {
-                        1 + u32::from(test.and.is_some())
-                    };
-                    a = Some(word);
-                }
-                count += 1;
-                // Every argument is 0 (the number and arch are never tested
-                // in a leaf).
-                id = if test.eval(0) { t } else { f };
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -103,9 +103,8 @@ pub(crate) fn build(dag: &mut Dag, leaves: &[Leaf], slack: i32, offset: u32) -> 
     if n > MAX_DP {
         return bisect(dag, leaves, offset);
     }
-    let plan = Plan::new(leaves, offset);
-    let budget = plan.reach.top() + slack;
-    plan.emit(dag, 0, n - 1, budget)
+    let plan = Plan::new(leaves, offset, slack);
+    plan.emit(dag, 0, n - 1, plan.budget)
 }
 
 fn leaf_node(dag: &mut Dag, l: &Leaf, offset: u32) -> NodeId {
@@ -130,13 +129,53 @@ fn leaf_node(dag: &mut Dag, l: &Leaf, offset: u32) -> NodeId {
 /// The tree is then built from the top within the least depth of the whole:
 /// each node takes, among the splits that keep both sides within the
 /// remaining depth, the first one whose sides weigh least.
+///
+/// Every run the nodes compare lies on one side of one of the root's
+/// candidate splits, so only the runs within the leaves up to the last
+/// candidate's left side, and within those from the first candidate's right
+/// side, need a weight: two triangles of the table, often much smaller than
+/// the whole when the depth bound leaves the root few candidates.
 struct Plan<'a> {
     leaves: &'a [Leaf],
     /// The word compared.
     offset: u32,
-    /// `weight(i, j)` at `column(j) + i`.
-    weight: Vec<u64>,
+    /// `weight(i, j)` of the runs the nodes compare.
+    weights: Weights,
     reach: Reach,
+    /// The depth the whole tree may take.
+    budget: i32,
+}
+
+/// Tables of `weight(i, j)`, each at `column(j) + i` (indexes from the
+/// table's first leaf).
+enum Weights {
+    /// Every run.
+    Whole(Vec<u64>),
+    /// The runs within leaves `..left_len`, and within `right_start..`.
+    Split {
+        left: Vec<u64>,
+        left_len: usize,
+        right: Vec<u64>,
+        right_start: usize,
+    },
+}
+
+/// The splits `k` of the run `i..=j` (sides `i..k` and `k..=j`) whose sides
+/// both fit within depth `v`, in order.
+///
+/// The right side's depth only falls as `k` moves right, the left side's only
+/// rises: the splits that fit are a run.
+fn fitting_splits(reach: &Reach, i: usize, j: usize, v: i32) -> impl Iterator<Item = usize> {
+    // `a..=b` fits when `b < ends[a]`.
+    let ends = reach.within(v);
+    let fits = move |a: usize, b: usize| ends.get(a).is_some_and(|&e| b < e as usize);
+    let mut k = i + 1;
+    while k < j && !fits(k, j) {
+        k += 1;
+    }
+    (k..=j)
+        .take_while(move |&k| fits(i, k - 1))
+        .filter(move |&k| fits(k, j))
 }
 
 /// Where column `j` of a triangular table starts: after the columns before
@@ -146,12 +185,30 @@ fn column(j: usize) -> usize {
 }
 
 impl<'a> Plan<'a> {
-    fn new(leaves: &'a [Leaf], offset: u32) -> Self {
+    /// The plan of a tree `slack` levels deeper than the least depth.
+    fn new(leaves: &'a [Leaf], offset: u32, slack: i32) -> Self {
+        let n = leaves.len();
+        let reach = Reach::new(leaves);
+        let budget = reach.top() + slack;
+        let mut root = fitting_splits(&reach, 0, n.saturating_sub(1), budget - 1);
+        let band = root
+            .next()
+            .map(|first| (first, root.last().unwrap_or(first)));
+        let weights = match band {
+            Some((first, last)) if column(last) + column(n - first) < column(n) => Weights::Split {
+                left: Self::weights(&leaves[..last]),
+                left_len: last,
+                right: Self::weights(&leaves[first..]),
+                right_start: first,
+            },
+            _ => Weights::Whole(Self::weights(leaves)),
+        };
         Self {
             leaves,
             offset,
-            weight: Self::weights(leaves),
-            reach: Reach::new(leaves),
+            weights,
+            reach,
+            budget,
         }
     }
 
@@ -204,8 +261,15 @@ impl<'a> Plan<'a> {
         weight
     }
 
+    /// `weight(i, j)`, for a run on one side of a candidate split of the root.
     fn weight(&self, i: usize, j: usize) -> u64 {
-        self.weight[column(j) + i]
+        match &self.weights {
+            Weights::Whole(table) => table[column(j) + i],
+            Weights::Split { left, left_len, .. } if j < *left_len => left[column(j) + i],
+            Weights::Split {
+                right, right_start, ..
+            } => right[column(j - right_start) + (i - right_start)],
+        }
     }
 
     /// Builds the tree over leaves `i..=j` within `budget` (at least
@@ -215,24 +279,12 @@ impl<'a> Plan<'a> {
         if i == j {
             return leaf_node(dag, &leaves[i], self.offset);
         }
-        // The runs that fit below this node: `a..=b` fits when `b < ends[a]`.
-        let ends = self.reach.within(budget - 1);
-        let fits = |a: usize, b: usize| ends.get(a).is_some_and(|&e| b < e as usize);
-        // The right side's depth only falls as the split point `k` moves
-        // right, the left side's only rises: the splits that fit are a run.
-        let mut k = i + 1;
-        while k < j && !fits(k, j) {
-            k += 1;
-        }
         let mut best: Option<(u64, usize)> = None;
-        while k <= j && fits(i, k - 1) {
-            if fits(k, j) {
-                let c = self.weight(i, k - 1) + self.weight(k, j);
-                if best.is_none_or(|b| c < b.0) {
-                    best = Some((c, k));
-                }
+        for k in fitting_splits(&self.reach, i, j, budget - 1) {
+            let c = self.weight(i, k - 1) + self.weight(k, j);
+            if best.is_none_or(|b| c < b.0) {
+                best = Some((c, k));
             }
-            k += 1;
         }
         // The budget is never below depth(i, j), so some split fits; if not
         // (a bug), split in the middle, which is still a correct tree.
@@ -521,11 +573,29 @@ mod tests {
             let n = 1 + rng.below(if case % 10 == 0 { 60 } else { 24 }) as usize;
             let leaves = random_leaves(&mut rng, &mut dag, n);
             let (w, d) = plain_tables(&leaves);
-            let plan = Plan::new(&leaves, NR);
+            let plan = Plan::new(&leaves, NR, rng.below(3) as i32);
+            let whole = Plan::weights(&leaves);
             assert_eq!(plan.reach.top(), d[0][n - 1], "case {case}");
             for j in 0..n {
                 for i in 0..=j {
-                    assert_eq!(plan.weight(i, j), w[i][j], "case {case}: weight({i}, {j})");
+                    assert_eq!(
+                        whole[column(j) + i],
+                        w[i][j],
+                        "case {case}: weight({i}, {j})"
+                    );
+                    // The plan's tables hold the runs on either side of a
+                    // candidate split of the root.
+                    let held = match plan.weights {
+                        Weights::Whole(_) => true,
+                        Weights::Split {
+                            left_len,
+                            right_start,
+                            ..
+                        } => j < left_len || i >= right_start,
+                    };
+                    if held {
+                        assert_eq!(plan.weight(i, j), w[i][j], "case {case}: plan ({i}, {j})");
+                    }
                     let v = d[i][j];
                     assert!(
                         j < plan.reach.within(v)[i] as usize,

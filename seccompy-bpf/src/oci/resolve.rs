@@ -1,7 +1,10 @@
-//! From a profile to the decisions runc and libseccomp make: Docker's stage
-//! ([`super::docker`]), then runc's conversion and rule loading, then
-//! libseccomp's per-architecture database ([`super::libseccomp`]) and runc's
-//! ENOSYS stub ([`super::enosys`]).
+//! From a profile to the decisions runc and libseccomp make, in their own
+//! steps ([`resolve`]): Docker's stage ([`super::docker`]), runc's spec
+//! conversion ([`spec_conversion`]), runc's `InitSeccomp` ([`init_seccomp`],
+//! loading rules into libseccomp's per-architecture database,
+//! [`super::libseccomp`], [`super::database`]), libseccomp's decisions, and
+//! runc's `generatePatch` ([`generate_patch`], the ENOSYS stub of
+//! [`super::enosys`]).
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -11,7 +14,7 @@ use seccompy_sys::syscalls::Abi;
 
 use super::caps::CapSet;
 use super::database::Database;
-use super::docker::{self, SpecProfile};
+use super::docker::{self, ArchPath, SpecProfile};
 use super::enosys::{ENOSYS, EnosysStub};
 use super::error::ResolveError;
 use super::kernel::KernelVersion;
@@ -135,6 +138,12 @@ fn check_action(
 
 /// Resolves `profile` for `opts`; `Ok(None)` when it installs no filter (no default
 /// action and no rule, which runc takes as "seccomp disabled").
+///
+/// The steps are Docker's and runc's own: Docker's stage, runc's conversion of
+/// the spec (`SetupSeccomp`), runc's `InitSeccomp` (the checks, the filter's
+/// architectures, libseccomp's rules), libseccomp's per-architecture
+/// decisions, and runc's `generatePatch` (the ENOSYS stub). Errors are
+/// reported in that order, as runc would meet them.
 pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolved>, ResolveError> {
     let native = opts.arch;
     if ScmpArch::of_abi(native).is_none() {
@@ -143,6 +152,42 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
     let Some(spec) = docker::to_spec(profile, native, &opts.caps, opts.kernel)? else {
         return Ok(None);
     };
+    let config = spec_conversion(spec)?;
+    let Filter { abis, db, highest } = init_seccomp(&config, opts)?;
+    let syscalls = db.decisions(&abis)?;
+    let enosys = generate_patch(&config, &abis, &highest);
+    Ok(Some(Resolved {
+        target: native,
+        default_action: config.default,
+        bad_arch_action: Action::KillThread,
+        abis,
+        syscalls,
+        enosys,
+        flags: config.flags,
+        listener_path: profile.listener_path.clone(),
+        listener_metadata: profile.listener_metadata.clone(),
+    }))
+}
+
+/// The seccomp configuration after runc's conversion (`configs.Seccomp`).
+struct RuncConfig<'p> {
+    /// `defaultAction`.
+    default_kind: ScmpAction,
+    /// `defaultErrnoRet`.
+    default_errno_ret: Option<u64>,
+    /// The default action as libseccomp gets it.
+    default: Action,
+    /// `architectures`, with where each is in the profile.
+    archs: Vec<(ArchPath, ScmpArch)>,
+    /// `flags`.
+    flags: Vec<String>,
+    /// `syscalls`.
+    rules: Vec<RuncRule<'p>>,
+}
+
+/// runc's conversion of the spec (`specconv.SetupSeccomp`): flags,
+/// architectures, actions and operators, each checked as it is converted.
+fn spec_conversion(spec: SpecProfile<'_>) -> Result<RuncConfig<'_>, ResolveError> {
     let SpecProfile {
         default_action,
         default_errno_ret,
@@ -150,8 +195,6 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
         flags,
         syscalls,
     } = spec;
-
-    // runc's specconv: flags, architectures, actions and operators.
     let flags = flags.unwrap_or(&[]);
     if let Some((i, f)) = flags
         .iter()
@@ -215,10 +258,34 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
             args,
         });
     }
+    Ok(RuncConfig {
+        default_kind,
+        default_errno_ret,
+        default: action_of(default_kind, default_errno_ret),
+        archs,
+        flags,
+        rules,
+    })
+}
 
-    // runc's InitSeccomp.
-    let default = action_of(default_kind, default_errno_ret);
-    if let Some(r) = rules
+/// The filter runc's `InitSeccomp` builds in libseccomp.
+struct Filter {
+    /// The filter's ABIs: the native one, then the profile's, in order.
+    abis: Vec<Abi>,
+    /// libseccomp's rules, per ABI.
+    db: Database,
+    /// Per ABI, the highest number any of the profile's names has there (for
+    /// [`generate_patch`], which reads every rule, gathered here where each
+    /// name is located anyway).
+    highest: Vec<u32>,
+}
+
+/// runc's `InitSeccomp`: the checks of the notify and default actions, the
+/// filter's architectures, then each name of each rule added to libseccomp
+/// (rules with the default action and unknown names skipped, as runc does).
+fn init_seccomp(config: &RuncConfig<'_>, opts: &ResolveOptions) -> Result<Filter, ResolveError> {
+    if let Some(r) = config
+        .rules
         .iter()
         .find(|r| r.kind == ScmpAction::Notify && r.names.iter().any(|n| n == "write"))
     {
@@ -226,12 +293,64 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
             path: format!("syscalls[{}]", r.index),
         });
     }
-    if default_kind == ScmpAction::Notify {
+    if config.default_kind == ScmpAction::Notify {
         return Err(ResolveError::NotifyDefault);
     }
-    check_action(default, default_errno_ret, || "defaultErrnoRet".into())?;
+    check_action(config.default, config.default_errno_ret, || {
+        "defaultErrnoRet".into()
+    })?;
+    let abis = filter_abis(&config.archs, opts)?;
+
+    // Per ABI of the filter, for the name at hand.
+    let mut located = alloc::vec![Located::default(); abis.len()];
+    let mut highest: Vec<u32> = alloc::vec![0; abis.len()];
+    // About one rule per name and ABI.
+    let names_count: usize = config.rules.iter().map(|r| r.names.len()).sum();
+    let mut db = Database::new(abis.len(), names_count * abis.len());
+    for r in &config.rules {
+        let action = action_of(r.kind, r.errno_ret);
+        // Whether several conditions are on one argument, once the rule's
+        // indices and errno have been checked.
+        let mut checked = None;
+        for name in r.names {
+            if name.is_empty() {
+                return Err(ResolveError::EmptyName {
+                    path: format!("syscalls[{}].names", r.index),
+                });
+            }
+            for ((slot, top), &abi) in located.iter_mut().zip(&mut highest).zip(&abis) {
+                let mux = libseccomp::multiplexed(abi, name);
+                let nr = abi.syscall_nr(name);
+                *slot = Located { mux, nr };
+                if let Some(n) = libseccomp::resolve_number(mux, nr) {
+                    *top = (*top).max(n);
+                }
+            }
+            let known = located.iter().any(|l| l.nr.is_some())
+                || Abi::ALL.iter().any(|a| a.syscall_nr(name).is_some());
+            if action == config.default || !known {
+                continue;
+            }
+            let split = match checked {
+                Some(split) => split,
+                None => *checked.insert(check_rule(r, action)?),
+            };
+            add_name(&mut db, &abis, &located, r, action, split);
+        }
+    }
+    Ok(Filter { abis, db, highest })
+}
+
+/// The filter's ABIs (`seccomp_arch_add` for each of the profile's
+/// architectures after the native one): libseccomp refuses an architecture it
+/// cannot add to a filter for `opts.arch`.
+fn filter_abis(
+    archs: &[(ArchPath, ScmpArch)],
+    opts: &ResolveOptions,
+) -> Result<Vec<Abi>, ResolveError> {
+    let native = opts.arch;
     let mut abis = alloc::vec![native];
-    for &(path, a) in &archs {
+    for &(path, a) in archs {
         let Some(abi) = a.abi() else {
             if a == ScmpArch::S390 {
                 if opts.kernel >= NO_S390_COMPAT {
@@ -259,76 +378,28 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
             abis.push(abi);
         }
     }
+    Ok(abis)
+}
 
-    // Per ABI of the filter, for the name at hand.
-    let mut located = alloc::vec![Located::default(); abis.len()];
-    // Per ABI, the highest number a name resolves to there, for runc's stub.
-    let mut highest: Vec<u32> = alloc::vec![0; abis.len()];
-    // About one rule per name and ABI.
-    let names_count: usize = rules.iter().map(|r| r.names.len()).sum();
-    let mut db = Database::new(abis.len(), names_count * abis.len());
-    for r in &rules {
-        let action = action_of(r.kind, r.errno_ret);
-        // Whether several conditions are on one argument, once the rule's
-        // indices and errno have been checked.
-        let mut checked = None;
-        for name in r.names {
-            if name.is_empty() {
-                return Err(ResolveError::EmptyName {
-                    path: format!("syscalls[{}].names", r.index),
-                });
-            }
-            for ((slot, top), &abi) in located.iter_mut().zip(&mut highest).zip(&abis) {
-                let mux = libseccomp::multiplexed(abi, name);
-                let nr = abi.syscall_nr(name);
-                *slot = Located { mux, nr };
-                if let Some(n) = libseccomp::resolve_number(mux, nr) {
-                    *top = (*top).max(n);
-                }
-            }
-            let known = located.iter().any(|l| l.nr.is_some())
-                || Abi::ALL.iter().any(|a| a.syscall_nr(name).is_some());
-            if action == default || !known {
-                continue;
-            }
-            let split = match checked {
-                Some(split) => split,
-                None => *checked.insert(check_rule(r, action)?),
-            };
-            add_name(&mut db, &abis, &located, r, action, split);
-        }
-    }
-
-    let per_abi = db.decisions(&abis)?;
-
-    // runc's generatePatch: no stub when the default action lets calls through
-    // (`ALLOW`, `LOG`, `TRACE`) or `defaultErrnoRet` is `SCMP_ACT_ERRNO(ENOSYS)`;
-    // otherwise, for each architecture of the filter, the highest number any of
-    // the profile's names has there (every rule counts, even those runc skipped).
-    let stub = default_errno_ret != Some(ACT_ERRNO_ENOSYS)
+/// runc's `generatePatch`: no stub when the default action lets calls through
+/// (`ALLOW`, `LOG`, `TRACE`) or `defaultErrnoRet` is `SCMP_ACT_ERRNO(ENOSYS)`;
+/// otherwise, for each architecture of the filter, the highest number any of
+/// the profile's names has there (every rule counts, even those runc skipped),
+/// as [`init_seccomp`] gathered it.
+fn generate_patch(config: &RuncConfig<'_>, abis: &[Abi], highest: &[u32]) -> Option<EnosysStub> {
+    let stub = config.default_errno_ret != Some(ACT_ERRNO_ENOSYS)
         && !matches!(
-            default_kind,
+            config.default_kind,
             ScmpAction::Allow | ScmpAction::Log | ScmpAction::Trace
         );
-    let enosys = stub.then(|| EnosysStub {
+    stub.then(|| EnosysStub {
         highest: abis
             .iter()
             .zip(highest)
-            .filter(|&(_, m)| m != 0)
-            .map(|(&abi, m)| (abi, m))
+            .filter(|&(_, &m)| m != 0)
+            .map(|(&abi, &m)| (abi, m))
             .collect(),
-    });
-    Ok(Some(Resolved {
-        target: native,
-        default_action: default,
-        bad_arch_action: Action::KillThread,
-        abis,
-        syscalls: per_abi,
-        enosys,
-        flags,
-        listener_path: profile.listener_path.clone(),
-        listener_metadata: profile.listener_metadata.clone(),
-    }))
+    })
 }
 
 /// runc's and libseccomp's checks of a rule that is added: argument indices,

@@ -4,6 +4,7 @@
 
 pub mod docker;
 pub mod equiv;
+pub mod golden;
 pub mod kernel_child;
 pub mod kernel_report;
 pub mod libseccomp;

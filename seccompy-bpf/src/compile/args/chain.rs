@@ -1,30 +1,21 @@
-//! Argument checks: the rules of one syscall on one ABI, turned into DAG nodes.
+//! Argument checks as a chain of word tests.
 //!
-//! The rules are sorted from the most to the least restrictive action and tried
-//! in that order, so the first one whose conditions all hold is the most
-//! restrictive matching one; if none holds, the default action applies. Each
-//! 64-bit condition is split into tests of the argument's high and low words.
-//! This first gives a small graph of word tests (the *chain*). The chain is then
-//! walked with what the tests passed so far tell about each word (an interval,
-//! excluded values, known masked values): a test whose outcome is known is not
-//! emitted, so that for instance the high word of an argument compared with
-//! five constants is tested once, and a rule that cannot match any more on a
-//! path is skipped there.
-//!
-//! When several rules compare one argument with constants, a search tree over
-//! that argument (module `argtree`) may replace the chain; its pieces are decided
-//! here again over the remaining conditions.
+//! Each 64-bit condition is split into tests of the argument's high and low
+//! words. This first gives a small graph of word tests (the *chain*). The chain
+//! is then walked with what the tests passed so far tell about each word (an
+//! interval, excluded values, known masked values): a test whose outcome is
+//! known is not emitted, so that for instance the high word of an argument
+//! compared with five constants is tested once, and a rule that cannot match
+//! any more on a path is skipped there.
 
 use alloc::vec::Vec;
 use core::hash::{Hash, Hasher};
 
 use seccompy_sys::syscalls::Abi;
 
-use super::argtree;
-use super::dag::{Dag, Interner, JmpOp, NodeId, Test};
-use crate::action::Action;
-use crate::emulate::ByteOrder;
-use crate::policy::{Cmp, Condition, Rule, Width, abi_has_64bit_args, more_restrictive};
+use super::{ArgWords, Arm, Ctx, arg_words};
+use crate::compile::dag::{Dag, Interner, JmpOp, NodeId, Test};
+use crate::policy::{Cmp, Condition};
 
 /// A successor in the chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,16 +33,6 @@ struct ChainNode {
     f: Next,
     /// Words (bit `(offset - 16) / 4`) tested here or after.
     words: u16,
-}
-
-/// Where a 64-bit argument lives for one ABI.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ArgWords {
-    /// Offset of the low word.
-    pub lo: u32,
-    /// Offset of the high word; `None` when the high word is taken as 0 (32-bit
-    /// comparisons).
-    pub hi: Option<u32>,
 }
 
 struct Chain {
@@ -359,14 +340,12 @@ struct Tables {
     memo: Interner<(u32, Knowledge), NodeId>,
 }
 
-/// Memory the argument checks reuse from one chain, tree or syscall to the
-/// next (held by the [`Dag`] for the whole compile).
+/// Memory the chains reuse from one syscall to the next (held by the
+/// lowering context for the whole compile).
 #[derive(Default)]
 pub(crate) struct Scratch {
     chain: Vec<ChainNode>,
     tables: Tables,
-    /// Longest paths in the DAG (module `argtree`).
-    pub paths: argtree::Paths,
 }
 
 struct Walk<'a> {
@@ -428,105 +407,9 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// The word offsets of argument `index` on `abi` for a condition of `width`.
-pub(crate) fn arg_words(abi: Abi, index: u8, width: Width) -> ArgWords {
-    let order = ByteOrder::of(abi);
-    let lo = order.arg_low_offset(index);
-    let hi = (width == Width::U64 && abi_has_64bit_args(abi)).then(|| order.arg_high_offset(index));
-    ArgWords { lo, hi }
-}
-
-/// One rule as the argument checks see it: its action and the conditions
-/// still to test.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Arm<'a> {
-    /// The rule's action.
-    pub action: Action,
-    /// The conditions left (all must hold).
-    pub conds: &'a [Condition],
-}
-
-/// What every decision of one syscall on one ABI shares.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Ctx {
-    /// The ABI.
-    pub abi: Abi,
-    /// The raw action when no rule matches.
-    pub default: u32,
-    /// Chains longer than this are translated without the knowledge walk.
-    pub max_walk: usize,
-    /// How many argument search trees may still nest (module `argtree`).
-    pub nest: u8,
-}
-
-/// The decision for one syscall on `abi` given the `rules` that name it there
-/// (argument indexes already checked), as a DAG node.
-///
-/// Chains longer than `max_walk` tests are translated test by test, without the
-/// knowledge walk (whose recursion follows the chain).
-pub(crate) fn decision(
-    dag: &mut Dag,
-    abi: Abi,
-    rules: &[&Rule],
-    default: u32,
-    max_walk: usize,
-) -> NodeId {
-    let mut arms: Vec<Arm> = rules
-        .iter()
-        .map(|r| Arm {
-            action: r.action(),
-            conds: r.conditions(),
-        })
-        .collect();
-    // Stable: equal actions keep their order, which does not change the result.
-    arms.sort_by(|a, b| {
-        if more_restrictive(a.action, b.action) {
-            core::cmp::Ordering::Less
-        } else if more_restrictive(b.action, a.action) {
-            core::cmp::Ordering::Greater
-        } else {
-            core::cmp::Ordering::Equal
-        }
-    });
-    let ctx = Ctx {
-        abi,
-        default,
-        max_walk,
-        nest: argtree::MAX_NEST,
-    };
-    let mut scratch = core::mem::take(&mut dag.scratch);
-    let id = arms_decision(dag, &mut scratch, &ctx, &arms);
-    dag.scratch = scratch;
-    id
-}
-
-/// The decision for `arms`, sorted from the most to the least restrictive
-/// action: a chain, or a search tree over one argument (module `argtree`) when
-/// that shortens the longest path by more than it lengthens the program.
-pub(crate) fn arms_decision(
-    dag: &mut Dag,
-    scratch: &mut Scratch,
-    ctx: &Ctx,
-    arms: &[Arm],
-) -> NodeId {
-    // An unconditional rule decides everything after it.
-    let arms = match arms.iter().position(|a| a.conds.is_empty()) {
-        // (Then the chain is that rule's action, and there is no tree.)
-        Some(0) => return dag.ret(arms[0].action.to_raw()),
-        Some(p) => &arms[..=p],
-        None if arms.is_empty() => return dag.ret(ctx.default),
-        None => arms,
-    };
-    let chain = chain_decision(dag, scratch, ctx, arms);
-    match argtree::decision(dag, scratch, ctx, arms) {
-        Some(tree) if argtree::better(dag, &mut scratch.paths, tree, chain) => tree,
-        _ => chain,
-    }
-}
-
 /// The decision for `arms` (sorted) as a chain of their conditions, walked with
 /// knowledge.
-fn chain_decision(dag: &mut Dag, scratch: &mut Scratch, ctx: &Ctx, arms: &[Arm]) -> NodeId {
+pub(crate) fn decision(dag: &mut Dag, scratch: &mut Scratch, ctx: &Ctx, arms: &[Arm]) -> NodeId {
     let abi = ctx.abi;
     let mut chain = Chain {
         nodes: core::mem::take(&mut scratch.chain),
@@ -573,105 +456,6 @@ fn condition_chain(chain: &mut Chain, abi: Abi, c: &Condition, t: Next, f: Next)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::{Arg, Arg32};
-
-    fn args_word(abi: Abi, args: &[u64; 6]) -> impl Fn(u32) -> u32 {
-        let order = ByteOrder::of(abi);
-        let args = *args;
-        move |off| {
-            let i = ((off - 16) / 8) as u8;
-            if off == order.arg_low_offset(i) {
-                args[i as usize] as u32
-            } else {
-                (args[i as usize] >> 32) as u32
-            }
-        }
-    }
-
-    fn check(abi: Abi, rules: &[Rule], values: &[u64]) -> (NodeId, Dag) {
-        let mut dag = Dag::new();
-        let default = Action::Errno(1);
-        let refs: Vec<&Rule> = rules.iter().collect();
-        let root = decision(&mut dag, abi, &refs, default.to_raw(), usize::MAX);
-        let mut plain = Dag::new();
-        let proot = decision(&mut plain, abi, &refs, default.to_raw(), 0);
-        let policy = crate::policy::Policy::new(default)
-            .abi(abi)
-            .rules(rules.iter().cloned());
-        let nr = match rules[0].syscall() {
-            crate::policy::Syscall::Nr(n) => *n,
-            _ => unreachable!(),
-        };
-        for &a in values {
-            for &b in values {
-                let args = [a, b, a ^ b, 0, 0, 0];
-                let want = policy.decide(abi, nr, &args).to_raw();
-                let (got, _) = dag.run(root, args_word(abi, &args));
-                assert_eq!(got, want, "{abi} args {args:x?}");
-                let (plain_got, _) = plain.run(proot, args_word(abi, &args));
-                assert_eq!(plain_got, want, "{abi} args {args:x?} (no walk)");
-            }
-        }
-        (root, dag)
-    }
-
-    fn interesting(consts: &[u64]) -> Vec<u64> {
-        let mut v = Vec::new();
-        for &c in consts {
-            for d in [0u64, 1, 2, 1 << 32, 0xffff_ffff] {
-                v.push(c.wrapping_add(d));
-                v.push(c.wrapping_sub(d));
-                v.push(c ^ d);
-            }
-        }
-        v.sort_unstable();
-        v.dedup();
-        v
-    }
-
-    #[test]
-    fn personality_tests_the_high_word_once() {
-        let vals = [0u64, 8, 0x20000, 0x20008, 0xffff_ffff];
-        let rules: Vec<Rule> = vals
-            .iter()
-            .map(|&v| Rule::new(135u32, Action::Allow).when(Arg(0).eq(v)))
-            .collect();
-        let (root, dag) = check(Abi::X86_64, &rules, &interesting(&vals));
-        // Low word 1, high word 0: one high-word test, five low-word tests.
-        let (_, steps) = dag.run(root, |off| if off == 20 { 0 } else { 1 });
-        assert_eq!(steps, 6);
-        // High word 1: the high-word test decides.
-        let (_, steps) = dag.run(root, |_| 1);
-        assert_eq!(steps, 1);
-    }
-
-    #[test]
-    fn ranges_masks_and_precedence() {
-        let rules = [
-            Rule::new(41u32, Action::Allow).when(Arg(0).lt(38)),
-            Rule::new(41u32, Action::Allow).when(Arg(0).eq(39)),
-            Rule::new(41u32, Action::Allow).when(Arg(0).gt(40)),
-            Rule::new(41u32, Action::Trap(3))
-                .when(Arg(1).masked_eq(0xff00_0000_00ff, 0x1200_0000_0034))
-                .when(Arg32(2).bits_within(0x0f0f)),
-            Rule::new(41u32, Action::Errno(2)).when(Arg(1).ge(1 << 40)),
-            Rule::new(41u32, Action::Errno(3)).when(Arg(1).le(7)),
-            Rule::new(41u32, Action::Log).when(Arg(0).ne(0x1_0000_0000)),
-        ];
-        let consts = [
-            38,
-            39,
-            40,
-            0xff00_0000_00ff,
-            0x1200_0000_0034,
-            0x0f0f,
-            1 << 40,
-            7,
-        ];
-        for abi in [Abi::X86_64, Abi::I386, Abi::S390x, Abi::Ppc, Abi::X32] {
-            check(abi, &rules, &interesting(&consts));
-        }
-    }
 
     #[test]
     fn facts_decide_what_they_know() {

@@ -5,7 +5,7 @@
 //! the argument's values are cut into pieces on which the same rules can still
 //! match. Each piece is decided over the rules' other conditions (a chain, or
 //! another tree), adjacent pieces with the same decision merge, and a search
-//! tree over the pieces (module `tree`, the one over syscall numbers) leads to
+//! tree over the pieces (module `compile::tree`, the one over syscall numbers) leads to
 //! them: on the high word first, then on the low word within the high words
 //! where the decision changes. A syscall with 40 allowed `ioctl` requests then
 //! takes about six comparisons instead of forty.
@@ -16,11 +16,12 @@
 
 use alloc::vec::Vec;
 
-use super::args::{ArgWords, Arm, Ctx, Scratch, arg_words, arms_decision};
-use super::dag::{Dag, Interner, Node, NodeId};
-use super::ranges::Range;
-use super::{leaf_cost, tree};
+use super::{ArgWords, Arm, Ctx, Lower, arg_words};
 use crate::action::Action;
+use crate::compile::cost::{Paths, leaf_cost, size};
+use crate::compile::dag::{Dag, Interner, NodeId};
+use crate::compile::ranges::Range;
+use crate::compile::tree;
 use crate::policy::{Cmp, Condition};
 
 /// How many levels of argument trees may nest (a tree's pieces decided by
@@ -90,15 +91,10 @@ fn pick_key(ctx: &Ctx, arms: &[Arm]) -> Option<ArgWords> {
     best.filter(|&(_, n)| n >= MIN_ARMS).map(|(k, _)| k)
 }
 
-/// The decision for `arms` (sorted, as for [`arms_decision`]) as a search tree
+/// The decision for `arms` (sorted, as for [`Lower::arms`]) as a search tree
 /// over one argument, or `None` when no argument is compared with intervals by
 /// enough arms (or nesting or work would go too far).
-pub(crate) fn decision(
-    dag: &mut Dag,
-    scratch: &mut Scratch,
-    ctx: &Ctx,
-    arms: &[Arm],
-) -> Option<NodeId> {
+pub(crate) fn decision(low: &mut impl Lower, ctx: &Ctx, arms: &[Arm]) -> Option<NodeId> {
     if ctx.nest == 0 {
         return None;
     }
@@ -170,7 +166,7 @@ pub(crate) fn decision(
                         conds: &rest[start..end],
                     }
                 }));
-                let n = arms_decision(dag, scratch, &inner, &sub);
+                let n = low.arms(&inner, &sub);
                 if !at_once {
                     sets.intern(set.clone(), n);
                 }
@@ -191,7 +187,8 @@ pub(crate) fn decision(
                 node,
             })
             .collect();
-        return Some(word_tree(dag, &mut scratch.paths, &ranges, key.lo));
+        let (dag, paths) = low.dag_and_paths();
+        return Some(word_tree(dag, paths, &ranges, key.lo));
     };
     // High words where the decision depends on the low word get a tree over the
     // low word; between them, the decision is one piece's.
@@ -223,7 +220,8 @@ pub(crate) fn decision(
                     node,
                 })
                 .collect();
-            word_tree(dag, &mut scratch.paths, &ranges, key.lo)
+            let (dag, paths) = low.dag_and_paths();
+            word_tree(dag, paths, &ranges, key.lo)
         } else {
             pieces[pieces.partition_point(|&(a, _, _)| a <= base) - 1].2
         };
@@ -236,7 +234,8 @@ pub(crate) fn decision(
             }),
         }
     }
-    Some(word_tree(dag, &mut scratch.paths, &hranges, hi_off))
+    let (dag, paths) = low.dag_and_paths();
+    Some(word_tree(dag, paths, &hranges, hi_off))
 }
 
 /// A search tree on the word at `offset` over `ranges` (covering every value),
@@ -253,61 +252,6 @@ fn word_tree(dag: &mut Dag, paths: &mut Paths, ranges: &[Range], offset: u32) ->
         |n| paths.longest(dag, n, Some((offset, None))),
     );
     tree::build(dag, &leaves, 0, offset)
-}
-
-/// The accumulator's content: the word at an offset, masked or not.
-type AWord = Option<(u32, Option<u32>)>;
-
-/// Longest paths in instructions (loads, tests, the `RET`), memoised by node
-/// and accumulator. (DAG nodes never change, so the memo holds as long as
-/// the DAG.)
-#[derive(Default)]
-pub(crate) struct Paths {
-    memo: Interner<(NodeId, AWord), u32>,
-}
-
-impl Paths {
-    /// The most instructions run from `id` with `a` in the accumulator (a load
-    /// counted when a test needs another word, as the code generator does).
-    fn longest(&mut self, dag: &Dag, id: NodeId, a: AWord) -> u32 {
-        let Node::Branch { test, t, f } = dag.node(id) else {
-            return 1;
-        };
-        if let Some(m) = self.memo.find(&(id, a)) {
-            return *self.memo.value(m);
-        }
-        let word = Some((test.offset, test.and));
-        let load = if a == word {
-            0
-        } else if a == Some((test.offset, None)) {
-            1
-        } else {
-            1 + u32::from(test.and.is_some())
-        };
-        let n = load + 1 + self.longest(dag, t, word).max(self.longest(dag, f, word));
-        // The pair is new: below `id` are only nodes with smaller ids.
-        self.memo.intern((id, a), n);
-        n
-    }
-}
-
-/// The number of distinct tests reachable from `id`; `seen` (one bit per
-/// node, all clear) is left with their bits set.
-fn size(dag: &Dag, id: NodeId, seen: &mut [u64]) -> usize {
-    let mut stack = Vec::with_capacity(64);
-    stack.push(id);
-    let mut n = 0;
-    while let Some(id) = stack.pop() {
-        let (word, bit) = (id as usize / 64, 1 << (id % 64));
-        if let Node::Branch { t, f, .. } = dag.node(id)
-            && seen[word] & bit == 0
-        {
-            seen[word] |= bit;
-            n += 1;
-            stack.extend([t, f]);
-        }
-    }
-    n
 }
 
 /// Whether the tree should replace the chain: its longest path is shorter by
@@ -335,10 +279,10 @@ mod tests {
     use seccompy_sys::seccomp_data;
     use seccompy_sys::syscalls::Abi;
 
-    use super::super::args::{self, Arm, Ctx};
-    use super::super::dag::Dag;
+    use super::super::{Arm, Ctx, Lower};
     use super::decision;
     use crate::action::Action;
+    use crate::compile::lower::Lowering;
     use crate::emulate::{ByteOrder, emulate_for};
     use crate::policy::{Arg, Arg32, Cmp, Condition, Policy, Rule, Width};
     use crate::validate::validate;
@@ -534,7 +478,6 @@ mod tests {
             let values = near(&consts);
             check(&policy, 41, usize::from(key), &values, &values);
             // Whether a tree replaced the chain somewhere.
-            let mut dag = Dag::new();
             let mut arms: Vec<Arm> = policy
                 .rule_list()
                 .iter()
@@ -550,10 +493,10 @@ mod tests {
                 max_walk: usize::MAX,
                 nest: super::MAX_NEST,
             };
-            let scratch = &mut args::Scratch::default();
-            let chosen = args::arms_decision(&mut dag, scratch, &ctx, &arms);
+            let low = &mut Lowering::new();
+            let chosen = low.arms(&ctx, &arms);
             // (Hash-consing gives the same node when the tree is built again.)
-            if decision(&mut dag, scratch, &ctx, &arms) == Some(chosen) {
+            if decision(low, &ctx, &arms) == Some(chosen) {
                 trees += 1;
             }
         }
