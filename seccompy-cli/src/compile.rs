@@ -12,13 +12,16 @@ use seccompy_sys::syscalls::Abi;
 use crate::args;
 use crate::error::{Error, Result};
 use crate::format::{self, Format};
+use crate::spec;
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "compile an OCI/Docker seccomp profile into a program";
 
-/// `seccompy compile --help`.
-pub const HELP: &str = concat!(
-    "\
+/// `seccompy compile`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "compile",
+    summary: SUMMARY,
+    intro: "\
 seccompy compile: compile an OCI or Docker seccomp profile
 
 Usage: seccompy compile PROFILE [--arch ARCH] [--caps SET] [--kernel X.Y]
@@ -40,30 +43,49 @@ that the profile means to refuse (`seccompy audit` names such rules).
 --harden departs from runc's semantics to close that hole: such conditions
 compare the low 32 bits, deciding each call as the profile decides the same
 call with the argument sign- or zero-extended as its C type says.
-
-Options:
-  --arch ARCH       the machine's architecture (default: this machine's)
-  --caps SET        the container's capabilities: default (Docker's default
-                    set), all, none, or a comma-separated list of names
-                    (CAP_SYS_ADMIN or sys_admin)
-  --kernel X.Y      the kernel version for minKernel (default: the running
-                    kernel's, from uname)
-  --oci-config      PROFILE is an OCI bundle's config.json: use its
-                    linux.seccomp object
-  --harden          compare 32-bit arguments on the 32 bits the kernel reads
-                    (departs from runc's semantics; see above)
 ",
-    format_options_help!(),
-    "  \
-  -o, --output OUT  the file to write (default: standard output, not a
-                    terminal for raw; - is standard output)
-  -h, --help        print this help
-  -V, --version     print the version
-
+    options: &[
+        &[
+            spec::Opt::value(
+                "arch",
+                "ARCH",
+                spec::Complete::Arch,
+                "the machine's architecture (default: this machine's)",
+            ),
+            spec::Opt::value(
+                "caps",
+                "SET",
+                spec::Complete::Nothing,
+                "the container's capabilities: default (Docker's default
+                 set), all, none, or a comma-separated list of names
+                 (CAP_SYS_ADMIN or sys_admin)",
+            ),
+            spec::Opt::value(
+                "kernel",
+                "X.Y",
+                spec::Complete::Nothing,
+                "the kernel version for minKernel (default: the running
+                 kernel's, from uname)",
+            ),
+            spec::Opt::flag(
+                "oci-config",
+                "PROFILE is an OCI bundle's config.json: use its
+                 linux.seccomp object",
+            ),
+            spec::Opt::flag(
+                "harden",
+                "compare 32-bit arguments on the 32 bits the kernel reads
+                 (departs from runc's semantics; see above)",
+            ),
+        ],
+        crate::format::FORMAT_OPTIONS,
+    ],
+    outro: "\
 Example:
   seccompy compile docker-default.json --arch x86_64 -o docker.bpf
-  seccompy emu docker.bpf --arch x86_64 socket 40"
-);
+  seccompy emu docker.bpf --arch x86_64 socket 40",
+    positional: spec::Complete::File,
+};
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
@@ -77,7 +99,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut fmt = Format::Raw;
     let mut name: Option<String> = None;
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         match arg {

@@ -2,13 +2,19 @@
 //!
 //! Offline commands work on raw seccomp BPF programs (little-endian 8-byte
 //! `struct sock_filter` records) for any ABI, on any host. Each command lives in
-//! its own module with a `SUMMARY`, a `HELP` and a `run` function, listed in
-//! [`COMMANDS`]; a new command is one more module and one more entry. Live
+//! its own module with a `SUMMARY`, a `SPEC` (its options and help text, see
+//! [`spec`]: `--help`, the shell completions and the man page are generated
+//! from it) and a `run` function, listed in [`COMMANDS`]; a new command is one
+//! more module and one more entry. (A command still written with a hand-made
+//! `HELP` text, as `trace`, is listed with [`Help::Text`]: it gets no option
+//! completions and a pointer to its `--help` in the man page until it has a
+//! `SPEC`.) Live
 //! commands (`run`, `dump`, `trace`) work on processes of this machine; `audit`
 //! judges a program in the emulator.
 //!
 //! Errors print one line, `seccompy: <message>`, on standard error and exit with
-//! status 2; `run` and `trace` exit with their command's status, `audit` with 1
+//! status 2 (`run`: 125, 126 when its command cannot be executed, 127 when it is
+//! not found); `run` and `trace` exit with their command's status, `audit` with 1
 //! when it has findings at or above `--fail-on`.
 
 use std::io::{self, BufWriter, Write};
@@ -18,34 +24,54 @@ use lexopt::prelude::*;
 
 mod agent;
 mod args;
-#[macro_use]
-mod format;
 mod asm;
+mod audit;
 mod compile;
 mod disasm;
+mod dump;
 mod emu;
 mod error;
-mod stats;
-#[macro_use]
-mod source;
-mod audit;
-mod dump;
+mod format;
+mod json;
+mod meta;
 mod run;
+mod source;
+mod spec;
+mod stats;
 mod supervise;
 mod trace;
 
 use error::{Error, Result};
 
 /// A subcommand.
-struct Command {
+pub struct Command {
     /// Its name on the command line.
-    name: &'static str,
+    pub name: &'static str,
     /// One line for `seccompy --help`.
-    summary: &'static str,
-    /// Its `--help` text.
-    help: &'static str,
+    pub summary: &'static str,
+    /// Its `--help` text, or the definitions it is generated from.
+    pub help: Help,
     /// Parses the rest of the command line and runs.
     run: fn(&mut lexopt::Parser, &mut dyn Write) -> Result<()>,
+}
+
+/// Where a command's `--help` comes from.
+pub enum Help {
+    /// Its [`spec::Spec`]: options, help, completions and man page.
+    Spec(&'static spec::Spec),
+    /// A hand-written text (a command not yet converted: see the module's
+    /// documentation).
+    Text(&'static str),
+}
+
+impl Command {
+    /// The `--help` text.
+    fn help_text(&self) -> String {
+        match self.help {
+            Help::Spec(s) => s.help(),
+            Help::Text(t) => t.to_string(),
+        }
+    }
 }
 
 /// Every subcommand, in the order `seccompy --help` lists them.
@@ -53,62 +79,74 @@ const COMMANDS: &[Command] = &[
     Command {
         name: "compile",
         summary: compile::SUMMARY,
-        help: compile::HELP,
+        help: Help::Spec(&compile::SPEC),
         run: compile::run,
     },
     Command {
         name: "disasm",
         summary: disasm::SUMMARY,
-        help: disasm::HELP,
+        help: Help::Spec(&disasm::SPEC),
         run: disasm::run,
     },
     Command {
         name: "asm",
         summary: asm::SUMMARY,
-        help: asm::HELP,
+        help: Help::Spec(&asm::SPEC),
         run: asm::run,
     },
     Command {
         name: "emu",
         summary: emu::SUMMARY,
-        help: emu::HELP,
+        help: Help::Spec(&emu::SPEC),
         run: emu::run,
     },
     Command {
         name: "stats",
         summary: stats::SUMMARY,
-        help: stats::HELP,
+        help: Help::Spec(&stats::SPEC),
         run: stats::run,
     },
     Command {
         name: "run",
         summary: run::SUMMARY,
-        help: run::HELP,
+        help: Help::Spec(&run::SPEC),
         run: run::run,
     },
     Command {
         name: "dump",
         summary: dump::SUMMARY,
-        help: dump::HELP,
+        help: Help::Spec(&dump::SPEC),
         run: dump::run,
     },
     Command {
         name: "audit",
         summary: audit::SUMMARY,
-        help: audit::HELP,
+        help: Help::Spec(&audit::SPEC),
         run: audit::run,
     },
     Command {
         name: "trace",
         summary: trace::SUMMARY,
-        help: trace::HELP,
+        help: Help::Text(trace::HELP),
         run: trace::run,
     },
     Command {
         name: "agent",
         summary: agent::SUMMARY,
-        help: agent::HELP,
+        help: Help::Text(agent::HELP),
         run: agent::run,
+    },
+    Command {
+        name: "completions",
+        summary: meta::COMPLETIONS_SUMMARY,
+        help: Help::Spec(&meta::COMPLETIONS),
+        run: meta::completions,
+    },
+    Command {
+        name: "man",
+        summary: meta::MAN_SUMMARY,
+        help: Help::Spec(&meta::MAN),
+        run: meta::man,
     },
 ];
 
@@ -126,7 +164,8 @@ fn help() -> String {
         "\nOptions:\n  -h, --help     print this help (seccompy COMMAND --help for a command's)\n  \
          -V, --version  print the version\n\n\
          Programs are raw seccomp BPF: 8-byte little-endian struct sock_filter records.\n\
-         Errors print one line on standard error and exit with status 2.\n\n\
+         Errors print one line on standard error and exit with status 2 (run: 125,\n\
+         126 when its command cannot be executed, 127 when it is not found).\n\n\
          Example:\n  seccompy emu filter.bpf --arch x86_64 getpid",
     );
     s
@@ -150,12 +189,13 @@ fn run(out: &mut dyn Write) -> Result<()> {
             let name = name.string()?;
             if name == "help" {
                 return match parser.next()? {
-                    Some(Value(cmd)) => print(out, find(&cmd.string()?)?.help),
+                    Some(Value(cmd)) => print(out, &find(&cmd.string()?)?.help_text()),
                     Some(other) => Err(other.unexpected().into()),
                     None => print(out, &help()),
                 };
             }
-            (find(&name)?.run)(&mut parser, out)
+            let command = find(&name)?;
+            (command.run)(&mut parser, out).map_err(|e| suggest_option(command, e))
         }
         other => Err(other.unexpected().into()),
     }
@@ -166,10 +206,36 @@ fn find(name: &str) -> Result<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name).ok_or_else(|| {
         let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
         Error::new(format!(
-            "unknown command '{name}' (commands: {})",
+            "unknown command '{name}'{} (commands: {})",
+            args::suggestion(name, names.iter().copied()),
             names.join(", ")
         ))
     })
+}
+
+/// An "invalid option '--X'" error with the closest option of the command's
+/// spec suggested.
+fn suggest_option(command: &Command, e: Error) -> Error {
+    let Help::Spec(spec) = command.help else {
+        return e;
+    };
+    let add = |m: String| {
+        let Some(name) = m
+            .strip_prefix("invalid option '--")
+            .and_then(|r| r.strip_suffix('\''))
+        else {
+            return m;
+        };
+        // `--name=value` arrives whole.
+        let name = name.split('=').next().unwrap_or(name);
+        let hint = spec.suggest(name);
+        format!("{m}{hint}")
+    };
+    match e {
+        Error::Message(m) => Error::Message(add(m)),
+        Error::Status(code, m) => Error::Status(code, add(m)),
+        other => other,
+    }
 }
 
 fn main() -> ExitCode {
@@ -186,7 +252,121 @@ fn main() -> ExitCode {
             // Whatever the command printed before failing goes out first.
             let _ = out.flush();
             eprintln!("seccompy: {e}");
-            ExitCode::from(2)
+            ExitCode::from(e.status())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The options a module's parser matches: its `Long("...")` and
+    /// `Short('.')` patterns (and, for `source.rs`, `Some("...") =>`).
+    fn parsed_options(source: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        let patterns: &[(&str, &str)] = if source.contains("pub struct Source") {
+            &[("Some(\"", "\") =>")]
+        } else {
+            &[("Long(\"", "\")"), ("Short('", "')")]
+        };
+        for &(open, close) in patterns {
+            let mut rest = source;
+            while let Some(i) = rest.find(open) {
+                rest = &rest[i + open.len()..];
+                if let Some(j) = rest.find(close) {
+                    found.push(rest[..j].to_string());
+                }
+            }
+        }
+        found
+    }
+
+    /// Each converted command's source, with the spec it must agree with.
+    const SOURCES: &[(&str, &str)] = &[
+        ("compile", include_str!("compile.rs")),
+        ("disasm", include_str!("disasm.rs")),
+        ("asm", include_str!("asm.rs")),
+        ("emu", include_str!("emu.rs")),
+        ("stats", include_str!("stats.rs")),
+        ("run", include_str!("run.rs")),
+        ("dump", include_str!("dump.rs")),
+        ("audit", include_str!("audit.rs")),
+        ("completions", include_str!("meta.rs")),
+        ("run", include_str!("source.rs")),
+    ];
+
+    fn spec_of(name: &str) -> &'static spec::Spec {
+        match find(name).unwrap().help {
+            Help::Spec(s) => s,
+            Help::Text(_) => panic!("{name} has no spec"),
+        }
+    }
+
+    #[test]
+    fn every_parsed_option_is_defined() {
+        for &(name, source) in SOURCES {
+            let spec = spec_of(name);
+            for opt in parsed_options(source) {
+                let known = spec
+                    .all_options()
+                    .any(|o| o.long == opt || o.short.is_some_and(|c| c.to_string() == opt));
+                assert!(
+                    known,
+                    "{name} parses {opt:?}, which its SPEC does not define"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_defined_option_is_parsed() {
+        for command in COMMANDS {
+            let Help::Spec(spec) = command.help else {
+                continue;
+            };
+            for o in spec.all_options() {
+                let mut forms = vec![format!("--{}", o.long)];
+                forms.extend(o.short.map(|c| format!("-{c}")));
+                for form in forms {
+                    let mut argv = vec![form.clone()];
+                    if o.value.is_some() {
+                        argv.push("1".into());
+                    }
+                    let mut parser = lexopt::Parser::from_args(argv);
+                    let mut sink = Vec::new();
+                    // Missing positional arguments stop every command before
+                    // it does anything: only the option parsing is tried.
+                    if let Err(e) = (command.run)(&mut parser, &mut sink) {
+                        let e = e.to_string();
+                        assert!(
+                            !e.contains("invalid option") && !e.contains("unexpected argument"),
+                            "{} {form}: {e}",
+                            command.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn help_is_generated_from_the_spec() {
+        let help = spec_of("emu").help();
+        assert!(help.starts_with("seccompy emu: "), "{help}");
+        assert!(help.contains("\nOptions:\n  --arch ARCH  "), "{help}");
+        assert!(
+            help.contains("\n  -q, --quiet    print the action and the count only\n"),
+            "{help}"
+        );
+        assert!(
+            help.contains("\n  -h, --help     print this help\n"),
+            "{help}"
+        );
+        // Continuation lines line up under the first.
+        assert!(
+            help.contains("seccomp_data.arch,\n                 its byte order"),
+            "{help}"
+        );
     }
 }

@@ -230,7 +230,15 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         listener,
         exec,
         ..
-    } = supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())?;
+    } = if output.file.is_none() {
+        // -o -: the profile alone on standard output, the command's own
+        // output on standard error.
+        supervise::with_stdout_on_stderr(|| {
+            supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())
+        })?
+    } else {
+        supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())?
+    };
     if let Some(r) = &recorder {
         // The command waits at its notified execve until the supervisor runs.
         if let Err(e) = r.follow(pid) {

@@ -134,12 +134,14 @@ pub mod embed;
 mod features;
 mod filter;
 mod flags;
+pub mod inspect;
 mod install;
 mod no_new_privs;
 mod status;
 mod strict;
 pub mod tracefs;
 pub mod unotify;
+pub mod watch;
 
 pub use command::{CommandSeccompExt, NotifiedBeforeExec, SeccompOptions, SpawnedWithListener};
 pub use embed::EmbedError;
