@@ -9,12 +9,17 @@ use seccompy::agent::{Agent, AgentConfig, Policy, fdstore, keeper};
 
 use crate::args;
 use crate::error::{Error, Result};
+use crate::spec;
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "serve containers' seccomp listeners (OCI listenerPath agent)";
 
-/// `seccompy agent --help`.
-pub const HELP: &str = "\
+/// `seccompy agent`'s command line, and its `--help`. `keeper`, the one
+/// word it takes, switches to the fd keeper (which takes `--socket` only).
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "agent",
+    summary: SUMMARY,
+    intro: "\
 seccompy agent: an OCI seccomp agent for runc, crun and youki
 
 Usage: seccompy agent --socket PATH [--policy FILE] [--keeper PATH]
@@ -40,21 +45,61 @@ the agent keeps them in systemd's file-descriptor store instead and takes them
 back from LISTEN_FDS when restarted (calls received but not answered by the
 old agent are answered only with the keeper, which journals them).
 
-Options:
-  --socket PATH    the socket runtimes connect to (listenerPath)
-  --policy FILE    the policy file (JSON; see docs/agent-policy.schema.json)
-  --keeper PATH    the fd keeper's socket
-  --metrics FILE   write per-container, per-syscall counters there (Prometheus
-                   text format, replaced at most once a second)
-  --log FILE       append the decision log to FILE instead of standard error
-  --workers N      worker threads (default 4)
-  --allow-uid UID  also accept runtimes running as UID (repeatable)
-  -h, --help       print this help
-  -V, --version    print the version
-
+The keeper takes --socket only (its own socket); the other options are the
+agent's.
+",
+    options: &[&[
+        spec::Opt::value(
+            "socket",
+            "PATH",
+            spec::Complete::File,
+            "the socket runtimes connect to (listenerPath); with keeper:
+             the keeper's socket",
+        ),
+        spec::Opt::value(
+            "policy",
+            "FILE",
+            spec::Complete::File,
+            "the policy file (JSON; see docs/agent-policy.schema.json)",
+        ),
+        spec::Opt::value(
+            "keeper",
+            "PATH",
+            spec::Complete::File,
+            "the fd keeper's socket",
+        ),
+        spec::Opt::value(
+            "metrics",
+            "FILE",
+            spec::Complete::File,
+            "write per-container, per-syscall counters there (Prometheus
+             text format, replaced at most once a second)",
+        ),
+        spec::Opt::value(
+            "log",
+            "FILE",
+            spec::Complete::File,
+            "append the decision log to FILE instead of standard error",
+        ),
+        spec::Opt::value(
+            "workers",
+            "N",
+            spec::Complete::Nothing,
+            "worker threads (default 4)",
+        ),
+        spec::Opt::value(
+            "allow-uid",
+            "UID",
+            spec::Complete::Nothing,
+            "also accept runtimes running as UID (repeatable)",
+        ),
+    ]],
+    outro: "\
 Example:
   seccompy agent keeper --socket /run/seccompy-keeper.sock &
-  seccompy agent --socket /run/seccompy-agent.sock --keeper /run/seccompy-keeper.sock";
+  seccompy agent --socket /run/seccompy-agent.sock --keeper /run/seccompy-keeper.sock",
+    positional: spec::Complete::Words(&["keeper"]),
+};
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
@@ -64,7 +109,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut keeper_mode = false;
     let mut config = AgentConfig::default();
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         match arg {

@@ -5,10 +5,7 @@
 //! its own module with a `SUMMARY`, a `SPEC` (its options and help text, see
 //! [`spec`]: `--help`, the shell completions and the man page are generated
 //! from it) and a `run` function, listed in [`COMMANDS`]; a new command is one
-//! more module and one more entry. (A command still written with a hand-made
-//! `HELP` text, as `trace`, is listed with [`Help::Text`]: it gets no option
-//! completions and a pointer to its `--help` in the man page until it has a
-//! `SPEC`.) Live
+//! more module and one more entry. Live
 //! commands (`run`, `dump`, `trace`) work on processes of this machine; `audit`
 //! judges a program in the emulator.
 //!
@@ -45,107 +42,61 @@ use error::{Error, Result};
 
 /// A subcommand.
 pub struct Command {
-    /// Its name on the command line.
-    pub name: &'static str,
-    /// One line for `seccompy --help`.
-    pub summary: &'static str,
-    /// Its `--help` text, or the definitions it is generated from.
-    pub help: Help,
+    /// Its command line: name, summary, options, `--help` (the completions
+    /// and the man page are generated from it too).
+    pub spec: &'static spec::Spec,
     /// Parses the rest of the command line and runs.
     run: fn(&mut lexopt::Parser, &mut dyn Write) -> Result<()>,
-}
-
-/// Where a command's `--help` comes from.
-pub enum Help {
-    /// Its [`spec::Spec`]: options, help, completions and man page.
-    Spec(&'static spec::Spec),
-    /// A hand-written text (a command not yet converted: see the module's
-    /// documentation).
-    Text(&'static str),
-}
-
-impl Command {
-    /// The `--help` text.
-    fn help_text(&self) -> String {
-        match self.help {
-            Help::Spec(s) => s.help(),
-            Help::Text(t) => t.to_string(),
-        }
-    }
 }
 
 /// Every subcommand, in the order `seccompy --help` lists them.
 const COMMANDS: &[Command] = &[
     Command {
-        name: "compile",
-        summary: compile::SUMMARY,
-        help: Help::Spec(&compile::SPEC),
+        spec: &compile::SPEC,
         run: compile::run,
     },
     Command {
-        name: "disasm",
-        summary: disasm::SUMMARY,
-        help: Help::Spec(&disasm::SPEC),
+        spec: &disasm::SPEC,
         run: disasm::run,
     },
     Command {
-        name: "asm",
-        summary: asm::SUMMARY,
-        help: Help::Spec(&asm::SPEC),
+        spec: &asm::SPEC,
         run: asm::run,
     },
     Command {
-        name: "emu",
-        summary: emu::SUMMARY,
-        help: Help::Spec(&emu::SPEC),
+        spec: &emu::SPEC,
         run: emu::run,
     },
     Command {
-        name: "stats",
-        summary: stats::SUMMARY,
-        help: Help::Spec(&stats::SPEC),
+        spec: &stats::SPEC,
         run: stats::run,
     },
     Command {
-        name: "run",
-        summary: run::SUMMARY,
-        help: Help::Spec(&run::SPEC),
+        spec: &run::SPEC,
         run: run::run,
     },
     Command {
-        name: "dump",
-        summary: dump::SUMMARY,
-        help: Help::Spec(&dump::SPEC),
+        spec: &dump::SPEC,
         run: dump::run,
     },
     Command {
-        name: "audit",
-        summary: audit::SUMMARY,
-        help: Help::Spec(&audit::SPEC),
+        spec: &audit::SPEC,
         run: audit::run,
     },
     Command {
-        name: "trace",
-        summary: trace::SUMMARY,
-        help: Help::Text(trace::HELP),
+        spec: &trace::SPEC,
         run: trace::run,
     },
     Command {
-        name: "agent",
-        summary: agent::SUMMARY,
-        help: Help::Text(agent::HELP),
+        spec: &agent::SPEC,
         run: agent::run,
     },
     Command {
-        name: "completions",
-        summary: meta::COMPLETIONS_SUMMARY,
-        help: Help::Spec(&meta::COMPLETIONS),
+        spec: &meta::COMPLETIONS,
         run: meta::completions,
     },
     Command {
-        name: "man",
-        summary: meta::MAN_SUMMARY,
-        help: Help::Spec(&meta::MAN),
+        spec: &meta::MAN,
         run: meta::man,
     },
 ];
@@ -156,9 +107,13 @@ fn help() -> String {
         "seccompy: build, inspect and test Linux seccomp filters\n\n\
          Usage: seccompy COMMAND [OPTIONS] [ARGS]\n\nCommands:\n",
     );
-    let width = COMMANDS.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let width = COMMANDS
+        .iter()
+        .map(|c| c.spec.name.len())
+        .max()
+        .unwrap_or(0);
     for c in COMMANDS {
-        s.push_str(&format!("  {:width$}  {}\n", c.name, c.summary));
+        s.push_str(&format!("  {:width$}  {}\n", c.spec.name, c.spec.summary));
     }
     s.push_str(
         "\nOptions:\n  -h, --help     print this help (seccompy COMMAND --help for a command's)\n  \
@@ -189,7 +144,7 @@ fn run(out: &mut dyn Write) -> Result<()> {
             let name = name.string()?;
             if name == "help" {
                 return match parser.next()? {
-                    Some(Value(cmd)) => print(out, &find(&cmd.string()?)?.help_text()),
+                    Some(Value(cmd)) => print(out, &find(&cmd.string()?)?.spec.help()),
                     Some(other) => Err(other.unexpected().into()),
                     None => print(out, &help()),
                 };
@@ -203,22 +158,23 @@ fn run(out: &mut dyn Write) -> Result<()> {
 
 /// The command called `name`.
 fn find(name: &str) -> Result<&'static Command> {
-    COMMANDS.iter().find(|c| c.name == name).ok_or_else(|| {
-        let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
-        Error::new(format!(
-            "unknown command '{name}'{} (commands: {})",
-            args::suggestion(name, names.iter().copied()),
-            names.join(", ")
-        ))
-    })
+    COMMANDS
+        .iter()
+        .find(|c| c.spec.name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = COMMANDS.iter().map(|c| c.spec.name).collect();
+            Error::new(format!(
+                "unknown command '{name}'{} (commands: {})",
+                args::suggestion(name, names.iter().copied()),
+                names.join(", ")
+            ))
+        })
 }
 
 /// An "invalid option '--X'" error with the closest option of the command's
 /// spec suggested.
 fn suggest_option(command: &Command, e: Error) -> Error {
-    let Help::Spec(spec) = command.help else {
-        return e;
-    };
+    let spec = command.spec;
     let add = |m: String| {
         let Some(name) = m
             .strip_prefix("invalid option '--")
@@ -292,15 +248,14 @@ mod tests {
         ("run", include_str!("run.rs")),
         ("dump", include_str!("dump.rs")),
         ("audit", include_str!("audit.rs")),
+        ("trace", include_str!("trace.rs")),
+        ("agent", include_str!("agent.rs")),
         ("completions", include_str!("meta.rs")),
         ("run", include_str!("source.rs")),
     ];
 
     fn spec_of(name: &str) -> &'static spec::Spec {
-        match find(name).unwrap().help {
-            Help::Spec(s) => s,
-            Help::Text(_) => panic!("{name} has no spec"),
-        }
+        find(name).unwrap().spec
     }
 
     #[test]
@@ -319,12 +274,13 @@ mod tests {
         }
     }
 
+    /// An option no command defines.
+    const SENTINEL: &str = "--no-such-option";
+
     #[test]
     fn every_defined_option_is_parsed() {
         for command in COMMANDS {
-            let Help::Spec(spec) = command.help else {
-                continue;
-            };
+            let spec = command.spec;
             for o in spec.all_options() {
                 let mut forms = vec![format!("--{}", o.long)];
                 forms.extend(o.short.map(|c| format!("-{c}")));
@@ -333,16 +289,20 @@ mod tests {
                     if o.value.is_some() {
                         argv.push("1".into());
                     }
+                    // An option no command takes stops every command (the
+                    // agent takes no positional argument) before it does
+                    // anything: only the option parsing is tried.
+                    argv.push(SENTINEL.into());
                     let mut parser = lexopt::Parser::from_args(argv);
                     let mut sink = Vec::new();
-                    // Missing positional arguments stop every command before
-                    // it does anything: only the option parsing is tried.
                     if let Err(e) = (command.run)(&mut parser, &mut sink) {
                         let e = e.to_string();
                         assert!(
-                            !e.contains("invalid option") && !e.contains("unexpected argument"),
+                            e.contains(SENTINEL)
+                                || !e.contains("invalid option")
+                                    && !e.contains("unexpected argument"),
                             "{} {form}: {e}",
-                            command.name
+                            command.spec.name
                         );
                     }
                 }

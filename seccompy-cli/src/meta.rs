@@ -8,7 +8,7 @@ use lexopt::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::spec::{self, Complete, Spec};
-use crate::{COMMANDS, Help, args};
+use crate::{COMMANDS, args};
 
 /// One line for `seccompy --help`.
 pub const COMPLETIONS_SUMMARY: &str = "print a shell completion script (bash, zsh, fish)";
@@ -56,17 +56,9 @@ Example:
     positional: Complete::Nothing,
 };
 
-/// The commands with a spec, and the names and summaries of the others.
-fn commands() -> (Vec<&'static Spec>, Vec<(&'static str, &'static str)>) {
-    let mut specs = Vec::new();
-    let mut others = Vec::new();
-    for c in COMMANDS {
-        match c.help {
-            Help::Spec(s) => specs.push(s),
-            Help::Text(_) => others.push((c.name, c.summary)),
-        }
-    }
-    (specs, others)
+/// Every command's spec.
+fn commands() -> Vec<&'static Spec> {
+    COMMANDS.iter().map(|c| c.spec).collect()
 }
 
 /// Runs `seccompy completions`.
@@ -82,8 +74,7 @@ pub fn completions(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<(
         }
     }
     let shell = args::required(shell, "the shell (bash, zsh or fish)")?;
-    let (specs, others) = commands();
-    let script = spec::completions(&shell, &specs, &others)?;
+    let script = spec::completions(&shell, &commands())?;
     out.write_all(script.as_bytes())
         .map_err(|e| Error::stdout(&e))
 }
@@ -96,8 +87,7 @@ pub fn man(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         }
         return Err(arg.unexpected().into());
     }
-    let (specs, others) = commands();
-    let page = spec::man(&specs, &others, args::VERSION);
+    let page = spec::man(&commands(), args::VERSION);
     out.write_all(page.as_bytes())
         .map_err(|e| Error::stdout(&e))
 }

@@ -19,13 +19,17 @@ use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, sock_filter};
 
 use crate::args;
 use crate::error::{Error, Result};
+use crate::spec;
 use crate::supervise::{self, Ended, Signals};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "run a command and write the smallest profile allowing that run";
 
-/// `seccompy trace --help`.
-pub const HELP: &str = "\
+/// `seccompy trace`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "trace",
+    summary: SUMMARY,
+    intro: "\
 seccompy trace: learn a seccomp profile from a run of a command
 
 Usage: seccompy trace -o FILE [--format oci|spo|rust] [--merge PROFILE.json]
@@ -65,28 +69,68 @@ run under another seccomp supervisor.
 Tracing is for learning, not for enforcement: calls run unchecked, and what
 one run does is not all a program may do (error paths, other inputs): merge
 several runs.
-
-Options:
-  -o, --output FILE   where to write (- is standard output)
-  --format FORMAT     oci (default): an OCI/Docker profile (JSON);
-                      spo: a Kubernetes Security Profiles Operator
-                      SeccompProfile resource (YAML, v1beta1);
-                      rust: a block building the seccompy::Filter
-  --merge FILE        add this run to an OCI profile written by trace (the
-                      union of names and of allowed argument values)
-  --names-only        names only: every call seen, whatever its arguments
-  --mode MODE         auto (default), tracefs or notify
-  --buffer-kb N       tracefs: the ring buffer per CPU, in KiB (default 8192)
-  --name NAME         the SeccompProfile's name (default: from FILE)
-  --arch ARCH         the ABI the profile is for (default: this machine's)
-  -h, --help          print this help
-  -V, --version       print the version
-
+",
+    options: &[&[
+        spec::Opt::value(
+            "output",
+            "FILE",
+            spec::Complete::File,
+            "where to write (- is standard output)",
+        )
+        .short('o'),
+        spec::Opt::value(
+            "format",
+            "FORMAT",
+            spec::Complete::Words(&["oci", "spo", "rust"]),
+            "oci (default): an OCI/Docker profile (JSON);
+             spo: a Kubernetes Security Profiles Operator
+             SeccompProfile resource (YAML, v1beta1);
+             rust: a block building the seccompy::Filter",
+        ),
+        spec::Opt::value(
+            "merge",
+            "FILE",
+            spec::Complete::File,
+            "add this run to an OCI profile written by trace (the
+             union of names and of allowed argument values)",
+        ),
+        spec::Opt::flag(
+            "names-only",
+            "names only: every call seen, whatever its arguments",
+        ),
+        spec::Opt::value(
+            "mode",
+            "MODE",
+            spec::Complete::Words(&["auto", "tracefs", "notify"]),
+            "auto (default), tracefs or notify",
+        ),
+        spec::Opt::value(
+            "buffer-kb",
+            "N",
+            spec::Complete::Nothing,
+            "tracefs: the ring buffer per CPU, in KiB (default 8192)",
+        ),
+        spec::Opt::value(
+            "name",
+            "NAME",
+            spec::Complete::Nothing,
+            "the SeccompProfile's name (default: from FILE)",
+        ),
+        spec::Opt::value(
+            "arch",
+            "ARCH",
+            spec::Complete::Arch,
+            "the ABI the profile is for (default: this machine's)",
+        ),
+    ]],
+    outro: "\
 Example:
   seccompy trace -o ls.json -- ls /
   seccompy trace --merge ls.json -o ls.json -- ls -l /tmp
   seccompy run --profile ls.json -- ls /
-  seccompy trace --format spo -o ls.yaml -- ls /";
+  seccompy trace --format spo -o ls.yaml -- ls /",
+    positional: spec::Complete::Command,
+};
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,7 +163,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut buffer_kb = BUFFER_KB;
     let mut command: Option<(OsString, Vec<OsString>)> = None;
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         match arg {

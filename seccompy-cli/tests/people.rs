@@ -253,6 +253,11 @@ fn completions_and_man_page_come_from_the_definitions() {
             "--fail-on",
             "--no-header",
             "--limit",
+            "--names-only",
+            "--buffer-kb",
+            "--allow-uid",
+            "keeper",
+            "tracefs",
             "x86_64",
             "critical",
         ] {
@@ -288,11 +293,18 @@ fn completions_and_man_page_come_from_the_definitions() {
     // The man page holds every command's help text.
     assert!(man.starts_with(".TH SECCOMPY 1 "), "{man}");
     for name in [
-        "compile", "disasm", "asm", "emu", "stats", "run", "dump", "audit", "trace",
+        "compile", "disasm", "asm", "emu", "stats", "run", "dump", "audit", "trace", "agent",
     ] {
         assert!(man.contains(&format!("\n.SS {name}\n")), "{name}");
     }
     assert!(man.contains("\\-\\-log\\-denied"), "{man}");
+    // trace's and agent's options, not a pointer to their --help.
+    assert!(man.contains("\\-\\-names\\-only"), "{man}");
+    assert!(
+        man.contains("seccompy agent keeper \\-\\-socket PATH"),
+        "{man}"
+    );
+    assert!(!man.contains("See \\fBseccompy"), "{man}");
     assert!(man.contains(".SH EXIT STATUS"));
     assert!(
         !man.lines()
