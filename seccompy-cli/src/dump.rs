@@ -330,8 +330,8 @@ fn installs(
     }
     if json {
         let ended = match watched.ended() {
-            Some(WatchEnded::Exited(code)) => json::object(&[("exit", code.to_string())]),
-            Some(WatchEnded::Signaled(sig)) => json::object(&[("signal", sig.to_string())]),
+            Some(WatchEnded::Exited(code)) => json::ended(false, code),
+            Some(WatchEnded::Signaled(sig)) => json::ended(true, sig),
             None => "null".into(),
         };
         let doc = json::object(&[

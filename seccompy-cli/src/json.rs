@@ -54,6 +54,12 @@ pub fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
     array(items.into_iter().map(string))
 }
 
+/// How a process ended: `{"exit": N}` or, killed by signal N,
+/// `{"signal": N}`.
+pub fn ended(signaled: bool, n: i32) -> String {
+    object(&[(if signaled { "signal" } else { "exit" }, n.to_string())])
+}
+
 /// A program's instructions: `[[code, jt, jf, k], ...]`.
 pub fn insns(prog: &[Insn]) -> String {
     array(

@@ -13,14 +13,14 @@ use lexopt::prelude::*;
 use seccompy::tracefs::{self, SyscallRecorder};
 use seccompy::unotify::{self, Response, Supervisor};
 use seccompy_bpf::oci::Profile;
-use seccompy_bpf::oci::learn::{self, LearnError, LearnedProfile, kubernetes_name};
+use seccompy_bpf::oci::learn::{self, Allowed, LearnError, LearnedProfile, kubernetes_name};
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, sock_filter};
 
 use crate::args;
 use crate::error::{Error, Result};
-use crate::spec;
 use crate::supervise::{self, Ended, Signals};
+use crate::{json, spec};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "run a command and write the smallest profile allowing that run";
@@ -34,7 +34,7 @@ seccompy trace: learn a seccomp profile from a run of a command
 
 Usage: seccompy trace -o FILE [--format oci|spo|rust] [--merge PROFILE.json]
                       [--names-only] [--mode auto|tracefs|notify] [--arch ARCH]
-                      [--name NAME] [--] CMD [ARG...]
+                      [--name NAME] [--json FILE] [--] CMD [ARG...]
 
 Runs CMD under a filter installed just before execve (which is counted too);
 CMD's threads and children inherit it, so they are followed. Nothing else runs
@@ -60,7 +60,10 @@ flags, ioctl request, prctl option, fcntl command, PROT_EXEC of mmap, mmap2,
 mprotect and pkey_mprotect. int arguments are compared on their low 32 bits
 (SCMP_CMP_MASKED_EQ with 0xffffffff), as the kernel reads them.
 
-Prints the count of each call on standard error. Exits with CMD's status
+Prints the count of each call on standard error (with --json FILE, writes
+them as one JSON document to FILE instead: schema seccompy.trace/1, see the
+README; --json - is standard output, CMD's own output then going to standard
+error, and cannot be used with -o -). Exits with CMD's status
 (128 + N for a signal). The output file is opened before CMD runs; if CMD
 cannot be executed, nothing is written. Signals are passed on to CMD as by
 `seccompy run`. The kernel allows one listener per filter chain: trace cannot
@@ -122,15 +125,26 @@ several runs.
             spec::Complete::Arch,
             "the ABI the profile is for (default: this machine's)",
         ),
+        spec::Opt::value(
+            "json",
+            "FILE",
+            spec::Complete::File,
+            "write the summary to FILE as one JSON document (schema
+             seccompy.trace/1, see the README; - is standard output)",
+        ),
     ]],
     outro: "\
 Example:
   seccompy trace -o ls.json -- ls /
   seccompy trace --merge ls.json -o ls.json -- ls -l /tmp
   seccompy run --profile ls.json -- ls /
-  seccompy trace --format spo -o ls.yaml -- ls /",
+  seccompy trace --format spo -o ls.yaml -- ls /
+  seccompy trace -o ls.json --json - -- ls / | jq .calls",
     positional: spec::Complete::Command,
 };
+
+/// The `schema` of `--json`.
+const SCHEMA: &str = "seccompy.trace/1";
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,6 +175,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut names_only = false;
     let mut name: Option<String> = None;
     let mut buffer_kb = BUFFER_KB;
+    let mut json: Option<PathBuf> = None;
     let mut command: Option<(OsString, Vec<OsString>)> = None;
     while let Some(arg) = parser.next()? {
         if let Some(done) = spec::standard(&arg, &SPEC, out) {
@@ -195,6 +210,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             }
             Long("merge") => merge = Some(args::path(parser.value()?)),
             Long("names-only") => names_only = true,
+            Long("json") => json = Some(args::path(parser.value()?)),
             Long("name") => name = Some(args::text(parser)?),
             Long("buffer-kb") => {
                 buffer_kb = args::text(parser)?
@@ -211,6 +227,19 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         }
     }
     let output = args::required(output, "the profile to write (-o PROFILE.json)")?;
+    if let Some(j) = &json {
+        if args::is_dash(j) && args::is_dash(&output) {
+            return Err(Error::new(
+                "the profile and the JSON summary cannot both go to standard output \
+                 (-o - and --json -)",
+            ));
+        }
+        if !args::is_dash(j) && *j == output {
+            return Err(Error::new(
+                "the profile and the JSON summary cannot go to the same file",
+            ));
+        }
+    }
     let (cmd, rest) = args::required(command, "the command to trace (-- CMD [ARG...])")?;
     let abi = args::abi_or_host(abi)?;
     let host = Abi::host().ok_or_else(|| Error::new("this machine's seccomp ABI is unknown"))?;
@@ -230,7 +259,9 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let argv = supervise::c_args(&cmd, &rest)?;
     // The profile's file is opened before the command runs: a run whose
     // profile cannot be written is not started.
+    let output_name = output.display().to_string();
     let mut output = Output::open(&output)?;
+    let mut json = json.as_deref().map(Output::open).transpose()?;
     // The native calls whose arguments are learned: counted with them.
     let masks: BTreeMap<u64, [u64; 6]> = learn::arg_masks(host)
         .into_iter()
@@ -238,6 +269,8 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         .map(|(nr, m)| (u64::from(nr), m))
         .collect();
     let mask_list: Vec<(u64, [u64; 6])> = masks.iter().map(|(&n, &m)| (n, m)).collect();
+    // Why tracefs was not used, in auto mode.
+    let mut fallback: Option<String> = None;
     let recorder = match mode {
         Mode::Notify => None,
         Mode::Tracefs => Some(
@@ -248,6 +281,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             Ok(r) => Some(r),
             Err(e) => {
                 eprintln!("seccompy: {e}; every call goes through the supervisor instead (slower)");
+                fallback = Some(e.to_string());
                 None
             }
         },
@@ -255,6 +289,11 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     // Before any thread: every thread inherits the mask, and only the waiting
     // loop takes the signals, to pass them on.
     let signals = Signals::block()?;
+    let used = if recorder.is_some() {
+        "tracefs"
+    } else {
+        "notify"
+    };
     let filter: Vec<sock_filter> = if recorder.is_some() {
         let program = learn::notify_policy(host)
             .compile()
@@ -274,9 +313,9 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         listener,
         exec,
         ..
-    } = if output.file.is_none() {
-        // -o -: the profile alone on standard output, the command's own
-        // output on standard error.
+    } = if output.file.is_none() || json.as_ref().is_some_and(|j| j.file.is_none()) {
+        // -o - or --json -: the profile or the summary alone on standard
+        // output, the command's own output on standard error.
         supervise::with_stdout_on_stderr(|| {
             supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())
         })?
@@ -341,23 +380,27 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         return Err(supervise::cannot_run(&cmd, &e));
     }
     let mut seen = state.into_inner().unwrap_or_else(|e| e.into_inner());
+    // Events the trace buffer lost (tracefs), and why no profile is written.
+    let mut lost = None;
+    let mut failure: Option<String> = None;
     if let Some(recorded) = recorded {
         let recorded = recorded
             .map_err(|_| Error::new("internal error: the tracefs reader panicked"))?
             .map_err(|e| Error::new(format!("recording with tracefs: {e}")))?;
+        lost = Some(recorded.lost);
         if recorded.counts.is_empty() && !seen.counts.is_empty() {
             // The tracepoint saw none of the calls the supervisor let continue.
-            return Err(Error::new(
+            failure = Some(
                 "the kernel's trace recorded none of the command's calls: no profile written \
-                 (run again with --mode notify)",
-            ));
-        }
-        if recorded.lost > 0 {
-            return Err(Error::new(format!(
+                 (run again with --mode notify)"
+                    .into(),
+            );
+        } else if recorded.lost > 0 {
+            failure = Some(format!(
                 "the kernel's trace buffer lost {} events: no profile written (run again, or \
                  with --mode notify)",
                 recorded.lost
-            )));
+            ));
         }
         let notified = std::mem::take(&mut seen.notified);
         for ((nr, args), count) in tracefs::residual(&recorded.counts, notified) {
@@ -371,15 +414,67 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             }
         }
     }
-    let (summary, calls) = summarize(abi, &seen.counts);
-    for line in &summary {
-        eprintln!("{line}");
+    let (calls, unnamed) = named_calls(&seen.counts);
+    if json.is_none() {
+        for line in summary_lines(abi, &calls, &unnamed) {
+            eprintln!("{line}");
+        }
     }
+    let report = |written: bool, failure: Option<&str>| {
+        json::object(&[
+            ("schema", json::string(SCHEMA)),
+            ("command", json::string(&cmd.to_string_lossy())),
+            ("arch", json::string(abi.name())),
+            ("mode", json::string(used)),
+            ("fallback", json::opt_string(fallback.as_deref())),
+            (
+                "lost",
+                lost.map_or_else(|| "null".into(), |n: u64| n.to_string()),
+            ),
+            (
+                "total",
+                calls.iter().map(|c| c.count).sum::<u64>().to_string(),
+            ),
+            ("calls", json::array(calls.iter().map(Call::json))),
+            ("unnamed", json::array(unnamed.iter().map(Unnamed::json))),
+            ("learned", learned_json(&seen.profile)),
+            (
+                "merged",
+                json::opt_string(merge.as_ref().map(|m| m.display().to_string()).as_deref()),
+            ),
+            ("names_only", names_only.to_string()),
+            (
+                "format",
+                json::string(match format {
+                    Format::Oci => "oci",
+                    Format::Spo => "spo",
+                    Format::Rust => "rust",
+                }),
+            ),
+            ("output", json::string(&output_name)),
+            ("written", written.to_string()),
+            ("error", json::opt_string(failure)),
+            (
+                "ended",
+                match ended {
+                    Ended::Exited(code) => json::ended(false, code),
+                    Ended::Signaled(sig) => json::ended(true, sig),
+                },
+            ),
+        ]) + "\n"
+    };
+    if let Some(failure) = failure {
+        if let Some(j) = &mut json {
+            j.write(report(false, Some(&failure)).as_bytes(), out)?;
+        }
+        return Err(Error::new(failure));
+    }
+    let document = json.as_ref().map(|_| report(true, None));
     let mut profile = seen.profile;
     profile.add_abi(abi);
-    for (call_abi, name) in calls {
-        if names_only || learn::learned_args(call_abi, name).is_none() {
-            profile.record(call_abi, name, None);
+    for c in &calls {
+        if names_only || learn::learned_args(c.abi, c.name).is_none() {
+            profile.record(c.abi, c.name, None);
         }
     }
     if let Some(base) = &base {
@@ -396,6 +491,9 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         Format::Rust => profile.to_rust_filter(abi),
     };
     output.write(text.as_bytes(), out)?;
+    if let (Some(j), Some(document)) = (&mut json, document) {
+        j.write(document.as_bytes(), out)?;
+    }
     match ended {
         Ended::Exited(0) => Ok(()),
         other => Err(Error::Exit(other.code())),
@@ -478,36 +576,92 @@ impl Drop for Output {
     }
 }
 
-/// The lines for standard error and the (ABI, name) of every named call in
-/// `seen` ((audit arch, nr) → count), `target`'s calls labelled by name alone.
-fn summarize(
-    target: Abi,
-    seen: &BTreeMap<(u32, u32), u64>,
-) -> (Vec<String>, Vec<(Abi, &'static str)>) {
+/// One named call of the run, with its count.
+#[derive(Debug, PartialEq, Eq)]
+struct Call {
+    abi: Abi,
+    name: &'static str,
+    nr: u32,
+    count: u64,
+}
+
+impl Call {
+    /// `{"arch", "syscall", "nr", "count"}`.
+    fn json(&self) -> String {
+        json::object(&[
+            ("arch", json::string(self.abi.name())),
+            ("syscall", json::string(self.name)),
+            ("nr", self.nr.to_string()),
+            ("count", self.count.to_string()),
+        ])
+    }
+}
+
+/// A call with no name (of an unknown arch, or a number the table lacks):
+/// not in the profile.
+#[derive(Debug, PartialEq, Eq)]
+struct Unnamed {
+    /// Its audit arch.
+    arch: u32,
+    abi: Option<Abi>,
+    nr: u32,
+    count: u64,
+}
+
+impl Unnamed {
+    /// `{"audit_arch", "arch", "nr", "count"}`.
+    fn json(&self) -> String {
+        json::object(&[
+            ("audit_arch", self.arch.to_string()),
+            ("arch", json::opt_string(self.abi.map(Abi::name))),
+            ("nr", self.nr.to_string()),
+            ("count", self.count.to_string()),
+        ])
+    }
+}
+
+/// The calls in `seen` ((audit arch, nr) → count): those with a name, most
+/// frequent first, and the others.
+fn named_calls(seen: &BTreeMap<(u32, u32), u64>) -> (Vec<Call>, Vec<Unnamed>) {
     let mut calls = Vec::new();
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut unnamed = Vec::new();
     for (&(arch, nr), &count) in seen {
-        let Some(abi) = Abi::of_call(arch, nr) else {
-            unnamed.push(format!(
-                "seccompy: call {nr} of unknown arch {arch:#x} ({count}x) is not in the profile"
-            ));
-            continue;
-        };
-        let Some(name) = abi.syscall_name(nr) else {
-            unnamed.push(format!(
-                "seccompy: {} call number {nr} has no name ({count}x) and is not in the profile",
-                abi.name()
-            ));
-            continue;
-        };
-        calls.push((abi, name));
-        let label = if abi == target {
-            name.to_string()
+        let abi = Abi::of_call(arch, nr);
+        match abi.and_then(|a| a.syscall_name(nr).map(|n| (a, n))) {
+            Some((abi, name)) => calls.push(Call {
+                abi,
+                name,
+                nr,
+                count,
+            }),
+            None => unnamed.push(Unnamed {
+                arch,
+                abi,
+                nr,
+                count,
+            }),
+        }
+    }
+    calls.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(a.abi.name().cmp(b.abi.name()))
+            .then(a.name.cmp(b.name))
+    });
+    (calls, unnamed)
+}
+
+/// The summary's lines for standard error, `target`'s calls labelled by name
+/// alone, the others `name@abi`.
+fn summary_lines(target: Abi, calls: &[Call], unnamed: &[Unnamed]) -> Vec<String> {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for c in calls {
+        let label = if c.abi == target {
+            c.name.to_string()
         } else {
-            format!("{name}@{}", abi.name())
+            format!("{}@{}", c.name, c.abi.name())
         };
-        *counts.entry(label).or_default() += count;
+        *counts.entry(label).or_default() += c.count;
     }
     let total: u64 = counts.values().sum();
     let mut by_count: Vec<(String, u64)> = counts.into_iter().collect();
@@ -517,8 +671,40 @@ fn summarize(
         by_count.len()
     )];
     summary.extend(by_count.iter().map(|(n, c)| format!("{c:>9}  {n}")));
-    summary.extend(unnamed);
-    (summary, calls)
+    summary.extend(unnamed.iter().map(|u| match u.abi {
+        None => format!(
+            "seccompy: call {} of unknown arch {:#x} ({}x) is not in the profile",
+            u.nr, u.arch, u.count
+        ),
+        Some(abi) => format!(
+            "seccompy: {} call number {} has no name ({}x) and is not in the profile",
+            abi.name(),
+            u.nr,
+            u.count
+        ),
+    }));
+    summary
+}
+
+/// The argument values this run's calls were seen with:
+/// `[{"syscall", "allowed"}]`, `allowed` the alternatives (each a list of
+/// `{"index", "mask", "value"}`), or null for "whatever its arguments".
+fn learned_json(profile: &LearnedProfile) -> String {
+    json::array(profile.syscalls().iter().map(|(name, allowed)| {
+        let allowed = match allowed {
+            Allowed::Any => "null".to_string(),
+            Allowed::Only(alternatives) => json::array(alternatives.iter().map(|conj| {
+                json::array(conj.iter().map(|m| {
+                    json::object(&[
+                        ("index", m.index.to_string()),
+                        ("mask", m.mask.to_string()),
+                        ("value", m.value.to_string()),
+                    ])
+                }))
+            })),
+        };
+        json::object(&[("syscall", json::string(name)), ("allowed", allowed)])
+    }))
 }
 
 #[cfg(test)]
@@ -529,7 +715,8 @@ mod tests {
     #[test]
     fn minus_one_is_counted_as_x86_64() {
         let seen = BTreeMap::from([((AUDIT_ARCH_X86_64, u32::MAX), 1)]);
-        let (summary, calls) = summarize(Abi::X86_64, &seen);
+        let (calls, unnamed) = named_calls(&seen);
+        let summary = summary_lines(Abi::X86_64, &calls, &unnamed);
         assert_eq!(
             summary.last().unwrap(),
             "seccompy: x86_64 call number 4294967295 has no name (1x) and is not in the profile"
@@ -548,13 +735,18 @@ mod tests {
             ((AUDIT_ARCH_I386, i386_getpid), 2),
             ((AUDIT_ARCH_X86_64, 5000), 1),
         ]);
-        let (summary, calls) = summarize(Abi::X86_64, &seen);
+        let (calls, unnamed) = named_calls(&seen);
+        let summary = summary_lines(Abi::X86_64, &calls, &unnamed);
+        // Most frequent first.
         assert_eq!(
-            calls,
+            calls
+                .iter()
+                .map(|c| (c.abi, c.name, c.count))
+                .collect::<Vec<_>>(),
             [
-                (Abi::I386, "getpid"),
-                (Abi::X86_64, "read"),
-                (Abi::X86_64, "exit_group")
+                (Abi::X86_64, "read", 5),
+                (Abi::I386, "getpid", 2),
+                (Abi::X86_64, "exit_group", 1)
             ]
         );
         assert_eq!(summary[0], "seccompy: 8 calls of 3 syscalls:");
