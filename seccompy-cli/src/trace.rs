@@ -749,6 +749,15 @@ mod tests {
                 (Abi::X86_64, "exit_group", 1)
             ]
         );
+        // In the JSON summary, each call names its ABI.
+        assert_eq!(
+            calls[1].json(),
+            format!(r#"{{"arch":"i386","syscall":"getpid","nr":{i386_getpid},"count":2}}"#)
+        );
+        assert_eq!(
+            unnamed[0].json(),
+            format!(r#"{{"audit_arch":{AUDIT_ARCH_X86_64},"arch":"x86_64","nr":5000,"count":1}}"#)
+        );
         assert_eq!(summary[0], "seccompy: 8 calls of 3 syscalls:");
         assert_eq!(summary[1].trim(), "5  read");
         assert!(summary.iter().any(|l| l.trim() == "2  getpid@i386"));

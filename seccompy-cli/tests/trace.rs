@@ -275,15 +275,27 @@ print("ok")
 #[test]
 fn without_tracefs_trace_falls_back_to_notification_and_says_so() {
     // Not root (or root dropped to nobody): no tracefs instance can be made.
-    let args = ["trace", "-o", "-", "--", "sh", "-c", "exit 0"];
     let dir = TempDir::new();
+    let profile = dir.path("p.json");
+    let args = [
+        "trace",
+        "-o",
+        profile.to_str().unwrap(),
+        "--json",
+        "-",
+        "--",
+        "sh",
+        "-c",
+        "exit 0",
+    ];
     // SAFETY: geteuid cannot fail.
     let out = if unsafe { libc::geteuid() } == 0 {
         // A copy nobody can run, wherever the build directory is.
         let bin = dir.path("seccompy");
         std::fs::copy(env!("CARGO_BIN_EXE_seccompy"), &bin).unwrap();
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // nobody writes the profile there.
+        std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o777)).unwrap();
         Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(&bin)
@@ -295,14 +307,163 @@ fn without_tracefs_trace_falls_back_to_notification_and_says_so() {
     };
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(
-        err.lines()
-            .next()
-            .unwrap()
-            .ends_with("; every call goes through the supervisor instead (slower)"),
+    // The JSON summary names the mode used and why.
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("standard output is the JSON summary alone");
+    assert_eq!(doc["mode"], "notify");
+    assert_eq!(doc["lost"], serde_json::Value::Null);
+    let why = doc["fallback"].as_str().expect("the fallback's reason");
+    assert_eq!(
+        err.lines().next().unwrap(),
+        format!("seccompy: {why}; every call goes through the supervisor instead (slower)"),
         "{err}"
     );
-    assert!(text(&out.stdout).contains("\"exit_group\""));
+    assert!(
+        std::fs::read_to_string(&profile)
+            .unwrap()
+            .contains("\"exit_group\"")
+    );
+}
+
+/// The `--json` summary of a traced `socket(AF_INET, SOCK_DGRAM, 0)` in
+/// `mode`, checked against the profile written.
+fn json_summary(mode: &str) -> serde_json::Value {
+    let dir = TempDir::new();
+    let profile = dir.path("inet.json");
+    let summary = dir.path("summary.json");
+    let out = trace(
+        mode,
+        &["--json", summary.to_str().unwrap()],
+        profile.to_str().unwrap(),
+        AF_INET,
+    );
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    // The counts go to the document, not to standard error.
+    assert!(!err.contains(" calls of "), "{err}");
+    assert_eq!(text(&out.stdout), "start\n");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).expect("valid JSON");
+    let host = seccompy_sys::syscalls::Abi::host().unwrap().name();
+    assert_eq!(doc["schema"], "seccompy.trace/1");
+    assert_eq!(doc["command"], "perl");
+    assert_eq!(doc["arch"], host);
+    assert_eq!(doc["mode"], mode);
+    assert_eq!(doc["fallback"], serde_json::Value::Null);
+    assert_eq!(doc["format"], "oci");
+    assert_eq!(doc["names_only"], false);
+    assert_eq!(doc["merged"], serde_json::Value::Null);
+    assert_eq!(doc["output"], profile.to_str().unwrap());
+    assert_eq!(doc["written"], true);
+    assert_eq!(doc["error"], serde_json::Value::Null);
+    assert_eq!(doc["ended"], serde_json::json!({"exit": 0}));
+    // Every call counted once, most frequent first; socket and exit_group seen.
+    let calls = doc["calls"].as_array().unwrap();
+    let counts: Vec<u64> = calls.iter().map(|c| c["count"].as_u64().unwrap()).collect();
+    assert_eq!(doc["total"].as_u64().unwrap(), counts.iter().sum::<u64>());
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    for name in ["socket", "exit_group", "execve"] {
+        let call = calls
+            .iter()
+            .find(|c| c["syscall"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {calls:?}"));
+        assert_eq!(call["arch"], host);
+        assert!(call["count"].as_u64().unwrap() >= 1);
+    }
+    assert_eq!(calls.iter().filter(|c| c["syscall"] == "socket").count(), 1);
+    assert_eq!(doc["unnamed"], serde_json::json!([]));
+    // The socket's family (low 32 bits) and type bits, as in the profile.
+    let socket = doc["learned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["syscall"] == "socket")
+        .expect("socket's arguments learned");
+    assert_eq!(
+        socket["allowed"],
+        serde_json::json!([[
+            {"index": 0, "mask": 0xffff_ffffu64, "value": AF_INET},
+            {"index": 1, "mask": 15, "value": 2}
+        ]])
+    );
+    // Every call in the document is in the profile, and no other.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
+    let mut in_profile: Vec<&str> = written["syscalls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["names"].as_array().unwrap())
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    in_profile.sort_unstable();
+    in_profile.dedup();
+    let mut in_doc: Vec<&str> = calls
+        .iter()
+        .map(|c| c["syscall"].as_str().unwrap())
+        .collect();
+    in_doc.sort_unstable();
+    in_doc.dedup();
+    assert_eq!(in_doc, in_profile);
+    doc
+}
+
+#[test]
+fn json_summary_of_a_notify_run() {
+    let doc = json_summary("notify");
+    assert_eq!(doc["lost"], serde_json::Value::Null);
+}
+
+#[test]
+#[ignore = "needs root and tracefs"]
+fn json_summary_of_a_tracefs_run() {
+    require_root("tracefs instances");
+    let doc = json_summary("tracefs");
+    assert_eq!(doc["lost"], 0);
+}
+
+#[test]
+fn json_summary_on_standard_output_alone() {
+    let dir = TempDir::new();
+    let profile = dir.path("p.json");
+    let p = profile.to_str().unwrap();
+    let out = seccompy(&[
+        "trace",
+        "--mode",
+        "notify",
+        "-o",
+        p,
+        "--json",
+        "-",
+        "--",
+        "sh",
+        "-c",
+        "echo from the command; exit 3",
+    ]);
+    let err = text(&out.stderr);
+    // CMD's status; its output on standard error, the document alone on
+    // standard output.
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("from the command\n"), "{err}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("standard output is the JSON summary alone");
+    assert_eq!(doc["ended"], serde_json::json!({"exit": 3}));
+    assert_eq!(doc["written"], true);
+    assert!(
+        std::fs::read_to_string(&profile)
+            .unwrap()
+            .contains("\"write\"")
+    );
+    // The profile and the summary cannot share standard output, nor a file.
+    for (o, j) in [("-", "-"), (p, p)] {
+        let out = seccompy(&["trace", "-o", o, "--json", j, "--", "true"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            text(&out.stderr).starts_with("seccompy: the profile and the JSON summary cannot"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
 }
 
 /// Set in the traced copy of the test binary: make an i386 and an x32 call.
@@ -501,6 +662,7 @@ fn a_ring_buffer_loss_writes_no_profile() {
     require_root("tracefs instances");
     let dir = TempDir::new();
     let profile = dir.path("lost.json");
+    let summary = dir.path("summary.json");
     // 4 KiB per CPU cannot hold a tree walk's calls between two reads.
     let out = seccompy(&[
         "trace",
@@ -508,6 +670,8 @@ fn a_ring_buffer_loss_writes_no_profile() {
         "tracefs",
         "--buffer-kb",
         "4",
+        "--json",
+        summary.to_str().unwrap(),
         "-o",
         profile.to_str().unwrap(),
         "--",
@@ -522,4 +686,13 @@ fn a_ring_buffer_loss_writes_no_profile() {
     );
     assert!(err.contains(" events: no profile written"), "{err}");
     assert!(!profile.exists(), "a profile was written");
+    // The summary is written, with the loss.
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).expect("valid JSON");
+    assert!(doc["lost"].as_u64().unwrap() > 0, "{doc}");
+    assert_eq!(doc["written"], false);
+    assert!(
+        err.contains(doc["error"].as_str().unwrap()),
+        "{err} / {doc}"
+    );
 }
