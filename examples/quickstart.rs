@@ -145,6 +145,5 @@ fn first_line(stdout: &[u8], stderr: &[u8]) -> String {
 }
 
 fn running_kernel() -> Result<KernelVersion, Box<dyn Error>> {
-    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease")?;
-    Ok(KernelVersion::parse_release(release.trim())?)
+    Ok(KernelVersion::running().ok_or("cannot read the running kernel's version")?)
 }

@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let opts = ResolveOptions::new(
         target,
-        KernelVersion::new(u64::from(head[2] % 8), u64::from(head[3])),
+        KernelVersion::new(u32::from(head[2] % 8), u32::from(head[3])),
     )
     .with_caps(caps);
     // Both entry points: a profile, and an OCI config.json holding one.

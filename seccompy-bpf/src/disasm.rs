@@ -10,6 +10,13 @@
 //! instruction whose fields the syntax cannot show (an unknown opcode, a non-zero
 //! jump offset on a non-jump, ...) is printed raw as `.insn CODE, JT, JF, K`.
 //!
+//! Where every path to a load of an argument has tested the syscall number, the
+//! load names the parameter in a comment (`A = args[0].lo  ; family`, from
+//! [`seccompy_sys::signatures`]), and a comparison of its low word with a named
+//! constant names it (`if A == 40 goto errno_1  ; AF_VSOCK`, from
+//! [`decode`](crate::decode)). [`DisasmOptions::raw`] adds the raw
+//! `code jt jf k` columns.
+//!
 //! ```
 //! use seccompy_bpf::disasm::disassemble;
 //! use seccompy_bpf::asm::assemble;
@@ -63,6 +70,10 @@ pub struct DisasmOptions {
     pub indices: bool,
     /// Print the header comment (length, and the kernel's objection if any).
     pub header: bool,
+    /// Print each instruction's raw fields (`code jt jf k`, hexadecimal) before
+    /// its text, as `seccomp-tools disasm` does. The assembler does not read
+    /// these columns back.
+    pub raw: bool,
 }
 
 impl DisasmOptions {
@@ -73,6 +84,7 @@ impl DisasmOptions {
             abi,
             indices: true,
             header: true,
+            raw: false,
         }
     }
 }
@@ -88,6 +100,8 @@ pub fn disassemble(prog: &[Insn], abi: Abi) -> String {
 enum Val {
     Nr,
     Arch,
+    /// The low word of argument `i`.
+    ArgLo(u8),
     Other,
 }
 
@@ -98,6 +112,8 @@ struct State {
     x: Val,
     /// The value of `arch`, once a test has pinned it.
     arch: Option<u32>,
+    /// The syscall number, once a test has pinned it.
+    nr: Option<u32>,
 }
 
 impl State {
@@ -105,6 +121,7 @@ impl State {
         a: Val::Other,
         x: Val::Other,
         arch: None,
+        nr: None,
     };
 
     fn meet(self, o: State) -> State {
@@ -113,7 +130,18 @@ impl State {
             a: pick(self.a, o.a),
             x: pick(self.x, o.x),
             arch: if self.arch == o.arch { self.arch } else { None },
+            nr: if self.nr == o.nr { self.nr } else { None },
         }
+    }
+
+    /// The ABI and number of the syscall pinned on every path here, if any.
+    fn call(self, abi: Abi) -> Option<(Abi, u32)> {
+        let nr = self.nr?;
+        let abi = match self.arch {
+            Some(arch) => Abi::of_call(arch, nr)?,
+            None => abi,
+        };
+        Some((abi, nr))
     }
 }
 
@@ -149,6 +177,9 @@ fn analyse(prog: &[Insn]) -> Vec<State> {
                 if code == BPF_JMP | BPF_JEQ | BPF_K && s.a == Val::Arch {
                     on_true.arch = Some(insn.k);
                 }
+                if code == BPF_JMP | BPF_JEQ | BPF_K && s.a == Val::Nr {
+                    on_true.nr = Some(insn.k);
+                }
                 flow(u64::from(insn.jt), on_true);
                 flow(u64::from(insn.jf), s);
                 continue;
@@ -157,6 +188,10 @@ fn analyse(prog: &[Insn]) -> Vec<State> {
                 next.a = match (code, insn.k) {
                     (c, 0) if c == BPF_LD | BPF_W | BPF_ABS => Val::Nr,
                     (c, 4) if c == BPF_LD | BPF_W | BPF_ABS => Val::Arch,
+                    (c, k) if c == BPF_LD | BPF_W | BPF_ABS => match arg_word(k) {
+                        Some((i, true)) => Val::ArgLo(i),
+                        _ => Val::Other,
+                    },
                     _ => Val::Other,
                 }
             }
@@ -169,6 +204,60 @@ fn analyse(prog: &[Insn]) -> Vec<State> {
         flow(0, next);
     }
     out
+}
+
+/// The argument a word load at offset `k` reads, and whether it is the low
+/// word on a little-endian ABI (the analysis is made for that order; the
+/// comments it feeds are dropped on big-endian ABIs, see [`arg_comment`]).
+fn arg_word(k: u32) -> Option<(u8, bool)> {
+    let off = k
+        .checked_sub(16)
+        .filter(|&o| o < 48 && o.is_multiple_of(4))?;
+    Some(((off / 8) as u8, off.is_multiple_of(8)))
+}
+
+/// The comment of an instruction: the parameter a load of an argument reads,
+/// or the constant a comparison of an argument's low word names, when the
+/// syscall is known on every path to it.
+fn arg_comment(insn: &Insn, s: State, abi: Abi, order: ByteOrder) -> Option<String> {
+    let (call_abi, nr) = s.call(abi)?;
+    if insn.code == BPF_LD | BPF_W | BPF_ABS {
+        let (i, _) = arg_word(insn.k)?;
+        return crate::decode::param_name(call_abi, nr, usize::from(i)).map(ToString::to_string);
+    }
+    // The analysis takes the low word at the lower offset.
+    if order != ByteOrder::Little {
+        return None;
+    }
+    let Val::ArgLo(i) = s.a else { return None };
+    let op = bpf_op(insn.code);
+    if bpf_class(insn.code) != BPF_JMP || bpf_src(insn.code) != BPF_K {
+        return None;
+    }
+    let name = call_abi.syscall_name(nr)?;
+    let table = crate::decode::table(call_abi, name, usize::from(i))?;
+    let k = u64::from(insn.k);
+    match op {
+        BPF_JEQ => table
+            .choices
+            .iter()
+            .chain(table.flags)
+            .find(|&&(v, n)| v == k && n != "0")
+            .map(|&(_, n)| n.to_string()),
+        // A test of flag bits: named when every bit tested has a name.
+        BPF_JSET => {
+            let mut rest = k;
+            let mut names: Vec<&str> = Vec::new();
+            for &(v, n) in table.flags {
+                if v != 0 && rest & v == v {
+                    names.push(n);
+                    rest &= !v;
+                }
+            }
+            (rest == 0 && !names.is_empty()).then(|| names.join("|"))
+        }
+        _ => None,
+    }
 }
 
 /// A number as the disassembler writes it: decimal below 4096, else hex.
@@ -312,7 +401,7 @@ pub fn disassemble_with(prog: &[Insn], options: &DisasmOptions) -> String {
         if let Some(name) = targets.get(&pc) {
             let _ = writeln!(out, "{name}:");
         }
-        let text = render(pc, insn, states[pc], abi, order, &target).unwrap_or_else(|| {
+        let mut text = render(pc, insn, states[pc], abi, order, &target).unwrap_or_else(|| {
             format!(
                 ".insn {:#04x}, {}, {}, {}",
                 insn.code,
@@ -321,6 +410,17 @@ pub fn disassemble_with(prog: &[Insn], options: &DisasmOptions) -> String {
                 num(insn.k)
             )
         });
+        if let Some(comment) = arg_comment(insn, states[pc], abi, order)
+            && !text.contains(';')
+        {
+            let _ = write!(text, "  ; {comment}");
+        }
+        if options.raw {
+            text = format!(
+                "{:#06x} {:#04x} {:#04x} {:#010x}  {text}",
+                insn.code, insn.jt, insn.jf, insn.k
+            );
+        }
         if options.indices {
             let _ = writeln!(out, "{pc:0width$}  {text}");
         } else {
@@ -400,6 +500,52 @@ fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arguments_are_named_where_the_call_is_known() {
+        let prog = [
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 4),
+            bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 8),
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0),
+            bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 41, 0, 3),
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 16),
+            bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 40, 4, 0),
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 16),
+            bpf_jump(BPF_JMP | BPF_JSET | BPF_K, 0x1000_0000, 1, 0),
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),
+        ];
+        let text = disassemble(&prog, Abi::X86_64);
+        assert!(text.contains("0004  A = args[0].lo  ; family\n"), "{text}");
+        assert!(
+            text.contains("0005  if A == 40 goto errno_1  ; AF_VSOCK\n"),
+            "{text}"
+        );
+        // Reached from socket and from any other call: not named.
+        assert!(text.contains("0007  A = args[0].lo\n"), "{text}");
+        assert!(
+            text.contains("0008  if A & 0x10000000 goto errno_1\n"),
+            "{text}"
+        );
+        // The comments do not change the program.
+        assert_eq!(assemble(&text).unwrap().insns(), &prog);
+        let raw = disassemble_with(
+            &prog,
+            &DisasmOptions {
+                raw: true,
+                ..DisasmOptions::new(Abi::X86_64)
+            },
+        );
+        assert!(
+            raw.contains("0000  0x0020 0x00 0x00 0x00000004  A = arch\n"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("0005  0x0015 0x04 0x00 0x00000028  if A == 40"),
+            "{raw}"
+        );
+    }
     use crate::asm::{AsmOptions, assemble, assemble_with};
     use crate::validate::SECCOMP_OPCODES;
 
@@ -412,6 +558,7 @@ mod tests {
                 abi,
                 indices: false,
                 header: false,
+                raw: false,
             },
         ] {
             let text = disassemble_with(prog, &options);
@@ -507,6 +654,7 @@ mod tests {
                 abi: Abi::Aarch64,
                 indices: false,
                 header: false,
+                raw: false,
             },
         );
         let be = disassemble_with(
@@ -515,6 +663,7 @@ mod tests {
                 abi: Abi::S390x,
                 indices: false,
                 header: false,
+                raw: false,
             },
         );
         assert_eq!(

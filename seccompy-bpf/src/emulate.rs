@@ -56,6 +56,7 @@
 //! assert_eq!(out.ret, SECCOMP_RET_ERRNO | 1);
 //! ```
 
+use alloc::vec::Vec;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::*;
 
@@ -297,6 +298,38 @@ pub fn emulate_for(
 
 /// Runs `prog` over an already serialised input.
 pub fn emulate_input(prog: &[Insn], input: &Input) -> Result<Outcome, EmulateError> {
+    run(prog, input, &mut |_| {})
+}
+
+/// One executed instruction of a run: its index and the registers after it
+/// (for a `RET`, before it: it changes nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Step {
+    /// The instruction's index.
+    pub pc: usize,
+    /// The accumulator after it.
+    pub a: u32,
+    /// The index register after it.
+    pub x: u32,
+}
+
+/// Runs `prog` as [`emulate_for`] does, and returns the path it took: each
+/// executed instruction in order, the final `RET` included, with the registers
+/// after it (`executed` steps). On an error, the steps up to the instruction
+/// that failed are lost with the outcome.
+pub fn emulate_path(
+    prog: &[Insn],
+    data: &seccomp_data,
+    order: ByteOrder,
+) -> Result<(Outcome, Vec<Step>), EmulateError> {
+    let mut steps = Vec::new();
+    let outcome = run(prog, &Input::new(data, order), &mut |step| steps.push(step))?;
+    Ok((outcome, steps))
+}
+
+/// The emulator: runs `prog` over `input`, passing each executed instruction to
+/// `step`.
+fn run(prog: &[Insn], input: &Input, step: &mut dyn FnMut(Step)) -> Result<Outcome, EmulateError> {
     if prog.is_empty() {
         return Err(EmulateError::Empty);
     }
@@ -306,8 +339,14 @@ pub fn emulate_input(prog: &[Insn], input: &Input) -> Result<Outcome, EmulateErr
     let mut written: u16 = 0;
     let mut pc: usize = 0;
     let mut executed: usize = 0;
+    // The instruction that ran last, reported with the registers it left.
+    let mut last: Option<usize> = None;
     // Jumps only go forward, so the loop runs at most `prog.len()` times.
     while let Some(insn) = prog.get(pc) {
+        if let Some(ran) = last.take() {
+            step(Step { pc: ran, a, x });
+        }
+        last = Some(pc);
         executed += 1;
         let k = insn.k;
         let next = pc + 1;
@@ -346,14 +385,23 @@ pub fn emulate_input(prog: &[Insn], input: &Input) -> Result<Outcome, EmulateErr
             }
             c if c == BPF_MISC | BPF_TAX => x = a,
             c if c == BPF_MISC | BPF_TXA => a = x,
-            c if c == BPF_RET | BPF_K => return Ok(Outcome { ret: k, executed }),
-            c if c == BPF_RET | BPF_A => return Ok(Outcome { ret: a, executed }),
+            c if c == BPF_RET | BPF_K => {
+                step(Step { pc, a, x });
+                return Ok(Outcome { ret: k, executed });
+            }
+            c if c == BPF_RET | BPF_A => {
+                step(Step { pc, a, x });
+                return Ok(Outcome { ret: a, executed });
+            }
             c if c == BPF_ALU | BPF_NEG => a = a.wrapping_neg(),
             c if bpf_class(c) == BPF_ALU && is_seccomp_alu(c) => {
                 let src = if bpf_src(c) == BPF_X { x } else { k };
                 a = match alu(c, a, src) {
                     Ok(Some(v)) => v,
-                    Ok(None) => return Ok(Outcome { ret: 0, executed }),
+                    Ok(None) => {
+                        step(Step { pc, a, x });
+                        return Ok(Outcome { ret: 0, executed });
+                    }
                     Err(AluError::DivisionByZero) => {
                         return Err(EmulateError::DivisionByZero { pc });
                     }
@@ -471,6 +519,23 @@ mod tests {
     }
     fn run(prog: &[Insn]) -> Result<Outcome, EmulateError> {
         emulate_for(prog, &sample(), ByteOrder::Little)
+    }
+
+    #[test]
+    fn the_path_is_each_executed_instruction_with_its_registers() {
+        let prog = [
+            st(BPF_LD | BPF_W | BPF_ABS, 0),
+            jmp(BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 1),
+            st(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            st(BPF_MISC | BPF_TAX, 0),
+            st(BPF_RET | BPF_A, 0),
+        ];
+        let (out, path) = emulate_path(&prog, &sample(), ByteOrder::Little).unwrap();
+        let nr = (-2i32) as u32;
+        assert_eq!(out, run(&prog).unwrap());
+        assert_eq!(out.executed, path.len());
+        let got: Vec<(usize, u32, u32)> = path.iter().map(|s| (s.pc, s.a, s.x)).collect();
+        assert_eq!(got, [(0, nr, 0), (1, nr, 0), (3, nr, nr), (4, nr, nr)]);
     }
     fn sample() -> seccomp_data {
         seccomp_data {

@@ -14,6 +14,7 @@ pub mod asm;
 pub mod assembler;
 pub mod cache;
 pub mod compile;
+pub mod decode;
 pub mod disasm;
 pub mod emulate;
 mod excerpt;

@@ -25,7 +25,7 @@ fn docker_profile() -> Profile {
     Profile::from_json(DOCKER_DEFAULT).expect("docker-default.json parses")
 }
 
-fn docker(arch: Abi, caps: CapSet, kernel: (u64, u64)) -> Resolved {
+fn docker(arch: Abi, caps: CapSet, kernel: (u32, u32)) -> Resolved {
     let opts = ResolveOptions::new(arch, KernelVersion::new(kernel.0, kernel.1)).with_caps(caps);
     resolve(&docker_profile(), &opts)
         .expect("resolves")
@@ -1120,7 +1120,7 @@ fn docker_targets() -> Vec<Abi> {
 
 /// The kernels docker-default is checked at on `target`: 6.18 and 4.4, or
 /// for s390x, which resolves only without 31-bit s390, 6.19 and 7.2.
-fn docker_kernels(target: Abi) -> [(u64, u64); 2] {
+fn docker_kernels(target: Abi) -> [(u32, u32); 2] {
     if target == Abi::S390x {
         [(6, 19), (7, 2)]
     } else {

@@ -164,7 +164,7 @@ pub enum Input {
     /// A text program for `asm`: 1 MiB, room for the kernel's 4096
     /// instructions at 256 bytes a line, labels and comments included.
     Assembly,
-    /// An OCI or Docker profile, or an OCI `config.json`: 4 MiB. Docker's
+    /// An OCI or Docker profile, an OCI `config.json` or an agent policy: 4 MiB. Docker's
     /// default profile is 13 KiB and a profile naming every syscall of every
     /// ABI with arguments stays far below 1 MiB; a larger file is a mistake
     /// (or a stream that never ends), not a profile.
@@ -268,6 +268,61 @@ pub fn write_output(
     }
 }
 
+/// The candidate closest to `word` (Levenshtein distance, ignoring case), if
+/// close enough to be what was meant: at most 1 edit for words up to 4
+/// characters, 2 up to 8, 3 beyond.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    let limit = match word.chars().count() {
+        0..=4 => 1,
+        5..=8 => 2,
+        _ => 3,
+    };
+    candidates
+        .into_iter()
+        .map(|c| (distance(&word, &c.to_ascii_lowercase()), c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+/// `" (did you mean 'X'?)"` for [`did_you_mean`]'s answer, or nothing.
+pub fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    did_you_mean(word, candidates).map_or_else(String::new, |c| format!(" (did you mean '{c}'?)"))
+}
+
+/// The edit distance between two strings, by characters: insertions,
+/// deletions, substitutions and swaps of two neighbours (`bsah` is one edit
+/// from `bash`).
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        d[i * width] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
 /// Requires a positional argument that was not given.
 pub fn required<T>(value: Option<T>, what: &str) -> Result<T> {
     value.ok_or_else(|| Error::new(format!("missing {what} (see --help)")))
@@ -308,6 +363,24 @@ mod tests {
         assert_eq!(parse_u32("-1", "syscall").unwrap(), u32::MAX);
         assert_eq!(parse_u32("0x40000027", "syscall").unwrap(), 0x4000_0027);
         assert!(parse_u32("0x1_0000_0000", "syscall").is_err());
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("bsah", "bash"), 1);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(
+            did_you_mean("getpdi", ["getpid", "getppid", "read"]),
+            Some("getpid")
+        );
+        assert_eq!(did_you_mean("SOCKET", ["socket"]), Some("socket"));
+        assert_eq!(did_you_mean("xyz", ["getpid"]), None);
+        assert_eq!(
+            suggestion("lgo-denied", ["log-denied"]),
+            " (did you mean 'log-denied'?)"
+        );
+        assert_eq!(suggestion("zzzz", ["log-denied"]), "");
     }
 
     #[test]

@@ -10,13 +10,16 @@ use seccompy_bpf::validate::validate;
 use crate::args;
 use crate::error::{Error, Result};
 use crate::format::{self, Format};
+use crate::spec;
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "assemble text (the disasm syntax) into a raw program";
 
-/// `seccompy asm --help`.
-pub const HELP: &str = concat!(
-    "\
+/// `seccompy asm`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "asm",
+    summary: SUMMARY,
+    intro: "\
 seccompy asm: assemble a seccomp BPF program from text
 
 Usage: seccompy asm FILE.s [--arch ARCH] [--allow-invalid] [--format FORMAT] [-o OUT]
@@ -38,24 +41,30 @@ syscall names and argument words, for example
 
 The output is the program, raw or as C or Rust source. A program the kernel
 would reject is an error unless --allow-invalid.
-
-Options:
-  --arch ARCH       the ABI until a `.abi` line (default: none, so syscall
-                    names need a `.abi` line; c and rust comments use it, or
-                    this machine's)
-  --allow-invalid   write programs the kernel would reject too
 ",
-    format_options_help!(),
-    "  \
-  -o, --output OUT  the file to write (default: standard output, not a
-                    terminal for raw; - is standard output)
-  -h, --help        print this help
-  -V, --version     print the version
-
+    options: &[
+        &[
+            spec::Opt::value(
+                "arch",
+                "ARCH",
+                spec::Complete::Arch,
+                "the ABI until a `.abi` line (default: none, so syscall
+                 names need a `.abi` line; c and rust comments use it, or
+                 this machine's)",
+            ),
+            spec::Opt::flag(
+                "allow-invalid",
+                "write programs the kernel would reject too",
+            ),
+        ],
+        crate::format::FORMAT_OPTIONS,
+    ],
+    outro: "\
 Example:
   seccompy asm filter.s -o filter.bpf
-  seccompy asm filter.s --format c -o filter.h"
-);
+  seccompy asm filter.s --format c -o filter.h",
+    positional: spec::Complete::File,
+};
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
@@ -66,7 +75,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut fmt = Format::Raw;
     let mut name: Option<String> = None;
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         match arg {

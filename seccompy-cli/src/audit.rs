@@ -22,16 +22,21 @@ use crate::args;
 use crate::compile;
 use crate::error::{Error, Result};
 use crate::source::Source;
+use crate::spec;
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "find weaknesses in a profile or a program";
 
-/// `seccompy audit --help`.
-pub const HELP: &str = "\
+/// `seccompy audit`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "audit",
+    summary: SUMMARY,
+    intro: "\
 seccompy audit: find weaknesses in a seccomp profile or program
 
 Usage: seccompy audit PROFILE|FILE.bpf [--arch ARCH] [--fail-on SEVERITY]
                       [--caps SET] [--kernel X.Y] [--oci-config]
+                      [--agent | --agent-policy FILE] [--json]
 
 The input is a profile (JSON: compiled first, as `seccompy compile` does) or
 a raw program. The program is run in the emulator for every system call of
@@ -72,17 +77,57 @@ ARCH, so a raw program and a profile are judged alike:
 Each finding is one line, `SEVERITY: KIND: details`, most severe first.
 Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 on
 an error.
-
-Options:
-  --arch ARCH          the ABI (default: this machine's)
-  --fail-on SEVERITY   info, low, medium, high (default) or critical
-  --caps SET, --kernel X.Y, --oci-config
-                       for a profile, as `seccompy compile`
-  -h, --help           print this help
-  -V, --version        print the version
-
+",
+    options: &[&[
+        spec::ARCH,
+        spec::Opt::value(
+            "fail-on",
+            "SEVERITY",
+            spec::Complete::Words(&["info", "low", "medium", "high", "critical"]),
+            "info, low, medium, high (default) or critical",
+        ),
+        spec::Opt::value(
+            "caps",
+            "SET",
+            spec::Complete::Nothing,
+            "for a profile: default, all, none or a list (as compile)",
+        ),
+        spec::Opt::value(
+            "kernel",
+            "X.Y",
+            spec::Complete::Nothing,
+            "for a profile: the kernel version for minKernel (as compile)",
+        ),
+        spec::Opt::flag(
+            "oci-config",
+            "the profile is an OCI bundle's config.json (as compile)",
+        ),
+        spec::Opt::flag(
+            "agent",
+            "also the view of `seccompy agent` (built-in policy):
+             runtime quirks (NOTIFY on write or as the default,
+             flags runc 1.1.5 refuses, no listenerPath) and every
+             notified call without a handler able to answer it",
+        ),
+        spec::Opt::value(
+            "agent-policy",
+            "FILE",
+            spec::Complete::File,
+            "the same with the agent's policy FILE",
+        ),
+        spec::json(
+            "one JSON document (schema seccompy.audit/1, see the README);
+             the exit status is the same",
+        ),
+    ]],
+    outro: "\
 Example:
-  seccompy audit docker-default.json --arch x86_64 --fail-on medium";
+  seccompy audit docker-default.json --arch x86_64 --fail-on medium",
+    positional: spec::Complete::File,
+};
+
+/// The `schema` of `audit --json`.
+pub const SCHEMA: &str = "seccompy.audit/1";
 
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -181,14 +226,19 @@ const DANGEROUS: &[(&str, Severity)] = &[
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut file: Option<PathBuf> = None;
     let mut fail_on = Severity::High;
+    let mut json = false;
     let mut source = Source::default();
+    let mut agent: Option<Option<PathBuf>> = None;
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         let long = crate::source::long_name(&arg);
         match arg {
             Long("fail-on") => fail_on = Severity::parse(&args::text(parser)?)?,
+            Long("json") => json = true,
+            Long("agent") => agent = Some(None),
+            Long("agent-policy") => agent = Some(Some(args::path(parser.value()?))),
             Value(v) if file.is_none() => file = Some(args::path(v)),
             other => {
                 let unexpected = other.unexpected();
@@ -232,19 +282,52 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             .to_policy()
             .map_err(|e| Error::new(format!("{}: {e}", file.display())))?;
         findings.extend(high_word_findings(&policy));
+        if let Some(policy) = &agent {
+            findings.extend(crate::agent::audit_findings(
+                &profile,
+                &loaded,
+                policy.as_deref(),
+            )?);
+        }
+    } else if agent.is_some() {
+        return Err(Error::new(
+            "--agent needs a profile (JSON), not a raw program",
+        ));
     }
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(b.kind)));
-    for f in &findings {
-        writeln!(out, "{}: {}: {}", f.severity, f.kind, f.detail).map_err(|e| Error::stdout(&e))?;
-    }
     let failing = findings.iter().filter(|f| f.severity >= fail_on).count();
-    writeln!(
-        out,
-        "{} finding{}, {failing} at or above {fail_on}",
-        findings.len(),
-        if findings.len() == 1 { "" } else { "s" }
-    )
-    .map_err(|e| Error::stdout(&e))?;
+    if json {
+        let items = findings.iter().map(|f| {
+            crate::json::object(&[
+                ("severity", crate::json::string(&f.severity.to_string())),
+                ("kind", crate::json::string(f.kind)),
+                ("detail", crate::json::string(&f.detail)),
+            ])
+        });
+        let input = if is_json { "profile" } else { "program" };
+        let doc = crate::json::object(&[
+            ("schema", crate::json::string(SCHEMA)),
+            ("input", crate::json::string(input)),
+            ("arch", crate::json::string(loaded.abi.name())),
+            ("fail_on", crate::json::string(&fail_on.to_string())),
+            ("findings", crate::json::array(items)),
+            ("failing", failing.to_string()),
+            ("failed", (failing > 0).to_string()),
+        ]);
+        writeln!(out, "{doc}").map_err(|e| Error::stdout(&e))?;
+    } else {
+        for f in &findings {
+            writeln!(out, "{}: {}: {}", f.severity, f.kind, f.detail)
+                .map_err(|e| Error::stdout(&e))?;
+        }
+        writeln!(
+            out,
+            "{} finding{}, {failing} at or above {fail_on}",
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" }
+        )
+        .map_err(|e| Error::stdout(&e))?;
+    }
     if failing > 0 {
         out.flush().map_err(|e| Error::stdout(&e))?;
         return Err(Error::Exit(1));
@@ -573,10 +656,11 @@ fn program_high_word(insns: &[Insn], abi: Abi) -> Vec<Finding> {
                 let pname = param.name;
                 let mut detail = format!(
                     "{name}({pname}={crafted:#x}) on {abi} gets {}: the kernel reads {bits} \
-                     bits of `{} {pname}` and sees {pname} = {intended} ({intended:#x}), which \
-                     gets {}; the program compares args[{i}].hi",
+                     bits of `{} {pname}` and sees {pname} = {}, which gets {}; the program \
+                     compares args[{i}].hi",
                     action_text(got),
                     param.c_type,
+                    seen_value(abi, nr, index, intended),
                     action_text(want)
                 );
                 if found.len() > 1 {
@@ -593,6 +677,39 @@ fn program_high_word(insns: &[Insn], abi: Abi) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// The value the kernel sees for argument `index` of call `nr`: `40 (0x28,
+/// AF_VSOCK)`, the constant's name when the argument has one
+/// ([`seccompy_bpf::decode`]).
+fn seen_value(abi: Abi, nr: u32, index: usize, value: u64) -> String {
+    let decoded = seccompy_bpf::decode::format_arg(abi, nr, index, value);
+    let named = decoded.starts_with(|c: char| c.is_ascii_alphabetic());
+    if named {
+        format!("{value} ({value:#x}, {decoded})")
+    } else {
+        format!("{value} ({value:#x})")
+    }
+}
+
+/// `" (did you mean 'X' for 'Y'?)"`: the syscalls of `abis` closest to
+/// `names` (none of which exists), or nothing.
+fn misspelled(names: &[&str], abis: &[Abi]) -> String {
+    let known: BTreeSet<&str> = abis
+        .iter()
+        .flat_map(|a| a.syscalls().iter().map(|&(_, n)| n))
+        .collect();
+    let guesses: Vec<String> = names
+        .iter()
+        .filter_map(|n| {
+            args::did_you_mean(n, known.iter().copied()).map(|g| format!("'{g}' for '{n}'"))
+        })
+        .collect();
+    if guesses.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", guesses.join(", "))
+    }
 }
 
 /// Instructions no path from the first reaches.
@@ -701,9 +818,14 @@ fn high_word_findings(policy: &Policy) -> Vec<Finding> {
                     "high word bypass",
                     format!(
                         "{call} gets {crafted_action}: the kernel reads {} bits of {field} and sees \
-                         {name} = {intended} ({intended:#x}), which gets {intended_action}; the rule \
-                         `{rule_text}` compares all 64 bits (compile with --harden){}",
+                         {name} = {}, which gets {intended_action}; the rule `{rule_text}` \
+                         compares all 64 bits (compile with --harden){}",
                         w.kernel_bits,
+                        w.abi
+                            .syscall_nr(w.syscall)
+                            .map_or_else(|| format!("{intended} ({intended:#x})"), |nr| {
+                                seen_value(w.abi, nr, i, intended)
+                            }),
                         if w.also.is_empty() {
                             String::new()
                         } else {
@@ -760,7 +882,11 @@ fn profile_findings(profile: &Profile, resolved: &Resolved) -> Vec<Finding> {
             findings.push(Finding {
                 severity: Severity::Low,
                 kind: "never matches",
-                detail: format!("{label}: no name exists on {}", abis.join(", ")),
+                detail: format!(
+                    "{label}: no name exists on {}{}",
+                    abis.join(", "),
+                    misspelled(&names, &resolved.abis)
+                ),
             });
         }
         let same_errno = rule.errno_ret.is_none() || rule.errno_ret == profile.default_errno_ret;
@@ -917,7 +1043,7 @@ mod tests {
         assert!(
             f[0].detail.starts_with(
                 "socket(family=0x100000028) on x86_64 gets ALLOW: the kernel reads 32 bits of \
-                 `int family` and sees family = 40 (0x28), which gets ERRNO(97); the rule \
+                 `int family` and sees family = 40 (0x28, AF_VSOCK), which gets ERRNO(97); the rule \
                  `socket: ERRNO(97) if args[0] == 0x28` compares all 64 bits"
             ),
             "{}",
@@ -954,7 +1080,7 @@ mod tests {
         assert!(
             f[0].detail.starts_with(
                 "socket(family=0x100000028) on x86_64 gets ALLOW: the kernel reads 32 bits of \
-                 `int family` and sees family = 40 (0x28), which gets ERRNO(97)"
+                 `int family` and sees family = 40 (0x28, AF_VSOCK), which gets ERRNO(97)"
             ),
             "{}",
             f[0].detail
@@ -990,6 +1116,15 @@ mod tests {
                 .starts_with("2 instructions no path reaches: 1, 2")
         );
         assert!(unreachable(&[ret(0)]).is_empty());
+    }
+
+    #[test]
+    fn misspelled_names_get_suggestions() {
+        assert_eq!(
+            misspelled(&["sockte", "zzzzzz"], &[Abi::X86_64]),
+            " (did you mean 'socket' for 'sockte'?)"
+        );
+        assert_eq!(misspelled(&["zzzzzz"], &[Abi::X86_64]), "");
     }
 
     #[test]

@@ -12,13 +12,16 @@ use seccompy_sys::syscalls::Abi;
 use crate::args;
 use crate::error::{Error, Result};
 use crate::format::{self, Format};
+use crate::spec;
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "compile an OCI/Docker seccomp profile into a program";
 
-/// `seccompy compile --help`.
-pub const HELP: &str = concat!(
-    "\
+/// `seccompy compile`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "compile",
+    summary: SUMMARY,
+    intro: "\
 seccompy compile: compile an OCI or Docker seccomp profile
 
 Usage: seccompy compile PROFILE [--arch ARCH] [--caps SET] [--kernel X.Y]
@@ -40,33 +43,49 @@ that the profile means to refuse (`seccompy audit` names such rules).
 --harden departs from runc's semantics to close that hole: such conditions
 compare the low 32 bits, deciding each call as the profile decides the same
 call with the argument sign- or zero-extended as its C type says.
-
-Options:
-  --arch ARCH       the machine's architecture (default: this machine's)
-  --caps SET        the container's capabilities: default (Docker's default
-                    set), all, none, or a comma-separated list of names
-                    (CAP_SYS_ADMIN or sys_admin)
-  --kernel X.Y      the kernel version for minKernel (default: the running
-                    kernel's, from /proc/sys/kernel/osrelease)
-  --oci-config      PROFILE is an OCI bundle's config.json: use its
-                    linux.seccomp object
-  --harden          compare 32-bit arguments on the 32 bits the kernel reads
-                    (departs from runc's semantics; see above)
 ",
-    format_options_help!(),
-    "  \
-  -o, --output OUT  the file to write (default: standard output, not a
-                    terminal for raw; - is standard output)
-  -h, --help        print this help
-  -V, --version     print the version
-
+    options: &[
+        &[
+            spec::Opt::value(
+                "arch",
+                "ARCH",
+                spec::Complete::Arch,
+                "the machine's architecture (default: this machine's)",
+            ),
+            spec::Opt::value(
+                "caps",
+                "SET",
+                spec::Complete::Nothing,
+                "the container's capabilities: default (Docker's default
+                 set), all, none, or a comma-separated list of names
+                 (CAP_SYS_ADMIN or sys_admin)",
+            ),
+            spec::Opt::value(
+                "kernel",
+                "X.Y",
+                spec::Complete::Nothing,
+                "the kernel version for minKernel (default: the running
+                 kernel's, from uname)",
+            ),
+            spec::Opt::flag(
+                "oci-config",
+                "PROFILE is an OCI bundle's config.json: use its
+                 linux.seccomp object",
+            ),
+            spec::Opt::flag(
+                "harden",
+                "compare 32-bit arguments on the 32 bits the kernel reads
+                 (departs from runc's semantics; see above)",
+            ),
+        ],
+        crate::format::FORMAT_OPTIONS,
+    ],
+    outro: "\
 Example:
   seccompy compile docker-default.json --arch x86_64 -o docker.bpf
-  seccompy emu docker.bpf --arch x86_64 socket 40"
-);
-
-/// The file the running kernel's release is read from (what `uname -r` prints).
-const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
+  seccompy emu docker.bpf --arch x86_64 socket 40",
+    positional: spec::Complete::File,
+};
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
@@ -80,7 +99,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut fmt = Format::Raw;
     let mut name: Option<String> = None;
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         match arg {
@@ -217,7 +236,7 @@ pub(crate) fn parse_caps(text: &str) -> Result<CapSet> {
 
 /// Parses `--kernel X.Y` (a release such as `6.18.3-amd64` is accepted too).
 pub(crate) fn parse_kernel(text: &str) -> Result<KernelVersion> {
-    KernelVersion::parse_release(text).map_err(|_| {
+    KernelVersion::parse_release(text).ok_or_else(|| {
         Error::new(format!(
             "--kernel: '{text}' is not a kernel version (expected X.Y, as 6.1)"
         ))
@@ -226,13 +245,9 @@ pub(crate) fn parse_kernel(text: &str) -> Result<KernelVersion> {
 
 /// The running kernel's version.
 pub(crate) fn running_kernel() -> Result<KernelVersion> {
-    let release = std::fs::read_to_string(OSRELEASE).map_err(|e| {
-        Error::new(format!(
-            "cannot read the running kernel's version from {OSRELEASE} ({e}); pass --kernel X.Y"
-        ))
-    })?;
-    KernelVersion::parse_release(release.trim())
-        .map_err(|e| Error::new(format!("{OSRELEASE}: {e}; pass --kernel X.Y")))
+    KernelVersion::running().ok_or_else(|| {
+        Error::new("cannot read the running kernel's version (uname); pass --kernel X.Y")
+    })
 }
 
 #[cfg(test)]

@@ -9,15 +9,19 @@ use seccompy_sys::syscalls::Abi;
 
 use crate::args;
 use crate::error::{Error, Result};
+use crate::spec;
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "print a program as text (names for syscalls, arguments, actions)";
 
-/// `seccompy disasm --help`.
-pub const HELP: &str = "\
+/// `seccompy disasm`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "disasm",
+    summary: SUMMARY,
+    intro: "\
 seccompy disasm: print a seccomp BPF program as text
 
-Usage: seccompy disasm FILE.bpf [--arch ARCH] [--no-indices] [--no-header]
+Usage: seccompy disasm FILE.bpf [--arch ARCH] [--raw] [--no-indices] [--no-header]
 
 FILE.bpf is a raw program (8-byte little-endian sock_filter records; - reads
 standard input). Any program is printed, valid or not: the header says what
@@ -26,17 +30,31 @@ disasm then asm gives the same program.
 
 ARCH names the syscalls in comparisons (read, or read@i386 after a test of
 the arch) and the words of the arguments (args[1].hi), whose offsets depend
-on the ABI's byte order.
-
-Options:
-  --arch ARCH     the ABI of the program (default: this machine's)
-  --no-indices    do not print each instruction's index
-  --no-header     do not print the header comment
-  -h, --help      print this help
-  -V, --version   print the version
-
+on the ABI's byte order. Where the syscall is known on every path to a load
+of an argument, a comment names the parameter (A = args[0].lo  ; family) and
+the constant a comparison tests (if A == 40 goto errno_1  ; AF_VSOCK).
+",
+    options: &[&[
+        spec::Opt::value(
+            "arch",
+            "ARCH",
+            spec::Complete::Arch,
+            "the ABI of the program (default: this machine's)",
+        ),
+        spec::Opt::flag(
+            "raw",
+            "print each instruction's code, jt, jf and k (hexadecimal)
+             before its text, as seccomp-tools does (asm does not read
+             these columns back)",
+        ),
+        spec::Opt::flag("no-indices", "do not print each instruction's index"),
+        spec::Opt::flag("no-header", "do not print the header comment"),
+    ]],
+    outro: "\
 Example:
-  seccompy disasm docker.bpf --arch x86_64 | less";
+  seccompy disasm docker.bpf --arch x86_64 | less",
+    positional: spec::Complete::File,
+};
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
@@ -44,14 +62,16 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut abi: Option<Abi> = None;
     let mut indices = true;
     let mut header = true;
+    let mut raw = false;
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         match arg {
             Long("arch") => abi = Some(args::parse_abi(&args::text(parser)?)?),
             Long("no-indices") => indices = false,
             Long("no-header") => header = false,
+            Long("raw") => raw = true,
             Value(v) if file.is_none() => file = Some(args::path(v)),
             other => return Err(other.unexpected().into()),
         }
@@ -62,6 +82,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut options = DisasmOptions::new(abi);
     options.indices = indices;
     options.header = header;
+    options.raw = raw;
     let text = disassemble_with(prog.insns(), &options);
     out.write_all(text.as_bytes())
         .map_err(|e| Error::stdout(&e))

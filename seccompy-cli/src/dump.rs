@@ -1,64 +1,146 @@
 //! `seccompy dump`: the filters installed in a running process, read with
-//! `PTRACE_SECCOMP_GET_FILTER` and disassembled.
+//! `PTRACE_SECCOMP_GET_FILTER` ([`seccompy::inspect`]) and disassembled; or
+//! those a command installs, as it installs them ([`seccompy::watch`]).
 
+use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
+use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
 
 use lexopt::prelude::*;
+use seccompy::inspect::{self, thread_filters};
+use seccompy::watch::{Ended as WatchEnded, Via, WatchError, Watched};
+use seccompy::{FilterFlags, Mode};
 use seccompy_bpf::disasm::{DisasmOptions, disassemble_with};
-use seccompy_sys::ptrace::seccomp_metadata;
+use seccompy_sys::sock_filter;
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::{raw, sock_filter};
 
 use crate::args;
 use crate::error::{Error, Result};
+use crate::spec;
+use crate::{json, supervise};
 
 /// One line for `seccompy --help`.
-pub const SUMMARY: &str = "print the filters installed in a running process";
+pub const SUMMARY: &str = "print the filters a running process has, or those a command installs";
 
-/// `seccompy dump --help`.
-pub const HELP: &str = "\
-seccompy dump: print the seccomp filters of a running process
+/// `seccompy dump`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "dump",
+    summary: SUMMARY,
+    intro: "\
+seccompy dump: print the seccomp filters of a process, or those a command installs
 
-Usage: seccompy dump PID [--all] [--arch ARCH]
+Usage: seccompy dump PID [--all] [--arch ARCH] [--json]
+       seccompy dump [--limit N] [--arch ARCH] [--json] -- CMD [ARG...]
 
-Reads every filter stacked on the process's main thread (or, with --all, on
-each of its threads: filters installed without TSYNC differ between threads)
-with ptrace(PTRACE_SECCOMP_GET_FILTER) and disassembles each, the first
+With PID: reads every filter stacked on the process's main thread (or, with
+--all, on each of its threads: filters installed without TSYNC differ between
+threads) with ptrace(PTRACE_SECCOMP_GET_FILTER) and disassembles each, the first
 installed first. The kernel runs them all on every call, newest first, and the
 action of highest precedence wins. The process is stopped for the time of the
-reading (PTRACE_SEIZE and PTRACE_INTERRUPT) and let go after.
+reading (PTRACE_SEIZE and PTRACE_INTERRUPT) and let go after. Needs ptrace
+access to the process (the same user and Yama's ptrace_scope allowing it, or
+CAP_SYS_PTRACE), no other tracer on it (strace, gdb), and, to read the
+filters, CAP_SYS_ADMIN and no seccomp filter on seccompy itself.
 
-Needs ptrace access to the process (the same user and Yama's ptrace_scope
-allowing it, or CAP_SYS_PTRACE), no other tracer on it (strace, gdb), and, to
-read the filters, CAP_SYS_ADMIN and no seccomp filter on seccompy itself.
-
-Options:
-  --all         every thread of the process, not only the main thread
-  --arch ARCH   the ABI to name syscalls with (default: the ABI of the
-                process's executable, else this machine's)
-  -h, --help    print this help
-  -V, --version print the version
-
+With -- CMD: runs CMD under ptrace and prints each filter it (or any process
+or thread it starts) installs, as it installs it: the program is read from
+CMD's memory at the entry of each seccomp(SECCOMP_SET_MODE_FILTER) and
+prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) call, as seccomp-tools dump does.
+Needs no privilege. CMD's standard output goes to seccompy's standard error,
+so that standard output holds the filters only. With --limit N, CMD is killed
+at its Nth installation (before the filter is installed): --limit 1 stops it
+at the first. seccompy exits with 0 (125, 126, 127 when CMD cannot run, as
+seccompy run).
+",
+    options: &[&[
+        spec::Opt::flag(
+            "all",
+            "every thread of the process, not only the main thread",
+        ),
+        spec::Opt::value(
+            "arch",
+            "ARCH",
+            spec::Complete::Arch,
+            "the ABI to name syscalls with (default: the ABI of the
+             process's executable or of the call, else this machine's)",
+        ),
+        spec::Opt::value(
+            "limit",
+            "N",
+            spec::Complete::Nothing,
+            "with CMD: kill CMD at its Nth filter (default: no limit)",
+        ),
+        spec::json("one JSON document (schema seccompy.dump/1, see the README)"),
+    ]],
+    outro: "\
 Example:
-  seccompy dump $(pidof containerd-shim) --all | less";
+  seccompy dump $(pidof containerd-shim) --all | less
+  seccompy dump --limit 1 -- ./sandboxed-server",
+    positional: spec::Complete::Command,
+};
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut pid: Option<String> = None;
     let mut all = false;
+    let mut json = false;
+    let mut limit: Option<usize> = None;
     let mut abi: Option<Abi> = None;
-    while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+    let mut command: Option<(OsString, Vec<OsString>)> = None;
+    loop {
+        // `-- CMD`: whatever follows is the command, even a number.
+        let mut raw = parser.raw_args()?;
+        if raw.peek() == Some(OsStr::new("--")) {
+            raw.next();
+            let mut rest = raw.collect::<Vec<_>>().into_iter();
+            let cmd = args::required(rest.next(), "the command to run after --")?;
+            command = Some((cmd, rest.collect()));
+            break;
+        }
+        let Some(arg) = parser.next()? else { break };
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         match arg {
             Long("all") => all = true,
+            Long("json") => json = true,
+            Long("limit") => {
+                let text = args::text(parser)?;
+                limit = match text.parse::<usize>() {
+                    Ok(n) if n > 0 => Some(n),
+                    _ => {
+                        return Err(Error::new(format!(
+                            "--limit takes a count of filters from 1, not '{text}'"
+                        )));
+                    }
+                }
+            }
             Long("arch") => abi = Some(args::parse_abi(&args::text(parser)?)?),
-            Value(v) if pid.is_none() => pid = Some(v.string()?),
+            Value(v) if pid.is_none() && command.is_none() => {
+                let v = v.string()?;
+                if v.bytes().all(|b| b.is_ascii_digit()) {
+                    pid = Some(v);
+                } else {
+                    command = Some((v.into(), parser.raw_args()?.collect()));
+                    break;
+                }
+            }
             other => return Err(other.unexpected().into()),
         }
     }
-    let pid = args::required(pid, "the process id PID")?;
+    if let Some((cmd, rest)) = command {
+        if pid.is_some() || all {
+            return Err(Error::new(
+                "give a PID or -- CMD, not both (--all is for a PID)",
+            ));
+        }
+        return installs(&cmd, &rest, abi, limit, json, out).map_err(|e| e.or_status(125));
+    }
+    if limit.is_some() {
+        return Err(Error::new("--limit is for -- CMD, not a PID"));
+    }
+    let pid = args::required(pid, "the process id PID, or -- CMD")?;
     let pid: libc::pid_t = match pid.parse() {
         Ok(p) if p > 0 => p,
         _ => return Err(Error::new(format!("'{pid}' is not a process id"))),
@@ -69,16 +151,209 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     }
     let abi = match abi {
         Some(a) => a,
-        None => exe_abi(pid).map_or_else(|| args::abi_or_host(None), Ok)?,
+        None => inspect::exe_abi(pid).map_or_else(|| args::abi_or_host(None), Ok)?,
     };
     let threads = if all { threads(pid)? } else { vec![pid] };
+    let mut documents = Vec::new();
     for (i, &tid) in threads.iter().enumerate() {
+        if json {
+            documents.push(thread_json(pid, tid, abi)?);
+            continue;
+        }
         if i > 0 {
             writeln!(out).map_err(|e| Error::stdout(&e))?;
         }
         dump_thread(pid, tid, abi, out)?;
     }
+    if json {
+        let doc = json::object(&[
+            ("schema", json::string(SCHEMA)),
+            ("pid", pid.to_string()),
+            ("threads", json::array(documents)),
+        ]);
+        writeln!(out, "{doc}").map_err(|e| Error::stdout(&e))?;
+    }
     Ok(())
+}
+
+/// The `schema` of `dump --json`.
+pub const SCHEMA: &str = "seccompy.dump/1";
+
+/// The names of a filter's `SECCOMP_FILTER_FLAG_*` flags, and its unknown bits
+/// in hexadecimal.
+fn flag_names(flags: u64) -> Vec<String> {
+    let known = FilterFlags::from_bits_truncate(flags as u32);
+    let mut names: Vec<String> = known.iter_names().map(|(n, _)| n.to_string()).collect();
+    let unknown = flags & !u64::from(known.bits());
+    if unknown != 0 {
+        names.push(format!("{unknown:#x}"));
+    }
+    names
+}
+
+/// One filter as JSON: its flags, instructions and disassembly.
+fn filter_json(insns: &[sock_filter], flags: u64, abi: Abi) -> Vec<(&'static str, String)> {
+    let mut options = DisasmOptions::new(abi);
+    options.header = false;
+    vec![
+        (
+            "flags",
+            json::strings(flag_names(flags).iter().map(String::as_str)),
+        ),
+        ("length", insns.len().to_string()),
+        ("instructions", json::insns(insns)),
+        (
+            "disassembly",
+            json::string(&disassemble_with(insns, &options)),
+        ),
+    ]
+}
+
+/// The filters of thread `tid` of `pid` as a JSON object.
+fn thread_json(pid: libc::pid_t, tid: libc::pid_t, abi: Abi) -> Result<String> {
+    let mode = mode_of(pid, tid)?;
+    let filters = if mode == Mode::Filter {
+        thread_filters(pid, tid).map_err(|e| Error::new(e.to_string()))?
+    } else {
+        Vec::new()
+    };
+    let filters = filters
+        .iter()
+        .map(|f| json::object(&filter_json(&f.insns, f.flags, abi)));
+    Ok(json::object(&[
+        ("tid", tid.to_string()),
+        (
+            "mode",
+            json::string(match mode {
+                Mode::Disabled => "none",
+                Mode::Strict => "strict",
+                // Filter, and any mode a later kernel adds.
+                _ => "filter",
+            }),
+        ),
+        ("arch", json::string(abi.name())),
+        ("filters", json::array(filters)),
+    ]))
+}
+
+/// The seccomp mode of thread `tid` of `pid`.
+fn mode_of(pid: libc::pid_t, tid: libc::pid_t) -> Result<Mode> {
+    inspect::thread_mode(pid, tid).map_err(|e| {
+        Error::new(format!(
+            "cannot read the seccomp mode of process {pid} thread {tid}: {e}"
+        ))
+    })
+}
+
+/// `dump -- CMD`: runs the command under ptrace and prints each filter it
+/// installs.
+fn installs(
+    cmd: &OsString,
+    rest: &[OsString],
+    abi: Option<Abi>,
+    limit: Option<usize>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let program = supervise::find_program(cmd)?;
+    let argv = supervise::c_args(cmd, rest)?;
+    let path = std::ffi::CString::new(program.as_os_str().as_bytes())
+        .map_err(|_| Error::new("the command's path holds a NUL byte"))?;
+    let stderr = io::stderr();
+    let mut watched =
+        Watched::spawn(&path, &argv, Some(stderr.as_fd())).map_err(|e| watch_error(cmd, e))?;
+    let pid = watched.pid();
+    let mut seen = 0;
+    let mut documents = Vec::new();
+    while let Some(install) = watched.next_install().map_err(|e| watch_error(cmd, e))? {
+        seen += 1;
+        let call_abi = abi
+            .or(install.abi)
+            .map_or_else(|| args::abi_or_host(None), Ok)?;
+        let via = match install.via {
+            Via::Seccomp => "seccomp",
+            Via::Prctl => "prctl",
+        };
+        if json {
+            let mut fields = vec![
+                ("index", seen.to_string()),
+                ("tid", install.tid.to_string()),
+                ("arch", json::opt_string(install.abi.map(Abi::name))),
+                ("via", json::string(via)),
+            ];
+            match &install.program {
+                Some(insns) => fields.extend(filter_json(insns, install.flags, call_abi)),
+                None => fields.push(("instructions", "null".into())),
+            }
+            documents.push(json::object(&fields));
+        } else {
+            let call = match install.via {
+                Via::Seccomp => {
+                    let names = flag_names(install.flags);
+                    let flags = if names.is_empty() {
+                        "0".to_string()
+                    } else {
+                        names.join("|")
+                    };
+                    format!("seccomp(SECCOMP_SET_MODE_FILTER, {flags}, prog)")
+                }
+                Via::Prctl => "prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog)".into(),
+            };
+            let who = if install.tid == pid {
+                format!("process {pid}")
+            } else {
+                format!("process {pid} thread or child {}", install.tid)
+            };
+            let mut text = match &install.program {
+                Some(insns) => format!(
+                    "# {who}: filter {seen}: {call}, {} instructions, {}\n",
+                    insns.len(),
+                    call_abi.name()
+                ),
+                None => format!(
+                    "# {who}: filter {seen}: {call}: its program cannot be read (the kernel refuses it too)\n"
+                ),
+            };
+            if let Some(insns) = &install.program {
+                let mut options = DisasmOptions::new(call_abi);
+                options.header = false;
+                text.push_str(&disassemble_with(insns, &options));
+            }
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| Error::stdout(&e))?;
+        }
+        if limit == Some(seen) {
+            watched.kill();
+            eprintln!("seccompy: {seen} filter(s) read: the command was killed (--limit)");
+        }
+    }
+    if json {
+        let ended = match watched.ended() {
+            Some(WatchEnded::Exited(code)) => json::ended(false, code),
+            Some(WatchEnded::Signaled(sig)) => json::ended(true, sig),
+            None => "null".into(),
+        };
+        let doc = json::object(&[
+            ("schema", json::string(SCHEMA)),
+            ("pid", pid.to_string()),
+            ("command", json::string(&cmd.to_string_lossy())),
+            ("installs", json::array(documents)),
+            ("ended", ended),
+        ]);
+        writeln!(out, "{doc}").map_err(|e| Error::stdout(&e))?;
+    } else if seen == 0 {
+        writeln!(out, "# process {pid}: installed no filter").map_err(|e| Error::stdout(&e))?;
+    }
+    Ok(())
+}
+
+/// The one-line error for a failure to watch the command.
+fn watch_error(cmd: &OsStr, e: WatchError) -> Error {
+    match e {
+        WatchError::Exec(e) => supervise::cannot_run(cmd, &e),
+        e => Error::new(e.to_string()),
+    }
 }
 
 /// Prints the filters of thread `tid` of process `pid`.
@@ -89,17 +364,9 @@ fn dump_thread(pid: libc::pid_t, tid: libc::pid_t, abi: Abi, out: &mut dyn Write
     } else {
         format!("process {pid} thread {tid}")
     };
-    let status = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status"))
-        .map_err(|e| Error::new(format!("cannot read the status of {who}: {e}")))?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map(|v| v.trim().to_string())
-    };
-    match field("Seccomp:").as_deref() {
-        Some("0") => return w(out, format!("# {who}: no seccomp filter")),
-        Some("1") => {
+    match mode_of(pid, tid)? {
+        Mode::Disabled => return w(out, format!("# {who}: no seccomp filter")),
+        Mode::Strict => {
             return w(
                 out,
                 format!("# {who}: strict mode (only read, write, _exit and sigreturn)"),
@@ -107,10 +374,7 @@ fn dump_thread(pid: libc::pid_t, tid: libc::pid_t, abi: Abi, out: &mut dyn Write
         }
         _ => {}
     }
-    let filters = {
-        let _stop = Stopped::attach(tid, pid)?;
-        read_filters(tid, pid)?
-    };
+    let filters = thread_filters(pid, tid).map_err(|e| Error::new(e.to_string()))?;
     let count = filters.len();
     w(
         out,
@@ -119,191 +383,22 @@ fn dump_thread(pid: libc::pid_t, tid: libc::pid_t, abi: Abi, out: &mut dyn Write
             if count == 1 { "" } else { "s" }
         ),
     )?;
-    for (i, (insns, flags)) in filters.iter().enumerate() {
+    for (i, filter) in filters.iter().enumerate() {
         let mut line = format!(
             "# filter {} of {count}: {} instructions",
             i + 1,
-            insns.len()
+            filter.insns.len()
         );
-        if *flags & u64::from(seccompy_sys::SECCOMP_FILTER_FLAG_LOG) != 0 {
+        if filter.logs() {
             line.push_str(", flag LOG");
         }
         w(out, line)?;
         let mut options = DisasmOptions::new(abi);
         options.header = false;
-        out.write_all(disassemble_with(insns, &options).as_bytes())
+        out.write_all(disassemble_with(&filter.insns, &options).as_bytes())
             .map_err(|e| Error::stdout(&e))?;
     }
     Ok(())
-}
-
-/// The ptrace request that failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Step {
-    /// `PTRACE_SEIZE`, `PTRACE_INTERRUPT` and the wait for the stop.
-    Attach,
-    /// `PTRACE_SECCOMP_GET_FILTER`.
-    GetFilter,
-}
-
-/// The message for a refused ptrace request on thread `tid` of `pid`.
-fn refused(pid: libc::pid_t, tid: libc::pid_t, step: Step, e: &io::Error) -> Error {
-    Error::new(explain(
-        pid,
-        step,
-        e,
-        tracer_of(pid, tid),
-        own_seccomp_mode() != Some(0),
-    ))
-}
-
-/// What a refusal means, from the kernel's reasons (`kernel/ptrace.c`,
-/// `kernel/seccomp.c`):
-/// - `PTRACE_SEIZE` fails with `EPERM` when the thread already has a tracer
-///   (`tracer`, from `TracerPid`: one at a time), and also when the caller
-///   lacks ptrace access (another user without `CAP_SYS_PTRACE`, Yama, an LSM);
-/// - `PTRACE_SECCOMP_GET_FILTER` fails with `EACCES` when the caller lacks
-///   `CAP_SYS_ADMIN` or runs under seccomp itself (`self_filtered`).
-fn explain(
-    pid: libc::pid_t,
-    step: Step,
-    e: &io::Error,
-    tracer: Option<libc::pid_t>,
-    self_filtered: bool,
-) -> String {
-    match (step, e.raw_os_error()) {
-        (_, Some(libc::ESRCH)) => format!("no process {pid} (or it exited)"),
-        (Step::Attach, Some(libc::EPERM)) => match tracer {
-            Some(t) => format!(
-                "process {pid} is already traced by process {t}, and a process has one tracer at a time: detach that tracer (strace, gdb, ...) first"
-            ),
-            None => format!(
-                "no ptrace access to process {pid}: attaching needs the same user and ptrace allowed by Yama (/proc/sys/kernel/yama/ptrace_scope), or CAP_SYS_PTRACE: {e}"
-            ),
-        },
-        (Step::GetFilter, Some(libc::EACCES | libc::EPERM)) if self_filtered => format!(
-            "seccompy runs under a seccomp filter itself, and the kernel gives filters only to an unfiltered reader: {e}"
-        ),
-        (Step::GetFilter, Some(libc::EACCES | libc::EPERM)) => {
-            format!("reading the filters of process {pid} needs CAP_SYS_ADMIN: {e}")
-        }
-        _ => format!("cannot read the filters of {pid}: {e}"),
-    }
-}
-
-/// The tracer of thread `tid` of `pid` (`TracerPid` in its status), if any.
-fn tracer_of(pid: libc::pid_t, tid: libc::pid_t) -> Option<libc::pid_t> {
-    status_field(&format!("/proc/{pid}/task/{tid}/status"), "TracerPid:")
-        .filter(|&t| t != 0)
-        .and_then(|t| libc::pid_t::try_from(t).ok())
-}
-
-/// This process's seccomp mode (`Seccomp` in its status: 0 none, 1 strict,
-/// 2 filter).
-fn own_seccomp_mode() -> Option<u64> {
-    status_field("/proc/self/status", "Seccomp:")
-}
-
-/// A numeric field of a `/proc/.../status` file.
-fn status_field(path: &str, name: &str) -> Option<u64> {
-    std::fs::read_to_string(path)
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix(name))?
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// Every filter of the stopped tracee `tid` with its flags, the first installed
-/// first (the kernel's index 0).
-fn read_filters(tid: libc::pid_t, pid: libc::pid_t) -> Result<Vec<(Vec<sock_filter>, u64)>> {
-    let mut filters = Vec::new();
-    for index in 0.. {
-        // SAFETY: a null buffer asks only for the filter's length.
-        let n = unsafe { raw::ptrace_seccomp_get_filter(tid, index, std::ptr::null_mut()) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            match e.raw_os_error() {
-                Some(libc::ENOENT) => break,
-                // The thread left filter mode between the status and the stop:
-                // not possible (filters stay), but a thread without any says EINVAL.
-                Some(libc::EINVAL) if index == 0 => break,
-                Some(libc::EMEDIUMTYPE) => {
-                    return Err(Error::new(format!(
-                        "filter {} of {pid} is not a classic BPF program the kernel kept",
-                        index + 1
-                    )));
-                }
-                _ => return Err(refused(pid, tid, Step::GetFilter, &e)),
-            }
-        }
-        let mut insns = vec![sock_filter::default(); n as usize];
-        // SAFETY: `insns` has room for the `n` instructions the kernel reported.
-        let got = unsafe { raw::ptrace_seccomp_get_filter(tid, index, insns.as_mut_ptr()) };
-        if got < 0 {
-            return Err(refused(
-                pid,
-                tid,
-                Step::GetFilter,
-                &io::Error::last_os_error(),
-            ));
-        }
-        insns.truncate(got as usize);
-        let mut meta = seccomp_metadata {
-            filter_off: index,
-            flags: 0,
-        };
-        // SAFETY: `meta` is a valid seccomp_metadata on the stack.
-        let flags = if unsafe { raw::ptrace_seccomp_get_metadata(tid, &mut meta) } < 0 {
-            0
-        } else {
-            meta.flags
-        };
-        filters.push((insns, flags));
-    }
-    Ok(filters)
-}
-
-/// A thread stopped by this process with `PTRACE_SEIZE` and `PTRACE_INTERRUPT`,
-/// let go on drop.
-struct Stopped(libc::pid_t);
-
-impl Stopped {
-    fn attach(tid: libc::pid_t, pid: libc::pid_t) -> Result<Self> {
-        // SAFETY: PTRACE_SEIZE with no options touches no memory of ours.
-        if unsafe { libc::ptrace(libc::PTRACE_SEIZE, tid, 0usize, 0usize) } < 0 {
-            return Err(refused(pid, tid, Step::Attach, &io::Error::last_os_error()));
-        }
-        let stopped = Stopped(tid);
-        // SAFETY: as above, for a tracee of ours.
-        if unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, tid, 0usize, 0usize) } < 0 {
-            return Err(refused(pid, tid, Step::Attach, &io::Error::last_os_error()));
-        }
-        let mut status = 0;
-        loop {
-            // SAFETY: `status` is a valid int; __WALL waits for a thread tracee.
-            let r = unsafe { libc::waitpid(tid, &mut status, libc::__WALL) };
-            if r >= 0 {
-                break;
-            }
-            let e = io::Error::last_os_error();
-            if e.raw_os_error() != Some(libc::EINTR) {
-                return Err(refused(pid, tid, Step::Attach, &e));
-            }
-        }
-        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
-            return Err(Error::new(format!("process {pid} exited while being read")));
-        }
-        Ok(stopped)
-    }
-}
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        // SAFETY: detaching our tracee, no memory involved.
-        unsafe { libc::ptrace(libc::PTRACE_DETACH, self.0, 0usize, 0usize) };
-    }
 }
 
 /// The ids of the threads of `pid`, main thread first.
@@ -316,69 +411,4 @@ fn threads(pid: libc::pid_t) -> Result<Vec<libc::pid_t>> {
         .collect();
     tids.sort_by_key(|&t| (t != pid, t));
     Ok(tids)
-}
-
-/// The ABI of the process's executable, from its ELF header: machine, class
-/// and byte order give the audit arch (x86_64's 32-bit class is x32).
-fn exe_abi(pid: libc::pid_t) -> Option<Abi> {
-    use std::io::Read;
-    let mut header = [0u8; 20];
-    std::fs::File::open(format!("/proc/{pid}/exe"))
-        .ok()?
-        .read_exact(&mut header)
-        .ok()?;
-    if &header[..4] != b"\x7fELF" {
-        return None;
-    }
-    let wide = header[4] == 2;
-    let little = header[5] == 1;
-    let machine = if little {
-        u16::from_le_bytes([header[18], header[19]])
-    } else {
-        u16::from_be_bytes([header[18], header[19]])
-    };
-    if u32::from(machine) == libc::EM_X86_64 as u32 && !wide {
-        return Some(Abi::X32);
-    }
-    let mut arch = u32::from(machine);
-    if wide {
-        arch |= seccompy_sys::__AUDIT_ARCH_64BIT;
-    }
-    if little {
-        arch |= seccompy_sys::__AUDIT_ARCH_LE;
-    }
-    Abi::ALL
-        .iter()
-        .copied()
-        .find(|a| a.audit_arch() == arch && *a != Abi::X32)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn refusals_say_their_cause() {
-        let err = io::Error::from_raw_os_error;
-        let m = explain(7, Step::Attach, &err(libc::EPERM), Some(3), false);
-        assert!(
-            m.starts_with("process 7 is already traced by process 3"),
-            "{m}"
-        );
-        let m = explain(7, Step::Attach, &err(libc::EPERM), None, false);
-        assert!(m.starts_with("no ptrace access to process 7: "), "{m}");
-        assert!(!m.contains("CAP_SYS_ADMIN"), "{m}");
-        let m = explain(7, Step::GetFilter, &err(libc::EACCES), None, true);
-        assert!(
-            m.starts_with("seccompy runs under a seccomp filter itself"),
-            "{m}"
-        );
-        let m = explain(7, Step::GetFilter, &err(libc::EACCES), None, false);
-        assert!(
-            m.starts_with("reading the filters of process 7 needs CAP_SYS_ADMIN: "),
-            "{m}"
-        );
-        let m = explain(7, Step::Attach, &err(libc::ESRCH), None, false);
-        assert_eq!(m, "no process 7 (or it exited)");
-    }
 }

@@ -14,6 +14,10 @@ pub enum Error {
     /// The command is over and `seccompy` exits with this status, without a
     /// message (`run` passes its command's status on, `audit` reports findings).
     Exit(u8),
+    /// A message for the user, then exit with this status instead of 2 (`run`:
+    /// 125 for its own failures, 126 when the command cannot be executed, 127
+    /// when it is not found, as `env`, `timeout` and `docker run` do).
+    Status(u8, String),
 }
 
 impl Error {
@@ -28,6 +32,24 @@ impl Error {
             Error::BrokenPipe
         } else {
             Error::new(format!("cannot write to standard output: {err}"))
+        }
+    }
+
+    /// This error with exit status `code`, unless it already has a status of
+    /// its own (a command's status, 126, 127).
+    pub fn or_status(self, code: u8) -> Self {
+        match self {
+            Error::Message(m) => Error::Status(code, m),
+            other => other,
+        }
+    }
+
+    /// The exit status `seccompy` ends with for this error.
+    pub fn status(&self) -> u8 {
+        match self {
+            Error::Message(_) => 2,
+            Error::BrokenPipe => 0,
+            Error::Exit(code) | Error::Status(code, _) => *code,
         }
     }
 }
@@ -56,6 +78,7 @@ impl fmt::Display for Error {
             }
             Error::BrokenPipe => f.write_str("standard output was closed"),
             Error::Exit(code) => write!(f, "exit status {code}"),
+            Error::Status(_, m) => fmt::Display::fmt(&Error::Message(m.clone()), f),
         }
     }
 }

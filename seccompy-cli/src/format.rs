@@ -21,19 +21,33 @@ pub enum Format {
     Rust,
 }
 
-/// The help text for the `--format` and `--name` options, as a literal for
-/// `concat!`.
-macro_rules! format_options_help {
-    () => {
-        "  --format FORMAT   raw (default): 8-byte little-endian sock_filter records;
-                    c: a `struct sock_filter NAME[]` of BPF_STMT/BPF_JUMP and
-                    a `struct sock_fprog NAME_prog`, for <linux/filter.h>;
-                    rust: a `const NAME: [seccompy_sys::sock_filter; N]`;
-                    c and rust comment each instruction with its disassembly
-  --name NAME       the identifier for c and rust (default: filter, FILTER)
-"
-    };
-}
+/// The `--format` and `--name` options.
+pub const FORMAT_OPTIONS: &[crate::spec::Opt] = &[
+    crate::spec::Opt::value(
+        "format",
+        "FORMAT",
+        crate::spec::Complete::Words(&["raw", "c", "rust"]),
+        "raw (default): 8-byte little-endian sock_filter records;
+         c: a `struct sock_filter NAME[]` of BPF_STMT/BPF_JUMP and
+         a `struct sock_fprog NAME_prog`, for <linux/filter.h>;
+         rust: a `const NAME: [seccompy_sys::sock_filter; N]`;
+         c and rust comment each instruction with its disassembly",
+    ),
+    crate::spec::Opt::value(
+        "name",
+        "NAME",
+        crate::spec::Complete::Nothing,
+        "the identifier for c and rust (default: filter, FILTER)",
+    ),
+    crate::spec::Opt::value(
+        "output",
+        "OUT",
+        crate::spec::Complete::File,
+        "the file to write (default: standard output, not a
+         terminal for raw; - is standard output)",
+    )
+    .short('o'),
+];
 
 impl Format {
     /// Parses `raw`, `c` or `rust`.
@@ -83,14 +97,16 @@ pub fn render(format: Format, prog: &[Insn], abi: Abi, about: &str, name: Option
 
 /// One instruction's disassembly, and the labels just before it.
 #[derive(Default)]
-struct Notes {
-    labels: Vec<String>,
-    text: String,
+pub struct Notes {
+    /// The labels on the lines before it.
+    pub labels: Vec<String>,
+    /// Its text, without its index.
+    pub text: String,
 }
 
 /// The disassembly of each instruction, from the disassembler's text (one line
 /// per instruction starting with its index; labels on lines of their own).
-fn notes(prog: &[Insn], abi: Abi) -> Vec<Notes> {
+pub fn notes(prog: &[Insn], abi: Abi) -> Vec<Notes> {
     let mut options = DisasmOptions::new(abi);
     options.header = false;
     let text = disassemble_with(prog, &options);

@@ -13,30 +13,38 @@ use lexopt::prelude::*;
 use seccompy::audit::{AuditLog, Record};
 use seccompy::unotify::{self, Errno, Listener, PidfdError, Request, Response, Supervisor};
 use seccompy::{CommandSeccompExt, FilterFlags, SeccompOptions};
-use seccompy_bpf::Insn;
 use seccompy_bpf::action::Action;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
+use seccompy_bpf::{Insn, decode};
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF};
 
 use crate::args;
 use crate::error::{Error, Result};
 use crate::source::Source;
+use crate::spec;
 use crate::supervise::{self, Ended, Signals};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "run a command under a profile or a program";
 
-/// `seccompy run --help`.
-pub const HELP: &str = concat!(
-    "\
+/// `seccompy run`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "run",
+    summary: SUMMARY,
+    intro: "\
 seccompy run: run a command under a seccomp profile or program
 
-Usage: seccompy run (--profile PROFILE | --bpf FILE) [OPTIONS] [--] CMD [ARG...]
+Usage: seccompy run [--profile PROFILE | --bpf FILE] [OPTIONS] [--] CMD [ARG...]
 
 The filter is installed in the command's process (with no_new_privs) just
-before it executes CMD; CMD's threads and children inherit it. seccompy exits
-with CMD's status, or 128 + N when signal N killed it.
+before it executes CMD; CMD's threads and children inherit it. Without
+--profile or --bpf, CMD runs under no filter of seccompy's: a death by the
+filters CMD installs itself is named (what killed me?).
+
+Exit status: CMD's, or 128 + N when signal N killed it; 125 when seccompy
+itself fails, 126 when CMD cannot be executed, 127 when it is not found (as
+env, timeout and docker run).
 
 CMD runs in its own process group (given the terminal if seccompy had it).
 HUP, INT, QUIT, USR1, USR2, ALRM, TERM, WINCH, CONT, TSTP and URG sent to
@@ -65,27 +73,36 @@ process group and answers any other caller as the program would, so a refused
 call never gets ENOSYS instead. The kernel allows one listener per filter
 chain: --log-denied cannot run under another seccomp supervisor (a trace, a
 --log-denied, a container runtime's notifier); plain run can.
-
-Options:
 ",
-    source_options_help!(),
-    "  \
-  --log-denied      report each refused call by name on standard error
-  -h, --help        print this help
-  -V, --version     print the version
-
+    options: &[
+        crate::source::SOURCE_OPTIONS,
+        &[spec::Opt::flag(
+            "log-denied",
+            "report each refused call by name on standard error",
+        )],
+    ],
+    outro: "\
 Example:
   seccompy run --profile docker-default.json -- ls /
-  seccompy run --profile docker-default.json --log-denied -- unshare -U true"
-);
+  seccompy run --profile docker-default.json --log-denied -- unshare -U true
+  seccompy run -- ./locked-down-program",
+    positional: spec::Complete::Command,
+};
 
-/// Runs the command.
+/// Runs the command: exits with the command's status, or 125 for a failure of
+/// seccompy's own, 126 when the command cannot be executed, 127 when it is not
+/// found.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
+    run_command(parser, out).map_err(|e| e.or_status(125))
+}
+
+/// [`run`], whose errors without a status of their own are seccompy's.
+fn run_command(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut source = Source::default();
     let mut log_denied = false;
     let mut command: Option<(OsString, Vec<OsString>)> = None;
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         let long = crate::source::long_name(&arg);
@@ -104,21 +121,43 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         }
     }
     let (cmd, rest) = args::required(command, "the command to run (-- CMD [ARG...])")?;
-    let loaded = source.load()?;
+    // No program: the command runs under no filter of seccompy's, and a kill
+    // by its own filters is named.
+    let loaded = if source.profile.is_none() && source.bpf.is_none() {
+        if log_denied {
+            return Err(Error::new(
+                "--log-denied reports the refusals of a program: give --profile or --bpf",
+            ));
+        }
+        if source.has_program_options() {
+            return Err(Error::new(
+                "--arch, --caps, --kernel, --oci-config and --harden go with a program: give \
+                 --profile or --bpf (without one, the command runs under no filter of seccompy's)",
+            ));
+        }
+        None
+    } else {
+        Some(source.load()?)
+    };
     let program = supervise::find_program(&cmd)?;
     // Before any thread: every thread inherits the mask, and only the waiting
     // loop takes the signals, to pass them on.
     let signals = Signals::block()?;
     let name = cmd.to_string_lossy().into_owned();
-    let insns = loaded.prog.insns().to_vec();
-    let flags = loaded
-        .resolved
-        .as_ref()
-        .map_or(FilterFlags::empty(), |r| profile_flags(&r.flags));
-    let (ended, report) = if log_denied {
-        run_logged(&signals, &program, &cmd, &rest, insns, loaded.abi, flags)?
-    } else {
-        run_plain(&signals, &program, &cmd, &rest, insns, flags)?
+    let (ended, report) = match loaded {
+        Some(loaded) => {
+            let insns = loaded.prog.insns().to_vec();
+            let flags = loaded
+                .resolved
+                .as_ref()
+                .map_or(FilterFlags::empty(), |r| profile_flags(&r.flags));
+            if log_denied {
+                run_logged(&signals, &program, &cmd, &rest, insns, loaded.abi, flags)?
+            } else {
+                run_plain(&signals, &program, &cmd, &rest, Some((insns, flags)))?
+            }
+        }
+        None => run_plain(&signals, &program, &cmd, &rest, None)?,
     };
     out.flush().map_err(|e| Error::stdout(&e))?;
     let code = match ended {
@@ -153,16 +192,17 @@ fn profile_flags(names: &[String]) -> FilterFlags {
         .fold(FilterFlags::empty(), |all, f| all | f)
 }
 
-/// Runs the command with the program as it is; on a death by SIGSYS, the
-/// report that names the call from the kernel's audit record.
+/// Runs the command with the program as it is (or with no filter of
+/// seccompy's: `None`); on a death by SIGSYS, the report that names the call
+/// from the kernel's audit record.
 fn run_plain(
     signals: &Signals,
     program: &std::path::Path,
     cmd: &OsString,
     rest: &[OsString],
-    insns: Vec<Insn>,
-    flags: FilterFlags,
+    filter: Option<(Vec<Insn>, FilterFlags)>,
 ) -> Result<(Ended, Option<String>)> {
+    let own_filters = filter.is_none();
     let mut log = AuditLog::open();
     let parent = std::process::id() as libc::pid_t;
     let foreground = supervise::owns_terminal();
@@ -171,8 +211,10 @@ fn run_plain(
     // SAFETY: `prepare_child` is async-signal-safe (system calls only).
     unsafe { command.pre_exec(move || supervise::prepare_child(parent, foreground)) };
     // The command's own handle is not used to wait: `signals` reaps it.
+    if let Some((insns, flags)) = filter {
+        command.seccomp(insns, SeccompOptions::with_flags(flags));
+    }
     let child = command
-        .seccomp(insns, SeccompOptions::with_flags(flags))
         .spawn()
         .map_err(|e| supervise::cannot_run(cmd, &e))?;
     let pid = child.id();
@@ -205,15 +247,18 @@ fn run_plain(
     Ok(match status? {
         Ended::Signaled(sig) if sig == libc::SIGSYS => {
             let record = early.or_else(|| log.find(Duration::from_millis(500), ours));
-            (Ended::Signaled(sig), Some(sigsys_report(record)))
+            let report = sigsys_report(record, log.is_readable(), own_filters);
+            (Ended::Signaled(sig), Some(report))
         }
         ended => (ended, None),
     })
 }
 
 /// The one-line report of a death by SIGSYS, from the kernel's audit record
-/// of the call if there is one.
-fn sigsys_report(record: Option<Record>) -> String {
+/// of the call if there is one; otherwise why there is none (`readable`: the
+/// log could be read; `own_filters`: the filters were the command's own, with
+/// no program of seccompy's to run with --log-denied).
+fn sigsys_report(record: Option<Record>, readable: bool, own_filters: bool) -> String {
     match record {
         Some(r) => {
             let action = r
@@ -224,6 +269,15 @@ fn sigsys_report(record: Option<Record>) -> String {
                 syscall_label(r.abi(), r.arch, r.nr)
             )
         }
+        None if !readable => "killed by SIGSYS (a seccomp KILL or TRAP); cannot name the call: \
+                 the kernel's audit log is unreadable here (the audit socket needs root or \
+                 CAP_AUDIT_READ, /dev/kmsg read access)"
+            .into(),
+        None if own_filters => "killed by SIGSYS (a seccomp KILL or TRAP); the kernel's audit \
+                 log has no record of the call (a TRAP is logged only by a filter installed \
+                 with SECCOMP_FILTER_FLAG_LOG; kills unless kernel.seccomp.actions_logged \
+                 leaves them out)"
+            .into(),
         None => "killed by SIGSYS (a seccomp KILL or TRAP; the kernel's audit log has no record \
                  of the call: run with --log-denied to name it)"
             .into(),
@@ -285,8 +339,20 @@ impl Refusals<'_> {
             .ok()
             .and_then(|o| Action::from_raw(o.ret));
         let label = syscall_label(req.abi(), req.arch, req.nr as u32);
-        let shown_args: Vec<String> = req.args.iter().map(|a| format!("{a:#x}")).collect();
-        let call = format!("{label}({})", shown_args.join(", "));
+        let call = match req.abi() {
+            // Decoded, with the ABI when it is not the host's.
+            Some(abi) => {
+                let decoded = decode::format_call(abi, req.nr as u32, &req.args);
+                match decoded.split_once('(') {
+                    Some((_, args)) => format!("{label}({args}"),
+                    None => decoded,
+                }
+            }
+            None => {
+                let shown: Vec<String> = req.args.iter().map(|a| format!("{a:#x}")).collect();
+                format!("{label}({})", shown.join(", "))
+            }
+        };
         match action {
             Some(Action::Errno(n)) => {
                 eprintln!("seccompy: denied {call}: ERRNO({n})");
@@ -470,6 +536,29 @@ fn pidfd(pid: libc::pid_t) -> Option<OwnedFd> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sigsys_reports_say_why_the_call_is_not_named() {
+        let record =
+            Record::parse("audit(1.2:3): pid=7 arch=c000003e syscall=110 code=0x80000000").unwrap();
+        assert_eq!(
+            sigsys_report(Some(record), true, true),
+            "killed by SIGSYS: getppid (KILL_PROCESS)"
+        );
+        let unreadable = sigsys_report(None, false, true);
+        assert!(
+            unreadable.contains("the kernel's audit log is unreadable here"),
+            "{unreadable}"
+        );
+        let own = sigsys_report(None, true, true);
+        assert!(
+            own.contains("a TRAP is logged only by a filter installed"),
+            "{own}"
+        );
+        assert!(!own.contains("--log-denied"), "{own}");
+        let ours = sigsys_report(None, true, false);
+        assert!(ours.contains("run with --log-denied to name it"), "{ours}");
+    }
 
     #[test]
     fn refusals_go_to_the_supervisor() {

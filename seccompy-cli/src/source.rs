@@ -13,24 +13,43 @@ use crate::args;
 use crate::compile;
 use crate::error::{Error, Result};
 
-/// The help lines for the options [`Source::option`] takes, as a literal for
-/// `concat!`.
-macro_rules! source_options_help {
-    () => {
-        "  --profile FILE    an OCI or Docker seccomp profile (JSON), compiled as
-                    `seccompy compile` does
-  --bpf FILE        a raw program (8-byte little-endian sock_filter records)
-  --arch ARCH       the ABI (default: this machine's)
-  --caps SET        for a profile: default, all, none or a list (as compile)
-  --kernel X.Y      for a profile: the kernel version for minKernel
-  --oci-config      the profile is an OCI bundle's config.json
-  --harden          for a profile: compare 32-bit arguments (int, pid_t, ...)
-                    on the 32 bits the kernel reads, as `seccompy compile
-                    --harden`; departs from runc's semantics to close the
-                    high-word bypass
-"
-    };
-}
+/// The options [`Source::option`] takes.
+pub const SOURCE_OPTIONS: &[crate::spec::Opt] = &[
+    crate::spec::Opt::value(
+        "profile",
+        "FILE",
+        crate::spec::Complete::File,
+        "an OCI or Docker seccomp profile (JSON), compiled as
+         `seccompy compile` does",
+    ),
+    crate::spec::Opt::value(
+        "bpf",
+        "FILE",
+        crate::spec::Complete::File,
+        "a raw program (8-byte little-endian sock_filter records)",
+    ),
+    crate::spec::ARCH,
+    crate::spec::Opt::value(
+        "caps",
+        "SET",
+        crate::spec::Complete::Nothing,
+        "for a profile: default, all, none or a list (as compile)",
+    ),
+    crate::spec::Opt::value(
+        "kernel",
+        "X.Y",
+        crate::spec::Complete::Nothing,
+        "for a profile: the kernel version for minKernel",
+    ),
+    crate::spec::Opt::flag("oci-config", "the profile is an OCI bundle's config.json"),
+    crate::spec::Opt::flag(
+        "harden",
+        "for a profile: compare 32-bit arguments (int, pid_t, ...)
+         on the 32 bits the kernel reads, as `seccompy compile
+         --harden`; departs from runc's semantics to close the
+         high-word bypass",
+    ),
+];
 
 /// The options naming a program.
 #[derive(Default)]
@@ -80,6 +99,16 @@ impl Source {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Whether an option that goes with a program (`--arch`, `--caps`,
+    /// `--kernel`, `--oci-config`, `--harden`) was given.
+    pub fn has_program_options(&self) -> bool {
+        self.abi.is_some()
+            || self.caps.is_some()
+            || self.kernel.is_some()
+            || self.oci_config
+            || self.harden
     }
 
     /// Whether `--oci-config` was given.

@@ -13,17 +13,21 @@ use seccompy_bpf::emulate::{ByteOrder, emulate_for};
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{SECCOMP_RET_ALLOW, X32_SYSCALL_BIT, seccomp_data};
 
-use crate::args;
 use crate::error::{Error, Result};
+use crate::spec;
+use crate::{args, json};
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "length, instructions executed per call, and kernel cache coverage";
 
-/// `seccompy stats --help`.
-pub const HELP: &str = "\
+/// `seccompy stats`'s command line, and its `--help`.
+pub const SPEC: spec::Spec = spec::Spec {
+    name: "stats",
+    summary: SUMMARY,
+    intro: "\
 seccompy stats: measure a seccomp BPF program
 
-Usage: seccompy stats FILE.bpf [--arch ARCH] [--range LO..HI]
+Usage: seccompy stats FILE.bpf [--arch ARCH] [--range LO..HI] [--json]
 
 FILE.bpf is a raw program (8-byte little-endian sock_filter records; - reads
 standard input). The program must pass the kernel's checks.
@@ -40,30 +44,39 @@ Prints:
   cached      the allowed syscalls the kernel's action cache would let skip
               the filter (a model of seccomp_is_const_allow), and the
               syscalls allowed with zero arguments that it cannot cache
-
-Options:
-  --arch ARCH     the ABI to measure (default: this machine's)
-  --range LO..HI  the syscall numbers for the `numbers` line, both included;
-                  at most 65536 numbers (every ABI's table spans less than
-                  1024), each run through the emulator
-  -h, --help      print this help
-  -V, --version   print the version
-
+",
+    options: &[&[
+        spec::ARCH,
+        spec::Opt::value(
+            "range",
+            "LO..HI",
+            spec::Complete::Nothing,
+            "the syscall numbers for the `numbers` line, both included;
+             at most 65536 numbers (every ABI's table spans less than
+             1024), each run through the emulator",
+        ),
+        spec::json("one JSON document (schema seccompy.stats/1, see the README)"),
+    ]],
+    outro: "\
 Example:
-  seccompy stats docker.bpf --arch x86_64";
+  seccompy stats docker.bpf --arch x86_64",
+    positional: spec::Complete::File,
+};
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let mut file: Option<PathBuf> = None;
     let mut abi: Option<Abi> = None;
     let mut range: Option<RangeInclusive<u32>> = None;
+    let mut json = false;
     while let Some(arg) = parser.next()? {
-        if let Some(done) = args::standard_option(&arg, HELP, out) {
+        if let Some(done) = spec::standard(&arg, &SPEC, out) {
             return done;
         }
         match arg {
             Long("arch") => abi = Some(args::parse_abi(&args::text(parser)?)?),
             Long("range") => range = Some(parse_range(&args::text(parser)?)?),
+            Long("json") => json = true,
             Value(v) if file.is_none() => file = Some(args::path(v)),
             other => return Err(other.unexpected().into()),
         }
@@ -161,9 +174,52 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             "note: the kernel never caches x32 calls (their numbers lie past the cache's bitmap)"
         );
     }
+    if json {
+        let paths = |p: &PathStats| {
+            vec![
+                ("count", p.count.to_string()),
+                ("max", p.max.to_string()),
+                ("slowest", p.slowest.to_string()),
+                (
+                    "slowest_name",
+                    json::opt_string(abi.syscall_name(p.slowest)),
+                ),
+                ("mean", format!("{:.4}", p.mean())),
+            ]
+        };
+        let mut numbers_fields = vec![
+            ("from", range.start().to_string()),
+            ("to", range.end().to_string()),
+        ];
+        numbers_fields.extend(paths(&numbers));
+        let actions = by_count.iter().map(|&(ret, n)| {
+            json::object(&[
+                ("action", json::string(&RetValue(ret).to_string())),
+                ("value", ret.to_string()),
+                ("syscalls", n.to_string()),
+            ])
+        });
+        let name_list = |l: &[(u32, &str)]| json::strings(l.iter().map(|&(_, n)| n));
+        report = json::object(&[
+            ("schema", json::string(SCHEMA)),
+            ("length", prog.len().to_string()),
+            ("arch", json::string(abi.name())),
+            ("audit_arch", abi.audit_arch().to_string()),
+            ("numbers", json::object(&numbers_fields)),
+            ("table", json::object(&paths(&table))),
+            ("actions", json::array(actions)),
+            ("allowed", allowed.len().to_string()),
+            ("cached", name_list(&cached)),
+            ("allowed_not_cached", name_list(&not_cached)),
+        ]);
+        report.push('\n');
+    }
     out.write_all(report.as_bytes())
         .map_err(|e| Error::stdout(&e))
 }
+
+/// The `schema` of `stats --json`.
+pub const SCHEMA: &str = "seccompy.stats/1";
 
 /// Max and mean of a number of runs.
 #[derive(Default)]

@@ -23,12 +23,36 @@ use seccompy_sys::sock_filter;
 
 use crate::error::{Error, Result};
 
-/// The one-line error for a command that could not be executed.
-pub fn cannot_run(cmd: &OsStr, why: &dyn std::fmt::Display) -> Error {
-    Error::new(format!("cannot run '{}': {why}", cmd.to_string_lossy()))
+/// The one-line error for a command that could not be executed, with the
+/// status `env(1)`, `timeout(1)` and `docker run` give it: 127 when it is not
+/// found (`ENOENT`), 126 when it cannot be executed (permission, format, a
+/// directory, ...); any other failure (such as the filter's installation
+/// failing between `fork` and `exec`) is seccompy's own: 125.
+pub fn cannot_run(cmd: &OsStr, why: &io::Error) -> Error {
+    let code = match why.raw_os_error() {
+        Some(libc::ENOENT) => 127,
+        Some(
+            libc::EACCES
+            | libc::EPERM
+            | libc::ENOEXEC
+            | libc::EISDIR
+            | libc::ENOTDIR
+            | libc::ETXTBSY
+            | libc::ELIBBAD
+            | libc::ELOOP
+            | libc::ENAMETOOLONG
+            | libc::E2BIG,
+        ) => 126,
+        _ => 125,
+    };
+    Error::Status(
+        code,
+        format!("cannot run '{}': {why}", cmd.to_string_lossy()),
+    )
 }
 
-/// Resolves a command name through `PATH` as `execvp` would.
+/// Resolves a command name through `PATH` as `execvp` would: a name that is
+/// not found is status 127, a file that is not executable 126.
 pub fn find_program(cmd: &OsStr) -> Result<PathBuf> {
     let name = Path::new(cmd);
     let executable = |p: &Path| {
@@ -40,15 +64,36 @@ pub fn find_program(cmd: &OsStr) -> Result<PathBuf> {
     if cmd.as_bytes().contains(&b'/') {
         return if executable(name) {
             Ok(name.to_path_buf())
+        } else if name.exists() {
+            Err(Error::Status(
+                126,
+                format!(
+                    "cannot run '{}': not an executable file",
+                    cmd.to_string_lossy()
+                ),
+            ))
         } else {
-            Err(cannot_run(cmd, &"not an executable file"))
+            Err(cannot_run(cmd, &io::Error::from_raw_os_error(libc::ENOENT)))
         };
     }
     let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
-    std::env::split_paths(&path)
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path)
         .map(|dir| dir.join(name))
-        .find(|p| executable(p))
-        .ok_or_else(|| Error::new(format!("command not found: {}", name.display())))
+        .collect();
+    if let Some(found) = dirs.iter().find(|p| executable(p)) {
+        return Ok(found.clone());
+    }
+    // Found but not executable (as a shell says, 126), or not found at all.
+    if dirs.iter().any(|p| p.is_file()) {
+        return Err(Error::Status(
+            126,
+            format!("cannot run '{}': permission denied", name.display()),
+        ));
+    }
+    Err(Error::Status(
+        127,
+        format!("command not found: {}", name.display()),
+    ))
 }
 
 /// Starts `argv` (the program at `program`) with `filter` installed (with
@@ -78,6 +123,36 @@ pub fn start(
         } => Error::new(NESTED_LISTENER),
         e => Error::new(with_sources(&e)),
     })
+}
+
+/// Runs `start` (which starts the command) with this process's standard
+/// output pointing at its standard error, so that the command inherits that:
+/// for `trace -o -`, whose standard output is the profile alone. Call it while
+/// this process has one thread (nothing else may write to standard output
+/// meanwhile); standard output is restored before returning.
+pub fn with_stdout_on_stderr<T>(start: impl FnOnce() -> Result<T>) -> Result<T> {
+    let os = |what: &str| Error::new(format!("{what}: {}", io::Error::last_os_error()));
+    // SAFETY: dup of our own standard output; the copy is closed below.
+    let saved = unsafe { libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3) };
+    if saved < 0 {
+        return Err(os("cannot duplicate standard output"));
+    }
+    // SAFETY: fds 2 and 1 are ours.
+    if unsafe { libc::dup2(2, 1) } < 0 {
+        let e = os("cannot redirect standard output");
+        // SAFETY: closing the copy made above.
+        unsafe { libc::close(saved) };
+        return Err(e);
+    }
+    let result = start();
+    // SAFETY: putting standard output back and closing the copy.
+    let restored = unsafe { libc::dup2(saved, 1) >= 0 };
+    // SAFETY: as above.
+    unsafe { libc::close(saved) };
+    if !restored {
+        return Err(os("cannot restore standard output"));
+    }
+    result
 }
 
 /// An error and its sources, on one line.

@@ -143,7 +143,10 @@ fn run_under_docker_default() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("seccompy: denied unshare(0x10000000"), "{err}");
+    assert!(
+        err.contains("seccompy: denied unshare(CLONE_NEWUSER)"),
+        "{err}"
+    );
     assert!(err.contains("ERRNO(1)"), "{err}");
     // With every capability, the profile allows it.
     let out = seccompy(&[
@@ -163,15 +166,23 @@ fn run_under_docker_default() {
 #[test]
 fn run_errors() {
     for (args, msg) in [
-        (vec!["run", "--", "true"], "missing the program"),
+        (
+            vec!["run", "--log-denied", "--", "true"],
+            "--log-denied reports the refusals of a program",
+        ),
         (
             vec!["run", "--bpf", "/nonexistent.bpf", "--", "true"],
             "cannot read /nonexistent.bpf",
         ),
         (vec!["run", "--bpf", "x"], "missing the command"),
+        (
+            vec!["run", "--no-such-option", "--", "true"],
+            "no-such-option",
+        ),
     ] {
         let out = seccompy(&args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        // seccompy's own failures: 125, as env, timeout and docker run.
+        assert_eq!(out.status.code(), Some(125), "{args:?}");
         let err = text(&out.stderr);
         assert!(err.contains(msg), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1);
@@ -185,11 +196,57 @@ fn run_errors() {
         "--",
         "no-such-command-here",
     ]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(127));
     assert_eq!(
         text(&out.stderr),
         "seccompy: command not found: no-such-command-here\n"
     );
+}
+
+#[test]
+fn run_exit_statuses_are_those_of_env() {
+    let dir = TempDir::new();
+    let allow = dir.program("allow.bpf", &program(&[]));
+    let allow = allow.to_str().unwrap();
+    // Not executable: a file without any execute bit (root too needs one), a
+    // directory; not there at all.
+    let plain = dir.file("plain.txt", b"not a program\n");
+    let garbage = dir.file("garbage", b"\x7fELF not really");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&garbage, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let missing = dir.path("missing");
+    let cases: [(&std::path::Path, i32); 3] = [(&plain, 126), (&dir.0, 126), (&missing, 127)];
+    for (cmd, code) in cases {
+        for with_filter in [true, false] {
+            let mut args = vec!["run"];
+            if with_filter {
+                args.extend(["--bpf", allow]);
+            }
+            args.extend(["--", cmd.to_str().unwrap()]);
+            let out = seccompy(&args);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+            assert!(err.starts_with("seccompy: cannot run '"), "{args:?}: {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+    }
+    // --log-denied starts the command with execve itself (spawn_exec, no
+    // fallback to sh as std's execvp has): a file the kernel cannot load is 126.
+    let out = seccompy(&[
+        "run",
+        "--bpf",
+        allow,
+        "--log-denied",
+        "--",
+        garbage.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(126), "{}", text(&out.stderr));
+    // The command's own statuses pass through, 125 to 127 included.
+    for code in ["0", "3", "125", "126", "127"] {
+        let out = seccompy(&["run", "--", "sh", "-c", &format!("exit {code}")]);
+        assert_eq!(out.status.code(), Some(code.parse().unwrap()));
+        assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    }
 }
 
 /// A `sleep` child killed on drop.
@@ -242,6 +299,22 @@ fn dump_reads_stacked_filters() {
     // --all lists each thread (one here).
     let out = seccompy(&["dump", &pid, "--all"]);
     assert_eq!(text(&out.stdout), stdout);
+    // --json: the same filters, in the same order.
+    let out = seccompy(&["dump", &pid, "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let filters = doc["threads"][0]["filters"].as_array().unwrap();
+    assert_eq!(doc["threads"][0]["mode"], "filter");
+    assert_eq!(filters.len(), 2);
+    assert_eq!(filters[0]["length"], n1);
+    assert_eq!(filters[1]["length"], n2);
+    assert!(
+        filters[0]["disassembly"]
+            .as_str()
+            .unwrap()
+            .contains("mkdir")
+    );
+    assert_eq!(filters[0]["instructions"].as_array().unwrap().len(), n1);
 }
 
 /// The pids of `pid`'s children (from every thread's `children` list).
@@ -342,8 +415,20 @@ fn dump_without_filters_and_errors() {
     let out = seccompy(&["dump", "999999999"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(text(&out.stderr), "seccompy: no process 999999999\n");
-    let out = seccompy(&["dump", "abc"]);
-    assert_eq!(text(&out.stderr), "seccompy: 'abc' is not a process id\n");
+    // Not a number: a command to run (as `seccomp-tools dump CMD`).
+    let out = seccompy(&["dump", "no-such-command-here"]);
+    assert_eq!(out.status.code(), Some(127));
+    assert_eq!(
+        text(&out.stderr),
+        "seccompy: command not found: no-such-command-here\n"
+    );
+    // A PID and a command do not go together, nor --limit with a PID.
+    let out = seccompy(&["dump", &pid, "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("give a PID or -- CMD, not both"));
+    let out = seccompy(&["dump", "--limit", "1", &pid]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--limit is for -- CMD"));
 }
 
 #[test]
@@ -374,7 +459,7 @@ fn dump_without_privilege() {
     // The kernel refuses the reading itself, or, where Yama keeps a non-root
     // seccompy from attaching to a process that is not its child, the
     // attaching.
-    let filtered = "seccompy: seccompy runs under a seccomp filter itself";
+    let filtered = "seccompy: this process runs under a seccomp filter itself";
     let no_access = format!("seccompy: no ptrace access to process {pid}: ");
     assert!(
         err.starts_with(filtered) || err.starts_with(&no_access),

@@ -8,7 +8,7 @@ use memoffset::offset_of;
 use static_assertions::const_assert_eq;
 
 use crate::bpf::{sock_filter, sock_fprog};
-use crate::ptrace::seccomp_metadata;
+use crate::ptrace::{ptrace_syscall_info, seccomp_metadata};
 use crate::seccomp::{
     seccomp_data, seccomp_notif, seccomp_notif_addfd, seccomp_notif_resp, seccomp_notif_sizes,
 };
@@ -59,6 +59,8 @@ layout!(seccomp_notif_addfd: size 24, align U64_ALIGN;
 
 // linux/ptrace.h
 layout!(seccomp_metadata: size 16, align U64_ALIGN; filter_off @ 0, flags @ 8);
+layout!(ptrace_syscall_info: size 88, align U64_ALIGN;
+    op @ 0, pad @ 1, arch @ 4, instruction_pointer @ 8, stack_pointer @ 16, data @ 24);
 
 // The same structures in libc.
 #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -26,6 +26,7 @@ pub mod audit;
 pub mod bpf;
 mod check_types;
 pub mod ioctl;
+pub mod kernel;
 pub mod prctl;
 pub mod ptrace;
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -38,6 +39,7 @@ pub mod syscalls;
 pub use audit::*;
 pub use bpf::*;
 pub use ioctl::*;
+pub use kernel::KernelVersion;
 pub use prctl::*;
 pub use ptrace::*;
 pub use seccomp::*;

@@ -45,3 +45,41 @@ pub struct seccomp_metadata {
     /// (only `SECCOMP_FILTER_FLAG_LOG` today).
     pub flags: u64,
 }
+
+/// Request: fill the [`ptrace_syscall_info`] at `data` (of `addr` bytes) with what
+/// the stopped tracee is doing: the call's arch, number and arguments at a
+/// syscall-entry stop, its return value at a syscall-exit stop (Linux 5.3).
+pub const PTRACE_GET_SYSCALL_INFO: c_int = 0x420e;
+
+/// `op` of a [`ptrace_syscall_info`]: not a syscall stop.
+pub const PTRACE_SYSCALL_INFO_NONE: u8 = 0;
+/// `op` of a [`ptrace_syscall_info`]: a syscall-entry stop (`data` is the
+/// call's number and its six arguments).
+pub const PTRACE_SYSCALL_INFO_ENTRY: u8 = 1;
+/// `op` of a [`ptrace_syscall_info`]: a syscall-exit stop (`data[0]` is the
+/// return value, the low byte of `data[1]` whether it is an error).
+pub const PTRACE_SYSCALL_INFO_EXIT: u8 = 2;
+
+/// What a tracee in a syscall stop is doing, read with
+/// [`PTRACE_GET_SYSCALL_INFO`] (`struct ptrace_syscall_info`, Linux 5.3). The
+/// kernel's union is `data`: at an entry stop `[nr, args[0], ..., args[5], _]`,
+/// at an exit stop `[rval, is_error, ...]`, at a seccomp stop
+/// `[nr, args[0], ..., args[5], ret_data]`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[allow(non_camel_case_types)]
+pub struct ptrace_syscall_info {
+    /// [`PTRACE_SYSCALL_INFO_ENTRY`], [`PTRACE_SYSCALL_INFO_EXIT`],
+    /// [`PTRACE_SYSCALL_INFO_SECCOMP`] or [`PTRACE_SYSCALL_INFO_NONE`].
+    pub op: u8,
+    /// Padding (the kernel's `pad[3]` and `reserved`).
+    pub pad: [u8; 3],
+    /// The call's `AUDIT_ARCH_*`.
+    pub arch: u32,
+    /// The instruction pointer.
+    pub instruction_pointer: u64,
+    /// The stack pointer.
+    pub stack_pointer: u64,
+    /// The union of the entry, exit and seccomp members.
+    pub data: [u64; 8],
+}

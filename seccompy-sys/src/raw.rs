@@ -17,7 +17,10 @@ use crate::ioctl::{
     SECCOMP_IOCTL_NOTIF_SET_FLAGS,
 };
 use crate::prctl::{PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP};
-use crate::ptrace::{PTRACE_SECCOMP_GET_FILTER, PTRACE_SECCOMP_GET_METADATA, seccomp_metadata};
+use crate::ptrace::{
+    PTRACE_GET_SYSCALL_INFO, PTRACE_SECCOMP_GET_FILTER, PTRACE_SECCOMP_GET_METADATA,
+    ptrace_syscall_info, seccomp_metadata,
+};
 use crate::seccomp::{
     SECCOMP_GET_ACTION_AVAIL, SECCOMP_GET_NOTIF_SIZES, SECCOMP_SET_MODE_FILTER,
     SECCOMP_SET_MODE_STRICT, seccomp_notif, seccomp_notif_addfd, seccomp_notif_resp,
@@ -285,6 +288,34 @@ pub unsafe fn ptrace_seccomp_get_metadata(pid: pid_t, meta: *mut seccomp_metadat
             pid,
             size as *mut c_void,
             meta.cast::<c_void>(),
+        )
+    }
+}
+
+/// `ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof *info, info)`: fills `*info`
+/// with what the stopped tracee `pid` is doing (Linux 5.3).
+///
+/// Returns the number of bytes the kernel has to give (it copies at most
+/// `sizeof *info`), or -1 with `errno` set. `pid` must be a tracee of the
+/// calling thread in a ptrace-stop.
+///
+/// # Safety
+/// `info` must point to a writable `ptrace_syscall_info`.
+///
+/// # References
+/// - [`ptrace(2)`](https://man7.org/linux/man-pages/man2/ptrace.2.html)
+#[doc(alias = "PTRACE_GET_SYSCALL_INFO")]
+#[inline]
+pub unsafe fn ptrace_get_syscall_info(pid: pid_t, info: *mut ptrace_syscall_info) -> c_long {
+    let size = core::mem::size_of::<ptrace_syscall_info>();
+    // SAFETY: the caller guarantees `info`; the kernel writes at most `size`
+    // bytes of it.
+    unsafe {
+        libc::ptrace(
+            PTRACE_GET_SYSCALL_INFO as _,
+            pid,
+            size as *mut c_void,
+            info.cast::<c_void>(),
         )
     }
 }

@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use seccompy_bpf::Action;
 use seccompy_sys::{SECCOMP_RET_ACTION_FULL, raw, seccomp_notif_sizes};
 
-use crate::flags::{FilterFlags, LinuxVersion, WithVersions};
+use crate::flags::{FilterFlags, WithVersions};
+use seccompy_sys::KernelVersion;
 
 /// How to treat a feature that the running kernel lacks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -115,11 +116,11 @@ impl FilterFlags {
 
 /// The Linux version that added an action.
 #[must_use]
-pub const fn action_since(action: Action) -> LinuxVersion {
+pub const fn action_since(action: Action) -> KernelVersion {
     match action {
-        Action::KillProcess | Action::Log => LinuxVersion::new(4, 14),
-        Action::UserNotif => LinuxVersion::new(5, 0),
-        _ => LinuxVersion::new(3, 5),
+        Action::KillProcess | Action::Log => KernelVersion::new(4, 14),
+        Action::UserNotif => KernelVersion::new(5, 0),
+        _ => KernelVersion::new(3, 5),
     }
 }
 
@@ -172,7 +173,7 @@ pub fn action_available(action: impl Into<Action>) -> Result<bool, ActionAvailEr
             Some(libc::EOPNOTSUPP) => false,
             // Before Linux 4.14 the operation is unknown (EINVAL), before 3.17 the
             // system call is (ENOSYS).
-            Some(libc::EINVAL | libc::ENOSYS) => action_since(action) <= LinuxVersion::new(3, 5),
+            Some(libc::EINVAL | libc::ENOSYS) => action_since(action) <= KernelVersion::new(3, 5),
             _ => return Err(ActionAvailError::Other { source }),
         }
     };
@@ -215,7 +216,7 @@ fn adapt_action_with(
 
 /// Why [`adapt_action`] failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("this kernel lacks the seccomp action {action} ({}) and has no substitute for it", action_since(*action))]
+#[error("this kernel lacks the seccomp action {action} (Linux {}) and has no substitute for it", action_since(*action))]
 #[non_exhaustive]
 pub struct UnsupportedAction {
     /// The action asked for.
@@ -327,7 +328,7 @@ mod tests {
 
     #[test]
     fn adapt_action_falls_back_to_older_actions() {
-        let linux_4_9 = |a: Action| action_since(a) <= LinuxVersion::new(3, 5);
+        let linux_4_9 = |a: Action| action_since(a) <= KernelVersion::new(3, 5);
         let best = CompatLevel::BestEffort;
         let hard = CompatLevel::HardRequirement;
         assert_eq!(

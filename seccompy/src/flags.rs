@@ -3,8 +3,8 @@
 use core::fmt;
 
 use seccompy_sys::{
-    SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-    SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
+    KernelVersion, SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+    SECCOMP_FILTER_FLAG_SPEC_ALLOW, SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
     SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 };
 
@@ -55,39 +55,18 @@ bitflags::bitflags! {
     }
 }
 
-/// A Linux version, as `major.minor`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct LinuxVersion {
-    /// The major number.
-    pub major: u8,
-    /// The minor number.
-    pub minor: u8,
-}
-
-impl LinuxVersion {
-    pub(crate) const fn new(major: u8, minor: u8) -> Self {
-        Self { major, minor }
-    }
-}
-
-impl fmt::Display for LinuxVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Linux {}.{}", self.major, self.minor)
-    }
-}
-
 impl FilterFlags {
     /// The Linux version that added this flag, for a single flag; `None` for an
     /// empty set, several flags or an unknown bit.
     #[must_use]
-    pub const fn since(self) -> Option<LinuxVersion> {
+    pub const fn since(self) -> Option<KernelVersion> {
         Some(match self.bits() {
-            SECCOMP_FILTER_FLAG_TSYNC => LinuxVersion::new(3, 17),
-            SECCOMP_FILTER_FLAG_LOG => LinuxVersion::new(4, 14),
-            SECCOMP_FILTER_FLAG_SPEC_ALLOW => LinuxVersion::new(4, 17),
-            SECCOMP_FILTER_FLAG_NEW_LISTENER => LinuxVersion::new(5, 0),
-            SECCOMP_FILTER_FLAG_TSYNC_ESRCH => LinuxVersion::new(5, 7),
-            SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV => LinuxVersion::new(5, 19),
+            SECCOMP_FILTER_FLAG_TSYNC => KernelVersion::new(3, 17),
+            SECCOMP_FILTER_FLAG_LOG => KernelVersion::new(4, 14),
+            SECCOMP_FILTER_FLAG_SPEC_ALLOW => KernelVersion::new(4, 17),
+            SECCOMP_FILTER_FLAG_NEW_LISTENER => KernelVersion::new(5, 0),
+            SECCOMP_FILTER_FLAG_TSYNC_ESRCH => KernelVersion::new(5, 7),
+            SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV => KernelVersion::new(5, 19),
             _ => return None,
         })
     }
@@ -112,7 +91,7 @@ impl fmt::Display for WithVersions {
         let mut sep = "";
         for (name, flag) in self.0.iter_names() {
             match flag.since() {
-                Some(v) => write!(f, "{sep}{name} ({v})")?,
+                Some(v) => write!(f, "{sep}{name} (Linux {v})")?,
                 None => write!(f, "{sep}{name}")?,
             }
             sep = ", ";
@@ -131,7 +110,7 @@ mod tests {
 
     #[test]
     fn every_flag_has_a_version_and_versions_grow_with_the_bits() {
-        let mut last = LinuxVersion::new(0, 0);
+        let mut last = KernelVersion::new(0, 0);
         for flag in FilterFlags::all().iter() {
             let v = flag.since().expect("every single flag has a version");
             assert!(v >= last, "{flag:?} added in {v}, before {last}");

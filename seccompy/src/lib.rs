@@ -125,17 +125,23 @@ pub struct ReadmeDoctests;
 #[doc = include_str!("../README.md")]
 pub struct CrateReadmeDoctests;
 
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
+pub mod agent;
 pub mod audit;
 mod command;
 pub mod embed;
 mod features;
 mod filter;
 mod flags;
+pub mod inspect;
 mod install;
 mod no_new_privs;
 mod status;
 mod strict;
+pub mod tracefs;
 pub mod unotify;
+pub mod watch;
 
 pub use command::{CommandSeccompExt, NotifiedBeforeExec, SeccompOptions, SpawnedWithListener};
 pub use embed::EmbedError;
@@ -144,9 +150,10 @@ pub use features::{
     action_available, action_since, adapt_action, notif_sizes,
 };
 pub use filter::{Filter, FilterAction, FilterArgs, FilterError};
-pub use flags::{FilterFlags, LinuxVersion};
+pub use flags::FilterFlags;
 pub use install::{SetFilterError, set_filter, set_filter_with_listener};
 pub use no_new_privs::{NoNewPrivsError, no_new_privileges, set_no_new_privileges};
+pub use seccompy_sys::KernelVersion;
 pub use status::{Mode, ModeError, Status, StatusError, mode};
 pub use strict::{StrictError, set_strict};
 

@@ -5,12 +5,11 @@ mod support;
 
 use seccompy::bpf::Action;
 use seccompy::sys::*;
-use seccompy::{CompatLevel, FilterFlags, LinuxVersion, SetFilterError};
+use seccompy::{CompatLevel, FilterFlags, KernelVersion, SetFilterError};
 use support::*;
 
-fn running() -> LinuxVersion {
-    let (major, minor) = kernel_version();
-    LinuxVersion { major, minor }
+fn running() -> KernelVersion {
+    KernelVersion::running().expect("uname gives the running kernel's release")
 }
 
 #[test]
@@ -92,7 +91,7 @@ fn every_action_is_available_from_its_linux_version_on() {
 
 #[test]
 fn notif_sizes_cover_the_abi_structures() {
-    if running() < (LinuxVersion { major: 5, minor: 0 }) {
+    if running() < KernelVersion::new(5, 0) {
         assert!(seccompy::notif_sizes().is_err());
         return;
     }

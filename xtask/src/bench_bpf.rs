@@ -206,7 +206,7 @@ fn docker_case() -> Result<Case, String> {
         name: "docker-default".into(),
         title: format!(
             "Docker's default profile on amd64, default capabilities, kernel {}.{}",
-            kernel.kernel, kernel.major
+            kernel.major, kernel.minor
         ),
         spec,
         oci: Some(OciInput {

@@ -199,7 +199,7 @@ fn wait(child: &mut Child) -> Result<std::process::ExitStatus, String> {
 }
 
 /// The baseline: the ioctls by hand, ending on ENOENT with POLLHUP.
-fn raw_supervisor(listener: OwnedFd, sync: bool) -> Result<(), String> {
+pub(crate) fn raw_supervisor(listener: OwnedFd, sync: bool) -> Result<(), String> {
     let fd = listener.as_raw_fd();
     let flags = if sync {
         SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
@@ -246,7 +246,7 @@ fn raw_supervisor(listener: OwnedFd, sync: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn median(v: &mut [f64]) -> f64 {
+pub(crate) fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }

@@ -9,6 +9,10 @@
 //!   seccompiler's (length, instructions executed, cacheable syscalls, compile time, decisions).
 //! - `cargo xtask bench-unotify`: round trip of a notified call through `seccompy::unotify`
 //!   versus raw ioctls, with and without synchronous wake-up.
+//! - `cargo xtask bench-trace`: `seccompy trace` (both modes) against untraced runs
+//!   and `strace -f -c` on real syscall-heavy commands.
+//! - `cargo xtask bench-agent`: round trip of a notified call answered by `seccompy::agent`
+//!   versus raw ioctls, and with 50 containers served at once.
 //! - `cargo xtask bench-kernel`: real syscall cost under seccompy's and libseccomp's
 //!   docker-default programs and without a filter.
 //! - `cargo xtask bench-size`: the stripped size of a program that only locks itself
@@ -16,9 +20,11 @@
 
 mod abi;
 mod bench;
+mod bench_agent;
 mod bench_bpf;
 mod bench_kernel;
 mod bench_size;
+mod bench_trace;
 mod bench_unotify;
 mod headers;
 mod signatures;
@@ -64,7 +70,7 @@ pub fn scratch_dir(label: &str) -> PathBuf {
     dir
 }
 
-const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify|bench-kernel|bench-size>";
+const USAGE: &str = "usage: cargo xtask <headers|syscalls|check-abi|bench-bpf|bench-unotify|bench-agent|bench-kernel|bench-trace|bench-size>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -76,7 +82,9 @@ fn main() -> ExitCode {
         Some("check-abi") => abi::run(),
         Some("bench-bpf") => bench_bpf::run(&args[1..]),
         Some("bench-unotify") => bench_unotify::run(&args[1..]),
+        Some("bench-agent") => bench_agent::run(&args[1..]),
         Some("bench-kernel") => bench_kernel::run(&args[1..]),
+        Some("bench-trace") => bench_trace::run(&args[1..]),
         Some("bench-size") => bench_size::run_command(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };

@@ -135,7 +135,7 @@ pub(crate) fn to_spec<'p>(
 fn min_kernel(f: &Filter, i: usize, key: &str) -> Result<Option<KernelVersion>, ResolveError> {
     f.min_kernel
         .as_deref()
-        .map(KernelVersion::parse_min_kernel)
+        .map(super::kernel::parse_min_kernel)
         .transpose()
         .map_err(|source| ResolveError::MinKernel {
             path: format!("syscalls[{i}].{key}.minKernel"),

@@ -170,6 +170,7 @@ mod docker;
 mod enosys;
 mod error;
 mod kernel;
+pub mod learn;
 mod libseccomp;
 mod model;
 mod names;
@@ -180,7 +181,8 @@ mod to_policy;
 pub use caps::{CAPABILITIES, CapSet, DOCKER_DEFAULT, UnknownCapability};
 pub use enosys::{ENOSYS, EnosysStub};
 pub use error::{ParseError, ParseErrorKind, ResolveError};
-pub use kernel::{KernelVersion, KernelVersionError};
+pub use kernel::{KernelVersion, KernelVersionError, parse_min_kernel};
+pub use learn::{LearnError, LearnedProfile};
 pub use libseccomp::{ArgCmp, Decision, LibRule, MULTIPLEXED, MULTIPLEXING_ABIS};
 pub use model::{ArchMapEntry, ArgCondition, Filter, Profile, SyscallRule};
 pub use names::{

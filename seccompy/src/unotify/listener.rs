@@ -2,10 +2,11 @@
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use seccompy_sys::{SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, raw, seccomp_notif};
+use seccompy_sys::{KernelVersion, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, raw, seccomp_notif};
 
 use super::error::{IdValidError, RecvError, RespondError, SyncWakeUpError};
 use super::notification::{NotifId, Notification};
@@ -462,66 +463,20 @@ fn recv_len() -> usize {
     }
 }
 
-/// The running kernel's `major.minor`, packed as `major << 8 | minor`; 0 until
-/// asked, `u32::MAX` if unknown.
-static KERNEL_VERSION: AtomicU32 = AtomicU32::new(0);
+/// The running kernel's version, read once; `None` if unknown.
+static KERNEL: OnceLock<Option<KernelVersion>> = OnceLock::new();
 
 /// Whether the running kernel is at least `major.minor` (by `uname(2)`); an
 /// unreadable version counts as old.
 pub(crate) fn kernel_at_least(major: u32, minor: u32) -> bool {
-    let mut v = KERNEL_VERSION.load(Ordering::Relaxed);
-    if v == 0 {
-        v = uname_version().unwrap_or(u32::MAX);
-        KERNEL_VERSION.store(v, Ordering::Relaxed);
-    }
-    v != u32::MAX && v >= (major << 8 | minor)
-}
-
-fn uname_version() -> Option<u32> {
-    // SAFETY: an all-zero utsname is valid; uname fills it.
-    let mut uts: libc::utsname = unsafe { core::mem::zeroed() };
-    // SAFETY: `uts` is writable.
-    if unsafe { libc::uname(&mut uts) } != 0 {
-        return None;
-    }
-    let release: Vec<u8> = uts
-        .release
-        .iter()
-        .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
-        .collect();
-    parse_release(&release)
-}
-
-/// `major.minor` of a release string such as `6.18.44-fc`.
-fn parse_release(release: &[u8]) -> Option<u32> {
-    let mut parts = release.split(|c| !c.is_ascii_digit());
-    let num = |p: Option<&[u8]>| -> Option<u32> {
-        let p = p?;
-        if p.is_empty() || p.len() > 4 {
-            return None;
-        }
-        core::str::from_utf8(p).ok()?.parse().ok()
-    };
-    let major = num(parts.next())?;
-    let minor = num(parts.next())?;
-    (major < 0x1_0000 && minor < 0x100).then_some(major << 8 | minor)
+    KERNEL
+        .get_or_init(KernelVersion::running)
+        .is_some_and(|k| k >= KernelVersion::new(major, minor))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn releases_parse_to_major_minor() {
-        assert_eq!(parse_release(b"6.18.44-fc-v669"), Some(6 << 8 | 18));
-        assert_eq!(parse_release(b"5.4.0"), Some(5 << 8 | 4));
-        assert_eq!(parse_release(b"6.11"), Some(6 << 8 | 11));
-        assert_eq!(parse_release(b"6"), None);
-        assert_eq!(parse_release(b""), None);
-        assert_eq!(parse_release(b"x.y"), None);
-        assert!(parse_release(b"6.10.0").unwrap() < (6 << 8 | 11));
-    }
 
     #[test]
     fn readiness_reads_poll_bits() {

@@ -28,6 +28,23 @@ macro_rules! errnos {
                     None => panic!("libc errno constants are non-zero"),
                 };
             )*
+
+            /// The errno named `name` (`"EPERM"`, `"EROFS"`, ...), among those with
+            /// a constant here.
+            #[must_use]
+            pub fn from_name(name: &str) -> Option<Errno> {
+                match name {
+                    $(stringify!($name) => Some(Errno::$name),)*
+                    _ => None,
+                }
+            }
+
+            /// The name of this errno, if it has a constant here.
+            #[must_use]
+            pub fn name(self) -> Option<&'static str> {
+                $(if self == Errno::$name { return Some(stringify!($name)); })*
+                None
+            }
         }
     };
 }
@@ -56,6 +73,11 @@ errnos!(
     ENOSYS,
     ENOTSUP,
     EOPNOTSUPP,
+    ELOOP,
+    ENODEV,
+    ENXIO,
+    ECHILD,
+    ENOTEMPTY,
 );
 
 impl Errno {
@@ -251,6 +273,10 @@ mod tests {
         assert_eq!(Errno::new(1).map(Errno::get), Ok(1));
         assert_eq!(Errno::new(4095).map(Errno::get), Ok(4095));
         assert_eq!(Errno::EPERM.get(), libc::EPERM);
+        assert_eq!(Errno::from_name("ELOOP"), Some(Errno::ELOOP));
+        assert_eq!(Errno::ELOOP.name(), Some("ELOOP"));
+        assert_eq!(Errno::from_name("EWHAT"), None);
+        assert_eq!(Errno::new(200).unwrap().name(), None);
         assert_eq!(Errno::ENOSYS.get(), libc::ENOSYS);
         assert_eq!(Errno::try_from(libc::EXDEV), Ok(Errno::EXDEV));
         let io = std::io::Error::from_raw_os_error(libc::EACCES);

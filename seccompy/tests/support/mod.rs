@@ -298,15 +298,6 @@ pub fn spin_until(cond: impl Fn() -> bool) -> bool {
     false
 }
 
-/// The running kernel's `major.minor`.
-pub fn kernel_version() -> (u8, u8) {
-    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
-    let mut parts = release.trim().split(|c: char| !c.is_ascii_digit());
-    let major = parts.next().unwrap().parse().unwrap();
-    let minor = parts.next().unwrap().parse().unwrap();
-    (major, minor)
-}
-
 /// Panics unless the tests run as root. For the tests marked
 /// `#[ignore = "needs root…"]`: run with `--ignored`, they fail loudly instead of
 /// passing without having run.

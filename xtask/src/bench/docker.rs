@@ -54,7 +54,7 @@ fn cmp_op(name: &str) -> Result<CmpOp, String> {
 fn min_kernel(f: &Filter) -> Result<Option<KernelVersion>, String> {
     f.min_kernel
         .as_deref()
-        .map(KernelVersion::parse_min_kernel)
+        .map(seccompy_bpf::oci::parse_min_kernel)
         .transpose()
         .map_err(|e| format!("minKernel: {e}"))
 }
@@ -170,9 +170,7 @@ pub fn spec(
 
 /// The version of the running kernel, for `minKernel`.
 pub fn running_kernel() -> Result<KernelVersion, String> {
-    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map_err(|e| format!("reading the kernel release: {e}"))?;
-    KernelVersion::parse_release(release.trim()).map_err(|e| format!("kernel release: {e}"))
+    KernelVersion::running().ok_or_else(|| "cannot read the running kernel's version".to_owned())
 }
 
 #[cfg(test)]

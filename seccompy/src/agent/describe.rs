@@ -1,0 +1,135 @@
+//! A call's arguments for the log: strings (paths, filesystem types) read
+//! through [`TargetMemory`](crate::unotify::TargetMemory), the rest as numbers.
+
+use crate::unotify::{Listener, Notification};
+
+/// The longest string shown in a log line.
+const MAX_SHOWN: usize = 256;
+
+/// Which arguments of a call are strings, by system call name (the calls a
+/// profile commonly notifies).
+fn string_args(name: &str) -> &'static [usize] {
+    match name {
+        "pivot_root" | "rename" | "link" | "symlink" => &[0, 1],
+        "renameat" | "renameat2" | "linkat" | "move_mount" => &[1, 3],
+        "symlinkat" => &[0, 2],
+        "mount" => &[0, 1, 2],
+        "mkdirat" | "unlinkat" | "openat" | "openat2" | "fchmodat" | "fchmodat2" | "fchownat"
+        | "mknodat" | "newfstatat" | "faccessat" | "faccessat2" | "readlinkat" | "statx"
+        | "utimensat" | "execveat" | "open_tree" => &[1],
+        "mkdir" | "rmdir" | "unlink" | "chdir" | "chroot" | "chmod" | "chown" | "lchown"
+        | "creat" | "open" | "truncate" | "acct" | "swapon" | "swapoff" | "umount2" | "execve"
+        | "stat" | "lstat" | "access" | "readlink" | "mknod" | "utime" | "utimes" | "statfs"
+        | "setxattr" | "getxattr" | "removexattr" | "fsopen" => &[0],
+        _ => &[],
+    }
+}
+
+/// The arguments of `n`: strings quoted (or the address when unreadable), the
+/// others in hexadecimal; as many as the call has strings for, and all six
+/// otherwise.
+pub(crate) fn describe(listener: &Listener, n: &Notification) -> String {
+    let strings = n.syscall_name().map_or(&[][..], string_args);
+    let count = if strings.is_empty() {
+        6
+    } else {
+        strings.iter().max().map_or(0, |&m| m + 1).max(args_of(n))
+    };
+    let memory = listener.memory(n);
+    (0..count)
+        .map(|i| {
+            if strings.contains(&i) && n.args[i] != 0 {
+                match memory.read_c_string(n.args[i], MAX_SHOWN) {
+                    Ok(s) => format!("{s:?}"),
+                    Err(_) => format!("{:#x}", n.args[i]),
+                }
+            } else {
+                format!("{:#x}", n.args[i])
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How many arguments to show for a call with string arguments, when more
+/// than its strings: the mode or flags after them.
+fn args_of(n: &Notification) -> usize {
+    match n.syscall_name() {
+        Some("mkdir" | "chmod" | "creat" | "access") => 2,
+        Some("mkdirat" | "open" | "fchmodat" | "faccessat") => 3,
+        Some("openat" | "mknodat" | "fchownat" | "unlinkat") => 4,
+        Some("mount") => 5,
+        Some("umount2") => 2,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_call_named_exists() {
+        let abi = crate::sys::syscalls::Abi::X86_64;
+        for name in [
+            "pivot_root",
+            "rename",
+            "link",
+            "symlink",
+            "renameat",
+            "renameat2",
+            "linkat",
+            "move_mount",
+            "symlinkat",
+            "mount",
+            "mkdirat",
+            "unlinkat",
+            "openat",
+            "openat2",
+            "fchmodat",
+            "fchmodat2",
+            "fchownat",
+            "mknodat",
+            "newfstatat",
+            "faccessat",
+            "faccessat2",
+            "readlinkat",
+            "statx",
+            "utimensat",
+            "execveat",
+            "open_tree",
+            "mkdir",
+            "rmdir",
+            "unlink",
+            "chdir",
+            "chroot",
+            "chmod",
+            "chown",
+            "lchown",
+            "creat",
+            "open",
+            "truncate",
+            "acct",
+            "swapon",
+            "swapoff",
+            "umount2",
+            "execve",
+            "stat",
+            "lstat",
+            "access",
+            "readlink",
+            "mknod",
+            "utime",
+            "utimes",
+            "statfs",
+            "setxattr",
+            "getxattr",
+            "removexattr",
+            "fsopen",
+        ] {
+            assert!(abi.syscall_nr(name).is_some(), "{name}");
+            assert!(!string_args(name).is_empty(), "{name}");
+        }
+        assert!(string_args("getpid").is_empty());
+    }
+}

@@ -1,0 +1,794 @@
+//! The agent's event loop: one epoll set holding the runtimes' socket and every
+//! container's listener, served by a pool of workers.
+//!
+//! Every fd is registered `EPOLLONESHOT`: the worker that wakes for it has it to
+//! itself until it re-arms it, so only one worker at a time receives from a
+//! listener (a receive after `POLLIN` then never blocks: a call withdrawn
+//! meanwhile makes it fail with `ENOENT`). A worker woken for a listener
+//! receives a notification; for a handler that works (mknod, mount, sysinfo,
+//! kill) it re-arms the listener first, so that other workers take the
+//! container's next calls meanwhile; for a quick one (errno, continue) it
+//! answers, then lingers up to 100 µs in `poll(2)` on that listener for the
+//! container's next call (`poll`, unlike epoll, is woken on the caller's CPU
+//! by the listener's synchronous wake-up), at most 64 calls in a row and only
+//! while there are no more listeners than workers. A worker woken for the
+//! socket accepts one connection, re-arms the socket, and reads the runtime's
+//! state.
+//!
+//! # References
+//! - [`epoll(7)`](https://man7.org/linux/man-pages/man7/epoll.7.html)
+//! - [`unix(7)`](https://man7.org/linux/man-pages/man7/unix.7.html) (`SO_PEERCRED`)
+//! - [`pidfd_open(2)`](https://man7.org/linux/man-pages/man2/pidfd_open.2.html)
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::CString;
+use std::io::{self, Write};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::fdpass::{cvt, peer_cred, remove_stale_socket, sockaddr};
+use super::fdstore::{self, FdStore};
+use super::handlers::{Call, Decision, decide};
+use super::keeper::KeeperClient;
+use super::metrics::Metrics;
+use super::policy::{Policy, Profile};
+use super::state::{ContainerProcessState, IntakeError, read_process_state};
+use crate::unotify::{Errno, Listener, RecvError, RespondError, Response};
+
+/// How long a worker waits for a container's next call after answering one
+/// with a quick handler, before going back to the event loop.
+const LINGER: Duration = Duration::from_micros(100);
+
+/// The most calls of one listener a worker answers in a row before going back
+/// to the event loop (fairness between containers).
+const MAX_STREAK: usize = 64;
+
+/// How long a runtime may take to send its state.
+const INTAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+const TOKEN_STOP: u64 = 0;
+const TOKEN_SOCKET: u64 = 1;
+const FIRST_LISTENER_TOKEN: u64 = 16;
+
+/// How the agent runs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AgentConfig {
+    /// The handlers, chosen per container by `listenerMetadata`.
+    pub policy: Policy,
+    /// Worker threads (at least one).
+    pub workers: usize,
+    /// Peer uids allowed to hand over listeners, besides root and the agent's
+    /// own effective uid.
+    pub allowed_uids: Vec<u32>,
+    /// The fd keeper's socket: listeners are deposited there, and taken back at
+    /// start (see [`keeper`](super::keeper)).
+    pub keeper: Option<PathBuf>,
+    /// A file the counters are written to (Prometheus text format, replaced
+    /// atomically at most once a second).
+    pub metrics: Option<PathBuf>,
+    /// systemd's file-descriptor store, where listeners are kept as by the
+    /// keeper (see [`fdstore`]).
+    pub fd_store: Option<FdStore>,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        AgentConfig {
+            policy: Policy::builtin(),
+            workers: 4,
+            allowed_uids: Vec::new(),
+            keeper: None,
+            metrics: None,
+            fd_store: None,
+        }
+    }
+}
+
+/// Why the agent could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentError {
+    /// Creating, binding or listening on the socket failed.
+    #[error("cannot listen on {path}")]
+    Socket {
+        /// The socket's path.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+    /// epoll or eventfd failed.
+    #[error("the event loop failed")]
+    EventLoop {
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+    /// The keeper could not be reached or answered nonsense.
+    #[error("the fd keeper at {path} failed")]
+    Keeper {
+        /// The keeper's socket.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// One listener being served.
+struct Entry {
+    listener: Listener,
+    container: String,
+    /// The process the runtime named (init or an exec'd process).
+    pid: i32,
+    profile_name: String,
+    profile: Profile,
+    init_pidfd: Option<Arc<OwnedFd>>,
+    /// The keeper's id of its copy.
+    keeper_id: Option<u64>,
+    /// Its number in systemd's fd store.
+    store_id: Option<u64>,
+}
+
+/// An OCI seccomp agent: receives containers' listeners from runtimes on a
+/// socket and answers their notified calls by policy. See the
+/// [module documentation](super).
+pub struct Agent {
+    path: PathBuf,
+    socket: OwnedFd,
+    epoll: OwnedFd,
+    stop: Arc<OwnedFd>,
+    config: AgentConfig,
+    log: Mutex<Box<dyn Write + Send>>,
+    entries: Mutex<HashMap<u64, Arc<Entry>>>,
+    next_token: AtomicU64,
+    metrics: Mutex<Metrics>,
+    metrics_written: Mutex<Instant>,
+    keeper: Option<KeeperClient>,
+    next_store_id: AtomicU64,
+}
+
+impl std::fmt::Debug for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agent")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Stops a running [`Agent::serve`] from any thread.
+#[derive(Debug, Clone)]
+pub struct Stopper(Arc<OwnedFd>);
+
+impl Stopper {
+    /// Makes every worker return: listeners stay open (and deposited with the
+    /// keeper, if any) until the [`Agent`] is dropped.
+    pub fn stop(&self) {
+        let one: u64 = 1;
+        // SAFETY: an eventfd and an 8-byte value.
+        let _ = unsafe { libc::write(self.0.as_raw_fd(), (&raw const one).cast(), 8) };
+    }
+}
+
+impl Agent {
+    /// Creates the runtimes' socket at `path` (mode 0600; a stale socket there is
+    /// replaced), the event loop, and takes back the listeners the keeper holds.
+    /// Decisions are logged to `log`, one JSON object a line.
+    ///
+    /// # Errors
+    /// See [`AgentError`].
+    pub fn bind(
+        path: impl AsRef<Path>,
+        config: AgentConfig,
+        log: Box<dyn Write + Send>,
+    ) -> Result<Agent, AgentError> {
+        let path = path.as_ref().to_path_buf();
+        let socket = listen_socket(&path).map_err(|source| AgentError::Socket {
+            path: path.clone(),
+            source,
+        })?;
+        let event_loop = |source| AgentError::EventLoop { source };
+        // SAFETY: plain calls; the fds are checked and owned below.
+        let epoll = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) }).map_err(event_loop)?;
+        // SAFETY: as above.
+        let epoll = unsafe { OwnedFd::from_raw_fd(epoll) };
+        // SAFETY: as above.
+        let stop = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })
+            .map_err(event_loop)?;
+        // SAFETY: as above.
+        let stop = Arc::new(unsafe { OwnedFd::from_raw_fd(stop) });
+        // The stop event stays ready for every worker: level-triggered.
+        epoll_ctl(
+            &epoll,
+            libc::EPOLL_CTL_ADD,
+            stop.as_raw_fd(),
+            libc::EPOLLIN as u32,
+            TOKEN_STOP,
+        )
+        .map_err(event_loop)?;
+        epoll_ctl(
+            &epoll,
+            libc::EPOLL_CTL_ADD,
+            socket.as_raw_fd(),
+            oneshot(),
+            TOKEN_SOCKET,
+        )
+        .map_err(event_loop)?;
+        let keeper = match &config.keeper {
+            None => None,
+            Some(p) => Some(
+                KeeperClient::connect(p).map_err(|source| AgentError::Keeper {
+                    path: p.clone(),
+                    source,
+                })?,
+            ),
+        };
+        let agent = Agent {
+            path,
+            socket,
+            epoll,
+            stop,
+            config,
+            log: Mutex::new(log),
+            entries: Mutex::new(HashMap::new()),
+            next_token: AtomicU64::new(FIRST_LISTENER_TOKEN),
+            metrics: Mutex::new(Metrics::default()),
+            metrics_written: Mutex::new(Instant::now()),
+            keeper,
+            next_store_id: AtomicU64::new(1),
+        };
+        if let (Some(keeper), Some(p)) = (&agent.keeper, &agent.config.keeper) {
+            let kept = keeper.take_back().map_err(|source| AgentError::Keeper {
+                path: p.clone(),
+                source,
+            })?;
+            for k in kept {
+                let entry =
+                    agent.add_listener(k.state, k.listener, "recovered", Some(k.id), None)?;
+                // Calls the previous agent received and never answered.
+                for n in k.pending {
+                    if entry.listener.id_valid(n.id).unwrap_or(false) {
+                        agent.answer(&entry, n);
+                    }
+                }
+            }
+        }
+        Ok(agent)
+    }
+
+    /// Serves the listeners systemd's fd store passed back to a restarted
+    /// agent (`fds`: names and fds, as
+    /// [`listen_fds_from_env`](super::fdstore::listen_fds_from_env) gives them);
+    /// returns how many. Fds of other names are closed.
+    ///
+    /// # Errors
+    /// [`AgentError::EventLoop`] if a listener cannot join the event loop.
+    pub fn recover(&self, fds: Vec<(String, OwnedFd)>) -> Result<usize, AgentError> {
+        let (paired, other) = fdstore::pair(fds);
+        for (name, _) in &other {
+            self.log_event(&serde_json::json!({"event": "unknown-stored-fd", "name": name}));
+        }
+        let count = paired.len();
+        for (n, state, listener) in paired {
+            self.next_store_id.fetch_max(n + 1, Ordering::Relaxed);
+            self.add_listener(state, listener, "recovered", None, Some(n))?;
+        }
+        Ok(count)
+    }
+
+    fn log_kept_failed(&self, state: &ContainerProcessState, what: &str, e: &io::Error) {
+        self.log_event(&serde_json::json!({
+            "event": "not-kept",
+            "container": state.state.id,
+            "pid": state.pid,
+            "reason": format!("the {what} refused the listener: {e}"),
+        }));
+    }
+
+    /// The socket's path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A handle that stops [`serve`](Self::serve).
+    #[must_use]
+    pub fn stopper(&self) -> Stopper {
+        Stopper(Arc::clone(&self.stop))
+    }
+
+    /// The counters, in Prometheus text format.
+    #[must_use]
+    pub fn metrics_text(&self) -> String {
+        let live = self.live_listeners();
+        lock(&self.metrics).render(&live)
+    }
+
+    fn live_listeners(&self) -> BTreeMap<String, u64> {
+        let mut live = BTreeMap::new();
+        for e in lock(&self.entries).values() {
+            *live.entry(e.container.clone()).or_insert(0) += 1;
+        }
+        live
+    }
+
+    /// Serves until [`Stopper::stop`]: runs the workers (the calling thread and
+    /// `workers - 1` more) on the event loop.
+    ///
+    /// # Errors
+    /// [`AgentError::EventLoop`] if waiting for events fails.
+    pub fn serve(&self) -> Result<(), AgentError> {
+        let error = Mutex::new(None);
+        std::thread::scope(|s| {
+            for i in 1..self.config.workers.max(1) {
+                let spawned = std::thread::Builder::new()
+                    .name(format!("seccompy-agent-{i}"))
+                    .spawn_scoped(s, || self.work(&error));
+                if spawned.is_err() {
+                    break;
+                }
+            }
+            self.work(&error);
+        });
+        self.write_metrics(true);
+        match error.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            Some(source) => Err(AgentError::EventLoop { source }),
+            None => Ok(()),
+        }
+    }
+
+    fn work(&self, error: &Mutex<Option<io::Error>>) {
+        loop {
+            // SAFETY: an all-zero epoll_event is valid.
+            let mut event: libc::epoll_event = unsafe { std::mem::zeroed() };
+            // SAFETY: one event's room.
+            let n = unsafe { libc::epoll_wait(self.epoll.as_raw_fd(), &mut event, 1, 1000) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                *lock(error) = Some(e);
+                self.stopper().stop();
+                return;
+            }
+            if n == 0 {
+                self.write_metrics(false);
+                continue;
+            }
+            match event.u64 {
+                TOKEN_STOP => return,
+                TOKEN_SOCKET => self.accept_one(),
+                token => self.serve_listener(token),
+            }
+        }
+    }
+
+    /// Accepts one runtime connection, re-arms the socket, takes the listener.
+    fn accept_one(&self) {
+        // SAFETY: accept4 with no address wanted.
+        let fd = unsafe {
+            libc::accept4(
+                self.socket.as_raw_fd(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                libc::SOCK_CLOEXEC,
+            )
+        };
+        self.rearm(self.socket.as_raw_fd(), TOKEN_SOCKET);
+        if fd < 0 {
+            return;
+        }
+        // SAFETY: a new fd we own.
+        let stream = UnixStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        if let Err(why) = self.intake(&stream) {
+            self.log_event(&serde_json::json!({"event": "refused", "reason": why}));
+        }
+    }
+
+    fn intake(&self, stream: &UnixStream) -> Result<(), String> {
+        let (uid, pid) = peer_cred(stream).map_err(|e| format!("no peer credentials: {e}"))?;
+        // SAFETY: geteuid cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if uid != 0 && uid != me && !self.config.allowed_uids.contains(&uid) {
+            return Err(format!("peer pid {pid} uid {uid} is not allowed"));
+        }
+        stream
+            .set_read_timeout(Some(INTAKE_TIMEOUT))
+            .map_err(|e| e.to_string())?;
+        let mut message = read_process_state(stream).map_err(|e| error_chain(&e))?;
+        let fd = message
+            .take_listener()
+            .map_err(|e: IntakeError| e.to_string())?;
+        // Kept outside the agent first: from then on the listener outlives it.
+        // Should that fail, the container is served all the same.
+        let keeper_id = self.keeper.as_ref().and_then(|keeper| {
+            keeper
+                .deposit(&message.state, &fd)
+                .map_err(|e| self.log_kept_failed(&message.state, "keeper", &e))
+                .ok()
+        });
+        let store_id = self.config.fd_store.as_ref().and_then(|store| {
+            let n = self.next_store_id.fetch_add(1, Ordering::Relaxed);
+            store
+                .store(n, &message.state, fd.as_fd())
+                .map(|()| n)
+                .map_err(|e| self.log_kept_failed(&message.state, "fd store", &e))
+                .ok()
+        });
+        self.add_listener(message.state, fd, "new", keeper_id, store_id)
+            .map(drop)
+            .map_err(|e| error_chain(&e))
+    }
+
+    /// Starts serving a listener.
+    fn add_listener(
+        &self,
+        state: ContainerProcessState,
+        fd: OwnedFd,
+        how: &str,
+        keeper_id: Option<u64>,
+        store_id: Option<u64>,
+    ) -> Result<Arc<Entry>, AgentError> {
+        let (profile_name, profile) = self.config.policy.profile_for(&state.metadata);
+        let init = state.state.pid.unwrap_or(state.pid);
+        let init_pidfd = pidfd_open(init).ok().map(Arc::new);
+        let entry = Arc::new(Entry {
+            listener: Listener::new(fd),
+            container: state.state.id.clone(),
+            pid: state.pid,
+            profile_name: profile_name.to_string(),
+            profile,
+            init_pidfd,
+            keeper_id,
+            store_id,
+        });
+        self.log_event(&serde_json::json!({
+            "event": "listener",
+            "how": how,
+            "container": entry.container,
+            "pid": state.pid,
+            "status": state.state.status,
+            "profile": entry.profile_name,
+            "runtimeVersion": state.oci_version,
+        }));
+        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+        let raw = entry.listener.as_raw_fd();
+        lock(&self.entries).insert(token, Arc::clone(&entry));
+        epoll_ctl(&self.epoll, libc::EPOLL_CTL_ADD, raw, oneshot(), token).map_err(|source| {
+            lock(&self.entries).remove(&token);
+            AgentError::EventLoop { source }
+        })?;
+        Ok(entry)
+    }
+
+    /// Serves one ready listener: one notification, or its end.
+    fn serve_listener(&self, token: u64) {
+        let Some(entry) = lock(&self.entries).get(&token).cloned() else {
+            return;
+        };
+        let fd = entry.listener.as_raw_fd();
+        let mut ready = match entry.listener.poll(Some(Duration::ZERO)) {
+            Ok(r) => r,
+            Err(_) => {
+                self.remove(token, &entry, "poll failed");
+                return;
+            }
+        };
+        // This worker owns the listener (one-shot) until it re-arms it: it alone
+        // receives, so a receive after POLLIN cannot block (a call that went
+        // away meanwhile makes the receive fail with ENOENT, not wait). It
+        // serves at most MAX_STREAK calls in a row, then lets the event loop
+        // give the others their turn.
+        for _ in 0..MAX_STREAK {
+            if !ready.pending {
+                if ready.hung_up {
+                    self.remove(token, &entry, "hang-up");
+                    return;
+                }
+                break;
+            }
+            let notification = match entry.listener.recv() {
+                Ok(n) => n,
+                Err(RecvError::Gone) => break,
+                Err(RecvError::Ended) => {
+                    self.remove(token, &entry, "hang-up");
+                    return;
+                }
+                Err(_) => {
+                    self.remove(token, &entry, "receive failed");
+                    return;
+                }
+            };
+            if !entry
+                .profile
+                .handler(notification.syscall_name())
+                .is_quick()
+            {
+                // A handler that works (creates, mounts, reads cgroups): let
+                // other workers take the container's next calls meanwhile.
+                self.rearm(fd, token);
+                self.answer_journaled(&entry, notification);
+                return;
+            }
+            self.answer_journaled(&entry, notification);
+            // Linger, while there are no more listeners than workers (with
+            // more, a lingering worker would keep others waiting): a container
+            // that calls again at once finds this worker waiting in poll(2),
+            // which the kernel wakes on the caller's CPU (synchronous wake-up);
+            // epoll's wake-up would not.
+            if lock(&self.entries).len() > self.config.workers.max(1) {
+                break;
+            }
+            ready = match linger(&entry.listener) {
+                Ok(r) => r,
+                Err(_) => break,
+            };
+        }
+        self.rearm(fd, token);
+    }
+
+    /// Answers a received notification, journaled with the keeper (if any)
+    /// until answered: should the agent die meanwhile, the next one answers.
+    fn answer_journaled(&self, entry: &Entry, notification: crate::unotify::Notification) {
+        let journal = self.keeper.as_ref().zip(entry.keeper_id);
+        if let Some((keeper, id)) = journal {
+            let _ = keeper.journal_received(id, &notification);
+        }
+        self.answer(entry, notification);
+        if let Some((keeper, id)) = journal {
+            let _ = keeper.journal_answered(id, notification.id);
+        }
+    }
+
+    /// Decides a notification with its container's profile, answers, logs and
+    /// counts.
+    fn answer(&self, entry: &Entry, notification: crate::unotify::Notification) {
+        let name = notification.syscall_name();
+        let handler = entry.profile.handler(name);
+        let call = Call {
+            listener: &entry.listener,
+            notification,
+            init_pidfd: entry.init_pidfd.as_deref(),
+        };
+        let decision: Decision = decide(&handler, &call);
+        let syscall = name.map_or_else(|| format!("#{}", notification.nr), str::to_string);
+        // Logged before the answer: the log follows the order of the calls.
+        self.log_event(&DecisionLine {
+            container: &entry.container,
+            pid: notification.pid,
+            syscall: &syscall,
+            args: &decision.args,
+            decision: &decision.what,
+            profile: &entry.profile_name,
+        });
+        let mut kind = decision.kind;
+        if let Some(response) = decision.response {
+            let sent = match entry.listener.respond(notification.id, response) {
+                Err(RespondError::Refused { .. }) => {
+                    self.log_answer_failed(
+                        entry,
+                        &notification,
+                        "refused by the kernel; EPERM instead",
+                    );
+                    entry
+                        .listener
+                        .respond(notification.id, Response::errno(Errno::EPERM))
+                }
+                other => other,
+            };
+            if sent.is_err() {
+                kind = "gone";
+                self.log_answer_failed(entry, &notification, "the call went away");
+            }
+        }
+        lock(&self.metrics).count(&entry.container, &syscall, kind);
+    }
+
+    fn log_answer_failed(&self, entry: &Entry, n: &crate::unotify::Notification, why: &str) {
+        self.log_event(&serde_json::json!({
+            "event": "answer-failed",
+            "container": entry.container,
+            "pid": n.pid,
+            "reason": why,
+        }));
+    }
+
+    fn remove(&self, token: u64, entry: &Entry, why: &str) {
+        if lock(&self.entries).remove(&token).is_none() {
+            return;
+        }
+        // SAFETY: removing an fd we registered; a null event is allowed.
+        unsafe {
+            libc::epoll_ctl(
+                self.epoll.as_raw_fd(),
+                libc::EPOLL_CTL_DEL,
+                entry.listener.as_raw_fd(),
+                std::ptr::null_mut(),
+            );
+        }
+        if let Some((keeper, id)) = self.keeper.as_ref().zip(entry.keeper_id) {
+            let _ = keeper.release(id);
+        }
+        if let Some((store, n)) = self.config.fd_store.as_ref().zip(entry.store_id) {
+            let _ = store.remove(n);
+        }
+        self.log_event(&serde_json::json!({
+            "event": "listener-end",
+            "container": entry.container,
+            "pid": entry.pid,
+            "reason": why,
+        }));
+    }
+
+    fn rearm(&self, fd: RawFd, token: u64) {
+        let _ = epoll_ctl(&self.epoll, libc::EPOLL_CTL_MOD, fd, oneshot(), token);
+    }
+
+    fn log_event<T: serde::Serialize>(&self, event: &T) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let timed = Timed {
+            time: format!("{}.{:03}", now.as_secs(), now.subsec_millis()),
+            event,
+        };
+        let mut line = match serde_json::to_vec(&timed) {
+            Ok(l) => l,
+            Err(_) => return,
+        };
+        line.push(b'\n');
+        let mut log = lock(&self.log);
+        let _ = log.write_all(&line);
+        let _ = log.flush();
+    }
+
+    fn write_metrics(&self, now: bool) {
+        let Some(path) = &self.config.metrics else {
+            return;
+        };
+        {
+            let mut written = lock(&self.metrics_written);
+            if !now && written.elapsed() < Duration::from_secs(1) {
+                return;
+            }
+            *written = Instant::now();
+        }
+        let text = self.metrics_text();
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(".tmp");
+        if std::fs::write(&tmp, text).is_ok() {
+            let _ = std::fs::rename(&tmp, path);
+        }
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let path = CString::new(self.path.as_os_str().as_bytes()).ok();
+        if let Some(p) = path {
+            // SAFETY: a valid C string.
+            unsafe { libc::unlink(p.as_ptr()) };
+        }
+    }
+}
+
+/// A log line: the time, then the event's fields.
+#[derive(serde::Serialize)]
+struct Timed<'a, T> {
+    time: String,
+    #[serde(flatten)]
+    event: &'a T,
+}
+
+/// The log line of one decision.
+#[derive(serde::Serialize)]
+struct DecisionLine<'a> {
+    container: &'a str,
+    pid: u32,
+    syscall: &'a str,
+    args: &'a str,
+    decision: &'a str,
+    profile: &'a str,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}
+
+fn oneshot() -> u32 {
+    (libc::EPOLLIN | libc::EPOLLONESHOT) as u32
+}
+
+fn epoll_ctl(
+    epoll: &OwnedFd,
+    op: libc::c_int,
+    fd: RawFd,
+    events: u32,
+    token: u64,
+) -> io::Result<()> {
+    let mut event = libc::epoll_event { events, u64: token };
+    // SAFETY: a valid epoll fd, fd and event.
+    cvt(unsafe { libc::epoll_ctl(epoll.as_raw_fd(), op, fd, &mut event) }).map(drop)
+}
+
+/// A listening AF_UNIX stream socket at `path`, mode 0600 from the start
+/// (`fchmod` before `bind` sets the mode the socket file is created with).
+pub(crate) fn listen_socket(path: &Path) -> io::Result<OwnedFd> {
+    remove_stale_socket(path, libc::SOCK_STREAM)?;
+    let addr = sockaddr(path)?;
+    // SAFETY: plain call.
+    let fd = cvt(unsafe {
+        libc::socket(
+            libc::AF_UNIX,
+            libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            0,
+        )
+    })?;
+    // SAFETY: a new fd we own.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: plain calls on our fd with a valid address.
+    unsafe {
+        cvt(libc::fchmod(fd.as_raw_fd(), 0o600))?;
+        cvt(libc::bind(
+            fd.as_raw_fd(),
+            (&raw const addr).cast(),
+            size_of::<libc::sockaddr_un>() as libc::socklen_t,
+        ))?;
+        cvt(libc::listen(fd.as_raw_fd(), 128))?;
+    }
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    Ok(fd)
+}
+
+/// Waits up to [`LINGER`] for the listener to have a call or to hang up
+/// (`ppoll(2)`).
+fn linger(listener: &Listener) -> io::Result<crate::unotify::Readiness> {
+    let mut pfd = libc::pollfd {
+        fd: listener.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let timeout = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: LINGER.as_nanos() as libc::c_long,
+    };
+    // SAFETY: one valid pollfd, a valid timespec, no signal mask.
+    let r = unsafe { libc::ppoll(&mut pfd, 1, &timeout, std::ptr::null()) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(crate::unotify::Readiness {
+        pending: pfd.revents & libc::POLLIN != 0,
+        unanswered: false,
+        hung_up: pfd.revents & libc::POLLHUP != 0,
+    })
+}
+
+/// `pidfd_open(pid, 0)`.
+pub(crate) fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
+    // SAFETY: plain call.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a new fd we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}

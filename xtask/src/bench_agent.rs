@@ -1,0 +1,326 @@
+//! `cargo xtask bench-agent`: the round trip of a notified call answered by
+//! `seccompy::agent`, against `bench-unotify`'s raw-ioctl supervisor in the
+//! same run, and with many containers served at once.
+//!
+//! Each "container" is this binary re-executed (`bench-agent __target N`)
+//! under a filter that sends `getppid(2)` to a listener, which is handed to the
+//! agent exactly as a runtime does (a `ContainerProcessState` on the agent's
+//! socket, the listener by `SCM_RIGHTS`); the runtime's work is only that
+//! hand-over, so no runc is needed (nor root). The agent (in this process, two
+//! workers) answers by a policy that refuses `getppid` with `EPERM`, logging
+//! each decision to a file (or, for the second column, to nothing); the raw
+//! supervisor answers with ioctls by hand. All with synchronous wake-up.
+//!
+//! The target waits for a byte on its standard input, makes a thousand
+//! warm-up calls, then times each of `N` calls and prints its mean, median
+//! and largest round trip and how many calls were answered.
+//!
+//! - Single: runs alternate between raw, agent (log file), agent (no log);
+//!   figures are medians over `--runs` (default 7) of `--calls` calls (20000).
+//!   Target: agent ≤ 1.2 × raw.
+//! - Many: `--containers` (default 50) targets handed over, then started at
+//!   once, `--calls-many` calls each (2000). Target: no call slower than 10 ×
+//!   the single-container median, none lost.
+
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use seccompy::agent::{Agent, AgentConfig, ContainerProcessState, Policy, hand_over};
+use seccompy::{CommandSeccompExt, Filter, FilterAction, FilterArgs, SeccompOptions};
+
+use crate::bench_bpf;
+use crate::bench_unotify::{median, raw_supervisor};
+
+/// One target's figures, in nanoseconds.
+#[derive(Clone, Copy, Debug)]
+struct Figures {
+    mean: f64,
+    p50: f64,
+    max: f64,
+    answered: u64,
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    if args.first().is_some_and(|a| a == "__target") {
+        return target(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(10_000));
+    }
+    if cfg!(debug_assertions) && std::env::var_os(bench_bpf::REEXEC_ENV).is_none() {
+        return bench_bpf::rerun_release("bench-agent", args);
+    }
+    let (mut runs, mut calls, mut containers, mut calls_many) =
+        (7usize, 20_000u64, 50usize, 2_000u64);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or(format!("{a} needs a number"))
+        };
+        match a.as_str() {
+            "--runs" => runs = value()?.max(1) as usize,
+            "--calls" => calls = value()?,
+            "--containers" => containers = value()?.max(1) as usize,
+            "--calls-many" => calls_many = value()?,
+            other => return Err(format!("bench-agent: unknown option {other}")),
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("seccompy-bench-agent-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let result = bench(&dir, runs, calls, containers, calls_many);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn bench(
+    dir: &Path,
+    runs: usize,
+    calls: u64,
+    containers: usize,
+    calls_many: u64,
+) -> Result<(), String> {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    println!(
+        "bench-agent: round trip of one notified getppid(2), sync wake-up, median of {runs} runs x {calls} calls, Linux {}",
+        release.trim()
+    );
+    let policy = Policy::parse(r#"{"profiles": {"bench": {"getppid": {"errno": "EPERM"}}}}"#)
+        .map_err(|e| e.to_string())?;
+    let mut config = AgentConfig::default();
+    config.policy = policy;
+    config.workers = 2;
+    let logged_sock = dir.join("logged.sock");
+    let log = std::fs::File::create(dir.join("agent.log")).map_err(|e| e.to_string())?;
+    let logged =
+        Agent::bind(&logged_sock, config.clone(), Box::new(log)).map_err(|e| e.to_string())?;
+    let quiet_sock = dir.join("quiet.sock");
+    let quiet =
+        Agent::bind(&quiet_sock, config, Box::new(std::io::sink())).map_err(|e| e.to_string())?;
+    let program = {
+        let mut filter = Filter::new(FilterArgs {
+            default_action: FilterAction::Allow,
+            ..FilterArgs::default()
+        });
+        filter.add_syscall("getppid", FilterAction::UserNotif);
+        filter.compile().map_err(|e| e.to_string())?
+    };
+    std::thread::scope(|s| -> Result<(), String> {
+        let (stop_logged, stop_quiet) = (logged.stopper(), quiet.stopper());
+        let a = s.spawn(|| logged.serve());
+        let b = s.spawn(|| quiet.serve());
+        let result = (|| -> Result<(), String> {
+            let mut raw = Vec::new();
+            let mut agent_log = Vec::new();
+            let mut agent_quiet = Vec::new();
+            let mut agent_max = Vec::new();
+            for run in 0..runs {
+                raw.push(single_raw(&program, calls)?.mean);
+                let f = single_agent(&program, calls, &logged_sock, &format!("log-{run}"))?;
+                agent_log.push(f.mean);
+                agent_max.push(f.max);
+                agent_quiet.push(
+                    single_agent(&program, calls, &quiet_sock, &format!("quiet-{run}"))?.mean,
+                );
+            }
+            let (raw, log, quiet) = (
+                median(&mut raw),
+                median(&mut agent_log),
+                median(&mut agent_quiet),
+            );
+            println!();
+            println!("{:<28}{:>10}", "supervisor", "per call");
+            println!("{:<28}{:>7.2} µs", "raw ioctls", raw / 1e3);
+            println!("{:<28}{:>7.2} µs", "agent, log to a file", log / 1e3);
+            println!("{:<28}{:>7.2} µs", "agent, no log", quiet / 1e3);
+            println!();
+            println!(
+                "ratio: agent {:.3}x raw with its log, {:.3}x without (target <= 1.2)",
+                log / raw,
+                quiet / raw
+            );
+            let single_median = single_p50(&program, calls, &logged_sock)?;
+            let many = many(&program, containers, calls_many, &logged_sock)?;
+            let worst = many.iter().map(|f| f.max).fold(0.0, f64::max);
+            let answered: u64 = many.iter().map(|f| f.answered).sum();
+            let mut medians: Vec<f64> = many.iter().map(|f| f.p50).collect();
+            println!();
+            println!(
+                "{containers} containers at once, {calls_many} calls each: {answered} of {} answered, \
+                 median of the medians {:.2} µs, slowest call {:.1} µs = {:.1}x the single-container median {:.2} µs (target <= 10x, none lost)",
+                containers as u64 * calls_many,
+                median(&mut medians) / 1e3,
+                worst / 1e3,
+                worst / single_median,
+                single_median / 1e3
+            );
+            Ok(())
+        })();
+        stop_logged.stop();
+        stop_quiet.stop();
+        a.join()
+            .map_err(|_| "the agent panicked")?
+            .map_err(|e| e.to_string())?;
+        b.join()
+            .map_err(|_| "the agent panicked")?
+            .map_err(|e| e.to_string())?;
+        result
+    })
+}
+
+/// A started target and its listener.
+struct Started {
+    child: Child,
+    listener: std::os::fd::OwnedFd,
+}
+
+fn start(program: &seccompy::bpf::Program, calls: u64) -> Result<Started, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut command = Command::new(exe);
+    command
+        .args(["bench-agent", "__target", &calls.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let spawned = command
+        .spawn_with_listener(program.clone(), SeccompOptions::default())
+        .map_err(|e| format!("spawning the target: {e}"))?;
+    Ok(Started {
+        child: spawned.child,
+        listener: spawned.listener,
+    })
+}
+
+/// Lets the target go and collects its figures.
+fn go_and_collect(child: &mut Child) -> Result<Figures, String> {
+    child
+        .stdin
+        .take()
+        .ok_or("no stdin")?
+        .write_all(b"g")
+        .map_err(|e| e.to_string())?;
+    collect(child)
+}
+
+fn collect(child: &mut Child) -> Result<Figures, String> {
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .ok_or("no stdout")?
+        .read_to_string(&mut out)
+        .map_err(|e| e.to_string())?;
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("the target failed: {status}"));
+    }
+    let v: Vec<f64> = out
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    match v[..] {
+        [mean, p50, max, answered] => Ok(Figures {
+            mean,
+            p50,
+            max,
+            answered: answered as u64,
+        }),
+        _ => Err(format!("the target printed {out:?}")),
+    }
+}
+
+fn single_raw(program: &seccompy::bpf::Program, calls: u64) -> Result<Figures, String> {
+    let mut t = start(program, calls)?;
+    let listener = t.listener;
+    let supervisor = std::thread::spawn(move || raw_supervisor(listener, true));
+    let f = go_and_collect(&mut t.child)?;
+    supervisor
+        .join()
+        .map_err(|_| "the raw supervisor panicked")??;
+    Ok(f)
+}
+
+fn single_agent(
+    program: &seccompy::bpf::Program,
+    calls: u64,
+    socket: &Path,
+    id: &str,
+) -> Result<Figures, String> {
+    let mut t = start(program, calls)?;
+    give(socket, &t, id)?;
+    go_and_collect(&mut t.child)
+}
+
+/// The median round trip of one container alone.
+fn single_p50(program: &seccompy::bpf::Program, calls: u64, socket: &Path) -> Result<f64, String> {
+    Ok(single_agent(program, calls, socket, "single-median")?.p50)
+}
+
+/// Hands the target's listener to the agent, then closes ours.
+fn give(socket: &Path, t: &Started, id: &str) -> Result<(), String> {
+    let state = ContainerProcessState::new(id, t.child.id() as i32, "bench");
+    hand_over(socket, &state, t.listener.as_fd()).map_err(|e| format!("hand-over: {e}"))?;
+    Ok(())
+}
+
+fn many(
+    program: &seccompy::bpf::Program,
+    n: usize,
+    calls: u64,
+    socket: &Path,
+) -> Result<Vec<Figures>, String> {
+    let mut started = Vec::new();
+    for i in 0..n {
+        let t = start(program, calls)?;
+        give(socket, &t, &format!("many-{i}"))?;
+        started.push(t.child);
+    }
+    // All at once.
+    for child in &mut started {
+        child
+            .stdin
+            .take()
+            .ok_or("no stdin")?
+            .write_all(b"g")
+            .map_err(|e| e.to_string())?;
+    }
+    started.iter_mut().map(collect).collect()
+}
+
+/// The target: wait for the go, warm up, time each call; print mean, median,
+/// largest (ns) and the number of calls answered.
+fn target(calls: u64) -> Result<(), String> {
+    let mut go = [0u8; 1];
+    std::io::stdin()
+        .read_exact(&mut go)
+        .map_err(|e| e.to_string())?;
+    let call = || {
+        // SAFETY: getppid takes no argument; the filter sends it to the listener.
+        unsafe { libc::syscall(libc::SYS_getppid) }
+    };
+    for _ in 0..1000 {
+        call();
+    }
+    let mut times = Vec::with_capacity(calls as usize);
+    let mut answered = 0u64;
+    let start = Instant::now();
+    for _ in 0..calls {
+        let t = Instant::now();
+        let r = call();
+        times.push(t.elapsed().as_nanos() as f64);
+        // The agent refuses with EPERM, the raw supervisor returns 0.
+        let errno = std::io::Error::last_os_error().raw_os_error();
+        if r == 0 || (r == -1 && errno == Some(libc::EPERM)) {
+            answered += 1;
+        }
+    }
+    let mean = start.elapsed().as_nanos() as f64 / calls.max(1) as f64;
+    let max = times.iter().copied().fold(0.0, f64::max);
+    let p50 = if times.is_empty() {
+        0.0
+    } else {
+        median(&mut times)
+    };
+    println!("{mean} {p50} {max} {answered}");
+    Ok(())
+}
