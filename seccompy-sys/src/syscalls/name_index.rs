@@ -1,15 +1,12 @@
-//! The name index of a [`SyscallTable`](super::SyscallTable): an open-addressing hash
-//! table over its syscall names and aliases, built at compile time.
+//! A compile-time index of distinct names: an open-addressing hash table over
+//! names stored end to end in one pool, `ends[k]` the end of name `k` (its start
+//! the end of name `k - 1`, or 0). The first `count` names are the ones indexed.
 //!
-//! The index works on a table's compact encoding (see [`compact`](super::table::compact)):
-//! the names stored end to end in one pool, `ends[k]` the end of name `k` (its start
-//! the end of name `k - 1`, or 0). The first `count` names are the ones looked up:
-//! the syscalls', then the aliases'.
-//!
-//! Each generated table module states its data once, as `BY_NR` and `ALIASES`
-//! constants; the `syscall_table!` macro encodes it and builds the index with
-//! [`build`]. The compiler evaluates both and stores only the resulting arrays, so
-//! the index cannot disagree with the data or with [`hash`].
+//! Used for the names of every syscall table ([`names`](super::names)) and, at
+//! compile time only, for the text of the signatures. [`dedup`] gathers the
+//! distinct names from the generated data; [`build`] indexes them. Static
+//! initializers run both, so the compiler stores only the resulting arrays, which
+//! cannot disagree with the data or with [`hash`].
 //!
 //! A slot is a `u16`: `0` is empty, `k + 1` stands for name `k`. The table has a
 //! power-of-two number of slots, at least twice as many as names, and probes
