@@ -20,7 +20,9 @@
 //!   Target: agent ≤ 1.2 × raw.
 //! - Many: `--containers` (default 50) targets handed over, then started at
 //!   once, `--calls-many` calls each (2000). Target: no call slower than 10 ×
-//!   the single-container median, none lost.
+//!   the single-container median, none lost. The same with the raw supervisor
+//!   (one thread per target, receiving directly), in the same run: what the
+//!   machine allows.
 
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
@@ -141,20 +143,13 @@ fn bench(
                 quiet / raw
             );
             let single_median = single_p50(&program, calls, &logged_sock)?;
-            let many = many(&program, containers, calls_many, &logged_sock)?;
-            let worst = many.iter().map(|f| f.max).fold(0.0, f64::max);
-            let answered: u64 = many.iter().map(|f| f.answered).sum();
-            let mut medians: Vec<f64> = many.iter().map(|f| f.p50).collect();
+            let raw_single_median = single_raw(&program, calls)?.p50;
+            let many_agent = many(&program, containers, calls_many, Some(&logged_sock))?;
+            let many_raw = many(&program, containers, calls_many, None)?;
             println!();
-            println!(
-                "{containers} containers at once, {calls_many} calls each: {answered} of {} answered, \
-                 median of the medians {:.2} µs, slowest call {:.1} µs = {:.1}x the single-container median {:.2} µs (target <= 10x, none lost)",
-                containers as u64 * calls_many,
-                median(&mut medians) / 1e3,
-                worst / 1e3,
-                worst / single_median,
-                single_median / 1e3
-            );
+            println!("{containers} containers at once, {calls_many} calls each:");
+            report_many("agent", &many_agent, containers as u64 * calls_many, single_median);
+            report_many("raw ioctls", &many_raw, containers as u64 * calls_many, raw_single_median);
             Ok(())
         })();
         stop_logged.stop();
@@ -167,6 +162,21 @@ fn bench(
             .map_err(|e| e.to_string())?;
         result
     })
+}
+
+/// One line of the many-containers figures.
+fn report_many(who: &str, many: &[Figures], calls: u64, single_median: f64) {
+    let worst = many.iter().map(|f| f.max).fold(0.0, f64::max);
+    let answered: u64 = many.iter().map(|f| f.answered).sum();
+    let mut medians: Vec<f64> = many.iter().map(|f| f.p50).collect();
+    println!(
+        "  {who:<11} {answered} of {calls} answered, median of the medians {:.2} µs, \
+         slowest call {:.1} µs = {:.1}x its single-container median {:.2} µs (target <= 10x, none lost)",
+        median(&mut medians) / 1e3,
+        worst / 1e3,
+        worst / single_median,
+        single_median / 1e3
+    );
 }
 
 /// A started target and its listener.
@@ -263,16 +273,27 @@ fn give(socket: &Path, t: &Started, id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `n` targets at once, served by the agent at `socket`, or each by a raw
+/// supervisor thread of its own (`None`).
 fn many(
     program: &seccompy::bpf::Program,
     n: usize,
     calls: u64,
-    socket: &Path,
+    socket: Option<&Path>,
 ) -> Result<Vec<Figures>, String> {
     let mut started = Vec::new();
+    let mut supervisors = Vec::new();
     for i in 0..n {
         let t = start(program, calls)?;
-        give(socket, &t, &format!("many-{i}"))?;
+        match socket {
+            Some(socket) => give(socket, &t, &format!("many-{i}"))?,
+            None => {
+                let listener = t.listener;
+                supervisors.push(std::thread::spawn(move || raw_supervisor(listener, true)));
+                started.push(t.child);
+                continue;
+            }
+        }
         started.push(t.child);
     }
     // All at once.
@@ -284,7 +305,11 @@ fn many(
             .write_all(b"g")
             .map_err(|e| e.to_string())?;
     }
-    started.iter_mut().map(collect).collect()
+    let figures = started.iter_mut().map(collect).collect();
+    for s in supervisors {
+        s.join().map_err(|_| "a raw supervisor panicked")??;
+    }
+    figures
 }
 
 /// The target: wait for the go, warm up, time each call; print mean, median,

@@ -41,6 +41,7 @@ pub mod fdstore;
 mod handlers;
 pub mod keeper;
 pub mod lint;
+mod logger;
 mod metrics;
 mod mount;
 pub mod policy;

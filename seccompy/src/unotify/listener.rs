@@ -181,7 +181,7 @@ impl Listener {
     /// One receive, for a caller that knows a notification is pending and that
     /// nobody else receives (so it cannot block). `EINTR` is returned as
     /// [`RecvError::Io`], for the caller to poll again.
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "tokio", feature = "agent")), allow(dead_code))]
     pub(crate) fn recv_ready(&self) -> Result<Notification, RecvError> {
         match self.recv_once() {
             Ok(n) => Ok(n),
