@@ -144,7 +144,7 @@ fn bench(
             );
             let single_median = single_p50(&program, calls, &logged_sock)?;
             let raw_single_median = single_raw(&program, calls)?.p50;
-            let many_agent = many(&program, containers, calls_many, Some(&logged_sock))?;
+            let many_agent = many(&program, containers, calls_many, Some(if std::env::var_os("QUIETMANY").is_some() { &quiet_sock } else { &logged_sock }))?;
             let many_raw = many(&program, containers, calls_many, None)?;
             println!();
             println!("{containers} containers at once, {calls_many} calls each:");

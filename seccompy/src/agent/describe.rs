@@ -63,11 +63,20 @@ impl std::fmt::Display for Args {
 /// otherwise. Only a call with strings costs work now (its strings must be
 /// read before it is answered).
 pub(crate) fn describe(listener: &Listener, n: &Notification) -> Args {
-    let strings = n.syscall_name().map_or(&[][..], string_args);
+    describe_named(listener, n, n.syscall_name())
+}
+
+/// [`describe`], for a call whose name (`n.syscall_name()`) is known.
+pub(crate) fn describe_named(listener: &Listener, n: &Notification, name: Option<&str>) -> Args {
+    let strings = name.map_or(&[][..], string_args);
     if strings.is_empty() {
         return Args::Hex(n.args);
     }
-    let count = strings.iter().max().map_or(0, |&m| m + 1).max(args_of(n));
+    let count = strings
+        .iter()
+        .max()
+        .map_or(0, |&m| m + 1)
+        .max(args_of(name));
     let memory = listener.memory(n);
     let text = (0..count)
         .map(|i| {
@@ -87,8 +96,8 @@ pub(crate) fn describe(listener: &Listener, n: &Notification) -> Args {
 
 /// How many arguments to show for a call with string arguments, when more
 /// than its strings: the mode or flags after them.
-fn args_of(n: &Notification) -> usize {
-    match n.syscall_name() {
+fn args_of(name: Option<&str>) -> usize {
+    match name {
         Some("mkdir" | "chmod" | "creat" | "access") => 2,
         Some("mkdirat" | "open" | "fchmodat" | "faccessat") => 3,
         Some("openat" | "mknodat" | "fchownat" | "unlinkat") => 4,

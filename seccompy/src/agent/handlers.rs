@@ -6,7 +6,7 @@ use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 
-use super::describe::{Args, describe};
+use super::describe::{Args, describe, describe_named};
 use super::policy::Handler;
 use super::target::{self, CallerError, as_caller, open_caller, open_parent};
 use crate::unotify::{Errno, Listener, Notification, Response};
@@ -30,6 +30,8 @@ pub const SAFE_DEVICES: &[(&str, u32, u32)] = &[
 pub(crate) struct Call<'a> {
     pub listener: &'a Listener,
     pub notification: Notification,
+    /// Its name (`notification.syscall_name()`).
+    pub name: Option<&'static str>,
     /// The container's init, to kill it (`None`: unknown).
     pub init_pidfd: Option<&'a OwnedFd>,
 }
@@ -106,16 +108,18 @@ impl Decision {
 
 /// Decides `call` with `handler`.
 pub(crate) fn decide(handler: &Handler, call: &Call<'_>) -> Decision {
-    let name = call.notification.syscall_name();
+    let name = call.name;
     match handler {
-        Handler::Errno(e) => {
-            Decision::errno(describe(call.listener, &call.notification), *e, "policy")
-        }
+        Handler::Errno(e) => Decision::errno(
+            describe_named(call.listener, &call.notification, name),
+            *e,
+            "policy",
+        ),
         Handler::Continue => Decision {
             // SAFETY-free by design: the kernel's own checks decide this call
             // (the policy says so for this system call).
             response: Some(Response::continue_unchecked()),
-            args: describe(call.listener, &call.notification),
+            args: describe_named(call.listener, &call.notification, name),
             kind: "continue",
             what: "continue (the kernel decides)".into(),
         },

@@ -84,7 +84,7 @@ impl Log {
     /// Logs an event (written at once, after the lines queued before it).
     pub(crate) fn event<T: serde::Serialize>(&self, event: &T) {
         let timed = Timed {
-            time: time_text(now()),
+            time: Shown(&Time(now())),
             event,
         };
         if let Ok(line) = serde_json::to_vec(&timed) {
@@ -130,16 +130,14 @@ impl Log {
             match item {
                 Item::Line(line) => out.extend_from_slice(&line),
                 Item::Decision(r) => {
-                    let line = Timed {
-                        time: time_text(r.time),
-                        event: &DecisionLine {
-                            container: &r.container,
-                            pid: r.pid,
-                            syscall: &r.syscall.to_string(),
-                            args: &r.args.to_string(),
-                            decision: &r.what.to_string(),
-                            profile: &r.profile,
-                        },
+                    let line = DecisionLine {
+                        time: Shown(&Time(r.time)),
+                        container: &r.container,
+                        pid: r.pid,
+                        syscall: Shown(&r.syscall),
+                        args: Shown(&r.args),
+                        decision: Shown(&r.what),
+                        profile: &r.profile,
                     };
                     if serde_json::to_writer(&mut out, &line).is_err() {
                         continue;
@@ -192,27 +190,41 @@ pub(crate) fn now() -> Duration {
         .unwrap_or_default()
 }
 
-/// Seconds since the epoch, with milliseconds.
-fn time_text(t: Duration) -> String {
-    format!("{}.{:03}", t.as_secs(), t.subsec_millis())
+/// A time since the epoch, shown as seconds with milliseconds.
+struct Time(Duration);
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:03}", self.0.as_secs(), self.0.subsec_millis())
+    }
+}
+
+/// A JSON string written straight from `Display` (no `String` in between).
+struct Shown<'a, T>(&'a T);
+
+impl<T: std::fmt::Display> serde::Serialize for Shown<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
+    }
 }
 
 /// A log line: the time, then the event's fields.
 #[derive(serde::Serialize)]
 struct Timed<'a, T> {
-    time: String,
+    time: Shown<'a, Time>,
     #[serde(flatten)]
     event: &'a T,
 }
 
-/// The log line of one decision.
+/// The log line of one decision (fields in this order, as before).
 #[derive(serde::Serialize)]
 struct DecisionLine<'a> {
+    time: Shown<'a, Time>,
     container: &'a str,
     pid: u32,
-    syscall: &'a str,
-    args: &'a str,
-    decision: &'a str,
+    syscall: Shown<'a, Syscall>,
+    args: Shown<'a, Args>,
+    decision: Shown<'a, What>,
     profile: &'a str,
 }
 

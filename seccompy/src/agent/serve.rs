@@ -30,7 +30,7 @@ use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -78,6 +78,16 @@ pub struct AgentConfig {
     /// systemd's file-descriptor store, where listeners are kept as by the
     /// keeper (see [`fdstore`](super::fdstore)).
     pub fd_store: Option<FdStore>,
+    /// The signal that interrupts the receiving threads when serving stops
+    /// (default: `SIGRTMAX - 1`). With it, and from Linux 6.11 (where a
+    /// waiting receive returns when the last target goes), a receiving thread
+    /// waits in `SECCOMP_IOCTL_NOTIF_RECV` itself, which is the quickest way;
+    /// [`serve`](Agent::serve) then gives the signal a handler that does
+    /// nothing (without `SA_RESTART`) unless it has one of another's, and
+    /// sends it to each receiving thread to stop it. `None`, an older kernel or
+    /// a signal handled by someone else: the threads wait in `ppoll(2)` first,
+    /// which costs a system call per call.
+    pub wake_signal: Option<i32>,
 }
 
 impl Default for AgentConfig {
@@ -89,6 +99,7 @@ impl Default for AgentConfig {
             keeper: None,
             metrics: None,
             fd_store: None,
+            wake_signal: Some(libc::SIGRTMAX() - 1),
         }
     }
 }
@@ -137,12 +148,47 @@ struct Entry {
     keeper_id: Option<u64>,
     /// Its number in systemd's fd store.
     store_id: Option<u64>,
+    /// Its decisions by system call and kind, counted here (no lock shared
+    /// with other listeners on the path of an answer).
+    counts: Mutex<Vec<(Syscall, &'static str, u64)>>,
+    /// Where its counts go when it is dropped.
+    retired: Arc<Mutex<Metrics>>,
+}
+
+impl Entry {
+    fn count(&self, syscall: Syscall, kind: &'static str) {
+        let mut counts = lock(&self.counts);
+        match counts.iter_mut().find(|c| c.0 == syscall && c.1 == kind) {
+            Some(c) => c.2 += 1,
+            None => counts.push((syscall, kind, 1)),
+        }
+    }
+
+    fn add_counts_to(&self, metrics: &mut Metrics) {
+        for &(syscall, kind, n) in lock(&self.counts).iter() {
+            metrics.add(&self.container, &syscall.to_string(), kind, n);
+        }
+    }
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        let mut retired = lock(&self.retired);
+        self.add_counts_to(&mut retired);
+    }
+}
+
+/// A receiving thread, as known to whoever stops it.
+struct Receiver {
+    thread: libc::pthread_t,
+    done: AtomicBool,
 }
 
 /// A call received by a listener's thread, for a worker to answer.
 struct Job {
     entry: Arc<Entry>,
     notification: Notification,
+    name: Option<&'static str>,
     handler: Handler,
 }
 
@@ -154,6 +200,11 @@ pub struct Agent {
     socket: OwnedFd,
     epoll: OwnedFd,
     stop: Arc<OwnedFd>,
+    /// Set when serving stops: receiving threads waiting in `RECV` (sent
+    /// [`AgentConfig::wake_signal`]) return.
+    stopping: AtomicBool,
+    /// The receiving threads, to stop them.
+    receivers: Mutex<Vec<Arc<Receiver>>>,
     config: AgentConfig,
     log: Log,
     /// Calls for the workers, and an eventfd counting them (a semaphore).
@@ -161,7 +212,8 @@ pub struct Agent {
     jobs_ready: OwnedFd,
     entries: Mutex<HashMap<u64, Arc<Entry>>>,
     next_token: AtomicU64,
-    metrics: Mutex<Metrics>,
+    /// The counts of listeners gone (the others count their own).
+    metrics: Arc<Mutex<Metrics>>,
     metrics_written: Mutex<Instant>,
     keeper: Option<KeeperClient>,
     next_store_id: AtomicU64,
@@ -266,13 +318,15 @@ impl Agent {
             socket,
             epoll,
             stop,
+            stopping: AtomicBool::new(false),
+            receivers: Mutex::new(Vec::new()),
             config,
             log: Log::new(log),
             jobs: Mutex::new(VecDeque::new()),
             jobs_ready,
             entries: Mutex::new(HashMap::new()),
             next_token: AtomicU64::new(FIRST_LISTENER_TOKEN),
-            metrics: Mutex::new(Metrics::default()),
+            metrics: Arc::new(Mutex::new(Metrics::default())),
             metrics_written: Mutex::new(Instant::now()),
             keeper,
             next_store_id: AtomicU64::new(1),
@@ -288,8 +342,9 @@ impl Agent {
                 // Calls the previous agent received and never answered.
                 for n in k.pending {
                     if entry.listener.id_valid(n.id).unwrap_or(false) {
-                        let handler = entry.profile.handler(n.syscall_name());
-                        agent.answer(&entry, n, &handler);
+                        let name = n.syscall_name();
+                        let handler = entry.profile.handler(name);
+                        agent.answer(&entry, n, name, &handler);
                     }
                 }
             }
@@ -343,7 +398,11 @@ impl Agent {
     #[must_use]
     pub fn metrics_text(&self) -> String {
         let live = self.live_listeners();
-        lock(&self.metrics).render(&live)
+        let mut metrics = lock(&self.metrics).clone();
+        for e in lock(&self.entries).values() {
+            e.add_counts_to(&mut metrics);
+        }
+        metrics.render(&live)
     }
 
     fn live_listeners(&self) -> BTreeMap<String, u64> {
@@ -362,6 +421,11 @@ impl Agent {
     /// [`AgentError::EventLoop`] if waiting for events fails.
     pub fn serve(&self) -> Result<(), AgentError> {
         let error = Mutex::new(None);
+        self.stopping.store(false, Ordering::Relaxed);
+        let signal = self
+            .config
+            .wake_signal
+            .filter(|&sig| install_wake_handler(sig).is_ok());
         std::thread::scope(|outer| {
             let flusher = outer.spawn(|| self.log.run_flusher());
             std::thread::scope(|s| {
@@ -370,17 +434,18 @@ impl Agent {
                     .map(|(t, e)| (*t, Arc::clone(e)))
                     .collect();
                 for (token, entry) in kept {
-                    self.start_receiver(s, token, entry);
+                    self.start_receiver(s, token, entry, signal);
                 }
                 for i in 1..self.config.workers.max(1) {
                     let spawned = std::thread::Builder::new()
                         .name(format!("seccompy-agent-{i}"))
-                        .spawn_scoped(s, || self.work(s, &error));
+                        .spawn_scoped(s, || self.work(s, &error, signal));
                     if spawned.is_err() {
                         break;
                     }
                 }
-                self.work(s, &error);
+                self.work(s, &error, signal);
+                self.stop_receivers(signal);
             });
             // Calls received and not yet answered by a worker.
             while let Some(job) = lock(&self.jobs).pop_front() {
@@ -396,7 +461,12 @@ impl Agent {
         }
     }
 
-    fn work<'s>(&'s self, s: &'s Scope<'s, '_>, error: &Mutex<Option<io::Error>>) {
+    fn work<'s>(
+        &'s self,
+        s: &'s Scope<'s, '_>,
+        error: &Mutex<Option<io::Error>>,
+        signal: Option<i32>,
+    ) {
         loop {
             // SAFETY: an all-zero epoll_event is valid.
             let mut event: libc::epoll_event = unsafe { std::mem::zeroed() };
@@ -417,7 +487,7 @@ impl Agent {
             }
             match event.u64 {
                 TOKEN_STOP => return,
-                TOKEN_SOCKET => self.accept_one(s),
+                TOKEN_SOCKET => self.accept_one(s, signal),
                 TOKEN_JOBS => self.run_one(),
                 _ => {}
             }
@@ -439,7 +509,7 @@ impl Agent {
     }
 
     fn run(&self, job: Job) {
-        self.answer(&job.entry, job.notification, &job.handler);
+        self.answer(&job.entry, job.notification, job.name, &job.handler);
         self.journal_answered(&job.entry, &job.notification);
     }
 
@@ -452,7 +522,7 @@ impl Agent {
     }
 
     /// Accepts one runtime connection, re-arms the socket, takes the listener.
-    fn accept_one<'s>(&'s self, s: &'s Scope<'s, '_>) {
+    fn accept_one<'s>(&'s self, s: &'s Scope<'s, '_>, signal: Option<i32>) {
         // SAFETY: accept4 with no address wanted.
         let fd = unsafe {
             libc::accept4(
@@ -469,7 +539,7 @@ impl Agent {
         // SAFETY: a new fd we own.
         let stream = UnixStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
         match self.intake(&stream) {
-            Ok((token, entry)) => self.start_receiver(s, token, entry),
+            Ok((token, entry)) => self.start_receiver(s, token, entry, signal),
             Err(why) => self.log.event(&serde_json::json!({"event": "refused", "reason": why})),
         }
     }
@@ -529,6 +599,8 @@ impl Agent {
             init_pidfd,
             keeper_id,
             store_id,
+            counts: Mutex::new(Vec::new()),
+            retired: Arc::clone(&self.metrics),
         });
         self.log.event(&serde_json::json!({
             "event": "listener",
@@ -544,21 +616,86 @@ impl Agent {
         (token, entry)
     }
 
-    /// Starts a listener's receiving thread.
-    fn start_receiver<'s>(&'s self, s: &'s Scope<'s, '_>, token: u64, entry: Arc<Entry>) {
+    /// Starts a listener's receiving thread: waiting in `RECV` itself when
+    /// `signal` can interrupt it and a waiting `RECV` sees the listener's end,
+    /// in `ppoll` first otherwise.
+    fn start_receiver<'s>(
+        &'s self,
+        s: &'s Scope<'s, '_>,
+        token: u64,
+        entry: Arc<Entry>,
+        signal: Option<i32>,
+    ) {
         let theirs = Arc::clone(&entry);
+        let direct = signal.filter(|_| entry.listener.recv_sees_the_end());
         let spawned = std::thread::Builder::new()
             .name(format!("seccompy-rx-{token}"))
             .stack_size(RECEIVER_STACK)
-            .spawn_scoped(s, move || self.receive(token, &theirs));
+            .spawn_scoped(s, move || match direct {
+                Some(sig) => {
+                    let me = Arc::new(Receiver {
+                        // SAFETY: plain call.
+                        thread: unsafe { libc::pthread_self() },
+                        done: AtomicBool::new(false),
+                    });
+                    lock(&self.receivers).push(Arc::clone(&me));
+                    unblock(sig);
+                    self.receive_direct(token, &theirs);
+                    me.done.store(true, Ordering::Release);
+                }
+                None => self.receive(token, &theirs),
+            });
         if spawned.is_err() {
             self.remove(token, &entry, "no thread to receive its calls");
         }
     }
 
-    /// A listener's receiving thread: waits for a call (or the listener's end,
-    /// or the agent's stop), receives it, and answers it when its handler is
-    /// quick, or hands it to the workers.
+    /// Stops the receiving threads waiting in `RECV`: sends them `signal` until
+    /// each has returned (a thread may be about to wait when it is sent).
+    fn stop_receivers(&self, signal: Option<i32>) {
+        self.stopping.store(true, Ordering::Release);
+        let Some(sig) = signal else {
+            return;
+        };
+        loop {
+            let mut waiting = false;
+            for r in lock(&self.receivers).iter() {
+                if !r.done.load(Ordering::Acquire) {
+                    waiting = true;
+                    // SAFETY: a thread of this scope, not yet joined.
+                    unsafe { libc::pthread_kill(r.thread, sig) };
+                }
+            }
+            if !waiting {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        lock(&self.receivers).clear();
+    }
+
+    /// A listener's receiving thread, waiting in `RECV`: a signal (with
+    /// [`stopping`](Self::stopping) set) interrupts it.
+    fn receive_direct(&self, token: u64, entry: &Arc<Entry>) {
+        while !self.stopping.load(Ordering::Acquire) {
+            match entry.listener.recv_ready() {
+                Ok(n) => self.handle(entry, n),
+                Err(RecvError::Gone) => {}
+                Err(RecvError::Ended) => {
+                    self.remove(token, entry, "hang-up");
+                    return;
+                }
+                Err(RecvError::Io { source }) if source.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.remove(token, entry, "receive failed");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A listener's receiving thread, waiting in `ppoll`: waits for a call (or
+    /// the listener's end, or the agent's stop), then receives it.
     fn receive(&self, token: u64, entry: &Arc<Entry>) {
         let mut fds = [
             libc::pollfd {
@@ -622,20 +759,28 @@ impl Agent {
                     return;
                 }
             };
-            let handler = entry.profile.handler(notification.syscall_name());
-            self.journal_received(entry, &notification);
-            if handler.is_quick() {
-                self.answer(entry, notification, &handler);
-                self.journal_answered(entry, &notification);
-            } else {
-                // A handler that works (creates, mounts, reads cgroups): this
-                // thread goes back to the container's next calls meanwhile.
-                self.submit(Job {
-                    entry: Arc::clone(entry),
-                    notification,
-                    handler,
-                });
-            }
+            self.handle(entry, notification);
+        }
+    }
+
+    /// Answers a received call when its handler is quick, or hands it to the
+    /// workers.
+    fn handle(&self, entry: &Arc<Entry>, notification: Notification) {
+        let name = notification.syscall_name();
+        let handler = entry.profile.handler(name);
+        self.journal_received(entry, &notification);
+        if handler.is_quick() {
+            self.answer(entry, notification, name, &handler);
+            self.journal_answered(entry, &notification);
+        } else {
+            // A handler that works (creates, mounts, reads cgroups): the
+            // receiving thread goes back to the container's next calls.
+            self.submit(Job {
+                entry: Arc::clone(entry),
+                notification,
+                name,
+                handler,
+            });
         }
     }
 
@@ -655,16 +800,21 @@ impl Agent {
 
     /// Decides a notification with its container's profile, answers, logs and
     /// counts.
-    fn answer(&self, entry: &Entry, notification: Notification, handler: &Handler) {
+    fn answer(
+        &self,
+        entry: &Entry,
+        notification: Notification,
+        name: Option<&'static str>,
+        handler: &Handler,
+    ) {
         let call = Call {
             listener: &entry.listener,
             notification,
+            name,
             init_pidfd: entry.init_pidfd.as_deref(),
         };
         let decision: Decision = decide(handler, &call);
-        let syscall = notification
-            .syscall_name()
-            .map_or(Syscall::Number(notification.nr), Syscall::Named);
+        let syscall = name.map_or(Syscall::Number(notification.nr), Syscall::Named);
         // Logged before the answer: the log follows the order of the calls (a
         // quick handler's line is queued, the others' written).
         self.log.decision(
@@ -699,11 +849,7 @@ impl Agent {
                 self.log_answer_failed(entry, &notification, "the call went away");
             }
         }
-        let mut metrics = lock(&self.metrics);
-        match syscall {
-            Syscall::Named(name) => metrics.count(&entry.container, name, kind),
-            Syscall::Number(_) => metrics.count(&entry.container, &syscall.to_string(), kind),
-        }
+        entry.count(syscall, kind);
     }
 
     fn log_answer_failed(&self, entry: &Entry, n: &Notification, why: &str) {
@@ -825,6 +971,42 @@ pub(crate) fn listen_socket(path: &Path) -> io::Result<OwnedFd> {
     }
     std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     Ok(fd)
+}
+
+/// Does nothing: the signal only interrupts a receiving thread's `RECV`.
+extern "C" fn wake(_: libc::c_int) {}
+
+/// Gives `sig` the handler [`wake`], without `SA_RESTART` (so that a waiting
+/// `RECV` fails with `EINTR`), unless it has a handler of someone else's.
+fn install_wake_handler(sig: i32) -> io::Result<()> {
+    // SAFETY: an all-zero sigaction is valid; sigaction only reads the new
+    // one and writes the old one.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        cvt(libc::sigaction(sig, std::ptr::null(), &mut old))?;
+        let ours = wake as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        if old.sa_sigaction == ours {
+            return Ok(());
+        }
+        if old.sa_sigaction != libc::SIG_DFL {
+            return Err(io::Error::from_raw_os_error(libc::EBUSY));
+        }
+        let mut new: libc::sigaction = std::mem::zeroed();
+        new.sa_sigaction = ours;
+        libc::sigemptyset(&mut new.sa_mask);
+        cvt(libc::sigaction(sig, &new, std::ptr::null_mut())).map(drop)
+    }
+}
+
+/// Unblocks `sig` in the calling thread.
+fn unblock(sig: i32) {
+    // SAFETY: a local signal set, filled before use.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+    }
 }
 
 /// `pidfd_open(pid, 0)`.

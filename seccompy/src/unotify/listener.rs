@@ -197,6 +197,13 @@ impl Listener {
         }
     }
 
+    /// Whether a waiting [`recv_ready`](Self::recv_ready) returns when the
+    /// last target goes (Linux 6.11); before, only `poll` sees the end.
+    #[cfg_attr(not(feature = "agent"), allow(dead_code))]
+    pub(crate) fn recv_sees_the_end(&self) -> bool {
+        !self.poll_before_recv
+    }
+
     /// What is ready now, without waiting (`POLLIN` and `POLLHUP`).
     pub(crate) fn poll_now(&self) -> io::Result<Readiness> {
         self.poll_events(libc::POLLIN, 0)
