@@ -8,8 +8,10 @@
 //! socket, the listener by `SCM_RIGHTS`); the runtime's work is only that
 //! hand-over, so no runc is needed (nor root). The agent (in this process, two
 //! workers) answers by a policy that refuses `getppid` with `EPERM`, logging
-//! each decision to a file (or, for the second column, to nothing); the raw
-//! supervisor answers with ioctls by hand. All with synchronous wake-up.
+//! each decision to a file (or, for the second column, to nothing; for the
+//! third, to nothing but journaling each call with an fd keeper, as
+//! `--keeper` does); the raw supervisor answers with ioctls by hand. All with
+//! synchronous wake-up.
 //!
 //! The target waits for a byte on its standard input, makes a thousand
 //! warm-up calls, then times each of `N` calls and prints its mean, median
@@ -28,8 +30,11 @@ use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use seccompy::agent::keeper::run_keeper;
 use seccompy::agent::{Agent, AgentConfig, ContainerProcessState, Policy, hand_over};
 use seccompy::{CommandSeccompExt, Filter, FilterAction, FilterArgs, SeccompOptions};
 
@@ -98,8 +103,56 @@ fn bench(
     let logged =
         Agent::bind(&logged_sock, config.clone(), Box::new(log)).map_err(|e| e.to_string())?;
     let quiet_sock = dir.join("quiet.sock");
-    let quiet =
-        Agent::bind(&quiet_sock, config, Box::new(std::io::sink())).map_err(|e| e.to_string())?;
+    let quiet = Agent::bind(&quiet_sock, config.clone(), Box::new(std::io::sink()))
+        .map_err(|e| e.to_string())?;
+    let keeper_sock = dir.join("keeper.sock");
+    let keeper_stop = Arc::new(AtomicBool::new(false));
+    let keeper = {
+        let (path, stop) = (keeper_sock.clone(), Arc::clone(&keeper_stop));
+        std::thread::spawn(move || run_keeper(&path, &|| stop.load(Ordering::Relaxed)))
+    };
+    let kept_sock = dir.join("kept.sock");
+    let mut kept_config = config.clone();
+    kept_config.keeper = Some(keeper_sock.clone());
+    let kept = (0..500)
+        .find_map(|_| {
+            let a = Agent::bind(&kept_sock, kept_config.clone(), Box::new(std::io::sink())).ok();
+            if a.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            a
+        })
+        .ok_or("the keeper never came up");
+    let result = match kept {
+        Ok(kept) => bench_with(
+            [
+                (&logged, &logged_sock),
+                (&quiet, &quiet_sock),
+                (&kept, &kept_sock),
+            ],
+            (runs, calls, containers, calls_many),
+        ),
+        Err(e) => Err(e.to_string()),
+    };
+    keeper_stop.store(true, Ordering::Relaxed);
+    keeper
+        .join()
+        .map_err(|_| "the keeper panicked")?
+        .map_err(|e| format!("the keeper: {e}"))?;
+    result
+}
+
+/// The runs, with the agents bound (logging to a file, to nothing, and to
+/// nothing with a keeper) and their sockets.
+fn bench_with(
+    agents: [(&Agent, &Path); 3],
+    (runs, calls, containers, calls_many): (usize, u64, usize, u64),
+) -> Result<(), String> {
+    let [
+        (logged, logged_sock),
+        (quiet, quiet_sock),
+        (kept, kept_sock),
+    ] = agents;
     let program = {
         let mut filter = Filter::new(FilterArgs {
             default_action: FilterAction::Allow,
@@ -109,13 +162,16 @@ fn bench(
         filter.compile().map_err(|e| e.to_string())?
     };
     std::thread::scope(|s| -> Result<(), String> {
-        let (stop_logged, stop_quiet) = (logged.stopper(), quiet.stopper());
+        let (stop_logged, stop_quiet, stop_kept) =
+            (logged.stopper(), quiet.stopper(), kept.stopper());
         let a = s.spawn(|| logged.serve());
         let b = s.spawn(|| quiet.serve());
+        let c = s.spawn(|| kept.serve());
         let result = (|| -> Result<(), String> {
             let mut raw = Vec::new();
             let mut agent_log = Vec::new();
             let mut agent_quiet = Vec::new();
+            let mut agent_kept = Vec::new();
             let mut agent_max = Vec::new();
             for run in 0..runs {
                 raw.push(single_raw(&program, calls)?.mean);
@@ -125,35 +181,55 @@ fn bench(
                 agent_quiet.push(
                     single_agent(&program, calls, &quiet_sock, &format!("quiet-{run}"))?.mean,
                 );
+                agent_kept
+                    .push(single_agent(&program, calls, &kept_sock, &format!("kept-{run}"))?.mean);
             }
-            let (raw, log, quiet) = (
+            let (raw, log, quiet, journaled) = (
                 median(&mut raw),
                 median(&mut agent_log),
                 median(&mut agent_quiet),
+                median(&mut agent_kept),
             );
             println!();
             println!("{:<28}{:>10}", "supervisor", "per call");
             println!("{:<28}{:>7.2} µs", "raw ioctls", raw / 1e3);
             println!("{:<28}{:>7.2} µs", "agent, log to a file", log / 1e3);
             println!("{:<28}{:>7.2} µs", "agent, no log", quiet / 1e3);
+            println!("{:<28}{:>7.2} µs", "agent, no log, keeper", journaled / 1e3);
             println!();
             println!(
-                "ratio: agent {:.3}x raw with its log, {:.3}x without (target <= 1.2)",
+                "ratio: agent {:.3}x raw with its log, {:.3}x without (target <= 1.2); \
+                 {:.3}x journaling with a keeper",
                 log / raw,
-                quiet / raw
+                quiet / raw,
+                journaled / raw
             );
             let single_median = single_p50(&program, calls, &logged_sock)?;
             let raw_single_median = single_raw(&program, calls)?.p50;
-            let many_agent = many(&program, containers, calls_many, Some(if std::env::var_os("QUIETMANY").is_some() { &quiet_sock } else { &logged_sock }))?;
+            let many_agent = many(&program, containers, calls_many, Some(&logged_sock))?;
             let many_raw = many(&program, containers, calls_many, None)?;
             println!();
             println!("{containers} containers at once, {calls_many} calls each:");
-            report_many("agent", &many_agent, containers as u64 * calls_many, single_median);
-            report_many("raw ioctls", &many_raw, containers as u64 * calls_many, raw_single_median);
+            report_many(
+                "agent",
+                &many_agent,
+                containers as u64 * calls_many,
+                single_median,
+            );
+            report_many(
+                "raw ioctls",
+                &many_raw,
+                containers as u64 * calls_many,
+                raw_single_median,
+            );
             Ok(())
         })();
         stop_logged.stop();
         stop_quiet.stop();
+        stop_kept.stop();
+        c.join()
+            .map_err(|_| "the agent panicked")?
+            .map_err(|e| e.to_string())?;
         a.join()
             .map_err(|_| "the agent panicked")?
             .map_err(|e| e.to_string())?;

@@ -182,6 +182,9 @@ mod tests {
             Args::Hex([0, 1, 0x1ff, 16, u64::MAX, 7]).to_string(),
             "0x0, 0x1, 0x1ff, 0x10, 0xffffffffffffffff, 0x7"
         );
-        assert_eq!(Args::from("\"a\", 0x1".to_string()).to_string(), "\"a\", 0x1");
+        assert_eq!(
+            Args::from("\"a\", 0x1".to_string()).to_string(),
+            "\"a\", 0x1"
+        );
     }
 }

@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
 
-
 use super::describe::{Args, describe, describe_named};
 use super::policy::Handler;
 use super::target::{self, CallerError, as_caller, open_caller, open_parent};

@@ -2,17 +2,25 @@
 //!
 //! Outside [`Agent::serve`](super::Agent::serve) every line is written at once.
 //! While serving, the decisions of quick handlers (`errno`, `continue`) are
-//! queued in memory, in order, before their answer, and written by a flusher
-//! thread within [`COALESCE`] (with every line queued meanwhile: one `write`
-//! for many calls), so that answering costs no system call for the log. Any
-//! other line (a worked decision: `mknod`, `mount`, `sysinfo`, `kill`; a
-//! listener's start or end; a refusal) is written, with all the lines queued
-//! before it, before the agent goes on (for a decision: before its answer).
-//! When serving stops, the queue is written out.
+//! queued in memory before their answer, each listener in a queue of its own
+//! (its [`Lane`]: no lock shared between listeners on the path of an answer),
+//! and written by a flusher thread within about [`COALESCE`] (with every line
+//! queued meanwhile: one `write` for many calls), so that answering costs no
+//! system call for the log. Any other line (a worked decision: `mknod`,
+//! `mount`, `sysinfo`, `kill`; a listener's start or end; a refusal) is
+//! written, with all the lines queued before it, before the agent goes on (for
+//! a decision: before its answer). When serving stops, the queues are written
+//! out.
+//!
+//! The lines of one listener are in the order of its calls; the lines written
+//! together are put in the order of their times (a line of one listener can
+//! follow a later one of another's when it was queued while the other's was
+//! being written).
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::describe::Args;
 use super::handlers::What;
@@ -22,7 +30,7 @@ pub(crate) const COALESCE: Duration = Duration::from_millis(1);
 
 /// A decision, as queued: formatted only when written.
 pub(crate) struct DecisionRecord {
-    pub time: Duration,
+    pub time: Instant,
     pub container: Arc<str>,
     pub pid: u32,
     pub syscall: Syscall,
@@ -49,26 +57,38 @@ impl std::fmt::Display for Syscall {
     }
 }
 
-enum Item {
-    /// A line, serialized already (without its newline).
-    Line(Vec<u8>),
+/// A line, with the time it was queued.
+struct Item {
+    at: Instant,
+    what: Line,
+}
+
+enum Line {
+    /// Serialized already (without its newline).
+    Text(Vec<u8>),
     Decision(DecisionRecord),
 }
 
+/// One listener's queue of quick decisions.
 #[derive(Default)]
-struct Queue {
+pub(crate) struct Lane(Mutex<Vec<Item>>);
+
+#[derive(Default)]
+struct Shared {
+    /// Lines of no lane, queued only for as long as it takes to write them.
     items: Vec<Item>,
-    /// Decisions of quick handlers wait in the queue (while serving).
-    deferring: bool,
-    /// The flusher waits on the condition variable.
-    flusher_asleep: bool,
     stop: bool,
 }
 
-/// The log and its queue.
+/// The log and its queues.
 pub(crate) struct Log {
     writer: Mutex<Box<dyn Write + Send>>,
-    queue: Mutex<Queue>,
+    shared: Mutex<Shared>,
+    lanes: Mutex<Vec<Arc<Lane>>>,
+    /// Quick decisions wait in their lanes (while serving).
+    deferring: AtomicBool,
+    /// The flusher waits on `wake`, every queue empty.
+    asleep: AtomicBool,
     wake: Condvar,
 }
 
@@ -76,9 +96,19 @@ impl Log {
     pub(crate) fn new(writer: Box<dyn Write + Send>) -> Log {
         Log {
             writer: Mutex::new(writer),
-            queue: Mutex::new(Queue::default()),
+            shared: Mutex::new(Shared::default()),
+            lanes: Mutex::new(Vec::new()),
+            deferring: AtomicBool::new(false),
+            asleep: AtomicBool::new(false),
             wake: Condvar::new(),
         }
+    }
+
+    /// A new listener's lane.
+    pub(crate) fn lane(&self) -> Arc<Lane> {
+        let lane = Arc::new(Lane::default());
+        lock(&self.lanes).push(Arc::clone(&lane));
+        lane
     }
 
     /// Logs an event (written at once, after the lines queued before it).
@@ -88,50 +118,59 @@ impl Log {
             event,
         };
         if let Ok(line) = serde_json::to_vec(&timed) {
-            self.push(Item::Line(line), true);
+            lock(&self.shared).items.push(Item {
+                at: Instant::now(),
+                what: Line::Text(line),
+            });
+            self.flush();
         }
     }
 
-    /// Logs a decision: queued while serving when `quick`, written at once
-    /// otherwise.
-    pub(crate) fn decision(&self, record: DecisionRecord, quick: bool) {
-        self.push(Item::Decision(record), !quick);
-    }
-
-    fn push(&self, item: Item, now: bool) {
-        let mut q = lock(&self.queue);
-        let was_empty = q.items.is_empty();
-        q.items.push(item);
-        if now || !q.deferring {
-            drop(q);
+    /// Logs a decision of `lane`'s listener: queued while serving when
+    /// `quick`, written at once otherwise.
+    pub(crate) fn decision(&self, lane: &Lane, record: DecisionRecord, quick: bool) {
+        let item = Item {
+            at: record.time,
+            what: Line::Decision(record),
+        };
+        if !quick || !self.deferring.load(Ordering::Acquire) {
+            lock(&self.shared).items.push(item);
             self.flush();
             return;
         }
-        let wake = was_empty && q.flusher_asleep;
-        if wake {
-            q.flusher_asleep = false;
-        }
-        drop(q);
-        if wake {
+        lock(&lane.0).push(item);
+        if self.asleep.load(Ordering::SeqCst) && self.asleep.swap(false, Ordering::SeqCst) {
+            // Taken, so that the flusher is waiting (it holds the lock from
+            // before it says it sleeps until it waits).
+            drop(lock(&self.shared));
             self.wake.notify_one();
         }
     }
 
-    /// Writes out the queue. The writer is taken first: lines are written in
-    /// the order they were queued, whichever thread writes them.
+    /// Writes out the queues. The writer is taken first: whichever thread
+    /// writes, a line taken from a queue is written before those taken after.
     pub(crate) fn flush(&self) {
         let mut writer = lock(&self.writer);
-        let items = std::mem::take(&mut lock(&self.queue).items);
+        let mut items = std::mem::take(&mut lock(&self.shared).items);
+        lock(&self.lanes).retain(|lane| {
+            items.append(&mut lock(&lane.0));
+            // A lane only the log holds is of a listener gone.
+            Arc::strong_count(lane) > 1
+        });
         if items.is_empty() {
             return;
         }
+        // Stable: each lane's lines stay in their order.
+        items.sort_by_key(|i| i.at);
+        let (wall, mono) = (now(), Instant::now());
         let mut out = Vec::with_capacity(items.len() * 160);
         for item in items {
-            match item {
-                Item::Line(line) => out.extend_from_slice(&line),
-                Item::Decision(r) => {
+            match item.what {
+                Line::Text(line) => out.extend_from_slice(&line),
+                Line::Decision(r) => {
+                    let time = wall.saturating_sub(mono.saturating_duration_since(r.time));
                     let line = DecisionLine {
-                        time: Shown(&Time(r.time)),
+                        time: Shown(&Time(time)),
                         container: &r.container,
                         pid: r.pid,
                         syscall: Shown(&r.syscall),
@@ -150,35 +189,45 @@ impl Log {
         let _ = writer.flush();
     }
 
-    /// Runs the flusher until [`stop_flusher`](Self::stop_flusher); decisions
-    /// are queued meanwhile. The queue is written out when it returns.
+    fn lanes_empty(&self) -> bool {
+        lock(&self.lanes).iter().all(|l| lock(&l.0).is_empty())
+    }
+
+    /// Runs the flusher until [`stop_flusher`](Self::stop_flusher); quick
+    /// decisions are queued meanwhile. The queues are written out when it
+    /// returns.
     pub(crate) fn run_flusher(&self) {
-        let mut q = lock(&self.queue);
-        q.deferring = true;
+        self.deferring.store(true, Ordering::Release);
+        let mut shared = lock(&self.shared);
         loop {
-            if q.stop {
-                q.stop = false;
-                q.deferring = false;
-                q.flusher_asleep = false;
-                drop(q);
+            if shared.stop {
+                shared.stop = false;
+                self.deferring.store(false, Ordering::Release);
+                self.asleep.store(false, Ordering::SeqCst);
+                drop(shared);
                 self.flush();
                 return;
             }
-            if q.items.is_empty() {
-                q.flusher_asleep = true;
-                q = self.wake.wait(q).unwrap_or_else(PoisonError::into_inner);
+            self.asleep.store(true, Ordering::SeqCst);
+            if shared.items.is_empty() && self.lanes_empty() {
+                shared = self
+                    .wake
+                    .wait(shared)
+                    .unwrap_or_else(PoisonError::into_inner);
                 continue;
             }
-            drop(q);
+            self.asleep.store(false, Ordering::SeqCst);
+            drop(shared);
             std::thread::sleep(COALESCE);
             self.flush();
-            q = lock(&self.queue);
+            shared = lock(&self.shared);
         }
     }
 
-    /// Makes [`run_flusher`](Self::run_flusher) write out the queue and return.
+    /// Makes [`run_flusher`](Self::run_flusher) write out the queues and
+    /// return.
     pub(crate) fn stop_flusher(&self) {
-        lock(&self.queue).stop = true;
+        lock(&self.shared).stop = true;
         self.wake.notify_all();
     }
 }
@@ -263,7 +312,7 @@ mod tests {
 
     fn record(pid: u32, what: What) -> DecisionRecord {
         DecisionRecord {
-            time: now(),
+            time: Instant::now(),
             container: "c".into(),
             pid,
             syscall: Syscall::Named("getppid"),
@@ -277,41 +326,52 @@ mod tests {
     fn quick_decisions_wait_in_order_while_serving_the_rest_is_written_at_once() {
         let out = Shared::default();
         let log = Log::new(Box::new(out.clone()));
+        let (a, b) = (log.lane(), log.lane());
         // Not serving: written at once.
-        log.decision(record(1, What::Errno(Errno::EPERM, "policy".into())), true);
+        log.decision(
+            &a,
+            record(1, What::Errno(Errno::EPERM, "policy".into())),
+            true,
+        );
         assert_eq!(out.lines().len(), 1);
         std::thread::scope(|s| {
             let flusher = s.spawn(|| log.run_flusher());
-            while !lock(&log.queue).deferring {
+            while !log.deferring.load(Ordering::Acquire) {
                 std::thread::yield_now();
             }
-            log.decision(record(2, What::Errno(Errno::EPERM, "".into())), true);
-            log.decision(record(3, "continue (the kernel decides)".into()), true);
-            // A worked decision is written at once, after those queued before.
-            log.decision(record(4, "emulated".into()), false);
+            log.decision(&a, record(2, What::Errno(Errno::EPERM, "".into())), true);
+            log.decision(&b, record(3, "continue (the kernel decides)".into()), true);
+            log.decision(&a, record(4, What::Errno(Errno::EPERM, "".into())), true);
+            // A worked decision is written at once, after those queued before
+            // (of every listener).
+            log.decision(&b, record(5, "emulated".into()), false);
             let lines = out.lines();
             let pids: Vec<_> = lines.iter().map(|l| l["pid"].clone()).collect();
-            assert_eq!(pids, [1, 2, 3, 4]);
+            assert_eq!(pids, [1, 2, 3, 4, 5]);
             assert_eq!(lines[0]["decision"], "errno EPERM (policy)");
             assert_eq!(lines[1]["decision"], "errno EPERM");
             assert_eq!(lines[1]["args"], "0x0, 0x0, 0x0, 0x0, 0x0, 0x0");
             assert_eq!(lines[2]["decision"], "continue (the kernel decides)");
-            assert_eq!(lines[3]["syscall"], "getppid");
+            assert_eq!(lines[4]["syscall"], "getppid");
             // A quick one is written by the flusher, soon.
-            log.decision(record(5, What::Errno(Errno::EPERM, "".into())), true);
+            log.decision(&a, record(6, What::Errno(Errno::EPERM, "".into())), true);
             let start = std::time::Instant::now();
-            while out.lines().len() < 5 {
+            while out.lines().len() < 6 {
                 assert!(start.elapsed() < Duration::from_secs(10), "never flushed");
                 std::thread::sleep(Duration::from_millis(1));
             }
             // And stopping writes out what is queued.
-            log.decision(record(6, What::Errno(Errno::EPERM, "".into())), true);
+            log.decision(&b, record(7, What::Errno(Errno::EPERM, "".into())), true);
             log.stop_flusher();
             flusher.join().unwrap();
-            assert_eq!(out.lines().len(), 6);
+            assert_eq!(out.lines().len(), 7);
         });
         // Not serving any more: written at once again.
         log.event(&serde_json::json!({"event": "x"}));
-        assert_eq!(out.lines()[6]["event"], "x");
+        assert_eq!(out.lines()[7]["event"], "x");
+        // A lane nobody holds any more is dropped once written out.
+        drop(a);
+        log.flush();
+        assert_eq!(lock(&log.lanes).len(), 1);
     }
 }

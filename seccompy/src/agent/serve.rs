@@ -25,20 +25,20 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ffi::CString;
 use std::io::{self, Write};
-use std::thread::Scope;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::Scope;
 use std::time::{Duration, Instant};
 
 use super::fdpass::{cvt, peer_cred, remove_stale_socket, sockaddr};
 use super::fdstore::{self, FdStore};
 use super::handlers::{Call, Decision, decide};
 use super::keeper::KeeperClient;
-use super::logger::{self, DecisionRecord, Log, Syscall};
+use super::logger::{DecisionRecord, Lane, Log, Syscall};
 use super::metrics::Metrics;
 use super::policy::{Handler, Policy, Profile};
 use super::state::{ContainerProcessState, IntakeError, read_process_state};
@@ -153,6 +153,8 @@ struct Entry {
     counts: Mutex<Vec<(Syscall, &'static str, u64)>>,
     /// Where its counts go when it is dropped.
     retired: Arc<Mutex<Metrics>>,
+    /// Its queue of log lines.
+    lane: Arc<Lane>,
 }
 
 impl Entry {
@@ -363,7 +365,8 @@ impl Agent {
     pub fn recover(&self, fds: Vec<(String, OwnedFd)>) -> Result<usize, AgentError> {
         let (paired, other) = fdstore::pair(fds);
         for (name, _) in &other {
-            self.log.event(&serde_json::json!({"event": "unknown-stored-fd", "name": name}));
+            self.log
+                .event(&serde_json::json!({"event": "unknown-stored-fd", "name": name}));
         }
         let count = paired.len();
         for (n, state, listener) in paired {
@@ -427,7 +430,9 @@ impl Agent {
             .wake_signal
             .filter(|&sig| install_wake_handler(sig).is_ok());
         std::thread::scope(|outer| {
-            let flusher = outer.spawn(|| self.log.run_flusher());
+            let flusher = std::thread::Builder::new()
+                .name("seccompy-log".into())
+                .spawn_scoped(outer, || self.log.run_flusher());
             std::thread::scope(|s| {
                 let kept: Vec<(u64, Arc<Entry>)> = lock(&self.entries)
                     .iter()
@@ -451,8 +456,14 @@ impl Agent {
             while let Some(job) = lock(&self.jobs).pop_front() {
                 self.run(job);
             }
-            self.log.stop_flusher();
-            let _ = flusher.join();
+            match flusher {
+                Ok(flusher) => {
+                    self.log.stop_flusher();
+                    let _ = flusher.join();
+                }
+                // No thread for it: nothing waits in the lanes.
+                Err(_) => self.log.flush(),
+            }
         });
         self.write_metrics(true);
         match error.into_inner().unwrap_or_else(PoisonError::into_inner) {
@@ -540,7 +551,9 @@ impl Agent {
         let stream = UnixStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
         match self.intake(&stream) {
             Ok((token, entry)) => self.start_receiver(s, token, entry, signal),
-            Err(why) => self.log.event(&serde_json::json!({"event": "refused", "reason": why})),
+            Err(why) => self
+                .log
+                .event(&serde_json::json!({"event": "refused", "reason": why})),
         }
     }
 
@@ -601,6 +614,7 @@ impl Agent {
             store_id,
             counts: Mutex::new(Vec::new()),
             retired: Arc::clone(&self.metrics),
+            lane: self.log.lane(),
         });
         self.log.event(&serde_json::json!({
             "event": "listener",
@@ -713,14 +727,7 @@ impl Agent {
             fds[0].revents = 0;
             fds[1].revents = 0;
             // SAFETY: two valid pollfds, no timeout, no signal mask.
-            let r = unsafe {
-                libc::ppoll(
-                    fds.as_mut_ptr(),
-                    2,
-                    std::ptr::null(),
-                    std::ptr::null(),
-                )
-            };
+            let r = unsafe { libc::ppoll(fds.as_mut_ptr(), 2, std::ptr::null(), std::ptr::null()) };
             if r < 0 {
                 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
                     continue;
@@ -749,9 +756,7 @@ impl Agent {
                     self.remove(token, entry, "hang-up");
                     return;
                 }
-                Err(RecvError::Io { source })
-                    if source.kind() == io::ErrorKind::Interrupted =>
-                {
+                Err(RecvError::Io { source }) if source.kind() == io::ErrorKind::Interrupted => {
                     continue;
                 }
                 Err(_) => {
@@ -818,8 +823,9 @@ impl Agent {
         // Logged before the answer: the log follows the order of the calls (a
         // quick handler's line is queued, the others' written).
         self.log.decision(
+            &entry.lane,
             DecisionRecord {
-                time: logger::now(),
+                time: Instant::now(),
                 container: Arc::clone(&entry.container),
                 pid: notification.pid,
                 syscall,
