@@ -175,14 +175,13 @@ fn bench_with(
             let mut agent_max = Vec::new();
             for run in 0..runs {
                 raw.push(single_raw(&program, calls)?.mean);
-                let f = single_agent(&program, calls, &logged_sock, &format!("log-{run}"))?;
+                let f = single_agent(&program, calls, logged_sock, &format!("log-{run}"))?;
                 agent_log.push(f.mean);
                 agent_max.push(f.max);
-                agent_quiet.push(
-                    single_agent(&program, calls, &quiet_sock, &format!("quiet-{run}"))?.mean,
-                );
+                agent_quiet
+                    .push(single_agent(&program, calls, quiet_sock, &format!("quiet-{run}"))?.mean);
                 agent_kept
-                    .push(single_agent(&program, calls, &kept_sock, &format!("kept-{run}"))?.mean);
+                    .push(single_agent(&program, calls, kept_sock, &format!("kept-{run}"))?.mean);
             }
             let (raw, log, quiet, journaled) = (
                 median(&mut raw),
@@ -204,9 +203,9 @@ fn bench_with(
                 quiet / raw,
                 journaled / raw
             );
-            let single_median = single_p50(&program, calls, &logged_sock)?;
+            let single_median = single_p50(&program, calls, logged_sock)?;
             let raw_single_median = single_raw(&program, calls)?.p50;
-            let many_agent = many(&program, containers, calls_many, Some(&logged_sock))?;
+            let many_agent = many(&program, containers, calls_many, Some(logged_sock))?;
             let many_raw = many(&program, containers, calls_many, None)?;
             println!();
             println!("{containers} containers at once, {calls_many} calls each:");
