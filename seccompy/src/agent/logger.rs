@@ -152,8 +152,14 @@ impl Log {
     pub(crate) fn flush(&self) {
         let mut writer = lock(&self.writer);
         let mut items = std::mem::take(&mut lock(&self.shared).items);
+        // Each lane is held only for a swap with an empty queue of some
+        // capacity: its listener's thread, which may be waiting for it with a
+        // call to answer, never waits for a copy (nor for this thread, should
+        // it lose its CPU, beyond that swap).
+        let mut spare = Vec::with_capacity(64);
         lock(&self.lanes).retain(|lane| {
-            items.append(&mut lock(&lane.0));
+            std::mem::swap(&mut *lock(&lane.0), &mut spare);
+            items.append(&mut spare);
             // A lane only the log holds is of a listener gone.
             Arc::strong_count(lane) > 1
         });
