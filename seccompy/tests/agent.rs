@@ -549,11 +549,11 @@ fn stopping_returns_while_a_container_waits() {
             let counted = format!(
                 "seccompy_agent_decisions_total{{container=\"{id}\",syscall=\"getppid\",decision=\"errno\"}} 1\n"
             );
-            let agent = &agent;
+            let serving = &agent;
             std::thread::scope(|s| {
                 let (done, returned) = std::sync::mpsc::channel();
                 let served = s.spawn(move || {
-                    let r = agent.serve();
+                    let r = serving.serve();
                     let _ = done.send(());
                     r
                 });
