@@ -34,7 +34,15 @@ by the profile its listenerMetadata names in the policy file. Without
 console, ptmx, net/tun, fuse); every other notified call fails with EPERM.
 
 Each decision is logged as one JSON line (container, pid, syscall, decoded
-arguments, decision) on standard error or to --log FILE.
+arguments, decision) on standard error or to --log FILE: before the call is
+answered for the handlers that work (mknod, mount, sysinfo, kill), within
+about a millisecond after for errno and continue (queued in memory, written
+in batches).
+
+Each listener has a thread of its own that receives its calls (waiting in
+SECCOMP_IOCTL_NOTIF_RECV; signal SIGRTMAX-1 stops it) and answers errno and
+continue itself; the workers run the other handlers and take the runtimes'
+connections.
 
 'seccompy agent keeper' holds the listeners for the agent (started with
 --keeper PATH): when the agent dies, the containers' notified calls wait
@@ -85,7 +93,7 @@ agent's.
             "workers",
             "N",
             spec::Complete::Nothing,
-            "worker threads (default 4)",
+            "worker threads for mknod, mount, sysinfo, kill (default 4)",
         ),
         spec::Opt::value(
             "allow-uid",

@@ -502,3 +502,94 @@ fn mknodat_paths_start_where_the_kernel_starts_them() {
         let _ = std::fs::remove_dir_all(&dir);
     });
 }
+
+/// Invocations of the handler a test gives a signal before the agent starts.
+static FOREIGN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Stopping returns while a container lives on without calling: its
+/// receiving thread waits in `RECV` (stopped by the wake-up signal) or, with
+/// no signal or one handled by someone else, in `ppoll` (stopped by the stop
+/// event). Meanwhile the listener's counters are in the metrics, and its
+/// decision in the log once serving stops.
+#[test]
+fn stopping_returns_while_a_container_waits() {
+    extern "C" fn foreign(_: libc::c_int) {
+        FOREIGN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    case(|| {
+        let other = libc::SIGRTMAX() - 2;
+        // SAFETY: a handler that only counts, for a signal nobody else uses here.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = foreign as *const () as usize;
+            assert_eq!(libc::sigaction(other, &sa, std::ptr::null_mut()), 0);
+        }
+        for (i, signal) in [AgentConfig::default().wake_signal, None, Some(other)]
+            .into_iter()
+            .enumerate()
+        {
+            let dir = scratch(&format!("stop-{i}"));
+            let socket = dir.join("agent.sock");
+            let log = Log::default();
+            let mut config = AgentConfig::default();
+            config.wake_signal = signal;
+            let agent = Agent::bind(&socket, config, Box::new(log.clone())).unwrap();
+            // Forked before the agent's threads start: one call, then waits.
+            let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &notify_getppid(), || {
+                let r = expects_eperm();
+                if r != OK {
+                    return r;
+                }
+                loop {
+                    // SAFETY: plain call.
+                    unsafe { libc::pause() };
+                }
+            });
+            let id = format!("s{i}");
+            let counted = format!(
+                "seccompy_agent_decisions_total{{container=\"{id}\",syscall=\"getppid\",decision=\"errno\"}} 1\n"
+            );
+            let serving = &agent;
+            std::thread::scope(|s| {
+                let (done, returned) = std::sync::mpsc::channel();
+                let served = s.spawn(move || {
+                    let r = serving.serve();
+                    let _ = done.send(());
+                    r
+                });
+                let _stop = StopOnDrop(agent.stopper());
+                hand_over(&socket, &state(pid, &id), &fd);
+                drop(fd);
+                // Counted by the live listener.
+                let start = std::time::Instant::now();
+                while !agent.metrics_text().contains(&counted) {
+                    assert!(start.elapsed() < Duration::from_secs(20), "never answered");
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                agent.stopper().stop();
+                let stopped = returned.recv_timeout(Duration::from_secs(10)).is_ok();
+                // Should it not have stopped, the target's end ends its
+                // receiving thread: the scope then ends and the test fails.
+                // SAFETY: our own child.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                assert!(stopped, "serve did not return (signal {signal:?})");
+                served.join().unwrap().unwrap();
+            });
+            assert_eq!(
+                support::wait(pid, Duration::from_secs(20)),
+                support::Exit::Signal(libc::SIGKILL)
+            );
+            let lines = log.lines();
+            assert_eq!(
+                lines.iter().filter(|l| l["syscall"] == "getppid").count(),
+                1,
+                "{lines:?}"
+            );
+            assert!(agent.metrics_text().contains(&counted));
+            drop(agent);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        // The agent left someone else's handler alone, and never sent it.
+        assert_eq!(FOREIGN.load(std::sync::atomic::Ordering::Relaxed), 0);
+    });
+}

@@ -8,8 +8,10 @@
 //! socket, the listener by `SCM_RIGHTS`); the runtime's work is only that
 //! hand-over, so no runc is needed (nor root). The agent (in this process, two
 //! workers) answers by a policy that refuses `getppid` with `EPERM`, logging
-//! each decision to a file (or, for the second column, to nothing); the raw
-//! supervisor answers with ioctls by hand. All with synchronous wake-up.
+//! each decision to a file (or, for the second column, to nothing; for the
+//! third, to nothing but journaling each call with an fd keeper, as
+//! `--keeper` does); the raw supervisor answers with ioctls by hand. All with
+//! synchronous wake-up.
 //!
 //! The target waits for a byte on its standard input, makes a thousand
 //! warm-up calls, then times each of `N` calls and prints its mean, median
@@ -20,14 +22,19 @@
 //!   Target: agent ≤ 1.2 × raw.
 //! - Many: `--containers` (default 50) targets handed over, then started at
 //!   once, `--calls-many` calls each (2000). Target: no call slower than 10 ×
-//!   the single-container median, none lost.
+//!   the single-container median, none lost. The same with the raw supervisor
+//!   (one thread per target, receiving directly), in the same run: what the
+//!   machine allows.
 
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use seccompy::agent::keeper::run_keeper;
 use seccompy::agent::{Agent, AgentConfig, ContainerProcessState, Policy, hand_over};
 use seccompy::{CommandSeccompExt, Filter, FilterAction, FilterArgs, SeccompOptions};
 
@@ -96,8 +103,56 @@ fn bench(
     let logged =
         Agent::bind(&logged_sock, config.clone(), Box::new(log)).map_err(|e| e.to_string())?;
     let quiet_sock = dir.join("quiet.sock");
-    let quiet =
-        Agent::bind(&quiet_sock, config, Box::new(std::io::sink())).map_err(|e| e.to_string())?;
+    let quiet = Agent::bind(&quiet_sock, config.clone(), Box::new(std::io::sink()))
+        .map_err(|e| e.to_string())?;
+    let keeper_sock = dir.join("keeper.sock");
+    let keeper_stop = Arc::new(AtomicBool::new(false));
+    let keeper = {
+        let (path, stop) = (keeper_sock.clone(), Arc::clone(&keeper_stop));
+        std::thread::spawn(move || run_keeper(&path, &|| stop.load(Ordering::Relaxed)))
+    };
+    let kept_sock = dir.join("kept.sock");
+    let mut kept_config = config.clone();
+    kept_config.keeper = Some(keeper_sock.clone());
+    let kept = (0..500)
+        .find_map(|_| {
+            let a = Agent::bind(&kept_sock, kept_config.clone(), Box::new(std::io::sink())).ok();
+            if a.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            a
+        })
+        .ok_or("the keeper never came up");
+    let result = match kept {
+        Ok(kept) => bench_with(
+            [
+                (&logged, &logged_sock),
+                (&quiet, &quiet_sock),
+                (&kept, &kept_sock),
+            ],
+            (runs, calls, containers, calls_many),
+        ),
+        Err(e) => Err(e.to_string()),
+    };
+    keeper_stop.store(true, Ordering::Relaxed);
+    keeper
+        .join()
+        .map_err(|_| "the keeper panicked")?
+        .map_err(|e| format!("the keeper: {e}"))?;
+    result
+}
+
+/// The runs, with the agents bound (logging to a file, to nothing, and to
+/// nothing with a keeper) and their sockets.
+fn bench_with(
+    agents: [(&Agent, &Path); 3],
+    (runs, calls, containers, calls_many): (usize, u64, usize, u64),
+) -> Result<(), String> {
+    let [
+        (logged, logged_sock),
+        (quiet, quiet_sock),
+        (kept, kept_sock),
+    ] = agents;
     let program = {
         let mut filter = Filter::new(FilterArgs {
             default_action: FilterAction::Allow,
@@ -107,58 +162,73 @@ fn bench(
         filter.compile().map_err(|e| e.to_string())?
     };
     std::thread::scope(|s| -> Result<(), String> {
-        let (stop_logged, stop_quiet) = (logged.stopper(), quiet.stopper());
+        let (stop_logged, stop_quiet, stop_kept) =
+            (logged.stopper(), quiet.stopper(), kept.stopper());
         let a = s.spawn(|| logged.serve());
         let b = s.spawn(|| quiet.serve());
+        let c = s.spawn(|| kept.serve());
         let result = (|| -> Result<(), String> {
             let mut raw = Vec::new();
             let mut agent_log = Vec::new();
             let mut agent_quiet = Vec::new();
+            let mut agent_kept = Vec::new();
             let mut agent_max = Vec::new();
             for run in 0..runs {
                 raw.push(single_raw(&program, calls)?.mean);
-                let f = single_agent(&program, calls, &logged_sock, &format!("log-{run}"))?;
+                let f = single_agent(&program, calls, logged_sock, &format!("log-{run}"))?;
                 agent_log.push(f.mean);
                 agent_max.push(f.max);
-                agent_quiet.push(
-                    single_agent(&program, calls, &quiet_sock, &format!("quiet-{run}"))?.mean,
-                );
+                agent_quiet
+                    .push(single_agent(&program, calls, quiet_sock, &format!("quiet-{run}"))?.mean);
+                agent_kept
+                    .push(single_agent(&program, calls, kept_sock, &format!("kept-{run}"))?.mean);
             }
-            let (raw, log, quiet) = (
+            let (raw, log, quiet, journaled) = (
                 median(&mut raw),
                 median(&mut agent_log),
                 median(&mut agent_quiet),
+                median(&mut agent_kept),
             );
             println!();
             println!("{:<28}{:>10}", "supervisor", "per call");
             println!("{:<28}{:>7.2} µs", "raw ioctls", raw / 1e3);
             println!("{:<28}{:>7.2} µs", "agent, log to a file", log / 1e3);
             println!("{:<28}{:>7.2} µs", "agent, no log", quiet / 1e3);
+            println!("{:<28}{:>7.2} µs", "agent, no log, keeper", journaled / 1e3);
             println!();
             println!(
-                "ratio: agent {:.3}x raw with its log, {:.3}x without (target <= 1.2)",
+                "ratio: agent {:.3}x raw with its log, {:.3}x without (target <= 1.2); \
+                 {:.3}x journaling with a keeper",
                 log / raw,
-                quiet / raw
+                quiet / raw,
+                journaled / raw
             );
-            let single_median = single_p50(&program, calls, &logged_sock)?;
-            let many = many(&program, containers, calls_many, &logged_sock)?;
-            let worst = many.iter().map(|f| f.max).fold(0.0, f64::max);
-            let answered: u64 = many.iter().map(|f| f.answered).sum();
-            let mut medians: Vec<f64> = many.iter().map(|f| f.p50).collect();
+            let single_median = single_p50(&program, calls, logged_sock)?;
+            let raw_single_median = single_raw(&program, calls)?.p50;
+            let many_agent = many(&program, containers, calls_many, Some(logged_sock))?;
+            let many_raw = many(&program, containers, calls_many, None)?;
             println!();
-            println!(
-                "{containers} containers at once, {calls_many} calls each: {answered} of {} answered, \
-                 median of the medians {:.2} µs, slowest call {:.1} µs = {:.1}x the single-container median {:.2} µs (target <= 10x, none lost)",
+            println!("{containers} containers at once, {calls_many} calls each:");
+            report_many(
+                "agent",
+                &many_agent,
                 containers as u64 * calls_many,
-                median(&mut medians) / 1e3,
-                worst / 1e3,
-                worst / single_median,
-                single_median / 1e3
+                single_median,
+            );
+            report_many(
+                "raw ioctls",
+                &many_raw,
+                containers as u64 * calls_many,
+                raw_single_median,
             );
             Ok(())
         })();
         stop_logged.stop();
         stop_quiet.stop();
+        stop_kept.stop();
+        c.join()
+            .map_err(|_| "the agent panicked")?
+            .map_err(|e| e.to_string())?;
         a.join()
             .map_err(|_| "the agent panicked")?
             .map_err(|e| e.to_string())?;
@@ -167,6 +237,21 @@ fn bench(
             .map_err(|e| e.to_string())?;
         result
     })
+}
+
+/// One line of the many-containers figures.
+fn report_many(who: &str, many: &[Figures], calls: u64, single_median: f64) {
+    let worst = many.iter().map(|f| f.max).fold(0.0, f64::max);
+    let answered: u64 = many.iter().map(|f| f.answered).sum();
+    let mut medians: Vec<f64> = many.iter().map(|f| f.p50).collect();
+    println!(
+        "  {who:<11} {answered} of {calls} answered, median of the medians {:.2} µs, \
+         slowest call {:.1} µs = {:.1}x its single-container median {:.2} µs (target <= 10x, none lost)",
+        median(&mut medians) / 1e3,
+        worst / 1e3,
+        worst / single_median,
+        single_median / 1e3
+    );
 }
 
 /// A started target and its listener.
@@ -263,16 +348,27 @@ fn give(socket: &Path, t: &Started, id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `n` targets at once, served by the agent at `socket`, or each by a raw
+/// supervisor thread of its own (`None`).
 fn many(
     program: &seccompy::bpf::Program,
     n: usize,
     calls: u64,
-    socket: &Path,
+    socket: Option<&Path>,
 ) -> Result<Vec<Figures>, String> {
     let mut started = Vec::new();
+    let mut supervisors = Vec::new();
     for i in 0..n {
         let t = start(program, calls)?;
-        give(socket, &t, &format!("many-{i}"))?;
+        match socket {
+            Some(socket) => give(socket, &t, &format!("many-{i}"))?,
+            None => {
+                let listener = t.listener;
+                supervisors.push(std::thread::spawn(move || raw_supervisor(listener, true)));
+                started.push(t.child);
+                continue;
+            }
+        }
         started.push(t.child);
     }
     // All at once.
@@ -284,7 +380,11 @@ fn many(
             .write_all(b"g")
             .map_err(|e| e.to_string())?;
     }
-    started.iter_mut().map(collect).collect()
+    let figures = started.iter_mut().map(collect).collect();
+    for s in supervisors {
+        s.join().map_err(|_| "a raw supervisor panicked")??;
+    }
+    figures
 }
 
 /// The target: wait for the go, warm up, time each call; print mean, median,

@@ -25,18 +25,60 @@ fn string_args(name: &str) -> &'static [usize] {
     }
 }
 
+/// A call's arguments for the log, decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Args {
+    /// Decoded already (strings read from the caller's memory).
+    Text(String),
+    /// Six numbers, shown in hexadecimal: formatted only when the log line is
+    /// written, off the path of the answer.
+    Hex([u64; 6]),
+}
+
+impl From<String> for Args {
+    fn from(s: String) -> Args {
+        Args::Text(s)
+    }
+}
+
+impl std::fmt::Display for Args {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Args::Text(s) => f.write_str(s),
+            Args::Hex(args) => {
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{a:#x}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 /// The arguments of `n`: strings quoted (or the address when unreadable), the
 /// others in hexadecimal; as many as the call has strings for, and all six
-/// otherwise.
-pub(crate) fn describe(listener: &Listener, n: &Notification) -> String {
-    let strings = n.syscall_name().map_or(&[][..], string_args);
-    let count = if strings.is_empty() {
-        6
-    } else {
-        strings.iter().max().map_or(0, |&m| m + 1).max(args_of(n))
-    };
+/// otherwise. Only a call with strings costs work now (its strings must be
+/// read before it is answered).
+pub(crate) fn describe(listener: &Listener, n: &Notification) -> Args {
+    describe_named(listener, n, n.syscall_name())
+}
+
+/// [`describe`], for a call whose name (`n.syscall_name()`) is known.
+pub(crate) fn describe_named(listener: &Listener, n: &Notification, name: Option<&str>) -> Args {
+    let strings = name.map_or(&[][..], string_args);
+    if strings.is_empty() {
+        return Args::Hex(n.args);
+    }
+    let count = strings
+        .iter()
+        .max()
+        .map_or(0, |&m| m + 1)
+        .max(args_of(name));
     let memory = listener.memory(n);
-    (0..count)
+    let text = (0..count)
         .map(|i| {
             if strings.contains(&i) && n.args[i] != 0 {
                 match memory.read_c_string(n.args[i], MAX_SHOWN) {
@@ -48,13 +90,14 @@ pub(crate) fn describe(listener: &Listener, n: &Notification) -> String {
             }
         })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    Args::Text(text)
 }
 
 /// How many arguments to show for a call with string arguments, when more
 /// than its strings: the mode or flags after them.
-fn args_of(n: &Notification) -> usize {
-    match n.syscall_name() {
+fn args_of(name: Option<&str>) -> usize {
+    match name {
         Some("mkdir" | "chmod" | "creat" | "access") => 2,
         Some("mkdirat" | "open" | "fchmodat" | "faccessat") => 3,
         Some("openat" | "mknodat" | "fchownat" | "unlinkat") => 4,
@@ -131,5 +174,17 @@ mod tests {
             assert!(!string_args(name).is_empty(), "{name}");
         }
         assert!(string_args("getpid").is_empty());
+    }
+
+    #[test]
+    fn numbers_are_shown_in_hexadecimal_as_before() {
+        assert_eq!(
+            Args::Hex([0, 1, 0x1ff, 16, u64::MAX, 7]).to_string(),
+            "0x0, 0x1, 0x1ff, 0x10, 0xffffffffffffffff, 0x7"
+        );
+        assert_eq!(
+            Args::from("\"a\", 0x1".to_string()).to_string(),
+            "\"a\", 0x1"
+        );
     }
 }

@@ -1,10 +1,11 @@
 //! The handlers: each decides one notified call and, where it allows it,
 //! performs it itself on the copy of the arguments it checked.
 
+use std::borrow::Cow;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
 
-use super::describe::describe;
+use super::describe::{Args, describe, describe_named};
 use super::policy::Handler;
 use super::target::{self, CallerError, as_caller, open_caller, open_parent};
 use crate::unotify::{Errno, Listener, Notification, Response};
@@ -28,6 +29,8 @@ pub const SAFE_DEVICES: &[(&str, u32, u32)] = &[
 pub(crate) struct Call<'a> {
     pub listener: &'a Listener,
     pub notification: Notification,
+    /// Its name (`notification.syscall_name()`).
+    pub name: Option<&'static str>,
     /// The container's init, to kill it (`None`: unknown).
     pub init_pidfd: Option<&'a OwnedFd>,
 }
@@ -38,45 +41,84 @@ pub(crate) struct Decision {
     /// The answer (`None`: the call went away; nothing to answer).
     pub response: Option<Response>,
     /// The call's arguments, decoded.
-    pub args: String,
+    pub args: Args,
     /// The kind of decision, a metrics label: `errno`, `emulated`, `continue`,
     /// `kill`, `gone`.
     pub kind: &'static str,
     /// The decision in words: `"errno EPERM (policy)"`, `"emulated"`, ...
-    pub what: String,
+    pub what: What,
+}
+
+/// A decision in words, put together only when the log line is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum What {
+    /// `errno NAME (why)`, or `errno NAME` when `why` is empty.
+    Errno(Errno, Cow<'static, str>),
+    /// Any other.
+    Text(Cow<'static, str>),
+}
+
+impl From<&'static str> for What {
+    fn from(s: &'static str) -> What {
+        What::Text(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for What {
+    fn from(s: String) -> What {
+        What::Text(Cow::Owned(s))
+    }
+}
+
+impl std::fmt::Display for What {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::Text(s) => f.write_str(s),
+            What::Errno(errno, why) => {
+                match errno.name() {
+                    Some(name) => write!(f, "errno {name}")?,
+                    None => write!(f, "errno {}", errno.get())?,
+                }
+                if why.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, " ({why})")
+                }
+            }
+        }
+    }
 }
 
 impl Decision {
     /// Refuses with `errno`, `why` said in the log.
-    pub(crate) fn errno(args: String, errno: Errno, why: &str) -> Decision {
-        let name = errno
-            .name()
-            .map_or_else(|| errno.get().to_string(), str::to_string);
+    pub(crate) fn errno(
+        args: impl Into<Args>,
+        errno: Errno,
+        why: impl Into<Cow<'static, str>>,
+    ) -> Decision {
         Decision {
             response: Some(Response::errno(errno)),
-            args,
+            args: args.into(),
             kind: "errno",
-            what: if why.is_empty() {
-                format!("errno {name}")
-            } else {
-                format!("errno {name} ({why})")
-            },
+            what: What::Errno(errno, why.into()),
         }
     }
 }
 
 /// Decides `call` with `handler`.
 pub(crate) fn decide(handler: &Handler, call: &Call<'_>) -> Decision {
-    let name = call.notification.syscall_name();
+    let name = call.name;
     match handler {
-        Handler::Errno(e) => {
-            Decision::errno(describe(call.listener, &call.notification), *e, "policy")
-        }
+        Handler::Errno(e) => Decision::errno(
+            describe_named(call.listener, &call.notification, name),
+            *e,
+            "policy",
+        ),
         Handler::Continue => Decision {
             // SAFETY-free by design: the kernel's own checks decide this call
             // (the policy says so for this system call).
             response: Some(Response::continue_unchecked()),
-            args: describe(call.listener, &call.notification),
+            args: describe_named(call.listener, &call.notification, name),
             kind: "continue",
             what: "continue (the kernel decides)".into(),
         },
@@ -145,7 +187,7 @@ fn mknod(call: &Call<'_>, dirfd: Option<i64>, first: usize) -> Decision {
             return Decision::errno(
                 format!("{:#x}, {mode:#o}, {major}:{minor}", n.args[first]),
                 Errno::EFAULT,
-                &format!("path unreadable: {e}"),
+                format!("path unreadable: {e}"),
             );
         }
     };
@@ -154,7 +196,7 @@ fn mknod(call: &Call<'_>, dirfd: Option<i64>, first: usize) -> Decision {
         Some(fd) => format!("{fd}, "),
         None => String::new(),
     };
-    let args = format!("{dir}{path:?}, {mode:#o}, {major}:{minor}");
+    let args = Args::from(format!("{dir}{path:?}, {mode:#o}, {major}:{minor}"));
     match mode & libc::S_IFMT {
         // Regular files, FIFOs, sockets: no privilege involved, the kernel's own
         // checks decide.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Decisions counted by container, system call and kind of decision.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Metrics {
     /// Container, then system call, then kind of decision.
     decisions: BTreeMap<String, BTreeMap<String, BTreeMap<&'static str, u64>>>,
@@ -16,7 +16,13 @@ pub(crate) struct Metrics {
 
 impl Metrics {
     /// Counts one decision; allocates only for a new container or system call.
+    #[cfg(test)]
     pub(crate) fn count(&mut self, container: &str, syscall: &str, kind: &'static str) {
+        self.add(container, syscall, kind, 1);
+    }
+
+    /// Counts `n` decisions.
+    pub(crate) fn add(&mut self, container: &str, syscall: &str, kind: &'static str, n: u64) {
         if !self.decisions.contains_key(container) {
             self.decisions
                 .insert(container.to_string(), BTreeMap::new());
@@ -28,7 +34,7 @@ impl Metrics {
             calls.insert(syscall.to_string(), BTreeMap::new());
         }
         if let Some(kinds) = calls.get_mut(syscall) {
-            *kinds.entry(kind).or_insert(0) += 1;
+            *kinds.entry(kind).or_insert(0) += n;
         }
     }
 

@@ -11,9 +11,12 @@
 //!   agent in the caller's root and cwd with the caller's filesystem
 //!   credentials), refusal with an errno, killing the container, and `CONTINUE`
 //!   where the kernel's own permission checks decide.
-//! - [`Agent`]: the event loop (one epoll set, a pool of workers, synchronous
-//!   wake-up on every listener), structured logs (one JSON line per decision)
-//!   and Prometheus counters.
+//! - [`Agent`]: a receiving thread per listener (waiting in the receive
+//!   itself, woken on the caller's CPU by the synchronous wake-up, answering
+//!   quick handlers there and then), a pool of workers on one epoll set for
+//!   the runtimes' connections and the handlers that work, structured logs
+//!   (one JSON line per decision, queued and written in batches for quick
+//!   handlers) and Prometheus counters.
 //! - [`keeper`]: the fd keeper that lets the agent survive its own restart;
 //!   [`fdstore`]: the same through systemd's file-descriptor store.
 //!
@@ -41,6 +44,7 @@ pub mod fdstore;
 mod handlers;
 pub mod keeper;
 pub mod lint;
+mod logger;
 mod metrics;
 mod mount;
 pub mod policy;

@@ -41,6 +41,7 @@ use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 
+use super::describe::Args;
 use super::handlers::{Call, Decision};
 use super::target::{self, Caller, CallerError, open_caller};
 use crate::unotify::{Errno, Response};
@@ -121,13 +122,13 @@ pub(crate) fn mount(call: &Call<'_>, types: &[String]) -> Decision {
         s.as_ref()
             .map_or_else(|| "NULL".to_string(), |s| format!("{s:?}"))
     };
-    let args = format!(
+    let args = Args::from(format!(
         "{}, {}, {}, {flags:#x}, {}",
         show(&source),
         show(&target),
         show(&fstype),
         show(&data)
-    );
+    ));
     if flags & !PASSED_FLAGS != 0 {
         return Decision::errno(args, Errno::EPERM, "flags not emulated");
     }
@@ -191,7 +192,7 @@ pub(crate) fn mount(call: &Call<'_>, types: &[String]) -> Decision {
     }
 }
 
-fn gone(args: String) -> Decision {
+fn gone(args: Args) -> Decision {
     Decision {
         response: None,
         args,

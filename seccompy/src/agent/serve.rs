@@ -1,58 +1,58 @@
-//! The agent's event loop: one epoll set holding the runtimes' socket and every
-//! container's listener, served by a pool of workers.
+//! The agent's threads: one receiving thread per container's listener, and a
+//! pool of workers on one epoll set holding the runtimes' socket.
 //!
-//! Every fd is registered `EPOLLONESHOT`: the worker that wakes for it has it to
-//! itself until it re-arms it, so only one worker at a time receives from a
-//! listener (a receive after `POLLIN` then never blocks: a call withdrawn
-//! meanwhile makes it fail with `ENOENT`). A worker woken for a listener
-//! receives a notification; for a handler that works (mknod, mount, sysinfo,
-//! kill) it re-arms the listener first, so that other workers take the
-//! container's next calls meanwhile; for a quick one (errno, continue) it
-//! answers, then lingers up to 100 µs in `poll(2)` on that listener for the
-//! container's next call (`poll`, unlike epoll, is woken on the caller's CPU
-//! by the listener's synchronous wake-up), at most 64 calls in a row and only
-//! while there are no more listeners than workers. A worker woken for the
-//! socket accepts one connection, re-arms the socket, and reads the runtime's
-//! state.
+//! A listener's receiving thread waits in `ppoll(2)` on the listener (and the
+//! stop event): `poll`, unlike epoll, is woken on the caller's CPU by the
+//! listener's synchronous wake-up, so a container's call goes from its thread
+//! to the agent and back without a trip through the scheduler's load balancing.
+//! The thread alone receives from its listener, so a receive after `POLLIN`
+//! never blocks (a call withdrawn meanwhile makes it fail with `ENOENT`). A
+//! quick handler (errno, continue) is answered there and then, its log line
+//! queued (see [`logger`](super::logger)); a handler that works (mknod, mount,
+//! sysinfo, kill) is handed to the workers, and the receiving thread goes
+//! back to the container's next calls. The thread also sees the listener's
+//! end (`POLLHUP`).
+//!
+//! A worker woken for the socket accepts one connection, re-arms the socket
+//! (`EPOLLONESHOT`), reads the runtime's state and starts the listener's
+//! receiving thread; a worker woken for the job queue runs one job.
 //!
 //! # References
 //! - [`epoll(7)`](https://man7.org/linux/man-pages/man7/epoll.7.html)
 //! - [`unix(7)`](https://man7.org/linux/man-pages/man7/unix.7.html) (`SO_PEERCRED`)
 //! - [`pidfd_open(2)`](https://man7.org/linux/man-pages/man2/pidfd_open.2.html)
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ffi::CString;
 use std::io::{self, Write};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::thread::Scope;
+use std::time::{Duration, Instant};
 
 use super::fdpass::{cvt, peer_cred, remove_stale_socket, sockaddr};
 use super::fdstore::{self, FdStore};
 use super::handlers::{Call, Decision, decide};
 use super::keeper::KeeperClient;
+use super::logger::{DecisionRecord, Lane, Log, Syscall};
 use super::metrics::Metrics;
-use super::policy::{Policy, Profile};
+use super::policy::{Handler, Policy, Profile};
 use super::state::{ContainerProcessState, IntakeError, read_process_state};
-use crate::unotify::{Errno, Listener, RecvError, RespondError, Response};
+use crate::unotify::{Errno, Listener, Notification, RecvError, RespondError, Response};
 
-/// How long a worker waits for a container's next call after answering one
-/// with a quick handler, before going back to the event loop.
-const LINGER: Duration = Duration::from_micros(100);
-
-/// The most calls of one listener a worker answers in a row before going back
-/// to the event loop (fairness between containers).
-const MAX_STREAK: usize = 64;
+/// The stack of a listener's receiving thread: it runs only quick handlers.
+const RECEIVER_STACK: usize = 256 * 1024;
 
 /// How long a runtime may take to send its state.
 const INTAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
 const TOKEN_STOP: u64 = 0;
 const TOKEN_SOCKET: u64 = 1;
+const TOKEN_JOBS: u64 = 2;
 const FIRST_LISTENER_TOKEN: u64 = 16;
 
 /// How the agent runs.
@@ -61,7 +61,10 @@ const FIRST_LISTENER_TOKEN: u64 = 16;
 pub struct AgentConfig {
     /// The handlers, chosen per container by `listenerMetadata`.
     pub policy: Policy,
-    /// Worker threads (at least one).
+    /// Worker threads (at least one): they take the runtimes' connections and
+    /// run the handlers that work (mknod, mount, sysinfo, kill). Each listener
+    /// also has a thread of its own, which receives its calls and answers those
+    /// of quick handlers (errno, continue) itself.
     pub workers: usize,
     /// Peer uids allowed to hand over listeners, besides root and the agent's
     /// own effective uid.
@@ -75,6 +78,16 @@ pub struct AgentConfig {
     /// systemd's file-descriptor store, where listeners are kept as by the
     /// keeper (see [`fdstore`]).
     pub fd_store: Option<FdStore>,
+    /// The signal that interrupts the receiving threads when serving stops
+    /// (default: `SIGRTMAX - 1`). With it, and from Linux 6.11 (where a
+    /// waiting receive returns when the last target goes), a receiving thread
+    /// waits in `SECCOMP_IOCTL_NOTIF_RECV` itself, which is the quickest way;
+    /// [`serve`](Agent::serve) then gives the signal a handler that does
+    /// nothing (without `SA_RESTART`) unless it has one of another's, and
+    /// sends it to each receiving thread to stop it. `None`, an older kernel or
+    /// a signal handled by someone else: the threads wait in `ppoll(2)` first,
+    /// which costs a system call per call.
+    pub wake_signal: Option<i32>,
 }
 
 impl Default for AgentConfig {
@@ -86,6 +99,7 @@ impl Default for AgentConfig {
             keeper: None,
             metrics: None,
             fd_store: None,
+            wake_signal: Some(libc::SIGRTMAX() - 1),
         }
     }
 }
@@ -124,16 +138,60 @@ pub enum AgentError {
 /// One listener being served.
 struct Entry {
     listener: Listener,
-    container: String,
+    container: Arc<str>,
     /// The process the runtime named (init or an exec'd process).
     pid: i32,
-    profile_name: String,
+    profile_name: Arc<str>,
     profile: Profile,
     init_pidfd: Option<Arc<OwnedFd>>,
     /// The keeper's id of its copy.
     keeper_id: Option<u64>,
     /// Its number in systemd's fd store.
     store_id: Option<u64>,
+    /// Its decisions by system call and kind, counted here (no lock shared
+    /// with other listeners on the path of an answer).
+    counts: Mutex<Vec<(Syscall, &'static str, u64)>>,
+    /// Where its counts go when it is dropped.
+    retired: Arc<Mutex<Metrics>>,
+    /// Its queue of log lines.
+    lane: Arc<Lane>,
+}
+
+impl Entry {
+    fn count(&self, syscall: Syscall, kind: &'static str) {
+        let mut counts = lock(&self.counts);
+        match counts.iter_mut().find(|c| c.0 == syscall && c.1 == kind) {
+            Some(c) => c.2 += 1,
+            None => counts.push((syscall, kind, 1)),
+        }
+    }
+
+    fn add_counts_to(&self, metrics: &mut Metrics) {
+        for &(syscall, kind, n) in lock(&self.counts).iter() {
+            metrics.add(&self.container, &syscall.to_string(), kind, n);
+        }
+    }
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        let mut retired = lock(&self.retired);
+        self.add_counts_to(&mut retired);
+    }
+}
+
+/// A receiving thread, as known to whoever stops it.
+struct Receiver {
+    thread: libc::pthread_t,
+    done: AtomicBool,
+}
+
+/// A call received by a listener's thread, for a worker to answer.
+struct Job {
+    entry: Arc<Entry>,
+    notification: Notification,
+    name: Option<&'static str>,
+    handler: Handler,
 }
 
 /// An OCI seccomp agent: receives containers' listeners from runtimes on a
@@ -144,11 +202,20 @@ pub struct Agent {
     socket: OwnedFd,
     epoll: OwnedFd,
     stop: Arc<OwnedFd>,
+    /// Set when serving stops: receiving threads waiting in `RECV` (sent
+    /// [`AgentConfig::wake_signal`]) return.
+    stopping: AtomicBool,
+    /// The receiving threads, to stop them.
+    receivers: Mutex<Vec<Arc<Receiver>>>,
     config: AgentConfig,
-    log: Mutex<Box<dyn Write + Send>>,
+    log: Log,
+    /// Calls for the workers, and an eventfd counting them (a semaphore).
+    jobs: Mutex<VecDeque<Job>>,
+    jobs_ready: OwnedFd,
     entries: Mutex<HashMap<u64, Arc<Entry>>>,
     next_token: AtomicU64,
-    metrics: Mutex<Metrics>,
+    /// The counts of listeners gone (the others count their own).
+    metrics: Arc<Mutex<Metrics>>,
     metrics_written: Mutex<Instant>,
     keeper: Option<KeeperClient>,
     next_store_id: AtomicU64,
@@ -167,7 +234,7 @@ impl std::fmt::Debug for Agent {
 pub struct Stopper(Arc<OwnedFd>);
 
 impl Stopper {
-    /// Makes every worker return: listeners stay open (and deposited with the
+    /// Makes every worker and receiving thread return: listeners stay open (and deposited with the
     /// keeper, if any) until the [`Agent`] is dropped.
     pub fn stop(&self) {
         let one: u64 = 1;
@@ -203,6 +270,25 @@ impl Agent {
             .map_err(event_loop)?;
         // SAFETY: as above.
         let stop = Arc::new(unsafe { OwnedFd::from_raw_fd(stop) });
+        // SAFETY: as above.
+        let jobs_ready = cvt(unsafe {
+            libc::eventfd(
+                0,
+                libc::EFD_CLOEXEC | libc::EFD_NONBLOCK | libc::EFD_SEMAPHORE,
+            )
+        })
+        .map_err(event_loop)?;
+        // SAFETY: as above.
+        let jobs_ready = unsafe { OwnedFd::from_raw_fd(jobs_ready) };
+        // Ready for as many workers as there are jobs: level-triggered.
+        epoll_ctl(
+            &epoll,
+            libc::EPOLL_CTL_ADD,
+            jobs_ready.as_raw_fd(),
+            libc::EPOLLIN as u32,
+            TOKEN_JOBS,
+        )
+        .map_err(event_loop)?;
         // The stop event stays ready for every worker: level-triggered.
         epoll_ctl(
             &epoll,
@@ -234,11 +320,15 @@ impl Agent {
             socket,
             epoll,
             stop,
+            stopping: AtomicBool::new(false),
+            receivers: Mutex::new(Vec::new()),
             config,
-            log: Mutex::new(log),
+            log: Log::new(log),
+            jobs: Mutex::new(VecDeque::new()),
+            jobs_ready,
             entries: Mutex::new(HashMap::new()),
             next_token: AtomicU64::new(FIRST_LISTENER_TOKEN),
-            metrics: Mutex::new(Metrics::default()),
+            metrics: Arc::new(Mutex::new(Metrics::default())),
             metrics_written: Mutex::new(Instant::now()),
             keeper,
             next_store_id: AtomicU64::new(1),
@@ -249,12 +339,14 @@ impl Agent {
                 source,
             })?;
             for k in kept {
-                let entry =
-                    agent.add_listener(k.state, k.listener, "recovered", Some(k.id), None)?;
+                let (_, entry) =
+                    agent.add_listener(k.state, k.listener, "recovered", Some(k.id), None);
                 // Calls the previous agent received and never answered.
                 for n in k.pending {
                     if entry.listener.id_valid(n.id).unwrap_or(false) {
-                        agent.answer(&entry, n);
+                        let name = n.syscall_name();
+                        let handler = entry.profile.handler(name);
+                        agent.answer(&entry, n, name, &handler);
                     }
                 }
             }
@@ -268,22 +360,24 @@ impl Agent {
     /// returns how many. Fds of other names are closed.
     ///
     /// # Errors
-    /// [`AgentError::EventLoop`] if a listener cannot join the event loop.
+    /// None at present: each listener gets its receiving thread when
+    /// [`serve`](Self::serve) starts (one that cannot is logged as ended).
     pub fn recover(&self, fds: Vec<(String, OwnedFd)>) -> Result<usize, AgentError> {
         let (paired, other) = fdstore::pair(fds);
         for (name, _) in &other {
-            self.log_event(&serde_json::json!({"event": "unknown-stored-fd", "name": name}));
+            self.log
+                .event(&serde_json::json!({"event": "unknown-stored-fd", "name": name}));
         }
         let count = paired.len();
         for (n, state, listener) in paired {
             self.next_store_id.fetch_max(n + 1, Ordering::Relaxed);
-            self.add_listener(state, listener, "recovered", None, Some(n))?;
+            self.add_listener(state, listener, "recovered", None, Some(n));
         }
         Ok(count)
     }
 
     fn log_kept_failed(&self, state: &ContainerProcessState, what: &str, e: &io::Error) {
-        self.log_event(&serde_json::json!({
+        self.log.event(&serde_json::json!({
             "event": "not-kept",
             "container": state.state.id,
             "pid": state.pid,
@@ -307,34 +401,69 @@ impl Agent {
     #[must_use]
     pub fn metrics_text(&self) -> String {
         let live = self.live_listeners();
-        lock(&self.metrics).render(&live)
+        let mut metrics = lock(&self.metrics).clone();
+        for e in lock(&self.entries).values() {
+            e.add_counts_to(&mut metrics);
+        }
+        metrics.render(&live)
     }
 
     fn live_listeners(&self) -> BTreeMap<String, u64> {
         let mut live = BTreeMap::new();
         for e in lock(&self.entries).values() {
-            *live.entry(e.container.clone()).or_insert(0) += 1;
+            *live.entry(e.container.to_string()).or_insert(0) += 1;
         }
         live
     }
 
     /// Serves until [`Stopper::stop`]: runs the workers (the calling thread and
-    /// `workers - 1` more) on the event loop.
+    /// `workers - 1` more) on the event loop, a receiving thread per listener,
+    /// and the log's flusher.
     ///
     /// # Errors
     /// [`AgentError::EventLoop`] if waiting for events fails.
     pub fn serve(&self) -> Result<(), AgentError> {
         let error = Mutex::new(None);
-        std::thread::scope(|s| {
-            for i in 1..self.config.workers.max(1) {
-                let spawned = std::thread::Builder::new()
-                    .name(format!("seccompy-agent-{i}"))
-                    .spawn_scoped(s, || self.work(&error));
-                if spawned.is_err() {
-                    break;
+        self.stopping.store(false, Ordering::Relaxed);
+        let signal = self
+            .config
+            .wake_signal
+            .filter(|&sig| install_wake_handler(sig).is_ok());
+        std::thread::scope(|outer| {
+            let flusher = std::thread::Builder::new()
+                .name("seccompy-log".into())
+                .spawn_scoped(outer, || self.log.run_flusher());
+            std::thread::scope(|s| {
+                let kept: Vec<(u64, Arc<Entry>)> = lock(&self.entries)
+                    .iter()
+                    .map(|(t, e)| (*t, Arc::clone(e)))
+                    .collect();
+                for (token, entry) in kept {
+                    self.start_receiver(s, token, entry, signal);
                 }
+                for i in 1..self.config.workers.max(1) {
+                    let spawned = std::thread::Builder::new()
+                        .name(format!("seccompy-agent-{i}"))
+                        .spawn_scoped(s, || self.work(s, &error, signal));
+                    if spawned.is_err() {
+                        break;
+                    }
+                }
+                self.work(s, &error, signal);
+                self.stop_receivers(signal);
+            });
+            // Calls received and not yet answered by a worker.
+            while let Some(job) = lock(&self.jobs).pop_front() {
+                self.run(job);
             }
-            self.work(&error);
+            match flusher {
+                Ok(flusher) => {
+                    self.log.stop_flusher();
+                    let _ = flusher.join();
+                }
+                // No thread for it: nothing waits in the lanes.
+                Err(_) => self.log.flush(),
+            }
         });
         self.write_metrics(true);
         match error.into_inner().unwrap_or_else(PoisonError::into_inner) {
@@ -343,7 +472,12 @@ impl Agent {
         }
     }
 
-    fn work(&self, error: &Mutex<Option<io::Error>>) {
+    fn work<'s>(
+        &'s self,
+        s: &'s Scope<'s, '_>,
+        error: &Mutex<Option<io::Error>>,
+        signal: Option<i32>,
+    ) {
         loop {
             // SAFETY: an all-zero epoll_event is valid.
             let mut event: libc::epoll_event = unsafe { std::mem::zeroed() };
@@ -364,14 +498,42 @@ impl Agent {
             }
             match event.u64 {
                 TOKEN_STOP => return,
-                TOKEN_SOCKET => self.accept_one(),
-                token => self.serve_listener(token),
+                TOKEN_SOCKET => self.accept_one(s, signal),
+                TOKEN_JOBS => self.run_one(),
+                _ => {}
             }
         }
     }
 
+    /// Takes one job, if another worker has not taken it.
+    fn run_one(&self) {
+        let mut count = 0u64;
+        // SAFETY: an eventfd (semaphore: takes one) and an 8-byte buffer.
+        let r = unsafe { libc::read(self.jobs_ready.as_raw_fd(), (&raw mut count).cast(), 8) };
+        if r != 8 {
+            return;
+        }
+        let job = lock(&self.jobs).pop_front();
+        if let Some(job) = job {
+            self.run(job);
+        }
+    }
+
+    fn run(&self, job: Job) {
+        self.answer(&job.entry, job.notification, job.name, &job.handler);
+        self.journal_answered(&job.entry, &job.notification);
+    }
+
+    /// Hands a call to the workers.
+    fn submit(&self, job: Job) {
+        lock(&self.jobs).push_back(job);
+        let one: u64 = 1;
+        // SAFETY: an eventfd and an 8-byte value.
+        let _ = unsafe { libc::write(self.jobs_ready.as_raw_fd(), (&raw const one).cast(), 8) };
+    }
+
     /// Accepts one runtime connection, re-arms the socket, takes the listener.
-    fn accept_one(&self) {
+    fn accept_one<'s>(&'s self, s: &'s Scope<'s, '_>, signal: Option<i32>) {
         // SAFETY: accept4 with no address wanted.
         let fd = unsafe {
             libc::accept4(
@@ -387,12 +549,15 @@ impl Agent {
         }
         // SAFETY: a new fd we own.
         let stream = UnixStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
-        if let Err(why) = self.intake(&stream) {
-            self.log_event(&serde_json::json!({"event": "refused", "reason": why}));
+        match self.intake(&stream) {
+            Ok((token, entry)) => self.start_receiver(s, token, entry, signal),
+            Err(why) => self
+                .log
+                .event(&serde_json::json!({"event": "refused", "reason": why})),
         }
     }
 
-    fn intake(&self, stream: &UnixStream) -> Result<(), String> {
+    fn intake(&self, stream: &UnixStream) -> Result<(u64, Arc<Entry>), String> {
         let (uid, pid) = peer_cred(stream).map_err(|e| format!("no peer credentials: {e}"))?;
         // SAFETY: geteuid cannot fail.
         let me = unsafe { libc::geteuid() };
@@ -422,12 +587,11 @@ impl Agent {
                 .map_err(|e| self.log_kept_failed(&message.state, "fd store", &e))
                 .ok()
         });
-        self.add_listener(message.state, fd, "new", keeper_id, store_id)
-            .map(drop)
-            .map_err(|e| error_chain(&e))
+        Ok(self.add_listener(message.state, fd, "new", keeper_id, store_id))
     }
 
-    /// Starts serving a listener.
+    /// Adds a listener to those served (its receiving thread is started by
+    /// [`serve`](Self::serve), or by the worker that took it in).
     fn add_listener(
         &self,
         state: ContainerProcessState,
@@ -435,139 +599,242 @@ impl Agent {
         how: &str,
         keeper_id: Option<u64>,
         store_id: Option<u64>,
-    ) -> Result<Arc<Entry>, AgentError> {
+    ) -> (u64, Arc<Entry>) {
         let (profile_name, profile) = self.config.policy.profile_for(&state.metadata);
         let init = state.state.pid.unwrap_or(state.pid);
         let init_pidfd = pidfd_open(init).ok().map(Arc::new);
         let entry = Arc::new(Entry {
             listener: Listener::new(fd),
-            container: state.state.id.clone(),
+            container: state.state.id.as_str().into(),
             pid: state.pid,
-            profile_name: profile_name.to_string(),
+            profile_name: profile_name.into(),
             profile,
             init_pidfd,
             keeper_id,
             store_id,
+            counts: Mutex::new(Vec::new()),
+            retired: Arc::clone(&self.metrics),
+            lane: self.log.lane(),
         });
-        self.log_event(&serde_json::json!({
+        self.log.event(&serde_json::json!({
             "event": "listener",
             "how": how,
-            "container": entry.container,
+            "container": &*entry.container,
             "pid": state.pid,
             "status": state.state.status,
-            "profile": entry.profile_name,
+            "profile": &*entry.profile_name,
             "runtimeVersion": state.oci_version,
         }));
         let token = self.next_token.fetch_add(1, Ordering::Relaxed);
-        let raw = entry.listener.as_raw_fd();
         lock(&self.entries).insert(token, Arc::clone(&entry));
-        epoll_ctl(&self.epoll, libc::EPOLL_CTL_ADD, raw, oneshot(), token).map_err(|source| {
-            lock(&self.entries).remove(&token);
-            AgentError::EventLoop { source }
-        })?;
-        Ok(entry)
+        (token, entry)
     }
 
-    /// Serves one ready listener: one notification, or its end.
-    fn serve_listener(&self, token: u64) {
-        let Some(entry) = lock(&self.entries).get(&token).cloned() else {
+    /// Starts a listener's receiving thread: waiting in `RECV` itself when
+    /// `signal` can interrupt it and a waiting `RECV` sees the listener's end,
+    /// in `ppoll` first otherwise.
+    fn start_receiver<'s>(
+        &'s self,
+        s: &'s Scope<'s, '_>,
+        token: u64,
+        entry: Arc<Entry>,
+        signal: Option<i32>,
+    ) {
+        let theirs = Arc::clone(&entry);
+        let direct = signal.filter(|_| entry.listener.recv_sees_the_end());
+        let spawned = std::thread::Builder::new()
+            .name(format!("seccompy-rx-{token}"))
+            .stack_size(RECEIVER_STACK)
+            .spawn_scoped(s, move || match direct {
+                Some(sig) => {
+                    let me = Arc::new(Receiver {
+                        // SAFETY: plain call.
+                        thread: unsafe { libc::pthread_self() },
+                        done: AtomicBool::new(false),
+                    });
+                    lock(&self.receivers).push(Arc::clone(&me));
+                    unblock(sig);
+                    self.receive_direct(token, &theirs);
+                    me.done.store(true, Ordering::Release);
+                }
+                None => self.receive(token, &theirs),
+            });
+        if spawned.is_err() {
+            self.remove(token, &entry, "no thread to receive its calls");
+        }
+    }
+
+    /// Stops the receiving threads waiting in `RECV`: sends them `signal` until
+    /// each has returned (a thread may be about to wait when it is sent).
+    fn stop_receivers(&self, signal: Option<i32>) {
+        self.stopping.store(true, Ordering::Release);
+        let Some(sig) = signal else {
             return;
         };
-        let fd = entry.listener.as_raw_fd();
-        let mut ready = match entry.listener.poll(Some(Duration::ZERO)) {
-            Ok(r) => r,
-            Err(_) => {
-                self.remove(token, &entry, "poll failed");
-                return;
-            }
-        };
-        // This worker owns the listener (one-shot) until it re-arms it: it alone
-        // receives, so a receive after POLLIN cannot block (a call that went
-        // away meanwhile makes the receive fail with ENOENT, not wait). It
-        // serves at most MAX_STREAK calls in a row, then lets the event loop
-        // give the others their turn.
-        for _ in 0..MAX_STREAK {
-            if !ready.pending {
-                if ready.hung_up {
-                    self.remove(token, &entry, "hang-up");
-                    return;
+        loop {
+            let mut waiting = false;
+            for r in lock(&self.receivers).iter() {
+                if !r.done.load(Ordering::Acquire) {
+                    waiting = true;
+                    // SAFETY: a thread of this scope, not yet joined.
+                    unsafe { libc::pthread_kill(r.thread, sig) };
                 }
+            }
+            if !waiting {
                 break;
             }
-            let notification = match entry.listener.recv() {
-                Ok(n) => n,
-                Err(RecvError::Gone) => break,
-                Err(RecvError::Ended) => {
-                    self.remove(token, &entry, "hang-up");
-                    return;
-                }
-                Err(_) => {
-                    self.remove(token, &entry, "receive failed");
-                    return;
-                }
-            };
-            if !entry
-                .profile
-                .handler(notification.syscall_name())
-                .is_quick()
-            {
-                // A handler that works (creates, mounts, reads cgroups): let
-                // other workers take the container's next calls meanwhile.
-                self.rearm(fd, token);
-                self.answer_journaled(&entry, notification);
-                return;
-            }
-            self.answer_journaled(&entry, notification);
-            // Linger, while there are no more listeners than workers (with
-            // more, a lingering worker would keep others waiting): a container
-            // that calls again at once finds this worker waiting in poll(2),
-            // which the kernel wakes on the caller's CPU (synchronous wake-up);
-            // epoll's wake-up would not.
-            if lock(&self.entries).len() > self.config.workers.max(1) {
-                break;
-            }
-            ready = match linger(&entry.listener) {
-                Ok(r) => r,
-                Err(_) => break,
-            };
+            std::thread::sleep(Duration::from_millis(1));
         }
-        self.rearm(fd, token);
+        lock(&self.receivers).clear();
     }
 
-    /// Answers a received notification, journaled with the keeper (if any)
-    /// until answered: should the agent die meanwhile, the next one answers.
-    fn answer_journaled(&self, entry: &Entry, notification: crate::unotify::Notification) {
-        let journal = self.keeper.as_ref().zip(entry.keeper_id);
-        if let Some((keeper, id)) = journal {
-            let _ = keeper.journal_received(id, &notification);
+    /// A listener's receiving thread, waiting in `RECV`: a signal (with
+    /// [`stopping`](Self::stopping) set) interrupts it.
+    fn receive_direct(&self, token: u64, entry: &Arc<Entry>) {
+        while !self.stopping.load(Ordering::Acquire) {
+            match entry.listener.recv_ready() {
+                Ok(n) => self.handle(entry, n),
+                Err(RecvError::Gone) => {}
+                Err(RecvError::Ended) => {
+                    self.remove(token, entry, "hang-up");
+                    return;
+                }
+                Err(RecvError::Io { source }) if source.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.remove(token, entry, "receive failed");
+                    return;
+                }
+            }
         }
-        self.answer(entry, notification);
-        if let Some((keeper, id)) = journal {
+    }
+
+    /// A listener's receiving thread, waiting in `ppoll`: waits for a call (or
+    /// the listener's end, or the agent's stop), then receives it.
+    fn receive(&self, token: u64, entry: &Arc<Entry>) {
+        let mut fds = [
+            libc::pollfd {
+                fd: entry.listener.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: self.stop.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        loop {
+            fds[0].revents = 0;
+            fds[1].revents = 0;
+            // SAFETY: two valid pollfds, no timeout, no signal mask.
+            let r = unsafe { libc::ppoll(fds.as_mut_ptr(), 2, std::ptr::null(), std::ptr::null()) };
+            if r < 0 {
+                if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                self.remove(token, entry, "poll failed");
+                return;
+            }
+            if fds[1].revents != 0 {
+                return;
+            }
+            let ready = fds[0].revents;
+            if ready & libc::POLLIN == 0 {
+                if ready & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                    self.remove(token, entry, "hang-up");
+                    return;
+                }
+                continue;
+            }
+            // This thread alone receives from the listener: after POLLIN the
+            // receive cannot block (a call that went away meanwhile makes it
+            // fail with ENOENT, not wait).
+            let notification = match entry.listener.recv_ready() {
+                Ok(n) => n,
+                Err(RecvError::Gone) => continue,
+                Err(RecvError::Ended) => {
+                    self.remove(token, entry, "hang-up");
+                    return;
+                }
+                Err(RecvError::Io { source }) if source.kind() == io::ErrorKind::Interrupted => {
+                    continue;
+                }
+                Err(_) => {
+                    self.remove(token, entry, "receive failed");
+                    return;
+                }
+            };
+            self.handle(entry, notification);
+        }
+    }
+
+    /// Answers a received call when its handler is quick, or hands it to the
+    /// workers.
+    fn handle(&self, entry: &Arc<Entry>, notification: Notification) {
+        let name = notification.syscall_name();
+        let handler = entry.profile.handler(name);
+        self.journal_received(entry, &notification);
+        if handler.is_quick() {
+            self.answer(entry, notification, name, &handler);
+            self.journal_answered(entry, &notification);
+        } else {
+            // A handler that works (creates, mounts, reads cgroups): the
+            // receiving thread goes back to the container's next calls.
+            self.submit(Job {
+                entry: Arc::clone(entry),
+                notification,
+                name,
+                handler,
+            });
+        }
+    }
+
+    /// Journals a received notification with the keeper (if any) until it is
+    /// answered: should the agent die meanwhile, the next one answers it.
+    fn journal_received(&self, entry: &Entry, notification: &Notification) {
+        if let Some((keeper, id)) = self.keeper.as_ref().zip(entry.keeper_id) {
+            let _ = keeper.journal_received(id, notification);
+        }
+    }
+
+    fn journal_answered(&self, entry: &Entry, notification: &Notification) {
+        if let Some((keeper, id)) = self.keeper.as_ref().zip(entry.keeper_id) {
             let _ = keeper.journal_answered(id, notification.id);
         }
     }
 
     /// Decides a notification with its container's profile, answers, logs and
     /// counts.
-    fn answer(&self, entry: &Entry, notification: crate::unotify::Notification) {
-        let name = notification.syscall_name();
-        let handler = entry.profile.handler(name);
+    fn answer(
+        &self,
+        entry: &Entry,
+        notification: Notification,
+        name: Option<&'static str>,
+        handler: &Handler,
+    ) {
         let call = Call {
             listener: &entry.listener,
             notification,
+            name,
             init_pidfd: entry.init_pidfd.as_deref(),
         };
-        let decision: Decision = decide(&handler, &call);
-        let syscall = name.map_or_else(|| format!("#{}", notification.nr), str::to_string);
-        // Logged before the answer: the log follows the order of the calls.
-        self.log_event(&DecisionLine {
-            container: &entry.container,
-            pid: notification.pid,
-            syscall: &syscall,
-            args: &decision.args,
-            decision: &decision.what,
-            profile: &entry.profile_name,
-        });
+        let decision: Decision = decide(handler, &call);
+        let syscall = name.map_or(Syscall::Number(notification.nr), Syscall::Named);
+        // Logged before the answer: the log follows the order of the calls (a
+        // quick handler's line is queued, the others' written).
+        self.log.decision(
+            &entry.lane,
+            DecisionRecord {
+                time: Instant::now(),
+                container: Arc::clone(&entry.container),
+                pid: notification.pid,
+                syscall,
+                args: decision.args,
+                what: decision.what,
+                profile: Arc::clone(&entry.profile_name),
+            },
+            handler.is_quick(),
+        );
         let mut kind = decision.kind;
         if let Some(response) = decision.response {
             let sent = match entry.listener.respond(notification.id, response) {
@@ -588,13 +855,13 @@ impl Agent {
                 self.log_answer_failed(entry, &notification, "the call went away");
             }
         }
-        lock(&self.metrics).count(&entry.container, &syscall, kind);
+        entry.count(syscall, kind);
     }
 
-    fn log_answer_failed(&self, entry: &Entry, n: &crate::unotify::Notification, why: &str) {
-        self.log_event(&serde_json::json!({
+    fn log_answer_failed(&self, entry: &Entry, n: &Notification, why: &str) {
+        self.log.event(&serde_json::json!({
             "event": "answer-failed",
-            "container": entry.container,
+            "container": &*entry.container,
             "pid": n.pid,
             "reason": why,
         }));
@@ -604,24 +871,15 @@ impl Agent {
         if lock(&self.entries).remove(&token).is_none() {
             return;
         }
-        // SAFETY: removing an fd we registered; a null event is allowed.
-        unsafe {
-            libc::epoll_ctl(
-                self.epoll.as_raw_fd(),
-                libc::EPOLL_CTL_DEL,
-                entry.listener.as_raw_fd(),
-                std::ptr::null_mut(),
-            );
-        }
         if let Some((keeper, id)) = self.keeper.as_ref().zip(entry.keeper_id) {
             let _ = keeper.release(id);
         }
         if let Some((store, n)) = self.config.fd_store.as_ref().zip(entry.store_id) {
             let _ = store.remove(n);
         }
-        self.log_event(&serde_json::json!({
+        self.log.event(&serde_json::json!({
             "event": "listener-end",
-            "container": entry.container,
+            "container": &*entry.container,
             "pid": entry.pid,
             "reason": why,
         }));
@@ -629,24 +887,6 @@ impl Agent {
 
     fn rearm(&self, fd: RawFd, token: u64) {
         let _ = epoll_ctl(&self.epoll, libc::EPOLL_CTL_MOD, fd, oneshot(), token);
-    }
-
-    fn log_event<T: serde::Serialize>(&self, event: &T) {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let timed = Timed {
-            time: format!("{}.{:03}", now.as_secs(), now.subsec_millis()),
-            event,
-        };
-        let mut line = match serde_json::to_vec(&timed) {
-            Ok(l) => l,
-            Err(_) => return,
-        };
-        line.push(b'\n');
-        let mut log = lock(&self.log);
-        let _ = log.write_all(&line);
-        let _ = log.flush();
     }
 
     fn write_metrics(&self, now: bool) {
@@ -677,25 +917,6 @@ impl Drop for Agent {
             unsafe { libc::unlink(p.as_ptr()) };
         }
     }
-}
-
-/// A log line: the time, then the event's fields.
-#[derive(serde::Serialize)]
-struct Timed<'a, T> {
-    time: String,
-    #[serde(flatten)]
-    event: &'a T,
-}
-
-/// The log line of one decision.
-#[derive(serde::Serialize)]
-struct DecisionLine<'a> {
-    container: &'a str,
-    pid: u32,
-    syscall: &'a str,
-    args: &'a str,
-    decision: &'a str,
-    profile: &'a str,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -758,28 +979,40 @@ pub(crate) fn listen_socket(path: &Path) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
-/// Waits up to [`LINGER`] for the listener to have a call or to hang up
-/// (`ppoll(2)`).
-fn linger(listener: &Listener) -> io::Result<crate::unotify::Readiness> {
-    let mut pfd = libc::pollfd {
-        fd: listener.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    let timeout = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: LINGER.as_nanos() as libc::c_long,
-    };
-    // SAFETY: one valid pollfd, a valid timespec, no signal mask.
-    let r = unsafe { libc::ppoll(&mut pfd, 1, &timeout, std::ptr::null()) };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
+/// Does nothing: the signal only interrupts a receiving thread's `RECV`.
+extern "C" fn wake(_: libc::c_int) {}
+
+/// Gives `sig` the handler [`wake`], without `SA_RESTART` (so that a waiting
+/// `RECV` fails with `EINTR`), unless it has a handler of someone else's.
+fn install_wake_handler(sig: i32) -> io::Result<()> {
+    // SAFETY: an all-zero sigaction is valid; sigaction only reads the new
+    // one and writes the old one.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        cvt(libc::sigaction(sig, std::ptr::null(), &mut old))?;
+        let ours = wake as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        if old.sa_sigaction == ours {
+            return Ok(());
+        }
+        if old.sa_sigaction != libc::SIG_DFL {
+            return Err(io::Error::from_raw_os_error(libc::EBUSY));
+        }
+        let mut new: libc::sigaction = std::mem::zeroed();
+        new.sa_sigaction = ours;
+        libc::sigemptyset(&mut new.sa_mask);
+        cvt(libc::sigaction(sig, &new, std::ptr::null_mut())).map(drop)
     }
-    Ok(crate::unotify::Readiness {
-        pending: pfd.revents & libc::POLLIN != 0,
-        unanswered: false,
-        hung_up: pfd.revents & libc::POLLHUP != 0,
-    })
+}
+
+/// Unblocks `sig` in the calling thread.
+fn unblock(sig: i32) {
+    // SAFETY: a local signal set, filled before use.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+    }
 }
 
 /// `pidfd_open(pid, 0)`.

@@ -27,7 +27,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use super::describe::describe;
+use super::describe::{Args, describe};
 use super::handlers::{Call, Decision};
 use crate::sys::syscalls::Abi;
 use crate::unotify::{Errno, Response};
@@ -87,14 +87,15 @@ pub(crate) fn sysinfo(call: &Call<'_>) -> Decision {
             what: format!(
                 "emulated (totalram {}, freeram {}, totalswap {})",
                 info.totalram, info.freeram, info.totalswap
-            ),
+            )
+            .into(),
         },
         Err(crate::unotify::MemoryError::Invalid { .. }) => gone(args),
         Err(_) => Decision::errno(args, Errno::EFAULT, "buffer not writable"),
     }
 }
 
-fn gone(args: String) -> Decision {
+fn gone(args: Args) -> Decision {
     Decision {
         response: None,
         args,

@@ -182,7 +182,7 @@ impl Listener {
     /// One receive, for a caller that knows a notification is pending and that
     /// nobody else receives (so it cannot block). `EINTR` is returned as
     /// [`RecvError::Io`], for the caller to poll again.
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "tokio", feature = "agent")), allow(dead_code))]
     pub(crate) fn recv_ready(&self) -> Result<Notification, RecvError> {
         match self.recv_once() {
             Ok(n) => Ok(n),
@@ -196,6 +196,13 @@ impl Listener {
             }
             Err(errno) => Err(recv_io(io::Error::from_raw_os_error(errno))),
         }
+    }
+
+    /// Whether a waiting [`recv_ready`](Self::recv_ready) returns when the
+    /// last target goes (Linux 6.11); before, only `poll` sees the end.
+    #[cfg_attr(not(feature = "agent"), allow(dead_code))]
+    pub(crate) fn recv_sees_the_end(&self) -> bool {
+        !self.poll_before_recv
     }
 
     /// What is ready now, without waiting (`POLLIN` and `POLLHUP`).

@@ -1,0 +1,517 @@
+//! The agent's log: one JSON object a line, in the order the events happened.
+//!
+//! Outside [`Agent::serve`](super::Agent::serve) every line is written at once.
+//! While serving, the decisions of quick handlers (`errno`, `continue`) are
+//! queued in memory before their answer, each listener in a queue of its own
+//! (its [`Lane`]: no lock shared between listeners on the path of an answer),
+//! and written by a flusher thread within about [`COALESCE`] (with every line
+//! queued meanwhile: one `write` for many calls), so that answering costs no
+//! system call for the log. Any other line (a worked decision: `mknod`,
+//! `mount`, `sysinfo`, `kill`; a listener's start or end; a refusal) is
+//! written, with all the lines queued before it, before the agent goes on (for
+//! a decision: before its answer). When serving stops, the queues are written
+//! out.
+//!
+//! The lines of one listener are in the order of its calls; the lines written
+//! together are put in the order of their times (a line of one listener can
+//! follow a later one of another's when it was queued while the other's was
+//! being written).
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::describe::Args;
+use super::handlers::What;
+
+/// How long the flusher waits, once a line is queued, for more to write with it.
+pub(crate) const COALESCE: Duration = Duration::from_millis(1);
+
+/// A decision, as queued: formatted only when written.
+pub(crate) struct DecisionRecord {
+    pub time: Instant,
+    pub container: Arc<str>,
+    pub pid: u32,
+    pub syscall: Syscall,
+    pub args: Args,
+    pub what: What,
+    pub profile: Arc<str>,
+}
+
+/// A system call's name, or its number when the ABI has no name for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Syscall {
+    /// Its name.
+    Named(&'static str),
+    /// `#nr`.
+    Number(i32),
+}
+
+impl std::fmt::Display for Syscall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Syscall::Named(n) => f.write_str(n),
+            Syscall::Number(nr) => write!(f, "#{nr}"),
+        }
+    }
+}
+
+/// A line, with the time it was queued.
+struct Item {
+    at: Instant,
+    what: Line,
+}
+
+enum Line {
+    /// Serialized already (without its newline).
+    Text(Vec<u8>),
+    Decision(DecisionRecord),
+}
+
+/// One listener's queue of quick decisions.
+#[derive(Default)]
+pub(crate) struct Lane(Mutex<Vec<Item>>);
+
+#[derive(Default)]
+struct Shared {
+    /// Lines of no lane, queued only for as long as it takes to write them.
+    items: Vec<Item>,
+    stop: bool,
+}
+
+/// The log and its queues.
+pub(crate) struct Log {
+    writer: Mutex<Box<dyn Write + Send>>,
+    shared: Mutex<Shared>,
+    lanes: Mutex<Vec<Arc<Lane>>>,
+    /// Quick decisions wait in their lanes (while serving).
+    deferring: AtomicBool,
+    /// The flusher waits on `wake`, every queue empty.
+    asleep: AtomicBool,
+    wake: Condvar,
+}
+
+impl Log {
+    pub(crate) fn new(writer: Box<dyn Write + Send>) -> Log {
+        Log {
+            writer: Mutex::new(writer),
+            shared: Mutex::new(Shared::default()),
+            lanes: Mutex::new(Vec::new()),
+            deferring: AtomicBool::new(false),
+            asleep: AtomicBool::new(false),
+            wake: Condvar::new(),
+        }
+    }
+
+    /// A new listener's lane.
+    pub(crate) fn lane(&self) -> Arc<Lane> {
+        let lane = Arc::new(Lane::default());
+        lock(&self.lanes).push(Arc::clone(&lane));
+        lane
+    }
+
+    /// Logs an event (written at once, after the lines queued before it).
+    pub(crate) fn event<T: serde::Serialize>(&self, event: &T) {
+        let timed = Timed {
+            time: Shown(&Time(now())),
+            event,
+        };
+        if let Ok(line) = serde_json::to_vec(&timed) {
+            lock(&self.shared).items.push(Item {
+                at: Instant::now(),
+                what: Line::Text(line),
+            });
+            self.flush();
+        }
+    }
+
+    /// Logs a decision of `lane`'s listener: queued while serving when
+    /// `quick`, written at once otherwise.
+    pub(crate) fn decision(&self, lane: &Lane, record: DecisionRecord, quick: bool) {
+        let item = Item {
+            at: record.time,
+            what: Line::Decision(record),
+        };
+        if !quick || !self.deferring.load(Ordering::Acquire) {
+            lock(&self.shared).items.push(item);
+            self.flush();
+            return;
+        }
+        lock(&lane.0).push(item);
+        if self.asleep.load(Ordering::SeqCst) && self.asleep.swap(false, Ordering::SeqCst) {
+            // Taken, so that the flusher is waiting (it holds the lock from
+            // before it says it sleeps until it waits).
+            drop(lock(&self.shared));
+            self.wake.notify_one();
+        }
+    }
+
+    /// Writes out the queues. The writer is taken first: whichever thread
+    /// writes, a line taken from a queue is written before those taken after.
+    pub(crate) fn flush(&self) {
+        let mut writer = lock(&self.writer);
+        let mut items = std::mem::take(&mut lock(&self.shared).items);
+        // Each lane is held only for a swap with an empty queue of some
+        // capacity: its listener's thread, which may be waiting for it with a
+        // call to answer, never waits for a copy (nor for this thread, should
+        // it lose its CPU, beyond that swap).
+        let mut spare = Vec::with_capacity(64);
+        lock(&self.lanes).retain(|lane| {
+            std::mem::swap(&mut *lock(&lane.0), &mut spare);
+            items.append(&mut spare);
+            // A lane only the log holds is of a listener gone.
+            Arc::strong_count(lane) > 1
+        });
+        if items.is_empty() {
+            return;
+        }
+        // Stable: each lane's lines stay in their order.
+        items.sort_by_key(|i| i.at);
+        let (wall, mono) = (now(), Instant::now());
+        let mut out = Vec::with_capacity(items.len() * 160);
+        let mut scratch = String::new();
+        for item in items {
+            match item.what {
+                Line::Text(line) => out.extend_from_slice(&line),
+                Line::Decision(r) => {
+                    let time = wall.saturating_sub(mono.saturating_duration_since(r.time));
+                    decision_json(&mut out, &mut scratch, &r, time);
+                }
+            }
+            out.push(b'\n');
+        }
+        let _ = writer.write_all(&out);
+        let _ = writer.flush();
+    }
+
+    fn lanes_empty(&self) -> bool {
+        lock(&self.lanes).iter().all(|l| lock(&l.0).is_empty())
+    }
+
+    /// Runs the flusher until [`stop_flusher`](Self::stop_flusher); quick
+    /// decisions are queued meanwhile. The queues are written out when it
+    /// returns.
+    pub(crate) fn run_flusher(&self) {
+        self.deferring.store(true, Ordering::Release);
+        let mut shared = lock(&self.shared);
+        loop {
+            if shared.stop {
+                shared.stop = false;
+                self.deferring.store(false, Ordering::Release);
+                self.asleep.store(false, Ordering::SeqCst);
+                drop(shared);
+                self.flush();
+                return;
+            }
+            self.asleep.store(true, Ordering::SeqCst);
+            if shared.items.is_empty() && self.lanes_empty() {
+                shared = self
+                    .wake
+                    .wait(shared)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            self.asleep.store(false, Ordering::SeqCst);
+            drop(shared);
+            std::thread::sleep(COALESCE);
+            self.flush();
+            shared = lock(&self.shared);
+        }
+    }
+
+    /// Makes [`run_flusher`](Self::run_flusher) write out the queues and
+    /// return.
+    pub(crate) fn stop_flusher(&self) {
+        lock(&self.shared).stop = true;
+        self.wake.notify_all();
+    }
+}
+
+/// The time since the epoch.
+pub(crate) fn now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+/// Writes the JSON object of a decision made at `time` (since the epoch), as
+/// serde would write a `DecisionLine`, without `core::fmt` for the numbers
+/// (the flusher's work is most of the log's cost). `scratch` is reused.
+fn decision_json(out: &mut Vec<u8>, scratch: &mut String, r: &DecisionRecord, time: Duration) {
+    out.extend_from_slice(b"{\"time\":\"");
+    decimal(out, time.as_secs());
+    out.push(b'.');
+    let ms = time.subsec_millis();
+    out.extend_from_slice(&[
+        b'0' + (ms / 100) as u8,
+        b'0' + (ms / 10 % 10) as u8,
+        b'0' + (ms % 10) as u8,
+    ]);
+    out.extend_from_slice(b"\",\"container\":");
+    string(out, &r.container);
+    out.extend_from_slice(b",\"pid\":");
+    decimal(out, u64::from(r.pid));
+    out.extend_from_slice(b",\"syscall\":");
+    match r.syscall {
+        Syscall::Named(name) => string(out, name),
+        Syscall::Number(nr) => {
+            out.extend_from_slice(b"\"#");
+            if nr < 0 {
+                out.push(b'-');
+            }
+            decimal(out, u64::from(nr.unsigned_abs()));
+            out.push(b'"');
+        }
+    }
+    out.extend_from_slice(b",\"args\":");
+    match &r.args {
+        Args::Text(text) => string(out, text),
+        Args::Hex(args) => {
+            out.push(b'"');
+            for (i, &a) in args.iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b", ");
+                }
+                hex(out, a);
+            }
+            out.push(b'"');
+        }
+    }
+    out.extend_from_slice(b",\"decision\":");
+    match &r.what {
+        What::Text(text) => string(out, text),
+        what => {
+            scratch.clear();
+            let _ = std::fmt::Write::write_fmt(scratch, format_args!("{what}"));
+            string(out, scratch);
+        }
+    }
+    out.extend_from_slice(b",\"profile\":");
+    string(out, &r.profile);
+    out.push(b'}');
+}
+
+/// A JSON string.
+fn string(out: &mut Vec<u8>, s: &str) {
+    // Writing to a Vec cannot fail, nor serializing a str.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn decimal(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// `{:#x}`.
+fn hex(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 16];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b"0123456789abcdef"[(v & 0xf) as usize];
+        v >>= 4;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(b"0x");
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// A time since the epoch, shown as seconds with milliseconds.
+struct Time(Duration);
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:03}", self.0.as_secs(), self.0.subsec_millis())
+    }
+}
+
+/// A JSON string written straight from `Display` (no `String` in between).
+struct Shown<'a, T>(&'a T);
+
+impl<T: std::fmt::Display> serde::Serialize for Shown<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
+    }
+}
+
+/// A log line: the time, then the event's fields.
+#[derive(serde::Serialize)]
+struct Timed<'a, T> {
+    time: Shown<'a, Time>,
+    #[serde(flatten)]
+    event: &'a T,
+}
+
+/// The log line of one decision, as [`decision_json`] writes it.
+#[cfg(test)]
+#[derive(serde::Serialize)]
+struct DecisionLine<'a> {
+    time: Shown<'a, Time>,
+    container: &'a str,
+    pid: u32,
+    syscall: Shown<'a, Syscall>,
+    args: Shown<'a, Args>,
+    decision: Shown<'a, What>,
+    profile: &'a str,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unotify::Errno;
+
+    /// A writer the test reads.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            lock(&self.0).extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Shared {
+        fn lines(&self) -> Vec<serde_json::Value> {
+            String::from_utf8(lock(&self.0).clone())
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        }
+    }
+
+    fn record(pid: u32, what: What) -> DecisionRecord {
+        DecisionRecord {
+            time: Instant::now(),
+            container: "c".into(),
+            pid,
+            syscall: Syscall::Named("getppid"),
+            args: Args::Hex([0; 6]),
+            what,
+            profile: "p".into(),
+        }
+    }
+
+    /// The decision lines are written as serde writes them.
+    #[test]
+    fn decision_lines_are_the_json_serde_writes() {
+        let records = [
+            record(7, What::Errno(Errno::EPERM, "policy".into())),
+            DecisionRecord {
+                time: Instant::now(),
+                container: "we\"ird\n\u{7f}é".into(),
+                pid: u32::MAX,
+                syscall: Syscall::Number(-5),
+                args: Args::Text("\"/tmp/\\d\", 0x1ff".into()),
+                what: What::Errno(Errno::new(4095).unwrap(), "path \"x\" unreadable".into()),
+                profile: "".into(),
+            },
+            DecisionRecord {
+                time: Instant::now(),
+                container: "c".into(),
+                pid: 0,
+                syscall: Syscall::Number(1234),
+                args: Args::Hex([0, u64::MAX, 0x10, 1, 0xdead_beef, 9]),
+                what: "emulated (totalram 1, freeram 0, totalswap 2)"
+                    .to_string()
+                    .into(),
+                profile: "p\\".into(),
+            },
+        ];
+        for (r, time) in records.iter().zip([
+            Duration::ZERO,
+            Duration::from_millis(1_765_000_000_007),
+            Duration::new(u64::MAX, 999_999_999),
+        ]) {
+            let mut ours = Vec::new();
+            decision_json(&mut ours, &mut String::new(), r, time);
+            let theirs = serde_json::to_vec(&DecisionLine {
+                time: Shown(&Time(time)),
+                container: &r.container,
+                pid: r.pid,
+                syscall: Shown(&r.syscall),
+                args: Shown(&r.args),
+                decision: Shown(&r.what),
+                profile: &r.profile,
+            })
+            .unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(theirs).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn quick_decisions_wait_in_order_while_serving_the_rest_is_written_at_once() {
+        let out = Shared::default();
+        let log = Log::new(Box::new(out.clone()));
+        let (a, b) = (log.lane(), log.lane());
+        // Not serving: written at once.
+        log.decision(
+            &a,
+            record(1, What::Errno(Errno::EPERM, "policy".into())),
+            true,
+        );
+        assert_eq!(out.lines().len(), 1);
+        std::thread::scope(|s| {
+            let flusher = s.spawn(|| log.run_flusher());
+            while !log.deferring.load(Ordering::Acquire) {
+                std::thread::yield_now();
+            }
+            log.decision(&a, record(2, What::Errno(Errno::EPERM, "".into())), true);
+            log.decision(&b, record(3, "continue (the kernel decides)".into()), true);
+            log.decision(&a, record(4, What::Errno(Errno::EPERM, "".into())), true);
+            // A worked decision is written at once, after those queued before
+            // (of every listener).
+            log.decision(&b, record(5, "emulated".into()), false);
+            let lines = out.lines();
+            let pids: Vec<_> = lines.iter().map(|l| l["pid"].clone()).collect();
+            assert_eq!(pids, [1, 2, 3, 4, 5]);
+            assert_eq!(lines[0]["decision"], "errno EPERM (policy)");
+            assert_eq!(lines[1]["decision"], "errno EPERM");
+            assert_eq!(lines[1]["args"], "0x0, 0x0, 0x0, 0x0, 0x0, 0x0");
+            assert_eq!(lines[2]["decision"], "continue (the kernel decides)");
+            assert_eq!(lines[4]["syscall"], "getppid");
+            // A quick one is written by the flusher, soon.
+            log.decision(&a, record(6, What::Errno(Errno::EPERM, "".into())), true);
+            let start = std::time::Instant::now();
+            while out.lines().len() < 6 {
+                assert!(start.elapsed() < Duration::from_secs(10), "never flushed");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            // And stopping writes out what is queued.
+            log.decision(&b, record(7, What::Errno(Errno::EPERM, "".into())), true);
+            log.stop_flusher();
+            flusher.join().unwrap();
+            assert_eq!(out.lines().len(), 7);
+        });
+        // Not serving any more: written at once again.
+        log.event(&serde_json::json!({"event": "x"}));
+        assert_eq!(out.lines()[7]["event"], "x");
+        // A lane nobody holds any more is dropped once written out.
+        drop(a);
+        log.flush();
+        assert_eq!(lock(&log.lanes).len(), 1);
+    }
+}
