@@ -203,14 +203,10 @@ pub fn run_command(args: &[String]) -> Result<(), String> {
     let example = root.join("target/release/examples/filter");
     let (size, secs) = stripped(&example, &out.join("filter-stripped"))?;
     report("seccompy (examples/filter.rs)", size, &secs);
-    match build_peer(&out.join("seccompiler-peer"))
-        .and_then(|peer| stripped(&peer, &out.join("seccompiler-peer-stripped")))
-    {
-        Ok((peer_size, peer_secs)) => {
-            report("seccompiler 0.5 (same lockdown)", peer_size, &peer_secs)
-        }
-        Err(e) => println!("seccompiler 0.5: skipped ({e})"),
-    }
+    let peer = build_peer(&out.join("seccompiler-peer"))
+        .map_err(|e| format!("seccompiler 0.5, the peer: {e}"))?;
+    let (peer_size, peer_secs) = stripped(&peer, &out.join("seccompiler-peer-stripped"))?;
+    report("seccompiler 0.5 (same lockdown)", peer_size, &peer_secs);
     match max {
         Some(max) if size > max => Err(format!(
             "the example is {size} bytes stripped, over --max {max}"

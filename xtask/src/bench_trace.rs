@@ -88,23 +88,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ("cc hello.c, 4 times", argv(&["sh", "-c", &compile])),
         ("true (fixed cost)", argv(&["true"])),
     ];
-    let strace = Command::new("strace")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    // Every column is measured in the same run, or the bench fails: the peer
+    // is installed when missing, and the tracefs mode needs root.
+    crate::bench::deb::ensure("strace")?;
     // SAFETY: geteuid cannot fail.
-    let root_user = unsafe { libc::geteuid() } == 0;
-    if !strace {
-        println!("strace is not installed (apt-get install strace): its column is skipped");
+    if unsafe { libc::geteuid() } != 0 {
+        return Err("bench-trace: the tracefs mode needs root (run it as root)".to_owned());
     }
-    if !root_user {
-        println!("not root: the tracefs mode cannot run, its column is skipped");
-    }
-    let ways: Vec<Way> = WAYS
-        .into_iter()
-        .filter(|w| (*w != Way::Strace || strace) && (*w != Way::Tracefs || root_user))
-        .collect();
+    let ways: Vec<Way> = WAYS.to_vec();
     println!("bench-trace: median wall time of {runs} runs; ratio to untraced in parentheses\n");
     print!("{:<28}", "command");
     for w in &ways {

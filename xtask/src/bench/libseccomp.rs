@@ -56,48 +56,10 @@ pub struct Peer {
     work: PathBuf,
 }
 
-/// Installs `libseccomp-dev` if `dpkg` says it is missing.
-fn ensure_installed() -> Result<(), String> {
-    let installed = Command::new("dpkg")
-        .args(["-s", "libseccomp-dev"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if installed {
-        return Ok(());
-    }
-    eprintln!("bench: installing libseccomp-dev");
-    let install = || {
-        Command::new("apt-get")
-            .args(["install", "-y", "-q", "libseccomp-dev"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    };
-    if install() {
-        return Ok(());
-    }
-    let updated = Command::new("apt-get")
-        .args(["update", "-q"])
-        .stdout(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if updated && install() {
-        Ok(())
-    } else {
-        Err("could not install libseccomp-dev with apt-get".to_owned())
-    }
-}
-
 impl Peer {
     /// Installs libseccomp-dev if needed and compiles the C peer under `work`.
     pub fn build(work: &Path) -> Result<Peer, String> {
-        ensure_installed()?;
+        super::deb::ensure("libseccomp-dev")?;
         std::fs::create_dir_all(work).map_err(|e| format!("creating {}: {e}", work.display()))?;
         let src = crate::workspace_root().join("xtask/bench-c/libseccomp_peer.c");
         let exe = work.join("libseccomp_peer");
