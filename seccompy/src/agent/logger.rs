@@ -113,8 +113,9 @@ impl Log {
 
     /// Logs an event (written at once, after the lines queued before it).
     pub(crate) fn event<T: serde::Serialize>(&self, event: &T) {
+        let time = Time(now());
         let timed = Timed {
-            time: Shown(&Time(now())),
+            time: Shown(&time),
             event,
         };
         if let Ok(line) = serde_json::to_vec(&timed) {
