@@ -153,8 +153,9 @@ fn other_signals_are_forwarded_too() {
                 ready.exists()
             });
             kill(run.id(), sig);
-            let status = wait_bounded(&mut run, Duration::from_secs(10), &format!("{mode:?}"));
-            assert_eq!(status.code(), Some(code), "{mode:?}, signal {sig}");
+            let what = format!("{mode:?}, signal {sig}");
+            let status = wait_bounded(&mut run, Duration::from_secs(10), &what);
+            assert_eq!(status.code(), Some(code), "{what}");
         }
     }
 }
