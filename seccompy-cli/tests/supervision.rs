@@ -28,15 +28,38 @@ fn program(rules: &[(&'static str, Action)]) -> Program {
     policy.compile().unwrap()
 }
 
-/// `seccompy ARGS` in the background, with no standard streams.
+/// `seccompy ARGS` in the background, with no standard streams, and with the
+/// signals it forwards at their default disposition. A signal ignored when a
+/// process starts stays ignored in what it runs (as `nohup` relies on), and a
+/// non-interactive shell cannot trap one ignored on entry: the tests' own
+/// runner may have been started with `SIGINT` and `SIGQUIT` ignored (a
+/// background job of a shell without job control is).
 fn start(args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_seccompy"))
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_seccompy"));
+    command
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+        .stderr(Stdio::null());
+    // SAFETY: signal(2) is async-signal-safe and changes only the child.
+    unsafe {
+        command.pre_exec(|| {
+            for sig in [
+                libc::SIGHUP,
+                libc::SIGINT,
+                libc::SIGQUIT,
+                libc::SIGUSR1,
+                libc::SIGTERM,
+            ] {
+                if libc::signal(sig, libc::SIG_DFL) == libc::SIG_ERR {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    command.spawn().unwrap()
 }
 
 /// Waits up to `limit` for `child`; kills it and fails the test if it is not
