@@ -97,6 +97,14 @@
 //! the best the kernel offers will do: [`FilterFlags::adapt`] drops optional flags
 //! the kernel lacks, [`FilterAction::adapt`] falls back to older actions.
 //!
+//! ## Running a command in the foreground
+//!
+//! [`foreground`] does for a supervisor what `tini` does for the command it
+//! runs: its own process group with the terminal ([`foreground::Foreground`]),
+//! the signals passed on, its status passed back and orphans reaped
+//! ([`foreground::Relay`]); [`unotify::Standby`] kills the command if the
+//! supervisor dies.
+//!
 //! ## Seeing what a filter refused
 //!
 //! [`audit::AuditLog`] reads the kernel's seccomp audit records (from the audit
@@ -134,6 +142,7 @@ pub mod embed;
 mod features;
 mod filter;
 mod flags;
+pub mod foreground;
 pub mod inspect;
 mod install;
 mod no_new_privs;
