@@ -1,0 +1,483 @@
+//! `seccompy::foreground` and `unotify::Standby`, live: a command run in the
+//! foreground (its own process group, the terminal handed over and taken
+//! back, signals passed on, its status passed back, orphans reaped) and the
+//! standby supervisor that outlives a dead supervisor. Every case that blocks
+//! signals, changes a disposition, becomes a subreaper or starts a command
+//! under a filter runs in a forked case process.
+mod support;
+mod unotify_support;
+
+use std::ffi::{CString, OsStr};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use seccompy::foreground::{self, Ended, Foreground, LookupError, Relay};
+use seccompy::unotify::{self, Response, Standby, StandbyError};
+use seccompy::{Filter, FilterAction, FilterArgs, FilterFlags, SeccompOptions};
+use unotify_support::{
+    case, case_with_timeout, notify_getppid, pipe, read_byte, spawn_target, write_byte,
+};
+
+/// A fresh directory for one case, removed when dropped.
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let dir =
+            std::env::temp_dir().join(format!("seccompy-foreground-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Dir(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Waits up to 10 s for `cond`.
+#[track_caller]
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{what}: not within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// In a case process: standard input from `/dev/null` (no terminal to hand
+/// over: the test's own terminal is left alone), and `signals` at their
+/// default disposition (the runner may have started with some ignored, which
+/// a command would inherit).
+fn detach(signals: &[libc::c_int]) {
+    let null = std::fs::File::open("/dev/null").unwrap();
+    // SAFETY: fds 0 and `null` are valid; only this case process changes.
+    assert!(unsafe { libc::dup2(null.as_raw_fd(), 0) } == 0);
+    for &sig in signals {
+        // SAFETY: a valid signal and disposition, in this case process only.
+        assert!(unsafe { libc::signal(sig, libc::SIG_DFL) } != libc::SIG_ERR);
+    }
+}
+
+/// Sends `sig` to this (case) process.
+fn raise_here(sig: libc::c_int) {
+    // SAFETY: a signal to this process, which has it blocked or handled.
+    assert_eq!(unsafe { libc::kill(libc::getpid(), sig) }, 0);
+}
+
+fn sh(script: &str) -> Command {
+    let mut command = Command::new("/bin/sh");
+    command.arg("-c").arg(script);
+    command
+}
+
+#[test]
+fn forwarded_signals_reach_the_command_and_its_status_comes_back() {
+    case_with_timeout(Duration::from_secs(30), || {
+        detach(&[libc::SIGUSR1, libc::SIGINT, libc::SIGTERM]);
+        let dir = Dir::new("forward");
+        let ready = dir.path("ready");
+        let relay = Relay::block().unwrap();
+        for (sig, ended) in [
+            (libc::SIGUSR1, Ended::Exited(10)),
+            (libc::SIGINT, Ended::Exited(11)),
+        ] {
+            let _ = std::fs::remove_file(&ready);
+            let mut command = sh(&format!(
+                "trap 'exit 10' USR1; trap 'exit 11' INT; touch {}; while :; do sleep 0.05; done",
+                ready.display()
+            ));
+            let child = Foreground::new().prepare(&mut command).spawn().unwrap();
+            let pid = child.id() as libc::pid_t;
+            wait_until("the shell sets its traps", || ready.exists());
+            // The command has a process group of its own.
+            // SAFETY: a query about our own child.
+            assert_eq!(unsafe { libc::getpgid(pid) }, pid);
+            // Blocked here: only the relay takes it, and passes it on.
+            raise_here(sig);
+            assert_eq!(relay.wait(pid).unwrap(), ended, "signal {sig}");
+        }
+        // A death by the forwarded signal: 128 + N.
+        let mut command = Command::new("sleep");
+        command.arg("30");
+        let child = Foreground::new().prepare(&mut command).spawn().unwrap();
+        raise_here(libc::SIGTERM);
+        let ended = relay.wait(child.id() as libc::pid_t).unwrap();
+        assert_eq!(ended, Ended::Signaled(libc::SIGTERM));
+        assert_eq!(ended.code(), 128 + libc::SIGTERM as u8);
+    });
+}
+
+#[test]
+fn a_subreaper_reaps_the_orphans_of_its_command() {
+    case_with_timeout(Duration::from_secs(30), || {
+        detach(&[]);
+        let dir = Dir::new("reap");
+        let orphan = dir.path("orphan");
+        // SAFETY: a flag of this case process.
+        assert_eq!(
+            unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) },
+            0
+        );
+        let relay = Relay::block().unwrap();
+        assert!(relay.reaps_orphans());
+        // The subshell leaves an orphan, which ends at once; the command waits
+        // until it is gone, zombie included (kill -0 reaches a zombie): it
+        // exits only if this process reaps the orphan.
+        let mut command = sh(&format!(
+            "(sh -c 'echo $$ > {o}' &); while [ ! -s {o} ]; do sleep 0.01; done; o=$(cat {o}); \
+             while kill -0 $o 2>/dev/null; do sleep 0.01; done; exit 3",
+            o = orphan.display()
+        ));
+        let child = Foreground::new().prepare(&mut command).spawn().unwrap();
+        assert_eq!(
+            relay.wait(child.id() as libc::pid_t).unwrap(),
+            Ended::Exited(3)
+        );
+        // Nothing is left to reap.
+        // SAFETY: the status is not asked for.
+        let r = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
+        assert_eq!(r, -1);
+        assert_eq!(support::errno(), libc::ECHILD);
+    });
+}
+
+#[test]
+fn a_process_that_is_neither_init_nor_a_subreaper_reaps_only_its_command() {
+    case(|| {
+        detach(&[]);
+        let relay = Relay::block().unwrap();
+        assert!(!relay.reaps_orphans());
+        // Another child, which ends before the command: left for its owner.
+        let other = Command::new("true").spawn().unwrap();
+        let mut command = Command::new("sleep");
+        command.arg("0.2");
+        let child = Foreground::new().prepare(&mut command).spawn().unwrap();
+        assert_eq!(
+            relay.wait(child.id() as libc::pid_t).unwrap(),
+            Ended::Exited(0)
+        );
+        let mut status = 0;
+        // SAFETY: our own child.
+        let r = unsafe { libc::waitpid(other.id() as libc::pid_t, &mut status, 0) };
+        assert_eq!(r, other.id() as libc::pid_t);
+    });
+}
+
+/// A pseudo-terminal's secondary side, made the controlling terminal of this
+/// (case) process in a new session, on standard input.
+fn controlling_terminal() {
+    // SAFETY: plain calls on fds this case process owns; `ptsname` is read
+    // before any other call could change its buffer (one thread).
+    unsafe {
+        assert!(libc::setsid() > 0, "setsid");
+        let primary = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+        assert!(primary >= 0, "posix_openpt");
+        assert_eq!(libc::grantpt(primary), 0);
+        assert_eq!(libc::unlockpt(primary), 0);
+        let name = libc::ptsname(primary);
+        assert!(!name.is_null());
+        let secondary = libc::open(name, libc::O_RDWR);
+        assert!(secondary >= 0, "open the secondary side");
+        assert_eq!(libc::ioctl(secondary, libc::TIOCSCTTY, 0), 0);
+        assert_eq!(libc::dup2(secondary, 0), 0);
+        // The primary side stays open (leaked in this case process): closing it
+        // would hang the terminal up.
+    }
+}
+
+#[test]
+fn the_command_gets_the_terminal_and_gives_it_back() {
+    case_with_timeout(Duration::from_secs(30), || {
+        detach(&[libc::SIGTERM]);
+        controlling_terminal();
+        assert!(foreground::owns_terminal());
+        let relay = Relay::block().unwrap();
+        let prepared = Foreground::new();
+        assert!(prepared.takes_terminal());
+        let mut command = Command::new("sleep");
+        command.arg("30");
+        let child = prepared.prepare(&mut command).spawn().unwrap();
+        let pid = child.id() as libc::pid_t;
+        // SAFETY: a query on fd 0.
+        wait_until("the command's group gets the terminal", || unsafe {
+            libc::tcgetpgrp(0) == pid
+        });
+        assert!(!foreground::owns_terminal());
+        raise_here(libc::SIGTERM);
+        assert_eq!(relay.wait(pid).unwrap(), Ended::Signaled(libc::SIGTERM));
+        // Taken back.
+        assert!(foreground::owns_terminal());
+    });
+}
+
+#[test]
+fn the_commands_standard_output_can_go_to_standard_error() {
+    case(|| {
+        detach(&[]);
+        for on in [false, true] {
+            let mut command = sh("echo out; echo err >&2");
+            command.stdout(Stdio::piped()).stderr(Stdio::piped());
+            let prepared = Foreground::new().stdout_to_stderr(on);
+            let out = prepared.prepare(&mut command).output().unwrap();
+            let (stdout, stderr) = if on {
+                ("", "out\nerr\n")
+            } else {
+                ("out\n", "err\n")
+            };
+            assert_eq!(String::from_utf8_lossy(&out.stdout), stdout, "{on}");
+            assert_eq!(String::from_utf8_lossy(&out.stderr), stderr, "{on}");
+        }
+    });
+}
+
+#[test]
+fn commands_are_found_as_execvp_finds_them() {
+    let dir = Dir::new("lookup");
+    let bin = dir.path("bin");
+    let other = dir.path("other");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(other.join("sub")).unwrap();
+    let file = |p: &Path, mode: u32| {
+        std::fs::write(p, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    file(&bin.join("tool"), 0o644);
+    file(&other.join("tool"), 0o755);
+    file(&bin.join("plain"), 0o644);
+    let path = std::env::join_paths([&bin, &other]).unwrap();
+    let find = |name: &str| foreground::find_program_in(OsStr::new(name), &path);
+    // The first executable one, even after a file that is not.
+    assert_eq!(find("tool"), Ok(other.join("tool")));
+    // Found, but nowhere executable (even for root: no execute bit).
+    assert_eq!(
+        find("plain"),
+        Err(LookupError::NotExecutable {
+            path: bin.join("plain")
+        })
+    );
+    // A directory is not a program.
+    assert_eq!(
+        find("sub"),
+        Err(LookupError::NotFound { name: "sub".into() })
+    );
+    assert_eq!(
+        find("missing"),
+        Err(LookupError::NotFound {
+            name: "missing".into()
+        })
+    );
+    // With a slash, the name itself.
+    let direct = other.join("tool");
+    assert_eq!(find(direct.to_str().unwrap()), Ok(direct));
+    let plain = bin.join("plain");
+    assert_eq!(
+        find(plain.to_str().unwrap()),
+        Err(LookupError::NotExecutable { path: plain })
+    );
+    let gone = bin.join("gone");
+    assert!(matches!(
+        find(gone.to_str().unwrap()),
+        Err(LookupError::NotFound { .. })
+    ));
+    // The process's own PATH.
+    assert!(foreground::find_program(OsStr::new("sh")).is_ok());
+}
+
+/// Notifies `mkdir` and `mkdirat`; allows everything else.
+fn notify_mkdir() -> Vec<seccompy::sys::sock_filter> {
+    let mut filter = Filter::new(FilterArgs {
+        default_action: FilterAction::Allow,
+        ..FilterArgs::default()
+    });
+    filter
+        .add_syscall("mkdir", FilterAction::UserNotif)
+        .add_syscall("mkdirat", FilterAction::UserNotif);
+    filter.compile().unwrap().insns().to_vec()
+}
+
+/// A pidfd of `pid`.
+fn pidfd(pid: libc::pid_t) -> OwnedFd {
+    // SAFETY: no memory is involved.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    assert!(fd >= 0, "pidfd_open: {}", std::io::Error::last_os_error());
+    // SAFETY: the kernel just returned it.
+    unsafe { OwnedFd::from_raw_fd(fd as i32) }
+}
+
+/// Whether the process of `pidfd` ends within `ms` milliseconds.
+fn ends_within(pidfd: &OwnedFd, ms: i32) -> bool {
+    let mut fds = [libc::pollfd {
+        fd: pidfd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    // SAFETY: one valid pollfd.
+    unsafe { libc::poll(fds.as_mut_ptr(), 1, ms) == 1 }
+}
+
+/// Whether the process of `pidfd` ends within 10 s.
+fn ends(pidfd: &OwnedFd) -> bool {
+    ends_within(pidfd, 10_000)
+}
+
+/// The supervisor dies: a case process forks a supervisor, which starts
+/// `script` under [`notify_mkdir`] (in a process group of its own, but with
+/// no death signal: nothing but a standby kills it), starts its standby if
+/// `standby`, says the command's pid and dies when told. Returns the
+/// command's pidfd and the pid of the process it wrote to `pidfile`, both
+/// opened while the supervisor lived.
+fn supervisor_dies(script: &str, pidfile: &Path, standby: bool) -> (OwnedFd, OwnedFd) {
+    let (said_rd, said_wr) = pipe();
+    let (die_rd, die_wr) = pipe();
+    // SAFETY: the supervisor runs below and leaves with `_exit`.
+    let supervisor = unsafe { libc::fork() };
+    assert!(supervisor >= 0);
+    if supervisor == 0 {
+        let path = CString::new("/bin/sh").unwrap();
+        let argv = ["sh", "-c", script].map(|a| CString::new(a).unwrap());
+        // SAFETY: setpgid is async-signal-safe.
+        let child = unsafe {
+            unotify::spawn_exec(
+                &path,
+                &argv,
+                notify_mkdir(),
+                SeccompOptions::default(),
+                || {
+                    if libc::setpgid(0, 0) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                },
+            )
+        }
+        .unwrap();
+        // Answers what the supervisor would: mkdir "succeeds", making nothing.
+        let _standby = standby
+            .then(|| Standby::start(&child.listener, child.pid, |_| Response::value(0)).unwrap());
+        let pid = child.pid.to_ne_bytes();
+        // SAFETY: writing a valid buffer to our pipe.
+        unsafe { libc::write(said_wr.as_raw_fd(), pid.as_ptr().cast(), pid.len()) };
+        read_byte(die_rd.as_raw_fd());
+        // SAFETY: leaving without the harness's exit handlers.
+        unsafe { libc::_exit(0) };
+    }
+    drop(said_wr);
+    let mut pid = [0u8; 4];
+    // SAFETY: reading into a valid buffer from our pipe.
+    let n = unsafe { libc::read(said_rd.as_raw_fd(), pid.as_mut_ptr().cast(), 4) };
+    assert_eq!(n, 4, "the supervisor did not start the command");
+    let command = pidfd(i32::from_ne_bytes(pid));
+    let mut grandchild = 0;
+    wait_until("the command says its child's pid", || {
+        grandchild = std::fs::read_to_string(pidfile)
+            .ok()
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or(0);
+        grandchild != 0
+    });
+    let grandchild = pidfd(grandchild);
+    write_byte(die_wr.as_raw_fd(), 1);
+    assert_eq!(
+        support::wait(supervisor, Duration::from_secs(10)),
+        support::Exit::Code(0)
+    );
+    (command, grandchild)
+}
+
+#[test]
+fn the_standby_kills_the_command_and_its_group_when_the_supervisor_dies() {
+    for standby in [true, false] {
+        case(|| {
+            let dir = Dir::new(&format!("standby-kill-{standby}"));
+            let pidfile = dir.path("child");
+            let script = format!("sleep 30 & echo $! > {}; wait", pidfile.display());
+            let (command, grandchild) = supervisor_dies(&script, &pidfile, standby);
+            // Without a standby, nothing kills them: a second is plenty for
+            // the standby's kill.
+            let wait = if standby { 10_000 } else { 1_000 };
+            let what = if standby { "ends" } else { "lives on" };
+            assert_eq!(ends_within(&command, wait), standby, "the command {what}");
+            // The command's child, in its process group.
+            assert_eq!(ends_within(&grandchild, wait), standby, "its child {what}");
+            for fd in [command, grandchild] {
+                // SAFETY: a pidfd we own; no memory is involved.
+                unsafe { libc::syscall(libc::SYS_pidfd_send_signal, fd.as_raw_fd(), 9, 0, 0) };
+            }
+        });
+    }
+}
+
+#[test]
+fn the_standby_answers_the_processes_that_left_the_group() {
+    case(|| {
+        let dir = Dir::new("standby-answer");
+        let d = |n: &str| dir.path(n).display().to_string();
+        // The escaped process (its own session) waits for the supervisor's end,
+        // then makes its call.
+        let script = format!(
+            "p=$PPID; setsid sh -c \"echo \\$\\$ > {pid}; while kill -0 $p 2>/dev/null; do sleep 0.01; \
+             done; mkdir {made}; echo \\$? > {status}\" & exec sleep 30",
+            pid = d("escaped"),
+            made = d("made"),
+            status = d("status"),
+        );
+        let (command, escaped) = supervisor_dies(&script, &dir.path("escaped"), true);
+        assert!(ends(&command), "the command lives on");
+        assert!(ends(&escaped), "the escaped process does not end");
+        wait_until("the escaped process writes its status", || {
+            std::fs::read_to_string(dir.path("status")).is_ok_and(|s| s.ends_with('\n'))
+        });
+        // Answered by the standby's handler (success, nothing made), not
+        // ENOSYS from a closed listener.
+        assert_eq!(
+            std::fs::read_to_string(dir.path("status")).unwrap().trim(),
+            "0"
+        );
+        assert!(!dir.path("made").exists());
+    });
+}
+
+#[test]
+fn a_standby_is_not_forked_from_a_process_with_threads() {
+    case(|| {
+        let target = spawn_target(FilterFlags::empty(), &notify_getppid(), || 0);
+        let (rd, wr) = pipe();
+        let thread = std::thread::spawn(move || read_byte(rd.as_raw_fd()));
+        match Standby::start(&target.listener, target.pid, |_| Response::value(0)) {
+            Err(StandbyError::Threads { threads }) => assert_eq!(threads, 2),
+            other => panic!("started with two threads: {other:?}"),
+        }
+        write_byte(wr.as_raw_fd(), 1);
+        thread.join().unwrap();
+        target.assert_ok();
+    });
+}
+
+#[test]
+fn the_standby_ends_with_the_last_target() {
+    case(|| {
+        let target = spawn_target(FilterFlags::empty(), &notify_getppid(), || 0);
+        let standby = Standby::start(&target.listener, target.pid, |_| Response::value(0)).unwrap();
+        target.assert_ok();
+        drop(target);
+        // No target left: the standby ends by itself, and is reaped.
+        let pid = standby.pid();
+        let status = support::wait(pid, Duration::from_secs(10));
+        assert_eq!(status, support::Exit::Code(0));
+        // Reaped already: waiting again is no error.
+        standby.wait().unwrap();
+    });
+}
