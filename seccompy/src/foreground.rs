@@ -579,7 +579,10 @@ mod tests {
         assert_eq!(Ended::Exited(3).code(), 3);
         assert_eq!(Ended::Signaled(libc::SIGTERM).code(), 143);
         assert_eq!(Ended::Signaled(libc::SIGKILL).code(), 137);
-        assert_eq!(Ended::Signaled(libc::SIGSYS).code(), 128 + 31);
+        assert_eq!(
+            Ended::Signaled(libc::SIGSYS).code(),
+            128 + libc::SIGSYS as u8
+        );
     }
 
     #[test]

@@ -77,6 +77,12 @@ fn raise_here(sig: libc::c_int) {
     assert_eq!(unsafe { libc::kill(libc::getpid(), sig) }, 0);
 }
 
+/// Starts `command` and returns its pid: a [`Relay`] or `waitpid` reaps it.
+#[allow(clippy::zombie_processes, reason = "reaped by the relay or waitpid")]
+fn spawn(command: &mut Command) -> libc::pid_t {
+    command.spawn().unwrap().id() as libc::pid_t
+}
+
 fn sh(script: &str) -> Command {
     let mut command = Command::new("/bin/sh");
     command.arg("-c").arg(script);
@@ -99,8 +105,7 @@ fn forwarded_signals_reach_the_command_and_its_status_comes_back() {
                 "trap 'exit 10' USR1; trap 'exit 11' INT; touch {}; while :; do sleep 0.05; done",
                 ready.display()
             ));
-            let child = Foreground::new().prepare(&mut command).spawn().unwrap();
-            let pid = child.id() as libc::pid_t;
+            let pid = spawn(Foreground::new().prepare(&mut command));
             wait_until("the shell sets its traps", || ready.exists());
             // The command has a process group of its own.
             // SAFETY: a query about our own child.
@@ -112,9 +117,9 @@ fn forwarded_signals_reach_the_command_and_its_status_comes_back() {
         // A death by the forwarded signal: 128 + N.
         let mut command = Command::new("sleep");
         command.arg("30");
-        let child = Foreground::new().prepare(&mut command).spawn().unwrap();
+        let pid = spawn(Foreground::new().prepare(&mut command));
         raise_here(libc::SIGTERM);
-        let ended = relay.wait(child.id() as libc::pid_t).unwrap();
+        let ended = relay.wait(pid).unwrap();
         assert_eq!(ended, Ended::Signaled(libc::SIGTERM));
         assert_eq!(ended.code(), 128 + libc::SIGTERM as u8);
     });
@@ -126,11 +131,9 @@ fn a_subreaper_reaps_the_orphans_of_its_command() {
         detach(&[]);
         let dir = Dir::new("reap");
         let orphan = dir.path("orphan");
-        // SAFETY: a flag of this case process.
-        assert_eq!(
-            unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) },
-            0
-        );
+        // SAFETY: a flag of this case process; no memory is involved.
+        let r = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+        assert_eq!(r, 0);
         let relay = Relay::block().unwrap();
         assert!(relay.reaps_orphans());
         // The subshell leaves an orphan, which ends at once; the command waits
@@ -141,11 +144,8 @@ fn a_subreaper_reaps_the_orphans_of_its_command() {
              while kill -0 $o 2>/dev/null; do sleep 0.01; done; exit 3",
             o = orphan.display()
         ));
-        let child = Foreground::new().prepare(&mut command).spawn().unwrap();
-        assert_eq!(
-            relay.wait(child.id() as libc::pid_t).unwrap(),
-            Ended::Exited(3)
-        );
+        let pid = spawn(Foreground::new().prepare(&mut command));
+        assert_eq!(relay.wait(pid).unwrap(), Ended::Exited(3));
         // Nothing is left to reap.
         // SAFETY: the status is not asked for.
         let r = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
@@ -161,18 +161,15 @@ fn a_process_that_is_neither_init_nor_a_subreaper_reaps_only_its_command() {
         let relay = Relay::block().unwrap();
         assert!(!relay.reaps_orphans());
         // Another child, which ends before the command: left for its owner.
-        let other = Command::new("true").spawn().unwrap();
+        let other = spawn(&mut Command::new("true"));
         let mut command = Command::new("sleep");
         command.arg("0.2");
-        let child = Foreground::new().prepare(&mut command).spawn().unwrap();
-        assert_eq!(
-            relay.wait(child.id() as libc::pid_t).unwrap(),
-            Ended::Exited(0)
-        );
+        let pid = spawn(Foreground::new().prepare(&mut command));
+        assert_eq!(relay.wait(pid).unwrap(), Ended::Exited(0));
         let mut status = 0;
         // SAFETY: our own child.
-        let r = unsafe { libc::waitpid(other.id() as libc::pid_t, &mut status, 0) };
-        assert_eq!(r, other.id() as libc::pid_t);
+        let r = unsafe { libc::waitpid(other, &mut status, 0) };
+        assert_eq!(r, other);
     });
 }
 
@@ -209,8 +206,7 @@ fn the_command_gets_the_terminal_and_gives_it_back() {
         assert!(prepared.takes_terminal());
         let mut command = Command::new("sleep");
         command.arg("30");
-        let child = prepared.prepare(&mut command).spawn().unwrap();
-        let pid = child.id() as libc::pid_t;
+        let pid = spawn(prepared.prepare(&mut command));
         // SAFETY: a query on fd 0.
         wait_until("the command's group gets the terminal", || unsafe {
             libc::tcgetpgrp(0) == pid
@@ -334,12 +330,17 @@ fn ends(pidfd: &OwnedFd) -> bool {
 }
 
 /// The supervisor dies: a case process forks a supervisor, which starts
-/// `script` under [`notify_mkdir`] (in a process group of its own, but with
-/// no death signal: nothing but a standby kills it), starts its standby if
-/// `standby`, says the command's pid and dies when told. Returns the
-/// command's pidfd and the pid of the process it wrote to `pidfile`, both
-/// opened while the supervisor lived.
-fn supervisor_dies(script: &str, pidfile: &Path, standby: bool) -> (OwnedFd, OwnedFd) {
+/// `script` under [`notify_mkdir`] (in a process group of its own if
+/// `own_group`, with no death signal: nothing but a standby kills it), starts
+/// its standby if `standby`, says the command's pid and dies when told.
+/// Returns the command's pidfd and the pid of the process it wrote to
+/// `pidfile`, both opened while the supervisor lived.
+fn supervisor_dies(
+    script: &str,
+    pidfile: &Path,
+    standby: bool,
+    own_group: bool,
+) -> (OwnedFd, OwnedFd) {
     let (said_rd, said_wr) = pipe();
     let (die_rd, die_wr) = pipe();
     // SAFETY: the supervisor runs below and leaves with `_exit`.
@@ -356,7 +357,7 @@ fn supervisor_dies(script: &str, pidfile: &Path, standby: bool) -> (OwnedFd, Own
                 notify_mkdir(),
                 SeccompOptions::default(),
                 || {
-                    if libc::setpgid(0, 0) < 0 {
+                    if own_group && libc::setpgid(0, 0) < 0 {
                         return Err(std::io::Error::last_os_error());
                     }
                     Ok(())
@@ -399,19 +400,33 @@ fn supervisor_dies(script: &str, pidfile: &Path, standby: bool) -> (OwnedFd, Own
 
 #[test]
 fn the_standby_kills_the_command_and_its_group_when_the_supervisor_dies() {
-    for standby in [true, false] {
+    // (standby, the command leads its own group): does the command end, does
+    // its child (in the command's group) end?
+    for (standby, own_group, command_ends, child_ends) in [
+        (true, true, true, true),
+        (false, true, false, false),
+        // Only the command's own group is killed: here it has none.
+        (true, false, true, false),
+    ] {
         case(|| {
-            let dir = Dir::new(&format!("standby-kill-{standby}"));
+            let dir = Dir::new(&format!("standby-kill-{standby}-{own_group}"));
             let pidfile = dir.path("child");
             let script = format!("sleep 30 & echo $! > {}; wait", pidfile.display());
-            let (command, grandchild) = supervisor_dies(&script, &pidfile, standby);
-            // Without a standby, nothing kills them: a second is plenty for
-            // the standby's kill.
-            let wait = if standby { 10_000 } else { 1_000 };
-            let what = if standby { "ends" } else { "lives on" };
-            assert_eq!(ends_within(&command, wait), standby, "the command {what}");
-            // The command's child, in its process group.
-            assert_eq!(ends_within(&grandchild, wait), standby, "its child {what}");
+            let (command, grandchild) = supervisor_dies(&script, &pidfile, standby, own_group);
+            // What nothing kills lives on: a second is plenty for the
+            // standby's kill.
+            let within = |ends| if ends { 10_000 } else { 1_000 };
+            let what = (standby, own_group);
+            assert_eq!(
+                ends_within(&command, within(command_ends)),
+                command_ends,
+                "the command, {what:?}"
+            );
+            assert_eq!(
+                ends_within(&grandchild, within(child_ends)),
+                child_ends,
+                "its child, {what:?}"
+            );
             for fd in [command, grandchild] {
                 // SAFETY: a pidfd we own; no memory is involved.
                 unsafe { libc::syscall(libc::SYS_pidfd_send_signal, fd.as_raw_fd(), 9, 0, 0) };
@@ -434,7 +449,7 @@ fn the_standby_answers_the_processes_that_left_the_group() {
             made = d("made"),
             status = d("status"),
         );
-        let (command, escaped) = supervisor_dies(&script, &dir.path("escaped"), true);
+        let (command, escaped) = supervisor_dies(&script, &dir.path("escaped"), true, true);
         assert!(ends(&command), "the command lives on");
         assert!(ends(&escaped), "the escaped process does not end");
         wait_until("the escaped process writes its status", || {
@@ -479,5 +494,102 @@ fn the_standby_ends_with_the_last_target() {
         assert_eq!(status, support::Exit::Code(0));
         // Reaped already: waiting again is no error.
         standby.wait().unwrap();
+    });
+}
+
+#[test]
+fn an_aborted_child_is_killed_and_reaped() {
+    case(|| {
+        detach(&[]);
+        // Every call notified: the child waits at its execve.
+        let program = [seccompy::sys::sock_filter {
+            code: seccompy::sys::BPF_RET | seccompy::sys::BPF_K,
+            jt: 0,
+            jf: 0,
+            k: seccompy::sys::SECCOMP_RET_USER_NOTIF,
+        }];
+        let path = CString::new("/bin/true").unwrap();
+        let argv = [CString::new("true").unwrap()];
+        let child = Foreground::new()
+            .spawn_exec(&path, &argv, program, SeccompOptions::default())
+            .unwrap();
+        let pid = child.pid;
+        // Prepared: a process group of its own.
+        // SAFETY: a query about our own child.
+        assert_eq!(unsafe { libc::getpgid(pid) }, pid);
+        let pidfd = pidfd(pid);
+        child.abort();
+        assert!(ends_within(&pidfd, 0), "the child still runs");
+        // Reaped: no child is left.
+        // SAFETY: the status is not asked for.
+        let r = unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
+        assert_eq!(r, -1);
+        assert_eq!(support::errno(), libc::ECHILD);
+    });
+}
+
+#[test]
+fn a_prepared_command_dies_with_its_parent() {
+    case(|| {
+        detach(&[]);
+        let (said_rd, said_wr) = pipe();
+        // SAFETY: the parent to be starts the command and leaves with `_exit`.
+        let parent = unsafe { libc::fork() };
+        assert!(parent >= 0);
+        if parent == 0 {
+            let mut command = Command::new("sleep");
+            command.arg("30");
+            let code = match Foreground::new().prepare(&mut command).spawn() {
+                Ok(child) => {
+                    let pid = (child.id() as i32).to_ne_bytes();
+                    // SAFETY: writing a valid buffer to our pipe.
+                    unsafe { libc::write(said_wr.as_raw_fd(), pid.as_ptr().cast(), 4) };
+                    0
+                }
+                Err(_) => 1,
+            };
+            // SAFETY: leaving without the harness's exit handlers.
+            unsafe { libc::_exit(code) };
+        }
+        drop(said_wr);
+        let mut pid = [0u8; 4];
+        // SAFETY: reading into a valid buffer from our pipe.
+        let n = unsafe { libc::read(said_rd.as_raw_fd(), pid.as_mut_ptr().cast(), 4) };
+        assert_eq!(n, 4, "the command did not start");
+        let command = pidfd(i32::from_ne_bytes(pid));
+        assert_eq!(
+            support::wait(parent, Duration::from_secs(10)),
+            support::Exit::Code(0)
+        );
+        let died = ends(&command);
+        if !died {
+            // SAFETY: a pidfd we own; no memory is involved.
+            unsafe { libc::syscall(libc::SYS_pidfd_send_signal, command.as_raw_fd(), 9, 0, 0) };
+        }
+        assert!(died, "the command outlived its parent");
+    });
+}
+
+#[test]
+fn lingering_ends_on_a_terminating_signal_or_when_done() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    case_with_timeout(Duration::from_secs(30), || {
+        detach(&[libc::SIGUSR1, libc::SIGTERM]);
+        let relay = Relay::block().unwrap();
+        let done = AtomicBool::new(true);
+        assert_eq!(relay.linger(&done), None);
+        done.store(false, Ordering::Release);
+        // Another forwarded signal is taken and passed over; TERM ends it.
+        raise_here(libc::SIGUSR1);
+        raise_here(libc::SIGTERM);
+        assert_eq!(relay.linger(&done), Some(libc::SIGTERM));
+        // Until another thread says it is done.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(100));
+                done.store(true, Ordering::Release);
+            });
+            assert_eq!(relay.linger(&done), None);
+        });
     });
 }
