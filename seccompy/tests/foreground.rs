@@ -12,7 +12,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use seccompy::foreground::{self, Ended, Foreground, LookupError, Relay};
 use seccompy::unotify::{self, Response, Standby, StandbyError};
@@ -44,17 +44,53 @@ impl Drop for Dir {
     }
 }
 
-/// Waits up to 10 s for `cond`.
+/// Waits up to about 10 s for `cond`.
 #[track_caller]
-fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{what}: not within 10 s"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    assert!(support::spin_until(cond), "{what}: not within 10 s");
+}
+
+/// Sends a pid through a pipe.
+fn send_pid(fd: &OwnedFd, pid: libc::pid_t) {
+    let bytes = pid.to_ne_bytes();
+    // SAFETY: writing a valid buffer to our pipe.
+    unsafe { libc::write(fd.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+}
+
+/// Receives a pid sent with [`send_pid`].
+#[track_caller]
+fn recv_pid(fd: &OwnedFd, what: &str) -> libc::pid_t {
+    let mut bytes = [0u8; 4];
+    // SAFETY: reading into a valid buffer from our pipe.
+    let n = unsafe { libc::read(fd.as_raw_fd(), bytes.as_mut_ptr().cast(), bytes.len()) };
+    assert_eq!(n, 4, "{what}");
+    libc::pid_t::from_ne_bytes(bytes)
+}
+
+/// The pid written in `file`, once there is one.
+fn pid_in(file: &Path) -> Option<libc::pid_t> {
+    std::fs::read_to_string(file)
+        .ok()
+        .and_then(|p| p.trim().parse().ok())
+        .filter(|&p| p > 0)
+}
+
+/// Asserts that this process has no child `pid` (any child, for -1) to reap.
+#[track_caller]
+fn assert_reaped(pid: libc::pid_t) {
+    // SAFETY: the status is not asked for.
+    let r = unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
+    assert_eq!(
+        (r, support::errno()),
+        (-1, libc::ECHILD),
+        "child {pid} left"
+    );
+}
+
+/// Kills the process of `pidfd`.
+fn kill_pidfd(pidfd: &OwnedFd) {
+    // SAFETY: a pidfd we own; no memory is involved.
+    unsafe { libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), 9, 0, 0) };
 }
 
 /// In a case process: standard input from `/dev/null` (no terminal to hand
@@ -147,10 +183,7 @@ fn a_subreaper_reaps_the_orphans_of_its_command() {
         let pid = spawn(Foreground::new().prepare(&mut command));
         assert_eq!(relay.wait(pid).unwrap(), Ended::Exited(3));
         // Nothing is left to reap.
-        // SAFETY: the status is not asked for.
-        let r = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
-        assert_eq!(r, -1);
-        assert_eq!(support::errno(), libc::ECHILD);
+        assert_reaped(-1);
     });
 }
 
@@ -294,13 +327,14 @@ fn commands_are_found_as_execvp_finds_them() {
 
 /// Notifies `mkdir` and `mkdirat`; allows everything else.
 fn notify_mkdir() -> Vec<seccompy::sys::sock_filter> {
-    let mut filter = Filter::new(FilterArgs {
+    let allow = FilterArgs {
         default_action: FilterAction::Allow,
         ..FilterArgs::default()
-    });
-    filter
-        .add_syscall("mkdir", FilterAction::UserNotif)
-        .add_syscall("mkdirat", FilterAction::UserNotif);
+    };
+    let mut filter = Filter::new(allow);
+    for name in ["mkdir", "mkdirat"] {
+        filter.add_syscall(name, FilterAction::UserNotif);
+    }
     filter.compile().unwrap().insns().to_vec()
 }
 
@@ -368,28 +402,20 @@ fn supervisor_dies(
         // Answers what the supervisor would: mkdir "succeeds", making nothing.
         let _standby = standby
             .then(|| Standby::start(&child.listener, child.pid, |_| Response::value(0)).unwrap());
-        let pid = child.pid.to_ne_bytes();
-        // SAFETY: writing a valid buffer to our pipe.
-        unsafe { libc::write(said_wr.as_raw_fd(), pid.as_ptr().cast(), pid.len()) };
+        send_pid(&said_wr, child.pid);
         read_byte(die_rd.as_raw_fd());
         // SAFETY: leaving without the harness's exit handlers.
         unsafe { libc::_exit(0) };
     }
     drop(said_wr);
-    let mut pid = [0u8; 4];
-    // SAFETY: reading into a valid buffer from our pipe.
-    let n = unsafe { libc::read(said_rd.as_raw_fd(), pid.as_mut_ptr().cast(), 4) };
-    assert_eq!(n, 4, "the supervisor did not start the command");
-    let command = pidfd(i32::from_ne_bytes(pid));
-    let mut grandchild = 0;
+    let command = pidfd(recv_pid(
+        &said_rd,
+        "the supervisor did not start the command",
+    ));
     wait_until("the command says its child's pid", || {
-        grandchild = std::fs::read_to_string(pidfile)
-            .ok()
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or(0);
-        grandchild != 0
+        pid_in(pidfile).is_some()
     });
-    let grandchild = pidfd(grandchild);
+    let grandchild = pidfd(pid_in(pidfile).unwrap());
     write_byte(die_wr.as_raw_fd(), 1);
     assert_eq!(
         support::wait(supervisor, Duration::from_secs(10)),
@@ -427,10 +453,8 @@ fn the_standby_kills_the_command_and_its_group_when_the_supervisor_dies() {
                 child_ends,
                 "its child, {what:?}"
             );
-            for fd in [command, grandchild] {
-                // SAFETY: a pidfd we own; no memory is involved.
-                unsafe { libc::syscall(libc::SYS_pidfd_send_signal, fd.as_raw_fd(), 9, 0, 0) };
-            }
+            kill_pidfd(&command);
+            kill_pidfd(&grandchild);
         });
     }
 }
@@ -520,11 +544,7 @@ fn an_aborted_child_is_killed_and_reaped() {
         let pidfd = pidfd(pid);
         child.abort();
         assert!(ends_within(&pidfd, 0), "the child still runs");
-        // Reaped: no child is left.
-        // SAFETY: the status is not asked for.
-        let r = unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) };
-        assert_eq!(r, -1);
-        assert_eq!(support::errno(), libc::ECHILD);
+        assert_reaped(pid);
     });
 }
 
@@ -541,9 +561,7 @@ fn a_prepared_command_dies_with_its_parent() {
             command.arg("30");
             let code = match Foreground::new().prepare(&mut command).spawn() {
                 Ok(child) => {
-                    let pid = (child.id() as i32).to_ne_bytes();
-                    // SAFETY: writing a valid buffer to our pipe.
-                    unsafe { libc::write(said_wr.as_raw_fd(), pid.as_ptr().cast(), 4) };
+                    send_pid(&said_wr, child.id() as libc::pid_t);
                     0
                 }
                 Err(_) => 1,
@@ -552,19 +570,14 @@ fn a_prepared_command_dies_with_its_parent() {
             unsafe { libc::_exit(code) };
         }
         drop(said_wr);
-        let mut pid = [0u8; 4];
-        // SAFETY: reading into a valid buffer from our pipe.
-        let n = unsafe { libc::read(said_rd.as_raw_fd(), pid.as_mut_ptr().cast(), 4) };
-        assert_eq!(n, 4, "the command did not start");
-        let command = pidfd(i32::from_ne_bytes(pid));
+        let command = pidfd(recv_pid(&said_rd, "the command did not start"));
         assert_eq!(
             support::wait(parent, Duration::from_secs(10)),
             support::Exit::Code(0)
         );
         let died = ends(&command);
         if !died {
-            // SAFETY: a pidfd we own; no memory is involved.
-            unsafe { libc::syscall(libc::SYS_pidfd_send_signal, command.as_raw_fd(), 9, 0, 0) };
+            kill_pidfd(&command);
         }
         assert!(died, "the command outlived its parent");
     });

@@ -119,10 +119,7 @@ impl Standby {
         // could have started another since): the child may run any code.
         let pid = unsafe { libc::fork() };
         if pid < 0 {
-            return Err(StandbyError::Start {
-                what: "fork",
-                source: io::Error::last_os_error(),
-            });
+            return Err(start("fork")(io::Error::last_os_error()));
         }
         if pid == 0 {
             // The handler must not unwind into the caller's code in this copy.
