@@ -88,7 +88,8 @@ impl Standby {
     /// answers in the standby, on one thread, once this process is gone.
     ///
     /// Call it while this process has one thread, before supervising: the
-    /// standby is a copy of this process.
+    /// standby is a copy of this process. The threads are counted in
+    /// `/proc/self/task`, so `/proc` must be mounted.
     ///
     /// # Errors
     /// [`StandbyError::Threads`] when this process has other threads,
