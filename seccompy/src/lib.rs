@@ -139,6 +139,7 @@ pub mod agent;
 pub mod audit;
 mod command;
 pub mod embed;
+mod errno;
 mod features;
 mod filter;
 mod flags;
@@ -154,11 +155,12 @@ pub mod watch;
 
 pub use command::{CommandSeccompExt, NotifiedBeforeExec, SeccompOptions, SpawnedWithListener};
 pub use embed::EmbedError;
+pub use errno::{Errno, InvalidErrno};
 pub use features::{
     ActionAvailError, CompatLevel, NotifSizesError, UnsupportedAction, UnsupportedFlags,
     action_available, action_since, adapt_action, notif_sizes,
 };
-pub use filter::{Filter, FilterAction, FilterArgs, FilterError};
+pub use filter::{Filter, FilterAction, FilterArgs, FilterError, FromPolicyError};
 pub use flags::FilterFlags;
 pub use install::{SetFilterError, set_filter, set_filter_with_listener};
 pub use no_new_privs::{NoNewPrivsError, no_new_privileges, set_no_new_privileges};
