@@ -150,7 +150,7 @@ fn run_command(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             let flags = loaded
                 .resolved
                 .as_ref()
-                .map_or(FilterFlags::empty(), |r| profile_flags(&r.flags));
+                .map_or(FilterFlags::empty(), seccompy::oci::profile_flags);
             if log_denied {
                 run_logged(&signals, &program, &cmd, &rest, insns, loaded.abi, flags)?
             } else {
@@ -177,19 +177,6 @@ fn run_command(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         }
     };
     Err(Error::Exit(code))
-}
-
-/// The filter flags runc installs for a profile's `flags` (which the resolver
-/// has checked are the three runc knows): TSYNC is left out, as runc does.
-fn profile_flags(names: &[String]) -> FilterFlags {
-    names
-        .iter()
-        .map(|name| match name.as_str() {
-            "SECCOMP_FILTER_FLAG_LOG" => FilterFlags::LOG,
-            "SECCOMP_FILTER_FLAG_SPEC_ALLOW" => FilterFlags::SPEC_ALLOW,
-            _ => FilterFlags::empty(),
-        })
-        .fold(FilterFlags::empty(), |all, f| all | f)
 }
 
 /// Runs the command with the program as it is (or with no filter of

@@ -147,6 +147,9 @@ pub mod foreground;
 pub mod inspect;
 mod install;
 mod no_new_privs;
+#[cfg(feature = "oci")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oci")))]
+pub mod oci;
 mod status;
 mod strict;
 pub mod tracefs;

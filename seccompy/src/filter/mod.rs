@@ -2,7 +2,7 @@
 //! `seccompy-bpf`'s policy compiler.
 
 mod action;
-mod args;
+pub(crate) mod args;
 mod convert;
 
 use seccompy_bpf::policy::{Condition, Policy, Rule, Syscall};
