@@ -350,19 +350,24 @@ fn a_handler_sends_an_fd_and_the_call_returns_it() {
     });
 }
 
+/// A filter that sends `mkdir` and `mkdirat` to the listener and allows the rest.
+fn notify_mkdir() -> Filter {
+    let mut filter = Filter::new(FilterArgs {
+        default_action: FilterAction::Allow,
+        ..FilterArgs::default()
+    });
+    for name in ["mkdir", "mkdirat"] {
+        filter.add_syscall(name, FilterAction::UserNotif);
+    }
+    filter
+}
+
 #[test]
 fn spawn_runs_a_command_under_its_filter_and_supervises_it() {
     case(|| {
         let dir = std::env::temp_dir().join(format!("seccompy-unotify-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let mut filter = Filter::new(FilterArgs {
-            default_action: FilterAction::Allow,
-            ..FilterArgs::default()
-        });
-        filter
-            .add_syscall("mkdir", FilterAction::UserNotif)
-            .add_syscall("mkdirat", FilterAction::UserNotif);
-        let program = filter.compile().unwrap();
+        let program = notify_mkdir().compile().unwrap();
         let mut command = Command::new("mkdir");
         command.arg(&dir).stderr(std::process::Stdio::null());
         let seccompy::unotify::Supervised {
@@ -425,13 +430,7 @@ fn every_way_of_spawning_leads_to_a_supervisor_without_conversion() {
     case(|| {
         let dir = std::env::temp_dir().join(format!("seccompy-spawned-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let mut filter = Filter::new(FilterArgs {
-            default_action: FilterAction::Allow,
-            ..FilterArgs::default()
-        });
-        filter
-            .add_syscall("mkdir", FilterAction::UserNotif)
-            .add_syscall("mkdirat", FilterAction::UserNotif);
+        let filter = notify_mkdir();
         let mkdir = || {
             let mut command = Command::new("mkdir");
             command
