@@ -22,6 +22,7 @@ pub mod harden;
 #[cfg(feature = "oci")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oci")))]
 pub mod oci;
+pub mod op;
 pub mod outcomes;
 pub mod policy;
 pub mod program;
