@@ -19,6 +19,7 @@ pub mod disasm;
 pub mod emulate;
 mod excerpt;
 pub mod harden;
+pub mod lint;
 #[cfg(feature = "oci")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oci")))]
 pub mod oci;

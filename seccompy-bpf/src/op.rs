@@ -27,6 +27,9 @@
 //!   `bpf_check_classic` (`net/core/filter.c`)
 //! - [`seccomp(2)`](https://man7.org/linux/man-pages/man2/seccomp.2.html)
 
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use seccompy_sys::*;
 
 use crate::emulate::SECCOMP_DATA_SIZE;
@@ -525,6 +528,124 @@ impl Flow {
     }
 }
 
+/// The C name of any opcode, valid or not, as `<linux/filter.h>` spells it (`BPF_LD | BPF_W | BPF_ABS`), or its hexadecimal value
+/// when the names cannot spell it exactly.
+pub fn c_opcode(code: u16) -> String {
+    let class = bpf_class(code);
+    let (class_name, parts): (&str, Vec<(&str, u16)>) = match class {
+        BPF_LD | BPF_LDX => {
+            let size = match bpf_size(code) {
+                BPF_W => ("BPF_W", BPF_W),
+                BPF_H => ("BPF_H", BPF_H),
+                BPF_B => ("BPF_B", BPF_B),
+                _ => return format!("{code:#06x}"),
+            };
+            let mode = match bpf_mode(code) {
+                BPF_IMM => ("BPF_IMM", BPF_IMM),
+                BPF_ABS => ("BPF_ABS", BPF_ABS),
+                BPF_IND => ("BPF_IND", BPF_IND),
+                BPF_MEM => ("BPF_MEM", BPF_MEM),
+                BPF_LEN => ("BPF_LEN", BPF_LEN),
+                BPF_MSH => ("BPF_MSH", BPF_MSH),
+                _ => return format!("{code:#06x}"),
+            };
+            let name = if class == BPF_LD { "BPF_LD" } else { "BPF_LDX" };
+            (name, alloc::vec![size, mode])
+        }
+        BPF_ST => ("BPF_ST", Vec::new()),
+        BPF_STX => ("BPF_STX", Vec::new()),
+        BPF_ALU => {
+            let op = match bpf_op(code) {
+                BPF_ADD => "BPF_ADD",
+                BPF_SUB => "BPF_SUB",
+                BPF_MUL => "BPF_MUL",
+                BPF_DIV => "BPF_DIV",
+                BPF_OR => "BPF_OR",
+                BPF_AND => "BPF_AND",
+                BPF_LSH => "BPF_LSH",
+                BPF_RSH => "BPF_RSH",
+                BPF_NEG => "BPF_NEG",
+                BPF_MOD => "BPF_MOD",
+                BPF_XOR => "BPF_XOR",
+                _ => return format!("{code:#06x}"),
+            };
+            ("BPF_ALU", alloc::vec![(op, bpf_op(code)), c_src(code)])
+        }
+        BPF_JMP => {
+            let op = match bpf_op(code) {
+                BPF_JA => "BPF_JA",
+                BPF_JEQ => "BPF_JEQ",
+                BPF_JGT => "BPF_JGT",
+                BPF_JGE => "BPF_JGE",
+                BPF_JSET => "BPF_JSET",
+                _ => return format!("{code:#06x}"),
+            };
+            let mut parts = alloc::vec![(op, bpf_op(code))];
+            if bpf_op(code) != BPF_JA {
+                parts.push(c_src(code));
+            }
+            ("BPF_JMP", parts)
+        }
+        BPF_RET => {
+            let rval = match bpf_rval(code) {
+                BPF_K => ("BPF_K", BPF_K),
+                BPF_X => ("BPF_X", BPF_X),
+                BPF_A => ("BPF_A", BPF_A),
+                _ => return format!("{code:#06x}"),
+            };
+            ("BPF_RET", alloc::vec![rval])
+        }
+        _ => {
+            let op = match bpf_miscop(code) {
+                BPF_TAX => ("BPF_TAX", BPF_TAX),
+                BPF_TXA => ("BPF_TXA", BPF_TXA),
+                _ => return format!("{code:#06x}"),
+            };
+            ("BPF_MISC", alloc::vec![op])
+        }
+    };
+    // Only names that add up to the exact opcode: any other bit set means the
+    // value is shown raw.
+    let value = parts.iter().fold(class, |v, &(_, bits)| v | bits);
+    if value != code {
+        return format!("{code:#06x}");
+    }
+    let mut s = class_name.to_string();
+    for (name, _) in parts {
+        s.push_str(" | ");
+        s.push_str(name);
+    }
+    s
+}
+
+/// `BPF_K` or `BPF_X`.
+fn c_src(code: u16) -> (&'static str, u16) {
+    if bpf_src(code) == BPF_X {
+        ("BPF_X", BPF_X)
+    } else {
+        ("BPF_K", BPF_K)
+    }
+}
+
+/// Whether an instruction needs `BPF_JUMP` (it has jump offsets).
+const fn is_c_jump(insn: &Insn) -> bool {
+    insn.jt != 0 || insn.jf != 0 || (bpf_class(insn.code) == BPF_JMP && bpf_op(insn.code) != BPF_JA)
+}
+
+/// The instruction as C writes it with `<linux/filter.h>`'s macros:
+/// `BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0x4)`, or `BPF_JUMP(...)` with its
+/// offsets when it has any or is a jump; opcodes the names cannot spell
+/// exactly are hexadecimal.
+#[must_use]
+pub fn c_macro(insn: &Insn) -> String {
+    let code = c_opcode(insn.code);
+    if is_c_jump(insn) {
+        format!("BPF_JUMP({code}, {:#x}, {}, {})", insn.k, insn.jt, insn.jf)
+    } else {
+        format!("BPF_STMT({code}, {:#x})", insn.k)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -653,5 +774,54 @@ mod tests {
         assert!(Cond::Gt.holds(u32::MAX, 1) && !Cond::Gt.holds(1, 1));
         assert!(Cond::Ge.holds(1, 1) && !Cond::Ge.holds(0, 1));
         assert!(Cond::Set.holds(6, 2) && !Cond::Set.holds(6, 1));
+    }
+
+    #[test]
+    fn c_opcode_names() {
+        assert_eq!(
+            c_opcode(BPF_LD | BPF_W | BPF_ABS),
+            "BPF_LD | BPF_W | BPF_ABS"
+        );
+        assert_eq!(
+            c_opcode(BPF_LDX | BPF_W | BPF_MEM),
+            "BPF_LDX | BPF_W | BPF_MEM"
+        );
+        assert_eq!(
+            c_opcode(BPF_JMP | BPF_JEQ | BPF_K),
+            "BPF_JMP | BPF_JEQ | BPF_K"
+        );
+        assert_eq!(
+            c_opcode(BPF_JMP | BPF_JSET | BPF_X),
+            "BPF_JMP | BPF_JSET | BPF_X"
+        );
+        assert_eq!(c_opcode(BPF_JMP | BPF_JA), "BPF_JMP | BPF_JA");
+        assert_eq!(c_opcode(BPF_RET | BPF_A), "BPF_RET | BPF_A");
+        assert_eq!(c_opcode(BPF_ALU | BPF_NEG), "BPF_ALU | BPF_NEG | BPF_K");
+        assert_eq!(c_opcode(BPF_MISC | BPF_TXA), "BPF_MISC | BPF_TXA");
+        assert_eq!(c_opcode(BPF_ST), "BPF_ST");
+        // Opcodes the names cannot spell are shown raw.
+        assert_eq!(c_opcode(BPF_JMP | 0x50), "0x0055");
+        assert_eq!(c_opcode(BPF_ST | 0x100), "0x0102");
+        assert_eq!(c_opcode(BPF_JMP | BPF_JA | BPF_X), "0x000d");
+        assert_eq!(c_opcode(BPF_MISC | 0x08), "0x000f");
+        assert_eq!(
+            c_macro(&bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, 39, 0, 1)),
+            "BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x27, 0, 1)"
+        );
+        assert_eq!(
+            c_macro(&bpf_stmt(BPF_RET | BPF_K, 0x7fff_0000)),
+            "BPF_STMT(BPF_RET | BPF_K, 0x7fff0000)"
+        );
+        // Offsets on a non-jump need BPF_JUMP to be kept.
+        let odd = Insn {
+            code: BPF_LD | BPF_IMM,
+            jt: 1,
+            jf: 0,
+            k: 2,
+        };
+        assert_eq!(
+            c_macro(&odd),
+            "BPF_JUMP(BPF_LD | BPF_W | BPF_IMM, 0x2, 1, 0)"
+        );
     }
 }
