@@ -567,7 +567,7 @@ mod tests {
         );
     }
     use crate::asm::{AsmOptions, assemble, assemble_with};
-    use crate::validate::SECCOMP_OPCODES;
+    use crate::op::SECCOMP_OPCODES;
 
     use crate::test_rng::Rng;
 

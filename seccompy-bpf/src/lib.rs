@@ -1,6 +1,7 @@
-//! Classic BPF for seccomp, pure and offline: program types, a label assembler, a
+//! Classic BPF for seccomp, pure and offline: program types, decoded instructions
+//! ([`op`]), a label assembler, a
 //! text assembler and disassembler, a validator with the kernel's rules, an
-//! emulator, and a decision-tree policy compiler.
+//! emulator, lints of programs ([`lint`]), and a decision-tree policy compiler.
 //!
 //! Everything here runs on any host for any ABI that `seccompy-sys` knows.
 #![no_std]
