@@ -640,25 +640,10 @@ mod tests {
     fn missing_arch_check_and_x32_bypass() {
         // A hand-written deny list: no arch check, no x32 guard.
         let ptrace = Abi::X86_64.syscall_nr("ptrace").unwrap();
-        let ret = |k: u32| Insn {
-            code: BPF_RET | BPF_K,
-            jt: 0,
-            jf: 0,
-            k,
-        };
+        let ret = |k: u32| bpf_stmt(BPF_RET | BPF_K, k);
         let prog = [
-            Insn {
-                code: BPF_LD | BPF_W | BPF_ABS,
-                jt: 0,
-                jf: 0,
-                k: 0,
-            },
-            Insn {
-                code: BPF_JMP | BPF_JEQ | BPF_K,
-                jt: 0,
-                jf: 1,
-                k: ptrace,
-            },
+            bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 0),
+            bpf_jump(BPF_JMP | BPF_JEQ | BPF_K, ptrace, 0, 1),
             ret(Action::Errno(1).to_raw()),
             ret(Action::Allow.to_raw()),
         ];
@@ -761,12 +746,7 @@ mod tests {
 
     #[test]
     fn dead_code() {
-        let ret = |k: u32| Insn {
-            code: BPF_RET | BPF_K,
-            jt: 0,
-            jf: 0,
-            k,
-        };
+        let ret = |k: u32| bpf_stmt(BPF_RET | BPF_K, k);
         let f = unreachable(&[ret(0), ret(1), ret(2)]);
         assert_eq!(kinds(&f), [(Kind::Unreachable, Severity::Low)]);
         assert!(

@@ -778,22 +778,14 @@ mod tests {
 
     #[test]
     fn c_opcode_names() {
-        assert_eq!(
-            c_opcode(BPF_LD | BPF_W | BPF_ABS),
-            "BPF_LD | BPF_W | BPF_ABS"
-        );
-        assert_eq!(
-            c_opcode(BPF_LDX | BPF_W | BPF_MEM),
-            "BPF_LDX | BPF_W | BPF_MEM"
-        );
-        assert_eq!(
-            c_opcode(BPF_JMP | BPF_JEQ | BPF_K),
-            "BPF_JMP | BPF_JEQ | BPF_K"
-        );
-        assert_eq!(
-            c_opcode(BPF_JMP | BPF_JSET | BPF_X),
-            "BPF_JMP | BPF_JSET | BPF_X"
-        );
+        for (code, name) in [
+            (BPF_LD | BPF_W | BPF_ABS, "BPF_LD | BPF_W | BPF_ABS"),
+            (BPF_LDX | BPF_W | BPF_MEM, "BPF_LDX | BPF_W | BPF_MEM"),
+            (BPF_JMP | BPF_JEQ | BPF_K, "BPF_JMP | BPF_JEQ | BPF_K"),
+            (BPF_JMP | BPF_JSET | BPF_X, "BPF_JMP | BPF_JSET | BPF_X"),
+        ] {
+            assert_eq!(c_opcode(code), name);
+        }
         assert_eq!(c_opcode(BPF_JMP | BPF_JA), "BPF_JMP | BPF_JA");
         assert_eq!(c_opcode(BPF_RET | BPF_A), "BPF_RET | BPF_A");
         assert_eq!(c_opcode(BPF_ALU | BPF_NEG), "BPF_ALU | BPF_NEG | BPF_K");
