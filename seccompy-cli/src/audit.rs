@@ -14,7 +14,6 @@ use seccompy_bpf::policy::{Cmp, Condition, Policy, Width};
 use seccompy_sys::syscalls::Abi;
 
 use crate::args;
-use crate::compile;
 use crate::error::{Error, Result};
 use crate::source::Source;
 use crate::spec;
@@ -207,24 +206,22 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     } else {
         source.bpf = Some(file.clone());
     }
-    let oci_config = source.oci_config();
-    let loaded = source.load()?;
+    let loaded = source.with_input(bytes).load()?;
     let mut findings = program_findings(loaded.prog.insns(), loaded.abi);
     if loaded.resolved.is_none() {
         // A profile's rules are judged by high_word_findings below, by name.
         let bypasses = lint::high_word_bypasses(loaded.prog.insns(), loaded.abi);
         findings.extend(bypasses.into_iter().map(Finding::from));
     }
-    if let Some(resolved) = &loaded.resolved {
-        let profile = compile::read_profile(&file, oci_config)?;
-        findings.extend(profile_findings(&profile, resolved));
+    if let Some((profile, resolved)) = &loaded.resolved {
+        findings.extend(profile_findings(profile, resolved));
         let policy = resolved
             .to_policy()
             .map_err(|e| Error::new(format!("{}: {e}", file.display())))?;
         findings.extend(high_word_findings(&policy));
         if let Some(policy) = &agent {
             findings.extend(crate::agent::audit_findings(
-                &profile,
+                profile,
                 &loaded,
                 policy.as_deref(),
             )?);

@@ -131,7 +131,14 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         resolved,
         prog,
         hardened,
-    } = resolve_and_compile(&file, abi, caps, kernel, oci_config, harden)?;
+    } = resolve_and_compile(
+        &file,
+        &read_profile(&file, oci_config)?,
+        abi,
+        caps,
+        kernel,
+        harden,
+    )?;
 
     let abis: Vec<&str> = resolved.abis.iter().map(|a| a.name()).collect();
     let mut about = format!(
@@ -179,18 +186,17 @@ pub(crate) fn harden_note(hardened: usize) -> String {
 /// `kernel`, narrowed by [`seccompy_bpf::harden::harden`] if `harden`.
 pub(crate) fn resolve_and_compile(
     file: &Path,
+    profile: &Profile,
     abi: Abi,
     caps: CapSet,
     kernel: KernelVersion,
-    oci_config: bool,
     harden: bool,
 ) -> Result<Compiled> {
-    let profile = read_profile(file, oci_config)?;
     let opts = ResolveOptions::new(abi, kernel).with_caps(caps);
     let at = |e: &dyn std::fmt::Display| Error::new(format!("{}: {e}", file.display()));
     let Resolution {
         resolved, policy, ..
-    } = oci::resolve(&profile, &opts)
+    } = oci::resolve(profile, &opts)
         .map_err(|e| at(&e))?
         .ok_or_else(|| {
             at(&"the profile installs no filter (no default action and no rule for this machine)")
@@ -216,14 +222,22 @@ pub(crate) fn resolve_and_compile(
 
 /// Reads the profile, or the `linux.seccomp` object of an OCI `config.json`.
 pub(crate) fn read_profile(file: &Path, oci_config: bool) -> Result<Profile> {
-    let json = args::read_text(file, args::Input::Profile)?;
+    parse_profile(
+        file,
+        &args::read_text(file, args::Input::Profile)?,
+        oci_config,
+    )
+}
+
+/// Parses `json`, read from `file`, as [`read_profile`] does.
+pub(crate) fn parse_profile(file: &Path, json: &str, oci_config: bool) -> Result<Profile> {
     let at = |e: &dyn std::fmt::Display| Error::new(format!("{}: {e}", file.display()));
     if oci_config {
-        Profile::from_oci_config_json(&json)
+        Profile::from_oci_config_json(json)
             .map_err(|e| at(&e))?
             .ok_or_else(|| at(&"the OCI configuration has no linux.seccomp object"))
     } else {
-        Profile::from_json(&json).map_err(|e| at(&e))
+        Profile::from_json(json).map_err(|e| at(&e))
     }
 }
 

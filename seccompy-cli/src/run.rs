@@ -150,7 +150,9 @@ fn run_command(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             let flags = loaded
                 .resolved
                 .as_ref()
-                .map_or(FilterFlags::empty(), seccompy::oci::profile_flags);
+                .map_or(FilterFlags::empty(), |(_, r)| {
+                    seccompy::oci::profile_flags(r)
+                });
             if log_denied {
                 run_logged(&signals, &program, &cmd, &rest, insns, loaded.abi, flags)?
             } else {
