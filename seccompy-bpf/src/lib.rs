@@ -25,8 +25,13 @@ pub mod oci;
 pub mod outcomes;
 pub mod policy;
 pub mod program;
+#[doc(hidden)]
+pub mod rng;
+/// The unit tests' name for [`rng::Rng`].
 #[cfg(test)]
-mod test_rng;
+mod test_rng {
+    pub(crate) use crate::rng::Rng;
+}
 pub mod validate;
 
 pub use action::{Action, ActionError};
