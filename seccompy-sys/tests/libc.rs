@@ -25,20 +25,11 @@ macro_rules! same_as_libc {
     }};
 }
 
-/// Compared as 32-bit patterns: some C libraries type the request as `int`.
-macro_rules! same_ioctl_as_libc {
-    ($($name:ident),+ $(,)?) => {{
-        let mut mismatches = Vec::new();
-        $(
-            if $name != libc::$name as u32 {
-                mismatches.push(format!(
-                    "{}: ours {:#x}, libc {:#x}",
-                    stringify!($name), $name, libc::$name as u32
-                ));
-            }
-        )+
-        assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-    }};
+/// Each name, our value and `libc`'s, as 32-bit patterns.
+macro_rules! ioctl_pairs {
+    ($($name:ident),+ $(,)?) => {
+        [$((stringify!($name), $name, libc::$name as u32)),+]
+    };
 }
 
 #[test]
@@ -48,7 +39,10 @@ fn seccomp_constants_match_libc() {
 
 #[test]
 fn listener_ioctl_numbers_match_libc() {
-    libc_constants!(ioctl, same_ioctl_as_libc);
+    // Compared as 32-bit patterns: some C libraries type the request as `int`.
+    for (name, ours, theirs) in libc_constants!(ioctl, ioctl_pairs) {
+        assert_eq!(ours, theirs, "{name}: ours {ours:#x}, libc {theirs:#x}");
+    }
 }
 
 #[test]
