@@ -4,6 +4,8 @@
 //! in the child, so the child does little: system calls, atomics, raw threads
 //! (`pthread_create`), no printing. It reports through its exit code and a pipe.
 //! Every filter and strict-mode case runs in such a child, never in the harness.
+//! The forking, waiting and reporting come from `seccompy-testing` (re-exported
+//! here); what is seccompy's own (programs, raw calls, threads) is below.
 #![allow(dead_code)]
 
 use std::ffi::c_void;
