@@ -1,5 +1,5 @@
 //! A small deterministic generator (splitmix64), for sample values that must be
-//! the same on every run: the argument vectors `seccompy audit` tries, the
+//! the same on every run: the argument vectors [`lint`](crate::lint) tries, the
 //! benchmarks' probes and the tests' random cases (`seccompy-testing` re-exports
 //! it). Not a cryptographic generator, and not part of the stable API.
 
