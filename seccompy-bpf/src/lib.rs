@@ -28,8 +28,13 @@ pub mod op;
 pub mod outcomes;
 pub mod policy;
 pub mod program;
+#[doc(hidden)]
+pub mod rng;
+/// The unit tests' name for [`rng::Rng`].
 #[cfg(test)]
-mod test_rng;
+mod test_rng {
+    pub(crate) use crate::rng::Rng;
+}
 pub mod validate;
 
 pub use action::{Action, ActionError};

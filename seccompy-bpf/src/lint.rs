@@ -228,17 +228,10 @@ pub fn some(names: &[String], max: usize) -> String {
 /// The argument vectors a call is tried with: zero, all ones, and a few
 /// pseudo-random ones (splitmix64, fixed seed).
 fn arg_samples() -> Vec<[u64; 6]> {
-    let mut state = 0x5ecc_0b1e_u64;
-    let mut next = || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    let mut rng = crate::rng::Rng::new(0x5ecc_0b1e);
     let mut v = alloc::vec![[0; 6], [u64::MAX; 6], [1; 6]];
     for _ in 0..8 {
-        v.push(core::array::from_fn(|_| next()));
+        v.push(core::array::from_fn(|_| rng.next()));
     }
     v
 }

@@ -322,11 +322,10 @@ pub(crate) mod tests {
     /// not, always the same for a given seed.
     pub(crate) fn random_program(seed: &mut u64) -> Vec<Insn> {
         let mut next = || {
-            *seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = *seed;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
+            let mut rng = crate::rng::Rng(*seed);
+            let v = rng.next();
+            *seed = rng.0;
+            v
         };
         let len = 1 + (next() % 16) as usize;
         let mut p: Vec<Insn> = (0..len)

@@ -112,10 +112,8 @@ fn a_killed_supervisor_leaves_enosys() {
         });
         let Target { pid, listener } = t;
         // The supervisor is another process; ours is its only copy after this.
-        // SAFETY: the child supervises and is killed.
-        let sup = unsafe { libc::fork() };
-        assert!(sup >= 0);
-        if sup == 0 {
+        // The child supervises and is killed.
+        let sup = seccompy_testing::fork(|| {
             let n = listener.recv().unwrap();
             listener.respond(n.id, Response::value(MAGIC)).unwrap();
             // Receive the second call and never answer it.
@@ -125,7 +123,8 @@ fn a_killed_supervisor_leaves_enosys() {
                 // SAFETY: pause takes no argument.
                 unsafe { libc::pause() };
             }
-        }
+        })
+        .expect("fork");
         drop(listener);
         assert_eq!(read_byte(rd.as_raw_fd()), Some(b'r'));
         // SAFETY: killing our own child.
