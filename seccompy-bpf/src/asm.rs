@@ -1036,6 +1036,8 @@ mod tests {
         assert_eq!(p[40], bpf_stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
     }
 
+    // Foreign ABIs' tables.
+    #[cfg(feature = "all-abis")]
     #[test]
     fn names_and_byte_orders() {
         let p = asm(

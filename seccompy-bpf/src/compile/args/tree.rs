@@ -372,6 +372,8 @@ mod tests {
         (rules, reqs)
     }
 
+    // Foreign ABIs' tables.
+    #[cfg(feature = "all-abis")]
     #[test]
     fn forty_ioctl_requests_take_a_search_tree() {
         let (rules, reqs) = ioctl_rules();
@@ -428,6 +430,8 @@ mod tests {
         }
     }
 
+    // Foreign ABIs' tables.
+    #[cfg(feature = "all-abis")]
     #[test]
     fn random_interval_rules_decide_as_the_policy() {
         const ABIS: &[&[Abi]] = &[
