@@ -1,6 +1,7 @@
-//! Classic BPF for seccomp, pure and offline: program types, a label assembler, a
+//! Classic BPF for seccomp, pure and offline: program types, decoded instructions
+//! ([`op`]), a label assembler, a
 //! text assembler and disassembler, a validator with the kernel's rules, an
-//! emulator, and a decision-tree policy compiler.
+//! emulator, lints of programs ([`lint`]), and a decision-tree policy compiler.
 //!
 //! Everything here runs on any host for any ABI that `seccompy-sys` knows.
 #![no_std]
@@ -19,9 +20,11 @@ pub mod disasm;
 pub mod emulate;
 mod excerpt;
 pub mod harden;
+pub mod lint;
 #[cfg(feature = "oci")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oci")))]
 pub mod oci;
+pub mod op;
 pub mod outcomes;
 pub mod policy;
 pub mod program;

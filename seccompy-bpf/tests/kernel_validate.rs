@@ -26,7 +26,8 @@
 ))]
 
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
-use seccompy_bpf::validate::{SECCOMP_OPCODES, SOCKET_ONLY_OPCODES, ValidateError, validate};
+use seccompy_bpf::op::{InsnError, SECCOMP_OPCODES, SOCKET_ONLY_OPCODES};
+use seccompy_bpf::validate::{ValidateError, validate};
 use seccompy_bpf::{Assembler, Insn};
 use seccompy_sys::*;
 
@@ -100,7 +101,10 @@ fn valid_program(rng: &mut Rng, args: &[u64; 6], ip: bool) -> Vec<Insn> {
     // Repair reads of unwritten scratch slots with a store just before.
     for _ in 0..64 {
         match validate(&p) {
-            Err(ValidateError::UninitializedScratch { pc, slot }) => {
+            Err(ValidateError::Insn {
+                pc,
+                error: InsnError::UninitializedScratch { slot },
+            }) => {
                 p.insert(pc, bpf_stmt(BPF_ST, slot));
                 fix_jumps_over(&mut p, pc);
             }
@@ -412,7 +416,11 @@ fn validate_agrees_with_the_kernel() {
         match (v, ours) {
             (Verdict::Accepted, Ok(())) => accepted += 1,
             (Verdict::Rejected(libc::EINVAL), Err(e)) => {
-                let name = format!("{e:?}");
+                // A bad instruction is counted by what is wrong with it.
+                let name = match e {
+                    ValidateError::Insn { error, .. } => format!("{error:?}"),
+                    e => format!("{e:?}"),
+                };
                 let name = name.split([' ', '{']).next().unwrap_or("").to_string();
                 *reasons.entry(name).or_default() += 1;
             }
