@@ -178,6 +178,51 @@ fn docker_default_x86_64_with_default_caps() {
     assert_eq!(r.evaluate(&data), EPERM);
 }
 
+/// runc's stub returns `ENOSYS` as its host numbers it: 89 on MIPS (runc
+/// compiled there, resolving for a MIPS target), 38 elsewhere; in the resolved
+/// decisions, the policy and the compiled program alike. A `defaultErrnoRet`
+/// equal to the host's `SCMP_ACT_ERRNO(ENOSYS)` value skips the stub.
+#[test]
+fn the_stub_returns_the_hosts_enosys() {
+    for (abi, errno) in [(Abi::Mipsel64, 89u32), (Abi::Mips, 89), (Abi::Aarch64, 38)] {
+        let errno16 = errno as u16;
+        let r = docker(abi, CapSet::docker_default(), (6, 18));
+        let stub = r.enosys.as_ref().expect("a stub");
+        assert_eq!(stub.errno, errno16, "{abi}");
+        let arch = abi.audit_arch();
+        let above = stub.highest_on(abi).expect("the target is covered") + 1;
+        assert_eq!(
+            r.decide(arch, above, &[0; 6]),
+            Action::Errno(errno16),
+            "{abi}"
+        );
+        let policy = r.to_policy().expect("expressible");
+        let prog = policy.compile().expect("compiles");
+        let order = if abi.is_little_endian() {
+            ByteOrder::Little
+        } else {
+            ByteOrder::Big
+        };
+        let run = emulate_for(prog.insns(), &data(arch, above, [0; 6]), order).unwrap();
+        assert_eq!(
+            Action::from_raw(run.ret),
+            Some(Action::Errno(errno16)),
+            "{abi}"
+        );
+        // defaultErrnoRet: SCMP_ACT_ERRNO(ENOSYS) in the host's numbering.
+        let json = format!(
+            r#"{{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":{},"syscalls":[{{"names":["read"],"action":"SCMP_ACT_ALLOW"}}]}}"#,
+            0x5_0000 | errno
+        );
+        assert_eq!(filter(&json, abi).enosys, None, "{abi}");
+        let other = format!(
+            r#"{{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":{},"syscalls":[{{"names":["read"],"action":"SCMP_ACT_ALLOW"}}]}}"#,
+            0x5_0000 | (127 - errno)
+        );
+        assert!(filter(&other, abi).enosys.is_some(), "{abi}");
+    }
+}
+
 #[test]
 fn docker_default_enosys_stub() {
     let r = docker(Abi::X86_64, CapSet::docker_default(), (6, 18));

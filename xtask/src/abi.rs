@@ -559,8 +559,9 @@ fn collect_with(
         &[],
     )?;
 
-    // One ioctl probe per architecture directory, with that architecture's
-    // asm/ioctl.h in front of the host's asm/ headers.
+    // One probe per architecture directory, with that architecture's
+    // asm/ioctl.h and asm/errno.h in front of the host's asm/ headers: the
+    // listener ioctls and ENOSYS of each ABI.
     let mut by_dir: BTreeMap<&str, Vec<Abi>> = BTreeMap::new();
     for &abi in ioctl_abis {
         by_dir.entry(uapi_arch_dir(abi)).or_default().push(abi);
@@ -568,18 +569,31 @@ fn collect_with(
     for (dir, abis) in by_dir {
         let ioctl_h = uapi.join(dir).join("asm/ioctl.h");
         let shim = format!("#include \"{}\"\n", ioctl_h.display());
-        let items: Vec<Item> = abis.into_iter().flat_map(ioctl_items).collect();
+        let errno_h = uapi.join(dir).join("asm/errno.h");
+        let errno_shim = format!("#include \"{}\"\n", errno_h.display());
+        let items: Vec<Item> = abis
+            .into_iter()
+            .flat_map(|abi| {
+                let enosys = Item::new(format!("ENOSYS [{abi}]"), abi.enosys(), "ENOSYS");
+                ioctl_items(abi).into_iter().chain([enosys])
+            })
+            .collect();
         let exprs: Vec<(String, String)> = items
             .iter()
             .map(|i| (i.name.clone(), i.c.clone()))
             .collect();
         theirs.extend(run_probe(
             &probe_source(
-                &["linux/types.h", "linux/ioctl.h", "linux/seccomp.h"],
+                &[
+                    "linux/types.h",
+                    "linux/ioctl.h",
+                    "linux/seccomp.h",
+                    "linux/errno.h",
+                ],
                 &exprs,
             ),
             &[uapi.join(host_dir), include.clone()],
-            &[("asm/ioctl.h", shim)],
+            &[("asm/ioctl.h", shim), ("asm/errno.h", errno_shim)],
         )?);
         ours.extend(items.into_iter().map(|i| (i.name, i.ours)));
     }
@@ -822,9 +836,11 @@ mod tests {
         assert!(mismatches.is_empty(), "{mismatches:#?}");
         let theirs: BTreeMap<&str, i128> =
             sides.theirs.iter().map(|(n, v)| (n.as_str(), *v)).collect();
-        // Everything was printed: our items and the ioctls of both ABIs, each once.
+        // Everything was printed: our items, and the ioctls and ENOSYS of both
+        // ABIs, each once.
         assert_eq!(theirs.len(), sides.theirs.len());
-        assert_eq!(theirs.len(), count + 6 * FIXTURE_IOCTL_ABIS.len());
+        assert_eq!(theirs.len(), count + 7 * FIXTURE_IOCTL_ABIS.len());
+        assert_eq!(theirs["ENOSYS [ppc64le]"], 38);
         // Computed by the compiler from the fixtures' macros and structures.
         assert_eq!(theirs["AUDIT_ARCH_X86_64"], 0xc000_003e);
         assert_eq!(theirs["offsetof(struct seccomp_notif, data)"], 16);

@@ -30,7 +30,7 @@ use std::process::Command;
 use seccompy_bpf::Insn;
 use seccompy_bpf::Program;
 use seccompy_bpf::action::RetValue;
-use seccompy_bpf::oci::{CapSet, ENOSYS, Profile, ResolveOptions};
+use seccompy_bpf::oci::{CapSet, Profile, ResolveOptions};
 use seccompy_sys::SECCOMP_RET_ERRNO;
 use seccompy_sys::syscalls::Abi;
 
@@ -413,13 +413,12 @@ fn bench_case(case: &Case, peer: &libseccomp::Peer, runs: u32) -> Result<(String
     let with_stub: Vec<u32> = probes
         .iter()
         .zip(&reference)
-        .map(|(p, &r)| {
-            if stub.is_some_and(|s| s.enosys(p.data.arch, p.data.nr as u32)) {
-                SECCOMP_RET_ERRNO | u32::from(ENOSYS)
-            } else {
-                r
-            }
-        })
+        .map(
+            |(p, &r)| match stub.filter(|s| s.enosys(p.data.arch, p.data.nr as u32)) {
+                Some(s) => SECCOMP_RET_ERRNO | u32::from(s.errno),
+                None => r,
+            },
+        )
         .collect();
     if let Some(r) = &resolved {
         let model: Vec<u32> = probes

@@ -3,19 +3,20 @@
 //! runc prepends to libseccomp's filter a few instructions that return
 //! `ERRNO(ENOSYS)` for syscall numbers above the highest syscall the profile
 //! names, per architecture, so that programs probing newer syscalls fall back
-//! instead of failing with the default `EPERM`.
+//! instead of failing with the default `EPERM`. The errno is `ENOSYS` as the
+//! host runc runs on numbers it ([`Abi::enosys`]: 38, but 89 on MIPS).
 
 use alloc::vec::Vec;
 
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{AUDIT_ARCH_X86_64, X32_SYSCALL_BIT};
 
-/// `ENOSYS`, the errno the stub returns.
-pub const ENOSYS: u16 = 38;
-
 /// The stub: per ABI, the highest syscall number the profile names there.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EnosysStub {
+    /// The errno it returns: `ENOSYS` of the host runc runs on, the profile's
+    /// target ([`Abi::enosys`] of [`Resolved::target`](super::Resolved::target)).
+    pub errno: u16,
     /// `(abi, highest number)`, in the order the ABIs were considered.
     pub highest: Vec<(Abi, u32)>,
 }
@@ -66,6 +67,7 @@ mod tests {
     #[test]
     fn x86_family() {
         let both = EnosysStub {
+            errno: 38,
             highest: alloc::vec![
                 (Abi::X86_64, 462),
                 (Abi::X32, 0x4000_0221),
@@ -82,11 +84,13 @@ mod tests {
         assert!(both.enosys(Abi::I386.audit_arch(), 463));
         assert!(!both.enosys(Abi::Aarch64.audit_arch(), 10_000));
         let only64 = EnosysStub {
+            errno: 38,
             highest: alloc::vec![(Abi::X86_64, 462)],
         };
         assert!(!only64.enosys(a, u32::MAX) && !only64.enosys(a, 0x4000_0000));
         assert!(only64.enosys(a, 0x8000_0000));
         let s390 = EnosysStub {
+            errno: 38,
             highest: alloc::vec![(Abi::S390x, 462)],
         };
         assert!(

@@ -179,7 +179,7 @@ mod resolved;
 mod to_policy;
 
 pub use caps::{CAPABILITIES, CapSet, DOCKER_DEFAULT, UnknownCapability};
-pub use enosys::{ENOSYS, EnosysStub};
+pub use enosys::EnosysStub;
 pub use error::{ParseError, ParseErrorKind, ResolveError};
 pub use kernel::{KernelVersion, KernelVersionError, parse_min_kernel};
 pub use learn::{LearnError, LearnedProfile};

@@ -15,7 +15,7 @@ use seccompy_sys::syscalls::Abi;
 use super::caps::CapSet;
 use super::database::Database;
 use super::docker::{self, ArchPath, SpecProfile};
-use super::enosys::{ENOSYS, EnosysStub};
+use super::enosys::EnosysStub;
 use super::error::ResolveError;
 use super::kernel::KernelVersion;
 use super::libseccomp::{self, LibRule};
@@ -67,10 +67,12 @@ const KNOWN_FLAGS: [&str; 3] = [
 /// The first Linux without 31-bit s390 programs (`SCMP_ARCH_S390`).
 const NO_S390_COMPAT: KernelVersion = KernelVersion::new(6, 19);
 
-/// `SCMP_ACT_ERRNO(ENOSYS)` as a number: runc skips its stub when
-/// `defaultErrnoRet` equals it (it means to compare with `ENOSYS`, but compares
-/// with the whole action value).
-const ACT_ERRNO_ENOSYS: u64 = 0x0005_0000 | ENOSYS as u64;
+/// `SCMP_ACT_ERRNO(ENOSYS)` as a number, with the `ENOSYS` of runc's host
+/// `native`: runc skips its stub when `defaultErrnoRet` equals it (it means to
+/// compare with `ENOSYS`, but compares with the whole action value).
+fn act_errno_enosys(native: Abi) -> u64 {
+    0x0005_0000 | u64::from(native.enosys())
+}
 
 /// One condition after runc's conversion (`configs.Arg`).
 struct RuncArg {
@@ -155,7 +157,7 @@ pub fn resolve(profile: &Profile, opts: &ResolveOptions) -> Result<Option<Resolv
     let config = spec_conversion(spec)?;
     let Filter { abis, db, highest } = init_seccomp(&config, opts)?;
     let syscalls = db.decisions(&abis)?;
-    let enosys = generate_patch(&config, &abis, &highest);
+    let enosys = generate_patch(&config, native, &abis, &highest);
     Ok(Some(Resolved {
         target: native,
         default_action: config.default,
@@ -385,14 +387,21 @@ fn filter_abis(
 /// (`ALLOW`, `LOG`, `TRACE`) or `defaultErrnoRet` is `SCMP_ACT_ERRNO(ENOSYS)`;
 /// otherwise, for each architecture of the filter, the highest number any of
 /// the profile's names has there (every rule counts, even those runc skipped),
-/// as [`init_seccomp`] gathered it.
-fn generate_patch(config: &RuncConfig<'_>, abis: &[Abi], highest: &[u32]) -> Option<EnosysStub> {
-    let stub = config.default_errno_ret != Some(ACT_ERRNO_ENOSYS)
+/// as [`init_seccomp`] gathered it. The stub returns `ENOSYS` as runc's host,
+/// `native`, numbers it.
+fn generate_patch(
+    config: &RuncConfig<'_>,
+    native: Abi,
+    abis: &[Abi],
+    highest: &[u32],
+) -> Option<EnosysStub> {
+    let stub = config.default_errno_ret != Some(act_errno_enosys(native))
         && !matches!(
             config.default_kind,
             ScmpAction::Allow | ScmpAction::Log | ScmpAction::Trace
         );
     stub.then(|| EnosysStub {
+        errno: native.enosys(),
         highest: abis
             .iter()
             .zip(highest)

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{AUDIT_ARCH_X86_64, seccomp_data};
 
-use super::enosys::{ENOSYS, EnosysStub};
+use super::enosys::EnosysStub;
 use super::libseccomp::Decision;
 use crate::action::Action;
 
@@ -75,8 +75,8 @@ impl Resolved {
     /// arguments `args`: runc's ENOSYS stub first, then libseccomp's filter.
     #[must_use]
     pub fn decide(&self, arch: u32, nr: u32, args: &[u64; 6]) -> Action {
-        if self.enosys.as_ref().is_some_and(|s| s.enosys(arch, nr)) {
-            return Action::Errno(ENOSYS);
+        if let Some(stub) = self.enosys.as_ref().filter(|s| s.enosys(arch, nr)) {
+            return Action::Errno(stub.errno);
         }
         let Some(abi) = self.abi_of(arch, nr) else {
             return self.bad_arch_action;

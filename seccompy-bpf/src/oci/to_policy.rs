@@ -25,7 +25,6 @@ use alloc::vec::Vec;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{AUDIT_ARCH_X86_64, X32_SYSCALL_BIT};
 
-use super::enosys::ENOSYS;
 use super::libseccomp::{ArgCmp, Decision, overlap, width_mask};
 use super::names::{ScmpOp, libseccomp_32bit};
 use super::resolved::Resolved;
@@ -164,7 +163,7 @@ impl Resolved {
         let mut open: Vec<OpenRange> = Vec::new();
         for s in &stretches {
             let action = match s.base {
-                Base::Enosys => Action::Errno(ENOSYS),
+                Base::Enosys => Action::Errno(self.target.enosys()),
                 Base::BadArch => self.bad_arch_action,
                 Base::Filter(_) => self.default_action,
             };

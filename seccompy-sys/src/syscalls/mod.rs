@@ -231,6 +231,32 @@ impl Abi {
             && self.audit_arch() & __AUDIT_ARCH_64BIT != 0
     }
 
+    /// `ENOSYS` in the ABI's kernel errno numbering: 38 (`asm-generic/errno.h`)
+    /// but on MIPS (89), PA-RISC (251), SPARC (90) and Alpha (78), which keep
+    /// their own `asm/errno.h`. A filter's `SECCOMP_RET_ERRNO` data is returned
+    /// to the caller as is, so "no such system call" must be spelled in the
+    /// caller's numbering (runc's ENOSYS stub uses its host's `ENOSYS`).
+    /// `cargo xtask check-abi` compares it with every architecture's header.
+    ///
+    /// # References
+    /// - [`errno(3)`](https://man7.org/linux/man-pages/man3/errno.3.html)
+    #[must_use]
+    #[doc(alias = "ENOSYS")]
+    pub const fn enosys(self) -> u16 {
+        match self {
+            Abi::Mips
+            | Abi::Mipsel
+            | Abi::Mips64
+            | Abi::Mipsel64
+            | Abi::Mips64n32
+            | Abi::Mipsel64n32 => 89,
+            Abi::Parisc | Abi::Parisc64 => 251,
+            Abi::Sparc | Abi::Sparc64 => 90,
+            Abi::Alpha => 78,
+            _ => 38,
+        }
+    }
+
     /// Looks an ABI up by its [`name`](Self::name); also accepts a few common
     /// aliases (`amd64`, `x86`, `arm64`, `ppc64el`, `s390`-less spellings are not guessed).
     #[must_use]
