@@ -14,7 +14,7 @@ use core::hash::{Hash, Hasher};
 use seccompy_sys::syscalls::Abi;
 
 use super::{ArgWords, Arm, Ctx, arg_words};
-use crate::compile::dag::{Dag, Interner, JmpOp, NodeId, Test};
+use crate::compile::dag::{Dag, Interner, JmpOp, NodeId, Test, hash_of};
 use crate::policy::{Cmp, Condition};
 
 /// A successor in the chain.
@@ -379,7 +379,8 @@ impl<'a> Walk<'a> {
             }
         }
         let key = (i, know_here);
-        if let Some(m) = self.tables.memo.find(&key) {
+        let hash = hash_of(&key);
+        if let Some(m) = self.tables.memo.find_hashed(hash, &key) {
             return *self.tables.memo.value(m);
         }
         let know = &key.1;
@@ -402,7 +403,7 @@ impl<'a> Walk<'a> {
             }
         };
         // The pair is new: the chain has no cycle, so it was not met below.
-        self.tables.memo.intern(key, id);
+        self.tables.memo.intern_hashed(hash, key, id);
         id
     }
 }
