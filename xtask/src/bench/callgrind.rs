@@ -4,7 +4,7 @@
 //!
 //! The bench re-runs itself under callgrind, once per policy and peer, with
 //! [`CHILD_ENV`] naming the peer; the child compiles the policy once to warm up,
-//! then `n` times inside [`measured`], the only function whose instructions
+//! then `n` times inside [`callgrind_measured`], the only function whose instructions
 //! callgrind collects (`--toggle-collect`). Its output file is left for
 //! `callgrind_annotate` (where the instructions go).
 
