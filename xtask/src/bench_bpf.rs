@@ -13,7 +13,10 @@
 //!
 //! Options: `--runs N` (timed builds of libseccomp per level; the in-process
 //! peers get ten times as many), `--only NAME` (one policy), `--spec FILE` (also
-//! benchmark a filter written in the text form of `bench::spec`).
+//! benchmark a filter written in the text form of `bench::spec`), `--callgrind`
+//! (instead of the table: the instructions one compile costs seccompy and
+//! seccompiler, counted by valgrind's callgrind over `N` compiles, which a
+//! loaded machine does not disturb; see `bench::callgrind`).
 //!
 //! Every program is left in `target/bench-bpf/` (`<policy>-seccompy.bpf`,
 //! `<policy>-libseccomp-1.bpf` and `-2.bpf`, `<policy>-seccompiler.bpf`; raw
@@ -24,7 +27,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use seccompy_bpf::Insn;
@@ -34,6 +37,7 @@ use seccompy_bpf::oci::{CapSet, Profile, ResolveOptions};
 use seccompy_sys::SECCOMP_RET_ERRNO;
 use seccompy_sys::syscalls::Abi;
 
+use crate::bench::callgrind;
 use crate::bench::docker;
 use crate::bench::equiv::{self, Probe};
 use crate::bench::libseccomp::{self, Optimize};
@@ -49,6 +53,7 @@ struct Options {
     runs: u32,
     only: Option<String>,
     extra: Vec<PathBuf>,
+    callgrind: bool,
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
@@ -56,6 +61,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         runs: 21,
         only: None,
         extra: Vec::new(),
+        callgrind: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -70,9 +76,11 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             }
             "--only" => o.only = Some(value()?.clone()),
             "--spec" => o.extra.push(PathBuf::from(value()?)),
+            "--callgrind" => o.callgrind = true,
             other => {
                 return Err(format!(
-                    "bench-bpf: unknown option {other:?} (--runs N, --only NAME, --spec FILE)"
+                    "bench-bpf: unknown option {other:?} (--runs N, --only NAME, --spec FILE, \
+                     --callgrind)"
                 ));
             }
         }
@@ -134,8 +142,36 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let opts = parse_options(args)?;
     let t0 = std::time::Instant::now();
     let work = crate::workspace_root().join("target").join("bench-bpf");
+    let cases = cases(&opts)?;
+    if let Some(peer) = std::env::var_os(callgrind::CHILD_ENV) {
+        return callgrind_child(&cases, &peer.to_string_lossy(), opts.runs);
+    }
+    if opts.callgrind {
+        return callgrind_report(&cases, args, &work, opts.runs);
+    }
     let peer = libseccomp::Peer::build(&work)?;
 
+    let mut report = String::new();
+    let mut version = String::new();
+    for case in &cases {
+        let (text, v) = bench_case(case, &peer, opts.runs)?;
+        version = v;
+        report.push_str(&text);
+    }
+    println!(
+        "bench-bpf: libseccomp {version} (runc's rule mapping), seccompiler 0.5, seccompy {}; \
+         compile times are medians of {} runs (libseccomp) and {} runs (in-process peers)\n",
+        env!("CARGO_PKG_VERSION"),
+        opts.runs,
+        opts.runs * 10
+    );
+    print!("{report}");
+    println!("(bench took {:.1} s)", t0.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The policies the bench runs, as `opts` selects them.
+fn cases(opts: &Options) -> Result<Vec<Case>, String> {
     let mut cases = vec![docker_case()?];
     cases.extend([
         Case {
@@ -173,23 +209,98 @@ pub fn run(args: &[String]) -> Result<(), String> {
             return Err(format!("no policy named {only:?}"));
         }
     }
+    Ok(cases)
+}
 
-    let mut report = String::new();
-    let mut version = String::new();
-    for case in &cases {
-        let (text, v) = bench_case(case, &peer, opts.runs)?;
-        version = v;
-        report.push_str(&text);
+/// The path seccompy takes for `case`: its OCI resolver for a profile, unless
+/// that fails (the error), else the policy the spec means.
+fn seccompy_path(case: &Case) -> (Option<&OciInput>, Option<String>) {
+    match &case.oci {
+        Some(oci) => match oci.compile() {
+            Ok(_) => (Some(oci), None),
+            Err(e) => (None, Some(e)),
+        },
+        None => (None, None),
+    }
+}
+
+/// seccompy's whole compile of `spec`, through `via_oci` if given (what is timed).
+fn seccompy_compile(spec: &Spec, via_oci: Option<&OciInput>) -> Result<Program, String> {
+    match via_oci {
+        Some(oci) => oci.compile(),
+        None => seccompy_peer::policy(spec)?
+            .compile()
+            .map_err(|e| format!("seccompy compile: {e}")),
+    }
+}
+
+/// The callgrind child: compiles each case with `peer` `runs` times inside the
+/// function callgrind counts.
+fn callgrind_child(cases: &[Case], peer: &str, runs: u32) -> Result<(), String> {
+    for case in cases {
+        let mut compile: Box<dyn FnMut() -> Result<usize, String>> = match peer {
+            "seccompy" => {
+                let (via_oci, _) = seccompy_path(case);
+                Box::new(move || seccompy_compile(&case.spec, via_oci).map(|p| p.len()))
+            }
+            "seccompiler" => Box::new(|| {
+                seccompiler_peer::map(&case.spec)?
+                    .compile()
+                    .map(|p| p.len())
+            }),
+            other => return Err(format!("no peer {other:?} to count")),
+        };
+        // Warm up (lazily built tables), then count.
+        compile()?;
+        callgrind::callgrind_measured(runs, &mut *compile)?;
+    }
+    Ok(())
+}
+
+/// `--callgrind`: the instructions one compile costs seccompy and seccompiler
+/// on each case, and their ratio.
+fn callgrind_report(cases: &[Case], args: &[String], work: &Path, runs: u32) -> Result<(), String> {
+    std::fs::create_dir_all(work).map_err(|e| format!("creating {}: {e}", work.display()))?;
+    println!(
+        "bench-bpf --callgrind: instructions per compile (valgrind's callgrind, {runs} compiles \
+         after one warm-up; whole paths as the timed bench: seccompy from the parsed profile \
+         or the spec, seccompiler from the spec)\n"
+    );
+    println!(
+        "{:<16} {:>14} {:>14} {:>9}",
+        "policy", "seccompy", "seccompiler", "ratio"
+    );
+    for case in cases {
+        // The child gets this run's options, limited to this case.
+        let mut child_args = vec!["bench-bpf".to_owned()];
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            match a.as_str() {
+                "--callgrind" => {}
+                "--only" => {
+                    it.next();
+                }
+                _ => child_args.push(a.clone()),
+            }
+        }
+        child_args.extend(["--only".to_owned(), case.name.clone()]);
+        let mut counts = [0u64; 2];
+        for (count, peer) in counts.iter_mut().zip(["seccompy", "seccompiler"]) {
+            let out = callgrind::out_file(work, &case.name, peer);
+            *count = callgrind::instructions_per_compile(&child_args, peer, runs, &out)?;
+        }
+        println!(
+            "{:<16} {:>14} {:>14} {:>8.2}x",
+            case.name,
+            counts[0],
+            counts[1],
+            counts[0] as f64 / counts[1] as f64
+        );
     }
     println!(
-        "bench-bpf: libseccomp {version} (runc's rule mapping), seccompiler 0.5, seccompy {}; \
-         compile times are medians of {} runs (libseccomp) and {} runs (in-process peers)\n",
-        env!("CARGO_PKG_VERSION"),
-        opts.runs,
-        opts.runs * 10
+        "\n(where they go: callgrind_annotate {})",
+        callgrind::out_file(work, "<policy>", "<peer>").display()
     );
-    print!("{report}");
-    println!("(bench took {:.1} s)", t0.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -266,28 +377,15 @@ fn build_columns(
 
     // seccompy: through its OCI resolver for a profile, else from the spec; timed
     // as a whole.
-    let via_oci = match &case.oci {
-        Some(oci) => match oci.compile() {
-            Ok(_) => Some(oci),
-            Err(e) => {
-                notes.push(format!(
-                    "seccompy: its OCI path fails ({e}), so it is built from the bench's \
-                     Docker-stage spec instead (bench::seccompy_peer: whole-argument conditions \
-                     on every 64-bit ABI, x32 included; no runc ENOSYS stub)"
-                ));
-                None
-            }
-        },
-        None => None,
-    };
-    let (times, prog) = match via_oci {
-        Some(oci) => metrics::time_runs(runs * 10, || oci.compile())?,
-        None => metrics::time_runs(runs * 10, || {
-            seccompy_peer::policy(spec)?
-                .compile()
-                .map_err(|e| format!("seccompy compile: {e}"))
-        })?,
-    };
+    let (via_oci, oci_error) = seccompy_path(case);
+    if let Some(e) = oci_error {
+        notes.push(format!(
+            "seccompy: its OCI path fails ({e}), so it is built from the bench's \
+             Docker-stage spec instead (bench::seccompy_peer: whole-argument conditions \
+             on every 64-bit ABI, x32 included; no runc ENOSYS stub)"
+        ));
+    }
+    let (times, prog) = metrics::time_runs(runs * 10, || seccompy_compile(spec, via_oci))?;
     columns.push(Column {
         name: "seccompy",
         full: true,
@@ -558,14 +656,26 @@ mod tests {
     #[test]
     fn options_are_parsed_and_checked() {
         let o = parse_options(&[]).unwrap();
-        assert_eq!((o.runs, o.only.is_none(), o.extra.len()), (21, true, 0));
-        let args: Vec<String> = ["--runs", "5", "--only", "arg-heavy", "--spec", "a.spec"]
-            .map(String::from)
-            .to_vec();
+        assert_eq!(
+            (o.runs, o.only.is_none(), o.extra.len(), o.callgrind),
+            (21, true, 0, false)
+        );
+        let args: Vec<String> = [
+            "--runs",
+            "5",
+            "--only",
+            "arg-heavy",
+            "--spec",
+            "a.spec",
+            "--callgrind",
+        ]
+        .map(String::from)
+        .to_vec();
         let o = parse_options(&args).unwrap();
         assert_eq!(o.runs, 5);
         assert_eq!(o.only.as_deref(), Some("arg-heavy"));
         assert_eq!(o.extra, [PathBuf::from("a.spec")]);
+        assert!(o.callgrind);
         for bad in [
             &["--runs"][..],
             &["--runs", "0"],

@@ -6,7 +6,8 @@
 //! - `cargo xtask check-abi`: regenerate the tables and fail on any difference, then
 //!   compare every constant, size and offset of `seccompy-sys` with what C sees.
 //! - `cargo xtask bench-bpf`: compare seccompy's compiled programs with libseccomp's and
-//!   seccompiler's (length, instructions executed, cacheable syscalls, compile time, decisions).
+//!   seccompiler's (length, instructions executed, cacheable syscalls, compile time, decisions);
+//!   `--callgrind`: the instructions one compile costs seccompy and seccompiler instead.
 //! - `cargo xtask bench-unotify`: round trip of a notified call through `seccompy::unotify`
 //!   versus raw ioctls, with and without synchronous wake-up.
 //! - `cargo xtask bench-trace`: `seccompy trace` (both modes) against untraced runs

@@ -84,7 +84,9 @@ pub(crate) fn number_tree(
         weights.add_abi(abi, 2 * tier);
         weights.add_hot(abi, policy.hot_list(), tier);
     }
-    decisions.sort_unstable();
+    // Each ABI's decisions come sorted, and their numbers are disjoint: a
+    // merge of those runs (which the stable sort finds) sorts them all.
+    decisions.sort();
     let ranges = ranges::ranges(arch.audit_arch, &arch_abis, &decisions, default, bad_arch);
     let leaves = tree::leaves(
         &ranges,
@@ -102,7 +104,7 @@ pub(crate) fn number_tree(
     } else {
         HOT_SLACK
     };
-    tree::build(&mut low.dag, &leaves, slack, NR)
+    tree::build(&mut low.dag, &mut low.tree, &leaves, slack, NR)
 }
 
 /// The arch dispatch: compare `arch` with each audit arch in turn and go to

@@ -6,7 +6,7 @@
 
 use alloc::vec::Vec;
 
-use super::dag::{Dag, Interner, Node, NodeId};
+use super::dag::{Dag, Interner, Node, NodeId, hash_of};
 
 /// The instructions a decision node runs once reached with the syscall number
 /// in `A` (its loads, tests and `RET`) when every argument is 0, the most
@@ -57,7 +57,8 @@ impl Paths {
         let Node::Branch { test, t, f } = dag.node(id) else {
             return 1;
         };
-        if let Some(m) = self.memo.find(&(id, a)) {
+        let hash = hash_of(&(id, a));
+        if let Some(m) = self.memo.find_hashed(hash, &(id, a)) {
             return *self.memo.value(m);
         }
         let word = Some((test.offset, test.and));
@@ -70,7 +71,7 @@ impl Paths {
         };
         let n = load + 1 + self.longest(dag, t, word).max(self.longest(dag, f, word));
         // The pair is new: below `id` are only nodes with smaller ids.
-        self.memo.intern((id, a), n);
+        self.memo.intern_hashed(hash, (id, a), n);
         n
     }
 }

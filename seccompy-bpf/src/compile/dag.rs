@@ -175,7 +175,8 @@ impl Hasher for WordHasher {
     }
 }
 
-fn hash_of<T: Hash>(value: &T) -> usize {
+/// The hash an [`Interner`] files `value` under.
+pub(crate) fn hash_of<T: Hash>(value: &T) -> usize {
     let mut h = WordHasher(0);
     value.hash(&mut h);
     // The high bits are the best mixed.
@@ -236,13 +237,14 @@ impl<K: Hash + Eq, V> Interner<K, V> {
         self.slots.fill(0);
     }
 
-    /// The id of `key`, if it was added.
-    pub(crate) fn find(&self, key: &K) -> Option<u32> {
+    /// The id of `key`, if it was added, for a key of hash `hash`
+    /// ([`hash_of`]; a caller that then interns the key hashes it once).
+    pub(crate) fn find_hashed(&self, hash: usize, key: &K) -> Option<u32> {
         if self.slots.is_empty() {
             return None;
         }
         let mask = self.slots.len() - 1;
-        let mut at = hash_of(key) & mask;
+        let mut at = hash & mask;
         loop {
             let slot = self.slots[at];
             if slot == 0 {
@@ -258,11 +260,16 @@ impl<K: Hash + Eq, V> Interner<K, V> {
     /// The id of `key`, added with `value` if it is new (else `value` is
     /// dropped).
     pub(crate) fn intern(&mut self, key: K, value: V) -> u32 {
+        self.intern_hashed(hash_of(&key), key, value)
+    }
+
+    /// [`Interner::intern`] for a key of hash `hash` ([`hash_of`]).
+    pub(crate) fn intern_hashed(&mut self, hash: usize, key: K, value: V) -> u32 {
         if 2 * (self.keys.len() + 1) > self.slots.len() {
             self.grow();
         }
         let mask = self.slots.len() - 1;
-        let mut at = hash_of(&key) & mask;
+        let mut at = hash & mask;
         loop {
             let slot = self.slots[at];
             if slot == 0 {

@@ -11,6 +11,7 @@ use super::args::{self, Arm, Ctx, Lower};
 use super::cost::Paths;
 use super::dag::{Dag, NodeId};
 use super::ranges;
+use super::tree;
 use crate::action::Action;
 use crate::policy::{Rule, Syscall, more_restrictive};
 
@@ -26,6 +27,8 @@ pub(crate) struct Lowering {
     chain: args::chain::Scratch,
     /// Longest paths in the DAG.
     paths: Paths,
+    /// The search trees' memory (the number trees' and the argument trees').
+    pub tree: tree::Memory,
     /// Chains longer than this are translated without the knowledge walk.
     pub max_walk: usize,
 }
@@ -36,6 +39,7 @@ impl Lowering {
             dag: Dag::new(),
             chain: args::chain::Scratch::default(),
             paths: Paths::default(),
+            tree: tree::Memory::default(),
             max_walk: MAX_WALK_CHAIN,
         }
     }
@@ -196,8 +200,8 @@ impl Lowering {
 }
 
 impl Lower for Lowering {
-    fn dag_and_paths(&mut self) -> (&mut Dag, &mut Paths) {
-        (&mut self.dag, &mut self.paths)
+    fn tree_parts(&mut self) -> (&mut Dag, &mut Paths, &mut tree::Memory) {
+        (&mut self.dag, &mut self.paths, &mut self.tree)
     }
 
     /// A chain, or a search tree over one argument when that shortens the

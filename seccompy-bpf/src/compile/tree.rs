@@ -11,7 +11,6 @@
 //! within a bound on the depth of each leaf that counts the instructions the leaf
 //! itself runs, so that argument-checked syscalls are not put at the bottom.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
 use super::dag::{Dag, JmpOp, NodeId, Test};
@@ -89,11 +88,43 @@ pub(crate) fn leaves(
     out
 }
 
+/// The memory of the trees' tables, reused from one tree to the next (held by
+/// the lowering context for the whole compile, so that a compile allocates it
+/// once). Its content between two trees means nothing: every cell a plan
+/// reads, it wrote first.
+#[derive(Default)]
+pub(crate) struct Memory {
+    /// The weight tables: the whole one or the left triangle, and the right one.
+    tables: [Vec<u64>; 2],
+    /// The programme's row, its roots, and the leaves' prefix weights.
+    row: Vec<u64>,
+    root: Vec<usize>,
+    prefix: Vec<u64>,
+    /// [`Reach`]'s levels and ends, and the leaves' depths.
+    levels: Vec<i32>,
+    ends: Vec<u32>,
+    depths: Vec<i32>,
+}
+
+/// Makes `v` at least `n` long, without keeping what it held (fresh zeroed
+/// memory costs the allocator less than moving or clearing the old).
+fn grow<T: Copy + Default>(v: &mut Vec<T>, n: usize) {
+    if v.len() < n {
+        *v = alloc::vec![T::default(); n];
+    }
+}
+
 /// The tree's root node, built in `dag`, comparing the word at `offset` of
 /// `seccomp_data` (the syscall number, or an argument word). The tree is as
 /// shallow as possible (counting each leaf's own cost), plus `slack` levels that
 /// frequent leaves may use to rise.
-pub(crate) fn build(dag: &mut Dag, leaves: &[Leaf], slack: i32, offset: u32) -> NodeId {
+pub(crate) fn build(
+    dag: &mut Dag,
+    mem: &mut Memory,
+    leaves: &[Leaf],
+    slack: i32,
+    offset: u32,
+) -> NodeId {
     let n = leaves.len();
     if n == 0 {
         // Ranges always cover every number; an empty list is a caller bug, and
@@ -103,8 +134,10 @@ pub(crate) fn build(dag: &mut Dag, leaves: &[Leaf], slack: i32, offset: u32) -> 
     if n > MAX_DP {
         return bisect(dag, leaves, offset);
     }
-    let plan = Plan::new(leaves, offset, slack);
-    plan.emit(dag, 0, n - 1, plan.budget)
+    let mut plan = Plan::new(leaves, offset, slack, mem);
+    let root = plan.emit(dag, mem, 0, n - 1, plan.budget);
+    plan.give_back(mem);
+    root
 }
 
 fn leaf_node(dag: &mut Dag, l: &Leaf, offset: u32) -> NodeId {
@@ -130,52 +163,74 @@ fn leaf_node(dag: &mut Dag, l: &Leaf, offset: u32) -> NodeId {
 /// each node takes, among the splits that keep both sides within the
 /// remaining depth, the first one whose sides weigh least.
 ///
-/// Every run the nodes compare lies on one side of one of the root's
-/// candidate splits, so only the runs within the leaves up to the last
-/// candidate's left side, and within those from the first candidate's right
-/// side, need a weight: two triangles of the table, often much smaller than
-/// the whole when the depth bound leaves the root few candidates.
+/// Only a node with more than one such split needs weights, and only of the
+/// runs within the leaves up to its last candidate's left side, and within
+/// those from its first candidate's right side: two triangles of the table
+/// (or the run's whole triangle, when they overlap much), which also hold
+/// every run compared below it. So the tables are filled at the highest
+/// nodes with a choice only ([`Plan::tables_for`]): often much less than the
+/// whole table, none at all when the depth bound leaves every node one split.
 struct Plan<'a> {
     leaves: &'a [Leaf],
     /// The word compared.
     offset: u32,
-    /// `weight(i, j)` of the runs the nodes compare.
-    weights: Weights,
+    /// Tables of `weight(i, j)` for the runs the nodes being built compare.
+    tables: [Table; 2],
     reach: Reach,
     /// The depth the whole tree may take.
     budget: i32,
 }
 
-/// Tables of `weight(i, j)`, each at `column(j) + i` (indexes from the
-/// table's first leaf).
-enum Weights {
-    /// Every run.
-    Whole(Vec<u64>),
-    /// The runs within leaves `..left_len`, and within `right_start..`.
-    Split {
-        left: Vec<u64>,
-        left_len: usize,
-        right: Vec<u64>,
-        right_start: usize,
-    },
+/// A table of `weight(i, j)` for the runs within leaves `start..end`, each at
+/// `column(j - start) + i - start`.
+#[derive(Default)]
+struct Table {
+    start: usize,
+    end: usize,
+    cells: Vec<u64>,
+}
+
+impl Table {
+    /// Whether the table holds the run `i..=j`.
+    fn holds(&self, i: usize, j: usize) -> bool {
+        self.start <= i && j < self.end
+    }
+
+    /// `weight(i, j)`, for a run the table holds.
+    fn get(&self, i: usize, j: usize) -> u64 {
+        self.cells[column(j - self.start) + (i - self.start)]
+    }
+
+    /// Fills the table for the runs within `start..end`.
+    fn fill(&mut self, leaves: &[Leaf], start: usize, end: usize, mem: &mut Memory) {
+        (self.start, self.end) = (start, end);
+        Plan::weights(&leaves[start..end], &mut self.cells, mem);
+    }
 }
 
 /// The splits `k` of the run `i..=j` (sides `i..k` and `k..=j`) whose sides
 /// both fit within depth `v`, in order.
 ///
 /// The right side's depth only falls as `k` moves right, the left side's only
-/// rises: the splits that fit are a run.
-fn fitting_splits(reach: &Reach, i: usize, j: usize, v: i32) -> impl Iterator<Item = usize> {
+/// rises: the splits that fit are a run, whose two ends are found by bisection.
+fn fitting_splits(reach: &Reach, i: usize, j: usize, v: i32) -> core::ops::Range<usize> {
     // `a..=b` fits when `b < ends[a]`.
     let ends = reach.within(v);
-    let fits = move |a: usize, b: usize| ends.get(a).is_some_and(|&e| b < e as usize);
-    let mut k = i + 1;
-    while k < j && !fits(k, j) {
-        k += 1;
+    let fits = |a: usize, b: usize| ends.get(a).is_some_and(|&e| b < e as usize);
+    let first = first_true(i + 1, j + 1, |k| fits(k, j));
+    let end = first_true(first, j + 1, |k| !fits(i, k - 1));
+    first..end
+}
+
+/// The first `k` of `lo..hi` for which `holds(k)` (false, then true over the
+/// range), or `hi`.
+fn first_true(lo: usize, hi: usize, holds: impl Fn(usize) -> bool) -> usize {
+    let (mut a, mut b) = (lo, hi);
+    while a < b {
+        let m = a + (b - a) / 2;
+        if holds(m) { b = m } else { a = m + 1 }
     }
-    (k..=j)
-        .take_while(move |&k| fits(i, k - 1))
-        .filter(move |&k| fits(k, j))
+    a
 }
 
 /// Where column `j` of a triangular table starts: after the columns before
@@ -185,54 +240,70 @@ fn column(j: usize) -> usize {
 }
 
 impl<'a> Plan<'a> {
-    /// The plan of a tree `slack` levels deeper than the least depth.
-    fn new(leaves: &'a [Leaf], offset: u32, slack: i32) -> Self {
-        let n = leaves.len();
-        let reach = Reach::new(leaves);
+    /// The plan of a tree `slack` levels deeper than the least depth, its
+    /// tables in `mem`'s memory (until [`Plan::give_back`]).
+    fn new(leaves: &'a [Leaf], offset: u32, slack: i32, mem: &mut Memory) -> Self {
+        let reach = Reach::new(leaves, mem);
         let budget = reach.top() + slack;
-        let mut root = fitting_splits(&reach, 0, n.saturating_sub(1), budget - 1);
-        let band = root
-            .next()
-            .map(|first| (first, root.last().unwrap_or(first)));
-        let weights = match band {
-            Some((first, last)) if column(last) + column(n - first) < column(n) => Weights::Split {
-                left: Self::weights(&leaves[..last]),
-                left_len: last,
-                right: Self::weights(&leaves[first..]),
-                right_start: first,
-            },
-            _ => Weights::Whole(Self::weights(leaves)),
-        };
+        let [left, right] = core::mem::take(&mut mem.tables);
         Self {
             leaves,
             offset,
-            weights,
+            tables: [
+                Table {
+                    cells: left,
+                    ..Table::default()
+                },
+                Table {
+                    cells: right,
+                    ..Table::default()
+                },
+            ],
             reach,
             budget,
         }
     }
 
-    /// The table of `weight(i, j)`.
+    /// Returns the tables' memory to `mem`.
+    fn give_back(self, mem: &mut Memory) {
+        let [left, right] = self.tables;
+        mem.tables = [left.cells, right.cells];
+        (mem.levels, mem.ends) = (self.reach.levels, self.reach.ends);
+    }
+
+    /// Fills `weight` with the table of `weight(i, j)` (growing it if it is
+    /// too short; cells past the table are left as they are).
     ///
     /// The programme fills the rows from the last one up, each from left to
     /// right. A cell is the weight of its leaves plus the least sum of the
     /// cells `(i, k - 1)` and `(k, j)` over the roots `k` between those of
     /// `(i, j - 1)` and `(i + 1, j)`: cells of the row being filled, also
     /// kept apart in a row, and of the cell's column, both in order of `k`.
-    fn weights(leaves: &[Leaf]) -> Vec<u64> {
+    /// Every cell is written before it is read, so the memory needs no
+    /// clearing.
+    fn weights(leaves: &[Leaf], weight: &mut Vec<u64>, mem: &mut Memory) {
         let n = leaves.len();
-        let mut prefix = Vec::with_capacity(n + 1);
+        let prefix = &mut mem.prefix;
+        prefix.clear();
+        prefix.reserve(n + 1);
         prefix.push(0u64);
+        let mut sum = 0;
         for l in leaves {
-            prefix.push(prefix.last().copied().unwrap_or(0) + l.weight);
+            sum += l.weight;
+            prefix.push(sum);
         }
-        let mut weight = vec![0u64; column(n)];
+        // Slices, not the vectors: their bounds stay in registers.
+        grow(weight, column(n));
+        let weight = &mut weight[..column(n)];
         // The row being filled: `(i, j)` at `j`.
-        let mut row = vec![0u64; n];
+        grow(&mut mem.row, n);
+        let row = &mut mem.row[..n];
         // `root[j]`: the root of `i + 1..=j` until row `i` replaces it with
         // the one of `i..=j`; `root[i]` is `i + 1`, the only root of
         // `i..=i + 1`, where the search for the row's roots starts.
-        let mut root: Vec<usize> = vec![0; n];
+        grow(&mut mem.root, n);
+        let root = &mut mem.root[..n];
+        let prefix = &mem.prefix[..];
         for i in (0..n).rev() {
             let l = &leaves[i];
             let w = if l.except.is_some() { l.weight } else { 0 };
@@ -258,39 +329,65 @@ impl<'a> Plan<'a> {
                 (row[j], weight[c]) = (w, w);
             }
         }
-        weight
     }
 
-    /// `weight(i, j)`, for a run on one side of a candidate split of the root.
+    /// `weight(i, j)`, for a run a table holds.
     fn weight(&self, i: usize, j: usize) -> u64 {
-        match &self.weights {
-            Weights::Whole(table) => table[column(j) + i],
-            Weights::Split { left, left_len, .. } if j < *left_len => left[column(j) + i],
-            Weights::Split {
-                right, right_start, ..
-            } => right[column(j - right_start) + (i - right_start)],
+        match &self.tables {
+            [t, _] if t.holds(i, j) => t.get(i, j),
+            [_, t] => t.get(i, j),
+        }
+    }
+
+    /// Makes the tables hold the sides of the splits `first..=last` of the
+    /// run `i..=j`: the runs within `i..last` and within `first..=j`, as two
+    /// tables or, when they overlap too much, as one. Tables made for a run
+    /// hold the sides of every split below it, so they are made only at the
+    /// highest runs with a choice.
+    fn tables_for(&mut self, i: usize, j: usize, first: usize, last: usize, mem: &mut Memory) {
+        let [a, b] = &self.tables;
+        let holds = |x: usize, y: usize| a.holds(x, y) || b.holds(x, y);
+        if holds(i, last - 1) && holds(first, j) {
+            return;
+        }
+        let [a, b] = &mut self.tables;
+        if column(last - i) + column(j + 1 - first) < column(j + 1 - i) {
+            a.fill(self.leaves, i, last, mem);
+            b.fill(self.leaves, first, j + 1, mem);
+        } else {
+            a.fill(self.leaves, i, j + 1, mem);
+            (b.start, b.end) = (0, 0);
         }
     }
 
     /// Builds the tree over leaves `i..=j` within `budget` (at least
     /// `depth(i, j)`).
-    fn emit(&self, dag: &mut Dag, i: usize, j: usize, budget: i32) -> NodeId {
+    fn emit(&mut self, dag: &mut Dag, mem: &mut Memory, i: usize, j: usize, budget: i32) -> NodeId {
         let leaves = self.leaves;
         if i == j {
             return leaf_node(dag, &leaves[i], self.offset);
         }
-        let mut best: Option<(u64, usize)> = None;
-        for k in fitting_splits(&self.reach, i, j, budget - 1) {
-            let c = self.weight(i, k - 1) + self.weight(k, j);
-            if best.is_none_or(|b| c < b.0) {
-                best = Some((c, k));
+        let splits = fitting_splits(&self.reach, i, j, budget - 1);
+        let k = match splits.len() {
+            // The budget is never below depth(i, j), so some split fits; if
+            // not (a bug), split in the middle, which is still a correct tree.
+            0 => (i + j).div_ceil(2),
+            1 => splits.start,
+            // The first of the splits whose sides weigh least.
+            _ => {
+                self.tables_for(i, j, splits.start, splits.end - 1, mem);
+                let mut best: Option<(u64, usize)> = None;
+                for k in splits {
+                    let c = self.weight(i, k - 1) + self.weight(k, j);
+                    if best.is_none_or(|b| c < b.0) {
+                        best = Some((c, k));
+                    }
+                }
+                best.map_or(i + 1, |b| b.1)
             }
-        }
-        // The budget is never below depth(i, j), so some split fits; if not
-        // (a bug), split in the middle, which is still a correct tree.
-        let k = best.map_or((i + j).div_ceil(2), |b| b.1);
-        let left = self.emit(dag, i, k - 1, budget - 1);
-        let right = self.emit(dag, k, j, budget - 1);
+        };
+        let left = self.emit(dag, mem, i, k - 1, budget - 1);
+        let right = self.emit(dag, mem, k, j, budget - 1);
         dag.branch(
             Test::word(self.offset, JmpOp::Ge, leaves[k].lo),
             right,
@@ -322,15 +419,26 @@ struct Reach {
 }
 
 impl Reach {
-    fn new(leaves: &[Leaf]) -> Self {
+    /// The ends for `leaves`, in `mem`'s memory.
+    fn new(leaves: &[Leaf], mem: &mut Memory) -> Self {
         let n = leaves.len();
-        let mut depths: Vec<i32> = leaves.iter().map(Leaf::depth).collect();
+        let depths = &mut mem.depths;
+        depths.clear();
+        depths.extend(leaves.iter().map(Leaf::depth));
         depths.sort_unstable();
         depths.dedup();
+        let depths = &*depths;
         // A balanced tree's depth plus the spread of the leaves' own depths
         // bounds the levels; most trees need few more than log2(n).
         let guess = (usize::BITS - n.leading_zeros()) as usize + depths.len() + 2;
-        let (mut levels, mut ends) = (Vec::with_capacity(guess), Vec::with_capacity(guess * n));
+        let (mut levels, mut ends) = (
+            core::mem::take(&mut mem.levels),
+            core::mem::take(&mut mem.ends),
+        );
+        levels.clear();
+        ends.clear();
+        levels.reserve(guess);
+        ends.reserve(guess * n);
         // One depth less than the shallowest leaf: nothing fits.
         let (mut v, mut next) = (depths.first().copied().unwrap_or(0), 1);
         levels.push(v - 1);
@@ -411,6 +519,7 @@ fn bisect(dag: &mut Dag, leaves: &[Leaf], offset: u32) -> NodeId {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
 
     /// The offset of `seccomp_data.nr`.
     const NR: u32 = 0;
@@ -568,13 +677,21 @@ mod tests {
     #[test]
     fn tables_match_the_plain_recurrences() {
         let mut rng = Rng(0x5eed_0001);
+        // One memory for every case: what earlier tables left in it is never read.
+        let mut mem = Memory::default();
+        let mut whole = Vec::new();
+        let mut part = Table::default();
         for case in 0..300 {
             let mut dag = Dag::new();
             let n = 1 + rng.below(if case % 10 == 0 { 60 } else { 24 }) as usize;
             let leaves = random_leaves(&mut rng, &mut dag, n);
             let (w, d) = plain_tables(&leaves);
-            let plan = Plan::new(&leaves, NR, rng.below(3) as i32);
-            let whole = Plan::weights(&leaves);
+            let plan = Plan::new(&leaves, NR, rng.below(3) as i32, &mut mem);
+            Plan::weights(&leaves, &mut whole, &mut mem);
+            // A table for a part of the leaves, as a node with a choice fills it.
+            let start = rng.below(n as u64) as usize;
+            let end = start + 1 + rng.below((n - start) as u64) as usize;
+            part.fill(&leaves, start, end, &mut mem);
             assert_eq!(plan.reach.top(), d[0][n - 1], "case {case}");
             for j in 0..n {
                 for i in 0..=j {
@@ -583,18 +700,8 @@ mod tests {
                         w[i][j],
                         "case {case}: weight({i}, {j})"
                     );
-                    // The plan's tables hold the runs on either side of a
-                    // candidate split of the root.
-                    let held = match plan.weights {
-                        Weights::Whole(_) => true,
-                        Weights::Split {
-                            left_len,
-                            right_start,
-                            ..
-                        } => j < left_len || i >= right_start,
-                    };
-                    if held {
-                        assert_eq!(plan.weight(i, j), w[i][j], "case {case}: plan ({i}, {j})");
+                    if part.holds(i, j) {
+                        assert_eq!(part.get(i, j), w[i][j], "case {case}: part ({i}, {j})");
                     }
                     let v = d[i][j];
                     assert!(
@@ -607,12 +714,15 @@ mod tests {
                     );
                 }
             }
+            plan.give_back(&mut mem);
         }
     }
 
     #[test]
     fn trees_match_the_plain_programme() {
         let mut rng = Rng(0x5eed_0002);
+        // One memory for every tree, as in a compile.
+        let mut mem = Memory::default();
         for case in 0..300 {
             let mut dag = Dag::new();
             let n = 1 + rng.below(if case % 10 == 0 { 60 } else { 24 }) as usize;
@@ -622,13 +732,18 @@ mod tests {
             let budget = tables.1[0][n - 1] + slack;
             let want = plain_emit(&mut dag, &leaves, &tables, (0, n - 1), budget);
             // The DAG shares equal nodes: the same tree is the same node.
-            assert_eq!(build(&mut dag, &leaves, slack, NR), want, "case {case}");
+            assert_eq!(
+                build(&mut dag, &mut mem, &leaves, slack, NR),
+                want,
+                "case {case}"
+            );
         }
     }
 
     #[test]
     fn exceptions_become_one_leaf() {
         let mut dag = Dag::new();
+        let mut mem = Memory::default();
         let (a, d, x) = (dag.ret(1), dag.ret(2), dag.ret(3));
         let r = ranges(&[(0, a), (5, d), (6, a), (10, x), (11, d), (12, x), (20, a)]);
         let l = leaves(
@@ -643,7 +758,7 @@ mod tests {
         assert_eq!(l[1].except, Some((11, d)));
         assert_eq!((l[1].lo, l[1].hi), (10, 19));
         assert_eq!(l[2].except, None);
-        let root = build(&mut dag, &l, 0, NR);
+        let root = build(&mut dag, &mut mem, &l, 0, NR);
         // Two comparisons to find the leaf, one for its exception.
         assert_eq!(check_tree(&dag, root, &r), 3);
     }
@@ -651,6 +766,7 @@ mod tests {
     #[test]
     fn dp_and_bisection_agree_on_decisions() {
         let mut dag = Dag::new();
+        let mut mem = Memory::default();
         let nodes: Vec<NodeId> = (0..4).map(|v| dag.ret(v)).collect();
         let bounds: Vec<(u32, NodeId)> = (0..700u32)
             .map(|i| (i * 6 + (i % 5), nodes[(i % 4) as usize]))
@@ -665,7 +781,7 @@ mod tests {
             |_| 1,
         );
         assert!(l.len() > MAX_DP);
-        let root = build(&mut dag, &l, 0, NR);
+        let root = build(&mut dag, &mut mem, &l, 0, NR);
         assert!(check_tree(&dag, root, &r) <= 12);
         let small = &r[..100];
         let mut small = small.to_vec();
@@ -676,7 +792,7 @@ mod tests {
             |_, _| 0,
             |_| 1,
         );
-        let root = build(&mut dag, &l, 0, NR);
+        let root = build(&mut dag, &mut mem, &l, 0, NR);
         // 100 ranges need 7 levels; the depth bound allows one more.
         assert!(check_tree(&dag, root, &small) <= 8);
     }
@@ -684,6 +800,7 @@ mod tests {
     #[test]
     fn heavy_leaves_are_shallow() {
         let mut dag = Dag::new();
+        let mut mem = Memory::default();
         let nodes: Vec<NodeId> = (0..2).map(|v| dag.ret(v)).collect();
         let b: Vec<(u32, NodeId)> = (0..64u32)
             .map(|i| (i * 2, nodes[(i % 2) as usize]))
@@ -697,11 +814,11 @@ mod tests {
             |_| 1,
         );
         // Without slack, every leaf is at the least depth: 64 leaves, 6 levels.
-        let root = build(&mut dag, &l, 0, NR);
+        let root = build(&mut dag, &mut mem, &l, 0, NR);
         assert_eq!(dag.run(root, |_| heavy).1, 6);
         assert_eq!(check_tree(&dag, root, &r), 6);
         // With two levels of slack, the heavy leaf rises to the top.
-        let root = build(&mut dag, &l, 2, NR);
+        let root = build(&mut dag, &mut mem, &l, 2, NR);
         let (_, steps) = dag.run(root, |_| heavy);
         assert!(steps <= 2, "{steps}");
         assert!(check_tree(&dag, root, &r) <= 8);

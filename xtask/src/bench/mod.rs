@@ -2,6 +2,7 @@
 //! builds from, the peers (libseccomp through a small C program, seccompiler,
 //! seccompy), the policies, and the measurements.
 
+pub mod callgrind;
 pub mod deb;
 pub mod docker;
 pub mod equiv;

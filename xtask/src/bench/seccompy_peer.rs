@@ -32,9 +32,10 @@ fn condition(c: &Cond) -> Condition {
 
 /// The policy `spec` means.
 pub fn policy(spec: &Spec) -> Result<Policy, String> {
-    let mut p = Policy::new(action(spec.default)?)
+    let p = Policy::new(action(spec.default)?)
         .bad_arch_action(action(spec.bad_arch.unwrap_or(SECCOMP_RET_KILL_THREAD))?)
         .abis(&spec.abis);
+    let mut rules = Vec::with_capacity(spec.rules.len());
     for r in &spec.rules {
         if r.action == spec.default {
             continue;
@@ -54,12 +55,13 @@ pub fn policy(spec: &Spec) -> Result<Policy, String> {
             .any(|c| std::mem::replace(&mut seen[usize::from(c.arg)], true));
         if repeated {
             for c in &r.conds {
-                p = p.rule(Rule::new(r.name.clone(), act).when(condition(c)));
+                rules.push(Rule::new(r.name.clone(), act).when(condition(c)));
             }
         } else {
-            p = p.rule(Rule::new(r.name.clone(), act).when_all(r.conds.iter().map(condition)));
+            rules.push(Rule::new(r.name.clone(), act).when_all(r.conds.iter().map(condition)));
         }
     }
+    let p = p.rules(rules);
     Ok(p)
 }
 

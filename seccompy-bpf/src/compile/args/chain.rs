@@ -14,7 +14,7 @@ use core::hash::{Hash, Hasher};
 use seccompy_sys::syscalls::Abi;
 
 use super::{ArgWords, Arm, Ctx, arg_words};
-use crate::compile::dag::{Dag, Interner, JmpOp, NodeId, Test};
+use crate::compile::dag::{Dag, Interner, JmpOp, NodeId, Test, hash_of};
 use crate::policy::{Cmp, Condition};
 
 /// A successor in the chain.
@@ -142,9 +142,12 @@ struct Facts {
     /// first `ne_len`.
     ne: [u32; MAX_FACTS],
     ne_len: u8,
-    /// `(mask, value, holds)`: whether `word & mask == value` is known to
-    /// hold, sorted: the first `masks_len`.
-    masks: [(u32, u32, bool); MAX_FACTS],
+    /// `(mask, value)` with `holds` (bit `i` for entry `i`): whether
+    /// `word & mask == value` is known to hold, sorted by `(mask, value,
+    /// holds)`: the first `masks_len`. (Apart, not as triples, so that facts
+    /// stay small enough to be copied without a call.)
+    masks: [(u32, u32); MAX_FACTS],
+    holds: u8,
     masks_len: u8,
 }
 
@@ -155,7 +158,9 @@ impl PartialEq for Facts {
     fn eq(&self, other: &Self) -> bool {
         (self.min, self.max) == (other.min, other.max)
             && self.excluded() == other.excluded()
-            && self.masks_known() == other.masks_known()
+            && self.masks[..usize::from(self.masks_len)]
+                == other.masks[..usize::from(other.masks_len)]
+            && self.holds == other.holds
     }
 }
 
@@ -167,7 +172,7 @@ impl Hash for Facts {
             state.write_u32(v);
         }
         state.write_u8(self.ne_len);
-        for &(m, v, holds) in self.masks_known() {
+        for (m, v, holds) in self.masks_known() {
             state.write_u64(u64::from(m) << 32 | u64::from(v));
             state.write_u8(u8::from(holds));
         }
@@ -181,7 +186,8 @@ impl Facts {
             max: u32::MAX,
             ne: [0; MAX_FACTS],
             ne_len: 0,
-            masks: [(0, 0, false); MAX_FACTS],
+            masks: [(0, 0); MAX_FACTS],
+            holds: 0,
             masks_len: 0,
         }
     }
@@ -190,15 +196,19 @@ impl Facts {
         &self.ne[..usize::from(self.ne_len)]
     }
 
-    fn masks_known(&self) -> &[(u32, u32, bool)] {
-        &self.masks[..usize::from(self.masks_len)]
+    /// The known masked values, `(mask, value, holds)`, in order.
+    fn masks_known(&self) -> impl Iterator<Item = (u32, u32, bool)> + '_ {
+        self.masks[..usize::from(self.masks_len)]
+            .iter()
+            .enumerate()
+            .map(|(i, &(m, v))| (m, v, self.holds >> i & 1 == 1))
     }
 
     fn masked_eq(&self, mask: u32, value: u32) -> Option<bool> {
         if self.min == self.max {
             return Some(self.min & mask == value);
         }
-        for &(m, v, holds) in self.masks_known() {
+        for (m, v, holds) in self.masks_known() {
             if m == mask && v == value {
                 return Some(holds);
             }
@@ -227,11 +237,7 @@ impl Facts {
                     Some(false)
                 } else if self.min == self.max {
                     Some(true)
-                } else if self
-                    .masks_known()
-                    .iter()
-                    .any(|&(m, v, holds)| holds && k & m != v)
-                {
+                } else if self.masks_known().any(|(m, v, holds)| holds && k & m != v) {
                     Some(false)
                 } else {
                     None
@@ -285,9 +291,18 @@ impl Facts {
         };
         let n = usize::from(self.masks_len);
         if n < MAX_FACTS {
-            self.masks[n] = (mask, value, eq);
+            // Inserted in order.
+            let fact = (mask, value, eq);
+            let at = self
+                .masks_known()
+                .take_while(|&known| known <= fact)
+                .count();
+            self.masks.copy_within(at..n, at + 1);
+            self.masks[at] = (mask, value);
+            let holds = u16::from(self.holds);
+            let (below, above) = (holds & ((1 << at) - 1), holds >> at << (at + 1));
+            self.holds = (below | above | u16::from(eq) << at) as u8;
             self.masks_len += 1;
-            self.masks[..=n].sort_unstable();
         }
     }
 
@@ -379,7 +394,8 @@ impl<'a> Walk<'a> {
             }
         }
         let key = (i, know_here);
-        if let Some(m) = self.tables.memo.find(&key) {
+        let hash = hash_of(&key);
+        if let Some(m) = self.tables.memo.find_hashed(hash, &key) {
             return *self.tables.memo.value(m);
         }
         let know = &key.1;
@@ -402,7 +418,7 @@ impl<'a> Walk<'a> {
             }
         };
         // The pair is new: the chain has no cycle, so it was not met below.
-        self.tables.memo.intern(key, id);
+        self.tables.memo.intern_hashed(hash, key, id);
         id
     }
 }
@@ -456,6 +472,42 @@ fn condition_chain(chain: &mut Chain, abi: Abi, c: &Condition, t: Next, f: Next)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masked_facts_are_kept_in_one_order() {
+        let masked = |and, k| Test {
+            offset: 16,
+            and: Some(and),
+            op: JmpOp::Eq,
+            k,
+        };
+        let facts = [
+            (masked(0xf0, 0x10), true),
+            (masked(0x0f, 0x01), false),
+            (masked(0xf0, 0x20), false),
+            (masked(0x0f, 0x01), true),
+            (masked(0x300, 0), true),
+        ];
+        let learn = |order: &[usize]| {
+            let mut f = Facts::any();
+            for &i in order {
+                f.learn(&facts[i].0, facts[i].1);
+            }
+            f
+        };
+        let a = learn(&[0, 1, 2, 3, 4]);
+        let known: Vec<(u32, u32, bool)> = a.masks_known().collect();
+        let mut sorted = known.clone();
+        sorted.sort_unstable();
+        assert_eq!(known, sorted);
+        assert_eq!(known.len(), facts.len());
+        // Learnt in another order, the facts are the same (so interned once).
+        for order in [[4, 3, 2, 1, 0], [2, 0, 4, 1, 3], [1, 3, 0, 4, 2]] {
+            let b = learn(&order);
+            assert_eq!(b, a, "{order:?}");
+            assert_eq!(hash_of(&b), hash_of(&a), "{order:?}");
+        }
+    }
 
     #[test]
     fn facts_decide_what_they_know() {

@@ -20,6 +20,7 @@ use seccompy_sys::syscalls::Abi;
 
 use super::cost::Paths;
 use super::dag::{Dag, NodeId};
+use super::tree::Memory;
 use crate::action::Action;
 use crate::emulate::ByteOrder;
 use crate::policy::{Condition, Width, abi_has_64bit_args};
@@ -69,8 +70,9 @@ pub(crate) struct Ctx {
 /// DAG and the scratch memory, and decides a smaller set of arms again (a
 /// search tree's pieces) as it decides a syscall's.
 pub(crate) trait Lower {
-    /// The DAG, and the longest paths memoised over it.
-    fn dag_and_paths(&mut self) -> (&mut Dag, &mut Paths);
+    /// The DAG, the longest paths memoised over it, and the search trees'
+    /// memory.
+    fn tree_parts(&mut self) -> (&mut Dag, &mut Paths, &mut Memory);
 
     /// The decision for `arms`, sorted from the most to the least restrictive
     /// action.

@@ -19,7 +19,7 @@ use alloc::vec::Vec;
 use super::{ArgWords, Arm, Ctx, Lower, arg_words};
 use crate::action::Action;
 use crate::compile::cost::{Paths, leaf_cost, size};
-use crate::compile::dag::{Dag, Interner, NodeId};
+use crate::compile::dag::{Dag, Interner, NodeId, hash_of};
 use crate::compile::ranges::Range;
 use crate::compile::tree;
 use crate::policy::{Cmp, Condition};
@@ -154,7 +154,12 @@ pub(crate) fn decision(low: &mut impl Lower, ctx: &Ctx, arms: &[Arm]) -> Option<
         // A set whose first arm is unconditional (or that is empty) is
         // decided at once, without the memo.
         let at_once = set.first().is_none_or(|&r| split[r].3 == split[r].4);
-        let known = if at_once { None } else { sets.find(&set) };
+        let hash = if at_once { 0 } else { hash_of(&set) };
+        let known = if at_once {
+            None
+        } else {
+            sets.find_hashed(hash, &set)
+        };
         let node = match known {
             Some(id) => *sets.value(id),
             None => {
@@ -168,7 +173,7 @@ pub(crate) fn decision(low: &mut impl Lower, ctx: &Ctx, arms: &[Arm]) -> Option<
                 }));
                 let n = low.arms(&inner, &sub);
                 if !at_once {
-                    sets.intern(set.clone(), n);
+                    sets.intern_hashed(hash, set.clone(), n);
                 }
                 n
             }
@@ -187,8 +192,7 @@ pub(crate) fn decision(low: &mut impl Lower, ctx: &Ctx, arms: &[Arm]) -> Option<
                 node,
             })
             .collect();
-        let (dag, paths) = low.dag_and_paths();
-        return Some(word_tree(dag, paths, &ranges, key.lo));
+        return Some(word_tree(low, &ranges, key.lo));
     };
     // High words where the decision depends on the low word get a tree over the
     // low word; between them, the decision is one piece's.
@@ -220,8 +224,7 @@ pub(crate) fn decision(low: &mut impl Lower, ctx: &Ctx, arms: &[Arm]) -> Option<
                     node,
                 })
                 .collect();
-            let (dag, paths) = low.dag_and_paths();
-            word_tree(dag, paths, &ranges, key.lo)
+            word_tree(low, &ranges, key.lo)
         } else {
             pieces[pieces.partition_point(|&(a, _, _)| a <= base) - 1].2
         };
@@ -234,16 +237,16 @@ pub(crate) fn decision(low: &mut impl Lower, ctx: &Ctx, arms: &[Arm]) -> Option<
             }),
         }
     }
-    let (dag, paths) = low.dag_and_paths();
-    Some(word_tree(dag, paths, &hranges, hi_off))
+    Some(word_tree(low, &hranges, hi_off))
 }
 
 /// A search tree on the word at `offset` over `ranges` (covering every value),
 /// as shallow as possible counting each leaf's longest path.
-fn word_tree(dag: &mut Dag, paths: &mut Paths, ranges: &[Range], offset: u32) -> NodeId {
+fn word_tree(low: &mut impl Lower, ranges: &[Range], offset: u32) -> NodeId {
     if let [only] = ranges {
         return only.node;
     }
+    let (dag, paths, mem) = low.tree_parts();
     // Zero, the common value of flags, weighs as much as many other values.
     let leaves = tree::leaves(
         ranges,
@@ -251,7 +254,7 @@ fn word_tree(dag: &mut Dag, paths: &mut Paths, ranges: &[Range], offset: u32) ->
         |_, _| 0,
         |n| paths.longest(dag, n, Some((offset, None))),
     );
-    tree::build(dag, &leaves, 0, offset)
+    tree::build(dag, mem, &leaves, 0, offset)
 }
 
 /// Whether the tree should replace the chain: its longest path is shorter by
@@ -265,11 +268,15 @@ pub(crate) fn better(dag: &Dag, paths: &mut Paths, tree: NodeId, chain: NodeId) 
         paths.longest(dag, tree, None),
         paths.longest(dag, chain, None),
     );
+    if lt >= lc {
+        // (Then the sizes do not matter.)
+        return false;
+    }
     let mut seen = alloc::vec![0; dag.len().div_ceil(64)];
     let st = size(dag, tree, &mut seen);
     seen.fill(0);
     let sc = size(dag, chain, &mut seen);
-    lt < lc && st.saturating_sub(sc) < (lc - lt) as usize
+    st.saturating_sub(sc) < (lc - lt) as usize
 }
 
 // The tests compile for s390x, MIPS, ... : they need those tables.
