@@ -227,6 +227,95 @@ fn a_call_received_by_a_dead_agent_is_answered_by_the_next() {
     });
 }
 
+/// An agent with a keeper journals each call in memory the keeper holds
+/// (deposited with the listener): a call an agent received and never
+/// answered is found there by the next agent, and answered.
+#[test]
+fn a_call_journaled_in_shared_memory_is_answered_by_the_next_agent() {
+    case(|| {
+        use unotify_support::{pipe, read_byte, write_byte};
+        let dir = scratch("shared-journal");
+        let (go_r, go_w) = pipe();
+        // Forked before any thread starts: calls once told to.
+        let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &notify_getppid(), || {
+            read_byte(go_r.as_raw_fd());
+            expects_eperm()
+        });
+        drop(go_r);
+        let ksock = dir.join("keeper.sock");
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let keeper = {
+            let (ksock, stop) = (ksock.clone(), stop.clone());
+            std::thread::spawn(move || {
+                run_keeper(&ksock, &|| stop.load(std::sync::atomic::Ordering::Relaxed))
+            })
+        };
+        while !ksock.exists() {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let mut config = AgentConfig::default();
+        config.keeper = Some(ksock.clone());
+        let socket = dir.join("agent.sock");
+
+        // The first agent takes the listener in (deposited with its journal),
+        // then stops.
+        let agent = Agent::bind(&socket, config.clone(), Box::new(std::io::sink())).unwrap();
+        let stopper = agent.stopper();
+        std::thread::scope(|s| {
+            let served = s.spawn(|| agent.serve());
+            let _stop = StopOnDrop(agent.stopper());
+            hand_over(&socket, &state(pid, "c5"), &fd);
+            // Served: the agent has a listener (its receiving thread waits).
+            let start = std::time::Instant::now();
+            while !agent
+                .metrics_text()
+                .contains("seccompy_agent_listeners{container=\"c5\"} 1")
+            {
+                assert!(start.elapsed() < Duration::from_secs(10), "never taken in");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            stopper.stop();
+            served.join().unwrap().unwrap();
+        });
+        drop(agent);
+        drop(fd);
+
+        // A second agent (played here) takes it back with its journal,
+        // receives the call, journals it there and dies before answering.
+        let client = KeeperClient::connect(&ksock).unwrap();
+        let mut kept = client.take_back().unwrap();
+        assert_eq!(kept.len(), 1);
+        let kept = kept.pop().unwrap();
+        let journal = kept.journal.expect("deposited with a journal");
+        assert!(kept.pending.is_empty());
+        assert!(write_byte(go_w.as_raw_fd(), 1));
+        let listener = Listener::new(kept.listener);
+        let n = listener.recv().unwrap();
+        journal.received(&n).unwrap();
+        drop((listener, journal, client));
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(blocked_syscall(pid), Some(libc::SYS_getppid));
+
+        // The next agent answers it from the journal.
+        let log = Log::default();
+        let agent = Agent::bind(&socket, config, Box::new(log.clone())).unwrap();
+        assert_eq!(
+            support::wait(pid, Duration::from_secs(20)),
+            support::Exit::Code(OK)
+        );
+        let lines = log.lines();
+        assert_eq!(
+            lines.iter().filter(|l| l["syscall"] == "getppid").count(),
+            1,
+            "{lines:?}"
+        );
+        drop(agent);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        keeper.join().unwrap().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
+
 /// The agent's workers receive from a listener only after `poll` said a call
 /// was pending, and only one at a time: this relies on the kernel failing the
 /// receive with `ENOENT` (not waiting) when that call went away meanwhile
