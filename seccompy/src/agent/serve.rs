@@ -194,6 +194,33 @@ struct Kept {
     store_id: Option<u64>,
 }
 
+/// The system calls a receiving thread has seen: each one's name and handler,
+/// looked up once.
+#[derive(Default)]
+struct Known(Vec<(u32, i32, Option<&'static str>, Handler)>);
+
+impl Known {
+    /// The most calls kept (a profile notifies a few kinds of calls).
+    const MAX: usize = 64;
+
+    /// The name and handler of `n`'s system call.
+    fn get(&mut self, profile: &Profile, n: &Notification) -> (Option<&'static str>, &Handler) {
+        let at = match self.0.iter().position(|k| k.0 == n.arch && k.1 == n.nr) {
+            Some(at) => at,
+            None => {
+                let name = n.syscall_name();
+                if self.0.len() == Self::MAX {
+                    self.0.pop();
+                }
+                self.0.push((n.arch, n.nr, name, profile.handler(name)));
+                self.0.len() - 1
+            }
+        };
+        let k = &self.0[at];
+        (k.2, &k.3)
+    }
+}
+
 /// A receiving thread, as known to whoever stops it.
 struct Receiver {
     thread: libc::pthread_t,
@@ -641,6 +668,7 @@ impl Agent {
         let (profile_name, profile) = self.config.policy.profile_for(&state.metadata);
         let init = state.state.pid.unwrap_or(state.pid);
         let init_pidfd = pidfd_open(init).ok().map(Arc::new);
+        let lane = self.log.lane(&state.state.id, profile_name);
         let entry = Arc::new(Entry {
             listener: Listener::new(fd),
             container: state.state.id.as_str().into(),
@@ -653,7 +681,7 @@ impl Agent {
             store_id: kept.store_id,
             counts: Mutex::new(Vec::new()),
             retired: Arc::clone(&self.metrics),
-            lane: self.log.lane(),
+            lane,
         });
         self.log.event(&serde_json::json!({
             "event": "listener",
@@ -730,9 +758,10 @@ impl Agent {
     /// A listener's receiving thread, waiting in `RECV`: a signal (with
     /// [`stopping`](Self::stopping) set) interrupts it.
     fn receive_direct(&self, token: u64, entry: &Arc<Entry>) {
+        let mut known = Known::default();
         while !self.stopping.load(Ordering::Acquire) {
             match entry.listener.recv_ready() {
-                Ok(n) => self.handle(entry, n),
+                Ok(n) => self.handle(entry, n, &mut known),
                 Err(RecvError::Gone) => {}
                 Err(RecvError::Ended) => {
                     self.remove(token, entry, "hang-up");
@@ -750,6 +779,7 @@ impl Agent {
     /// A listener's receiving thread, waiting in `ppoll`: waits for a call (or
     /// the listener's end, or the agent's stop), then receives it.
     fn receive(&self, token: u64, entry: &Arc<Entry>) {
+        let mut known = Known::default();
         let mut fds = [
             libc::pollfd {
                 fd: entry.listener.as_raw_fd(),
@@ -803,18 +833,17 @@ impl Agent {
                     return;
                 }
             };
-            self.handle(entry, notification);
+            self.handle(entry, notification, &mut known);
         }
     }
 
     /// Answers a received call when its handler is quick, or hands it to the
     /// workers.
-    fn handle(&self, entry: &Arc<Entry>, notification: Notification) {
-        let name = notification.syscall_name();
-        let handler = entry.profile.handler(name);
+    fn handle(&self, entry: &Arc<Entry>, notification: Notification, known: &mut Known) {
+        let (name, handler) = known.get(&entry.profile, &notification);
         let slot = self.journal_received(entry, &notification);
         if handler.is_quick() {
-            self.answer(entry, notification, name, &handler);
+            self.answer(entry, notification, name, handler);
             self.journal_answered(entry, &notification, slot);
         } else {
             // A handler that works (creates, mounts, reads cgroups): the
@@ -823,7 +852,7 @@ impl Agent {
                 entry: Arc::clone(entry),
                 notification,
                 name,
-                handler,
+                handler: handler.clone(),
                 slot,
             });
         }
@@ -882,12 +911,10 @@ impl Agent {
             &entry.lane,
             DecisionRecord {
                 time: Instant::now(),
-                container: Arc::clone(&entry.container),
                 pid: notification.pid,
                 syscall,
                 args: decision.args,
                 what: decision.what,
-                profile: Arc::clone(&entry.profile_name),
             },
             handler.is_quick(),
         );
