@@ -348,7 +348,9 @@ fn deposited(stream: &UnixStream) -> io::Result<Deposited> {
 
 /// One message and its fds; end of file and the keeper's refusal are errors.
 fn recv_message(stream: &UnixStream) -> io::Result<(Vec<u8>, Vec<OwnedFd>)> {
-    let (bytes, fds) = recv_message_with(stream, 0)?;
+    let mut bytes = vec![0u8; MAX_MESSAGE];
+    let (n, fds) = recv_message_with(stream, 0, &mut bytes)?;
+    bytes.truncate(n);
     if bytes == REFUSED {
         return Err(io::Error::new(
             io::ErrorKind::ConnectionRefused,
@@ -358,14 +360,15 @@ fn recv_message(stream: &UnixStream) -> io::Result<(Vec<u8>, Vec<OwnedFd>)> {
     Ok((bytes, fds))
 }
 
-/// [`recv_message`] with `recvmsg(2)` flags.
+/// One message into `buf` (of [`MAX_MESSAGE`] bytes) with `recvmsg(2)`
+/// flags: its length and fds; end of file is an error.
 fn recv_message_with(
     stream: &UnixStream,
     flags: libc::c_int,
-) -> io::Result<(Vec<u8>, Vec<OwnedFd>)> {
-    let mut buf = vec![0u8; MAX_MESSAGE];
+    buf: &mut [u8],
+) -> io::Result<(usize, Vec<OwnedFd>)> {
     let mut fds = Vec::new();
-    let n = recv_with_fds(stream, &mut buf, &mut fds, flags).map_err(|e| match e {
+    let n = recv_with_fds(stream, buf, &mut fds, flags).map_err(|e| match e {
         RecvFdsError::Io(e) => e,
         RecvFdsError::TooManyFds => io::Error::other("too many fds in a keeper message"),
     })?;
@@ -375,8 +378,7 @@ fn recv_message_with(
             "the keeper closed the connection",
         ));
     }
-    buf.truncate(n);
-    Ok((buf, fds))
+    Ok((n, fds))
 }
 
 fn seqpacket() -> io::Result<OwnedFd> {
@@ -427,6 +429,9 @@ pub fn run_keeper(path: &Path, stop: &dyn Fn() -> bool) -> io::Result<()> {
     let mut held: BTreeMap<u64, Held> = BTreeMap::new();
     let mut clients: Vec<UnixStream> = Vec::new();
     let mut next_id = 1u64;
+    // One buffer for every message (zeroing one per message would cost more
+    // than the rest of its work).
+    let mut buf = vec![0u8; MAX_MESSAGE];
     // SAFETY: geteuid cannot fail.
     let me = unsafe { libc::geteuid() };
     while !stop() {
@@ -470,9 +475,10 @@ pub fn run_keeper(path: &Path, stop: &dyn Fn() -> bool) -> io::Result<()> {
                 continue;
             }
             loop {
-                match recv_message_with(client, libc::MSG_DONTWAIT) {
-                    Ok((bytes, received)) => {
-                        if serve_request(client, &bytes, received, &mut held, &mut next_id).is_err()
+                match recv_message_with(client, libc::MSG_DONTWAIT, &mut buf) {
+                    Ok((n, received)) => {
+                        if serve_request(client, &buf[..n], received, &mut held, &mut next_id)
+                            .is_err()
                         {
                             closed.push(k);
                             break;

@@ -312,10 +312,17 @@ impl<K: PartialEq + Clone> Memo<K> {
     /// Writes `key`'s JSON text: the one kept when `key` is the last value,
     /// `render`'s otherwise.
     fn write(&mut self, out: &mut Vec<u8>, key: &K, render: impl FnOnce(&mut Vec<u8>)) {
-        match &self.0 {
+        match &mut self.0 {
             Some((last, json)) if last == key => out.extend_from_slice(json),
-            _ => {
-                let mut json = Vec::new();
+            Some((last, json)) => {
+                // The same buffer, written again.
+                json.clear();
+                render(json);
+                out.extend_from_slice(json);
+                last.clone_from(key);
+            }
+            None => {
+                let mut json = Vec::with_capacity(128);
                 render(&mut json);
                 out.extend_from_slice(&json);
                 self.0 = Some((key.clone(), json));
