@@ -39,7 +39,7 @@ use crate::unotify::Notification;
 /// answered without being journaled). Only the slots used are ever touched,
 /// the lowest first: a listener whose calls are answered one at a time uses
 /// one page of memory.
-pub const SLOTS: usize = 4096;
+pub(crate) const SLOTS: usize = 4096;
 /// 64-bit words per slot.
 const WORDS: usize = 16;
 const MAGIC: u64 = u64::from_le_bytes(*b"SCJRNL01");
@@ -49,7 +49,20 @@ const FREE: u64 = 0;
 const WRITING: u64 = 1;
 const RECEIVED: u64 = 2;
 
-/// A listener's journal (see the [module documentation](self)).
+/// A listener's journal of the calls received and not yet answered: a sealed
+/// memfd, mapped, that the agent deposits with the fd keeper beside the
+/// listener, so that the next agent, handed it back, answers the calls the
+/// previous one received and never answered.
+///
+/// Journaling a call ([`received`](Self::received), then
+/// [`answered`](Self::answered)) is a few atomic stores, no system call. At
+/// most 4096 calls of one listener are journaled at once (a call beyond them
+/// is answered without being journaled); only the slots used are touched, the
+/// lowest first.
+///
+/// # References
+/// - [`memfd_create(2)`](https://man7.org/linux/man-pages/man2/memfd_create.2.html)
+/// - [`fcntl(2)`](https://man7.org/linux/man-pages/man2/fcntl.2.html) (file seals)
 #[derive(Debug)]
 pub struct Journal {
     fd: OwnedFd,
@@ -298,10 +311,8 @@ mod tests {
         // SAFETY: a new fd we own.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         // SAFETY: our memfd.
-        assert_eq!(
-            unsafe { libc::ftruncate(fd.as_raw_fd(), BYTES as libc::off_t) },
-            0
-        );
+        let r = unsafe { libc::ftruncate(fd.as_raw_fd(), BYTES as libc::off_t) };
+        assert_eq!(r, 0);
         let e = Journal::open(fd).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
         // A pipe is no memfd.

@@ -185,7 +185,7 @@ impl Drop for Entry {
 
 /// Where a listener is kept outside the agent.
 #[derive(Default)]
-struct Kept {
+struct KeptBy {
     /// The keeper's id of its copy.
     keeper_id: Option<u64>,
     /// Its journal shared with the keeper.
@@ -381,7 +381,7 @@ impl Agent {
                 source,
             })?;
             for k in kept {
-                let kept = Kept {
+                let kept = KeptBy {
                     keeper_id: Some(k.id),
                     journal: k.journal,
                     store_id: None,
@@ -421,9 +421,9 @@ impl Agent {
         let count = paired.len();
         for (n, state, listener) in paired {
             self.next_store_id.fetch_max(n + 1, Ordering::Relaxed);
-            let kept = Kept {
+            let kept = KeptBy {
                 store_id: Some(n),
-                ..Kept::default()
+                ..KeptBy::default()
             };
             self.add_listener(state, listener, "recovered", kept);
         }
@@ -627,7 +627,7 @@ impl Agent {
             .map_err(|e: IntakeError| e.to_string())?;
         // Kept outside the agent first: from then on the listener outlives it.
         // Should that fail, the container is served all the same.
-        let mut kept = Kept::default();
+        let mut kept = KeptBy::default();
         if let Some(keeper) = &self.keeper {
             // With its journal (unless no memfd can be had, or the keeper does
             // not take it: journaled in messages then).
@@ -663,7 +663,7 @@ impl Agent {
         state: ContainerProcessState,
         fd: OwnedFd,
         how: &str,
-        kept: Kept,
+        kept: KeptBy,
     ) -> (u64, Arc<Entry>) {
         let (profile_name, profile) = self.config.policy.profile_for(&state.metadata);
         let init = state.state.pid.unwrap_or(state.pid);
