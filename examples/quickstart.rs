@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use seccompy::unotify::{self, Errno, Response, Supervisor};
 use seccompy::{CommandSeccompExt, Filter, FilterAction, FilterArgs, SeccompOptions};
-use seccompy_bpf::oci::{KernelVersion, Profile, ResolveOptions};
+use seccompy_bpf::oci::Profile;
 use seccompy_bpf::{ByteOrder, Program, cache, disassemble, emulate_for};
 use seccompy_sys::seccomp_data;
 use seccompy_sys::syscalls::Abi;
@@ -33,12 +33,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 
     step("2. Compile Docker's default profile");
-    let kernel = running_kernel()?;
-    let resolved = Profile::from_json(DOCKER_DEFAULT)?
-        .resolve(&ResolveOptions::new(abi, kernel))?
+    // This machine's ABI, Docker's default capabilities, the running kernel.
+    let resolution = seccompy::oci::resolve_for_host(&Profile::from_json(DOCKER_DEFAULT)?)?
         .ok_or("the profile has no filter for this architecture")?;
     let started = std::time::Instant::now();
-    let program: Program = resolved.to_policy()?.compile()?;
+    let program: Program = resolution.compile()?;
     let took = started.elapsed();
     println!(
         "  Docker's default profile, resolved for {abi} with Docker's default capabilities, \
@@ -142,8 +141,4 @@ fn first_line(stdout: &[u8], stderr: &[u8]) -> String {
         .next()
         .unwrap_or("")
         .to_owned()
-}
-
-fn running_kernel() -> Result<KernelVersion, Box<dyn Error>> {
-    Ok(KernelVersion::running().ok_or("cannot read the running kernel's version")?)
 }

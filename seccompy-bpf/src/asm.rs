@@ -120,6 +120,10 @@ pub enum ParseErrorKind {
     /// An ABI name (after `.abi` or `@`) that is not known.
     #[error("unknown ABI {}", Excerpt(.0))]
     UnknownAbi(String),
+    /// A syscall name of an ABI whose syscall table is not compiled in: the
+    /// error names the feature that adds it.
+    #[error(transparent)]
+    MissingTable(seccompy_sys::syscalls::MissingTable),
     /// A syscall name or argument word was used before any `.abi` directive and
     /// without an ABI in the options.
     #[error("{0} needs an ABI: add a `.abi NAME` line")]
@@ -845,7 +849,9 @@ impl Parser {
                 ParseErrorKind::NeedAbi(alloc::format!("syscall name {}", Excerpt(name))),
             ));
         };
-        abi.syscall_nr(name)
+        abi.syscall_table()
+            .map_err(|e| c.err_at(col, ParseErrorKind::MissingTable(e)))?
+            .syscall_nr(name)
             .ok_or_else(|| c.err_at(col, ParseErrorKind::UnknownName(name.into())))
     }
 
@@ -1052,6 +1058,12 @@ mod tests {
         assert_eq!(p[2].k, X32_SYSCALL_BIT);
         assert_eq!(p[3].k, 0);
         assert_eq!(p[4].k, SECCOMP_RET_TRACE | 0xffff);
+    }
+
+    // A foreign ABI's table.
+    #[cfg(feature = "all-abis")]
+    #[test]
+    fn names_of_the_options_abi() {
         let p = assemble_with(
             "A = openat",
             &AsmOptions {

@@ -60,6 +60,7 @@ use alloc::vec::Vec;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::*;
 
+use crate::op::{AluOp, Op, Src};
 use crate::program::Insn;
 
 /// What the kernel's constant evaluator finds for one `(arch, nr)`.
@@ -95,30 +96,19 @@ pub fn const_result(prog: &[Insn], arch: u32, nr: u32) -> ConstResult {
     let mut a: u32 = 0;
     let mut pc: u64 = 0;
     while let Some(insn) = prog.get(pc as usize) {
-        let code = insn.code;
-        let k = insn.k;
-        match code {
-            c if c == BPF_LD | BPF_W | BPF_ABS => match k {
-                0 => a = nr,
-                4 => a = arch,
-                _ => return ConstResult::Unknown { pc: pc as usize },
-            },
-            c if c == BPF_RET | BPF_K => return ConstResult::Constant(k),
-            c if c == BPF_JMP | BPF_JA => pc += u64::from(k),
-            c if c == BPF_JMP | BPF_JEQ | BPF_K
-                || c == BPF_JMP | BPF_JGT | BPF_K
-                || c == BPF_JMP | BPF_JGE | BPF_K
-                || c == BPF_JMP | BPF_JSET | BPF_K =>
-            {
-                let taken = match bpf_op(c) {
-                    BPF_JEQ => a == k,
-                    BPF_JGT => a > k,
-                    BPF_JGE => a >= k,
-                    _ => a & k != 0,
-                };
-                pc += u64::from(if taken { insn.jt } else { insn.jf });
-            }
-            c if c == BPF_ALU | BPF_AND | BPF_K => a &= k,
+        // The kernel's evaluator knows these instructions only.
+        match Op::decode_opcode(insn) {
+            Ok(Op::LoadAbs(0)) => a = nr,
+            Ok(Op::LoadAbs(4)) => a = arch,
+            Ok(Op::RetK(k)) => return ConstResult::Constant(k),
+            Ok(Op::Ja(k)) => pc += u64::from(k),
+            Ok(Op::Jump {
+                cond,
+                src: Src::K(k),
+                jt,
+                jf,
+            }) => pc += u64::from(if cond.holds(a, k) { jt } else { jf }),
+            Ok(Op::Alu(AluOp::And, Src::K(k))) => a &= k,
             _ => return ConstResult::Unknown { pc: pc as usize },
         }
         pc += 1;

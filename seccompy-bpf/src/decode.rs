@@ -785,6 +785,8 @@ mod tests {
         );
     }
 
+    // Foreign ABIs' tables.
+    #[cfg(feature = "all-abis")]
     #[test]
     fn tables_follow_the_architecture() {
         // ARM's O_DIRECTORY is asm-generic's O_DIRECT.

@@ -57,6 +57,7 @@ use seccompy_sys::*;
 use crate::action::{Action, RetValue};
 use crate::asm::{ALU_OPS, action_label};
 use crate::emulate::ByteOrder;
+use crate::op::{Cond, Flow, Op, Reg, Src};
 use crate::program::Insn;
 use crate::validate::validate;
 
@@ -164,42 +165,63 @@ fn analyse(prog: &[Insn]) -> Vec<State> {
                 *slot = Some(slot.map_or(st, |old| old.meet(st)));
             }
         };
-        let code = insn.code;
+        let op = Op::decode_opcode(insn);
         let mut next = s;
-        match bpf_class(code) {
-            BPF_RET => continue,
-            BPF_JMP if code == BPF_JMP | BPF_JA => {
-                flow(u64::from(insn.k), s);
+        match Flow::of(insn) {
+            Flow::Return => continue,
+            Flow::Goto(k) => {
+                flow(u64::from(k), s);
                 continue;
             }
-            BPF_JMP => {
+            Flow::Branch { jt, jf } => {
                 let mut on_true = s;
-                if code == BPF_JMP | BPF_JEQ | BPF_K && s.a == Val::Arch {
-                    on_true.arch = Some(insn.k);
+                if let Ok(Op::Jump {
+                    cond: Cond::Eq,
+                    src: Src::K(k),
+                    ..
+                }) = op
+                {
+                    match s.a {
+                        Val::Arch => on_true.arch = Some(k),
+                        Val::Nr => on_true.nr = Some(k),
+                        _ => {}
+                    }
                 }
-                if code == BPF_JMP | BPF_JEQ | BPF_K && s.a == Val::Nr {
-                    on_true.nr = Some(insn.k);
-                }
-                flow(u64::from(insn.jt), on_true);
-                flow(u64::from(insn.jf), s);
+                flow(u64::from(jt), on_true);
+                flow(u64::from(jf), s);
                 continue;
             }
-            BPF_LD => {
-                next.a = match (code, insn.k) {
-                    (c, 0) if c == BPF_LD | BPF_W | BPF_ABS => Val::Nr,
-                    (c, 4) if c == BPF_LD | BPF_W | BPF_ABS => Val::Arch,
-                    (c, k) if c == BPF_LD | BPF_W | BPF_ABS => match arg_word(k) {
-                        Some((i, true)) => Val::ArgLo(i),
-                        _ => Val::Other,
-                    },
+            Flow::Next => {}
+        }
+        match op {
+            Ok(Op::LoadAbs(0)) => next.a = Val::Nr,
+            Ok(Op::LoadAbs(4)) => next.a = Val::Arch,
+            Ok(Op::LoadAbs(k)) => {
+                next.a = match arg_word(k) {
+                    Some((i, true)) => Val::ArgLo(i),
                     _ => Val::Other,
                 }
             }
-            BPF_LDX => next.x = Val::Other,
-            BPF_ALU => next.a = Val::Other,
-            BPF_MISC if code == BPF_MISC | BPF_TAX => next.x = s.a,
-            BPF_MISC if code == BPF_MISC | BPF_TXA => next.a = s.x,
-            _ => {}
+            Ok(
+                Op::LoadLen(Reg::A)
+                | Op::LoadImm(Reg::A, _)
+                | Op::LoadMem(Reg::A, _)
+                | Op::Alu(..)
+                | Op::Neg,
+            ) => next.a = Val::Other,
+            Ok(Op::LoadLen(Reg::X) | Op::LoadImm(Reg::X, _) | Op::LoadMem(Reg::X, _)) => {
+                next.x = Val::Other;
+            }
+            Ok(Op::Tax) => next.x = s.a,
+            Ok(Op::Txa) => next.a = s.x,
+            Ok(_) => {}
+            // An instruction the kernel refuses changes the register its class
+            // loads or computes into, as far as this analysis says.
+            Err(_) => match bpf_class(insn.code) {
+                BPF_LD | BPF_ALU => next.a = Val::Other,
+                BPF_LDX => next.x = Val::Other,
+                _ => {}
+            },
         }
         flow(0, next);
     }
@@ -221,31 +243,36 @@ fn arg_word(k: u32) -> Option<(u8, bool)> {
 /// syscall is known on every path to it.
 fn arg_comment(insn: &Insn, s: State, abi: Abi, order: ByteOrder) -> Option<String> {
     let (call_abi, nr) = s.call(abi)?;
-    if insn.code == BPF_LD | BPF_W | BPF_ABS {
-        let (i, _) = arg_word(insn.k)?;
-        return crate::decode::param_name(call_abi, nr, usize::from(i)).map(ToString::to_string);
-    }
+    let (cond, k) = match Op::decode_opcode(insn).ok()? {
+        Op::LoadAbs(k) => {
+            let (i, _) = arg_word(k)?;
+            return crate::decode::param_name(call_abi, nr, usize::from(i))
+                .map(ToString::to_string);
+        }
+        Op::Jump {
+            cond,
+            src: Src::K(k),
+            ..
+        } => (cond, k),
+        _ => return None,
+    };
     // The analysis takes the low word at the lower offset.
     if order != ByteOrder::Little {
         return None;
     }
     let Val::ArgLo(i) = s.a else { return None };
-    let op = bpf_op(insn.code);
-    if bpf_class(insn.code) != BPF_JMP || bpf_src(insn.code) != BPF_K {
-        return None;
-    }
     let name = call_abi.syscall_name(nr)?;
     let table = crate::decode::table(call_abi, name, usize::from(i))?;
-    let k = u64::from(insn.k);
-    match op {
-        BPF_JEQ => table
+    let k = u64::from(k);
+    match cond {
+        Cond::Eq => table
             .choices
             .iter()
             .chain(table.flags)
             .find(|&&(v, n)| v == k && n != "0")
             .map(|&(_, n)| n.to_string()),
         // A test of flag bits: named when every bit tested has a name.
-        BPF_JSET => {
+        Cond::Set => {
             let mut rest = k;
             let mut names: Vec<&str> = Vec::new();
             for &(v, n) in table.flags {
@@ -256,7 +283,7 @@ fn arg_comment(insn: &Insn, s: State, abi: Abi, order: ByteOrder) -> Option<Stri
             }
             (rest == 0 && !names.is_empty()).then(|| names.join("|"))
         }
-        _ => None,
+        Cond::Gt | Cond::Ge => None,
     }
 }
 
@@ -289,21 +316,21 @@ fn syscall_text(nr: u32, arch: Option<u32>, abi: Abi) -> Option<String> {
 }
 
 /// The operand of a comparison with the constant `k`, named when A's content is known.
-fn operand(k: u32, op: u16, s: State, abi: Abi) -> String {
+fn operand(k: u32, cond: Cond, s: State, abi: Abi) -> String {
     match s.a {
         Val::Nr => {
             let x86 = matches!(abi, Abi::X86_64 | Abi::X32);
-            if x86 && k == X32_SYSCALL_BIT && op != BPF_JEQ {
+            if x86 && k == X32_SYSCALL_BIT && cond != Cond::Eq {
                 return "X32_SYSCALL_BIT".into();
             }
-            if op == BPF_JEQ
+            if cond == Cond::Eq
                 && let Some(name) = syscall_text(k, s.arch, abi)
             {
                 return name;
             }
             num(k)
         }
-        Val::Arch if op == BPF_JEQ => AUDIT_ARCHES
+        Val::Arch if cond == Cond::Eq => AUDIT_ARCHES
             .iter()
             .find(|(_, v)| *v == k)
             .map_or_else(|| num(k), |(n, _)| (*n).to_string()),
@@ -330,16 +357,6 @@ fn load_text(k: u32, order: ByteOrder) -> String {
     }
 }
 
-/// The source of an ALU operation or a test, or `None` when `k` must be shown
-/// but the syntax has no place for it (an `X` operation with a non-zero `k`).
-fn source(insn: &Insn, konst: impl FnOnce(u32) -> String) -> Option<String> {
-    if bpf_src(insn.code) == BPF_X {
-        (insn.k == 0).then(|| "X".to_string())
-    } else {
-        Some(konst(insn.k))
-    }
-}
-
 /// Disassembles `prog` with `options`.
 #[must_use]
 pub fn disassemble_with(prog: &[Insn], options: &DisasmOptions) -> String {
@@ -351,12 +368,10 @@ pub fn disassemble_with(prog: &[Insn], options: &DisasmOptions) -> String {
     // Label every jump target inside the program, by what it reaches.
     let mut targets: BTreeMap<usize, String> = BTreeMap::new();
     for (pc, insn) in prog.iter().enumerate() {
-        let offs: &[u32] = if insn.code == BPF_JMP | BPF_JA {
-            &[insn.k]
-        } else if bpf_class(insn.code) == BPF_JMP {
-            &[insn.jt as u32, insn.jf as u32]
-        } else {
-            &[]
+        let offs: &[u32] = match Flow::of(insn) {
+            Flow::Goto(k) => &[k],
+            Flow::Branch { jt, jf } => &[jt as u32, jf as u32],
+            Flow::Next | Flow::Return => &[],
         };
         for &off in offs {
             let t = pc as u64 + 1 + u64::from(off);
@@ -368,9 +383,11 @@ pub fn disassemble_with(prog: &[Insn], options: &DisasmOptions) -> String {
     let width = n.saturating_sub(1).to_string().len().max(4);
     let mut used: BTreeMap<String, usize> = BTreeMap::new();
     for (&t, name) in targets.iter_mut() {
-        let insn = prog[t];
-        let base = match Action::from_raw(insn.k) {
-            Some(a) if insn.code == BPF_RET | BPF_K && a.to_raw() == insn.k => action_label(a),
+        let base = match Op::decode_opcode(&prog[t])
+            .ok()
+            .zip(Action::from_raw(prog[t].k))
+        {
+            Some((Op::RetK(k), a)) if a.to_raw() == k => action_label(a),
             _ => format!("L{t:0width$}"),
         };
         let count = used.entry(base.clone()).or_insert(0);
@@ -439,47 +456,51 @@ fn render(
     order: ByteOrder,
     target: &dyn Fn(usize, u32) -> String,
 ) -> Option<String> {
-    let (code, k) = (insn.code, insn.k);
-    let is_cond = bpf_class(code) == BPF_JMP
-        && code & !(0xf0 | 0x08) == BPF_JMP
-        && matches!(bpf_op(code), BPF_JEQ | BPF_JGT | BPF_JGE | BPF_JSET);
-    if !is_cond && (insn.jt != 0 || insn.jf != 0) {
+    // `BPF_MOD` is classic BPF the syntax has, refused by seccomp.
+    let op = Op::decode_opcode(insn)
+        .ok()
+        .or_else(|| Op::decode_classic_alu(insn))?;
+    // The syntax shows the fields an opcode reads, the others only when 0.
+    if op.encode() != *insn {
         return None;
     }
-    // Instructions that ignore k can show it only if it is 0.
-    let k0 = |text: &str| (k == 0).then(|| text.to_string());
-    let text = match code {
-        c if c == BPF_LD | BPF_W | BPF_ABS => format!("A = {}", load_text(k, order)),
-        c if c == BPF_LD | BPF_W | BPF_LEN => return k0("A = len"),
-        c if c == BPF_LDX | BPF_W | BPF_LEN => return k0("X = len"),
-        c if c == BPF_LD | BPF_IMM => format!("A = {}", num(k)),
-        c if c == BPF_LDX | BPF_IMM => format!("X = {}", num(k)),
-        c if c == BPF_LD | BPF_MEM => format!("A = M[{}]", num(k)),
-        c if c == BPF_LDX | BPF_MEM => format!("X = M[{}]", num(k)),
-        c if c == BPF_ST => format!("M[{}] = A", num(k)),
-        c if c == BPF_STX => format!("M[{}] = X", num(k)),
-        c if c == BPF_MISC | BPF_TAX => return k0("X = A"),
-        c if c == BPF_MISC | BPF_TXA => return k0("A = X"),
-        c if c == BPF_ALU | BPF_NEG => return k0("A = -A"),
-        c if c == BPF_RET | BPF_A => return k0("return A"),
-        c if c == BPF_RET | BPF_K => match Action::from_raw(k) {
+    let text = match op {
+        Op::LoadAbs(k) => format!("A = {}", load_text(k, order)),
+        Op::LoadLen(Reg::A) => "A = len".into(),
+        Op::LoadLen(Reg::X) => "X = len".into(),
+        Op::LoadImm(Reg::A, k) => format!("A = {}", num(k)),
+        Op::LoadImm(Reg::X, k) => format!("X = {}", num(k)),
+        Op::LoadMem(Reg::A, k) => format!("A = M[{}]", num(k)),
+        Op::LoadMem(Reg::X, k) => format!("X = M[{}]", num(k)),
+        Op::Store(Reg::A, k) => format!("M[{}] = A", num(k)),
+        Op::Store(Reg::X, k) => format!("M[{}] = X", num(k)),
+        Op::Tax => "X = A".into(),
+        Op::Txa => "A = X".into(),
+        Op::Neg => "A = -A".into(),
+        Op::RetA => "return A".into(),
+        Op::RetK(k) => match Action::from_raw(k) {
             Some(a) if a.to_raw() == k => format!("return {a}"),
             _ => format!("return {k:#010x}  ; {}", RetValue(k)),
         },
-        c if c == BPF_JMP | BPF_JA => format!("goto {}", target(pc, k)),
-        c if bpf_class(c) == BPF_ALU && c & !(0xf0 | 0x08) == BPF_ALU => {
-            let &(_, op) = ALU_OPS.iter().find(|(op, _)| *op == bpf_op(c))?;
-            format!("A {op} {}", source(insn, num)?)
+        Op::Ja(k) => format!("goto {}", target(pc, k)),
+        Op::Alu(alu, src) => {
+            let &(_, op) = ALU_OPS.iter().find(|(op, _)| *op == alu.bits())?;
+            let v = match src {
+                Src::K(k) => num(k),
+                Src::X => "X".into(),
+            };
+            format!("A {op} {v}")
         }
-        c if is_cond => {
-            let op = bpf_op(c);
-            let v = source(insn, |k| operand(k, op, s, abi))?;
-            let (jt, jf) = (insn.jt, insn.jf);
-            let (pos, neg) = match op {
-                BPF_JEQ => (format!("A == {v}"), format!("A != {v}")),
-                BPF_JGT => (format!("A > {v}"), format!("A <= {v}")),
-                BPF_JGE => (format!("A >= {v}"), format!("A < {v}")),
-                _ => (format!("A & {v}"), format!("!(A & {v})")),
+        Op::Jump { cond, src, jt, jf } => {
+            let v = match src {
+                Src::K(k) => operand(k, cond, s, abi),
+                Src::X => "X".into(),
+            };
+            let (pos, neg) = match cond {
+                Cond::Eq => (format!("A == {v}"), format!("A != {v}")),
+                Cond::Gt => (format!("A > {v}"), format!("A <= {v}")),
+                Cond::Ge => (format!("A >= {v}"), format!("A < {v}")),
+                Cond::Set => (format!("A & {v}"), format!("!(A & {v})")),
             };
             match (jt, jf) {
                 (0, 0) => format!("if {pos} goto +0"),
@@ -492,7 +513,6 @@ fn render(
                 ),
             }
         }
-        _ => return None,
     };
     Some(text)
 }
@@ -547,7 +567,7 @@ mod tests {
         );
     }
     use crate::asm::{AsmOptions, assemble, assemble_with};
-    use crate::validate::SECCOMP_OPCODES;
+    use crate::op::SECCOMP_OPCODES;
 
     use crate::test_rng::Rng;
 

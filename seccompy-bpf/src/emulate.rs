@@ -61,6 +61,7 @@ use seccompy_sys::syscalls::Abi;
 use seccompy_sys::*;
 
 use crate::action::Action;
+use crate::op::{AluOp, InsnError, Op, Reg, Src};
 use crate::program::Insn;
 
 /// `sizeof(struct seccomp_data)`: the input's length in bytes, what `BPF_LEN` loads.
@@ -213,68 +214,22 @@ impl Outcome {
 }
 
 /// Why the emulator stopped without a return value: the program is not one the
-/// kernel would accept, and this run met the problem at instruction `pc`.
+/// kernel would accept, and this run met the problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum EmulateError {
     /// The program has no instruction.
     #[error("the program is empty")]
     Empty,
-    /// An opcode that seccomp filters may not use.
-    #[error("instruction {pc}: opcode {code:#06x} is not allowed in a seccomp filter")]
-    InvalidOpcode {
+    /// The run reached an instruction the kernel refuses (an opcode seccomp
+    /// rejects, a constant it rejects, a jump past the end, a read of a scratch
+    /// slot this run has not written).
+    #[error("instruction {pc}: {error}")]
+    Insn {
         /// Index of the instruction.
         pc: usize,
-        /// Its opcode.
-        code: u16,
-    },
-    /// A word load outside `seccomp_data` or not 4-byte aligned.
-    #[error(
-        "instruction {pc}: load at offset {offset} is outside seccomp_data or not 4-byte aligned"
-    )]
-    BadLoad {
-        /// Index of the instruction.
-        pc: usize,
-        /// The offset `k`.
-        offset: u32,
-    },
-    /// A scratch memory slot index of 16 or more.
-    #[error("instruction {pc}: scratch slot M[{slot}] does not exist (there are 16)")]
-    BadScratchSlot {
-        /// Index of the instruction.
-        pc: usize,
-        /// The slot index `k`.
-        slot: u32,
-    },
-    /// A load from a scratch slot that this run has not written.
-    #[error("instruction {pc}: M[{slot}] is read before anything is stored in it")]
-    UninitializedScratch {
-        /// Index of the instruction.
-        pc: usize,
-        /// The slot index.
-        slot: u32,
-    },
-    /// A division by the constant 0.
-    #[error("instruction {pc}: division by the constant 0")]
-    DivisionByZero {
-        /// Index of the instruction.
-        pc: usize,
-    },
-    /// A shift by a constant of 32 or more.
-    #[error("instruction {pc}: shift by the constant {k}, 32 or more")]
-    ShiftTooFar {
-        /// Index of the instruction.
-        pc: usize,
-        /// The shift amount.
-        k: u32,
-    },
-    /// A jump to an instruction past the end of the program.
-    #[error("instruction {pc}: jump to instruction {target}, past the end of the program")]
-    JumpOutOfRange {
-        /// Index of the jump.
-        pc: usize,
-        /// Index of the target.
-        target: u64,
+        /// What is wrong with it.
+        error: InsnError,
     },
     /// The last instruction ran and was not a `RET`.
     #[error("the program ran past its last instruction without returning")]
@@ -341,6 +296,7 @@ fn run(prog: &[Insn], input: &Input, step: &mut dyn FnMut(Step)) -> Result<Outco
     let mut executed: usize = 0;
     // The instruction that ran last, reported with the registers it left.
     let mut last: Option<usize> = None;
+    let len = prog.len();
     // Jumps only go forward, so the loop runs at most `prog.len()` times.
     while let Some(insn) = prog.get(pc) {
         if let Some(ran) = last.take() {
@@ -348,162 +304,111 @@ fn run(prog: &[Insn], input: &Input, step: &mut dyn FnMut(Step)) -> Result<Outco
         }
         last = Some(pc);
         executed += 1;
-        let k = insn.k;
-        let next = pc + 1;
-        let slot = |pc: usize| -> Result<usize, EmulateError> {
-            if (k as usize) < BPF_MEMWORDS {
-                Ok(k as usize)
-            } else {
-                Err(EmulateError::BadScratchSlot { pc, slot: k })
+        let bad = |error: InsnError| EmulateError::Insn { pc, error };
+        let op = Op::decode(insn).map_err(bad)?;
+        // Decoded: slots are below 16, loads inside seccomp_data.
+        let slot = |k: u32| k as usize % BPF_MEMWORDS;
+        match op {
+            Op::LoadAbs(k) => {
+                a = input.word(k).ok_or(bad(InsnError::BadLoad { offset: k }))?;
             }
-        };
-        match insn.code {
-            c if c == BPF_LD | BPF_W | BPF_ABS => {
-                a = input
-                    .word(k)
-                    .ok_or(EmulateError::BadLoad { pc, offset: k })?;
-            }
-            c if c == BPF_LD | BPF_W | BPF_LEN => a = SECCOMP_DATA_SIZE,
-            c if c == BPF_LDX | BPF_W | BPF_LEN => x = SECCOMP_DATA_SIZE,
-            c if c == BPF_LD | BPF_IMM => a = k,
-            c if c == BPF_LDX | BPF_IMM => x = k,
-            c if c == BPF_LD | BPF_MEM || c == BPF_LDX | BPF_MEM => {
-                let s = slot(pc)?;
-                if written & (1 << s) == 0 {
-                    return Err(EmulateError::UninitializedScratch { pc, slot: k });
+            Op::LoadLen(r) => *reg(&mut a, &mut x, r) = SECCOMP_DATA_SIZE,
+            Op::LoadImm(r, k) => *reg(&mut a, &mut x, r) = k,
+            Op::LoadMem(r, k) => {
+                if written & (1 << slot(k)) == 0 {
+                    return Err(bad(InsnError::UninitializedScratch { slot: k }));
                 }
-                if c == BPF_LD | BPF_MEM {
-                    a = mem[s];
-                } else {
-                    x = mem[s];
-                }
+                *reg(&mut a, &mut x, r) = mem[slot(k)];
             }
-            c if c == BPF_ST || c == BPF_STX => {
-                let s = slot(pc)?;
-                mem[s] = if c == BPF_ST { a } else { x };
-                written |= 1 << s;
+            Op::Store(r, k) => {
+                mem[slot(k)] = *reg(&mut a, &mut x, r);
+                written |= 1 << slot(k);
             }
-            c if c == BPF_MISC | BPF_TAX => x = a,
-            c if c == BPF_MISC | BPF_TXA => a = x,
-            c if c == BPF_RET | BPF_K => {
+            Op::Tax => x = a,
+            Op::Txa => a = x,
+            Op::Neg => a = a.wrapping_neg(),
+            Op::RetK(k) => {
                 step(Step { pc, a, x });
                 return Ok(Outcome { ret: k, executed });
             }
-            c if c == BPF_RET | BPF_A => {
+            Op::RetA => {
                 step(Step { pc, a, x });
                 return Ok(Outcome { ret: a, executed });
             }
-            c if c == BPF_ALU | BPF_NEG => a = a.wrapping_neg(),
-            c if bpf_class(c) == BPF_ALU && is_seccomp_alu(c) => {
-                let src = if bpf_src(c) == BPF_X { x } else { k };
-                a = match alu(c, a, src) {
-                    Ok(Some(v)) => v,
-                    Ok(None) => {
+            Op::Alu(op, src) => {
+                let src = match src {
+                    Src::K(k) => k,
+                    Src::X => x,
+                };
+                match alu(op, a, src) {
+                    Some(v) => a = v,
+                    None => {
                         step(Step { pc, a, x });
                         return Ok(Outcome { ret: 0, executed });
                     }
-                    Err(AluError::DivisionByZero) => {
-                        return Err(EmulateError::DivisionByZero { pc });
-                    }
-                    Err(AluError::ShiftTooFar) => return Err(EmulateError::ShiftTooFar { pc, k }),
-                    Err(AluError::Invalid) => {
-                        return Err(EmulateError::InvalidOpcode { pc, code: c });
-                    }
-                };
+                }
             }
-            c if c == BPF_JMP | BPF_JA => {
-                pc = jump(prog, pc, k)?;
+            Op::Ja(k) => {
+                pc = jump(len, pc, k).map_err(bad)?;
                 continue;
             }
-            c if bpf_class(c) == BPF_JMP && is_seccomp_cond_jump(c) => {
-                let src = if bpf_src(c) == BPF_X { x } else { k };
-                let taken = match bpf_op(c) {
-                    BPF_JEQ => a == src,
-                    BPF_JGT => a > src,
-                    BPF_JGE => a >= src,
-                    _ => a & src != 0,
+            Op::Jump { cond, src, jt, jf } => {
+                let src = match src {
+                    Src::K(k) => k,
+                    Src::X => x,
                 };
-                pc = jump(prog, pc, u32::from(if taken { insn.jt } else { insn.jf }))?;
+                let off = if cond.holds(a, src) { jt } else { jf };
+                pc = jump(len, pc, off.into()).map_err(bad)?;
                 continue;
             }
-            code => return Err(EmulateError::InvalidOpcode { pc, code }),
         }
-        pc = next;
+        pc += 1;
     }
     Err(EmulateError::FellOffEnd)
 }
 
-/// Why an ALU instruction has no result (programs the kernel rejects).
-pub(crate) enum AluError {
-    /// `DIV` by a constant 0.
-    DivisionByZero,
-    /// A shift by a constant of 32 or more.
-    ShiftTooFar,
-    /// Not an ALU operation seccomp accepts.
-    Invalid,
+/// The register `r` of `A` and `X`.
+fn reg<'r>(a: &'r mut u32, x: &'r mut u32, r: Reg) -> &'r mut u32 {
+    match r {
+        Reg::A => a,
+        Reg::X => x,
+    }
 }
 
-/// The accumulator after the ALU instruction `code` (with a source operand)
-/// on `a` and `src` (`k` or `X`, as `code` says): `Ok(None)` when the program
-/// ends there returning 0 (a division by an `X` of 0, as the kernel does).
-pub(crate) fn alu(code: u16, a: u32, src: u32) -> Result<Option<u32>, AluError> {
-    let by_const = bpf_src(code) == BPF_K;
-    Ok(Some(match bpf_op(code) {
-        BPF_ADD => a.wrapping_add(src),
-        BPF_SUB => a.wrapping_sub(src),
-        BPF_MUL => a.wrapping_mul(src),
-        BPF_DIV => match (src, by_const) {
-            (0, true) => return Err(AluError::DivisionByZero),
-            (0, false) => return Ok(None),
-            (d, _) => a / d,
+/// The accumulator after `A = A op src`, or `None` when the program ends there
+/// returning 0 (a division by 0, which only an `X` of 0 can be in a program
+/// the kernel accepts: the kernel does exactly that). A shift uses the low 5
+/// bits of `src`, as the kernel's interpreter and JITs do.
+pub(crate) const fn alu(op: AluOp, a: u32, src: u32) -> Option<u32> {
+    Some(match op {
+        AluOp::Add => a.wrapping_add(src),
+        AluOp::Sub => a.wrapping_sub(src),
+        AluOp::Mul => a.wrapping_mul(src),
+        AluOp::Div => match a.checked_div(src) {
+            Some(v) => v,
+            None => return None,
         },
-        BPF_AND => a & src,
-        BPF_OR => a | src,
-        BPF_XOR => a ^ src,
-        BPF_LSH | BPF_RSH => {
-            if by_const && src >= 32 {
-                return Err(AluError::ShiftTooFar);
-            }
-            let s = src & 31;
-            if bpf_op(code) == BPF_LSH {
-                a << s
-            } else {
-                a >> s
-            }
-        }
-        _ => return Err(AluError::Invalid),
-    }))
+        AluOp::Mod => match a.checked_rem(src) {
+            Some(v) => v,
+            None => return None,
+        },
+        AluOp::And => a & src,
+        AluOp::Or => a | src,
+        AluOp::Xor => a ^ src,
+        AluOp::Lsh => a << (src & 31),
+        AluOp::Rsh => a >> (src & 31),
+    })
 }
 
-/// The index `pc + 1 + offset`, checked to be inside the program.
-fn jump(prog: &[Insn], pc: usize, offset: u32) -> Result<usize, EmulateError> {
+/// The index `pc + 1 + offset`, checked to be inside a program of `len`
+/// instructions.
+fn jump(len: usize, pc: usize, offset: u32) -> Result<usize, InsnError> {
     let target = pc as u64 + 1 + u64::from(offset);
-    if target < prog.len() as u64 {
+    if target < len as u64 {
         Ok(target as usize)
     } else {
-        Err(EmulateError::JumpOutOfRange { pc, target })
+        Err(InsnError::JumpOutOfRange { target, len })
     }
-}
-
-/// Whether `code` is one of the ALU opcodes with a source operand that seccomp
-/// accepts (`BPF_MOD` is not one: seccomp rejects it).
-pub(crate) const fn is_seccomp_alu(code: u16) -> bool {
-    if code & !(0xf0 | 0x08) != BPF_ALU {
-        return false;
-    }
-    matches!(
-        bpf_op(code),
-        BPF_ADD | BPF_SUB | BPF_MUL | BPF_DIV | BPF_AND | BPF_OR | BPF_XOR | BPF_LSH | BPF_RSH
-    )
-}
-
-/// Whether `code` is a conditional jump opcode (`JEQ`, `JGT`, `JGE`, `JSET` with
-/// `K` or `X`).
-pub(crate) const fn is_seccomp_cond_jump(code: u16) -> bool {
-    if code & !(0xf0 | 0x08) != BPF_JMP {
-        return false;
-    }
-    matches!(bpf_op(code), BPF_JEQ | BPF_JGT | BPF_JGE | BPF_JSET)
 }
 
 #[cfg(test)]
@@ -669,59 +574,62 @@ mod tests {
 
     #[test]
     fn errors_never_panic() {
-        use EmulateError::*;
+        use EmulateError::{Empty, FellOffEnd};
+        use InsnError::*;
+        let bad = |pc: usize, error: InsnError| Err(EmulateError::Insn { pc, error });
         assert_eq!(run(&[]), Err(Empty));
         assert_eq!(
             run(&[st(BPF_LD | BPF_W | BPF_ABS, 64)]),
-            Err(BadLoad { pc: 0, offset: 64 })
+            bad(0, BadLoad { offset: 64 })
         );
         assert_eq!(
             run(&[st(BPF_LD | BPF_W | BPF_ABS, u32::MAX)]),
-            Err(BadLoad {
-                pc: 0,
-                offset: u32::MAX
-            })
+            bad(0, BadLoad { offset: u32::MAX })
         );
         assert_eq!(
             run(&[st(BPF_LD | BPF_H | BPF_ABS, 0)]),
-            Err(InvalidOpcode {
-                pc: 0,
-                code: BPF_LD | BPF_H | BPF_ABS
-            })
+            bad(
+                0,
+                NotForSeccomp {
+                    code: BPF_LD | BPF_H | BPF_ABS
+                }
+            )
         );
         assert_eq!(
             run(&[st(BPF_ALU | BPF_MOD | BPF_K, 3)]),
-            Err(InvalidOpcode {
-                pc: 0,
-                code: BPF_ALU | BPF_MOD | BPF_K
-            })
+            bad(
+                0,
+                NotForSeccomp {
+                    code: BPF_ALU | BPF_MOD | BPF_K
+                }
+            )
         );
         assert_eq!(
             run(&[st(BPF_LD | BPF_MEM, 0)]),
-            Err(UninitializedScratch { pc: 0, slot: 0 })
+            bad(0, UninitializedScratch { slot: 0 })
         );
-        assert_eq!(
-            run(&[st(BPF_ST, 16)]),
-            Err(BadScratchSlot { pc: 0, slot: 16 })
-        );
+        assert_eq!(run(&[st(BPF_ST, 16)]), bad(0, BadScratchSlot { slot: 16 }));
         assert_eq!(
             run(&[st(BPF_ALU | BPF_DIV | BPF_K, 0)]),
-            Err(DivisionByZero { pc: 0 })
+            bad(0, DivisionByZero)
         );
         assert_eq!(
             run(&[st(BPF_ALU | BPF_RSH | BPF_K, 32)]),
-            Err(ShiftTooFar { pc: 0, k: 32 })
+            bad(0, ShiftTooFar { k: 32 })
         );
         assert_eq!(
             run(&[st(BPF_JMP | BPF_JA, u32::MAX)]),
-            Err(JumpOutOfRange {
-                pc: 0,
-                target: 1 << 32
-            })
+            bad(
+                0,
+                JumpOutOfRange {
+                    target: 1 << 32,
+                    len: 1
+                }
+            )
         );
         assert_eq!(
             run(&[jmp(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0), st(BPF_RET, 0)]),
-            Err(JumpOutOfRange { pc: 0, target: 6 })
+            bad(0, JumpOutOfRange { target: 6, len: 2 })
         );
         assert_eq!(run(&[st(BPF_LD | BPF_IMM, 0)]), Err(FellOffEnd));
         // Every opcode value on a one-instruction program followed by a RET.

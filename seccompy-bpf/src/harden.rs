@@ -138,6 +138,10 @@ fn lows(cmp: Cmp, bits: u32) -> Vec<u64> {
 /// Every [`Width::U64`] condition of `policy` on an argument whose high bits the
 /// kernel ignores, on each of the policy's ABIs with 64-bit registers, whose result
 /// the ignored bits can change; with a [`Witness`], a bypass if there is one.
+///
+/// It reads the tables of the policy's ABIs: on an ABI whose syscall table is
+/// not compiled in, it finds nothing, and the policy does not compile
+/// ([`CompileError::MissingTable`](crate::CompileError::MissingTable)).
 #[must_use]
 pub fn wide_conditions(policy: &Policy) -> Vec<WideCondition> {
     let mut found = Vec::new();
@@ -378,7 +382,8 @@ fn narrow_on(abi: Abi, nr: u32, cond: &Condition) -> Option<bool> {
 /// A rule whose condition is 32-bit on some of its ABIs and not on others is split
 /// into one rule per ABI. Conditions on 8- or 16-bit arguments (`umode_t`) are kept:
 /// [`wide_conditions`] still reports them. Returns the policy and how many
-/// conditions were rewritten.
+/// conditions were rewritten. Like [`wide_conditions`], it rewrites nothing on an
+/// ABI whose syscall table is not compiled in (such a policy does not compile).
 #[must_use]
 pub fn harden(policy: &Policy) -> (Policy, usize) {
     let mut rules = Vec::new();
@@ -502,6 +507,8 @@ mod tests {
         assert!(wide_conditions(&wide).is_empty());
     }
 
+    // Foreign ABIs' tables.
+    #[cfg(feature = "all-abis")]
     #[test]
     fn a_deny_rule_is_bypassed_too() {
         let p = Policy::new(Action::Allow)

@@ -1,6 +1,7 @@
-//! Classic BPF for seccomp, pure and offline: program types, a label assembler, a
+//! Classic BPF for seccomp, pure and offline: program types, decoded instructions
+//! ([`op`]), a label assembler, a
 //! text assembler and disassembler, a validator with the kernel's rules, an
-//! emulator, and a decision-tree policy compiler.
+//! emulator, lints of programs ([`lint`]), and a decision-tree policy compiler.
 //!
 //! Everything here runs on any host for any ABI that `seccompy-sys` knows.
 #![no_std]
@@ -19,14 +20,21 @@ pub mod disasm;
 pub mod emulate;
 mod excerpt;
 pub mod harden;
+pub mod lint;
 #[cfg(feature = "oci")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oci")))]
 pub mod oci;
+pub mod op;
 pub mod outcomes;
 pub mod policy;
 pub mod program;
+#[doc(hidden)]
+pub mod rng;
+/// The unit tests' name for [`rng::Rng`].
 #[cfg(test)]
-mod test_rng;
+mod test_rng {
+    pub(crate) use crate::rng::Rng;
+}
 pub mod validate;
 
 pub use action::{Action, ActionError};

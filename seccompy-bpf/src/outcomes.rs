@@ -35,7 +35,8 @@ use alloc::vec::Vec;
 
 use seccompy_sys::*;
 
-use crate::emulate::{SECCOMP_DATA_SIZE, alu, is_seccomp_alu, is_seccomp_cond_jump};
+use crate::emulate::{SECCOMP_DATA_SIZE, alu};
+use crate::op::{AluOp, Op, Reg, Src};
 use crate::program::Insn;
 
 /// The returns a program may give for one `(arch, nr)`.
@@ -100,6 +101,14 @@ impl State {
             mem,
         }
     }
+
+    /// A register.
+    fn reg(&mut self, r: Reg) -> &mut Val {
+        match r {
+            Reg::A => &mut self.a,
+            Reg::X => &mut self.x,
+        }
+    }
 }
 
 /// Every return `prog` may give for a call with this `arch` and `nr`, whatever
@@ -129,81 +138,79 @@ pub fn possible_returns(prog: &[Insn], arch: u32, nr: u32) -> Returns {
     };
     for pc in 0..prog.len() {
         let Some(mut s) = states[pc] else { continue };
-        let insn = prog[pc];
-        let (code, k) = (insn.code, insn.k);
         let next = pc as u64 + 1;
-        let slot = (k as usize) < BPF_MEMWORDS;
-        match code {
-            c if c == BPF_LD | BPF_W | BPF_ABS => {
+        // An instruction the kernel refuses: anything may come of it.
+        let Ok(op) = Op::decode_opcode(&prog[pc]) else {
+            out.any = true;
+            continue;
+        };
+        let known = |src: Src, x: Val| match src {
+            Src::K(k) => Some(k),
+            Src::X => x,
+        };
+        let slot = |k: u32| (k as usize) < BPF_MEMWORDS;
+        match op {
+            Op::LoadAbs(k) => {
                 s.a = match k {
                     0 => Some(nr),
                     4 => Some(arch),
                     _ => None,
                 };
             }
-            c if c == BPF_LD | BPF_W | BPF_LEN => s.a = Some(SECCOMP_DATA_SIZE),
-            c if c == BPF_LDX | BPF_W | BPF_LEN => s.x = Some(SECCOMP_DATA_SIZE),
-            c if c == BPF_LD | BPF_IMM => s.a = Some(k),
-            c if c == BPF_LDX | BPF_IMM => s.x = Some(k),
-            c if c == BPF_LD | BPF_MEM && slot => s.a = s.mem[k as usize],
-            c if c == BPF_LDX | BPF_MEM && slot => s.x = s.mem[k as usize],
-            c if c == BPF_ST && slot => s.mem[k as usize] = s.a,
-            c if c == BPF_STX && slot => s.mem[k as usize] = s.x,
-            c if c == BPF_MISC | BPF_TAX => s.x = s.a,
-            c if c == BPF_MISC | BPF_TXA => s.a = s.x,
-            c if c == BPF_RET | BPF_K => {
+            Op::LoadLen(r) => *s.reg(r) = Some(SECCOMP_DATA_SIZE),
+            Op::LoadImm(r, k) => *s.reg(r) = Some(k),
+            Op::LoadMem(r, k) if slot(k) => *s.reg(r) = s.mem[k as usize],
+            Op::Store(r, k) if slot(k) => s.mem[k as usize] = *s.reg(r),
+            Op::LoadMem(..) | Op::Store(..) => {
+                out.any = true;
+                continue;
+            }
+            Op::Tax => s.x = s.a,
+            Op::Txa => s.a = s.x,
+            Op::RetK(k) => {
                 out.add(k);
                 continue;
             }
-            c if c == BPF_RET | BPF_A => {
+            Op::RetA => {
                 match s.a {
                     Some(v) => out.add(v),
                     None => out.any = true,
                 }
                 continue;
             }
-            c if c == BPF_ALU | BPF_NEG => s.a = s.a.map(u32::wrapping_neg),
-            c if bpf_class(c) == BPF_ALU && is_seccomp_alu(c) => {
-                let src = if bpf_src(c) == BPF_X { s.x } else { Some(k) };
+            Op::Neg => s.a = s.a.map(u32::wrapping_neg),
+            Op::Alu(alu_op, src) => {
+                let v = known(src, s.x);
                 // A division by an X of 0 ends the program with 0.
-                if bpf_op(c) == BPF_DIV && bpf_src(c) == BPF_X && src.is_none_or(|v| v == 0) {
+                if alu_op == AluOp::Div && src == Src::X && v.is_none_or(|v| v == 0) {
                     out.add(0);
                 }
-                s.a = match (s.a, src) {
-                    (Some(a), Some(src)) => match alu(c, a, src) {
-                        Ok(Some(v)) => Some(v),
-                        Ok(None) => continue,
-                        Err(_) => {
+                s.a = match (s.a, v) {
+                    (Some(a), Some(v)) => {
+                        if op.check_constant().is_err() {
                             out.any = true;
                             continue;
                         }
-                    },
+                        match alu(alu_op, a, v) {
+                            Some(r) => Some(r),
+                            None => continue,
+                        }
+                    }
                     _ => None,
                 };
             }
-            c if c == BPF_JMP | BPF_JA => {
+            Op::Ja(k) => {
                 flow(&mut states, &mut out, next + u64::from(k), s);
                 continue;
             }
-            c if bpf_class(c) == BPF_JMP && is_seccomp_cond_jump(c) => {
-                let src = if bpf_src(c) == BPF_X { s.x } else { Some(k) };
-                let taken = s.a.zip(src).map(|(a, v)| match bpf_op(c) {
-                    BPF_JEQ => a == v,
-                    BPF_JGT => a > v,
-                    BPF_JGE => a >= v,
-                    _ => a & v != 0,
-                });
+            Op::Jump { cond, src, jt, jf } => {
+                let taken = s.a.zip(known(src, s.x)).map(|(a, v)| cond.holds(a, v));
                 if taken != Some(false) {
-                    flow(&mut states, &mut out, next + u64::from(insn.jt), s);
+                    flow(&mut states, &mut out, next + u64::from(jt), s);
                 }
                 if taken != Some(true) {
-                    flow(&mut states, &mut out, next + u64::from(insn.jf), s);
+                    flow(&mut states, &mut out, next + u64::from(jf), s);
                 }
-                continue;
-            }
-            // An instruction the kernel refuses: anything may come of it.
-            _ => {
-                out.any = true;
                 continue;
             }
         }

@@ -602,6 +602,10 @@ impl Policy {
     /// What the policy decides for a call: a direct reading of the semantics in
     /// the [module documentation](self), with no compilation involved. It is the
     /// reference the compiled filter is tested against.
+    ///
+    /// Names resolve through the syscall tables: on an ABI whose table is not
+    /// compiled in, a named rule matches no call. Such a policy does not compile
+    /// ([`CompileError::MissingTable`](crate::CompileError::MissingTable)).
     #[must_use]
     pub fn evaluate(&self, data: &seccomp_data) -> Action {
         let nr = data.nr as u32;
@@ -612,7 +616,8 @@ impl Policy {
     }
 
     /// What the policy decides for a call of syscall `nr` on `abi` (which need not
-    /// be one of the policy's: no arch check is made) with `args`.
+    /// be one of the policy's: no arch check is made) with `args`. As [`evaluate`](Self::evaluate),
+    /// a named rule matches nothing on an ABI whose table is not compiled in.
     #[must_use]
     pub fn decide(&self, abi: Abi, nr: u32, args: &[u64; 6]) -> Action {
         let args_64 = abi_has_64bit_args(abi);

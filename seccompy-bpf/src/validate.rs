@@ -27,6 +27,7 @@
 //!
 //! ```
 //! use seccompy_bpf::validate::{validate, ValidateError};
+//! use seccompy_bpf::op::InsnError;
 //! use seccompy_sys::*;
 //!
 //! let ok = [
@@ -37,7 +38,8 @@
 //! ];
 //! assert_eq!(validate(&ok), Ok(()));
 //! let unaligned = [bpf_stmt(BPF_LD | BPF_W | BPF_ABS, 2), bpf_stmt(BPF_RET | BPF_A, 0)];
-//! assert_eq!(validate(&unaligned), Err(ValidateError::BadLoad { pc: 0, offset: 2 }));
+//! let error = InsnError::BadLoad { offset: 2 };
+//! assert_eq!(validate(&unaligned), Err(ValidateError::Insn { pc: 0, error }));
 //! ```
 //!
 //! # References
@@ -47,8 +49,10 @@
 
 use seccompy_sys::*;
 
-use crate::emulate::SECCOMP_DATA_SIZE;
+use crate::op::{Flow, InsnError, Op};
 use crate::program::Insn;
+
+pub use crate::op::{SECCOMP_OPCODES, SOCKET_ONLY_OPCODES, is_seccomp_opcode};
 
 /// Why the kernel would refuse a program as a seccomp filter (`EINVAL`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
@@ -63,68 +67,14 @@ pub enum ValidateError {
         /// The program's length.
         len: usize,
     },
-    /// An opcode that is not classic BPF at all.
-    #[error("instruction {pc}: {code:#06x} is not a classic BPF opcode")]
-    UnknownOpcode {
+    /// An instruction the kernel refuses: its opcode, its constant, a jump past
+    /// the end, a scratch slot read before it is written.
+    #[error("instruction {pc}: {error}")]
+    Insn {
         /// Index of the instruction.
         pc: usize,
-        /// Its opcode.
-        code: u16,
-    },
-    /// A classic BPF opcode that seccomp filters may not use (`BPF_MOD`, byte and
-    /// half-word loads, `BPF_IND` and `BPF_MSH` loads).
-    #[error(
-        "instruction {pc}: opcode {code:#06x} is classic BPF but not allowed in a seccomp filter"
-    )]
-    NotForSeccomp {
-        /// Index of the instruction.
-        pc: usize,
-        /// Its opcode.
-        code: u16,
-    },
-    /// A word load at an offset past `seccomp_data` or not a multiple of 4.
-    #[error(
-        "instruction {pc}: load at offset {offset} is outside seccomp_data (64 bytes) or not 4-byte aligned"
-    )]
-    BadLoad {
-        /// Index of the instruction.
-        pc: usize,
-        /// The offset `k`.
-        offset: u32,
-    },
-    /// A division (or remainder) by the constant 0.
-    #[error("instruction {pc}: division by the constant 0")]
-    DivisionByZero {
-        /// Index of the instruction.
-        pc: usize,
-    },
-    /// A shift by a constant of 32 or more.
-    #[error("instruction {pc}: shift by the constant {k}, 32 or more")]
-    ShiftTooFar {
-        /// Index of the instruction.
-        pc: usize,
-        /// The shift amount.
-        k: u32,
-    },
-    /// A scratch slot index of 16 or more.
-    #[error("instruction {pc}: scratch slot M[{slot}] does not exist (there are 16)")]
-    BadScratchSlot {
-        /// Index of the instruction.
-        pc: usize,
-        /// The slot index `k`.
-        slot: u32,
-    },
-    /// A jump whose target is past the last instruction.
-    #[error(
-        "instruction {pc}: jump to instruction {target}, past the end of the program (length {len})"
-    )]
-    JumpOutOfRange {
-        /// Index of the jump.
-        pc: usize,
-        /// Index of the target (`pc + 1 + offset`).
-        target: u64,
-        /// The program's length.
-        len: usize,
+        /// What is wrong with it.
+        error: InsnError,
     },
     /// The last instruction is not a `RET`.
     #[error("the last instruction ({pc}) is {code:#06x}, not a RET")]
@@ -134,79 +84,6 @@ pub enum ValidateError {
         /// Its opcode.
         code: u16,
     },
-    /// A scratch slot may be loaded before anything is stored in it.
-    #[error("instruction {pc}: M[{slot}] may be read before anything is stored in it")]
-    UninitializedScratch {
-        /// Index of the load.
-        pc: usize,
-        /// The slot index.
-        slot: u32,
-    },
-}
-
-/// Every opcode the kernel accepts in a seccomp filter, sorted.
-pub const SECCOMP_OPCODES: &[u16] = &[
-    BPF_LD | BPF_IMM,
-    BPF_LDX | BPF_IMM,
-    BPF_ST,
-    BPF_STX,
-    BPF_ALU | BPF_ADD | BPF_K,
-    BPF_JMP | BPF_JA,
-    BPF_RET | BPF_K,
-    BPF_MISC | BPF_TAX,
-    BPF_ALU | BPF_ADD | BPF_X,
-    BPF_ALU | BPF_SUB | BPF_K,
-    BPF_JMP | BPF_JEQ | BPF_K,
-    BPF_RET | BPF_A,
-    BPF_ALU | BPF_SUB | BPF_X,
-    BPF_JMP | BPF_JEQ | BPF_X,
-    BPF_LD | BPF_W | BPF_ABS,
-    BPF_ALU | BPF_MUL | BPF_K,
-    BPF_JMP | BPF_JGT | BPF_K,
-    BPF_ALU | BPF_MUL | BPF_X,
-    BPF_JMP | BPF_JGT | BPF_X,
-    BPF_ALU | BPF_DIV | BPF_K,
-    BPF_JMP | BPF_JGE | BPF_K,
-    BPF_ALU | BPF_DIV | BPF_X,
-    BPF_JMP | BPF_JGE | BPF_X,
-    BPF_ALU | BPF_OR | BPF_K,
-    BPF_JMP | BPF_JSET | BPF_K,
-    BPF_ALU | BPF_OR | BPF_X,
-    BPF_JMP | BPF_JSET | BPF_X,
-    BPF_ALU | BPF_AND | BPF_K,
-    BPF_ALU | BPF_AND | BPF_X,
-    BPF_LD | BPF_MEM,
-    BPF_LDX | BPF_MEM,
-    BPF_ALU | BPF_LSH | BPF_K,
-    BPF_ALU | BPF_LSH | BPF_X,
-    BPF_ALU | BPF_RSH | BPF_K,
-    BPF_ALU | BPF_RSH | BPF_X,
-    BPF_LD | BPF_W | BPF_LEN,
-    BPF_LDX | BPF_W | BPF_LEN,
-    BPF_ALU | BPF_NEG,
-    BPF_MISC | BPF_TXA,
-    BPF_ALU | BPF_XOR | BPF_K,
-    BPF_ALU | BPF_XOR | BPF_X,
-];
-
-/// The classic BPF opcodes the kernel knows for socket filters but refuses in
-/// seccomp filters, sorted.
-pub const SOCKET_ONLY_OPCODES: &[u16] = &[
-    BPF_LD | BPF_H | BPF_ABS,
-    BPF_LD | BPF_B | BPF_ABS,
-    BPF_LD | BPF_W | BPF_IND,
-    BPF_LD | BPF_H | BPF_IND,
-    BPF_LD | BPF_B | BPF_IND,
-    BPF_ALU | BPF_MOD | BPF_K,
-    BPF_ALU | BPF_MOD | BPF_X,
-    BPF_LDX | BPF_B | BPF_MSH,
-];
-
-/// Whether seccomp filters may use opcode `code` (ignoring `k`: see [`validate`]
-/// for the checks on it).
-#[must_use]
-pub fn is_seccomp_opcode(code: u16) -> bool {
-    SECCOMP_OPCODES.contains(&code)
 }
 
 /// Checks `prog` with the kernel's rules for seccomp filters: `Ok(())` exactly when
@@ -220,10 +97,10 @@ pub fn validate(prog: &[Insn]) -> Result<(), ValidateError> {
         return Err(ValidateError::TooLong { len });
     }
     for (pc, insn) in prog.iter().enumerate() {
-        check_insn(pc, insn, len)?;
+        check_insn(pc, insn, len).map_err(|error| ValidateError::Insn { pc, error })?;
     }
     let last = prog[len - 1];
-    if last.code != BPF_RET | BPF_K && last.code != BPF_RET | BPF_A {
+    if Flow::of(&last) != Flow::Return {
         return Err(ValidateError::NoFinalReturn {
             pc: len - 1,
             code: last.code,
@@ -233,74 +110,49 @@ pub fn validate(prog: &[Insn]) -> Result<(), ValidateError> {
 }
 
 /// The checks on one instruction, alone and for its jump targets.
-fn check_insn(pc: usize, insn: &Insn, len: usize) -> Result<(), ValidateError> {
-    let (code, k) = (insn.code, insn.k);
-    if !is_seccomp_opcode(code) {
-        return Err(if SOCKET_ONLY_OPCODES.contains(&code) {
-            ValidateError::NotForSeccomp { pc, code }
-        } else {
-            ValidateError::UnknownOpcode { pc, code }
-        });
-    }
-    let out_of_range = |offset: u32| {
+fn check_insn(pc: usize, insn: &Insn, len: usize) -> Result<(), InsnError> {
+    let in_range = |offset: u32| {
         let target = pc as u64 + 1 + u64::from(offset);
-        (target >= len as u64).then_some(ValidateError::JumpOutOfRange { pc, target, len })
+        if target < len as u64 {
+            Ok(())
+        } else {
+            Err(InsnError::JumpOutOfRange { target, len })
+        }
     };
-    match code {
-        c if c == BPF_LD | BPF_W | BPF_ABS && (k >= SECCOMP_DATA_SIZE || k & 3 != 0) => {
-            return Err(ValidateError::BadLoad { pc, offset: k });
-        }
-        c if c == BPF_ALU | BPF_DIV | BPF_K && k == 0 => {
-            return Err(ValidateError::DivisionByZero { pc });
-        }
-        c if (c == BPF_ALU | BPF_LSH | BPF_K || c == BPF_ALU | BPF_RSH | BPF_K) && k >= 32 => {
-            return Err(ValidateError::ShiftTooFar { pc, k });
-        }
-        c if (c == BPF_LD | BPF_MEM || c == BPF_LDX | BPF_MEM || c == BPF_ST || c == BPF_STX)
-            && k as usize >= BPF_MEMWORDS =>
-        {
-            return Err(ValidateError::BadScratchSlot { pc, slot: k });
-        }
-        c if c == BPF_JMP | BPF_JA => {
-            if let Some(e) = out_of_range(k) {
-                return Err(e);
-            }
-        }
-        c if bpf_class(c) == BPF_JMP => {
-            // Every other allowed jump is conditional.
-            if let Some(e) = out_of_range(insn.jt.into()).or(out_of_range(insn.jf.into())) {
-                return Err(e);
-            }
-        }
-        _ => {}
+    match Op::decode(insn)?.flow() {
+        Flow::Goto(k) => in_range(k),
+        Flow::Branch { jt, jf } => in_range(jt.into()).and(in_range(jf.into())),
+        Flow::Next | Flow::Return => Ok(()),
     }
-    Ok(())
 }
 
 /// The kernel's scratch-memory pass. `known` is the set of slots (one bit each)
 /// surely written when control falls into the next instruction; `at[pc]` is the
 /// intersection of the sets of every jump to `pc`. Must run on a program whose
-/// jumps are known to be in range.
+/// instructions decode and whose jumps are known to be in range.
 fn check_scratch(prog: &[Insn]) -> Result<(), ValidateError> {
     let mut at = alloc::vec![u16::MAX; prog.len()];
     let mut known: u16 = 0;
     for (pc, insn) in prog.iter().enumerate() {
         known &= at[pc];
-        let code = insn.code;
-        let slot_bit = || 1u16 << (insn.k & 15);
-        if code == BPF_ST || code == BPF_STX {
-            known |= slot_bit();
-        } else if code == BPF_LD | BPF_MEM || code == BPF_LDX | BPF_MEM {
-            if known & slot_bit() == 0 {
-                return Err(ValidateError::UninitializedScratch { pc, slot: insn.k });
+        let slot_bit = |k: u32| 1u16 << (k & 15);
+        let Ok(op) = Op::decode(insn) else { continue };
+        match op {
+            Op::Store(_, k) => known |= slot_bit(k),
+            Op::LoadMem(_, slot) if known & slot_bit(slot) == 0 => {
+                let error = InsnError::UninitializedScratch { slot };
+                return Err(ValidateError::Insn { pc, error });
             }
-        } else if code == BPF_JMP | BPF_JA {
-            at[pc + 1 + insn.k as usize] &= known;
-            known = u16::MAX;
-        } else if bpf_class(code) == BPF_JMP {
-            at[pc + 1 + insn.jt as usize] &= known;
-            at[pc + 1 + insn.jf as usize] &= known;
-            known = u16::MAX;
+            Op::Ja(k) => {
+                at[pc + 1 + k as usize] &= known;
+                known = u16::MAX;
+            }
+            Op::Jump { jt, jf, .. } => {
+                at[pc + 1 + jt as usize] &= known;
+                at[pc + 1 + jf as usize] &= known;
+                known = u16::MAX;
+            }
+            _ => {}
         }
     }
     Ok(())
@@ -309,7 +161,8 @@ fn check_scratch(prog: &[Insn]) -> Result<(), ValidateError> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use ValidateError::*;
+    use InsnError::*;
+    use ValidateError::{Empty, NoFinalReturn, TooLong};
     use alloc::vec;
     use alloc::vec::Vec;
 
@@ -320,6 +173,9 @@ pub(crate) mod tests {
         bpf_jump(code, k, jt, jf)
     }
     const RET_A: Insn = bpf_stmt(BPF_RET | BPF_A, 0);
+    fn bad(pc: usize, error: InsnError) -> Result<(), ValidateError> {
+        Err(ValidateError::Insn { pc, error })
+    }
 
     #[test]
     fn opcode_tables() {
@@ -332,10 +188,16 @@ pub(crate) mod tests {
         for code in 0..=u16::MAX {
             let r = validate(&[st(code, 0), RET_A]);
             match r {
-                Err(UnknownOpcode { pc: 0, .. }) => {
+                Err(ValidateError::Insn {
+                    pc: 0,
+                    error: UnknownOpcode { .. },
+                }) => {
                     assert!(!is_seccomp_opcode(code) && !SOCKET_ONLY_OPCODES.contains(&code))
                 }
-                Err(NotForSeccomp { pc: 0, .. }) => assert!(SOCKET_ONLY_OPCODES.contains(&code)),
+                Err(ValidateError::Insn {
+                    pc: 0,
+                    error: NotForSeccomp { .. },
+                }) => assert!(SOCKET_ONLY_OPCODES.contains(&code)),
                 _ => assert!(is_seccomp_opcode(code), "{code:#x} gave {r:?}"),
             }
         }
@@ -363,7 +225,7 @@ pub(crate) mod tests {
         }
         assert_eq!(
             validate(&[st(BPF_ALU | BPF_DIV | BPF_K, 0), RET_A]),
-            Err(DivisionByZero { pc: 0 })
+            bad(0, DivisionByZero)
         );
         assert_eq!(validate(&[st(BPF_ALU | BPF_DIV | BPF_X, 0), RET_A]), Ok(()));
         assert_eq!(
@@ -372,11 +234,11 @@ pub(crate) mod tests {
         );
         assert_eq!(
             validate(&[st(BPF_ALU | BPF_RSH | BPF_K, 32), RET_A]),
-            Err(ShiftTooFar { pc: 0, k: 32 })
+            bad(0, ShiftTooFar { k: 32 })
         );
         assert_eq!(
             validate(&[st(BPF_STX, 16), RET_A]),
-            Err(BadScratchSlot { pc: 0, slot: 16 })
+            bad(0, BadScratchSlot { slot: 16 })
         );
         // LEN loads and the NEG opcode ignore k.
         assert_eq!(
@@ -392,19 +254,17 @@ pub(crate) mod tests {
         assert_eq!(validate(&prog(st(BPF_JMP | BPF_JA, 1))), Ok(()));
         assert_eq!(
             validate(&prog(st(BPF_JMP | BPF_JA, 2))),
-            Err(JumpOutOfRange {
-                pc: 0,
-                target: 3,
-                len: 3
-            })
+            bad(0, JumpOutOfRange { target: 3, len: 3 })
         );
         assert_eq!(
             validate(&prog(st(BPF_JMP | BPF_JA, u32::MAX))),
-            Err(JumpOutOfRange {
-                pc: 0,
-                target: 1 << 32,
-                len: 3
-            })
+            bad(
+                0,
+                JumpOutOfRange {
+                    target: 1 << 32,
+                    len: 3
+                }
+            )
         );
         assert_eq!(
             validate(&prog(jmp(BPF_JMP | BPF_JSET | BPF_X, 0, 1, 0))),
@@ -412,11 +272,7 @@ pub(crate) mod tests {
         );
         assert_eq!(
             validate(&prog(jmp(BPF_JMP | BPF_JGE | BPF_K, 0, 0, 2))),
-            Err(JumpOutOfRange {
-                pc: 0,
-                target: 3,
-                len: 3
-            })
+            bad(0, JumpOutOfRange { target: 3, len: 3 })
         );
     }
 
@@ -425,7 +281,7 @@ pub(crate) mod tests {
         let ld0 = st(BPF_LD | BPF_MEM, 0);
         assert_eq!(
             validate(&[ld0, RET_A]),
-            Err(UninitializedScratch { pc: 0, slot: 0 })
+            bad(0, UninitializedScratch { slot: 0 })
         );
         assert_eq!(validate(&[st(BPF_ST, 0), ld0, RET_A]), Ok(()));
         // Stored on one branch only.
@@ -437,7 +293,7 @@ pub(crate) mod tests {
         ];
         assert_eq!(
             validate(&one_branch),
-            Err(UninitializedScratch { pc: 2, slot: 0 })
+            bad(2, UninitializedScratch { slot: 0 })
         );
         // Stored on both branches.
         let both: Vec<Insn> = vec![
@@ -456,7 +312,7 @@ pub(crate) mod tests {
         let after_ret: Vec<Insn> = vec![RET_A, ld0, RET_A];
         assert_eq!(
             validate(&after_ret),
-            Err(UninitializedScratch { pc: 1, slot: 0 })
+            bad(1, UninitializedScratch { slot: 0 })
         );
         let after_ret_stored: Vec<Insn> = vec![st(BPF_ST, 0), RET_A, ld0, RET_A];
         assert_eq!(validate(&after_ret_stored), Ok(()));
@@ -466,11 +322,10 @@ pub(crate) mod tests {
     /// not, always the same for a given seed.
     pub(crate) fn random_program(seed: &mut u64) -> Vec<Insn> {
         let mut next = || {
-            *seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = *seed;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
+            let mut rng = crate::rng::Rng(*seed);
+            let v = rng.next();
+            *seed = rng.0;
+            v
         };
         let len = 1 + (next() % 16) as usize;
         let mut p: Vec<Insn> = (0..len)

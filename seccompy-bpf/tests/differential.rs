@@ -13,8 +13,7 @@ use seccompy_bpf::{
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{AUDIT_ARCHES, X32_SYSCALL_BIT, seccomp_data};
 
-mod support;
-use support::Rng;
+use seccompy_testing::Rng;
 
 const ABI_SETS: &[&[Abi]] = &[
     &[Abi::X86_64, Abi::I386, Abi::X32],
@@ -73,14 +72,14 @@ struct Case {
 }
 
 fn syscall(r: &mut Rng, abis: &[Abi]) -> Syscall {
-    let abi = *r.pick(abis);
+    let abi = *r.pick_ref(abis);
     let table = abi.syscalls();
     if r.chance(65) && !table.is_empty() {
-        Syscall::from(r.pick(table).1)
+        Syscall::from(r.pick_ref(table).1)
     } else if r.chance(15) {
         // A range, often from a known number to beyond the table's end.
         let first = match r.below(3) {
-            0 if !table.is_empty() => r.pick(table).0,
+            0 if !table.is_empty() => r.pick_ref(table).0,
             1 => X32_SYSCALL_BIT + r.below(600) as u32,
             _ => r.below(1100) as u32,
         };
@@ -93,7 +92,7 @@ fn syscall(r: &mut Rng, abis: &[Abi]) -> Syscall {
         Syscall::Range { first, last }
     } else {
         Syscall::Nr(match r.below(6) {
-            0 if !table.is_empty() => r.pick(table).0,
+            0 if !table.is_empty() => r.pick_ref(table).0,
             1 => X32_SYSCALL_BIT + r.below(600) as u32,
             2 => u32::MAX - r.below(3) as u32,
             3 => r.next() as u32,
@@ -109,7 +108,7 @@ fn condition(r: &mut Rng, consts: &[u64]) -> Condition {
     } else {
         Width::Low32
     };
-    let c = *r.pick(consts);
+    let c = *r.pick_ref(consts);
     let cmp = match r.below(8) {
         0 => Cmp::Eq(c),
         1 => Cmp::Ne(c),
@@ -119,7 +118,7 @@ fn condition(r: &mut Rng, consts: &[u64]) -> Condition {
         5 => Cmp::Ge(c),
         6 => {
             let mask = if r.chance(50) {
-                *r.pick(consts)
+                *r.pick_ref(consts)
             } else {
                 constant(r)
             };
@@ -142,7 +141,7 @@ fn condition(r: &mut Rng, consts: &[u64]) -> Condition {
 }
 
 fn random_case(r: &mut Rng) -> Case {
-    let abis = *r.pick(ABI_SETS);
+    let abis = *r.pick_ref(ABI_SETS);
     let mut policy = Policy::new(action(r)).abis(abis);
     if r.chance(70) {
         policy = policy.bad_arch_action(action(r));
@@ -150,14 +149,14 @@ fn random_case(r: &mut Rng) -> Case {
     let pool: Vec<Syscall> = (0..1 + r.below(8)).map(|_| syscall(r, abis)).collect();
     let consts: Vec<u64> = (0..3 + r.below(6)).map(|_| constant(r)).collect();
     for _ in 0..r.below(18) {
-        let mut rule = Rule::new(r.pick(&pool).clone(), action(r));
+        let mut rule = Rule::new(r.pick_ref(&pool).clone(), action(r));
         if r.chance(20) {
             // Restricted to an ABI that knows the name (a name unknown on every
             // ABI a rule applies to is an error), or to any ABI at all.
             let abi = if r.chance(80) {
-                *r.pick(abis)
+                *r.pick_ref(abis)
             } else {
-                *r.pick(Abi::ALL)
+                *r.pick_ref(Abi::ALL)
             };
             let known = match rule.syscall() {
                 Syscall::Name(n) => abi.syscall_nr(n).is_some() || !abis.contains(&abi),
@@ -175,7 +174,9 @@ fn random_case(r: &mut Rng) -> Case {
         policy = policy.rule(rule);
     }
     if r.chance(25) {
-        let hot: Vec<Syscall> = (0..1 + r.below(3)).map(|_| r.pick(&pool).clone()).collect();
+        let hot: Vec<Syscall> = (0..1 + r.below(3))
+            .map(|_| r.pick_ref(&pool).clone())
+            .collect();
         policy = policy.hot_syscalls(hot);
     }
     Case {
@@ -188,7 +189,7 @@ fn random_case(r: &mut Rng) -> Case {
 fn arg_value(r: &mut Rng, consts: &[u64]) -> u64 {
     match r.below(10) {
         0..=4 => {
-            let c = *r.pick(consts);
+            let c = *r.pick_ref(consts);
             match r.below(8) {
                 0 => c.wrapping_add(1),
                 1 => c.wrapping_sub(1),
@@ -208,13 +209,13 @@ fn arg_value(r: &mut Rng, consts: &[u64]) -> u64 {
 
 fn random_data(r: &mut Rng, case: &Case) -> (seccomp_data, ByteOrder) {
     let abis = case.policy.abi_list();
-    let abi = *r.pick(abis);
+    let abi = *r.pick_ref(abis);
     let arch = match r.below(10) {
-        0 => r.pick(AUDIT_ARCHES).1,
+        0 => r.pick_ref(AUDIT_ARCHES).1,
         1 => r.next() as u32,
         _ => abi.audit_arch(),
     };
-    let named = match r.pick(&case.pool) {
+    let named = match r.pick_ref(&case.pool) {
         Syscall::Range { first, last } => Some(if r.chance(50) { *first } else { *last }),
         s => s.nr_on(abi),
     };
@@ -222,7 +223,7 @@ fn random_data(r: &mut Rng, case: &Case) -> (seccomp_data, ByteOrder) {
         (0..=5, Some(nr)) => nr,
         (6, Some(nr)) => nr.wrapping_add(1),
         (7, Some(nr)) => nr.wrapping_sub(1) ^ (r.below(2) as u32 * X32_SYSCALL_BIT),
-        (8, _) => *r.pick(&[
+        (8, _) => *r.pick_ref(&[
             u32::MAX,
             u32::MAX - 1,
             1 << 31,

@@ -26,26 +26,26 @@
 ))]
 
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
-use seccompy_bpf::validate::{SECCOMP_OPCODES, SOCKET_ONLY_OPCODES, ValidateError, validate};
+use seccompy_bpf::op::{InsnError, SECCOMP_OPCODES, SOCKET_ONLY_OPCODES};
+use seccompy_bpf::validate::{ValidateError, validate};
 use seccompy_bpf::{Assembler, Insn};
 use seccompy_sys::*;
 
-mod support;
-use support::Rng;
+use seccompy_testing::Rng;
 
 /// Constants that make comparisons sometimes true: small numbers, the probe
 /// syscall numbers, the audit arch, the arguments' words, random values.
 fn constant(rng: &mut Rng, args: &[u64; 6]) -> u32 {
     match rng.below(6) {
         0 => rng.below(4) as u32,
-        1 => *rng.pick(&[
+        1 => *rng.pick_ref(&[
             libc::SYS_getpid as u32,
             libc::SYS_getppid as u32,
             libc::SYS_gettid as u32,
         ]),
-        2 => *rng.pick(&[AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64]),
+        2 => *rng.pick_ref(&[AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64]),
         3 => {
-            let a = *rng.pick(args);
+            let a = *rng.pick_ref(args);
             if rng.chance(50) {
                 a as u32
             } else {
@@ -65,7 +65,7 @@ fn valid_program(rng: &mut Rng, args: &[u64; 6], ip: bool) -> Vec<Insn> {
     let len = 1 + rng.below(max) as usize;
     let mut p = Vec::with_capacity(len);
     for pc in 0..len - 1 {
-        let code = *rng.pick(SECCOMP_OPCODES);
+        let code = *rng.pick_ref(SECCOMP_OPCODES);
         let rest = (len - pc - 2) as u64; // largest offset that stays inside
         let mut insn = bpf_stmt(code, constant(rng, args));
         match code {
@@ -100,7 +100,10 @@ fn valid_program(rng: &mut Rng, args: &[u64; 6], ip: bool) -> Vec<Insn> {
     // Repair reads of unwritten scratch slots with a store just before.
     for _ in 0..64 {
         match validate(&p) {
-            Err(ValidateError::UninitializedScratch { pc, slot }) => {
+            Err(ValidateError::Insn {
+                pc,
+                error: InsnError::UninitializedScratch { slot },
+            }) => {
                 p.insert(pc, bpf_stmt(BPF_ST, slot));
                 fix_jumps_over(&mut p, pc);
             }
@@ -133,7 +136,7 @@ fn ret_value(rng: &mut Rng) -> u32 {
     match rng.below(4) {
         0 => SECCOMP_RET_ALLOW,
         1 => SECCOMP_RET_ERRNO | rng.below(4096) as u32,
-        2 => *rng.pick(&[
+        2 => *rng.pick_ref(&[
             SECCOMP_RET_KILL_PROCESS,
             SECCOMP_RET_TRAP | 3,
             SECCOMP_RET_LOG,
@@ -154,7 +157,7 @@ fn mutate(rng: &mut Rng, p: &mut Vec<Insn>, args: &[u64; 6]) {
             p[at] = if rng.chance(40) {
                 bpf_stmt(BPF_JMP | BPF_JA, off)
             } else {
-                let code = *rng.pick(&[
+                let code = *rng.pick_ref(&[
                     BPF_JMP | BPF_JEQ | BPF_K,
                     BPF_JMP | BPF_JGT | BPF_X,
                     BPF_JMP | BPF_JSET | BPF_K,
@@ -170,12 +173,12 @@ fn mutate(rng: &mut Rng, p: &mut Vec<Insn>, args: &[u64; 6]) {
         // Any opcode at all, or one that only socket filters may use.
         1 => p[at].code = rng.below(0x100) as u16,
         2 => p[at].code = rng.next() as u16,
-        3 => p[at].code = *rng.pick(SOCKET_ONLY_OPCODES),
+        3 => p[at].code = *rng.pick_ref(SOCKET_ONLY_OPCODES),
         // Division by a constant 0.
         4 => p.insert(
             at,
             bpf_stmt(
-                *rng.pick(&[BPF_ALU | BPF_DIV | BPF_K, BPF_ALU | BPF_MOD | BPF_K]),
+                *rng.pick_ref(&[BPF_ALU | BPF_DIV | BPF_K, BPF_ALU | BPF_MOD | BPF_K]),
                 0,
             ),
         ),
@@ -183,7 +186,7 @@ fn mutate(rng: &mut Rng, p: &mut Vec<Insn>, args: &[u64; 6]) {
         5 => p.insert(
             at,
             bpf_stmt(
-                *rng.pick(&[BPF_ALU | BPF_LSH | BPF_K, BPF_ALU | BPF_RSH | BPF_K]),
+                *rng.pick_ref(&[BPF_ALU | BPF_LSH | BPF_K, BPF_ALU | BPF_RSH | BPF_K]),
                 30 + rng.below(5) as u32,
             ),
         ),
@@ -191,14 +194,14 @@ fn mutate(rng: &mut Rng, p: &mut Vec<Insn>, args: &[u64; 6]) {
         6 => p.insert(
             at,
             bpf_stmt(
-                *rng.pick(&[BPF_LD | BPF_MEM, BPF_LDX | BPF_MEM]),
+                *rng.pick_ref(&[BPF_LD | BPF_MEM, BPF_LDX | BPF_MEM]),
                 rng.below(16) as u32,
             ),
         ),
         7 => p.insert(
             at,
             bpf_stmt(
-                *rng.pick(&[BPF_ST, BPF_STX, BPF_LD | BPF_MEM]),
+                *rng.pick_ref(&[BPF_ST, BPF_STX, BPF_LD | BPF_MEM]),
                 15 + rng.below(3) as u32,
             ),
         ),
@@ -212,7 +215,7 @@ fn mutate(rng: &mut Rng, p: &mut Vec<Insn>, args: &[u64; 6]) {
         9 => {
             let last = p.len() - 1;
             p[last] = bpf_stmt(
-                *rng.pick(&[BPF_LD | BPF_IMM, BPF_MISC | BPF_TAX, BPF_JMP | BPF_JA]),
+                *rng.pick_ref(&[BPF_LD | BPF_IMM, BPF_MISC | BPF_TAX, BPF_JMP | BPF_JA]),
                 0,
             );
         }
@@ -344,21 +347,15 @@ impl Drop for Pipe {
     }
 }
 
-/// Forks, runs `child` in the child, waits, and returns the wait status.
+/// Forks, runs `child` in the child (exit code 99 if it returns), waits, and
+/// returns the wait status.
 fn fork_and_wait(child: impl FnOnce()) -> libc::c_int {
-    // SAFETY: the child runs only `child`, which uses raw syscalls and exits.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0, "fork");
-    if pid == 0 {
+    let pid = seccompy_testing::fork(|| {
         child();
-        // SAFETY: leaving the child without running the parent's destructors.
-        unsafe { libc::_exit(99) };
-    }
-    let mut status = 0;
-    // SAFETY: waiting for our own child.
-    let rc = unsafe { libc::waitpid(pid, &mut status, 0) };
-    assert_eq!(rc, pid, "waitpid");
-    status
+        99
+    })
+    .expect("fork");
+    seccompy_testing::wait_status(pid)
 }
 
 /// The kernel's verdict on every program.
@@ -412,7 +409,11 @@ fn validate_agrees_with_the_kernel() {
         match (v, ours) {
             (Verdict::Accepted, Ok(())) => accepted += 1,
             (Verdict::Rejected(libc::EINVAL), Err(e)) => {
-                let name = format!("{e:?}");
+                // A bad instruction is counted by what is wrong with it.
+                let name = match e {
+                    ValidateError::Insn { error, .. } => format!("{error:?}"),
+                    e => format!("{e:?}"),
+                };
                 let name = name.split([' ', '{']).next().unwrap_or("").to_string();
                 *reasons.entry(name).or_default() += 1;
             }

@@ -12,8 +12,7 @@ use seccompy_bpf::{Action, ByteOrder, Program, Syscall, emulate_for, validate};
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, seccomp_data};
 
-mod support;
-use support::Rng;
+use seccompy_testing::Rng;
 
 /// Docker's default profile, committed in the repository (`profiles/`).
 const DOCKER_DEFAULT: &str = include_str!("../../profiles/docker-default.json");
@@ -1267,26 +1266,28 @@ fn random_profile(rng: &mut Rng, target: Abi) -> String {
                 .is_some_and(|b| b.is_little_endian() == target.is_little_endian())
         })
         .collect();
-    let archs: Vec<ScmpArch> = (0..rng.below(4)).map(|_| *rng.pick(&same_order)).collect();
+    let archs: Vec<ScmpArch> = (0..rng.below(4))
+        .map(|_| *rng.pick_ref(&same_order))
+        .collect();
     let mut abis = vec![target];
     abis.extend(archs.iter().filter_map(|a| a.abi()));
-    let default = *rng.pick(&ACTIONS[..7]);
+    let default = *rng.pick_ref(&ACTIONS[..7]);
     let mut rules = Vec::new();
     for _ in 0..1 + rng.below(8) {
         let mut names = Vec::new();
         for _ in 0..1 + rng.below(4) {
-            let abi = *rng.pick(&abis);
+            let abi = *rng.pick_ref(&abis);
             let table = abi.syscalls();
             let name = match rng.below(5) {
-                0 => rng.pick(&seccompy_bpf::oci::MULTIPLEXED).0,
+                0 => rng.pick_ref(&seccompy_bpf::oci::MULTIPLEXED).0,
                 1 => table[table.len() - 1 - rng.index(table.len().min(5))].1,
-                _ => rng.pick(table).1,
+                _ => rng.pick_ref(table).1,
             };
             names.push(format!("{name:?}"));
         }
         let mut args = Vec::new();
         for _ in 0..[0, 0, 1, 1, 2, 3][rng.index(6)] {
-            let op = rng.pick(ScmpOp::ALL);
+            let op = rng.pick_ref(ScmpOp::ALL);
             args.push(format!(
                 r#"{{"index": {}, "value": {}, "valueTwo": {}, "op": "{op}"}}"#,
                 rng.below(3),
@@ -1297,7 +1298,7 @@ fn random_profile(rng: &mut Rng, target: Abi) -> String {
         rules.push(format!(
             r#"{{"names": [{}], "action": "{}", "errnoRet": {}, "args": [{}]}}"#,
             names.join(", "),
-            rng.pick(&ACTIONS),
+            rng.pick_ref(&ACTIONS),
             [1, 2, 38, 13][rng.index(4)],
             args.join(", ")
         ));

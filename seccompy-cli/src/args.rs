@@ -218,25 +218,37 @@ pub fn read_file(path: &Path, kind: Input) -> Result<Vec<u8>> {
 
 /// Reads a file of kind `kind` (see [`read_file`]) as UTF-8 text.
 pub fn read_text(path: &Path, kind: Input) -> Result<String> {
-    String::from_utf8(read_file(path, kind)?)
-        .map_err(|_| Error::new(format!("{}: not UTF-8 text", path.display())))
+    utf8(path, read_file(path, kind)?)
+}
+
+/// The bytes read from `path` as UTF-8 text.
+pub fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| Error::new(format!("{}: not UTF-8 text", path.display())))
 }
 
 /// Reads a raw program: 8-byte little-endian `struct sock_filter` records.
 pub fn read_program(path: &Path) -> Result<Program> {
-    let bytes = read_file(path, Input::Program)?;
+    program(path, &read_file(path, Input::Program)?)
+}
+
+/// The bytes read from `path` as a raw program (see [`read_program`]).
+pub fn program(path: &Path, bytes: &[u8]) -> Result<Program> {
     if bytes.is_empty() {
         return Err(Error::new(format!(
             "{}: the file is empty, not a BPF program",
             path.display()
         )));
     }
-    Program::from_bytes(&bytes).map_err(|e| Error::new(format!("{}: {e}", path.display())))
+    Program::from_bytes(bytes).map_err(|e| Error::new(format!("{}: {e}", path.display())))
 }
 
 /// Reads a raw program (see [`read_program`]) that the kernel would accept.
 pub fn read_valid_program(path: &Path) -> Result<Program> {
-    let prog = read_program(path)?;
+    valid(path, read_program(path)?)
+}
+
+/// `prog`, read from `path`, if the kernel would accept it.
+pub fn valid(path: &Path, prog: Program) -> Result<Program> {
     validate(prog.insns()).map_err(|e| {
         Error::new(format!(
             "{}: the kernel would reject this program: {e}",

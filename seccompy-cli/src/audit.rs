@@ -2,24 +2,18 @@
 //! program in the emulator.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::io::Write;
 use std::path::PathBuf;
 
 use lexopt::prelude::*;
 use seccompy_bpf::Insn;
-use seccompy_bpf::action::Action;
-use seccompy_bpf::emulate::{ByteOrder, emulate_for};
-use seccompy_bpf::harden::{extend, wide_conditions};
+use seccompy_bpf::harden::wide_conditions;
+use seccompy_bpf::lint;
 use seccompy_bpf::oci::{Profile, Resolved};
-use seccompy_bpf::policy::more_restrictive;
 use seccompy_bpf::policy::{Cmp, Condition, Policy, Width};
-use seccompy_sys::signatures::signature_of_nr;
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::*;
 
 use crate::args;
-use crate::compile;
 use crate::error::{Error, Result};
 use crate::source::Source;
 use crate::spec;
@@ -129,43 +123,15 @@ Example:
 /// The `schema` of `audit --json`.
 pub const SCHEMA: &str = "seccompy.audit/1";
 
-/// How serious a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
+pub use seccompy_bpf::lint::Severity;
 
-impl Severity {
-    fn parse(s: &str) -> Result<Self> {
-        Ok(match s {
-            "info" => Severity::Info,
-            "low" => Severity::Low,
-            "medium" => Severity::Medium,
-            "high" => Severity::High,
-            "critical" => Severity::Critical,
-            _ => {
-                return Err(Error::new(format!(
-                    "unknown severity '{s}' (severities: info, low, medium, high, critical)"
-                )));
-            }
-        })
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        })
-    }
+/// Reads `--fail-on`'s severity.
+fn parse_severity(s: &str) -> Result<Severity> {
+    Severity::from_name(s).ok_or_else(|| {
+        Error::new(format!(
+            "unknown severity '{s}' (severities: info, low, medium, high, critical)"
+        ))
+    })
 }
 
 /// One finding.
@@ -176,51 +142,23 @@ pub struct Finding {
     pub detail: String,
 }
 
-/// Dangerous system calls, by severity when allowed unconditionally.
-const DANGEROUS: &[(&str, Severity)] = &[
-    ("kexec_load", Severity::Critical),
-    ("kexec_file_load", Severity::Critical),
-    ("init_module", Severity::Critical),
-    ("finit_module", Severity::Critical),
-    ("delete_module", Severity::High),
-    ("bpf", Severity::High),
-    ("ptrace", Severity::High),
-    ("process_vm_writev", Severity::High),
-    ("mount", Severity::High),
-    ("umount2", Severity::High),
-    ("fsopen", Severity::High),
-    ("fsmount", Severity::High),
-    ("move_mount", Severity::High),
-    ("open_tree", Severity::High),
-    ("mount_setattr", Severity::High),
-    ("pivot_root", Severity::High),
-    ("open_by_handle_at", Severity::High),
-    ("iopl", Severity::High),
-    ("ioperm", Severity::High),
-    ("reboot", Severity::High),
-    ("swapon", Severity::High),
-    ("swapoff", Severity::High),
-    ("unshare", Severity::Medium),
-    ("setns", Severity::Medium),
-    ("io_uring_setup", Severity::Medium),
-    ("io_uring_enter", Severity::Medium),
-    ("io_uring_register", Severity::Medium),
-    ("userfaultfd", Severity::Medium),
-    ("perf_event_open", Severity::Medium),
-    ("keyctl", Severity::Medium),
-    ("add_key", Severity::Medium),
-    ("request_key", Severity::Medium),
-    ("process_vm_readv", Severity::Medium),
-    ("syslog", Severity::Medium),
-    ("acct", Severity::Medium),
-    ("settimeofday", Severity::Medium),
-    ("clock_settime", Severity::Medium),
-    ("clock_adjtime", Severity::Medium),
-    ("adjtimex", Severity::Medium),
-    ("name_to_handle_at", Severity::Low),
-    ("quotactl", Severity::Low),
-    ("lookup_dcookie", Severity::Low),
-];
+impl From<lint::Finding> for Finding {
+    fn from(f: lint::Finding) -> Self {
+        Finding {
+            severity: f.severity,
+            kind: f.kind.name(),
+            detail: f.message,
+        }
+    }
+}
+
+/// The library's findings on the program ([`seccompy_bpf::lint`]).
+fn program_findings(insns: &[Insn], abi: Abi) -> Vec<Finding> {
+    lint::lint(insns, abi)
+        .into_iter()
+        .map(Finding::from)
+        .collect()
+}
 
 /// Runs the command.
 pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
@@ -235,7 +173,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         }
         let long = crate::source::long_name(&arg);
         match arg {
-            Long("fail-on") => fail_on = Severity::parse(&args::text(parser)?)?,
+            Long("fail-on") => fail_on = parse_severity(&args::text(parser)?)?,
             Long("json") => json = true,
             Long("agent") => agent = Some(None),
             Long("agent-policy") => agent = Some(Some(args::path(parser.value()?))),
@@ -268,23 +206,22 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     } else {
         source.bpf = Some(file.clone());
     }
-    let oci_config = source.oci_config();
-    let loaded = source.load()?;
+    let loaded = source.with_input(bytes).load()?;
     let mut findings = program_findings(loaded.prog.insns(), loaded.abi);
     if loaded.resolved.is_none() {
         // A profile's rules are judged by high_word_findings below, by name.
-        findings.extend(program_high_word(loaded.prog.insns(), loaded.abi));
+        let bypasses = lint::high_word_bypasses(loaded.prog.insns(), loaded.abi);
+        findings.extend(bypasses.into_iter().map(Finding::from));
     }
-    if let Some(resolved) = &loaded.resolved {
-        let profile = compile::read_profile(&file, oci_config)?;
-        findings.extend(profile_findings(&profile, resolved));
+    if let Some((profile, resolved)) = &loaded.resolved {
+        findings.extend(profile_findings(profile, resolved));
         let policy = resolved
             .to_policy()
             .map_err(|e| Error::new(format!("{}: {e}", file.display())))?;
         findings.extend(high_word_findings(&policy));
         if let Some(policy) = &agent {
             findings.extend(crate::agent::audit_findings(
-                &profile,
+                profile,
                 &loaded,
                 policy.as_deref(),
             )?);
@@ -335,363 +272,6 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// Runs programs on calls of one ABI.
-struct Runner<'a> {
-    insns: &'a [Insn],
-    abi: Abi,
-}
-
-impl Runner<'_> {
-    fn ret(&self, arch: u32, nr: u32, args: [u64; 6]) -> u32 {
-        let data = seccomp_data {
-            nr: nr as i32,
-            arch,
-            instruction_pointer: 0,
-            args,
-        };
-        // The program was validated: the emulator cannot fail on it.
-        emulate_for(self.insns, &data, ByteOrder::of(self.abi)).map_or(0, |o| o.ret)
-    }
-
-    fn allows(&self, arch: u32, nr: u32, args: [u64; 6]) -> bool {
-        Action::from_raw(self.ret(arch, nr, args)).is_some_and(Action::allows)
-    }
-}
-
-/// Names, at most `max` of them, then how many more.
-fn some(names: &[String], max: usize) -> String {
-    let mut s = names
-        .iter()
-        .take(max)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if names.len() > max {
-        s.push_str(&format!(" and {} more", names.len() - max));
-    }
-    s
-}
-
-/// The argument vectors a call is tried with: zero, all ones, and a few
-/// pseudo-random ones (splitmix64, fixed seed).
-fn arg_samples() -> Vec<[u64; 6]> {
-    let mut state = 0x5ecc_0b1e_u64;
-    let mut next = || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
-    let mut v = vec![[0; 6], [u64::MAX; 6], [1; 6]];
-    for _ in 0..8 {
-        v.push(std::array::from_fn(|_| next()));
-    }
-    v
-}
-
-/// The findings on the program.
-pub fn program_findings(insns: &[Insn], abi: Abi) -> Vec<Finding> {
-    let r = Runner { insns, abi };
-    let arch = abi.audit_arch();
-    let table = abi.syscalls();
-    let mut findings = Vec::new();
-    let zero = [0u64; 6];
-
-    // No arch check: an arch no ABI has.
-    let foreign: Vec<String> = table
-        .iter()
-        .filter(|(nr, _)| r.allows(0, *nr, zero))
-        .map(|(_, n)| n.to_string())
-        .collect();
-    if !foreign.is_empty() {
-        findings.push(Finding {
-            severity: Severity::High,
-            kind: "no arch check",
-            detail: format!(
-                "{} of {} call numbers are allowed under an unknown audit arch (0), where they \
-                 mean other calls: the program does not check seccomp_data.arch (numbers: {})",
-                foreign.len(),
-                table.len(),
-                some(&foreign, 5)
-            ),
-        });
-    }
-
-    // x32 bypass: refused by number on x86_64, allowed by its x32 number.
-    if arch == AUDIT_ARCH_X86_64 && abi == Abi::X86_64 {
-        let bypass: Vec<String> = table
-            .iter()
-            .filter(|(nr, _)| !r.allows(arch, *nr, zero))
-            .filter_map(|(_, name)| {
-                let x32 = Abi::X32.syscall_nr(name)?;
-                r.allows(arch, x32, zero).then(|| name.to_string())
-            })
-            .collect();
-        if !bypass.is_empty() {
-            findings.push(Finding {
-                severity: Severity::High,
-                kind: "x32 bypass",
-                detail: format!(
-                    "refused as x86_64 calls but allowed under their x32 numbers (0x40000000 + n, \
-                     same audit arch): {}",
-                    some(&bypass, 8)
-                ),
-            });
-        }
-    }
-
-    // Permissive default: numbers no table has.
-    let known: BTreeSet<u32> = table.iter().map(|(nr, _)| *nr).collect();
-    let max = known
-        .iter()
-        .copied()
-        .filter(|n| n & X32_SYSCALL_BIT == 0)
-        .max()
-        .unwrap_or(0);
-    let base = if abi == Abi::X32 { X32_SYSCALL_BIT } else { 0 };
-    let unknown: Vec<u32> = (base..base + max)
-        .filter(|n| !known.contains(n))
-        .chain((1..=16).map(|i| base + max + i))
-        .collect();
-    let allowed_unknown: Vec<String> = unknown
-        .iter()
-        .filter(|&&n| r.allows(arch, n, zero))
-        .map(|n| n.to_string())
-        .collect();
-    if !allowed_unknown.is_empty() {
-        findings.push(Finding {
-            severity: Severity::High,
-            kind: "permissive default",
-            detail: format!(
-                "{} of {} numbers that name no {} syscall are allowed (a default ALLOW lets \
-                 every future syscall through): {}",
-                allowed_unknown.len(),
-                unknown.len(),
-                abi.name(),
-                some(&allowed_unknown, 5)
-            ),
-        });
-    }
-
-    // Dangerous calls allowed whatever their arguments.
-    let samples = arg_samples();
-    for &(name, severity) in DANGEROUS {
-        let Some(nr) = abi.syscall_nr(name) else {
-            continue;
-        };
-        if samples.iter().all(|a| r.allows(arch, nr, *a)) {
-            findings.push(Finding {
-                severity,
-                kind: "dangerous syscall",
-                detail: format!("{name} is allowed whatever its arguments"),
-            });
-        }
-    }
-
-    findings.extend(low_word_only(&r, table));
-    findings.extend(unreachable(insns));
-    findings
-}
-
-/// Arguments of a 64-bit ABI whose low word changes some call's decision while
-/// its high word never does for that call: judged per syscall, so that a
-/// program checking the whole argument for one call and its low word alone
-/// for another is caught on the second.
-fn low_word_only(r: &Runner<'_>, table: &[(u32, &'static str)]) -> Vec<Finding> {
-    if !r.abi.is_64bit() {
-        return Vec::new();
-    }
-    let loads: BTreeSet<u32> = r
-        .insns
-        .iter()
-        .filter(|i| i.code == BPF_LD | BPF_W | BPF_ABS)
-        .map(|i| i.k)
-        .collect();
-    let constants: BTreeSet<u32> = r
-        .insns
-        .iter()
-        .filter(|i| bpf_class(i.code) == BPF_JMP && bpf_op(i.code) != BPF_JA)
-        .flat_map(|i| [i.k, i.k.wrapping_add(1), i.k.wrapping_sub(1)])
-        .collect();
-    let little = r.abi.is_little_endian();
-    let arch = r.abi.audit_arch();
-    // High words tried against each low word that matters.
-    const HIGH: [u64; 4] = [1, 0x8000_0000, 0xffff_ffff, 0x1234_5678];
-    let mut findings = Vec::new();
-    for i in 0..6usize {
-        let lo = if little { 16 + 8 * i } else { 20 + 8 * i };
-        if !loads.contains(&(lo as u32)) {
-            continue;
-        }
-        let with = |word: u64| {
-            let mut a = [0u64; 6];
-            a[i] = word;
-            a
-        };
-        let names: Vec<String> = table
-            .iter()
-            // Arguments the kernel reads 32 bits of are rightly compared so.
-            .filter(|(nr, _)| {
-                !signature_of_nr(r.abi, *nr).is_some_and(|s| s.high_bits_ignored(r.abi, i))
-            })
-            .filter(|(nr, _)| {
-                let base = r.ret(arch, *nr, [0; 6]);
-                // The low words (0 and the program's constants) that decide
-                // this call differently from another low word.
-                let deciding: Vec<u64> = constants
-                    .iter()
-                    .map(|&c| u64::from(c))
-                    .filter(|&c| r.ret(arch, *nr, with(c)) != base)
-                    .collect();
-                let points = || deciding.iter().chain(&[0]);
-                // The low word decides, its high word never does, and bit 31
-                // of the low word matters somewhere: a comparison of the low
-                // word's value (==, <, >, ...), not a mask of its lower bits
-                // (such as `flags & 0x7e020000 == 0`), which means the same on
-                // the whole argument.
-                !deciding.is_empty()
-                    && points().all(|&low| {
-                        let want = r.ret(arch, *nr, with(low));
-                        HIGH.iter()
-                            .all(|&h| r.ret(arch, *nr, with(h << 32 | low)) == want)
-                    })
-                    && points().any(|&low| {
-                        r.ret(arch, *nr, with(low ^ 0x8000_0000)) != r.ret(arch, *nr, with(low))
-                    })
-            })
-            .map(|(_, n)| n.to_string())
-            .collect();
-        if !names.is_empty() {
-            findings.push(Finding {
-                severity: Severity::Medium,
-                kind: "low word only",
-                detail: format!(
-                    "args[{i}] is compared on its low 32 bits only (its high word changes no \
-                     decision): right for int arguments, a bypass for 64-bit ones; for {}",
-                    some(&names, 6)
-                ),
-            });
-        }
-    }
-    findings
-}
-
-/// For a raw program: calls whose decision a value with bits set above those
-/// the kernel reads of an argument makes less restrictive than the decision on
-/// the value the kernel sees (sign- or zero-extended as the argument's type
-/// says). The low words tried are the constants the program compares that
-/// argument's low word with (and their neighbours, 0, the largest, the sign bit).
-fn program_high_word(insns: &[Insn], abi: Abi) -> Vec<Finding> {
-    if !seccompy_sys::signatures::has_64bit_registers(abi) {
-        return Vec::new();
-    }
-    let r = Runner { insns, abi };
-    let arch = abi.audit_arch();
-    let little = abi.is_little_endian();
-    let offsets = |i: u32| {
-        let (lo, hi) = (16 + 8 * i, 20 + 8 * i);
-        if little { (lo, hi) } else { (hi, lo) }
-    };
-    let mut findings = Vec::new();
-    for i in 0..6u32 {
-        let (lo, hi) = offsets(i);
-        let loads = |k: u32| {
-            insns
-                .iter()
-                .any(|n| n.code == BPF_LD | BPF_W | BPF_ABS && n.k == k)
-        };
-        if !loads(hi) {
-            continue;
-        }
-        // The constants compared after a load of the low word, in program order.
-        let mut constants = BTreeSet::new();
-        let mut last_load = None;
-        for n in insns {
-            if n.code == BPF_LD | BPF_W | BPF_ABS {
-                last_load = Some(n.k);
-            } else if bpf_class(n.code) == BPF_JMP
-                && bpf_op(n.code) != BPF_JA
-                && last_load == Some(lo)
-            {
-                constants.extend([n.k, n.k.wrapping_add(1), n.k.wrapping_sub(1)]);
-            }
-        }
-        constants.extend([0, u32::MAX, 0x8000_0000]);
-        let index = i as usize;
-        for &(nr, name) in abi.syscalls() {
-            let Some(sig) = signature_of_nr(abi, nr) else {
-                continue;
-            };
-            if !sig.high_bits_ignored(abi, index) {
-                continue;
-            }
-            let Some(param) = sig.params().get(index) else {
-                continue;
-            };
-            let bits = param.ty.kernel_bits(abi);
-            let with = |v: u64| {
-                let mut a = [0u64; 6];
-                a[index] = v;
-                a
-            };
-            // Every low word with a bypass, the first shown in full.
-            let found: Vec<(u64, u64, Action, Action)> = constants
-                .iter()
-                .filter_map(|&c| {
-                    let low = u64::from(c) & ((1u64 << bits) - 1);
-                    let intended = extend(low, bits, param.ty.signed);
-                    let want = Action::from_raw(r.ret(arch, nr, with(intended)))?;
-                    [1u64 << bits, 1 << 32, u64::MAX << bits]
-                        .into_iter()
-                        .map(|high| low | high)
-                        .filter(|&v| v != intended)
-                        .find_map(|crafted| {
-                            let got = Action::from_raw(r.ret(arch, nr, with(crafted)))?;
-                            more_restrictive(want, got).then_some((crafted, intended, got, want))
-                        })
-                })
-                .collect();
-            if let Some(&(crafted, intended, got, want)) = found.first() {
-                let pname = param.name;
-                let mut detail = format!(
-                    "{name}({pname}={crafted:#x}) on {abi} gets {}: the kernel reads {bits} \
-                     bits of `{} {pname}` and sees {pname} = {}, which gets {}; the program \
-                     compares args[{i}].hi",
-                    action_text(got),
-                    param.c_type,
-                    seen_value(abi, nr, index, intended),
-                    action_text(want)
-                );
-                if found.len() > 1 {
-                    let others: Vec<String> =
-                        found[1..].iter().map(|f| format!("{:#x}", f.1)).collect();
-                    detail.push_str(&format!("; also for {pname} = {}", some(&others, 5)));
-                }
-                findings.push(Finding {
-                    severity: Severity::High,
-                    kind: "high word bypass",
-                    detail,
-                });
-            }
-        }
-    }
-    findings
-}
-
-/// The value the kernel sees for argument `index` of call `nr`: `40 (0x28,
-/// AF_VSOCK)`, the constant's name when the argument has one
-/// ([`seccompy_bpf::decode`]).
-fn seen_value(abi: Abi, nr: u32, index: usize, value: u64) -> String {
-    let decoded = seccompy_bpf::decode::format_arg(abi, nr, index, value);
-    let named = decoded.starts_with(|c: char| c.is_ascii_alphabetic());
-    if named {
-        format!("{value} ({value:#x}, {decoded})")
-    } else {
-        format!("{value} ({value:#x})")
-    }
-}
-
 /// `" (did you mean 'X' for 'Y'?)"`: the syscalls of `abis` closest to
 /// `names` (none of which exists), or nothing.
 fn misspelled(names: &[&str], abis: &[Abi]) -> String {
@@ -710,47 +290,6 @@ fn misspelled(names: &[&str], abis: &[Abi]) -> String {
     } else {
         format!(" (did you mean {}?)", guesses.join(", "))
     }
-}
-
-/// Instructions no path from the first reaches.
-fn unreachable(insns: &[Insn]) -> Vec<Finding> {
-    let mut seen = vec![false; insns.len()];
-    let mut todo = vec![0usize];
-    while let Some(pc) = todo.pop() {
-        if pc >= insns.len() || seen[pc] {
-            continue;
-        }
-        seen[pc] = true;
-        let i = insns[pc];
-        match bpf_class(i.code) {
-            BPF_RET => {}
-            BPF_JMP if bpf_op(i.code) == BPF_JA => todo.push(pc + 1 + i.k as usize),
-            BPF_JMP => {
-                todo.push(pc + 1 + usize::from(i.jt));
-                todo.push(pc + 1 + usize::from(i.jf));
-            }
-            _ => todo.push(pc + 1),
-        }
-    }
-    let dead: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !**s)
-        .map(|(pc, _)| pc.to_string())
-        .collect();
-    if dead.is_empty() {
-        return Vec::new();
-    }
-    vec![Finding {
-        severity: Severity::Low,
-        kind: "never matches",
-        detail: format!(
-            "{} instruction{} no path reaches: {}",
-            dead.len(),
-            if dead.len() == 1 { "" } else { "s" },
-            some(&dead, 10)
-        ),
-    }]
 }
 
 /// A condition as a profile states it: `args[0] > 40`.
@@ -772,14 +311,6 @@ fn condition_text(c: &Condition) -> String {
     }
 }
 
-/// An action as the findings name it: `ALLOW`, `ERRNO(1)`.
-fn action_text(a: Action) -> String {
-    match a {
-        Action::Errno(n) | Action::Trap(n) | Action::Trace(n) => format!("{}({n})", a.name()),
-        _ => a.name().to_string(),
-    }
-}
-
 /// The policy's 64-bit comparisons of arguments the kernel reads fewer bits of
 /// ([`seccompy_bpf::harden::wide_conditions`]): a bypass when the ignored bits get
 /// a call a less restrictive action than the kernel's reading of it gets.
@@ -794,7 +325,7 @@ fn high_word_findings(policy: &Policy) -> Vec<Finding> {
             let (crafted, intended) = (*w.witness.crafted.get(i)?, *w.witness.intended.get(i)?);
             let rule_text = format!(
                 "{} if {}",
-                action_text(rule.action()),
+                rule.action(),
                 rule.conditions()
                     .iter()
                     .map(condition_text)
@@ -809,8 +340,8 @@ fn high_word_findings(policy: &Policy) -> Vec<Finding> {
             let rule_text = format!("{}: {rule_text}", w.syscall);
             let field = format!("`{} {name}`", w.param.c_type);
             let (crafted_action, intended_action) = (
-                action_text(w.witness.crafted_action),
-                action_text(w.witness.intended_action),
+                w.witness.crafted_action,
+                w.witness.intended_action,
             );
             let (severity, kind, detail) = if w.witness.is_bypass() {
                 (
@@ -824,7 +355,7 @@ fn high_word_findings(policy: &Policy) -> Vec<Finding> {
                         w.abi
                             .syscall_nr(w.syscall)
                             .map_or_else(|| format!("{intended} ({intended:#x})"), |nr| {
-                                seen_value(w.abi, nr, i, intended)
+                                lint::seen_value(w.abi, nr, i, intended)
                             }),
                         if w.also.is_empty() {
                             String::new()
@@ -874,7 +405,7 @@ fn profile_findings(profile: &Profile, resolved: &Resolved) -> Vec<Finding> {
         let label = format!(
             "rule {} ({})",
             index + 1,
-            some(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>(), 3)
+            lint::some(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>(), 3)
         );
         let exists = |n: &str| resolved.abis.iter().any(|a| a.syscall_nr(n).is_some());
         if !names.iter().any(|n| exists(n)) {
@@ -904,132 +435,11 @@ fn profile_findings(profile: &Profile, resolved: &Resolved) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use seccompy_bpf::action::Action;
     use seccompy_bpf::policy::{Arg, Arg32, Rule};
 
     fn kinds(f: &[Finding]) -> Vec<(&'static str, Severity)> {
         f.iter().map(|f| (f.kind, f.severity)).collect()
-    }
-
-    #[test]
-    fn a_tight_policy_has_no_finding() {
-        let p = Policy::new(Action::Errno(1))
-            .abi(Abi::X86_64)
-            .syscalls(["read", "write", "exit_group"], Action::Allow)
-            .compile()
-            .unwrap();
-        assert!(program_findings(p.insns(), Abi::X86_64).is_empty());
-    }
-
-    #[test]
-    fn defaults_and_dangerous_calls() {
-        let p = Policy::new(Action::Allow)
-            .abi(Abi::X86_64)
-            .rule(Rule::new("ptrace", Action::Errno(1)))
-            .compile()
-            .unwrap();
-        let f = program_findings(p.insns(), Abi::X86_64);
-        let k = kinds(&f);
-        assert!(k.contains(&("permissive default", Severity::High)), "{f:?}");
-        assert!(
-            k.contains(&("dangerous syscall", Severity::Critical)),
-            "{f:?}"
-        );
-        // ptrace is refused, and the compiler's program guards x32 and the arch.
-        assert!(!f.iter().any(|f| f.detail.starts_with("ptrace ")), "{f:?}");
-        assert!(
-            !k.iter()
-                .any(|(k, _)| *k == "x32 bypass" || *k == "no arch check")
-        );
-    }
-
-    #[test]
-    fn missing_arch_check_and_x32_bypass() {
-        // A hand-written deny list: no arch check, no x32 guard.
-        let ptrace = Abi::X86_64.syscall_nr("ptrace").unwrap();
-        let ret = |k: u32| Insn {
-            code: BPF_RET | BPF_K,
-            jt: 0,
-            jf: 0,
-            k,
-        };
-        let prog = [
-            Insn {
-                code: BPF_LD | BPF_W | BPF_ABS,
-                jt: 0,
-                jf: 0,
-                k: 0,
-            },
-            Insn {
-                code: BPF_JMP | BPF_JEQ | BPF_K,
-                jt: 0,
-                jf: 1,
-                k: ptrace,
-            },
-            ret(Action::Errno(1).to_raw()),
-            ret(Action::Allow.to_raw()),
-        ];
-        let f = program_findings(&prog, Abi::X86_64);
-        let k = kinds(&f);
-        assert!(k.contains(&("no arch check", Severity::High)), "{f:?}");
-        let x32 = f
-            .iter()
-            .find(|f| f.kind == "x32 bypass")
-            .expect("x32 bypass");
-        assert!(x32.detail.ends_with(": ptrace"), "{}", x32.detail);
-    }
-
-    #[test]
-    fn low_word_checks() {
-        // lseek's offset (args[1]) is 64 bits wide.
-        let low = Policy::new(Action::Errno(1))
-            .abi(Abi::X86_64)
-            .rule(Rule::new("lseek", Action::Allow).when(Arg32(1).eq(8)))
-            .compile()
-            .unwrap();
-        let f = program_findings(low.insns(), Abi::X86_64);
-        let lw = f
-            .iter()
-            .find(|f| f.kind == "low word only")
-            .expect("low word");
-        assert!(lw.detail.starts_with("args[1]") && lw.detail.ends_with("for lseek"));
-        let full = Policy::new(Action::Errno(1))
-            .abi(Abi::X86_64)
-            .rule(Rule::new("lseek", Action::Allow).when(Arg(1).eq(8)))
-            .compile()
-            .unwrap();
-        let f = program_findings(full.insns(), Abi::X86_64);
-        assert!(!f.iter().any(|f| f.kind == "low word only"), "{f:?}");
-        // The whole args[1] for lseek, its low word alone for pread64 (a
-        // 64-bit count) and for read (an unsigned int fd in args[0], rightly):
-        // pread64 is named, lseek and read are not.
-        let mixed = Policy::new(Action::Errno(1))
-            .abi(Abi::X86_64)
-            .rule(Rule::new("lseek", Action::Allow).when(Arg(1).eq(8)))
-            .rule(Rule::new("pread64", Action::Allow).when(Arg32(2).eq(1)))
-            .rule(Rule::new("read", Action::Allow).when(Arg32(0).eq(1)))
-            .compile()
-            .unwrap();
-        let f = program_findings(mixed.insns(), Abi::X86_64);
-        let lw: Vec<&Finding> = f.iter().filter(|f| f.kind == "low word only").collect();
-        assert_eq!(lw.len(), 1, "{f:?}");
-        assert!(lw[0].detail.starts_with("args[2]"), "{}", lw[0].detail);
-        assert!(lw[0].detail.ends_with("for pread64"), "{}", lw[0].detail);
-        // A 32-bit argument on its low word: nothing (socket's int family).
-        let int = Policy::new(Action::Errno(1))
-            .abi(Abi::X86_64)
-            .rule(Rule::new("socket", Action::Allow).when(Arg32(0).eq(1)))
-            .compile()
-            .unwrap();
-        let f = program_findings(int.insns(), Abi::X86_64);
-        assert!(!f.iter().any(|f| f.kind == "low word only"), "{f:?}");
-        // A mask of the lower bits means the same on the whole argument.
-        let masked = Policy::new(Action::Errno(1))
-            .abi(Abi::X86_64)
-            .rule(Rule::new("clone", Action::Allow).when(Arg(0).masked_eq(0x7e02_0000, 0)))
-            .compile()
-            .unwrap();
-        let f = program_findings(masked.insns(), Abi::X86_64);
-        assert!(!f.iter().any(|f| f.kind == "low word only"), "{f:?}");
     }
 
     #[test]
@@ -1069,56 +479,6 @@ mod tests {
     }
 
     #[test]
-    fn high_word_in_a_raw_program() {
-        let deny = Policy::new(Action::Allow)
-            .abi(Abi::X86_64)
-            .rule(Rule::new("socket", Action::Errno(97)).when(Arg(0).eq(40)))
-            .compile()
-            .unwrap();
-        let f = program_high_word(deny.insns(), Abi::X86_64);
-        assert_eq!(kinds(&f), [("high word bypass", Severity::High)], "{f:?}");
-        assert!(
-            f[0].detail.starts_with(
-                "socket(family=0x100000028) on x86_64 gets ALLOW: the kernel reads 32 bits of \
-                 `int family` and sees family = 40 (0x28, AF_VSOCK), which gets ERRNO(97)"
-            ),
-            "{}",
-            f[0].detail
-        );
-        // Hardened, or on the low word: nothing.
-        let (hard, _) = seccompy_bpf::harden::harden(
-            &Policy::new(Action::Allow)
-                .abi(Abi::X86_64)
-                .rule(Rule::new("socket", Action::Errno(97)).when(Arg(0).eq(40))),
-        );
-        assert!(program_high_word(hard.compile().unwrap().insns(), Abi::X86_64).is_empty());
-        // An allow on equality only refuses: no bypass.
-        let allow = Policy::new(Action::Errno(1))
-            .abi(Abi::X86_64)
-            .rule(Rule::new("personality", Action::Allow).when(Arg(0).eq(8)))
-            .compile()
-            .unwrap();
-        assert!(program_high_word(allow.insns(), Abi::X86_64).is_empty());
-    }
-
-    #[test]
-    fn dead_code() {
-        let ret = |k: u32| Insn {
-            code: BPF_RET | BPF_K,
-            jt: 0,
-            jf: 0,
-            k,
-        };
-        let f = unreachable(&[ret(0), ret(1), ret(2)]);
-        assert_eq!(f.len(), 1);
-        assert!(
-            f[0].detail
-                .starts_with("2 instructions no path reaches: 1, 2")
-        );
-        assert!(unreachable(&[ret(0)]).is_empty());
-    }
-
-    #[test]
     fn misspelled_names_get_suggestions() {
         assert_eq!(
             misspelled(&["sockte", "zzzzzz"], &[Abi::X86_64]),
@@ -1129,7 +489,7 @@ mod tests {
 
     #[test]
     fn severities() {
-        assert!(Severity::parse("critical").unwrap() > Severity::High);
-        assert!(Severity::parse("bad").is_err());
+        assert!(parse_severity("critical").unwrap() > Severity::High);
+        assert!(parse_severity("bad").is_err());
     }
 }

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use lexopt::prelude::*;
+use seccompy::oci::{self, Resolution};
 use seccompy_bpf::Program;
 use seccompy_bpf::oci::{CapSet, KernelVersion, Profile, ResolveOptions, Resolved};
 use seccompy_bpf::validate::validate;
@@ -130,7 +131,14 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
         resolved,
         prog,
         hardened,
-    } = resolve_and_compile(&file, abi, caps, kernel, oci_config, harden)?;
+    } = resolve_and_compile(
+        &file,
+        &read_profile(&file, oci_config)?,
+        abi,
+        caps,
+        kernel,
+        harden,
+    )?;
 
     let abis: Vec<&str> = resolved.abis.iter().map(|a| a.name()).collect();
     let mut about = format!(
@@ -178,19 +186,21 @@ pub(crate) fn harden_note(hardened: usize) -> String {
 /// `kernel`, narrowed by [`seccompy_bpf::harden::harden`] if `harden`.
 pub(crate) fn resolve_and_compile(
     file: &Path,
+    profile: &Profile,
     abi: Abi,
     caps: CapSet,
     kernel: KernelVersion,
-    oci_config: bool,
     harden: bool,
 ) -> Result<Compiled> {
-    let profile = read_profile(file, oci_config)?;
     let opts = ResolveOptions::new(abi, kernel).with_caps(caps);
     let at = |e: &dyn std::fmt::Display| Error::new(format!("{}: {e}", file.display()));
-    let resolved = profile.resolve(&opts).map_err(|e| at(&e))?.ok_or_else(|| {
-        at(&"the profile installs no filter (no default action and no rule for this machine)")
-    })?;
-    let policy = resolved.to_policy().map_err(|e| at(&e))?;
+    let Resolution {
+        resolved, policy, ..
+    } = oci::resolve(profile, &opts)
+        .map_err(|e| at(&e))?
+        .ok_or_else(|| {
+            at(&"the profile installs no filter (no default action and no rule for this machine)")
+        })?;
     let (policy, hardened) = if harden {
         seccompy_bpf::harden::harden(&policy)
     } else {
@@ -212,26 +222,28 @@ pub(crate) fn resolve_and_compile(
 
 /// Reads the profile, or the `linux.seccomp` object of an OCI `config.json`.
 pub(crate) fn read_profile(file: &Path, oci_config: bool) -> Result<Profile> {
-    let json = args::read_text(file, args::Input::Profile)?;
+    parse_profile(
+        file,
+        &args::read_text(file, args::Input::Profile)?,
+        oci_config,
+    )
+}
+
+/// Parses `json`, read from `file`, as [`read_profile`] does.
+pub(crate) fn parse_profile(file: &Path, json: &str, oci_config: bool) -> Result<Profile> {
     let at = |e: &dyn std::fmt::Display| Error::new(format!("{}: {e}", file.display()));
     if oci_config {
-        Profile::from_oci_config_json(&json)
+        Profile::from_oci_config_json(json)
             .map_err(|e| at(&e))?
             .ok_or_else(|| at(&"the OCI configuration has no linux.seccomp object"))
     } else {
-        Profile::from_json(&json).map_err(|e| at(&e))
+        Profile::from_json(json).map_err(|e| at(&e))
     }
 }
 
 /// Parses `--caps`: `default`, `all`, `none` or a comma-separated list.
 pub(crate) fn parse_caps(text: &str) -> Result<CapSet> {
-    match text {
-        "default" => Ok(CapSet::docker_default()),
-        "all" => Ok(CapSet::all()),
-        "none" | "" => Ok(CapSet::none()),
-        list => CapSet::parse(list.split(',').filter(|c| !c.trim().is_empty()))
-            .map_err(|e| Error::new(format!("--caps: {e}"))),
-    }
+    text.parse().map_err(|e| Error::new(format!("--caps: {e}")))
 }
 
 /// Parses `--kernel X.Y` (a release such as `6.18.3-amd64` is accepted too).
@@ -245,9 +257,7 @@ pub(crate) fn parse_kernel(text: &str) -> Result<KernelVersion> {
 
 /// The running kernel's version.
 pub(crate) fn running_kernel() -> Result<KernelVersion> {
-    KernelVersion::running().ok_or_else(|| {
-        Error::new("cannot read the running kernel's version (uname); pass --kernel X.Y")
-    })
+    oci::running_kernel().map_err(|e| Error::new(format!("{e}; pass --kernel X.Y")))
 }
 
 #[cfg(test)]

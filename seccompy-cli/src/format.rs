@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use seccompy_bpf::Insn;
 use seccompy_bpf::disasm::{DisasmOptions, disassemble_with};
 use seccompy_sys::syscalls::Abi;
-use seccompy_sys::*;
 
 use crate::error::{Error, Result};
 
@@ -137,110 +136,6 @@ fn comment(s: &str) -> String {
     s.replace("*/", "* /").replace(['\n', '\r'], " ")
 }
 
-/// The C name of an opcode (`BPF_LD | BPF_W | BPF_ABS`), or its hexadecimal value
-/// when the names cannot spell it exactly.
-fn c_opcode(code: u16) -> String {
-    let class = bpf_class(code);
-    let (class_name, parts): (&str, Vec<(&str, u16)>) = match class {
-        BPF_LD | BPF_LDX => {
-            let size = match bpf_size(code) {
-                BPF_W => ("BPF_W", BPF_W),
-                BPF_H => ("BPF_H", BPF_H),
-                BPF_B => ("BPF_B", BPF_B),
-                _ => return format!("{code:#06x}"),
-            };
-            let mode = match bpf_mode(code) {
-                BPF_IMM => ("BPF_IMM", BPF_IMM),
-                BPF_ABS => ("BPF_ABS", BPF_ABS),
-                BPF_IND => ("BPF_IND", BPF_IND),
-                BPF_MEM => ("BPF_MEM", BPF_MEM),
-                BPF_LEN => ("BPF_LEN", BPF_LEN),
-                BPF_MSH => ("BPF_MSH", BPF_MSH),
-                _ => return format!("{code:#06x}"),
-            };
-            let name = if class == BPF_LD { "BPF_LD" } else { "BPF_LDX" };
-            (name, vec![size, mode])
-        }
-        BPF_ST => ("BPF_ST", vec![]),
-        BPF_STX => ("BPF_STX", vec![]),
-        BPF_ALU => {
-            let op = match bpf_op(code) {
-                BPF_ADD => "BPF_ADD",
-                BPF_SUB => "BPF_SUB",
-                BPF_MUL => "BPF_MUL",
-                BPF_DIV => "BPF_DIV",
-                BPF_OR => "BPF_OR",
-                BPF_AND => "BPF_AND",
-                BPF_LSH => "BPF_LSH",
-                BPF_RSH => "BPF_RSH",
-                BPF_NEG => "BPF_NEG",
-                BPF_MOD => "BPF_MOD",
-                BPF_XOR => "BPF_XOR",
-                _ => return format!("{code:#06x}"),
-            };
-            ("BPF_ALU", vec![(op, bpf_op(code)), src(code)])
-        }
-        BPF_JMP => {
-            let op = match bpf_op(code) {
-                BPF_JA => "BPF_JA",
-                BPF_JEQ => "BPF_JEQ",
-                BPF_JGT => "BPF_JGT",
-                BPF_JGE => "BPF_JGE",
-                BPF_JSET => "BPF_JSET",
-                _ => return format!("{code:#06x}"),
-            };
-            let mut parts = vec![(op, bpf_op(code))];
-            if bpf_op(code) != BPF_JA {
-                parts.push(src(code));
-            }
-            ("BPF_JMP", parts)
-        }
-        BPF_RET => {
-            let rval = match bpf_rval(code) {
-                BPF_K => ("BPF_K", BPF_K),
-                BPF_X => ("BPF_X", BPF_X),
-                BPF_A => ("BPF_A", BPF_A),
-                _ => return format!("{code:#06x}"),
-            };
-            ("BPF_RET", vec![rval])
-        }
-        _ => {
-            let op = match bpf_miscop(code) {
-                BPF_TAX => ("BPF_TAX", BPF_TAX),
-                BPF_TXA => ("BPF_TXA", BPF_TXA),
-                _ => return format!("{code:#06x}"),
-            };
-            ("BPF_MISC", vec![op])
-        }
-    };
-    // Only names that add up to the exact opcode: any other bit set means the
-    // value is shown raw.
-    let value = parts.iter().fold(class, |v, &(_, bits)| v | bits);
-    if value != code {
-        return format!("{code:#06x}");
-    }
-    let mut s = class_name.to_string();
-    for (name, _) in parts {
-        s.push_str(" | ");
-        s.push_str(name);
-    }
-    s
-}
-
-/// `BPF_K` or `BPF_X`.
-fn src(code: u16) -> (&'static str, u16) {
-    if bpf_src(code) == BPF_X {
-        ("BPF_X", BPF_X)
-    } else {
-        ("BPF_K", BPF_K)
-    }
-}
-
-/// Whether an instruction needs `BPF_JUMP` (it has jump offsets).
-fn is_jump(insn: &Insn) -> bool {
-    insn.jt != 0 || insn.jf != 0 || (bpf_class(insn.code) == BPF_JMP && bpf_op(insn.code) != BPF_JA)
-}
-
 fn c(prog: &[Insn], abi: Abi, about: &str, name: &str) -> String {
     let notes = notes(prog, abi);
     let width = prog.len().saturating_sub(1).to_string().len().max(4);
@@ -259,12 +154,7 @@ fn c(prog: &[Insn], abi: Abi, about: &str, name: &str) -> String {
         for label in &n.labels {
             let _ = writeln!(s, "\t/* {}: */", comment(label));
         }
-        let code = c_opcode(insn.code);
-        let body = if is_jump(insn) {
-            format!("BPF_JUMP({code}, {:#x}, {}, {})", insn.k, insn.jt, insn.jf)
-        } else {
-            format!("BPF_STMT({code}, {:#x})", insn.k)
-        };
+        let body = seccompy_bpf::op::c_macro(insn);
         let _ = write!(s, "\t/* {pc:0width$} */ {body},");
         if !n.text.is_empty() {
             let _ = write!(s, " /* {} */", comment(&n.text));
@@ -321,36 +211,7 @@ fn rust(prog: &[Insn], abi: Abi, about: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn c_opcode_names() {
-        assert_eq!(
-            c_opcode(BPF_LD | BPF_W | BPF_ABS),
-            "BPF_LD | BPF_W | BPF_ABS"
-        );
-        assert_eq!(
-            c_opcode(BPF_LDX | BPF_W | BPF_MEM),
-            "BPF_LDX | BPF_W | BPF_MEM"
-        );
-        assert_eq!(
-            c_opcode(BPF_JMP | BPF_JEQ | BPF_K),
-            "BPF_JMP | BPF_JEQ | BPF_K"
-        );
-        assert_eq!(
-            c_opcode(BPF_JMP | BPF_JSET | BPF_X),
-            "BPF_JMP | BPF_JSET | BPF_X"
-        );
-        assert_eq!(c_opcode(BPF_JMP | BPF_JA), "BPF_JMP | BPF_JA");
-        assert_eq!(c_opcode(BPF_RET | BPF_A), "BPF_RET | BPF_A");
-        assert_eq!(c_opcode(BPF_ALU | BPF_NEG), "BPF_ALU | BPF_NEG | BPF_K");
-        assert_eq!(c_opcode(BPF_MISC | BPF_TXA), "BPF_MISC | BPF_TXA");
-        assert_eq!(c_opcode(BPF_ST), "BPF_ST");
-        // Opcodes the names cannot spell are shown raw.
-        assert_eq!(c_opcode(BPF_JMP | 0x50), "0x0055");
-        assert_eq!(c_opcode(BPF_ST | 0x100), "0x0102");
-        assert_eq!(c_opcode(BPF_JMP | BPF_JA | BPF_X), "0x000d");
-        assert_eq!(c_opcode(BPF_MISC | 0x08), "0x000f");
-    }
+    use seccompy_sys::*;
 
     #[test]
     fn identifiers_and_formats() {

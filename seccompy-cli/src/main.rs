@@ -13,6 +13,10 @@
 //! status 2 (`run`: 125, 126 when its command cannot be executed, 127 when it is
 //! not found); `run` and `trace` exit with their command's status, `audit` with 1
 //! when it has findings at or above `--fail-on`.
+//!
+//! The tool composes the libraries and holds no `unsafe` code: every system
+//! call it needs has a safe wrapper in `seccompy`.
+#![forbid(unsafe_code)]
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;

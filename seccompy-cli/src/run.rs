@@ -2,7 +2,6 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::sync::Mutex;
@@ -11,7 +10,8 @@ use std::time::Duration;
 
 use lexopt::prelude::*;
 use seccompy::audit::{AuditLog, Record};
-use seccompy::unotify::{self, Errno, Listener, PidfdError, Request, Response, Supervisor};
+use seccompy::foreground::{Ended, Foreground, Relay};
+use seccompy::unotify::{self, Errno, PidfdError, Request, Response, Standby, Supervisor};
 use seccompy::{CommandSeccompExt, FilterFlags, SeccompOptions};
 use seccompy_bpf::action::Action;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
@@ -23,7 +23,7 @@ use crate::args;
 use crate::error::{Error, Result};
 use crate::source::Source;
 use crate::spec;
-use crate::supervise::{self, Ended, Signals};
+use crate::supervise;
 
 /// One line for `seccompy --help`.
 pub const SUMMARY: &str = "run a command under a profile or a program";
@@ -142,7 +142,7 @@ fn run_command(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     let program = supervise::find_program(&cmd)?;
     // Before any thread: every thread inherits the mask, and only the waiting
     // loop takes the signals, to pass them on.
-    let signals = Signals::block()?;
+    let signals = supervise::block_signals()?;
     let name = cmd.to_string_lossy().into_owned();
     let (ended, report) = match loaded {
         Some(loaded) => {
@@ -150,7 +150,9 @@ fn run_command(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             let flags = loaded
                 .resolved
                 .as_ref()
-                .map_or(FilterFlags::empty(), |r| profile_flags(&r.flags));
+                .map_or(FilterFlags::empty(), |(_, r)| {
+                    seccompy::oci::profile_flags(r)
+                });
             if log_denied {
                 run_logged(&signals, &program, &cmd, &rest, insns, loaded.abi, flags)?
             } else {
@@ -173,30 +175,17 @@ fn run_command(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             if let Some(report) = report {
                 eprintln!("seccompy: {name} {report}");
             }
-            128 + sig as u8
+            Ended::Signaled(sig).code()
         }
     };
     Err(Error::Exit(code))
-}
-
-/// The filter flags runc installs for a profile's `flags` (which the resolver
-/// has checked are the three runc knows): TSYNC is left out, as runc does.
-fn profile_flags(names: &[String]) -> FilterFlags {
-    names
-        .iter()
-        .map(|name| match name.as_str() {
-            "SECCOMP_FILTER_FLAG_LOG" => FilterFlags::LOG,
-            "SECCOMP_FILTER_FLAG_SPEC_ALLOW" => FilterFlags::SPEC_ALLOW,
-            _ => FilterFlags::empty(),
-        })
-        .fold(FilterFlags::empty(), |all, f| all | f)
 }
 
 /// Runs the command with the program as it is (or with no filter of
 /// seccompy's: `None`); on a death by SIGSYS, the report that names the call
 /// from the kernel's audit record.
 fn run_plain(
-    signals: &Signals,
+    signals: &Relay,
     program: &std::path::Path,
     cmd: &OsString,
     rest: &[OsString],
@@ -204,12 +193,10 @@ fn run_plain(
 ) -> Result<(Ended, Option<String>)> {
     let own_filters = filter.is_none();
     let mut log = AuditLog::open();
-    let parent = std::process::id() as libc::pid_t;
-    let foreground = supervise::owns_terminal();
     let mut command = Command::new(program);
     command.arg0(cmd).args(rest);
-    // SAFETY: `prepare_child` is async-signal-safe (system calls only).
-    unsafe { command.pre_exec(move || supervise::prepare_child(parent, foreground)) };
+    // Before the filter, which might refuse the preparation's calls.
+    Foreground::new().prepare(&mut command);
     // The command's own handle is not used to wait: `signals` reaps it.
     if let Some((insns, flags)) = filter {
         command.seccomp(insns, SeccompOptions::with_flags(flags));
@@ -239,7 +226,7 @@ fn run_plain(
             }
             None
         });
-        let ended = signals.wait(pid as libc::pid_t);
+        let ended = supervise::wait(signals, pid as libc::pid_t);
         running.store(false, Ordering::Relaxed);
         (ended, drain.join().ok().flatten())
     });
@@ -388,7 +375,7 @@ impl Refusals<'_> {
 /// Runs the command with refusals reported; the report of the call a KILL
 /// stopped, if one did.
 fn run_logged(
-    signals: &Signals,
+    signals: &Relay,
     program: &std::path::Path,
     cmd: &OsString,
     rest: &[OsString],
@@ -403,30 +390,28 @@ fn run_logged(
         abi,
         killed: Mutex::new(None),
     };
+    let child = supervise::start(Foreground::new(), program, &argv, &variant, flags)?;
+    // A standby copy of seccompy holds the listener too, so that the kernel
+    // never fails a notified call with ENOSYS because seccompy died (killed by
+    // the command itself, say): it kills the command's process group and
+    // answers any other caller as seccompy would have. Forked while seccompy
+    // has one thread.
+    let standby = match Standby::start(&child.listener, child.pid, |req| refusals.answer(req)) {
+        Ok(standby) => standby,
+        Err(e) => {
+            child.abort();
+            return Err(Error::new(supervise::with_sources(&e)));
+        }
+    };
     let unotify::ExecChild {
         pid,
         listener,
         exec,
         ..
-    } = supervise::start(program, &argv, &variant, flags)?;
-    let standby = match start_standby(&listener, pid, &refusals) {
-        Ok(standby) => standby,
-        Err(e) => {
-            // SAFETY: our own child, killed and reaped.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, std::ptr::null_mut(), 0);
-            }
-            return Err(e);
-        }
-    };
+    } = child;
     let done = AtomicBool::new(false);
     let (ended, result) = std::thread::scope(|s| {
-        let waiter = s.spawn(|| {
-            let ended = signals.wait(pid)?;
-            signals.linger(ended, &done);
-            Ok::<_, Error>(ended)
-        });
+        let waiter = s.spawn(|| supervise::wait_and_linger(signals, pid, &done));
         let result = Supervisor::new(listener)
             .workers(2)
             .run(|req| refusals.answer(req));
@@ -435,8 +420,9 @@ fn run_logged(
     });
     // The standby ends with the last target; reap it (as PID 1 the waiting loop
     // may have already).
-    // SAFETY: our own child.
-    unsafe { libc::waitpid(standby, std::ptr::null_mut(), 0) };
+    standby
+        .wait()
+        .map_err(|e| Error::new(supervise::with_sources(&e)))?;
     let ended = ended.map_err(|_| Error::new("internal error: the waiting thread panicked"))??;
     if let Err(e) = result {
         return Err(Error::new(format!("supervising the command: {e}")));
@@ -451,86 +437,6 @@ fn run_logged(
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
     Ok((ended, killed.map(|k| format!("killed by seccomp on {k}"))))
-}
-
-/// Forks the standby supervisor: a copy of `seccompy` that holds the listener
-/// too, so that the kernel never fails a notified call with `ENOSYS` because
-/// `seccompy` died (killed by the command itself, say, which may call `kill`).
-///
-/// It sleeps until `seccompy` is gone or no target is left. If `seccompy` dies
-/// first, it kills the command and its process group (as `PR_SET_PDEATHSIG`
-/// does, but before any refused call can return), then answers the calls of
-/// any process that left the group exactly as `seccompy` would have, until none
-/// is left. It must be forked while `seccompy` has one thread.
-fn start_standby(
-    listener: &Listener,
-    command_pid: libc::pid_t,
-    refusals: &Refusals<'_>,
-) -> Result<libc::pid_t> {
-    let os = |what: &str| {
-        let e = std::io::Error::last_os_error();
-        Error::new(format!("cannot start the standby supervisor: {what}: {e}"))
-    };
-    let listener = listener
-        .as_fd()
-        .try_clone_to_owned()
-        .map_err(|_| os("dup"))?;
-    let me = pidfd(std::process::id() as libc::pid_t).ok_or_else(|| os("pidfd_open"))?;
-    let command = pidfd(command_pid).ok_or_else(|| os("pidfd_open"))?;
-    // SAFETY: seccompy has one thread here: the child may run any code.
-    let standby = unsafe { libc::fork() };
-    if standby < 0 {
-        return Err(os("fork"));
-    }
-    if standby > 0 {
-        return Ok(standby);
-    }
-    let mut fds = [
-        libc::pollfd {
-            fd: me.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        },
-        libc::pollfd {
-            fd: listener.as_raw_fd(),
-            events: 0,
-            revents: 0,
-        },
-    ];
-    loop {
-        // SAFETY: two valid pollfds.
-        let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
-        if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-            continue;
-        }
-        if r < 0 || fds[1].revents & libc::POLLHUP != 0 {
-            // No target left (or nothing to watch): seccompy does the rest.
-            // SAFETY: leaving the copy without running seccompy's exit code.
-            unsafe { libc::_exit(0) }
-        }
-        if fds[0].revents & libc::POLLIN != 0 {
-            break;
-        }
-    }
-    // seccompy is gone; the listener is still open here, so no call waiting on
-    // it has returned.
-    // SAFETY: a pidfd of the command, and its process group (named by its pid,
-    // which cannot be reused while the pidfd says it was alive a moment ago).
-    unsafe {
-        seccompy_sys::raw::pidfd_send_signal(command.as_raw_fd(), libc::SIGKILL);
-        libc::kill(-command_pid, libc::SIGKILL);
-    }
-    let _ = Supervisor::new(Listener::new(listener)).run(|req| refusals.answer(req));
-    // SAFETY: as above.
-    unsafe { libc::_exit(0) }
-}
-
-/// A pidfd of process `pid`.
-fn pidfd(pid: libc::pid_t) -> Option<OwnedFd> {
-    // SAFETY: no memory is involved; the fd returned is ours.
-    let fd = unsafe { seccompy_sys::raw::pidfd_open(pid, 0) };
-    // SAFETY: the kernel just returned this fd to us.
-    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use lexopt::prelude::*;
 use seccompy_bpf::Program;
-use seccompy_bpf::oci::{CapSet, KernelVersion, Resolved};
+use seccompy_bpf::oci::{CapSet, KernelVersion, Profile, Resolved};
 use seccompy_sys::syscalls::Abi;
 
 use crate::args;
@@ -64,6 +64,8 @@ pub struct Source {
     kernel: Option<KernelVersion>,
     oci_config: bool,
     harden: bool,
+    /// The program's file, already read (so that `-`, standard input, is read once).
+    input: Option<Vec<u8>>,
 }
 
 /// The name of a long option, owned, so that the parser can be used again.
@@ -80,8 +82,8 @@ pub struct Loaded {
     pub prog: Program,
     /// Its ABI.
     pub abi: Abi,
-    /// The resolved profile it was compiled from, if it came from one.
-    pub resolved: Option<Resolved>,
+    /// The profile it was compiled from and that profile resolved, if it came from one.
+    pub resolved: Option<(Profile, Resolved)>,
 }
 
 impl Source {
@@ -111,9 +113,11 @@ impl Source {
             || self.harden
     }
 
-    /// Whether `--oci-config` was given.
-    pub fn oci_config(&self) -> bool {
-        self.oci_config
+    /// Takes the contents of the `--profile` or `--bpf` file, already read with
+    /// its limit, so that [`load`](Source::load) does not read it again.
+    pub fn with_input(mut self, bytes: Vec<u8>) -> Source {
+        self.input = Some(bytes);
+        self
     }
 
     /// Reads (and for a profile, compiles) the program.
@@ -130,14 +134,13 @@ impl Source {
                     None => compile::running_kernel()?,
                 };
                 let caps = self.caps.unwrap_or_else(CapSet::docker_default);
-                let compiled = compile::resolve_and_compile(
-                    &file,
-                    abi,
-                    caps,
-                    kernel,
-                    self.oci_config,
-                    self.harden,
-                )?;
+                let json = match self.input {
+                    Some(bytes) => args::utf8(&file, bytes)?,
+                    None => args::read_text(&file, args::Input::Profile)?,
+                };
+                let profile = compile::parse_profile(&file, &json, self.oci_config)?;
+                let compiled =
+                    compile::resolve_and_compile(&file, &profile, abi, caps, kernel, self.harden)?;
                 if self.harden {
                     eprintln!("seccompy: {}", compile::harden_note(compiled.hardened));
                 }
@@ -145,14 +148,17 @@ impl Source {
                 Ok(Loaded {
                     prog,
                     abi,
-                    resolved: Some(resolved),
+                    resolved: Some((profile, resolved)),
                 })
             }
             (None, Some(_)) if self.harden => Err(Error::new(
                 "--harden rewrites a profile's conditions: give --profile, not --bpf",
             )),
             (None, Some(file)) => {
-                let prog = args::read_valid_program(&file)?;
+                let prog = match self.input {
+                    Some(bytes) => args::valid(&file, args::program(&file, &bytes)?)?,
+                    None => args::read_valid_program(&file)?,
+                };
                 Ok(Loaded {
                     prog,
                     abi,

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use lexopt::prelude::*;
+use seccompy::foreground::{Ended, Foreground};
 use seccompy::tracefs::{self, SyscallRecorder};
 use seccompy::unotify::{self, Response, Supervisor};
 use seccompy_bpf::oci::Profile;
@@ -19,7 +20,7 @@ use seccompy_sys::{BPF_K, BPF_RET, SECCOMP_RET_USER_NOTIF, sock_filter};
 
 use crate::args;
 use crate::error::{Error, Result};
-use crate::supervise::{self, Ended, Signals};
+use crate::supervise;
 use crate::{json, spec};
 
 /// One line for `seccompy --help`.
@@ -288,7 +289,7 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
     };
     // Before any thread: every thread inherits the mask, and only the waiting
     // loop takes the signals, to pass them on.
-    let signals = Signals::block()?;
+    let signals = supervise::block_signals()?;
     let used = if recorder.is_some() {
         "tracefs"
     } else {
@@ -308,36 +309,34 @@ pub fn run(parser: &mut lexopt::Parser, out: &mut dyn Write) -> Result<()> {
             k: SECCOMP_RET_USER_NOTIF,
         }]
     };
+    // -o - or --json -: the profile or the summary alone on standard output,
+    // the command's own output on standard error.
+    let stdout_taken = output.file.is_none() || json.as_ref().is_some_and(|j| j.file.is_none());
+    let foreground = Foreground::new().stdout_to_stderr(stdout_taken);
+    let child = supervise::start(
+        foreground,
+        &program,
+        &argv,
+        &filter,
+        seccompy::FilterFlags::empty(),
+    )?;
+    if let Some(r) = &recorder {
+        // The command waits at its notified execve until the supervisor runs.
+        if let Err(e) = r.follow(child.pid) {
+            child.abort();
+            return Err(Error::new(format!("cannot record with tracefs: {e}")));
+        }
+    }
     let unotify::ExecChild {
         pid,
         listener,
         exec,
         ..
-    } = if output.file.is_none() || json.as_ref().is_some_and(|j| j.file.is_none()) {
-        // -o - or --json -: the profile or the summary alone on standard
-        // output, the command's own output on standard error.
-        supervise::with_stdout_on_stderr(|| {
-            supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())
-        })?
-    } else {
-        supervise::start(&program, &argv, &filter, seccompy::FilterFlags::empty())?
-    };
-    if let Some(r) = &recorder {
-        // The command waits at its notified execve until the supervisor runs.
-        if let Err(e) = r.follow(pid) {
-            // SAFETY: `pid` is our unreaped child.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            return Err(Error::new(format!("cannot record with tracefs: {e}")));
-        }
-    }
+    } = child;
     let state = Mutex::new(Seen::default());
     let done = AtomicBool::new(false);
     let (ended, result, recorded) = std::thread::scope(|s| {
-        let waiter = s.spawn(|| {
-            let ended = signals.wait(pid)?;
-            signals.linger(ended, &done);
-            Ok::<_, Error>(ended)
-        });
+        let waiter = s.spawn(|| supervise::wait_and_linger(&signals, pid, &done));
         let reader = recorder.map(|mut r| {
             let done = &done;
             s.spawn(move || {

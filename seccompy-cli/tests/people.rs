@@ -177,6 +177,51 @@ fn stats_json_parses() {
     assert_eq!(doc["allowed_not_cached"], serde_json::json!(["socket"]));
 }
 
+/// `seccompy` with `args`, `input` on its standard input.
+fn seccompy_reading(args: &[&str], input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seccompy"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run the seccompy binary");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// `audit -` reads standard input once: a profile or a program audited from a
+/// pipe gives the findings the same file gives (it was read a second time,
+/// and then empty, to compile and to judge the profile).
+#[test]
+fn audit_reads_standard_input_once() {
+    let dir = TempDir::new();
+    let program = dir.program("vsock.bpf", &vsock_filter());
+    for file in [docker_default(), program] {
+        let args = |f: &str| ["audit", f, "--arch", "x86_64", "--json"].map(String::from);
+        let from_file = seccompy(&args(p(&file)));
+        let input = std::fs::read(&file).unwrap();
+        let piped = args("-");
+        let piped: Vec<&str> = piped.iter().map(String::as_str).collect();
+        let from_pipe = seccompy_reading(&piped, &input);
+        assert!(
+            from_file.stderr.is_empty(),
+            "{}: {}",
+            file.display(),
+            text(&from_file.stderr)
+        );
+        assert_eq!(text(&from_pipe.stderr), "", "{}", file.display());
+        assert_eq!(text(&from_pipe.stdout), text(&from_file.stdout));
+        assert_eq!(from_pipe.status.code(), from_file.status.code());
+        let doc: serde_json::Value = serde_json::from_slice(&from_pipe.stdout).unwrap();
+        assert!(!doc["findings"].as_array().unwrap().is_empty(), "{doc}");
+    }
+}
+
 #[test]
 fn audit_json_parses() {
     let out = seccompy(&["audit", p(&docker_default()), "--arch", "x86_64", "--json"]);

@@ -1,13 +1,11 @@
 //! Asks the running kernel about the ABI, in process: none of these calls installs
 //! a filter or changes the process.
 
-mod common;
-
 use core::mem::size_of;
 
-use common::errno;
 use seccompy_sys::raw;
 use seccompy_sys::*;
+use seccompy_testing::errno;
 
 /// A `Name:\tvalue` field of `/proc/self/status`.
 fn proc_status_field(name: &str) -> i32 {

@@ -1,12 +1,10 @@
 //! The listener ioctls against the running kernel. The filter is installed in a
 //! forked child, which supervises a grandchild that inherits it.
 
-mod common;
-
-use common::{errno, in_child};
 use seccompy_sys::raw;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::*;
+use seccompy_testing::{errno, exit_code};
 
 /// Where the supervising child failed: its exit code.
 #[derive(Clone, Copy, Debug)]
@@ -106,15 +104,10 @@ fn supervisor(mut prog: [sock_filter; 6], sys_getppid: i32, arch: u32) -> i32 {
     if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         return step(Step::Pipe);
     }
-    // SAFETY: the grandchild only makes raw calls and exits.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
+    // The grandchild only makes raw calls and exits.
+    let Ok(pid) = seccompy_testing::fork(target) else {
         return step(Step::ForkTarget);
-    }
-    if pid == 0 {
-        // SAFETY: leaving the grandchild directly.
-        unsafe { libc::_exit(target()) };
-    }
+    };
 
     let mut notif = seccomp_notif::default();
     // SAFETY: `notif` is a zeroed, writable seccomp_notif.
@@ -190,7 +183,7 @@ fn listener_ioctls_drive_a_notification_end_to_end() {
     let prog = program();
     let arch = Abi::host().expect("a seccomp ABI").audit_arch();
     let sys_getppid = libc::SYS_getppid as i32;
-    let code = in_child(|| supervisor(prog, sys_getppid, arch));
+    let code = exit_code(|| supervisor(prog, sys_getppid, arch));
     let failed = STEPS.iter().find(|s| **s as i32 == code);
     assert_eq!(code, 0, "the supervisor failed at step {failed:?}");
 }

@@ -2,15 +2,13 @@
 //! The tracee is a forked child that installs the filter itself; this test's
 //! thread is its tracer.
 
-mod common;
-
 use core::ffi::c_void;
 use core::ptr::null_mut;
 
-use common::{errno, wait};
 use seccompy_sys::raw;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::*;
+use seccompy_testing::{errno, require_root, wait_status as wait};
 
 const TRACE_DATA: u32 = 0x42;
 
@@ -80,21 +78,10 @@ fn ptrace(request: libc::c_uint, pid: libc::pid_t, data: usize) -> libc::c_long 
 #[test]
 #[ignore = "needs root (PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN)"]
 fn tracer_reads_the_filter_and_gets_the_seccomp_event() {
-    // SAFETY: geteuid takes no argument and cannot fail.
-    let euid = unsafe { libc::geteuid() };
-    assert_eq!(
-        euid, 0,
-        "this test needs root (CAP_SYS_ADMIN); it runs as uid {euid}"
-    );
+    require_root("CAP_SYS_ADMIN");
     let prog = program();
-    // SAFETY: the child runs only raw system calls, then `_exit`.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
-    if pid == 0 {
-        let code = tracee(prog);
-        // SAFETY: leaving the child directly.
-        unsafe { libc::_exit(code) };
-    }
+    // The child runs only raw system calls.
+    let pid = seccompy_testing::fork(|| tracee(prog)).expect("fork");
     let mut guard = Reap(pid);
 
     let status = wait(pid);

@@ -97,6 +97,14 @@
 //! the best the kernel offers will do: [`FilterFlags::adapt`] drops optional flags
 //! the kernel lacks, [`FilterAction::adapt`] falls back to older actions.
 //!
+//! ## Running a command in the foreground
+//!
+//! [`foreground`] does for a supervisor what `tini` does for the command it
+//! runs: its own process group with the terminal ([`foreground::Foreground`]),
+//! the signals passed on, its status passed back and orphans reaped
+//! ([`foreground::Relay`]); [`unotify::Standby`] kills the command if the
+//! supervisor dies.
+//!
 //! ## Seeing what a filter refused
 //!
 //! [`audit::AuditLog`] reads the kernel's seccomp audit records (from the audit
@@ -131,12 +139,17 @@ pub mod agent;
 pub mod audit;
 mod command;
 pub mod embed;
+mod errno;
 mod features;
 mod filter;
 mod flags;
+pub mod foreground;
 pub mod inspect;
 mod install;
 mod no_new_privs;
+#[cfg(feature = "oci")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oci")))]
+pub mod oci;
 mod status;
 mod strict;
 pub mod tracefs;
@@ -145,11 +158,12 @@ pub mod watch;
 
 pub use command::{CommandSeccompExt, NotifiedBeforeExec, SeccompOptions, SpawnedWithListener};
 pub use embed::EmbedError;
+pub use errno::{Errno, InvalidErrno};
 pub use features::{
     ActionAvailError, CompatLevel, NotifSizesError, UnsupportedAction, UnsupportedFlags,
     action_available, action_since, adapt_action, notif_sizes,
 };
-pub use filter::{Filter, FilterAction, FilterArgs, FilterError};
+pub use filter::{Filter, FilterAction, FilterArgs, FilterError, FromPolicyError};
 pub use flags::FilterFlags;
 pub use install::{SetFilterError, set_filter, set_filter_with_listener};
 pub use no_new_privs::{NoNewPrivsError, no_new_privileges, set_no_new_privileges};

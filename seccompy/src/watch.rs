@@ -71,13 +71,7 @@ pub struct Install {
 }
 
 /// How the watched program ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Ended {
-    /// It exited with this status.
-    Exited(i32),
-    /// This signal killed it.
-    Signaled(i32),
-}
+pub use crate::foreground::Ended;
 
 /// Why watching failed.
 #[derive(Debug, thiserror::Error)]
@@ -257,11 +251,7 @@ impl Watched {
             if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
                 self.tracees.remove(&pid);
                 if pid == self.pid {
-                    self.ended = Some(if libc::WIFSIGNALED(status) {
-                        Ended::Signaled(libc::WTERMSIG(status))
-                    } else {
-                        Ended::Exited(libc::WEXITSTATUS(status))
-                    });
+                    self.ended = Some(Ended::from_wait_status(status));
                     if let Some(e) = self.exec_error() {
                         return Err(WatchError::Exec(e));
                     }

@@ -71,30 +71,12 @@ fn state(pid: i32, id: &str) -> String {
 fn hand_over(socket: &Path, json: &str, listener: &OwnedFd) {
     let stream = UnixStream::connect(socket).unwrap();
     let (first, rest) = json.split_at(20);
-    let mut control = [0u64; 4];
-    let mut iov = libc::iovec {
-        iov_base: first.as_ptr().cast_mut().cast(),
-        iov_len: first.len(),
-    };
-    // SAFETY: a header pointing at live buffers, one fd in its control data.
-    unsafe {
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = libc::CMSG_SPACE(4) as usize;
-        let c = libc::CMSG_FIRSTHDR(&msg);
-        (*c).cmsg_level = libc::SOL_SOCKET;
-        (*c).cmsg_type = libc::SCM_RIGHTS;
-        (*c).cmsg_len = libc::CMSG_LEN(4) as usize;
-        libc::CMSG_DATA(c)
-            .cast::<i32>()
-            .write_unaligned(listener.as_raw_fd());
-        assert_eq!(
-            libc::sendmsg(stream.as_raw_fd(), &msg, 0),
-            first.len() as isize
-        );
-    }
+    let sent = seccompy_testing::send_with_fd(
+        stream.as_raw_fd(),
+        first.as_bytes(),
+        Some(listener.as_raw_fd()),
+    );
+    assert_eq!(sent, first.len());
     (&stream).write_all(rest.as_bytes()).unwrap();
     // Like runc before 1.4, never close: leak the connection to the end of the case.
     std::mem::forget(stream);
@@ -397,27 +379,10 @@ fn the_kill_handler_kills_the_container() {
 
 /// One datagram from the fake systemd, and the fd it carried.
 fn recv_notify(sock: &std::os::unix::net::UnixDatagram) -> (String, Option<OwnedFd>) {
-    use std::os::fd::FromRawFd;
     let mut buf = [0u8; 512];
-    let mut control = [0u64; 8];
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    };
-    // SAFETY: a header pointing at live buffers; the fd received is ours.
-    unsafe {
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = std::mem::size_of_val(&control);
-        let n = libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC);
-        assert!(n > 0, "{}", std::io::Error::last_os_error());
-        let c = libc::CMSG_FIRSTHDR(&msg);
-        let fd = (!c.is_null() && (*c).cmsg_type == libc::SCM_RIGHTS)
-            .then(|| OwnedFd::from_raw_fd(libc::CMSG_DATA(c).cast::<i32>().read_unaligned()));
-        (String::from_utf8_lossy(&buf[..n as usize]).into_owned(), fd)
-    }
+    let (n, fd) = seccompy_testing::recv_with_fd(sock.as_raw_fd(), &mut buf);
+    assert!(n > 0, "an empty datagram");
+    (String::from_utf8_lossy(&buf[..n]).into_owned(), fd)
 }
 
 /// Under systemd, the listeners go to its fd store; a restarted agent gets them
@@ -522,8 +487,7 @@ fn systemds_fd_store_keeps_the_listeners_across_a_restart() {
 #[test]
 #[ignore = "needs root (CAP_MKNOD, chroot)"]
 fn mknodat_paths_start_where_the_kernel_starts_them() {
-    // SAFETY: geteuid cannot fail.
-    assert_eq!(unsafe { libc::geteuid() }, 0, "this test needs root");
+    seccompy_testing::require_root("CAP_MKNOD, chroot");
     case(|| {
         let dir = scratch("mknodat");
         let sub = dir.join("sub");

@@ -632,13 +632,11 @@ fn notifications_come_in_fifo_order() {
         let t = spawn_target(FilterFlags::empty(), &notify_getppid(), || {
             let mut kids = Vec::new();
             for i in 0..KIDS {
-                // SAFETY: the child makes one call and leaves.
-                let pid = unsafe { libc::fork() };
-                if pid == 0 {
-                    let r = getppid_with([i, 0, 0]);
-                    // SAFETY: leaving the child.
-                    unsafe { libc::_exit(ok_if(r == MAGIC + i as i64, 1)) };
-                }
+                // The child makes one call and leaves.
+                let pid = seccompy_testing::fork(|| {
+                    ok_if(getppid_with([i, 0, 0]) == MAGIC + i as i64, 1)
+                })
+                .expect("fork");
                 wait_blocked_in(pid, libc::SYS_getppid);
                 kids.push(pid);
             }

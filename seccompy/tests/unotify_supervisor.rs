@@ -112,10 +112,8 @@ fn a_killed_supervisor_leaves_enosys() {
         });
         let Target { pid, listener } = t;
         // The supervisor is another process; ours is its only copy after this.
-        // SAFETY: the child supervises and is killed.
-        let sup = unsafe { libc::fork() };
-        assert!(sup >= 0);
-        if sup == 0 {
+        // The child supervises and is killed.
+        let sup = seccompy_testing::fork(|| {
             let n = listener.recv().unwrap();
             listener.respond(n.id, Response::value(MAGIC)).unwrap();
             // Receive the second call and never answer it.
@@ -125,7 +123,8 @@ fn a_killed_supervisor_leaves_enosys() {
                 // SAFETY: pause takes no argument.
                 unsafe { libc::pause() };
             }
-        }
+        })
+        .expect("fork");
         drop(listener);
         assert_eq!(read_byte(rd.as_raw_fd()), Some(b'r'));
         // SAFETY: killing our own child.
@@ -350,19 +349,24 @@ fn a_handler_sends_an_fd_and_the_call_returns_it() {
     });
 }
 
+/// A filter that sends `mkdir` and `mkdirat` to the listener and allows the rest.
+fn notify_mkdir() -> Filter {
+    let mut filter = Filter::new(FilterArgs {
+        default_action: FilterAction::Allow,
+        ..FilterArgs::default()
+    });
+    for name in ["mkdir", "mkdirat"] {
+        filter.add_syscall(name, FilterAction::UserNotif);
+    }
+    filter
+}
+
 #[test]
 fn spawn_runs_a_command_under_its_filter_and_supervises_it() {
     case(|| {
         let dir = std::env::temp_dir().join(format!("seccompy-unotify-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let mut filter = Filter::new(FilterArgs {
-            default_action: FilterAction::Allow,
-            ..FilterArgs::default()
-        });
-        filter
-            .add_syscall("mkdir", FilterAction::UserNotif)
-            .add_syscall("mkdirat", FilterAction::UserNotif);
-        let program = filter.compile().unwrap();
+        let program = notify_mkdir().compile().unwrap();
         let mut command = Command::new("mkdir");
         command.arg(&dir).stderr(std::process::Stdio::null());
         let seccompy::unotify::Supervised {
@@ -393,6 +397,73 @@ fn spawn_runs_a_command_under_its_filter_and_supervises_it() {
         assert_eq!(asked.len(), 1, "{asked:?}");
         assert!(asked[0].0.starts_with("mkdir"));
         assert_eq!(asked[0].1.to_str().unwrap(), dir.to_str().unwrap());
+    });
+}
+
+/// Supervises a `mkdir` child with whatever listener it was spawned with,
+/// answering EROFS (as a `Response` made from an `Errno`); returns the child's
+/// standard error, its status and the number of calls answered.
+fn supervise_mkdir(
+    mut child: std::process::Child,
+    listener: impl Into<seccompy::unotify::Listener>,
+) -> (String, std::process::ExitStatus, u64) {
+    use std::io::Read;
+    let mut stderr = child.stderr.take().unwrap();
+    std::thread::scope(|s| {
+        let waiter = s.spawn(move || {
+            let mut err = String::new();
+            stderr.read_to_string(&mut err).unwrap();
+            (err, child.wait().unwrap())
+        });
+        let stats = Supervisor::new(listener)
+            .run(|_| Errno::EROFS.into())
+            .unwrap();
+        let (err, status) = waiter.join().unwrap();
+        (err, status, stats.answered)
+    })
+}
+
+#[test]
+fn every_way_of_spawning_leads_to_a_supervisor_without_conversion() {
+    use seccompy::CommandSeccompExt;
+    case(|| {
+        let dir = std::env::temp_dir().join(format!("seccompy-spawned-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let filter = notify_mkdir();
+        let mkdir = || {
+            let mut command = Command::new("mkdir");
+            command
+                .arg(&dir)
+                .env("LC_ALL", "C")
+                .stderr(std::process::Stdio::piped());
+            command
+        };
+        let refused = |(err, status, answered): (String, std::process::ExitStatus, u64)| {
+            assert!(!status.success());
+            assert!(err.contains("Read-only file system"), "{err}");
+            assert_eq!(answered, 1);
+            assert!(!dir.exists());
+        };
+        // `spawn_with_listener`'s `OwnedFd`, as it is.
+        let spawned = mkdir()
+            .spawn_with_listener(filter.compile().unwrap(), SeccompOptions::default())
+            .unwrap();
+        refused(supervise_mkdir(spawned.child, spawned.listener));
+        // Or as `unotify::spawn`'s `Supervised`.
+        let supervised = seccompy::unotify::Supervised::from(
+            mkdir()
+                .spawn_with_listener(filter.compile().unwrap(), SeccompOptions::default())
+                .unwrap(),
+        );
+        refused(supervise_mkdir(supervised.child, supervised.listener));
+        // `unotify::spawn`'s `Listener`.
+        let supervised = seccompy::unotify::spawn(
+            &mut mkdir(),
+            filter.compile().unwrap(),
+            SeccompOptions::default(),
+        )
+        .unwrap();
+        refused(supervise_mkdir(supervised.child, supervised.listener));
     });
 }
 

@@ -193,6 +193,8 @@ macro_rules! constants {
     };
 }
 
+include!("../../seccompy-sys/tests/shared/libc_constants.rs");
+
 macro_rules! layout {
     ($t:ident { $($field:ident),+ $(,)? }) => {{
         let t = stringify!($t);
@@ -227,85 +229,16 @@ macro_rules! layout {
 
 /// Every value of `seccompy-sys` the main probe checks on the host.
 pub fn host_items(host_arch_dir: &str) -> Vec<Item> {
-    let mut items = constants!(
-        // linux/bpf_common.h
-        BPF_LD,
-        BPF_LDX,
-        BPF_ST,
-        BPF_STX,
-        BPF_ALU,
-        BPF_JMP,
-        BPF_RET,
-        BPF_MISC,
-        BPF_W,
-        BPF_H,
-        BPF_B,
-        BPF_IMM,
-        BPF_ABS,
-        BPF_IND,
-        BPF_MEM,
-        BPF_LEN,
-        BPF_MSH,
-        BPF_ADD,
-        BPF_SUB,
-        BPF_MUL,
-        BPF_DIV,
-        BPF_OR,
-        BPF_AND,
-        BPF_LSH,
-        BPF_RSH,
-        BPF_NEG,
-        BPF_MOD,
-        BPF_XOR,
-        BPF_JA,
-        BPF_JEQ,
-        BPF_JGT,
-        BPF_JGE,
-        BPF_JSET,
-        BPF_K,
-        BPF_X,
-        BPF_MAXINSNS,
-        // linux/filter.h
-        BPF_A,
-        BPF_TAX,
-        BPF_TXA,
-        BPF_MEMWORDS,
+    // The constants `libc` has too: one list, which `seccompy-sys/tests/libc.rs`
+    // compares with `libc`'s values.
+    let mut items = libc_constants!(bpf, constants);
+    items.extend(libc_constants!(seccomp, constants));
+    items.extend(libc_constants!(ioctl, constants));
+    items.extend(libc_constants!(prctl_ptrace, constants));
+    items.extend(constants!(
         // linux/seccomp.h
-        SECCOMP_MODE_DISABLED,
-        SECCOMP_MODE_STRICT,
-        SECCOMP_MODE_FILTER,
-        SECCOMP_SET_MODE_STRICT,
-        SECCOMP_SET_MODE_FILTER,
-        SECCOMP_GET_ACTION_AVAIL,
-        SECCOMP_GET_NOTIF_SIZES,
-        SECCOMP_FILTER_FLAG_TSYNC,
-        SECCOMP_FILTER_FLAG_LOG,
-        SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-        SECCOMP_FILTER_FLAG_NEW_LISTENER,
-        SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
-        SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-        SECCOMP_RET_KILL_PROCESS,
-        SECCOMP_RET_KILL_THREAD,
-        SECCOMP_RET_KILL,
-        SECCOMP_RET_TRAP,
-        SECCOMP_RET_ERRNO,
-        SECCOMP_RET_USER_NOTIF,
-        SECCOMP_RET_TRACE,
-        SECCOMP_RET_LOG,
-        SECCOMP_RET_ALLOW,
-        SECCOMP_RET_ACTION_FULL,
-        SECCOMP_RET_ACTION,
-        SECCOMP_RET_DATA,
-        SECCOMP_USER_NOTIF_FLAG_CONTINUE,
         SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP,
-        SECCOMP_ADDFD_FLAG_SETFD,
-        SECCOMP_ADDFD_FLAG_SEND,
         SECCOMP_IOC_MAGIC,
-        SECCOMP_IOCTL_NOTIF_RECV,
-        SECCOMP_IOCTL_NOTIF_SEND,
-        SECCOMP_IOCTL_NOTIF_ID_VALID,
-        SECCOMP_IOCTL_NOTIF_ADDFD,
-        SECCOMP_IOCTL_NOTIF_SET_FLAGS,
         // linux/audit.h (the AUDIT_ARCH_* values come from AUDIT_ARCHES below)
         __AUDIT_ARCH_64BIT,
         __AUDIT_ARCH_LE,
@@ -313,19 +246,11 @@ pub fn host_items(host_arch_dir: &str) -> Vec<Item> {
         __AUDIT_ARCH_CONVENTION_MIPS64_N32,
         AUDIT_SECCOMP,
         AUDIT_NLGRP_READLOG,
-        // linux/prctl.h
-        PR_GET_SECCOMP,
-        PR_SET_SECCOMP,
-        PR_SET_NO_NEW_PRIVS,
-        PR_GET_NO_NEW_PRIVS,
         // linux/ptrace.h
         PTRACE_SECCOMP_GET_FILTER,
         PTRACE_SECCOMP_GET_METADATA,
-        PTRACE_EVENT_SECCOMP,
-        PTRACE_O_TRACESECCOMP,
-        PTRACE_O_SUSPEND_SECCOMP,
         PTRACE_SYSCALL_INFO_SECCOMP,
-    );
+    ));
     // Not in the UAPI header: the kernel defines it in kernel/seccomp.c this way.
     items.push(Item::new(
         "SECCOMP_IOCTL_NOTIF_ID_VALID_WRONG_DIR",

@@ -762,6 +762,8 @@ pub fn render(generated: &Generated, version: &str) -> String {
             "/// `{}`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).",
             spec.module
         );
+        // Only the tables `seccompy-sys` compiles in (its build.rs).
+        let _ = writeln!(w, "#[cfg(seccompy_table = {:?})]", spec.module);
         let _ = writeln!(w, "static {}: &[u16] = &[", spec.module.to_uppercase());
         for i in idx {
             let _ = write!(w, "{},", i.map_or(u16::MAX as usize, |i| i));
@@ -774,6 +776,7 @@ pub fn render(generated: &Generated, version: &str) -> String {
     );
     let _ = writeln!(w, "Some(match name {{");
     for (spec, _) in &generated.tables {
+        let _ = writeln!(w, "#[cfg(seccompy_table = {:?})]", spec.module);
         let _ = writeln!(w, "{:?} => {},", spec.module, spec.module.to_uppercase());
     }
     let _ = writeln!(w, "_ => return None,\n}})\n}}");

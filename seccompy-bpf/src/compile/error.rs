@@ -2,6 +2,8 @@
 
 use alloc::string::String;
 
+use seccompy_sys::syscalls::MissingTable;
+
 use super::verify::Violation;
 use crate::action::{Action, ActionError};
 use crate::assembler::AssembleError;
@@ -13,6 +15,10 @@ pub enum CompileError {
     /// The policy has no ABI.
     #[error("the policy has no ABI")]
     NoAbi,
+    /// The syscall table of one of the policy's ABIs is not compiled in: the
+    /// error names the feature that adds it.
+    #[error(transparent)]
+    MissingTable(#[from] MissingTable),
     /// A syscall name is unknown on every ABI of the policy that its rule
     /// applies to.
     #[error(

@@ -86,7 +86,9 @@ pub use verify::Violation;
 ///
 /// # Errors
 ///
-/// [`CompileError::NoAbi`] without ABI; [`CompileError::InvalidAction`] for an
+/// [`CompileError::NoAbi`] without ABI; [`CompileError::MissingTable`] for an
+/// ABI whose syscall table this build does not include (it names the feature
+/// that adds it); [`CompileError::InvalidAction`] for an
 /// errno above 4095 in any action; [`CompileError::ArgIndex`] for a
 /// condition on an argument past 5; [`CompileError::UnknownSyscall`] for a name
 /// that no ABI of the policy its rule applies to knows; [`CompileError::TooLong`] when the program
@@ -135,6 +137,10 @@ fn returns(policy: &Policy) -> Vec<u32> {
 fn check(policy: &Policy) -> Result<(), CompileError> {
     if policy.abi_list().is_empty() {
         return Err(CompileError::NoAbi);
+    }
+    // Every phase reads the tables of the policy's ABIs: none may be missing.
+    for abi in policy.abi_list() {
+        abi.syscall_table().map_err(CompileError::MissingTable)?;
     }
     let action = |a: Action| {
         a.check()

@@ -144,6 +144,29 @@ impl CapSet {
     }
 }
 
+/// Reads a set as a person gives one: `default` (Docker's,
+/// [`CapSet::docker_default`]), `all`, `none` (or nothing), or a
+/// comma-separated list of names as [`CapSet::parse`] takes them
+/// (`sys_admin,CAP_NET_RAW`).
+///
+/// ```
+/// use seccompy_bpf::oci::CapSet;
+///
+/// assert_eq!("default".parse(), Ok(CapSet::docker_default()));
+/// assert_eq!("sys_admin,".parse(), CapSet::parse(["CAP_SYS_ADMIN"]));
+/// ```
+impl core::str::FromStr for CapSet {
+    type Err = UnknownCapability;
+    fn from_str(text: &str) -> Result<Self, UnknownCapability> {
+        match text.trim() {
+            "default" => Ok(Self::docker_default()),
+            "all" => Ok(Self::all()),
+            "none" | "" => Ok(Self::none()),
+            list => Self::parse(list.split(',').filter(|c| !c.trim().is_empty())),
+        }
+    }
+}
+
 fn number(name: &str) -> Option<u32> {
     CAPABILITIES
         .iter()
@@ -179,5 +202,21 @@ mod tests {
             Err(UnknownCapability("CAP_NOPE".into()))
         );
         assert_eq!(CapSet::none().with_number(99), CapSet::none());
+    }
+
+    #[test]
+    fn sets_from_text() {
+        assert_eq!("default".parse(), Ok(CapSet::docker_default()));
+        assert_eq!("all".parse(), Ok(CapSet::all()));
+        assert_eq!("none".parse(), Ok(CapSet::none()));
+        assert_eq!("".parse(), Ok(CapSet::none()));
+        assert_eq!(
+            "sys_admin, CAP_BPF,".parse(),
+            CapSet::parse(["CAP_SYS_ADMIN", "CAP_BPF"])
+        );
+        assert_eq!(
+            "chown,frob".parse::<CapSet>(),
+            Err(UnknownCapability("frob".into()))
+        );
     }
 }

@@ -140,7 +140,17 @@ pub struct ArgCondition {
     pub op: Option<String>,
 }
 
-/// Docker's `includes`/`excludes` conditions.
+/// Docker's `includes`/`excludes` conditions: when a rule of a [`Profile`]
+/// applies (capabilities, architectures, `minKernel`).
+///
+/// Not a seccomp filter, despite Docker's name (`types.Filter`): nothing
+/// converts between it and `seccompy::Filter` or [`Policy`](crate::Policy).
+/// A whole profile becomes one: [`Profile::resolve`] gives a
+/// [`Resolved`](super::Resolved), whose [`to_policy`](super::Resolved::to_policy)
+/// is the compiler's [`Policy`](crate::Policy), which `seccompy::Filter::try_from`
+/// turns into the documented API's filter.
+#[doc(alias = "includes")]
+#[doc(alias = "excludes")]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Filter {

@@ -19,8 +19,7 @@ pub const NEEDS: &str = "needs root and runc/crun/busybox-static (Debian package
 /// Panics with a clear message unless the tests can run: root, `runc`,
 /// `crun` (if `crun` is true) and `/bin/busybox` (busybox-static).
 pub fn require(crun: bool) {
-    // SAFETY: geteuid cannot fail.
-    assert_eq!(unsafe { libc::geteuid() }, 0, "this test {NEEDS}: not root");
+    seccompy_testing::require_root(NEEDS);
     let mut tools = vec!["runc"];
     if crun {
         tools.push("crun");

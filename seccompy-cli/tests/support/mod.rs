@@ -10,6 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use seccompy_bpf::Program;
 
+// Each test file uses some of these.
+#[allow(unused_imports)]
+pub use seccompy_testing::require_root;
+
 /// Runs `seccompy` with `args` and no standard input.
 pub fn seccompy<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_seccompy"))
@@ -63,16 +67,4 @@ pub fn docker_default() -> PathBuf {
         env!("CARGO_MANIFEST_DIR"),
         "/../profiles/docker-default.json"
     ))
-}
-
-/// Panics unless the tests run as root. For the tests marked
-/// `#[ignore = "needs root…"]`: run with `--ignored`, they fail loudly instead of
-/// passing without having run.
-pub fn require_root(what: &str) {
-    // SAFETY: geteuid takes no argument and cannot fail.
-    let euid = unsafe { libc::geteuid() };
-    assert_eq!(
-        euid, 0,
-        "this test needs root ({what}); it runs as uid {euid}"
-    );
 }

@@ -4656,6 +4656,7 @@ pub(super) const DECLARED: &[Declared] = &[
 ];
 
 /// `x86_64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "x86_64")]
 static X86_64: &[u16] = &[
     369, 547, 328, 122, 322, 319, 321, 349, 269, 65535, 298, 316, 100, 393, 395, 65535, 243, 353,
     364, 373, 548, 91, 343, 418, 416, 307, 313, 283, 276, 469, 466, 467, 128, 129, 334, 318, 204,
@@ -4681,6 +4682,7 @@ static X86_64: &[u16] = &[
 ];
 
 /// `x32`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "x32")]
 static X32: &[u16] = &[
     369, 547, 328, 122, 322, 319, 321, 349, 269, 65535, 298, 316, 100, 395, 353, 364, 91, 343, 418,
     416, 307, 313, 283, 276, 469, 466, 467, 128, 129, 334, 318, 204, 95, 445, 209, 425, 480, 124,
@@ -4705,6 +4707,7 @@ static X32: &[u16] = &[
 ];
 
 /// `i386`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "i386")]
 static I386: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 546, 126, 259, 529, 2, 106, 510, 286, 107, 257, 65535, 487,
     23, 209, 294, 528, 462, 225, 493, 42, 95, 173, 334, 537, 65535, 65535, 91, 324, 65535, 501,
@@ -4734,6 +4737,7 @@ static I386: &[u16] = &[
 ];
 
 /// `aarch64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "aarch64")]
 static AARCH64: &[u16] = &[
     238, 234, 239, 233, 235, 463, 270, 169, 226, 258, 160, 264, 266, 164, 381, 268, 167, 192,
     65535, 138, 132, 133, 134, 128, 130, 157, 231, 229, 232, 243, 246, 245, 165, 287, 285, 530,
@@ -4756,6 +4760,7 @@ static AARCH64: &[u16] = &[
 ];
 
 /// `arm`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "arm")]
 static ARM: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 126, 259, 529, 2, 106, 286, 107, 257, 23, 209, 294, 462, 225,
     42, 334, 91, 324, 501, 252, 383, 284, 390, 128, 343, 84, 100, 441, 200, 198, 196, 92, 528, 19,
@@ -4783,6 +4788,7 @@ static ARM: &[u16] = &[
 ];
 
 /// `riscv64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "riscv64")]
 static RISCV64: &[u16] = &[
     238, 234, 239, 233, 235, 463, 270, 169, 226, 258, 160, 264, 266, 164, 381, 268, 167, 192,
     65535, 138, 132, 133, 134, 128, 130, 157, 231, 229, 232, 243, 246, 245, 165, 287, 285, 530,
@@ -4805,6 +4811,7 @@ static RISCV64: &[u16] = &[
 ];
 
 /// `riscv32`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "riscv32")]
 static RISCV32: &[u16] = &[
     17, 234, 18, 233, 463, 270, 169, 226, 258, 160, 264, 266, 164, 381, 268, 167, 192, 65535, 138,
     132, 133, 0, 128, 130, 6, 231, 229, 232, 19, 246, 245, 165, 287, 285, 530, 500, 260, 528, 294,
@@ -4826,6 +4833,7 @@ static RISCV32: &[u16] = &[
 ];
 
 /// `loongarch64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "loongarch64")]
 static LOONGARCH64: &[u16] = &[
     238, 234, 239, 233, 235, 463, 270, 169, 226, 258, 160, 264, 266, 164, 381, 268, 167, 192,
     65535, 138, 132, 133, 134, 128, 130, 157, 231, 229, 232, 243, 246, 245, 165, 287, 285, 530,
@@ -4848,6 +4856,7 @@ static LOONGARCH64: &[u16] = &[
 ];
 
 /// `loongarch32`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "loongarch32")]
 static LOONGARCH32: &[u16] = &[
     17, 234, 18, 233, 463, 270, 169, 226, 258, 160, 264, 266, 164, 381, 268, 167, 192, 65535, 138,
     132, 133, 0, 128, 130, 6, 231, 229, 232, 19, 246, 245, 165, 287, 285, 530, 500, 260, 528, 294,
@@ -4869,6 +4878,7 @@ static LOONGARCH32: &[u16] = &[
 ];
 
 /// `s390x`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "s390x")]
 static S390X: &[u16] = &[
     141, 166, 369, 547, 328, 122, 387, 126, 259, 529, 139, 106, 286, 107, 269, 209, 294, 528, 363,
     95, 334, 537, 91, 324, 501, 252, 383, 284, 390, 128, 343, 523, 100, 473, 92, 528, 243, 157,
@@ -4895,6 +4905,7 @@ static S390X: &[u16] = &[
 ];
 
 /// `ppc`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "ppc")]
 static PPC: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 546, 126, 259, 529, 2, 106, 510, 286, 107, 256, 65535, 487,
     23, 209, 294, 528, 461, 224, 493, 42, 95, 173, 334, 537, 65535, 65535, 91, 324, 65535, 501,
@@ -4923,6 +4934,7 @@ static PPC: &[u16] = &[
 ];
 
 /// `ppc64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "ppc64")]
 static PPC64: &[u16] = &[
     387, 141, 166, 369, 547, 328, 122, 546, 126, 259, 529, 139, 106, 510, 286, 107, 256, 65535,
     487, 269, 209, 294, 528, 461, 224, 493, 363, 95, 173, 334, 537, 65535, 65535, 91, 324, 65535,
@@ -4951,6 +4963,7 @@ static PPC64: &[u16] = &[
 ];
 
 /// `mips_o32`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "mips_o32")]
 static MIPS_O32: &[u16] = &[
     65535, 141, 166, 369, 547, 35, 122, 546, 126, 259, 529, 2, 106, 510, 286, 107, 256, 65535,
     65535, 23, 209, 294, 528, 461, 224, 493, 42, 95, 65535, 334, 537, 65535, 65535, 91, 324, 65535,
@@ -4979,6 +4992,7 @@ static MIPS_O32: &[u16] = &[
 ];
 
 /// `mips_n64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "mips_n64")]
 static MIPS_N64: &[u16] = &[
     369, 547, 328, 122, 322, 319, 321, 349, 269, 65535, 298, 316, 100, 393, 395, 243, 353, 364,
     373, 548, 91, 343, 418, 416, 307, 313, 283, 276, 469, 466, 467, 128, 129, 334, 318, 204, 445,
@@ -5004,6 +5018,7 @@ static MIPS_N64: &[u16] = &[
 ];
 
 /// `mips_n32`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "mips_n32")]
 static MIPS_N32: &[u16] = &[
     369, 547, 328, 122, 322, 319, 321, 349, 269, 65535, 298, 316, 100, 393, 395, 243, 353, 364,
     373, 548, 91, 343, 418, 416, 307, 313, 283, 276, 469, 466, 467, 128, 129, 334, 318, 204, 445,
@@ -5030,6 +5045,7 @@ static MIPS_N32: &[u16] = &[
 ];
 
 /// `parisc`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "parisc")]
 static PARISC: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 546, 126, 259, 529, 2, 106, 510, 286, 107, 256, 480, 33, 23,
     209, 294, 98, 461, 224, 493, 42, 95, 31, 334, 537, 124, 261, 91, 324, 89, 501, 252, 383, 284,
@@ -5055,6 +5071,7 @@ static PARISC: &[u16] = &[
 ];
 
 /// `parisc64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "parisc64")]
 static PARISC64: &[u16] = &[
     387, 141, 166, 369, 547, 328, 122, 546, 126, 259, 529, 139, 106, 510, 286, 107, 256, 480, 322,
     269, 209, 294, 98, 461, 224, 493, 363, 95, 319, 334, 537, 124, 261, 91, 324, 89, 501, 252, 383,
@@ -5080,6 +5097,7 @@ static PARISC64: &[u16] = &[
 ];
 
 /// `m68k`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "m68k")]
 static M68K: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 546, 126, 259, 529, 2, 106, 510, 286, 107, 109, 487, 23, 209,
     294, 528, 462, 225, 493, 42, 95, 173, 334, 537, 91, 324, 501, 252, 383, 284, 390, 128, 343, 84,
@@ -5107,6 +5125,7 @@ static M68K: &[u16] = &[
 ];
 
 /// `sh`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "sh")]
 static SH: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 546, 126, 259, 529, 2, 106, 510, 286, 107, 257, 487, 23, 209,
     294, 528, 462, 225, 493, 42, 95, 173, 334, 537, 91, 324, 501, 252, 383, 284, 390, 128, 343, 84,
@@ -5134,6 +5153,7 @@ static SH: &[u16] = &[
 ];
 
 /// `sparc`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "sparc")]
 static SPARC: &[u16] = &[
     387, 141, 166, 369, 547, 35, 122, 87, 126, 259, 529, 65535, 106, 109, 286, 107, 257, 100,
     65535, 23, 209, 104, 105, 462, 225, 543, 42, 95, 72, 334, 537, 256, 154, 91, 324, 108, 501,
@@ -5162,6 +5182,7 @@ static SPARC: &[u16] = &[
 ];
 
 /// `sparc64`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "sparc64")]
 static SPARC64: &[u16] = &[
     387, 141, 166, 369, 547, 328, 122, 544, 126, 259, 529, 65535, 106, 108, 286, 107, 256, 100,
     65535, 269, 209, 104, 105, 461, 224, 543, 363, 95, 472, 334, 537, 91, 324, 501, 252, 322, 425,
@@ -5188,6 +5209,7 @@ static SPARC64: &[u16] = &[
 ];
 
 /// `alpha`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "alpha")]
 static ALPHA: &[u16] = &[
     65535, 141, 166, 369, 547, 65535, 122, 65535, 65535, 259, 529, 65535, 106, 150, 286, 107, 108,
     100, 65535, 269, 65535, 65535, 528, 461, 65535, 65535, 363, 65535, 65535, 65535, 65535, 65535,
@@ -5222,6 +5244,7 @@ static ALPHA: &[u16] = &[
 ];
 
 /// `arc`: per syscall in number order, its index in `DECLARED` (`u16::MAX`: none).
+#[cfg(seccompy_table = "arc")]
 static ARC: &[u16] = &[
     17, 234, 18, 233, 235, 463, 270, 169, 226, 258, 160, 264, 266, 164, 381, 268, 167, 192, 65535,
     138, 132, 133, 0, 128, 130, 6, 231, 229, 232, 19, 246, 245, 165, 287, 285, 530, 500, 260, 384,
@@ -5247,28 +5270,51 @@ static ARC: &[u16] = &[
 /// The indices of the syscall table called `name`.
 pub(super) fn by_table(name: &str) -> Option<&'static [u16]> {
     Some(match name {
+        #[cfg(seccompy_table = "x86_64")]
         "x86_64" => X86_64,
+        #[cfg(seccompy_table = "x32")]
         "x32" => X32,
+        #[cfg(seccompy_table = "i386")]
         "i386" => I386,
+        #[cfg(seccompy_table = "aarch64")]
         "aarch64" => AARCH64,
+        #[cfg(seccompy_table = "arm")]
         "arm" => ARM,
+        #[cfg(seccompy_table = "riscv64")]
         "riscv64" => RISCV64,
+        #[cfg(seccompy_table = "riscv32")]
         "riscv32" => RISCV32,
+        #[cfg(seccompy_table = "loongarch64")]
         "loongarch64" => LOONGARCH64,
+        #[cfg(seccompy_table = "loongarch32")]
         "loongarch32" => LOONGARCH32,
+        #[cfg(seccompy_table = "s390x")]
         "s390x" => S390X,
+        #[cfg(seccompy_table = "ppc")]
         "ppc" => PPC,
+        #[cfg(seccompy_table = "ppc64")]
         "ppc64" => PPC64,
+        #[cfg(seccompy_table = "mips_o32")]
         "mips_o32" => MIPS_O32,
+        #[cfg(seccompy_table = "mips_n64")]
         "mips_n64" => MIPS_N64,
+        #[cfg(seccompy_table = "mips_n32")]
         "mips_n32" => MIPS_N32,
+        #[cfg(seccompy_table = "parisc")]
         "parisc" => PARISC,
+        #[cfg(seccompy_table = "parisc64")]
         "parisc64" => PARISC64,
+        #[cfg(seccompy_table = "m68k")]
         "m68k" => M68K,
+        #[cfg(seccompy_table = "sh")]
         "sh" => SH,
+        #[cfg(seccompy_table = "sparc")]
         "sparc" => SPARC,
+        #[cfg(seccompy_table = "sparc64")]
         "sparc64" => SPARC64,
+        #[cfg(seccompy_table = "alpha")]
         "alpha" => ALPHA,
+        #[cfg(seccompy_table = "arc")]
         "arc" => ARC,
         _ => return None,
     })

@@ -28,32 +28,69 @@ pub(crate) mod table;
 
 pub use table::SyscallTable;
 
-/// The generated tables, one module per numbering, each with its [`Module`].
+/// The generated tables, one module per numbering: each compiled in when
+/// `build.rs` sets `cfg(seccompy_table = "<module>")` (the host's ABI family and
+/// the tables whose feature is enabled), with its [`Module`] then, and its
+/// [`TableId`] always.
 macro_rules! modules {
-    ($($m:ident)*) => {
-        $(mod $m;)*
+    ($($m:ident $cfg:literal $feature:literal;)*) => {
+        $(
+            #[cfg(seccompy_table = $cfg)]
+            mod $m;
+        )*
 
-        /// A generated table module: which constants [`SyscallTable::syscalls`]
-        /// and [`SyscallTable::aliases`] return.
+        /// A generated table module compiled in: which constants
+        /// [`SyscallTable::syscalls`] and [`SyscallTable::aliases`] return.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[allow(non_camel_case_types)]
         pub(crate) enum Module {
-            $($m,)*
+            $(#[cfg(seccompy_table = $cfg)] $m,)*
             /// A table a test builds: no constants.
             #[cfg(test)]
             Test,
         }
 
-        /// Every generated module's `BY_NR` and `ALIASES`.
-        const SOURCES: &[names::Source] = &[$(($m::BY_NR, $m::ALIASES)),*];
+        /// Every compiled-in module's `BY_NR` and `ALIASES`.
+        const SOURCES: &[names::Source] = &[$(#[cfg(seccompy_table = $cfg)] ($m::BY_NR, $m::ALIASES)),*];
 
         impl Module {
             /// The module's `BY_NR` and `ALIASES`.
             const fn source(self) -> (&'static [(u32, &'static str)], &'static [(&'static str, &'static str)]) {
                 match self {
-                    $(Module::$m => ($m::BY_NR, $m::ALIASES),)*
+                    $(#[cfg(seccompy_table = $cfg)] Module::$m => ($m::BY_NR, $m::ALIASES),)*
                     #[cfg(test)]
                     Module::Test => (&[], &[]),
+                }
+            }
+        }
+
+        /// A syscall table, compiled in or not.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[allow(non_camel_case_types)]
+        enum TableId {
+            $($m,)*
+        }
+
+        impl TableId {
+            /// The table's name, its module's.
+            const fn name(self) -> &'static str {
+                match self { $(TableId::$m => stringify!($m),)* }
+            }
+
+            /// The feature that compiles the table in.
+            const fn feature(self) -> &'static str {
+                match self { $(TableId::$m => $feature,)* }
+            }
+
+            /// The table, `None` if it is not compiled in.
+            const fn table(self) -> Option<&'static SyscallTable> {
+                match self {
+                    $(TableId::$m => {
+                        #[cfg(seccompy_table = $cfg)]
+                        return Some(&$m::TABLE);
+                        #[cfg(not(seccompy_table = $cfg))]
+                        return None;
+                    })*
                 }
             }
         }
@@ -61,29 +98,29 @@ macro_rules! modules {
 }
 
 modules! {
-    aarch64
-    alpha
-    arc
-    arm
-    i386
-    loongarch32
-    loongarch64
-    m68k
-    mips_n32
-    mips_n64
-    mips_o32
-    parisc
-    parisc64
-    ppc
-    ppc64
-    riscv32
-    riscv64
-    s390x
-    sh
-    sparc
-    sparc64
-    x32
-    x86_64
+    aarch64 "aarch64" "abi-aarch64";
+    alpha "alpha" "abi-alpha";
+    arc "arc" "abi-arc";
+    arm "arm" "abi-arm";
+    i386 "i386" "abi-i386";
+    loongarch32 "loongarch32" "abi-loongarch32";
+    loongarch64 "loongarch64" "abi-loongarch64";
+    m68k "m68k" "abi-m68k";
+    mips_n32 "mips_n32" "abi-mips64n32";
+    mips_n64 "mips_n64" "abi-mips64";
+    mips_o32 "mips_o32" "abi-mips";
+    parisc "parisc" "abi-parisc";
+    parisc64 "parisc64" "abi-parisc64";
+    ppc "ppc" "abi-ppc";
+    ppc64 "ppc64" "abi-ppc64";
+    riscv32 "riscv32" "abi-riscv32";
+    riscv64 "riscv64" "abi-riscv64";
+    s390x "s390x" "abi-s390x";
+    sh "sh" "abi-sh";
+    sparc "sparc" "abi-sparc";
+    sparc64 "sparc64" "abi-sparc64";
+    x32 "x32" "abi-x32";
+    x86_64 "x86_64" "abi-x86_64";
 }
 
 macro_rules! abis {
@@ -348,84 +385,193 @@ impl Abi {
         nr >= X32_SYSCALL_BIT && nr != u32::MAX
     }
 
-    /// The syscall table of this ABI (shared by ABIs differing only in byte order).
-    #[must_use]
-    pub const fn syscall_table(self) -> &'static SyscallTable {
+    /// The table this ABI's numbering is, compiled in or not.
+    const fn table_id(self) -> TableId {
         match self {
-            Abi::X86_64 => &x86_64::TABLE,
-            Abi::X32 => &x32::TABLE,
-            Abi::I386 => &i386::TABLE,
-            Abi::Aarch64 => &aarch64::TABLE,
-            Abi::Arm | Abi::Armeb => &arm::TABLE,
-            Abi::Riscv64 => &riscv64::TABLE,
-            Abi::Riscv32 => &riscv32::TABLE,
-            Abi::Loongarch64 => &loongarch64::TABLE,
-            Abi::Loongarch32 => &loongarch32::TABLE,
-            Abi::S390x => &s390x::TABLE,
-            Abi::Ppc => &ppc::TABLE,
-            Abi::Ppc64 | Abi::Ppc64le => &ppc64::TABLE,
-            Abi::Mips | Abi::Mipsel => &mips_o32::TABLE,
-            Abi::Mips64 | Abi::Mipsel64 => &mips_n64::TABLE,
-            Abi::Mips64n32 | Abi::Mipsel64n32 => &mips_n32::TABLE,
-            Abi::Parisc => &parisc::TABLE,
-            Abi::Parisc64 => &parisc64::TABLE,
-            Abi::M68k => &m68k::TABLE,
-            Abi::Sh | Abi::Sheb => &sh::TABLE,
-            Abi::Sparc => &sparc::TABLE,
-            Abi::Sparc64 => &sparc64::TABLE,
-            Abi::Alpha => &alpha::TABLE,
-            Abi::Arc | Abi::Arceb => &arc::TABLE,
+            Abi::X86_64 => TableId::x86_64,
+            Abi::X32 => TableId::x32,
+            Abi::I386 => TableId::i386,
+            Abi::Aarch64 => TableId::aarch64,
+            Abi::Arm | Abi::Armeb => TableId::arm,
+            Abi::Riscv64 => TableId::riscv64,
+            Abi::Riscv32 => TableId::riscv32,
+            Abi::Loongarch64 => TableId::loongarch64,
+            Abi::Loongarch32 => TableId::loongarch32,
+            Abi::S390x => TableId::s390x,
+            Abi::Ppc => TableId::ppc,
+            Abi::Ppc64 | Abi::Ppc64le => TableId::ppc64,
+            Abi::Mips | Abi::Mipsel => TableId::mips_o32,
+            Abi::Mips64 | Abi::Mipsel64 => TableId::mips_n64,
+            Abi::Mips64n32 | Abi::Mipsel64n32 => TableId::mips_n32,
+            Abi::Parisc => TableId::parisc,
+            Abi::Parisc64 => TableId::parisc64,
+            Abi::M68k => TableId::m68k,
+            Abi::Sh | Abi::Sheb => TableId::sh,
+            Abi::Sparc => TableId::sparc,
+            Abi::Sparc64 => TableId::sparc64,
+            Abi::Alpha => TableId::alpha,
+            Abi::Arc | Abi::Arceb => TableId::arc,
         }
     }
 
+    /// The syscall table of this ABI (shared by ABIs differing only in byte
+    /// order), or [`MissingTable`] if this build does not include it: the
+    /// tables of the host's ABI family always are, the others with their
+    /// feature ([`table_feature`](Self::table_feature), or `all-abis`).
+    ///
+    /// ```
+    /// use seccompy_sys::syscalls::Abi;
+    /// // The host's own table is always there.
+    /// if let Some(host) = Abi::host() {
+    ///     assert!(host.syscall_table().is_ok());
+    /// }
+    /// ```
+    pub const fn syscall_table(self) -> Result<&'static SyscallTable, MissingTable> {
+        match self.table_id().table() {
+            Some(table) => Ok(table),
+            None => Err(MissingTable { abi: self }),
+        }
+    }
+
+    /// Whether this build includes the ABI's [syscall table](Self::syscall_table).
+    #[must_use]
+    pub const fn has_syscall_table(self) -> bool {
+        self.table_id().table().is_some()
+    }
+
+    /// The cargo feature that compiles this ABI's syscall table in (of
+    /// `seccompy-sys`, and of `seccompy-bpf` and `seccompy`, which forward it):
+    /// `abi-` and the name of the first ABI that uses the table (`abi-arm` for
+    /// `arm` and `armeb`, `abi-mips` for `mips` and `mipsel`, `abi-mips64n32`
+    /// for `mips64n32` and `mipsel64n32`). The tables of the host's ABI family
+    /// need none.
+    #[must_use]
+    pub const fn table_feature(self) -> &'static str {
+        self.table_id().feature()
+    }
+
     /// The name of this ABI's [syscall table](Self::syscall_table): `x86_64`, `arm`
-    /// (for `arm` and `armeb`), `mips_o32`, `mips_n64`, `mips_n32`, `ppc64`, ...
+    /// (for `arm` and `armeb`), `mips_o32`, `mips_n64`, `mips_n32`, `ppc64`, ...;
+    /// whether the table is compiled in or not.
     #[must_use]
     pub const fn table_name(self) -> &'static str {
-        self.syscall_table().name()
+        self.table_id().name()
     }
 
     /// Every syscall of this ABI as `(number, name)`, sorted by number; numbers as
-    /// `seccomp_data.nr` carries them.
+    /// `seccomp_data.nr` carries them. Empty if the ABI's table is not compiled
+    /// in ([`syscall_table`](Self::syscall_table) says why).
     #[must_use]
     pub const fn syscalls(self) -> &'static [(u32, &'static str)] {
-        self.syscall_table().syscalls()
+        match self.syscall_table() {
+            Ok(table) => table.syscalls(),
+            Err(_) => &[],
+        }
     }
 
     /// Every syscall's number in this ABI, sorted: the numbers of
-    /// [`syscalls`](Self::syscalls), without the names' pointers.
+    /// [`syscalls`](Self::syscalls), without the names' pointers. Empty if the
+    /// ABI's table is not compiled in.
     #[must_use]
     pub const fn syscall_numbers(self) -> &'static [u32] {
-        self.syscall_table().numbers()
+        match self.syscall_table() {
+            Ok(table) => table.numbers(),
+            Err(_) => &[],
+        }
     }
 
     /// The number of syscall `name` in this ABI (an alias such as Alpha's `getpid`
     /// gives the number of the syscall it stands for), or `None` if the ABI has no
-    /// syscall of that name.
+    /// syscall of that name or its table is not compiled in (code that must tell
+    /// the two apart looks the table up with [`syscall_table`](Self::syscall_table)).
     ///
     /// ```
     /// use seccompy_sys::syscalls::Abi;
-    /// assert_eq!(Abi::X86_64.syscall_nr("read"), Some(0));
-    /// assert_eq!(Abi::Mips.syscall_nr("read"), Some(4003));
-    /// assert_eq!(Abi::X86_64.syscall_nr("no_such_call"), None);
+    /// // x86_64's table: built on x86_64 hosts, elsewhere with `abi-x86_64`.
+    /// if Abi::X86_64.has_syscall_table() {
+    ///     assert_eq!(Abi::X86_64.syscall_nr("read"), Some(0));
+    ///     assert_eq!(Abi::X86_64.syscall_nr("no_such_call"), None);
+    /// }
+    /// if Abi::Mips.has_syscall_table() {
+    ///     assert_eq!(Abi::Mips.syscall_nr("read"), Some(4003));
+    /// }
     /// ```
     #[must_use]
     pub fn syscall_nr(self, name: &str) -> Option<u32> {
-        self.syscall_table().syscall_nr(name)
+        self.syscall_table().ok()?.syscall_nr(name)
     }
 
-    /// The name of syscall number `nr` in this ABI, or `None` if it has none.
+    /// The name of syscall number `nr` in this ABI, or `None` if it has none or
+    /// its table is not compiled in.
     ///
     /// ```
     /// use seccompy_sys::syscalls::Abi;
-    /// assert_eq!(Abi::Aarch64.syscall_name(63), Some("read"));
-    /// assert_eq!(Abi::X32.syscall_name(0x4000_0000), Some("read"));
-    /// assert_eq!(Abi::X32.syscall_name(0), None);
+    /// if Abi::X32.has_syscall_table() {
+    ///     assert_eq!(Abi::X32.syscall_name(0x4000_0000), Some("read"));
+    ///     assert_eq!(Abi::X32.syscall_name(0), None);
+    /// }
+    /// if Abi::Aarch64.has_syscall_table() {
+    ///     assert_eq!(Abi::Aarch64.syscall_name(63), Some("read"));
+    /// }
     /// ```
     #[must_use]
     pub fn syscall_name(self, nr: u32) -> Option<&'static str> {
-        self.syscall_table().syscall_name(nr)
+        self.syscall_table().ok()?.syscall_name(nr)
     }
+}
+
+/// The syscall table of an ABI this build does not include: only the host's ABI
+/// family's tables are compiled in by default, the others with their feature.
+///
+/// ```
+/// use seccompy_sys::syscalls::Abi;
+/// if let Err(missing) = Abi::Alpha.syscall_table() {
+///     assert_eq!(missing.feature(), "abi-alpha");
+///     assert_eq!(
+///         missing.to_string(),
+///         "the syscall table of alpha is not compiled in: enable the feature abi-alpha (or all-abis)"
+///     );
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MissingTable {
+    /// The ABI.
+    abi: Abi,
+}
+
+impl MissingTable {
+    /// The ABI whose table is missing.
+    #[must_use]
+    pub const fn abi(&self) -> Abi {
+        self.abi
+    }
+
+    /// The feature that compiles it in ([`Abi::table_feature`]).
+    #[must_use]
+    pub const fn feature(&self) -> &'static str {
+        self.abi.table_feature()
+    }
+}
+
+impl core::fmt::Display for MissingTable {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "the syscall table of {} is not compiled in: enable the feature {} (or all-abis)",
+            self.abi,
+            self.feature()
+        )
+    }
+}
+
+impl core::error::Error for MissingTable {}
+
+/// The ABIs whose syscall table this build includes: the unit tests check
+/// every table compiled in (all of them with `all-abis`, as `cargo test
+/// --workspace` builds the crate).
+#[cfg(test)]
+pub(crate) fn compiled_abis() -> impl Iterator<Item = &'static Abi> {
+    Abi::ALL.iter().filter(|a| a.has_syscall_table())
 }
 
 impl core::fmt::Display for Abi {

@@ -218,8 +218,8 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
+    use crate::syscalls::SyscallTable;
     use crate::syscalls::names::NAMES;
-    use crate::syscalls::{Abi, SyscallTable};
 
     /// What a name look-up must give, by a linear scan: the number of the syscall
     /// called `name`, else of the syscall the alias `name` names.
@@ -232,8 +232,8 @@ mod tests {
     /// and names no table has.
     fn probe_names() -> BTreeSet<String> {
         let mut names = BTreeSet::new();
-        for &abi in Abi::ALL {
-            let table = abi.syscall_table();
+        for &abi in crate::syscalls::compiled_abis() {
+            let table = abi.syscall_table().unwrap();
             let real = table.syscalls().iter().map(|e| e.1);
             for name in real.chain(table.aliases().iter().map(|e| e.0)) {
                 for end in 0..=name.len() {
@@ -263,9 +263,15 @@ mod tests {
     #[test]
     fn lookups_match_a_linear_scan() {
         let names = probe_names();
-        assert!(names.len() > 8_000, "{}", names.len());
-        for &abi in Abi::ALL {
-            let table = abi.syscall_table();
+        // Fewer with the host's tables alone (about 6,000 on x86_64).
+        let min = if cfg!(feature = "all-abis") {
+            8_000
+        } else {
+            4_000
+        };
+        assert!(names.len() > min, "{}", names.len());
+        for &abi in crate::syscalls::compiled_abis() {
+            let table = abi.syscall_table().unwrap();
             let mut found = 0;
             for name in &names {
                 let want = reference(table, name);
@@ -303,8 +309,8 @@ mod tests {
         let all: BTreeSet<&str> = (0..NAMES.len()).map(|id| NAMES.get(id).unwrap()).collect();
         assert_eq!(all.len(), NAMES.len());
         assert_eq!(NAMES.get(NAMES.len()), None);
-        for &abi in Abi::ALL {
-            let t = abi.syscall_table();
+        for &abi in crate::syscalls::compiled_abis() {
+            let t = abi.syscall_table().unwrap();
             let names = t.syscalls().iter().map(|e| e.1);
             let aliases = t.aliases().iter().flat_map(|a| [a.0, a.1]);
             for name in names.chain(aliases) {

@@ -1,8 +1,10 @@
-//! The names of every syscall table, each stored once.
+//! The names of every syscall table compiled in, each stored once.
 //!
 //! The 23 tables share most of their names (`read` is in all of them): stored once
 //! in one string, about 650 distinct names take 6.5 KB, where a string per table
 //! would take 90. Each table refers to them by id ([`SyscallTable`](super::SyscallTable)).
+//! Only the tables compiled in ([`SOURCES`](super::SOURCES): the host's ABI family
+//! and those of the enabled features) contribute names.
 //!
 //! The compiler computes everything here from the generated modules' `BY_NR` and
 //! `ALIASES` constants: the distinct names in the order first seen (tables in

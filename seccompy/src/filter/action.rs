@@ -2,8 +2,9 @@
 
 use core::fmt;
 
-use seccompy_bpf::action::MAX_ERRNO;
 use seccompy_bpf::{Action, ActionError};
+
+use crate::errno::{Errno, InvalidErrno};
 
 use crate::features::{
     ActionAvailError, CompatLevel, UnsupportedAction, action_available, adapt_action,
@@ -35,7 +36,8 @@ pub enum FilterAction {
         /// Delivered in `si_errno`.
         data: u16,
     },
-    /// Fail the call with `errno`, in `1..=4095` (Linux 3.5).
+    /// Fail the call with `errno`, in `1..=4095` (Linux 3.5). From an
+    /// [`Errno`]: `FilterAction::from(errno)`.
     #[doc(alias = "SECCOMP_RET_ERRNO")]
     Errno {
         /// The error number the call fails with (`libc::EPERM`, ...).
@@ -70,16 +72,35 @@ impl FilterAction {
             FilterAction::KillProcess => Action::KillProcess,
             FilterAction::KillThread => Action::KillThread,
             FilterAction::Trap { data } => Action::Trap(data),
-            FilterAction::Errno { errno } => match u16::try_from(errno) {
-                Ok(e) if (1..=MAX_ERRNO).contains(&e) => Action::Errno(e),
-                Ok(e) => return Err(ActionError::Errno(e)),
-                Err(_) => return Err(ActionError::Errno(if errno < 0 { 0 } else { u16::MAX })),
+            FilterAction::Errno { errno } => match Errno::new(errno) {
+                Ok(e) => Action::from(e),
+                // `ActionError` carries a `u16`: a negative number reads as 0,
+                // a larger one as `u16::MAX` (`errno_value` keeps the number).
+                Err(_) => {
+                    return Err(ActionError::Errno(
+                        u16::try_from(errno).unwrap_or(if errno < 0 { 0 } else { u16::MAX }),
+                    ));
+                }
             },
             FilterAction::UserNotif => Action::UserNotif,
             FilterAction::Trace { data } => Action::Trace(data),
             FilterAction::Log => Action::Log,
             FilterAction::Allow => Action::Allow,
         })
+    }
+
+    /// The [`Errno`] of an `Errno` action, checked (`None` for the other
+    /// actions): the number in the one errno type, with the number itself in
+    /// the error if it is out of range.
+    ///
+    /// # Errors
+    /// [`InvalidErrno`] for an errno outside `1..=4095`.
+    #[must_use]
+    pub const fn errno_value(self) -> Option<Result<Errno, InvalidErrno>> {
+        match self {
+            FilterAction::Errno { errno } => Some(Errno::new(errno)),
+            _ => None,
+        }
     }
 
     /// Whether the running kernel knows this action (see
@@ -114,6 +135,10 @@ impl FilterAction {
 }
 
 impl From<Action> for FilterAction {
+    /// The same action with the same data. `Action::Errno(0)` (the kernel's
+    /// "skip the call, return 0") becomes `FilterAction::Errno { errno: 0 }`,
+    /// which [`to_action`](FilterAction::to_action) refuses: a `Filter` fails
+    /// calls with an [`Errno`] only.
     fn from(a: Action) -> Self {
         match a {
             Action::KillProcess => FilterAction::KillProcess,
@@ -133,6 +158,7 @@ impl From<Action> for FilterAction {
 
 impl TryFrom<FilterAction> for Action {
     type Error = ActionError;
+    /// [`FilterAction::to_action`].
     fn try_from(a: FilterAction) -> Result<Self, ActionError> {
         a.to_action()
     }

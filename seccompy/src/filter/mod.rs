@@ -2,7 +2,8 @@
 //! `seccompy-bpf`'s policy compiler.
 
 mod action;
-mod args;
+pub(crate) mod args;
+mod convert;
 
 use seccompy_bpf::policy::{Condition, Policy, Rule, Syscall};
 use seccompy_bpf::{ActionError, CompileError, Program};
@@ -10,6 +11,7 @@ use seccompy_sys::syscalls::Abi;
 
 pub use action::FilterAction;
 pub use args::FilterArgs;
+pub use convert::FromPolicyError;
 
 /// Why [`Filter::compile`] failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -46,7 +46,9 @@ pub struct AsyncListener {
 }
 
 impl AsyncListener {
-    /// Registers `listener` with the current tokio runtime's reactor.
+    /// Registers `listener` with the current tokio runtime's reactor: a
+    /// [`Listener`], or an [`OwnedFd`](std::os::fd::OwnedFd) of a listener (as
+    /// [`Listener::new`] takes it).
     ///
     /// # Errors
     /// The reactor's registration error; the listener is then closed (its
@@ -55,7 +57,8 @@ impl AsyncListener {
     /// # Panics
     /// Outside a tokio runtime with I/O enabled (as
     /// [`AsyncFd::register_with_interest`]).
-    pub fn new(listener: Listener) -> io::Result<AsyncListener> {
+    pub fn new(listener: impl Into<Listener>) -> io::Result<AsyncListener> {
+        let listener = listener.into();
         // SAFETY: a `Listener` owns its fd: `as_raw_fd` always returns the same
         // open fd, which stays open until the listener is dropped (after the
         // `AsyncFd` deregisters it) or given back by `into_inner`.

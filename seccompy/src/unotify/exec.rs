@@ -207,13 +207,34 @@ where
             exec: ExecReport { page },
         }),
         Err(e) => {
-            // SAFETY: our own child, unreaped: killed and reaped.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, std::ptr::null_mut(), 0);
-            }
+            kill_and_reap(pid);
             Err(e)
         }
+    }
+}
+
+impl ExecChild {
+    /// Kills the child with `SIGKILL` and reaps it, for a caller that cannot
+    /// go on with it (its listener is closed too).
+    ///
+    /// # References
+    /// - [`kill(2)`](https://man7.org/linux/man-pages/man2/kill.2.html)
+    /// - [`waitpid(2)`](https://man7.org/linux/man-pages/man2/waitpid.2.html)
+    #[doc(alias = "kill")]
+    pub fn abort(self) {
+        kill_and_reap(self.pid);
+    }
+}
+
+/// Kills our unreaped child `pid` and reaps it.
+fn kill_and_reap(pid: libc::pid_t) {
+    // SAFETY: our own child, unreaped (so the number is its own): killed and
+    // reaped; no memory is involved.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        while libc::waitpid(pid, std::ptr::null_mut(), 0) < 0
+            && io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
+        {}
     }
 }
 

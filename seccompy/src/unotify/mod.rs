@@ -16,7 +16,11 @@
 //! - [`spawn()`]: a [`std::process::Command`] under a filter, with its
 //!   listener in the parent.
 //! - [`spawn_exec`]: a program under a filter that may send any call to the
-//!   listener, `execve` included.
+//!   listener, `execve` included
+//!   ([`Foreground::spawn_exec`](crate::foreground::Foreground::spawn_exec):
+//!   prepared to run in the foreground).
+//! - [`Standby`]: a forked copy of the supervisor that kills the command and
+//!   answers for the supervisor if it dies.
 //! - `AsyncListener` (feature `tokio`): receive on readiness, single receiver.
 //!
 //! ```no_run
@@ -100,6 +104,7 @@ mod notification;
 mod pidfd;
 mod response;
 mod spawn;
+mod standby;
 mod supervisor;
 
 pub use addfd::{AddFd, TargetFd};
@@ -115,4 +120,5 @@ pub use memory::{PendingRead, TargetMemory};
 pub use notification::{NotifId, Notification};
 pub use response::{Errno, InvalidErrno, Response};
 pub use spawn::{SpawnError, Supervised, spawn};
+pub use standby::{Standby, StandbyError};
 pub use supervisor::{Request, Stats, Supervisor, SupervisorError};

@@ -98,7 +98,8 @@ fn open_pidfd(tid: libc::pid_t) -> io::Result<OwnedFd> {
     }
 }
 
-fn pidfd_open(pid: libc::pid_t) -> io::Result<OwnedFd> {
+/// A pidfd (close-on-exec) of process `pid`.
+pub(super) fn pidfd_open(pid: libc::pid_t) -> io::Result<OwnedFd> {
     // SAFETY: no memory is involved; the fd returned is ours.
     let fd = unsafe { raw::pidfd_open(pid, 0) };
     if fd < 0 {

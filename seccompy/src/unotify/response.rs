@@ -1,138 +1,15 @@
-//! The supervisor's answer to a call: [`Response`] and [`Errno`].
-
-use core::fmt;
-use core::num::NonZeroU16;
+//! The supervisor's answer to a call: [`Response`].
 
 use seccompy_sys::{SECCOMP_USER_NOTIF_FLAG_CONTINUE, seccomp_notif_resp};
 
 use super::addfd::TargetFd;
 use super::notification::NotifId;
+pub use crate::errno::{Errno, InvalidErrno};
 
-/// An error number a call can fail with: 1 to 4095, the range the kernel (and
-/// every C library) reads as an error when a system call returns `-errno`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Errno(NonZeroU16);
-
-/// Why [`Errno::new`] refused a number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("an errno is 1 to 4095, not {0}")]
-pub struct InvalidErrno(pub i32);
-
-macro_rules! errnos {
-    ($($name:ident),* $(,)?) => {
-        impl Errno {
-            $(
-                #[doc = concat!("`", stringify!($name), "`.")]
-                pub const $name: Errno = match NonZeroU16::new(libc::$name as u16) {
-                    Some(v) => Errno(v),
-                    None => panic!("libc errno constants are non-zero"),
-                };
-            )*
-
-            /// The errno named `name` (`"EPERM"`, `"EROFS"`, ...), among those with
-            /// a constant here.
-            #[must_use]
-            pub fn from_name(name: &str) -> Option<Errno> {
-                match name {
-                    $(stringify!($name) => Some(Errno::$name),)*
-                    _ => None,
-                }
-            }
-
-            /// The name of this errno, if it has a constant here.
-            #[must_use]
-            pub fn name(self) -> Option<&'static str> {
-                $(if self == Errno::$name { return Some(stringify!($name)); })*
-                None
-            }
-        }
-    };
-}
-
-errnos!(
-    EPERM,
-    ENOENT,
-    ESRCH,
-    EINTR,
-    EIO,
-    EBADF,
-    EAGAIN,
-    ENOMEM,
-    EACCES,
-    EFAULT,
-    EBUSY,
-    EEXIST,
-    EXDEV,
-    ENOTDIR,
-    EISDIR,
-    EINVAL,
-    EMFILE,
-    ENOSPC,
-    EROFS,
-    ENAMETOOLONG,
-    ENOSYS,
-    ENOTSUP,
-    EOPNOTSUPP,
-    ELOOP,
-    ENODEV,
-    ENXIO,
-    ECHILD,
-    ENOTEMPTY,
-);
-
-impl Errno {
-    /// The largest error number, 4095 (`MAX_ERRNO`).
-    pub const MAX: i32 = 4095;
-
-    /// `errno` if it is between 1 and [`Errno::MAX`].
-    ///
-    /// # Errors
-    /// [`InvalidErrno`] for 0, negative numbers and numbers above 4095: the kernel
-    /// would hand those to the target as a plain return value or a nonsense error.
-    pub const fn new(errno: i32) -> Result<Errno, InvalidErrno> {
-        if errno < 1 || errno > Errno::MAX {
-            return Err(InvalidErrno(errno));
-        }
-        match NonZeroU16::new(errno as u16) {
-            Some(v) => Ok(Errno(v)),
-            None => Err(InvalidErrno(errno)),
-        }
-    }
-
-    /// The number.
-    #[must_use]
-    pub const fn get(self) -> i32 {
-        self.0.get() as i32
-    }
-
-    /// The errno of an I/O error, if it has one in range.
-    #[must_use]
-    pub fn from_io_error(e: &std::io::Error) -> Option<Errno> {
-        Errno::new(e.raw_os_error()?).ok()
-    }
-}
-
-impl fmt::Debug for Errno {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Errno({})", self.get())
-    }
-}
-
-impl fmt::Display for Errno {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} ({})",
-            std::io::Error::from_raw_os_error(self.get()),
-            self.get()
-        )
-    }
-}
-
-impl TryFrom<i32> for Errno {
-    type Error = InvalidErrno;
-    fn try_from(errno: i32) -> Result<Self, Self::Error> {
-        Errno::new(errno)
+impl From<Errno> for Response {
+    /// [`Response::errno`].
+    fn from(errno: Errno) -> Response {
+        Response::errno(errno)
     }
 }
 
@@ -177,7 +54,8 @@ impl Response {
         Response(Kind::Errno(errno))
     }
 
-    /// The call fails with the raw error number `errno`.
+    /// The call fails with the raw error number `errno`: the same as
+    /// `Errno::new(errno).map(Response::errno)`.
     ///
     /// # Errors
     /// [`InvalidErrno`] if `errno` is not between 1 and 4095.
@@ -263,28 +141,6 @@ impl Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn errno_range_is_one_to_4095() {
-        assert_eq!(Errno::new(0), Err(InvalidErrno(0)));
-        assert_eq!(Errno::new(-1), Err(InvalidErrno(-1)));
-        assert_eq!(Errno::new(4096), Err(InvalidErrno(4096)));
-        assert_eq!(Errno::new(i32::MIN), Err(InvalidErrno(i32::MIN)));
-        assert_eq!(Errno::new(1).map(Errno::get), Ok(1));
-        assert_eq!(Errno::new(4095).map(Errno::get), Ok(4095));
-        assert_eq!(Errno::EPERM.get(), libc::EPERM);
-        assert_eq!(Errno::from_name("ELOOP"), Some(Errno::ELOOP));
-        assert_eq!(Errno::ELOOP.name(), Some("ELOOP"));
-        assert_eq!(Errno::from_name("EWHAT"), None);
-        assert_eq!(Errno::new(200).unwrap().name(), None);
-        assert_eq!(Errno::ENOSYS.get(), libc::ENOSYS);
-        assert_eq!(Errno::try_from(libc::EXDEV), Ok(Errno::EXDEV));
-        let io = std::io::Error::from_raw_os_error(libc::EACCES);
-        assert_eq!(Errno::from_io_error(&io), Some(Errno::EACCES));
-        assert_eq!(Errno::from_io_error(&std::io::Error::other("x")), None);
-        assert!(Errno::EPERM.to_string().contains("(1)"));
-        assert!(InvalidErrno(0).to_string().contains("4095"));
-    }
 
     #[test]
     fn raw_responses_follow_the_kernel_encoding() {

@@ -8,7 +8,7 @@ use seccompy_sys::sock_filter;
 
 use super::listener::Listener;
 use crate::command::{NotifiedBeforeExec, check_before_exec};
-use crate::{CommandSeccompExt, SeccompOptions};
+use crate::{CommandSeccompExt, SeccompOptions, SpawnedWithListener};
 
 /// A child whose filter reports to [`listener`](Self::listener).
 #[derive(Debug)]
@@ -20,6 +20,17 @@ pub struct Supervised {
     /// The listener of the child's filter, with synchronous wake-up on where the
     /// kernel has it.
     pub listener: Listener,
+}
+
+impl From<SpawnedWithListener> for Supervised {
+    /// The child and its listener, taken over as [`Listener::new`] does: what
+    /// [`CommandSeccompExt::spawn_with_listener`] returns, ready to supervise.
+    fn from(spawned: SpawnedWithListener) -> Supervised {
+        Supervised {
+            child: spawned.child,
+            listener: Listener::from(spawned.listener),
+        }
+    }
 }
 
 /// Why [`spawn()`] returned no child.
@@ -67,11 +78,8 @@ where
     P: AsRef<[sock_filter]> + Send + Sync + 'static,
 {
     check_before_exec(program.as_ref())?;
-    let spawned = command
+    command
         .spawn_with_listener(program, options)
-        .map_err(|source| SpawnError::Io { source })?;
-    Ok(Supervised {
-        child: spawned.child,
-        listener: Listener::from(spawned.listener),
-    })
+        .map(Supervised::from)
+        .map_err(|source| SpawnError::Io { source })
 }

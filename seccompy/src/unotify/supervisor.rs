@@ -188,10 +188,32 @@ struct Shared {
 impl Supervisor {
     /// A supervisor of `listener`, with one worker (the thread calling
     /// [`run`](Self::run)).
+    ///
+    /// `listener` is a [`Listener`] or anything that becomes one: the
+    /// [`OwnedFd`](std::os::fd::OwnedFd) of
+    /// [`SpawnedWithListener`](crate::SpawnedWithListener) or
+    /// [`set_filter_with_listener`](crate::set_filter_with_listener) is taken
+    /// over as [`Listener::new`] does (synchronous wake-up on where the kernel
+    /// has it), so every way of spawning leads here without conversion:
+    ///
+    /// ```no_run
+    /// use std::process::Command;
+    ///
+    /// use seccompy::unotify::{Errno, Response, Supervisor};
+    /// use seccompy::{CommandSeccompExt, SeccompOptions};
+    /// # fn demo(program: seccompy_bpf::Program) -> Result<(), Box<dyn std::error::Error>> {
+    /// let spawned = Command::new("mkdir")
+    ///     .arg("/tmp/never")
+    ///     .spawn_with_listener(program, SeccompOptions::default())?;
+    /// let mut child = spawned.child;
+    /// let waiter = std::thread::spawn(move || child.wait());
+    /// Supervisor::new(spawned.listener).run(|_| Response::errno(Errno::EROFS))?;
+    /// # let _ = waiter.join(); Ok(()) }
+    /// ```
     #[must_use]
-    pub fn new(listener: Listener) -> Supervisor {
+    pub fn new(listener: impl Into<Listener>) -> Supervisor {
         Supervisor {
-            listener,
+            listener: listener.into(),
             workers: NonZeroUsize::MIN,
             fallback: Errno::EPERM,
         }

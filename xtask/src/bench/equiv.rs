@@ -14,36 +14,12 @@ use std::collections::BTreeSet;
 
 use seccompy_bpf::Insn;
 use seccompy_bpf::emulate::{ByteOrder, emulate_for};
+use seccompy_bpf::rng::Rng;
 use seccompy_sys::syscalls::Abi;
 use seccompy_sys::{AUDIT_ARCH_AARCH64, X32_SYSCALL_BIT, seccomp_data};
 
 use super::metrics::NRS;
 use super::spec::{CmpOp, Spec};
-
-/// A small deterministic PRNG (splitmix64).
-#[derive(Clone, Debug)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// Starts from `seed`.
-    pub const fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform index below `n` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-}
 
 /// One call to decide.
 #[derive(Clone, Copy, Debug)]
@@ -83,7 +59,7 @@ pub fn sample_values(spec: &Spec) -> Vec<u64> {
 
 /// Argument vectors: each sample value in all six arguments, each rule's
 /// conditions met at (and just off) their boundaries, and `random` random mixes.
-pub fn arg_vectors(spec: &Spec, random: usize, rng: &mut SplitMix64) -> Vec<[u64; 6]> {
+pub fn arg_vectors(spec: &Spec, random: usize, rng: &mut Rng) -> Vec<[u64; 6]> {
     let values = sample_values(spec);
     let mut out: Vec<[u64; 6]> = values.iter().map(|&v| [v; 6]).collect();
     for r in &spec.rules {
@@ -116,9 +92,9 @@ pub fn arg_vectors(spec: &Spec, random: usize, rng: &mut SplitMix64) -> Vec<[u64
         let mut w = [0u64; 6];
         for a in &mut w {
             *a = if rng.below(4) == 0 {
-                rng.next_u64()
+                rng.next()
             } else {
-                values[rng.below(values.len())]
+                values[rng.index(values.len())]
             };
         }
         out.push(w);
@@ -128,10 +104,10 @@ pub fn arg_vectors(spec: &Spec, random: usize, rng: &mut SplitMix64) -> Vec<[u64
 
 /// The probes for `spec` (see the module's description).
 pub fn probes(spec: &Spec, seed: u64) -> Vec<Probe> {
-    let mut rng = SplitMix64::new(seed);
+    let mut rng = Rng::new(seed);
     let full = arg_vectors(spec, 64, &mut rng);
     let few: Vec<[u64; 6]> = std::iter::once([0; 6])
-        .chain((0..4).map(|_| std::array::from_fn(|_| rng.next_u64())))
+        .chain((0..4).map(|_| std::array::from_fn(|_| rng.next())))
         .collect();
     let mut out = Vec::new();
     for abi in [Abi::X86_64, Abi::I386, Abi::X32] {
@@ -276,17 +252,6 @@ mod tests {
     }
 
     #[test]
-    fn splitmix_is_deterministic_and_spread() {
-        let mut a = SplitMix64::new(1);
-        let mut b = SplitMix64::new(1);
-        let xs: Vec<u64> = (0..100).map(|_| a.next_u64()).collect();
-        assert!(xs.iter().all(|&x| x == b.next_u64()));
-        let distinct: BTreeSet<_> = xs.iter().collect();
-        assert_eq!(distinct.len(), 100);
-        assert!((0..1000).all(|_| a.below(7) < 7));
-    }
-
-    #[test]
     fn samples_straddle_every_constant_and_its_high_word() {
         let v = sample_values(&spec());
         for c in [0xffff_ffffu64, 0x7e02_0000, 7] {
@@ -298,7 +263,7 @@ mod tests {
 
     #[test]
     fn rule_vectors_meet_the_conditions() {
-        let mut rng = SplitMix64::new(0);
+        let mut rng = Rng::new(0);
         let vs = arg_vectors(&spec(), 0, &mut rng);
         // personality(0xffffffff) is there, and so is its high-word variant.
         assert!(vs.contains(&[0xffff_ffff, 0, 0, 0, 0, 0]));
