@@ -44,10 +44,10 @@ use std::time::Instant;
 
 use seccompy::agent::keeper::run_keeper;
 use seccompy::agent::{Agent, AgentConfig, ContainerProcessState, Policy, hand_over};
-use seccompy::{CommandSeccompExt, Filter, FilterAction, FilterArgs, SeccompOptions};
+use seccompy::{CommandSeccompExt, SeccompOptions};
 
 use crate::bench_bpf;
-use crate::bench_unotify::{median, raw_supervisor};
+use crate::bench_unotify::{median, program, raw_supervisor};
 
 /// One target's figures, in nanoseconds.
 #[derive(Clone, Copy, Debug)]
@@ -157,7 +157,7 @@ fn bench(dir: &Path, runs: usize, calls: u64, many: (usize, u64, usize)) -> Resu
 /// `runs` targets of `calls` calls each, one after the other, served by the
 /// agent at `socket`.
 fn drive(socket: &Path, runs: usize, calls: u64) -> Result<(), String> {
-    let program = getppid_notified()?;
+    let program = program()?;
     for run in 0..runs {
         let f = single_agent(&program, calls, socket, &format!("driven-{run}"))?;
         println!(
@@ -174,16 +174,6 @@ fn drive(socket: &Path, runs: usize, calls: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// A filter that sends `getppid` to its listener and allows the rest.
-fn getppid_notified() -> Result<seccompy::bpf::Program, String> {
-    let mut filter = Filter::new(FilterArgs {
-        default_action: FilterAction::Allow,
-        ..FilterArgs::default()
-    });
-    filter.add_syscall("getppid", FilterAction::UserNotif);
-    filter.compile().map_err(|e| e.to_string())
-}
-
 /// The runs, with the agents bound (logging to a file, to nothing, and to
 /// nothing with a keeper) and their sockets.
 fn bench_with(
@@ -195,7 +185,7 @@ fn bench_with(
         (quiet, quiet_sock),
         (kept, kept_sock),
     ] = agents;
-    let program = getppid_notified()?;
+    let program = program()?;
     std::thread::scope(|s| -> Result<(), String> {
         let (stop_logged, stop_quiet, stop_kept) =
             (logged.stopper(), quiet.stopper(), kept.stopper());
