@@ -17,7 +17,7 @@ use seccompy::FilterFlags;
 use seccompy::agent::keeper::{KeeperClient, run_keeper};
 use seccompy::agent::{Agent, AgentConfig, ContainerProcessState};
 use seccompy::unotify::Listener;
-use unotify_support::{OK, blocked_syscall, case, notify_getppid, spawn_target_raw};
+use unotify_support::{OK, blocked_syscall, case, notify_getppid, spawn_target_raw, write_byte};
 
 /// Stops an agent when dropped: a failed assertion in a scope that serves it
 /// then ends the scope instead of waiting forever.
@@ -80,6 +80,48 @@ fn hand_over(socket: &Path, json: &str, listener: &OwnedFd) {
     (&stream).write_all(rest.as_bytes()).unwrap();
     // Like runc before 1.4, never close: leak the connection to the end of the case.
     std::mem::forget(stream);
+}
+
+/// A target whose `getppid` (which must fail with EPERM) waits for a byte
+/// on the pipe returned: its pid, listener and the pipe's write end. Fork it
+/// before any thread starts.
+fn target_on_go() -> (libc::pid_t, OwnedFd, OwnedFd) {
+    use unotify_support::{pipe, read_byte};
+    let (go_r, go_w) = pipe();
+    let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &notify_getppid(), || {
+        read_byte(go_r.as_raw_fd());
+        expects_eperm()
+    });
+    (pid, fd, go_w)
+}
+
+/// A keeper serving on a thread of the test.
+struct Keeper {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+impl Keeper {
+    /// Starts a keeper at `path`; returns once its socket is there.
+    fn start(path: &Path) -> Keeper {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread = {
+            let (path, stop) = (path.to_path_buf(), stop.clone());
+            std::thread::spawn(move || {
+                run_keeper(&path, &|| stop.load(std::sync::atomic::Ordering::Relaxed))
+            })
+        };
+        while !path.exists() {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Keeper { stop, thread }
+    }
+
+    /// Stops it; it must have served without error.
+    fn stop(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap().unwrap();
+    }
 }
 
 /// A target whose `getppid` must fail with EPERM.
@@ -156,13 +198,7 @@ fn a_call_received_by_a_dead_agent_is_answered_by_the_next() {
         // Forked before any thread starts.
         let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &notify_getppid(), expects_eperm);
         let ksock = dir.join("keeper.sock");
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let keeper = {
-            let (ksock, stop) = (ksock.clone(), stop.clone());
-            std::thread::spawn(move || {
-                run_keeper(&ksock, &|| stop.load(std::sync::atomic::Ordering::Relaxed))
-            })
-        };
+        let keeper = Keeper::start(&ksock);
         let client = loop {
             match KeeperClient::connect(&ksock) {
                 Ok(c) => break c,
@@ -203,8 +239,80 @@ fn a_call_received_by_a_dead_agent_is_answered_by_the_next() {
             "{lines:?}"
         );
         drop(agent);
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        keeper.join().unwrap().unwrap();
+        keeper.stop();
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
+
+/// An agent with a keeper journals each call in memory the keeper holds
+/// (deposited with the listener): a call an agent received and never
+/// answered is found there by the next agent, and answered.
+#[test]
+fn a_call_journaled_in_shared_memory_is_answered_by_the_next_agent() {
+    case(|| {
+        let dir = scratch("shared-journal");
+        // Forked before any thread starts.
+        let (pid, fd, go_w) = target_on_go();
+        let ksock = dir.join("keeper.sock");
+        let keeper = Keeper::start(&ksock);
+        let mut config = AgentConfig::default();
+        config.keeper = Some(ksock.clone());
+        let socket = dir.join("agent.sock");
+
+        // The first agent takes the listener in (deposited with its journal),
+        // then stops.
+        let agent = Agent::bind(&socket, config.clone(), Box::new(std::io::sink())).unwrap();
+        let stopper = agent.stopper();
+        std::thread::scope(|s| {
+            let served = s.spawn(|| agent.serve());
+            let _stop = StopOnDrop(agent.stopper());
+            hand_over(&socket, &state(pid, "c5"), &fd);
+            // Served: the agent has a listener (its receiving thread waits).
+            let start = std::time::Instant::now();
+            while !agent
+                .metrics_text()
+                .contains("seccompy_agent_listeners{container=\"c5\"} 1")
+            {
+                assert!(start.elapsed() < Duration::from_secs(10), "never taken in");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            stopper.stop();
+            served.join().unwrap().unwrap();
+        });
+        drop(agent);
+        drop(fd);
+
+        // A second agent (played here) takes it back with its journal,
+        // receives the call, journals it there and dies before answering.
+        let client = KeeperClient::connect(&ksock).unwrap();
+        let mut kept = client.take_back().unwrap();
+        assert_eq!(kept.len(), 1);
+        let kept = kept.pop().unwrap();
+        let journal = kept.journal.expect("deposited with a journal");
+        assert!(kept.pending.is_empty());
+        assert!(write_byte(go_w.as_raw_fd(), 1));
+        let listener = Listener::new(kept.listener);
+        let n = listener.recv().unwrap();
+        journal.received(&n).unwrap();
+        drop((listener, journal, client));
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(blocked_syscall(pid), Some(libc::SYS_getppid));
+
+        // The next agent answers it from the journal.
+        let log = Log::default();
+        let agent = Agent::bind(&socket, config, Box::new(log.clone())).unwrap();
+        assert_eq!(
+            support::wait(pid, Duration::from_secs(20)),
+            support::Exit::Code(OK)
+        );
+        let lines = log.lines();
+        assert_eq!(
+            lines.iter().filter(|l| l["syscall"] == "getppid").count(),
+            1,
+            "{lines:?}"
+        );
+        drop(agent);
+        keeper.stop();
         let _ = std::fs::remove_dir_all(&dir);
     });
 }
@@ -303,15 +411,9 @@ fn recv_notify(sock: &std::os::unix::net::UnixDatagram) -> (String, Option<Owned
 fn systemds_fd_store_keeps_the_listeners_across_a_restart() {
     case(|| {
         use seccompy::agent::fdstore::FdStore;
-        use unotify_support::{pipe, read_byte, write_byte};
         let dir = scratch("fdstore");
-        let (go_r, go_w) = pipe();
-        // Forked before any thread starts: calls once told to.
-        let (pid, fd) = spawn_target_raw(FilterFlags::empty(), &notify_getppid(), || {
-            read_byte(go_r.as_raw_fd());
-            expects_eperm()
-        });
-        drop(go_r);
+        // Forked before any thread starts.
+        let (pid, fd, go_w) = target_on_go();
         let notify = dir.join("notify.sock");
         let systemd = std::os::unix::net::UnixDatagram::bind(&notify).unwrap();
         let mut config = AgentConfig::default();

@@ -128,7 +128,7 @@ fn target(calls: u64) -> Result<(), String> {
 }
 
 /// Notify on getppid, allow the rest.
-fn program() -> Result<seccompy::bpf::Program, String> {
+pub(crate) fn program() -> Result<seccompy::bpf::Program, String> {
     let mut filter = Filter::new(FilterArgs {
         default_action: FilterAction::Allow,
         ..FilterArgs::default()

@@ -11,9 +11,11 @@
 //!
 //! A call the old agent had received but not answered cannot be received
 //! again (the kernel marks it as sent). So the agent also journals each
-//! notification it receives, and its answer, with the keeper; a restarted agent
-//! answers the journaled calls that are still pending
-//! (`SECCOMP_IOCTL_NOTIF_ID_VALID`).
+//! notification it receives, and its answer: in a [`Journal`], memory shared
+//! through a memfd deposited with the listener (no message to the keeper per
+//! call), or, with a keeper that does not take journals, in messages to the
+//! keeper. A restarted agent answers the journaled calls that are still
+//! pending (`SECCOMP_IOCTL_NOTIF_ID_VALID`).
 //!
 //! The keeper drops a listener when it hangs up (no process is left) or when
 //! the agent releases it. It accepts connections only from root and its own
@@ -24,10 +26,16 @@
 //!
 //! `SOCK_SEQPACKET`, one JSON object per message, fds by `SCM_RIGHTS`:
 //! - `{"op":"deposit","state":{…}}` + the listener → `{"id":N}`;
-//! - `{"op":"received","id":N,"notif":{…}}`, `{"op":"answered","id":N,"notif":ID}`,
+//!   `{"op":"deposit","state":{…},"journal":true}` + the journal's memfd and
+//!   the listener (the listener last: a keeper that does not take journals
+//!   keeps it and drops the memfd) → `{"id":N,"journal":true}` when the keeper
+//!   holds the journal too;
+//! - `{"op":"received","id":N,"notif":{…}}`, `{"op":"answered","id":N,"notif":ID}`
+//!   (the journal in messages, for a listener without a shared journal),
 //!   `{"op":"release","id":N}`: no reply;
-//! - `{"op":"take"}` → one `{"id":N,"state":{…},"pending":[…]}` + the listener
-//!   per kept listener, then `{"end":true}`.
+//! - `{"op":"take"}` → one `{"id":N,"state":{…},"pending":[…],"journal":B}` +
+//!   the journal's memfd when `B` and the listener, per kept listener, then
+//!   `{"end":true}`.
 //!
 //! # References
 //! - [`unix(7)`](https://man7.org/linux/man-pages/man7/unix.7.html)
@@ -47,6 +55,7 @@ use serde::{Deserialize, Serialize};
 use super::fdpass::{
     RecvFdsError, peer_cred, recv_with_fds, remove_stale_socket, send_with_fds, sockaddr,
 };
+pub use super::journal::{Journal, JournalSlot};
 use super::state::ContainerProcessState;
 use crate::sys::{seccomp_data, seccomp_notif};
 use crate::unotify::{NotifId, Notification};
@@ -100,16 +109,32 @@ impl JournalEntry {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "lowercase")]
 enum Request {
-    Deposit { state: ContainerProcessState },
-    Received { id: u64, notif: JournalEntry },
-    Answered { id: u64, notif: u64 },
-    Release { id: u64 },
+    Deposit {
+        state: ContainerProcessState,
+        /// A journal's memfd comes before the listener.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        journal: bool,
+    },
+    Received {
+        id: u64,
+        notif: JournalEntry,
+    },
+    Answered {
+        id: u64,
+        notif: u64,
+    },
+    Release {
+        id: u64,
+    },
     Take,
 }
 
 #[derive(Serialize, Deserialize)]
 struct Deposited {
     id: u64,
+    /// The keeper holds the journal deposited with the listener.
+    #[serde(default)]
+    journal: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -119,6 +144,9 @@ enum TakeReply {
         id: u64,
         state: Box<ContainerProcessState>,
         pending: Vec<JournalEntry>,
+        /// The journal's memfd comes before the listener.
+        #[serde(default)]
+        journal: bool,
     },
     End {
         end: bool,
@@ -135,8 +163,12 @@ pub struct Kept {
     /// The listener.
     pub listener: OwnedFd,
     /// Calls a previous agent received and had not answered (still pending or
-    /// not: check before answering).
+    /// not: check before answering), from the journal and from journal
+    /// messages.
     pub pending: Vec<Notification>,
+    /// The listener's shared journal (`None`: deposited without one, or the
+    /// memfd the keeper handed back is not a journal).
+    pub journal: Option<Journal>,
 }
 
 /// The agent's connection to its keeper.
@@ -173,11 +205,10 @@ impl KeeperClient {
         &self,
         stream: &UnixStream,
         request: &Request,
-        fd: Option<BorrowedFd<'_>>,
+        fds: &[BorrowedFd<'_>],
     ) -> io::Result<()> {
         let bytes = serde_json::to_vec(request).map_err(io::Error::other)?;
-        let fds: Vec<BorrowedFd<'_>> = fd.into_iter().collect();
-        send_with_fds(stream, &bytes, &fds).map(drop)
+        send_with_fds(stream, &bytes, fds).map(drop)
     }
 
     /// Deposits a listener; returns the keeper's id for it.
@@ -190,12 +221,37 @@ impl KeeperClient {
             &stream,
             &Request::Deposit {
                 state: state.clone(),
+                journal: false,
             },
-            Some(listener.as_fd()),
+            &[listener.as_fd()],
         )?;
-        let (bytes, _) = recv_message(&stream)?;
-        let reply: Deposited = serde_json::from_slice(&bytes).map_err(io::Error::other)?;
-        Ok(reply.id)
+        Ok(deposited(&stream)?.id)
+    }
+
+    /// Deposits a listener with its shared journal; returns the keeper's id
+    /// for it, and whether the keeper holds the journal too (a keeper of an
+    /// older version keeps the listener only: journal its calls with
+    /// [`journal_received`](Self::journal_received) then).
+    ///
+    /// # Errors
+    /// A failed exchange.
+    pub fn deposit_journaled(
+        &self,
+        state: &ContainerProcessState,
+        listener: &OwnedFd,
+        journal: &Journal,
+    ) -> io::Result<(u64, bool)> {
+        let stream = self.stream.lock().unwrap_or_else(PoisonError::into_inner);
+        self.send(
+            &stream,
+            &Request::Deposit {
+                state: state.clone(),
+                journal: true,
+            },
+            &[journal.as_fd(), listener.as_fd()],
+        )?;
+        let reply = deposited(&stream)?;
+        Ok((reply.id, reply.journal))
     }
 
     /// Journals a received notification of listener `id`.
@@ -210,7 +266,7 @@ impl KeeperClient {
                 id,
                 notif: JournalEntry::of(n),
             },
-            None,
+            &[],
         )
     }
 
@@ -226,7 +282,7 @@ impl KeeperClient {
                 id,
                 notif: notif.get(),
             },
-            None,
+            &[],
         )
     }
 
@@ -236,7 +292,7 @@ impl KeeperClient {
     /// A failed send.
     pub fn release(&self, id: u64) -> io::Result<()> {
         let stream = self.stream.lock().unwrap_or_else(PoisonError::into_inner);
-        self.send(&stream, &Request::Release { id }, None)
+        self.send(&stream, &Request::Release { id }, &[])
     }
 
     /// Takes back copies of every kept listener.
@@ -245,21 +301,38 @@ impl KeeperClient {
     /// A failed exchange.
     pub fn take_back(&self) -> io::Result<Vec<Kept>> {
         let stream = self.stream.lock().unwrap_or_else(PoisonError::into_inner);
-        self.send(&stream, &Request::Take, None)?;
+        self.send(&stream, &Request::Take, &[])?;
         let mut out = Vec::new();
         loop {
             let (bytes, mut fds) = recv_message(&stream)?;
             match serde_json::from_slice(&bytes).map_err(io::Error::other)? {
                 TakeReply::End { .. } => return Ok(out),
-                TakeReply::Kept { id, state, pending } => {
+                TakeReply::Kept {
+                    id,
+                    state,
+                    pending,
+                    journal,
+                } => {
                     let listener = fds.pop().ok_or_else(|| {
                         io::Error::other("the keeper sent a listener without its fd")
                     })?;
+                    let journal = fds
+                        .pop()
+                        .filter(|_| journal)
+                        .and_then(|fd| Journal::open(fd).ok());
+                    let mut pending: Vec<Notification> =
+                        pending.iter().map(JournalEntry::notification).collect();
+                    for n in journal.iter().flat_map(Journal::pending) {
+                        if !pending.iter().any(|p| p.id == n.id) {
+                            pending.push(n);
+                        }
+                    }
                     out.push(Kept {
                         id,
                         state: *state,
                         listener,
-                        pending: pending.iter().map(JournalEntry::notification).collect(),
+                        pending,
+                        journal,
                     });
                 }
             }
@@ -267,9 +340,17 @@ impl KeeperClient {
     }
 }
 
+/// The keeper's answer to a deposit.
+fn deposited(stream: &UnixStream) -> io::Result<Deposited> {
+    let (bytes, _) = recv_message(stream)?;
+    serde_json::from_slice(&bytes).map_err(io::Error::other)
+}
+
 /// One message and its fds; end of file and the keeper's refusal are errors.
 fn recv_message(stream: &UnixStream) -> io::Result<(Vec<u8>, Vec<OwnedFd>)> {
-    let (bytes, fds) = recv_message_with(stream, 0)?;
+    let mut bytes = vec![0u8; MAX_MESSAGE];
+    let (n, fds) = recv_message_with(stream, 0, &mut bytes)?;
+    bytes.truncate(n);
     if bytes == REFUSED {
         return Err(io::Error::new(
             io::ErrorKind::ConnectionRefused,
@@ -279,14 +360,15 @@ fn recv_message(stream: &UnixStream) -> io::Result<(Vec<u8>, Vec<OwnedFd>)> {
     Ok((bytes, fds))
 }
 
-/// [`recv_message`] with `recvmsg(2)` flags.
+/// One message into `buf` (of [`MAX_MESSAGE`] bytes) with `recvmsg(2)`
+/// flags: its length and fds; end of file is an error.
 fn recv_message_with(
     stream: &UnixStream,
     flags: libc::c_int,
-) -> io::Result<(Vec<u8>, Vec<OwnedFd>)> {
-    let mut buf = vec![0u8; MAX_MESSAGE];
+    buf: &mut [u8],
+) -> io::Result<(usize, Vec<OwnedFd>)> {
     let mut fds = Vec::new();
-    let n = recv_with_fds(stream, &mut buf, &mut fds, flags).map_err(|e| match e {
+    let n = recv_with_fds(stream, buf, &mut fds, flags).map_err(|e| match e {
         RecvFdsError::Io(e) => e,
         RecvFdsError::TooManyFds => io::Error::other("too many fds in a keeper message"),
     })?;
@@ -296,8 +378,7 @@ fn recv_message_with(
             "the keeper closed the connection",
         ));
     }
-    buf.truncate(n);
-    Ok((buf, fds))
+    Ok((n, fds))
 }
 
 fn seqpacket() -> io::Result<OwnedFd> {
@@ -314,7 +395,10 @@ fn seqpacket() -> io::Result<OwnedFd> {
 struct Held {
     state: ContainerProcessState,
     fd: OwnedFd,
+    /// The journal in messages.
     journal: BTreeMap<u64, JournalEntry>,
+    /// The shared journal's memfd.
+    shared: Option<OwnedFd>,
 }
 
 /// The keeper: holds listeners deposited on the `SOCK_SEQPACKET` socket at
@@ -345,6 +429,9 @@ pub fn run_keeper(path: &Path, stop: &dyn Fn() -> bool) -> io::Result<()> {
     let mut held: BTreeMap<u64, Held> = BTreeMap::new();
     let mut clients: Vec<UnixStream> = Vec::new();
     let mut next_id = 1u64;
+    // One buffer for every message (zeroing one per message would cost more
+    // than the rest of its work).
+    let mut buf = vec![0u8; MAX_MESSAGE];
     // SAFETY: geteuid cannot fail.
     let me = unsafe { libc::geteuid() };
     while !stop() {
@@ -388,9 +475,10 @@ pub fn run_keeper(path: &Path, stop: &dyn Fn() -> bool) -> io::Result<()> {
                 continue;
             }
             loop {
-                match recv_message_with(client, libc::MSG_DONTWAIT) {
-                    Ok((bytes, received)) => {
-                        if serve_request(client, &bytes, received, &mut held, &mut next_id).is_err()
+                match recv_message_with(client, libc::MSG_DONTWAIT, &mut buf) {
+                    Ok((n, received)) => {
+                        if serve_request(client, &buf[..n], received, &mut held, &mut next_id)
+                            .is_err()
                         {
                             closed.push(k);
                             break;
@@ -445,21 +533,24 @@ fn serve_request(
 ) -> io::Result<()> {
     let request: Request = serde_json::from_slice(bytes).map_err(io::Error::other)?;
     match request {
-        Request::Deposit { state } => {
+        Request::Deposit { state, journal } => {
             let fd = fds
                 .pop()
                 .ok_or_else(|| io::Error::other("deposit without an fd"))?;
+            let shared = fds.pop().filter(|_| journal);
             let id = *next_id;
             *next_id += 1;
+            let journal = shared.is_some();
             held.insert(
                 id,
                 Held {
                     state,
                     fd,
                     journal: BTreeMap::new(),
+                    shared,
                 },
             );
-            let reply = serde_json::to_vec(&Deposited { id }).map_err(io::Error::other)?;
+            let reply = serde_json::to_vec(&Deposited { id, journal }).map_err(io::Error::other)?;
             send_with_fds(client, &reply, &[])?;
         }
         Request::Received { id, notif } => {
@@ -484,9 +575,16 @@ fn serve_request(
                     id,
                     state: Box::new(h.state.clone()),
                     pending: h.journal.values().copied().collect(),
+                    journal: h.shared.is_some(),
                 };
                 let bytes = serde_json::to_vec(&reply).map_err(io::Error::other)?;
-                send_with_fds(client, &bytes, &[h.fd.as_fd()])?;
+                let fds: Vec<BorrowedFd<'_>> = h
+                    .shared
+                    .iter()
+                    .map(AsFd::as_fd)
+                    .chain([h.fd.as_fd()])
+                    .collect();
+                send_with_fds(client, &bytes, &fds)?;
             }
             let bytes =
                 serde_json::to_vec(&TakeReply::End { end: true }).map_err(io::Error::other)?;
@@ -583,6 +681,38 @@ mod tests {
             ),
             "{refused}"
         );
+        // A listener deposited with a shared journal: calls journaled there
+        // come back with it.
+        let (r2, w2) = std::io::pipe().unwrap();
+        let r2: OwnedFd = r2.into();
+        let journal = Journal::new().unwrap();
+        let (id2, held) = client.deposit_journaled(&state, &r2, &journal).unwrap();
+        assert!(held);
+        let shared = Notification {
+            id: NotifId::from_raw(90),
+            ..n
+        };
+        journal.received(&shared).unwrap();
+        let answered = journal
+            .received(&Notification {
+                id: NotifId::from_raw(91),
+                ..n
+            })
+            .unwrap();
+        journal.answered(answered);
+        drop(journal);
+        drop(client);
+        let client = KeeperClient::connect(&path).unwrap();
+        let mut kept = client.take_back().unwrap();
+        kept.sort_by_key(|k| k.id);
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].pending, vec![n]);
+        assert!(kept[0].journal.is_none());
+        assert_eq!(kept[1].id, id2);
+        assert_eq!(kept[1].pending, vec![shared]);
+        assert_eq!(kept[1].journal.as_ref().unwrap().pending(), vec![shared]);
+        client.release(id2).unwrap();
+        drop(w2);
         // Released: gone.
         client.release(id).unwrap();
         assert!(client.take_back().unwrap().is_empty());

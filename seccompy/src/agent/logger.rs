@@ -28,15 +28,14 @@ use super::handlers::What;
 /// How long the flusher waits, once a line is queued, for more to write with it.
 pub(crate) const COALESCE: Duration = Duration::from_millis(1);
 
-/// A decision, as queued: formatted only when written.
+/// A decision, as queued: formatted only when written. Its container and
+/// profile are its listener's [`Lane`]'s.
 pub(crate) struct DecisionRecord {
     pub time: Instant,
-    pub container: Arc<str>,
     pub pid: u32,
     pub syscall: Syscall,
     pub args: Args,
     pub what: What,
-    pub profile: Arc<str>,
 }
 
 /// A system call's name, or its number when the ABI has no name for it.
@@ -66,12 +65,20 @@ struct Item {
 enum Line {
     /// Serialized already (without its newline).
     Text(Vec<u8>),
-    Decision(DecisionRecord),
+    /// A decision of a listener not queued in its lane.
+    Decision(DecisionRecord, Arc<Lane>),
+    /// A decision taken from the lane at this index of the batch's lanes.
+    Queued(DecisionRecord, usize),
 }
 
-/// One listener's queue of quick decisions.
-#[derive(Default)]
-pub(crate) struct Lane(Mutex<Vec<Item>>);
+/// One listener's queue of quick decisions, and what its lines share.
+pub(crate) struct Lane {
+    queue: Mutex<Vec<Item>>,
+    /// `"container":…` as JSON, escaped once.
+    container: Vec<u8>,
+    /// `"profile":…` as JSON, escaped once.
+    profile: Vec<u8>,
+}
 
 #[derive(Default)]
 struct Shared {
@@ -80,9 +87,24 @@ struct Shared {
     stop: bool,
 }
 
+/// The writer, and what the thread writing reuses from one batch to the next.
+struct Sink {
+    writer: Box<dyn Write + Send>,
+    /// The batch's lines.
+    items: Vec<Item>,
+    /// An empty queue, swapped with a lane's.
+    spare: Vec<Item>,
+    /// The batch's text.
+    out: Vec<u8>,
+    shown: Shown,
+}
+
+/// The most bytes of text kept for the next batch.
+const KEPT_TEXT: usize = 1 << 20;
+
 /// The log and its queues.
 pub(crate) struct Log {
-    writer: Mutex<Box<dyn Write + Send>>,
+    writer: Mutex<Sink>,
     shared: Mutex<Shared>,
     lanes: Mutex<Vec<Arc<Lane>>>,
     /// Quick decisions wait in their lanes (while serving).
@@ -95,7 +117,13 @@ pub(crate) struct Log {
 impl Log {
     pub(crate) fn new(writer: Box<dyn Write + Send>) -> Log {
         Log {
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Sink {
+                writer,
+                items: Vec::new(),
+                spare: Vec::with_capacity(64),
+                out: Vec::new(),
+                shown: Shown::default(),
+            }),
             shared: Mutex::new(Shared::default()),
             lanes: Mutex::new(Vec::new()),
             deferring: AtomicBool::new(false),
@@ -104,9 +132,18 @@ impl Log {
         }
     }
 
-    /// A new listener's lane.
-    pub(crate) fn lane(&self) -> Arc<Lane> {
-        let lane = Arc::new(Lane::default());
+    /// A new listener's lane: its lines name `container` and `profile`.
+    pub(crate) fn lane(&self, container: &str, profile: &str) -> Arc<Lane> {
+        let json = |s| {
+            let mut out = Vec::new();
+            string(&mut out, s);
+            out
+        };
+        let lane = Arc::new(Lane {
+            queue: Mutex::new(Vec::new()),
+            container: json(container),
+            profile: json(profile),
+        });
         lock(&self.lanes).push(Arc::clone(&lane));
         lane
     }
@@ -115,7 +152,7 @@ impl Log {
     pub(crate) fn event<T: serde::Serialize>(&self, event: &T) {
         let time = Time(now());
         let timed = Timed {
-            time: Shown(&time),
+            time: Displayed(&time),
             event,
         };
         if let Ok(line) = serde_json::to_vec(&timed) {
@@ -129,17 +166,21 @@ impl Log {
 
     /// Logs a decision of `lane`'s listener: queued while serving when
     /// `quick`, written at once otherwise.
-    pub(crate) fn decision(&self, lane: &Lane, record: DecisionRecord, quick: bool) {
-        let item = Item {
-            at: record.time,
-            what: Line::Decision(record),
-        };
+    pub(crate) fn decision(&self, lane: &Arc<Lane>, record: DecisionRecord, quick: bool) {
+        let at = record.time;
         if !quick || !self.deferring.load(Ordering::Acquire) {
-            lock(&self.shared).items.push(item);
+            lock(&self.shared).items.push(Item {
+                at,
+                what: Line::Decision(record, Arc::clone(lane)),
+            });
             self.flush();
             return;
         }
-        lock(&lane.0).push(item);
+        lock(&lane.queue).push(Item {
+            at,
+            // The index is the flusher's to set.
+            what: Line::Queued(record, 0),
+        });
         if self.asleep.load(Ordering::SeqCst) && self.asleep.swap(false, Ordering::SeqCst) {
             // Taken, so that the flusher is waiting (it holds the lock from
             // before it says it sleeps until it waits).
@@ -151,16 +192,32 @@ impl Log {
     /// Writes out the queues. The writer is taken first: whichever thread
     /// writes, a line taken from a queue is written before those taken after.
     pub(crate) fn flush(&self) {
-        let mut writer = lock(&self.writer);
-        let mut items = std::mem::take(&mut lock(&self.shared).items);
-        // Each lane is held only for a swap with an empty queue of some
-        // capacity: its listener's thread, which may be waiting for it with a
-        // call to answer, never waits for a copy (nor for this thread, should
-        // it lose its CPU, beyond that swap).
-        let mut spare = Vec::with_capacity(64);
+        let mut sink = lock(&self.writer);
+        let Sink {
+            writer,
+            items,
+            spare,
+            out,
+            shown,
+        } = &mut *sink;
+        items.append(&mut lock(&self.shared).items);
+        // Each lane is held only for a swap with an empty queue (of the
+        // capacity a lane had before): its listener's thread, which may be
+        // waiting for it with a call to answer, never waits for a copy (nor
+        // for this thread, should it lose its CPU, beyond that swap).
+        let mut batch: Vec<Arc<Lane>> = Vec::new();
         lock(&self.lanes).retain(|lane| {
-            std::mem::swap(&mut *lock(&lane.0), &mut spare);
-            items.append(&mut spare);
+            std::mem::swap(&mut *lock(&lane.queue), spare);
+            if !spare.is_empty() {
+                let k = batch.len();
+                batch.push(Arc::clone(lane));
+                items.extend(spare.drain(..).map(|mut item| {
+                    if let Line::Queued(_, index) = &mut item.what {
+                        *index = k;
+                    }
+                    item
+                }));
+            }
             // A lane only the log holds is of a listener gone.
             Arc::strong_count(lane) > 1
         });
@@ -170,24 +227,30 @@ impl Log {
         // Stable: each lane's lines stay in their order.
         items.sort_by_key(|i| i.at);
         let (wall, mono) = (now(), Instant::now());
-        let mut out = Vec::with_capacity(items.len() * 160);
-        let mut scratch = String::new();
-        for item in items {
-            match item.what {
-                Line::Text(line) => out.extend_from_slice(&line),
-                Line::Decision(r) => {
-                    let time = wall.saturating_sub(mono.saturating_duration_since(r.time));
-                    decision_json(&mut out, &mut scratch, &r, time);
+        out.clear();
+        for item in items.drain(..) {
+            let (r, lane) = match &item.what {
+                Line::Text(line) => {
+                    out.extend_from_slice(line);
+                    out.push(b'\n');
+                    continue;
                 }
-            }
+                Line::Decision(r, lane) => (r, lane),
+                Line::Queued(r, k) => (r, &batch[*k]),
+            };
+            let time = wall.saturating_sub(mono.saturating_duration_since(r.time));
+            decision_json(out, shown, r, lane, time);
             out.push(b'\n');
         }
-        let _ = writer.write_all(&out);
+        let _ = writer.write_all(out);
         let _ = writer.flush();
+        out.clear();
+        out.shrink_to(KEPT_TEXT);
+        items.shrink_to(KEPT_TEXT / 128);
     }
 
     fn lanes_empty(&self) -> bool {
-        lock(&self.lanes).iter().all(|l| lock(&l.0).is_empty())
+        lock(&self.lanes).iter().all(|l| lock(&l.queue).is_empty())
     }
 
     /// Runs the flusher until [`stop_flusher`](Self::stop_flusher); quick
@@ -236,12 +299,66 @@ pub(crate) fn now() -> Duration {
         .unwrap_or_default()
 }
 
-/// Writes the JSON object of a decision made at `time` (since the epoch), as
-/// serde would write a `DecisionLine`, without `core::fmt` for the numbers
-/// (the flusher's work is most of the log's cost). `scratch` is reused.
-fn decision_json(out: &mut Vec<u8>, scratch: &mut String, r: &DecisionRecord, time: Duration) {
+/// The JSON text of a field's last value written, kept for the next line.
+struct Memo<K>(Option<(K, Vec<u8>)>);
+
+impl<K> Default for Memo<K> {
+    fn default() -> Self {
+        Memo(None)
+    }
+}
+
+impl<K: PartialEq + Clone> Memo<K> {
+    /// Writes `key`'s JSON text: the one kept when `key` is the last value,
+    /// `render`'s otherwise.
+    fn write(&mut self, out: &mut Vec<u8>, key: &K, render: impl FnOnce(&mut Vec<u8>)) {
+        match &mut self.0 {
+            Some((last, json)) if last == key => out.extend_from_slice(json),
+            Some((last, json)) => {
+                // The same buffer, written again.
+                json.clear();
+                render(json);
+                out.extend_from_slice(json);
+                last.clone_from(key);
+            }
+            None => {
+                let mut json = Vec::with_capacity(128);
+                render(&mut json);
+                out.extend_from_slice(&json);
+                self.0 = Some((key.clone(), json));
+            }
+        }
+    }
+}
+
+/// The fields of the last line written, kept for the next (a listener's
+/// calls are mostly the same call, from the same thread, decided alike, in
+/// the same second).
+#[derive(Default)]
+struct Shown {
+    secs: Memo<u64>,
+    pid: Memo<u32>,
+    syscall: Memo<Syscall>,
+    args: Memo<[u64; 6]>,
+    what: Memo<What>,
+    scratch: String,
+}
+
+/// Writes the JSON object of a decision of `lane`'s listener made at `time`
+/// (since the epoch), as serde would write a `DecisionLine`, without
+/// `core::fmt` for the numbers and without formatting again the fields of the
+/// line before (the flusher's work is most of the log's cost).
+fn decision_json(
+    out: &mut Vec<u8>,
+    shown: &mut Shown,
+    r: &DecisionRecord,
+    lane: &Lane,
+    time: Duration,
+) {
     out.extend_from_slice(b"{\"time\":\"");
-    decimal(out, time.as_secs());
+    shown
+        .secs
+        .write(out, &time.as_secs(), |json| decimal(json, time.as_secs()));
     out.push(b'.');
     let ms = time.subsec_millis();
     out.extend_from_slice(&[
@@ -250,46 +367,51 @@ fn decision_json(out: &mut Vec<u8>, scratch: &mut String, r: &DecisionRecord, ti
         b'0' + (ms % 10) as u8,
     ]);
     out.extend_from_slice(b"\",\"container\":");
-    string(out, &r.container);
+    out.extend_from_slice(&lane.container);
     out.extend_from_slice(b",\"pid\":");
-    decimal(out, u64::from(r.pid));
+    shown
+        .pid
+        .write(out, &r.pid, |json| decimal(json, u64::from(r.pid)));
     out.extend_from_slice(b",\"syscall\":");
-    match r.syscall {
-        Syscall::Named(name) => string(out, name),
-        Syscall::Number(nr) => {
-            out.extend_from_slice(b"\"#");
-            if nr < 0 {
-                out.push(b'-');
+    shown
+        .syscall
+        .write(out, &r.syscall, |json| match r.syscall {
+            Syscall::Named(name) => string(json, name),
+            Syscall::Number(nr) => {
+                json.extend_from_slice(b"\"#");
+                if nr < 0 {
+                    json.push(b'-');
+                }
+                decimal(json, u64::from(nr.unsigned_abs()));
+                json.push(b'"');
             }
-            decimal(out, u64::from(nr.unsigned_abs()));
-            out.push(b'"');
-        }
-    }
+        });
     out.extend_from_slice(b",\"args\":");
     match &r.args {
         Args::Text(text) => string(out, text),
-        Args::Hex(args) => {
-            out.push(b'"');
+        Args::Hex(args) => shown.args.write(out, args, |json| {
+            json.push(b'"');
             for (i, &a) in args.iter().enumerate() {
                 if i > 0 {
-                    out.extend_from_slice(b", ");
+                    json.extend_from_slice(b", ");
                 }
-                hex(out, a);
+                hex(json, a);
             }
-            out.push(b'"');
-        }
+            json.push(b'"');
+        }),
     }
     out.extend_from_slice(b",\"decision\":");
-    match &r.what {
-        What::Text(text) => string(out, text),
+    let scratch = &mut shown.scratch;
+    shown.what.write(out, &r.what, |json| match &r.what {
+        What::Text(text) => string(json, text),
         what => {
             scratch.clear();
             let _ = std::fmt::Write::write_fmt(scratch, format_args!("{what}"));
-            string(out, scratch);
+            string(json, scratch);
         }
-    }
+    });
     out.extend_from_slice(b",\"profile\":");
-    string(out, &r.profile);
+    out.extend_from_slice(&lane.profile);
     out.push(b'}');
 }
 
@@ -339,9 +461,9 @@ impl std::fmt::Display for Time {
 }
 
 /// A JSON string written straight from `Display` (no `String` in between).
-struct Shown<'a, T>(&'a T);
+struct Displayed<'a, T>(&'a T);
 
-impl<T: std::fmt::Display> serde::Serialize for Shown<'_, T> {
+impl<T: std::fmt::Display> serde::Serialize for Displayed<'_, T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self.0)
     }
@@ -350,7 +472,7 @@ impl<T: std::fmt::Display> serde::Serialize for Shown<'_, T> {
 /// A log line: the time, then the event's fields.
 #[derive(serde::Serialize)]
 struct Timed<'a, T> {
-    time: Shown<'a, Time>,
+    time: Displayed<'a, Time>,
     #[serde(flatten)]
     event: &'a T,
 }
@@ -359,12 +481,12 @@ struct Timed<'a, T> {
 #[cfg(test)]
 #[derive(serde::Serialize)]
 struct DecisionLine<'a> {
-    time: Shown<'a, Time>,
+    time: Displayed<'a, Time>,
     container: &'a str,
     pid: u32,
-    syscall: Shown<'a, Syscall>,
-    args: Shown<'a, Args>,
-    decision: Shown<'a, What>,
+    syscall: Displayed<'a, Syscall>,
+    args: Displayed<'a, Args>,
+    decision: Displayed<'a, What>,
     profile: &'a str,
 }
 
@@ -404,56 +526,78 @@ mod tests {
     fn record(pid: u32, what: What) -> DecisionRecord {
         DecisionRecord {
             time: Instant::now(),
-            container: "c".into(),
             pid,
             syscall: Syscall::Named("getppid"),
             args: Args::Hex([0; 6]),
             what,
-            profile: "p".into(),
         }
     }
 
     /// The decision lines are written as serde writes them.
     #[test]
     fn decision_lines_are_the_json_serde_writes() {
+        let log = Log::new(Box::new(std::io::sink()));
         let records = [
-            record(7, What::Errno(Errno::EPERM, "policy".into())),
-            DecisionRecord {
-                time: Instant::now(),
-                container: "we\"ird\n\u{7f}é".into(),
-                pid: u32::MAX,
-                syscall: Syscall::Number(-5),
-                args: Args::Text("\"/tmp/\\d\", 0x1ff".into()),
-                what: What::Errno(Errno::new(4095).unwrap(), "path \"x\" unreadable".into()),
-                profile: "".into(),
-            },
-            DecisionRecord {
-                time: Instant::now(),
-                container: "c".into(),
-                pid: 0,
-                syscall: Syscall::Number(1234),
-                args: Args::Hex([0, u64::MAX, 0x10, 1, 0xdead_beef, 9]),
-                what: "emulated (totalram 1, freeram 0, totalswap 2)"
-                    .to_string()
-                    .into(),
-                profile: "p\\".into(),
-            },
+            (
+                record(7, What::Errno(Errno::EPERM, "policy".into())),
+                "c",
+                "p",
+            ),
+            // The same call and decision again: from the strings kept.
+            (
+                record(8, What::Errno(Errno::EPERM, "policy".into())),
+                "c",
+                "p",
+            ),
+            (
+                DecisionRecord {
+                    time: Instant::now(),
+                    pid: u32::MAX,
+                    syscall: Syscall::Number(-5),
+                    args: Args::Text("\"/tmp/\\d\", 0x1ff".into()),
+                    what: What::Errno(Errno::new(4095).unwrap(), "path \"x\" unreadable".into()),
+                },
+                "we\"ird\n\u{7f}é",
+                "",
+            ),
+            (
+                DecisionRecord {
+                    time: Instant::now(),
+                    pid: 0,
+                    syscall: Syscall::Number(1234),
+                    args: Args::Hex([0, u64::MAX, 0x10, 1, 0xdead_beef, 9]),
+                    what: "emulated (totalram 1, freeram 0, totalswap 2)"
+                        .to_string()
+                        .into(),
+                },
+                "c",
+                "p\\",
+            ),
+            (
+                record(9, What::Errno(Errno::EACCES, "policy".into())),
+                "c",
+                "p",
+            ),
         ];
-        for (r, time) in records.iter().zip([
+        let mut shown = Shown::default();
+        for ((r, container, profile), time) in records.iter().zip([
             Duration::ZERO,
+            Duration::from_millis(1_765_000_000_006),
             Duration::from_millis(1_765_000_000_007),
             Duration::new(u64::MAX, 999_999_999),
+            Duration::from_millis(1),
         ]) {
+            let lane = log.lane(container, profile);
             let mut ours = Vec::new();
-            decision_json(&mut ours, &mut String::new(), r, time);
+            decision_json(&mut ours, &mut shown, r, &lane, time);
             let theirs = serde_json::to_vec(&DecisionLine {
-                time: Shown(&Time(time)),
-                container: &r.container,
+                time: Displayed(&Time(time)),
+                container,
                 pid: r.pid,
-                syscall: Shown(&r.syscall),
-                args: Shown(&r.args),
-                decision: Shown(&r.what),
-                profile: &r.profile,
+                syscall: Displayed(&r.syscall),
+                args: Displayed(&r.args),
+                decision: Displayed(&r.what),
+                profile,
             })
             .unwrap();
             assert_eq!(
@@ -467,7 +611,7 @@ mod tests {
     fn quick_decisions_wait_in_order_while_serving_the_rest_is_written_at_once() {
         let out = Shared::default();
         let log = Log::new(Box::new(out.clone()));
-        let (a, b) = (log.lane(), log.lane());
+        let (a, b) = (log.lane("c", "p"), log.lane("c", "p"));
         // Not serving: written at once.
         log.decision(
             &a,

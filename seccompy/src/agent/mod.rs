@@ -42,6 +42,7 @@ mod describe;
 mod fdpass;
 pub mod fdstore;
 mod handlers;
+mod journal;
 pub mod keeper;
 pub mod lint;
 mod logger;

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 use super::fdpass::{cvt, peer_cred, remove_stale_socket, sockaddr};
 use super::fdstore::{self, FdStore};
 use super::handlers::{Call, Decision, decide};
-use super::keeper::KeeperClient;
+use super::keeper::{Journal, JournalSlot, KeeperClient};
 use super::logger::{DecisionRecord, Lane, Log, Syscall};
 use super::metrics::Metrics;
 use super::policy::{Handler, Policy, Profile};
@@ -146,6 +146,9 @@ struct Entry {
     init_pidfd: Option<Arc<OwnedFd>>,
     /// The keeper's id of its copy.
     keeper_id: Option<u64>,
+    /// Its journal, shared with the keeper (`None` with a keeper: journaled
+    /// in messages to it).
+    journal: Option<Journal>,
     /// Its number in systemd's fd store.
     store_id: Option<u64>,
     /// Its decisions by system call and kind, counted here (no lock shared
@@ -180,6 +183,44 @@ impl Drop for Entry {
     }
 }
 
+/// Where a listener is kept outside the agent.
+#[derive(Default)]
+struct KeptBy {
+    /// The keeper's id of its copy.
+    keeper_id: Option<u64>,
+    /// Its journal shared with the keeper.
+    journal: Option<Journal>,
+    /// Its number in systemd's fd store.
+    store_id: Option<u64>,
+}
+
+/// The system calls a receiving thread has seen: each one's name and handler,
+/// looked up once.
+#[derive(Default)]
+struct Known(Vec<(u32, i32, Option<&'static str>, Handler)>);
+
+impl Known {
+    /// The most calls kept (a profile notifies a few kinds of calls).
+    const MAX: usize = 64;
+
+    /// The name and handler of `n`'s system call.
+    fn get(&mut self, profile: &Profile, n: &Notification) -> (Option<&'static str>, &Handler) {
+        let at = match self.0.iter().position(|k| k.0 == n.arch && k.1 == n.nr) {
+            Some(at) => at,
+            None => {
+                let name = n.syscall_name();
+                if self.0.len() == Self::MAX {
+                    self.0.pop();
+                }
+                self.0.push((n.arch, n.nr, name, profile.handler(name)));
+                self.0.len() - 1
+            }
+        };
+        let k = &self.0[at];
+        (k.2, &k.3)
+    }
+}
+
 /// A receiving thread, as known to whoever stops it.
 struct Receiver {
     thread: libc::pthread_t,
@@ -192,6 +233,7 @@ struct Job {
     notification: Notification,
     name: Option<&'static str>,
     handler: Handler,
+    slot: Option<JournalSlot>,
 }
 
 /// An OCI seccomp agent: receives containers' listeners from runtimes on a
@@ -339,8 +381,12 @@ impl Agent {
                 source,
             })?;
             for k in kept {
-                let (_, entry) =
-                    agent.add_listener(k.state, k.listener, "recovered", Some(k.id), None);
+                let kept = KeptBy {
+                    keeper_id: Some(k.id),
+                    journal: k.journal,
+                    store_id: None,
+                };
+                let (_, entry) = agent.add_listener(k.state, k.listener, "recovered", kept);
                 // Calls the previous agent received and never answered.
                 for n in k.pending {
                     if entry.listener.id_valid(n.id).unwrap_or(false) {
@@ -348,6 +394,10 @@ impl Agent {
                         let handler = entry.profile.handler(name);
                         agent.answer(&entry, n, name, &handler);
                     }
+                }
+                // Answered (or gone): this agent journals in the same slots.
+                if let Some(journal) = &entry.journal {
+                    journal.clear();
                 }
             }
         }
@@ -371,7 +421,11 @@ impl Agent {
         let count = paired.len();
         for (n, state, listener) in paired {
             self.next_store_id.fetch_max(n + 1, Ordering::Relaxed);
-            self.add_listener(state, listener, "recovered", None, Some(n));
+            let kept = KeptBy {
+                store_id: Some(n),
+                ..KeptBy::default()
+            };
+            self.add_listener(state, listener, "recovered", kept);
         }
         Ok(count)
     }
@@ -521,7 +575,7 @@ impl Agent {
 
     fn run(&self, job: Job) {
         self.answer(&job.entry, job.notification, job.name, &job.handler);
-        self.journal_answered(&job.entry, &job.notification);
+        self.journal_answered(&job.entry, &job.notification, job.slot);
     }
 
     /// Hands a call to the workers.
@@ -573,13 +627,25 @@ impl Agent {
             .map_err(|e: IntakeError| e.to_string())?;
         // Kept outside the agent first: from then on the listener outlives it.
         // Should that fail, the container is served all the same.
-        let keeper_id = self.keeper.as_ref().and_then(|keeper| {
-            keeper
-                .deposit(&message.state, &fd)
-                .map_err(|e| self.log_kept_failed(&message.state, "keeper", &e))
-                .ok()
-        });
-        let store_id = self.config.fd_store.as_ref().and_then(|store| {
+        let mut kept = KeptBy::default();
+        if let Some(keeper) = &self.keeper {
+            // With its journal (unless no memfd can be had, or the keeper does
+            // not take it: journaled in messages then).
+            let deposited = match Journal::new() {
+                Ok(journal) => keeper
+                    .deposit_journaled(&message.state, &fd, &journal)
+                    .map(|(id, held)| (id, held.then_some(journal))),
+                Err(_) => keeper.deposit(&message.state, &fd).map(|id| (id, None)),
+            };
+            match deposited {
+                Ok((id, journal)) => {
+                    kept.keeper_id = Some(id);
+                    kept.journal = journal;
+                }
+                Err(e) => self.log_kept_failed(&message.state, "keeper", &e),
+            }
+        }
+        kept.store_id = self.config.fd_store.as_ref().and_then(|store| {
             let n = self.next_store_id.fetch_add(1, Ordering::Relaxed);
             store
                 .store(n, &message.state, fd.as_fd())
@@ -587,7 +653,7 @@ impl Agent {
                 .map_err(|e| self.log_kept_failed(&message.state, "fd store", &e))
                 .ok()
         });
-        Ok(self.add_listener(message.state, fd, "new", keeper_id, store_id))
+        Ok(self.add_listener(message.state, fd, "new", kept))
     }
 
     /// Adds a listener to those served (its receiving thread is started by
@@ -597,12 +663,12 @@ impl Agent {
         state: ContainerProcessState,
         fd: OwnedFd,
         how: &str,
-        keeper_id: Option<u64>,
-        store_id: Option<u64>,
+        kept: KeptBy,
     ) -> (u64, Arc<Entry>) {
         let (profile_name, profile) = self.config.policy.profile_for(&state.metadata);
         let init = state.state.pid.unwrap_or(state.pid);
         let init_pidfd = pidfd_open(init).ok().map(Arc::new);
+        let lane = self.log.lane(&state.state.id, profile_name);
         let entry = Arc::new(Entry {
             listener: Listener::new(fd),
             container: state.state.id.as_str().into(),
@@ -610,11 +676,12 @@ impl Agent {
             profile_name: profile_name.into(),
             profile,
             init_pidfd,
-            keeper_id,
-            store_id,
+            keeper_id: kept.keeper_id,
+            journal: kept.journal,
+            store_id: kept.store_id,
             counts: Mutex::new(Vec::new()),
             retired: Arc::clone(&self.metrics),
-            lane: self.log.lane(),
+            lane,
         });
         self.log.event(&serde_json::json!({
             "event": "listener",
@@ -691,9 +758,10 @@ impl Agent {
     /// A listener's receiving thread, waiting in `RECV`: a signal (with
     /// [`stopping`](Self::stopping) set) interrupts it.
     fn receive_direct(&self, token: u64, entry: &Arc<Entry>) {
+        let mut known = Known::default();
         while !self.stopping.load(Ordering::Acquire) {
             match entry.listener.recv_ready() {
-                Ok(n) => self.handle(entry, n),
+                Ok(n) => self.handle(entry, n, &mut known),
                 Err(RecvError::Gone) => {}
                 Err(RecvError::Ended) => {
                     self.remove(token, entry, "hang-up");
@@ -711,6 +779,7 @@ impl Agent {
     /// A listener's receiving thread, waiting in `ppoll`: waits for a call (or
     /// the listener's end, or the agent's stop), then receives it.
     fn receive(&self, token: u64, entry: &Arc<Entry>) {
+        let mut known = Known::default();
         let mut fds = [
             libc::pollfd {
                 fd: entry.listener.as_raw_fd(),
@@ -764,19 +833,18 @@ impl Agent {
                     return;
                 }
             };
-            self.handle(entry, notification);
+            self.handle(entry, notification, &mut known);
         }
     }
 
     /// Answers a received call when its handler is quick, or hands it to the
     /// workers.
-    fn handle(&self, entry: &Arc<Entry>, notification: Notification) {
-        let name = notification.syscall_name();
-        let handler = entry.profile.handler(name);
-        self.journal_received(entry, &notification);
+    fn handle(&self, entry: &Arc<Entry>, notification: Notification, known: &mut Known) {
+        let (name, handler) = known.get(&entry.profile, &notification);
+        let slot = self.journal_received(entry, &notification);
         if handler.is_quick() {
-            self.answer(entry, notification, name, &handler);
-            self.journal_answered(entry, &notification);
+            self.answer(entry, notification, name, handler);
+            self.journal_answered(entry, &notification, slot);
         } else {
             // A handler that works (creates, mounts, reads cgroups): the
             // receiving thread goes back to the container's next calls.
@@ -784,22 +852,39 @@ impl Agent {
                 entry: Arc::clone(entry),
                 notification,
                 name,
-                handler,
+                handler: handler.clone(),
+                slot,
             });
         }
     }
 
-    /// Journals a received notification with the keeper (if any) until it is
-    /// answered: should the agent die meanwhile, the next one answers it.
-    fn journal_received(&self, entry: &Entry, notification: &Notification) {
+    /// Journals a received notification for the keeper (if any) until it is
+    /// answered: should the agent die meanwhile, the next one answers it. In
+    /// the shared journal (a few stores) or, without one, in a message.
+    fn journal_received(&self, entry: &Entry, notification: &Notification) -> Option<JournalSlot> {
+        if let Some(journal) = &entry.journal {
+            return journal.received(notification);
+        }
         if let Some((keeper, id)) = self.keeper.as_ref().zip(entry.keeper_id) {
             let _ = keeper.journal_received(id, notification);
         }
+        None
     }
 
-    fn journal_answered(&self, entry: &Entry, notification: &Notification) {
-        if let Some((keeper, id)) = self.keeper.as_ref().zip(entry.keeper_id) {
-            let _ = keeper.journal_answered(id, notification.id);
+    fn journal_answered(
+        &self,
+        entry: &Entry,
+        notification: &Notification,
+        slot: Option<JournalSlot>,
+    ) {
+        match (&entry.journal, slot) {
+            (Some(journal), Some(slot)) => journal.answered(slot),
+            (Some(_), None) => {}
+            (None, _) => {
+                if let Some((keeper, id)) = self.keeper.as_ref().zip(entry.keeper_id) {
+                    let _ = keeper.journal_answered(id, notification.id);
+                }
+            }
         }
     }
 
@@ -826,12 +911,10 @@ impl Agent {
             &entry.lane,
             DecisionRecord {
                 time: Instant::now(),
-                container: Arc::clone(&entry.container),
                 pid: notification.pid,
                 syscall,
                 args: decision.args,
                 what: decision.what,
-                profile: Arc::clone(&entry.profile_name),
             },
             handler.is_quick(),
         );
