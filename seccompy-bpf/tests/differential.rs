@@ -330,6 +330,10 @@ fn seed() -> u64 {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn compiled_programs_decide_as_the_policy() {
     let long = std::env::var_os("SECCOMPY_LONG_TESTS").is_some_and(|v| v == "1");
     let policies = if long { 50_000 } else { 1_000 };
@@ -339,6 +343,10 @@ fn compiled_programs_decide_as_the_policy() {
 
 /// Many inputs per policy on a few large policies, with every ABI set.
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn large_policies_decide_as_the_policy() {
     let mut r = Rng(seed() ^ 0xa5a5);
     for &abis in ABI_SETS {
@@ -374,6 +382,10 @@ fn large_policies_decide_as_the_policy() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn errors_are_typed() {
     let p = Policy::new(Action::Allow);
     assert_eq!(p.compile(), Err(CompileError::NoAbi));
@@ -442,6 +454,10 @@ fn errors_are_typed() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn too_long_is_an_error_never_a_truncation() {
     // Every other number allowed: about one comparison per number.
     let mut p = Policy::new(Action::Errno(1)).abi(Abi::X86_64);

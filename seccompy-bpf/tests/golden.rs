@@ -96,6 +96,10 @@ fn x86_64_allow_list() -> Vec<Insn> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn x86_64_allow_list_with_x32_guard() {
     let abi = Abi::X86_64;
     let p = x86_64_allow_list();
@@ -142,6 +146,10 @@ fn mmap_prot_check(abi: Abi) -> Vec<Insn> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn argument_checked_on_both_words() {
     for (abi, name) in [
         (Abi::X86_64, "mmap_prot_x86_64"),
@@ -201,6 +209,10 @@ fn two_arches() -> Vec<Insn> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn native_and_compat_arches() {
     let p = two_arches();
     for abi in [Abi::X86_64, Abi::I386] {

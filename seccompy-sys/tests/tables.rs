@@ -13,6 +13,10 @@ fn nr(abi: Abi, name: &str) -> u32 {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn every_abi_has_a_sorted_unique_table() {
     for &abi in Abi::ALL {
         let table = abi.syscall_table().unwrap();
@@ -42,6 +46,10 @@ fn every_abi_has_a_sorted_unique_table() {
 /// Two ABIs share a table exactly when they differ only in byte order; x32 and
 /// x86_64 share an audit arch but not a numbering.
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn tables_are_shared_by_endianness_only() {
     let key = |a: Abi| (a.audit_arch() | __AUDIT_ARCH_LE, a == Abi::X32);
     for &a in Abi::ALL {
@@ -60,6 +68,10 @@ fn tables_are_shared_by_endianness_only() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn lookups_agree_for_every_entry() {
     let mut seen = BTreeSet::new();
     for &abi in Abi::ALL {
@@ -84,6 +96,10 @@ fn lookups_agree_for_every_entry() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn unknown_names_and_numbers_give_none() {
     let long = "a".repeat(10_000);
     for &abi in Abi::ALL {
@@ -120,6 +136,10 @@ fn unknown_names_and_numbers_give_none() {
 
 /// Numbers from the kernel's `arch/x86/entry/syscalls/syscall_64.tbl`.
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn x86_64_has_the_newest_calls() {
     for (name, number) in [
         ("read", 0),
@@ -151,6 +171,10 @@ fn x86_64_has_the_newest_calls() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn x32_numbers_carry_the_x32_bit() {
     for &(number, name) in Abi::X32.syscalls() {
         assert_ne!(number & X32_SYSCALL_BIT, 0, "{name} = {number:#x}");
@@ -168,6 +192,10 @@ fn x32_numbers_carry_the_x32_bit() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn the_abi_of_a_call() {
     use seccompy_sys::{AUDIT_ARCH_MIPS64N32, AUDIT_ARCH_X86_64};
     let x86 = AUDIT_ARCH_X86_64;
@@ -200,6 +228,10 @@ fn the_abi_of_a_call() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn mips_bases() {
     for (abis, base) in [
         ([Abi::Mips, Abi::Mipsel], 4000),
@@ -224,6 +256,10 @@ fn mips_bases() {
 /// The generic numbering (`asm-generic/unistd.h`) is shared by the newer
 /// architectures: a name they have in common has the same number everywhere.
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn generic_numbering_is_shared() {
     let generic = [
         Abi::Aarch64,
@@ -246,6 +282,10 @@ fn generic_numbering_is_shared() {
 
 /// ARM's private calls, from `arm/asm/unistd.h` (`__ARM_NR_BASE` + n).
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn arm_private_calls() {
     for abi in [Abi::Arm, Abi::Armeb] {
         assert_eq!(nr(abi, "breakpoint"), 0x000f_0001);
@@ -259,6 +299,10 @@ fn arm_private_calls() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn alpha_aliases() {
     assert_eq!(nr(Abi::Alpha, "getpid"), nr(Abi::Alpha, "getxpid"));
     assert_eq!(
@@ -269,6 +313,10 @@ fn alpha_aliases() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn a_few_classic_numbers() {
     assert_eq!(nr(Abi::I386, "read"), 3);
     assert_eq!(nr(Abi::I386, "socketcall"), 102);
@@ -284,6 +332,10 @@ fn a_few_classic_numbers() {
 /// The host's table reaches the right syscalls of the running kernel.
 #[cfg(target_os = "linux")]
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn host_numbers_reach_the_right_syscalls() {
     let abi = Abi::host().expect("this Linux host runs an ABI with a syscall table");
     let call = |name: &str| {
@@ -316,6 +368,10 @@ fn host_numbers_reach_the_right_syscalls() {
     target_env = "gnu"
 ))]
 #[test]
+#[cfg_attr(
+    not(feature = "all-abis"),
+    ignore = "needs the all-abis feature (other ABIs' syscall tables); cargo test --workspace has it"
+)]
 fn x86_64_agrees_with_libc() {
     macro_rules! libc_sys {
         ($($sys:ident),* $(,)?) => {
