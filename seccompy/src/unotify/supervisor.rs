@@ -190,7 +190,7 @@ impl Supervisor {
     /// [`run`](Self::run)).
     ///
     /// `listener` is a [`Listener`] or anything that becomes one: the
-    /// [`OwnedFd`](std::os::fd::OwnedFd) of
+    /// [`OwnedFd`] of
     /// [`SpawnedWithListener`](crate::SpawnedWithListener) or
     /// [`set_filter_with_listener`](crate::set_filter_with_listener) is taken
     /// over as [`Listener::new`] does (synchronous wake-up on where the kernel
