@@ -10,7 +10,7 @@ use seccompy_bpf::policy::{Policy, Rule};
 use seccompy_sys::syscalls::Abi;
 
 mod support;
-use support::{TempDir, docker_default, require_root, seccompy};
+use support::{TempDir, children_of, docker_default, require_root, seccompy};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -315,22 +315,6 @@ fn dump_reads_stacked_filters() {
             .contains("mkdir")
     );
     assert_eq!(filters[0]["instructions"].as_array().unwrap().len(), n1);
-}
-
-/// The pids of `pid`'s children (from every thread's `children` list).
-fn children_of(pid: u32) -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Vec::new();
-    };
-    tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
-        .flat_map(|list| {
-            list.split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect()
 }
 
 /// `seccompy run ARGS -- sleep 30` in the background until `sleep` runs;

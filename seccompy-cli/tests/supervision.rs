@@ -13,7 +13,7 @@ use seccompy_bpf::policy::{Policy, Rule};
 use seccompy_sys::syscalls::Abi;
 
 mod support;
-use support::{TempDir, seccompy};
+use support::{TempDir, children_of, seccompy};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -91,22 +91,6 @@ fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-}
-
-/// The pids of `pid`'s children.
-fn children_of(pid: u32) -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Vec::new();
-    };
-    tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
-        .flat_map(|list| {
-            list.split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect()
 }
 
 fn comm(pid: u32) -> String {

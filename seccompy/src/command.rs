@@ -290,6 +290,18 @@ struct CmsgBuf([u8; 32]);
 const FD_SPACE: usize = unsafe { libc::CMSG_SPACE(size_of::<RawFd>() as u32) } as usize;
 const _: () = assert!(FD_SPACE <= size_of::<CmsgBuf>());
 
+/// A `msghdr` for one byte (`iov`) and `control` bytes of `buf` for the
+/// ancillary data; on the stack, so async-signal-safe.
+fn one_byte_message(iov: &mut libc::iovec, buf: &mut CmsgBuf, control: usize) -> libc::msghdr {
+    // SAFETY: an all-zero msghdr is valid (null pointers, zero lengths).
+    let mut msg: libc::msghdr = unsafe { core::mem::zeroed() };
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = buf.0.as_mut_ptr().cast();
+    msg.msg_controllen = control as _;
+    msg
+}
+
 /// Sends `fd` over the socket `sock` with `SCM_RIGHTS`. Async-signal-safe: one
 /// `sendmsg(2)`, everything on the stack.
 fn send_fd(sock: RawFd, fd: RawFd) -> io::Result<()> {
@@ -299,12 +311,7 @@ fn send_fd(sock: RawFd, fd: RawFd) -> io::Result<()> {
         iov_len: byte.len(),
     };
     let mut buf = CmsgBuf([0; 32]);
-    // SAFETY: an all-zero msghdr is valid (null pointers, zero lengths).
-    let mut msg: libc::msghdr = unsafe { core::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = buf.0.as_mut_ptr().cast();
-    msg.msg_controllen = FD_SPACE as _;
+    let msg = one_byte_message(&mut iov, &mut buf, FD_SPACE);
     // SAFETY: `msg` describes `buf`, which has room for one header with one fd
     // (FD_SPACE bytes, checked above), so CMSG_FIRSTHDR is non-null and CMSG_DATA
     // points inside `buf`.
@@ -341,12 +348,7 @@ fn recv_fd(sock: &UnixStream) -> io::Result<OwnedFd> {
         iov_len: byte.len(),
     };
     let mut buf = CmsgBuf([0; 32]);
-    // SAFETY: an all-zero msghdr is valid.
-    let mut msg: libc::msghdr = unsafe { core::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = buf.0.as_mut_ptr().cast();
-    msg.msg_controllen = size_of::<CmsgBuf>() as _;
+    let mut msg = one_byte_message(&mut iov, &mut buf, size_of::<CmsgBuf>());
     let n = loop {
         // SAFETY: `msg` and everything it points to live across the call.
         let n = unsafe { libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };

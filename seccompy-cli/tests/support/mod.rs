@@ -68,3 +68,20 @@ pub fn docker_default() -> PathBuf {
         "/../profiles/docker-default.json"
     ))
 }
+
+/// The pids of `pid`'s children (from every thread's `children` list; none if
+/// `pid` is gone).
+pub fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
