@@ -164,6 +164,20 @@ impl Signature {
         self.declared().params
     }
 
+    /// How many parameters the call takes: the `seccomp_data.args` it reads.
+    ///
+    /// ```
+    /// use seccompy_sys::signatures::signature;
+    /// use seccompy_sys::syscalls::Abi;
+    ///
+    /// assert_eq!(signature(Abi::X86_64, "getppid").unwrap().arity(), 0);
+    /// assert_eq!(signature(Abi::X86_64, "unlinkat").unwrap().arity(), 3);
+    /// ```
+    #[must_use]
+    pub const fn arity(&self) -> usize {
+        self.types().len()
+    }
+
     /// Parameter `index` (`params()[index]`), or `None` for an index the call does
     /// not take; read from the compact encoding.
     #[must_use]

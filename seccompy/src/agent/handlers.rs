@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
 
-use super::describe::{Args, describe, describe_named};
+use super::describe::{Args, Shape, describe, describe_shaped};
 use super::policy::Handler;
 use super::target::{self, CallerError, as_caller, open_caller, open_parent};
 use crate::unotify::{Errno, Listener, Notification, Response};
@@ -31,6 +31,8 @@ pub(crate) struct Call<'a> {
     pub notification: Notification,
     /// Its name (`notification.syscall_name()`).
     pub name: Option<&'static str>,
+    /// How its arguments are shown (`Shape::of(&notification, name)`).
+    pub shape: Shape,
     /// The container's init, to kill it (`None`: unknown).
     pub init_pidfd: Option<&'a OwnedFd>,
 }
@@ -110,7 +112,7 @@ pub(crate) fn decide(handler: &Handler, call: &Call<'_>) -> Decision {
     let name = call.name;
     match handler {
         Handler::Errno(e) => Decision::errno(
-            describe_named(call.listener, &call.notification, name),
+            describe_shaped(call.listener, &call.notification, call.shape),
             *e,
             "policy",
         ),
@@ -118,7 +120,7 @@ pub(crate) fn decide(handler: &Handler, call: &Call<'_>) -> Decision {
             // SAFETY-free by design: the kernel's own checks decide this call
             // (the policy says so for this system call).
             response: Some(Response::continue_unchecked()),
-            args: describe_named(call.listener, &call.notification, name),
+            args: describe_shaped(call.listener, &call.notification, call.shape),
             kind: "continue",
             what: "continue (the kernel decides)".into(),
         },

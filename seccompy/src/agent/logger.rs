@@ -18,9 +18,9 @@
 //! being written).
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::describe::Args;
 use super::handlers::What;
@@ -28,10 +28,37 @@ use super::handlers::What;
 /// How long the flusher waits, once a line is queued, for more to write with it.
 pub(crate) const COALESCE: Duration = Duration::from_millis(1);
 
+/// How many [`COALESCE`] periods with no line the flusher waits for one on
+/// its timer before it sleeps until it is woken.
+const IDLE_ROUNDS: u32 = 50;
+
+/// A time on the monotonic clock (`CLOCK_MONOTONIC`, as [`Instant`](std::time::Instant)'s), in
+/// nanoseconds: when a queued line happened, turned into the wall clock's
+/// time by one subtraction when it is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Stamp(u64);
+
+impl Stamp {
+    /// Now.
+    pub(crate) fn now() -> Stamp {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: a valid timespec to write; CLOCK_MONOTONIC always exists.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+        Stamp(
+            (ts.tv_sec as u64)
+                .wrapping_mul(1_000_000_000)
+                .wrapping_add(ts.tv_nsec as u64),
+        )
+    }
+}
+
 /// A decision, as queued: formatted only when written. Its container and
 /// profile are its listener's [`Lane`]'s.
 pub(crate) struct DecisionRecord {
-    pub time: Instant,
+    pub time: Stamp,
     pub pid: u32,
     pub syscall: Syscall,
     pub args: Args,
@@ -58,7 +85,7 @@ impl std::fmt::Display for Syscall {
 
 /// A line, with the time it was queued.
 struct Item {
-    at: Instant,
+    at: Stamp,
     what: Line,
 }
 
@@ -67,13 +94,15 @@ enum Line {
     Text(Vec<u8>),
     /// A decision of a listener not queued in its lane.
     Decision(DecisionRecord, Arc<Lane>),
-    /// A decision taken from the lane at this index of the batch's lanes.
-    Queued(DecisionRecord, usize),
 }
 
 /// One listener's queue of quick decisions, and what its lines share.
 pub(crate) struct Lane {
-    queue: Mutex<Vec<Item>>,
+    /// Unique among the lanes of the process: the text kept for a line's
+    /// fields is that of this lane while the id is the same.
+    id: u64,
+    /// In the order of their times.
+    queue: Mutex<Vec<DecisionRecord>>,
     /// `"container":…` as JSON, escaped once.
     container: Vec<u8>,
     /// `"profile":…` as JSON, escaped once.
@@ -90,10 +119,15 @@ struct Shared {
 /// The writer, and what the thread writing reuses from one batch to the next.
 struct Sink {
     writer: Box<dyn Write + Send>,
-    /// The batch's lines.
+    /// The batch's lines of no lane.
     items: Vec<Item>,
-    /// An empty queue, swapped with a lane's.
-    spare: Vec<Item>,
+    /// The batch's queues taken from the lanes, with their lanes.
+    queues: Vec<(Arc<Lane>, Vec<DecisionRecord>)>,
+    /// Empty queues, swapped with the lanes'.
+    spares: Vec<Vec<DecisionRecord>>,
+    /// The order of the batch's lines when they come from more than one
+    /// queue: (time, queue, index), queue 0 being `items`.
+    order: Vec<(Stamp, u32, u32)>,
     /// The batch's text.
     out: Vec<u8>,
     shown: Shown,
@@ -101,6 +135,13 @@ struct Sink {
 
 /// The most bytes of text kept for the next batch.
 const KEPT_TEXT: usize = 1 << 20;
+
+/// The most lines of capacity, and spare queues, kept for the next batch.
+const KEPT_LINES: usize = 1 << 13;
+const KEPT_QUEUES: usize = 16;
+
+/// The next [`Lane::id`].
+static NEXT_LANE: AtomicU64 = AtomicU64::new(0);
 
 /// The log and its queues.
 pub(crate) struct Log {
@@ -120,7 +161,9 @@ impl Log {
             writer: Mutex::new(Sink {
                 writer,
                 items: Vec::new(),
-                spare: Vec::with_capacity(64),
+                queues: Vec::new(),
+                spares: Vec::new(),
+                order: Vec::new(),
                 out: Vec::new(),
                 shown: Shown::default(),
             }),
@@ -140,6 +183,7 @@ impl Log {
             out
         };
         let lane = Arc::new(Lane {
+            id: NEXT_LANE.fetch_add(1, Ordering::Relaxed),
             queue: Mutex::new(Vec::new()),
             container: json(container),
             profile: json(profile),
@@ -157,7 +201,7 @@ impl Log {
         };
         if let Ok(line) = serde_json::to_vec(&timed) {
             lock(&self.shared).items.push(Item {
-                at: Instant::now(),
+                at: Stamp::now(),
                 what: Line::Text(line),
             });
             self.flush();
@@ -176,11 +220,7 @@ impl Log {
             self.flush();
             return;
         }
-        lock(&lane.queue).push(Item {
-            at,
-            // The index is the flusher's to set.
-            what: Line::Queued(record, 0),
-        });
+        lock(&lane.queue).push(record);
         if self.asleep.load(Ordering::SeqCst) && self.asleep.swap(false, Ordering::SeqCst) {
             // Taken, so that the flusher is waiting (it holds the lock from
             // before it says it sleeps until it waits).
@@ -189,64 +229,102 @@ impl Log {
         }
     }
 
-    /// Writes out the queues. The writer is taken first: whichever thread
-    /// writes, a line taken from a queue is written before those taken after.
-    pub(crate) fn flush(&self) {
+    /// Writes out the queues; says whether there was anything to write. The
+    /// writer is taken first: whichever thread writes, a line taken from a
+    /// queue is written before those taken after.
+    pub(crate) fn flush(&self) -> bool {
         let mut sink = lock(&self.writer);
         let Sink {
             writer,
             items,
-            spare,
+            queues,
+            spares,
+            order,
             out,
             shown,
         } = &mut *sink;
         items.append(&mut lock(&self.shared).items);
-        // Each lane is held only for a swap with an empty queue (of the
-        // capacity a lane had before): its listener's thread, which may be
-        // waiting for it with a call to answer, never waits for a copy (nor
-        // for this thread, should it lose its CPU, beyond that swap).
-        let mut batch: Vec<Arc<Lane>> = Vec::new();
+        // Each lane is held only for a swap with an empty queue: its
+        // listener's thread, which may be waiting for it with a call to
+        // answer, never waits for a copy (nor for this thread, should it lose
+        // its CPU, beyond that swap).
         lock(&self.lanes).retain(|lane| {
-            std::mem::swap(&mut *lock(&lane.queue), spare);
-            if !spare.is_empty() {
-                let k = batch.len();
-                batch.push(Arc::clone(lane));
-                items.extend(spare.drain(..).map(|mut item| {
-                    if let Line::Queued(_, index) = &mut item.what {
-                        *index = k;
-                    }
-                    item
-                }));
+            let mut queue = spares.pop().unwrap_or_default();
+            std::mem::swap(&mut *lock(&lane.queue), &mut queue);
+            if queue.is_empty() {
+                spares.push(queue);
+            } else {
+                queues.push((Arc::clone(lane), queue));
             }
             // A lane only the log holds is of a listener gone.
             Arc::strong_count(lane) > 1
         });
-        if items.is_empty() {
-            return;
-        }
-        // Stable: each lane's lines stay in their order.
-        items.sort_by_key(|i| i.at);
-        let (wall, mono) = (now(), Instant::now());
+        let (wall, mono) = (now().as_nanos() as u64, Stamp::now());
+        let time =
+            |at: Stamp| Duration::from_nanos(wall.saturating_sub(mono.0.saturating_sub(at.0)));
         out.clear();
-        for item in items.drain(..) {
-            let (r, lane) = match &item.what {
-                Line::Text(line) => {
-                    out.extend_from_slice(line);
-                    out.push(b'\n');
-                    continue;
-                }
-                Line::Decision(r, lane) => (r, lane),
-                Line::Queued(r, k) => (r, &batch[*k]),
-            };
-            let time = wall.saturating_sub(mono.saturating_duration_since(r.time));
-            decision_json(out, shown, r, lane, time);
+        let write_item = |out: &mut Vec<u8>, shown: &mut Shown, item: &Item| {
+            match &item.what {
+                Line::Text(line) => out.extend_from_slice(line),
+                Line::Decision(r, lane) => decision_json(out, shown, r, lane, time(r.time)),
+            }
             out.push(b'\n');
+        };
+        match (items.is_empty(), &queues[..]) {
+            (true, []) => return false,
+            // One queue (one listener's calls, or the lines of no lane): in
+            // its order.
+            (true, [(lane, queue)]) => {
+                for r in queue {
+                    decision_json(out, shown, r, lane, time(r.time));
+                    out.push(b'\n');
+                }
+            }
+            (false, []) => {
+                for item in items.iter() {
+                    write_item(out, shown, item);
+                }
+            }
+            // Many: in the order of their times, each queue's lines in theirs.
+            _ => {
+                order.clear();
+                order.extend((items.iter().enumerate()).map(|(i, item)| (item.at, 0, i as u32)));
+                for (k, (_, queue)) in queues.iter().enumerate() {
+                    order.extend(
+                        (queue.iter().enumerate()).map(|(i, r)| (r.time, k as u32 + 1, i as u32)),
+                    );
+                }
+                order.sort_unstable();
+                for &(_, k, i) in order.iter() {
+                    let i = i as usize;
+                    match k.checked_sub(1) {
+                        None => write_item(out, shown, &items[i]),
+                        Some(k) => {
+                            let (lane, queue) = &queues[k as usize];
+                            let r = &queue[i];
+                            decision_json(out, shown, r, lane, time(r.time));
+                            out.push(b'\n');
+                        }
+                    }
+                }
+                order.clear();
+                order.shrink_to(KEPT_LINES);
+            }
         }
         let _ = writer.write_all(out);
         let _ = writer.flush();
         out.clear();
         out.shrink_to(KEPT_TEXT);
-        items.shrink_to(KEPT_TEXT / 128);
+        items.clear();
+        items.shrink_to(KEPT_LINES);
+        for (_, mut queue) in queues.drain(..) {
+            if spares.len() < KEPT_QUEUES {
+                queue.clear();
+                queue.shrink_to(KEPT_LINES);
+                spares.push(queue);
+            }
+        }
+        true
     }
 
     fn lanes_empty(&self) -> bool {
@@ -256,9 +334,16 @@ impl Log {
     /// Runs the flusher until [`stop_flusher`](Self::stop_flusher); quick
     /// decisions are queued meanwhile. The queues are written out when it
     /// returns.
+    ///
+    /// While lines keep coming it writes them every [`COALESCE`], woken by its
+    /// timer alone; after [`IDLE_ROUNDS`] of them with nothing to write it
+    /// waits to be woken by the next line queued. So a busy listener's thread
+    /// wakes nobody: a wake-up would make the flusher's work compete for that
+    /// thread's CPU.
     pub(crate) fn run_flusher(&self) {
         self.deferring.store(true, Ordering::Release);
         let mut shared = lock(&self.shared);
+        let mut idle = IDLE_ROUNDS;
         loop {
             if shared.stop {
                 shared.stop = false;
@@ -268,18 +353,21 @@ impl Log {
                 self.flush();
                 return;
             }
-            self.asleep.store(true, Ordering::SeqCst);
-            if shared.items.is_empty() && self.lanes_empty() {
-                shared = self
-                    .wake
-                    .wait(shared)
-                    .unwrap_or_else(PoisonError::into_inner);
-                continue;
+            if idle >= IDLE_ROUNDS {
+                self.asleep.store(true, Ordering::SeqCst);
+                if shared.items.is_empty() && self.lanes_empty() {
+                    shared = self
+                        .wake
+                        .wait(shared)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    idle = 0;
+                    continue;
+                }
+                self.asleep.store(false, Ordering::SeqCst);
             }
-            self.asleep.store(false, Ordering::SeqCst);
             drop(shared);
             std::thread::sleep(COALESCE);
-            self.flush();
+            idle = if self.flush() { 0 } else { idle + 1 };
             shared = lock(&self.shared);
         }
     }
@@ -308,39 +396,54 @@ impl<K> Default for Memo<K> {
     }
 }
 
-impl<K: PartialEq + Clone> Memo<K> {
-    /// Writes `key`'s JSON text: the one kept when `key` is the last value,
-    /// `render`'s otherwise.
-    fn write(&mut self, out: &mut Vec<u8>, key: &K, render: impl FnOnce(&mut Vec<u8>)) {
+impl<K> Memo<K> {
+    /// Writes the JSON text of a value: the one kept when `same` says the
+    /// last value's key is its, `render`'s otherwise (kept with `key()`).
+    fn write_with(
+        &mut self,
+        out: &mut Vec<u8>,
+        same: impl FnOnce(&K) -> bool,
+        key: impl FnOnce() -> K,
+        render: impl FnOnce(&mut Vec<u8>),
+    ) {
         match &mut self.0 {
-            Some((last, json)) if last == key => out.extend_from_slice(json),
+            Some((last, json)) if same(last) => out.extend_from_slice(json),
             Some((last, json)) => {
                 // The same buffer, written again.
                 json.clear();
                 render(json);
                 out.extend_from_slice(json);
-                last.clone_from(key);
+                *last = key();
             }
             None => {
                 let mut json = Vec::with_capacity(128);
                 render(&mut json);
                 out.extend_from_slice(&json);
-                self.0 = Some((key.clone(), json));
+                self.0 = Some((key(), json));
             }
         }
     }
 }
 
-/// The fields of the last line written, kept for the next (a listener's
-/// calls are mostly the same call, from the same thread, decided alike, in
-/// the same second).
+impl<K: PartialEq + Copy> Memo<K> {
+    /// Writes `key`'s JSON text: the one kept when `key` is the last value,
+    /// `render`'s otherwise.
+    fn write(&mut self, out: &mut Vec<u8>, key: K, render: impl FnOnce(&mut Vec<u8>)) {
+        self.write_with(out, |last| *last == key, || key, render);
+    }
+}
+
+/// The text of the last line's fields, kept for the next (a listener's calls
+/// are mostly the same call, from the same thread, decided alike, in the same
+/// second): most lines are a few copies.
 #[derive(Default)]
 struct Shown {
     secs: Memo<u64>,
-    pid: Memo<u32>,
-    syscall: Memo<Syscall>,
-    args: Memo<[u64; 6]>,
-    what: Memo<What>,
+    /// `,"container":…,"pid":…,"syscall":…,"args":`, by lane, pid and call.
+    head: Memo<(u64, u32, Syscall)>,
+    args: Memo<([u64; 6], u8)>,
+    /// `,"decision":…,"profile":…}`, by decision and lane.
+    tail: Memo<(What, u64)>,
     scratch: String,
 }
 
@@ -356,42 +459,54 @@ fn decision_json(
     time: Duration,
 ) {
     out.extend_from_slice(b"{\"time\":\"");
-    shown
-        .secs
-        .write(out, &time.as_secs(), |json| decimal(json, time.as_secs()));
-    out.push(b'.');
+    let secs = time.as_secs();
+    shown.secs.write(out, secs, |json| decimal(json, secs));
     let ms = time.subsec_millis();
     out.extend_from_slice(&[
+        b'.',
         b'0' + (ms / 100) as u8,
         b'0' + (ms / 10 % 10) as u8,
         b'0' + (ms % 10) as u8,
+        b'"',
     ]);
-    out.extend_from_slice(b"\",\"container\":");
-    out.extend_from_slice(&lane.container);
-    out.extend_from_slice(b",\"pid\":");
-    shown
-        .pid
-        .write(out, &r.pid, |json| decimal(json, u64::from(r.pid)));
-    out.extend_from_slice(b",\"syscall\":");
-    shown
-        .syscall
-        .write(out, &r.syscall, |json| match r.syscall {
-            Syscall::Named(name) => string(json, name),
-            Syscall::Number(nr) => {
-                json.extend_from_slice(b"\"#");
-                if nr < 0 {
-                    json.push(b'-');
-                }
-                decimal(json, u64::from(nr.unsigned_abs()));
-                json.push(b'"');
+    let head = (lane.id, r.pid, r.syscall);
+    let same_head = |&(id, pid, syscall): &(u64, u32, Syscall)| {
+        id == lane.id
+            && pid == r.pid
+            && match (syscall, r.syscall) {
+                (Syscall::Named(a), Syscall::Named(b)) => same_str(a, b),
+                (a, b) => a == b,
             }
-        });
-    out.extend_from_slice(b",\"args\":");
+    };
+    shown.head.write_with(
+        out,
+        same_head,
+        || head,
+        |json| {
+            json.extend_from_slice(b",\"container\":");
+            json.extend_from_slice(&lane.container);
+            json.extend_from_slice(b",\"pid\":");
+            decimal(json, u64::from(r.pid));
+            json.extend_from_slice(b",\"syscall\":");
+            match r.syscall {
+                Syscall::Named(name) => string(json, name),
+                Syscall::Number(nr) => {
+                    json.extend_from_slice(b"\"#");
+                    if nr < 0 {
+                        json.push(b'-');
+                    }
+                    decimal(json, u64::from(nr.unsigned_abs()));
+                    json.push(b'"');
+                }
+            }
+            json.extend_from_slice(b",\"args\":");
+        },
+    );
     match &r.args {
         Args::Text(text) => string(out, text),
-        Args::Hex(args) => shown.args.write(out, args, |json| {
+        &Args::Hex(args, count) => shown.args.write(out, (args, count), |json| {
             json.push(b'"');
-            for (i, &a) in args.iter().enumerate() {
+            for (i, &a) in args.iter().take(usize::from(count)).enumerate() {
                 if i > 0 {
                     json.extend_from_slice(b", ");
                 }
@@ -400,19 +515,39 @@ fn decision_json(
             json.push(b'"');
         }),
     }
-    out.extend_from_slice(b",\"decision\":");
     let scratch = &mut shown.scratch;
-    shown.what.write(out, &r.what, |json| match &r.what {
-        What::Text(text) => string(json, text),
-        what => {
-            scratch.clear();
-            let _ = std::fmt::Write::write_fmt(scratch, format_args!("{what}"));
-            string(json, scratch);
-        }
-    });
-    out.extend_from_slice(b",\"profile\":");
-    out.extend_from_slice(&lane.profile);
-    out.push(b'}');
+    shown.tail.write_with(
+        out,
+        |(what, id)| {
+            *id == lane.id
+                && match (what, &r.what) {
+                    (What::Errno(a, x), What::Errno(b, y)) => a == b && same_str(x, y),
+                    (What::Text(x), What::Text(y)) => same_str(x, y),
+                    _ => false,
+                }
+        },
+        || (r.what.clone(), lane.id),
+        |json| {
+            json.extend_from_slice(b",\"decision\":");
+            match &r.what {
+                What::Text(text) => string(json, text),
+                what => {
+                    scratch.clear();
+                    let _ = std::fmt::Write::write_fmt(scratch, format_args!("{what}"));
+                    string(json, scratch);
+                }
+            }
+            json.extend_from_slice(b",\"profile\":");
+            json.extend_from_slice(&lane.profile);
+            json.push(b'}');
+        },
+    );
+}
+
+/// Whether two strings are equal; at once when they are the same string
+/// (the names and reasons of most lines are `&'static`).
+fn same_str(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
 }
 
 /// A JSON string.
@@ -525,10 +660,10 @@ mod tests {
 
     fn record(pid: u32, what: What) -> DecisionRecord {
         DecisionRecord {
-            time: Instant::now(),
+            time: Stamp::now(),
             pid,
             syscall: Syscall::Named("getppid"),
-            args: Args::Hex([0; 6]),
+            args: Args::Hex([0; 6], 6),
             what,
         }
     }
@@ -551,7 +686,7 @@ mod tests {
             ),
             (
                 DecisionRecord {
-                    time: Instant::now(),
+                    time: Stamp::now(),
                     pid: u32::MAX,
                     syscall: Syscall::Number(-5),
                     args: Args::Text("\"/tmp/\\d\", 0x1ff".into()),
@@ -562,10 +697,10 @@ mod tests {
             ),
             (
                 DecisionRecord {
-                    time: Instant::now(),
+                    time: Stamp::now(),
                     pid: 0,
                     syscall: Syscall::Number(1234),
-                    args: Args::Hex([0, u64::MAX, 0x10, 1, 0xdead_beef, 9]),
+                    args: Args::Hex([0, u64::MAX, 0x10, 1, 0xdead_beef, 9], 6),
                     what: "emulated (totalram 1, freeram 0, totalswap 2)"
                         .to_string()
                         .into(),
@@ -578,18 +713,43 @@ mod tests {
                 "c",
                 "p",
             ),
+            // The same pid, call and decision, of another lane with the same
+            // names, and arguments cut short.
+            (
+                DecisionRecord {
+                    args: Args::Hex([3, 4, 0, 0, 0, 0], 2),
+                    ..record(9, What::Errno(Errno::EACCES, "policy".into()))
+                },
+                "c",
+                "p",
+            ),
+            (
+                DecisionRecord {
+                    args: Args::Hex([0; 6], 0),
+                    ..record(9, What::Errno(Errno::EACCES, "policy".into()))
+                },
+                "other",
+                "q",
+            ),
         ];
         let mut shown = Shown::default();
+        let mut lanes = std::collections::HashMap::new();
         for ((r, container, profile), time) in records.iter().zip([
             Duration::ZERO,
             Duration::from_millis(1_765_000_000_006),
             Duration::from_millis(1_765_000_000_007),
             Duration::new(u64::MAX, 999_999_999),
             Duration::from_millis(1),
+            Duration::from_millis(1),
+            Duration::from_millis(999),
         ]) {
-            let lane = log.lane(container, profile);
+            // One lane per container and profile: the text kept for a lane's
+            // line is reused for the next of the same lane.
+            let lane = lanes
+                .entry((*container, *profile))
+                .or_insert_with(|| log.lane(container, profile));
             let mut ours = Vec::new();
-            decision_json(&mut ours, &mut shown, r, &lane, time);
+            decision_json(&mut ours, &mut shown, r, lane, time);
             let theirs = serde_json::to_vec(&DecisionLine {
                 time: Displayed(&Time(time)),
                 container,

@@ -34,11 +34,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::Scope;
 use std::time::{Duration, Instant};
 
+use super::describe::Shape;
 use super::fdpass::{cvt, peer_cred, remove_stale_socket, sockaddr};
 use super::fdstore::{self, FdStore};
 use super::handlers::{Call, Decision, decide};
 use super::keeper::{Journal, JournalSlot, KeeperClient};
-use super::logger::{DecisionRecord, Lane, Log, Syscall};
+use super::logger::{DecisionRecord, Lane, Log, Stamp, Syscall};
 use super::metrics::Metrics;
 use super::policy::{Handler, Policy, Profile};
 use super::state::{ContainerProcessState, IntakeError, read_process_state};
@@ -163,7 +164,16 @@ struct Entry {
 impl Entry {
     fn count(&self, syscall: Syscall, kind: &'static str) {
         let mut counts = lock(&self.counts);
-        match counts.iter_mut().find(|c| c.0 == syscall && c.1 == kind) {
+        // The names and kinds are `&'static`: the same string is the same
+        // pointer (a number or another copy is compared by value).
+        let same = |c: &(Syscall, &'static str, u64)| {
+            (std::ptr::eq(c.1, kind) || c.1 == kind)
+                && match (c.0, syscall) {
+                    (Syscall::Named(a), Syscall::Named(b)) => std::ptr::eq(a, b) || a == b,
+                    (a, b) => a == b,
+                }
+        };
+        match counts.iter_mut().find(|c| same(c)) {
             Some(c) => c.2 += 1,
             None => counts.push((syscall, kind, 1)),
         }
@@ -194,17 +204,27 @@ struct KeptBy {
     store_id: Option<u64>,
 }
 
-/// The system calls a receiving thread has seen: each one's name and handler,
-/// looked up once.
+/// What a receiving thread knows of a system call, found the first time.
+#[derive(Clone)]
+struct Seen {
+    /// Its name (`None`: a number its ABI has no name for).
+    name: Option<&'static str>,
+    /// How its arguments are logged.
+    shape: Shape,
+    /// Its container's handler for it.
+    handler: Handler,
+}
+
+/// The system calls a receiving thread has seen, by (arch, nr).
 #[derive(Default)]
-struct Known(Vec<(u32, i32, Option<&'static str>, Handler)>);
+struct Known(Vec<(u32, i32, Seen)>);
 
 impl Known {
     /// The most calls kept (a profile notifies a few kinds of calls).
     const MAX: usize = 64;
 
-    /// The name and handler of `n`'s system call.
-    fn get(&mut self, profile: &Profile, n: &Notification) -> (Option<&'static str>, &Handler) {
+    /// What is known of `n`'s system call.
+    fn get(&mut self, profile: &Profile, n: &Notification) -> &Seen {
         let at = match self.0.iter().position(|k| k.0 == n.arch && k.1 == n.nr) {
             Some(at) => at,
             None => {
@@ -212,12 +232,16 @@ impl Known {
                 if self.0.len() == Self::MAX {
                     self.0.pop();
                 }
-                self.0.push((n.arch, n.nr, name, profile.handler(name)));
+                let seen = Seen {
+                    name,
+                    shape: Shape::of(n, name),
+                    handler: profile.handler(name),
+                };
+                self.0.push((n.arch, n.nr, seen));
                 self.0.len() - 1
             }
         };
-        let k = &self.0[at];
-        (k.2, &k.3)
+        &self.0[at].2
     }
 }
 
@@ -231,8 +255,7 @@ struct Receiver {
 struct Job {
     entry: Arc<Entry>,
     notification: Notification,
-    name: Option<&'static str>,
-    handler: Handler,
+    seen: Seen,
     slot: Option<JournalSlot>,
 }
 
@@ -388,11 +411,10 @@ impl Agent {
                 };
                 let (_, entry) = agent.add_listener(k.state, k.listener, "recovered", kept);
                 // Calls the previous agent received and never answered.
+                let mut known = Known::default();
                 for n in k.pending {
                     if entry.listener.id_valid(n.id).unwrap_or(false) {
-                        let name = n.syscall_name();
-                        let handler = entry.profile.handler(name);
-                        agent.answer(&entry, n, name, &handler);
+                        agent.answer(&entry, n, known.get(&entry.profile, &n));
                     }
                 }
                 // Answered (or gone): this agent journals in the same slots.
@@ -516,7 +538,9 @@ impl Agent {
                     let _ = flusher.join();
                 }
                 // No thread for it: nothing waits in the lanes.
-                Err(_) => self.log.flush(),
+                Err(_) => {
+                    self.log.flush();
+                }
             }
         });
         self.write_metrics(true);
@@ -574,7 +598,7 @@ impl Agent {
     }
 
     fn run(&self, job: Job) {
-        self.answer(&job.entry, job.notification, job.name, &job.handler);
+        self.answer(&job.entry, job.notification, &job.seen);
         self.journal_answered(&job.entry, &job.notification, job.slot);
     }
 
@@ -840,10 +864,10 @@ impl Agent {
     /// Answers a received call when its handler is quick, or hands it to the
     /// workers.
     fn handle(&self, entry: &Arc<Entry>, notification: Notification, known: &mut Known) {
-        let (name, handler) = known.get(&entry.profile, &notification);
+        let seen = known.get(&entry.profile, &notification);
         let slot = self.journal_received(entry, &notification);
-        if handler.is_quick() {
-            self.answer(entry, notification, name, handler);
+        if seen.handler.is_quick() {
+            self.answer(entry, notification, seen);
             self.journal_answered(entry, &notification, slot);
         } else {
             // A handler that works (creates, mounts, reads cgroups): the
@@ -851,8 +875,7 @@ impl Agent {
             self.submit(Job {
                 entry: Arc::clone(entry),
                 notification,
-                name,
-                handler: handler.clone(),
+                seen: seen.clone(),
                 slot,
             });
         }
@@ -890,17 +913,17 @@ impl Agent {
 
     /// Decides a notification with its container's profile, answers, logs and
     /// counts.
-    fn answer(
-        &self,
-        entry: &Entry,
-        notification: Notification,
-        name: Option<&'static str>,
-        handler: &Handler,
-    ) {
+    fn answer(&self, entry: &Entry, notification: Notification, seen: &Seen) {
+        let Seen {
+            name,
+            shape,
+            ref handler,
+        } = *seen;
         let call = Call {
             listener: &entry.listener,
             notification,
             name,
+            shape,
             init_pidfd: entry.init_pidfd.as_deref(),
         };
         let decision: Decision = decide(handler, &call);
@@ -910,7 +933,7 @@ impl Agent {
         self.log.decision(
             &entry.lane,
             DecisionRecord {
-                time: Instant::now(),
+                time: Stamp::now(),
                 pid: notification.pid,
                 syscall,
                 args: decision.args,
