@@ -50,9 +50,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let errno = filter(&[libc::SYS_openat], SeccompAction::Allow, SeccompAction::Errno(26))?;
     apply_filter(&allow)?;
     apply_filter(&errno)?;
-    println!("Hi!");
+    println!("filter installed");
     assert_eq!(
-        fs::File::open("file.txt").unwrap_err().kind(),
+        fs::File::open("/etc/hostname").unwrap_err().kind(),
         ErrorKind::ExecutableFileBusy
     );
     Ok(())
