@@ -767,6 +767,50 @@ mod tests {
         }
     }
 
+    /// One batch of many queues (lanes, and lines of no lane) is written in
+    /// the order of the lines' times, each queue's lines in their order; a
+    /// batch of one queue in that queue's order.
+    #[test]
+    fn a_batch_is_written_in_the_order_of_its_times() {
+        let out = Shared::default();
+        let log = Log::new(Box::new(out.clone()));
+        let (a, b, c) = (log.lane("a", "p"), log.lane("b", "p"), log.lane("c", "p"));
+        log.deferring.store(true, Ordering::Release);
+        let at = |pid: u32, stamp: u64| DecisionRecord {
+            time: Stamp(stamp),
+            ..record(pid, What::Errno(Errno::EPERM, "".into()))
+        };
+        // Queued out of their times' order across the lanes; two of one time
+        // in one lane stay in their order.
+        log.decision(&b, at(2, 20), true);
+        log.decision(&a, at(1, 10), true);
+        log.decision(&c, at(4, 30), true);
+        log.decision(&c, at(5, 30), true);
+        log.decision(&a, at(3, 25), true);
+        lock(&log.shared).items.push(Item {
+            at: Stamp(15),
+            what: Line::Text(br#"{"event":"x"}"#.to_vec()),
+        });
+        assert!(log.flush());
+        let lines = out.lines();
+        let order: Vec<_> = lines
+            .iter()
+            .map(|l| l["pid"].as_u64().map_or("x".to_string(), |p| p.to_string()))
+            .collect();
+        assert_eq!(order, ["1", "x", "2", "3", "4", "5"]);
+        assert_eq!(lines[0]["container"], "a");
+        assert_eq!(lines[2]["container"], "b");
+        assert_eq!(lines[4]["container"], "c");
+        // Nothing left: nothing written.
+        assert!(!log.flush());
+        // One queue alone, in its order (whatever the times).
+        log.decision(&b, at(7, 90), true);
+        log.decision(&b, at(8, 80), true);
+        assert!(log.flush());
+        let pids: Vec<_> = out.lines()[6..].iter().map(|l| l["pid"].clone()).collect();
+        assert_eq!(pids, [7, 8]);
+    }
+
     #[test]
     fn quick_decisions_wait_in_order_while_serving_the_rest_is_written_at_once() {
         let out = Shared::default();
