@@ -232,9 +232,11 @@ pub fn thread_filters(
 ) -> Result<Vec<ThreadFilter>, InspectError> {
     let _stopped = Stopped::attach(tid, pid)?;
     let mut filters = Vec::new();
-    for index in 0.. {
+    // A u32 whatever the width of `c_ulong`: a thread has far fewer filters
+    // (their instructions add up to at most 32768, MAX_INSNS_PER_PATH).
+    for index in 0u32.. {
         // SAFETY: a null buffer asks only for the filter's length.
-        let n = unsafe { raw::ptrace_seccomp_get_filter(tid, index, std::ptr::null_mut()) };
+        let n = unsafe { raw::ptrace_seccomp_get_filter(tid, index.into(), std::ptr::null_mut()) };
         if n < 0 {
             let e = io::Error::last_os_error();
             match e.raw_os_error() {
@@ -244,7 +246,7 @@ pub fn thread_filters(
                 Some(libc::EMEDIUMTYPE) => {
                     return Err(InspectError::NotClassic {
                         pid,
-                        number: index + 1,
+                        number: u64::from(index) + 1,
                     });
                 }
                 _ => return Err(refused(pid, tid, Step::GetFilter, e)),
@@ -257,7 +259,7 @@ pub fn thread_filters(
         // SAFETY: `insns` has room for the `n` instructions the kernel reported
         // (at most BPF_MAXINSNS); the filter cannot change while the thread
         // is stopped.
-        let got = unsafe { raw::ptrace_seccomp_get_filter(tid, index, insns.as_mut_ptr()) };
+        let got = unsafe { raw::ptrace_seccomp_get_filter(tid, index.into(), insns.as_mut_ptr()) };
         if got < 0 {
             return Err(refused(
                 pid,
@@ -268,7 +270,7 @@ pub fn thread_filters(
         }
         insns.truncate(usize::try_from(got).unwrap_or(0));
         let mut meta = seccomp_metadata {
-            filter_off: index,
+            filter_off: u64::from(index),
             flags: 0,
         };
         // SAFETY: `meta` is a valid seccomp_metadata on the stack.

@@ -7,7 +7,8 @@
 //! `freeram` the limit less the cgroup's usage, `sharedram` and `bufferram` 0,
 //! `totalswap`/`freeswap` from the swap limit where the cgroup has one
 //! (`memory.swap.max` in cgroup v2, `memory.memsw.limit_in_bytes` less the
-//! memory limit in v1), `mem_unit` 1. Uptime, loads and the process count stay
+//! memory limit in v1), in bytes (`mem_unit` 1; on a 32-bit ABI, in the
+//! smallest power of two that makes them fit). Uptime, loads and the process count stay
 //! the host's (`struct sysinfo` has no CPU count: CPUs are the business of
 //! `sched_getaffinity`). Both cgroup v2 and v1 (the `memory` controller) are
 //! read, each where `/proc/self/mountinfo` says it is mounted.
@@ -110,10 +111,11 @@ struct Gone;
 /// Replaces the memory fields of the host's `info` by the cgroup's figures.
 pub(crate) fn apply(info: &mut libc::sysinfo, limits: &Limits) {
     let unit = u64::from(info.mem_unit.max(1));
-    let host_total = info.totalram.saturating_mul(unit);
-    let host_free = info.freeram.saturating_mul(unit);
-    let host_swap = info.totalswap.saturating_mul(unit);
-    let host_free_swap = info.freeswap.saturating_mul(unit);
+    let bytes = |v: libc::c_ulong| wide(v).saturating_mul(unit);
+    let host_total = bytes(info.totalram);
+    let host_free = bytes(info.freeram);
+    let host_swap = bytes(info.totalswap);
+    let host_free_swap = bytes(info.freeswap);
     let total = limits
         .memory_limit
         .map_or(host_total, |l| l.min(host_total));
@@ -128,15 +130,38 @@ pub(crate) fn apply(info: &mut libc::sysinfo, limits: &Limits) {
         }
         None => (host_swap, host_free_swap),
     };
-    info.totalram = total;
-    info.freeram = free;
+    let shift = unit_shift(total.max(swap), wide(libc::c_ulong::MAX));
+    let field = |v: u64| libc::c_ulong::try_from(v >> shift).unwrap_or(libc::c_ulong::MAX);
+    info.totalram = field(total);
+    info.freeram = field(free);
     info.sharedram = 0;
     info.bufferram = 0;
-    info.totalswap = swap;
-    info.freeswap = free_swap;
+    info.totalswap = field(swap);
+    info.freeswap = field(free_swap);
     info.totalhigh = 0;
     info.freehigh = 0;
-    info.mem_unit = 1;
+    info.mem_unit = 1 << shift;
+}
+
+/// A `c_ulong` (64 bits on 64-bit ABIs, 32 on the others) as 64 bits.
+#[allow(
+    clippy::useless_conversion,
+    reason = "c_ulong is u64 on 64-bit targets, u32 on 32-bit ones"
+)]
+fn wide(v: libc::c_ulong) -> u64 {
+    u64::from(v)
+}
+
+/// The power of two (as a shift, at most 31: `mem_unit` is 32 bits) by which
+/// byte counts up to `largest` are divided to fit fields of at most `field_max`:
+/// 0 (bytes, `mem_unit` 1) where they fit, as on every 64-bit ABI; the kernel
+/// too counts in larger units on a 32-bit ABI with more than 4 GiB.
+fn unit_shift(largest: u64, field_max: u64) -> u32 {
+    let mut shift = 0;
+    while shift < 31 && largest >> shift > field_max {
+        shift += 1;
+    }
+    shift
 }
 
 /// Reads the caller's cgroup and its limits; the caller's `/proc` is trusted
@@ -405,6 +430,21 @@ mod tests {
             },
         );
         assert_eq!((host.totalram, host.freeram), (1000, 900));
+    }
+
+    /// Byte counts that do not fit a 32-bit field are counted in a larger
+    /// unit; a 64-bit field takes them in bytes.
+    #[test]
+    fn the_unit_makes_the_figures_fit() {
+        let u32_max = u64::from(u32::MAX);
+        assert_eq!(unit_shift(0, u32_max), 0);
+        assert_eq!(unit_shift(u32_max, u32_max), 0);
+        assert_eq!(unit_shift(u32_max + 1, u32_max), 1);
+        assert_eq!(unit_shift(64 << 30, u32_max), 4);
+        assert_eq!(unit_shift(1 << 61, u32_max), 29);
+        assert_eq!(unit_shift(u64::MAX, u32_max), 31);
+        assert_eq!(unit_shift(64 << 30, u64::MAX), 0);
+        assert_eq!(unit_shift(u64::MAX, u64::MAX), 0);
     }
 
     #[test]
