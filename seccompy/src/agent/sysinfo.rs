@@ -440,8 +440,8 @@ mod tests {
         assert_eq!(unit_shift(0, u32_max), 0);
         assert_eq!(unit_shift(u32_max, u32_max), 0);
         assert_eq!(unit_shift(u32_max + 1, u32_max), 1);
-        assert_eq!(unit_shift(64 << 30, u32_max), 4);
-        assert_eq!(unit_shift(1 << 61, u32_max), 29);
+        assert_eq!(unit_shift(64 << 30, u32_max), 5);
+        assert_eq!(unit_shift(1 << 61, u32_max), 30);
         assert_eq!(unit_shift(u64::MAX, u32_max), 31);
         assert_eq!(unit_shift(64 << 30, u64::MAX), 0);
         assert_eq!(unit_shift(u64::MAX, u64::MAX), 0);
