@@ -68,7 +68,9 @@ fn program() -> [sock_filter; 6] {
 fn target() -> i32 {
     // SAFETY: raw system calls without memory arguments.
     let r = unsafe { libc::syscall(libc::SYS_getppid) };
-    let Ok(fd) = i32::try_from(r) else { return 2 };
+    let Ok(fd) = i32::try_from(r as i64) else {
+        return 2;
+    };
     // SAFETY: F_GETFD takes no pointer.
     if fd < 0 || unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
         return 3;
@@ -93,7 +95,7 @@ fn supervisor(mut prog: [sock_filter; 6], sys_getppid: i32, arch: u32) -> i32 {
     // getppid, which this process does not call.
     let listener =
         unsafe { raw::seccomp_set_mode_filter(SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog) };
-    let Ok(listener) = i32::try_from(listener) else {
+    let Ok(listener) = i32::try_from(listener as i64) else {
         return step(Step::InstallListener);
     };
     if listener < 0 {

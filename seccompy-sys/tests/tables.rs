@@ -339,20 +339,20 @@ fn a_few_classic_numbers() {
 fn host_numbers_reach_the_right_syscalls() {
     let abi = Abi::host().expect("this Linux host runs an ABI with a syscall table");
     let call = |name: &str| {
-        let n = libc::c_long::from(nr(abi, name));
+        let n = nr(abi, name) as libc::c_long;
         // SAFETY: these syscalls take no arguments and have no side effects.
         unsafe { libc::syscall(n) }
     };
     // SAFETY: plain getters without preconditions.
     let expected = unsafe {
         [
-            ("getpid", libc::c_long::from(libc::getpid())),
-            ("getppid", libc::c_long::from(libc::getppid())),
-            ("gettid", libc::c_long::from(libc::gettid())),
-            ("getuid", libc::c_long::from(libc::getuid())),
-            ("geteuid", libc::c_long::from(libc::geteuid())),
-            ("getgid", libc::c_long::from(libc::getgid())),
-            ("getegid", libc::c_long::from(libc::getegid())),
+            ("getpid", libc::getpid() as libc::c_long),
+            ("getppid", libc::getppid() as libc::c_long),
+            ("gettid", libc::gettid() as libc::c_long),
+            ("getuid", libc::getuid() as libc::c_long),
+            ("geteuid", libc::geteuid() as libc::c_long),
+            ("getgid", libc::getgid() as libc::c_long),
+            ("getegid", libc::getegid() as libc::c_long),
         ]
     };
     for (name, value) in expected {

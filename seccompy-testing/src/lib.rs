@@ -6,6 +6,7 @@
 //!   irreversible step) does it; [`wait`] and [`wait_status`] observe children.
 //! - [`socket_pair`], [`send_fd`] and [`recv_fd`] pass a descriptor between
 //!   processes (`SCM_RIGHTS`), as a filter's listener is passed.
+//! - [`long`]: a C `long` (32 or 64 bits) as 64, for results of `syscall(3)`.
 //! - [`require_root`] makes a test marked `#[ignore = "needs root…"]` fail loudly,
 //!   not pass without having run, when the requirement is missing.
 //! - `Rng` (feature `rng`): the workspace's deterministic generator.
@@ -306,6 +307,17 @@ pub fn errno() -> i32 {
 }
 
 /// Panics unless the tests run as root. For the tests marked
+/// A C `long` (what `syscall(3)` returns and takes) as 64 bits, whatever the
+/// ABI's width of it.
+#[allow(
+    clippy::useless_conversion,
+    reason = "c_long is i64 on 64-bit ABIs, i32 on 32-bit ones"
+)]
+#[must_use]
+pub fn long(v: libc::c_long) -> i64 {
+    i64::from(v)
+}
+
 /// `#[ignore = "needs root…"]`: run with `--ignored`, they fail loudly instead of
 /// passing without having run. `what` says what needs root.
 #[track_caller]

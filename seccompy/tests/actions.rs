@@ -179,7 +179,7 @@ fn trap_sends_sigsys_with_the_call_the_arch_and_the_data() {
     const SYS_SECCOMP: i64 = 1;
     assert_eq!(
         out.numbers(),
-        [NR, i64::from(host_arch()), 0x1234, SYS_SECCOMP]
+        [long(NR), i64::from(host_arch()), 0x1234, SYS_SECCOMP]
     );
 }
 
@@ -275,7 +275,7 @@ fn log_allows_the_call_and_logs_it() {
     };
     let want = |recs: &[seccompy::audit::Record]| {
         recs.iter().any(|r| {
-            (r.arch, i64::from(r.nr), r.code) == (host_arch(), NR, SECCOMP_RET_LOG)
+            (r.arch, r.nr as libc::c_long, r.code) == (host_arch(), NR, SECCOMP_RET_LOG)
                 && r.action() == Some(seccompy::bpf::Action::Log)
         })
     };
@@ -351,7 +351,7 @@ fn user_notif_asks_the_listener_which_answers() {
     out.assert_ok();
     let n = out.numbers();
     assert_eq!(n[0], 4242, "the supervisor's answer");
-    assert_eq!(n[1], NR);
+    assert_eq!(n[1], long(NR));
     assert_eq!(n[2], n[4], "the notification names the calling thread");
     assert_eq!(n[3], i64::from(host_arch()));
 }

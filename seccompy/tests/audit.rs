@@ -32,7 +32,7 @@ fn check_kill(rec: &Record, pid: u32) {
     assert_eq!(rec.pid, pid);
     assert!(rec.serial.is_some());
     assert_eq!(rec.arch, host_arch());
-    assert_eq!(i64::from(rec.nr), libc::SYS_getppid);
+    assert_eq!(rec.nr as libc::c_long, libc::SYS_getppid);
     assert_eq!(rec.action(), Some(Action::KillProcess));
     assert_eq!(rec.abi(), seccompy::Abi::host());
     assert_eq!(rec.syscall_name(), Some("getppid"));
@@ -105,12 +105,12 @@ fn a_kill_of_a_negative_number_is_read() {
         let out = in_child(|_| {
             seccompy::set_no_new_privileges().map_err(|_| 1)?;
             let prog = on_syscall(
-                libc::c_long::from(NR),
+                NR as libc::c_long,
                 SECCOMP_RET_KILL_PROCESS,
                 SECCOMP_RET_ALLOW,
             );
             seccompy::set_filter(FilterFlags::empty(), &prog).map_err(|_| 2)?;
-            sys0(libc::c_long::from(NR));
+            sys0(NR as libc::c_long);
             Ok(())
         });
         assert_eq!(out.exit, Exit::Signal(libc::SIGSYS));

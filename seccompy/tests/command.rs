@@ -190,7 +190,7 @@ fn the_parent_gets_the_listener_and_answers() {
     // SAFETY: a zeroed seccomp_notif; the listener is a seccomp listener.
     let r = unsafe { raw::seccomp_ioctl_notif_recv(listener.as_raw_fd(), &mut notif) };
     assert_eq!(r, 0, "recv: {}", std::io::Error::last_os_error());
-    assert_eq!(i64::from(notif.data.nr), libc::SYS_uname);
+    assert_eq!(libc::c_long::from(notif.data.nr), libc::SYS_uname);
     assert_eq!(notif.pid, child.id());
     assert_eq!(notif.data.arch, host_arch());
     let resp = seccomp_notif_resp {

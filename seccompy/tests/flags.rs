@@ -190,8 +190,9 @@ fn log_flag_logs_actions_that_are_not_logged_otherwise() {
     // (nr, code): the ERRNO record shows the action without its data.
     let errno_rec = (NR, SECCOMP_RET_ERRNO);
     let log_rec = (libc::SYS_gettid, SECCOMP_RET_LOG);
-    let has = |recs: &[seccompy::audit::Record], (nr, code): (i64, u32)| {
-        recs.iter().any(|r| (i64::from(r.nr), r.code) == (nr, code))
+    let has = |recs: &[seccompy::audit::Record], (nr, code): (libc::c_long, u32)| {
+        recs.iter()
+            .any(|r| (r.nr as libc::c_long, r.code) == (nr, code))
     };
     let with = support::audit::logged_records(run(FilterFlags::LOG), |recs| has(recs, log_rec));
     assert!(

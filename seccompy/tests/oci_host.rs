@@ -87,7 +87,7 @@ fn the_host_resolution_installs_and_decides() {
         // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0): refused.
         // SAFETY: a raw system call with integer arguments.
         let ret = unsafe { libc::syscall(libc::SYS_keyctl, 0, -3, 0) };
-        report.num(ret);
+        report.num(ret as i64);
         report.num(i64::from(errno()));
         report.num(getppid());
         Ok(())

@@ -99,7 +99,7 @@ fn basic() {
         let r = t.listener.poll(Some(Duration::ZERO)).unwrap();
         assert!(r.unanswered && !r.pending, "{r:?}");
 
-        assert_eq!(i64::from(n.nr), libc::SYS_getppid);
+        assert_eq!(libc::c_long::from(n.nr), libc::SYS_getppid);
         assert_eq!(n.arch, support::host_arch());
         assert_eq!(n.abi(), Abi::host());
         assert_eq!(n.syscall_name(), Some("getppid"));

@@ -19,7 +19,8 @@ use seccompy::sys::*;
 // Each test file uses some of these.
 #[allow(unused_imports)]
 pub use seccompy_testing::{
-    Exit, Outcome, Report, TIMEOUT, ensure, errno, in_child, in_child_with, require_root, wait,
+    Exit, Outcome, Report, TIMEOUT, ensure, errno, in_child, in_child_with, long, require_root,
+    wait,
 };
 
 /// The host ABI's audit arch.
@@ -31,7 +32,7 @@ pub fn host_arch() -> u32 {
 pub fn sys0(nr: libc::c_long) -> i64 {
     // SAFETY: the calls used here take no pointer.
     let r = unsafe { libc::syscall(nr) };
-    if r < 0 { -i64::from(errno()) } else { r }
+    if r < 0 { -i64::from(errno()) } else { r as i64 }
 }
 
 /// `getppid` through `syscall(2)`, so that no C library cache answers: the result

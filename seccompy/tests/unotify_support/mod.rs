@@ -135,7 +135,7 @@ pub fn getppid_with(args: [u64; 3]) -> i64 {
     if r < 0 {
         -i64::from(support::errno())
     } else {
-        r
+        r as i64
     }
 }
 
@@ -148,7 +148,7 @@ pub fn proc_state(pid: libc::pid_t) -> Option<char> {
 
 /// The syscall number a task is blocked in (first field of
 /// `/proc/<pid>/syscall`), if any.
-pub fn blocked_syscall(pid: libc::pid_t) -> Option<i64> {
+pub fn blocked_syscall(pid: libc::pid_t) -> Option<libc::c_long> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/syscall")).ok()?;
     s.split_whitespace().next()?.parse().ok()
 }

@@ -103,7 +103,7 @@ impl Call {
         if r == -1 {
             -i64::from(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
         } else {
-            r
+            r as i64
         }
     }
 }
