@@ -6,7 +6,8 @@
 //!   irreversible step) does it; [`wait`] and [`wait_status`] observe children.
 //! - [`socket_pair`], [`send_fd`] and [`recv_fd`] pass a descriptor between
 //!   processes (`SCM_RIGHTS`), as a filter's listener is passed.
-//! - [`long`]: a C `long` (32 or 64 bits) as 64, for results of `syscall(3)`.
+//! - [`long`]: a C `long` (32 or 64 bits) as 64, for results of `syscall(3)`;
+//!   [`SharedI64`]: an `i64` threads share, on targets without 64-bit atomics too.
 //! - [`require_root`] makes a test marked `#[ignore = "needs root…"]` fail loudly,
 //!   not pass without having run, when the requirement is missing.
 //! - `Rng` (feature `rng`): the workspace's deterministic generator.
@@ -307,6 +308,55 @@ pub fn errno() -> i32 {
 }
 
 /// Panics unless the tests run as root. For the tests marked
+/// An `i64` shared between threads: an `AtomicI64` (sequentially consistent)
+/// where the target has 64-bit atomics, a mutex on the others (32-bit PowerPC
+/// and MIPS have none).
+#[derive(Debug)]
+pub struct SharedI64 {
+    #[cfg(target_has_atomic = "64")]
+    v: std::sync::atomic::AtomicI64,
+    #[cfg(not(target_has_atomic = "64"))]
+    v: std::sync::Mutex<i64>,
+}
+
+impl SharedI64 {
+    /// Holding `v`.
+    #[must_use]
+    pub const fn new(v: i64) -> SharedI64 {
+        SharedI64 {
+            #[cfg(target_has_atomic = "64")]
+            v: std::sync::atomic::AtomicI64::new(v),
+            #[cfg(not(target_has_atomic = "64"))]
+            v: std::sync::Mutex::new(v),
+        }
+    }
+
+    /// Sets it to `v`.
+    pub fn store(&self, v: i64) {
+        #[cfg(target_has_atomic = "64")]
+        self.v.store(v, std::sync::atomic::Ordering::SeqCst);
+        #[cfg(not(target_has_atomic = "64"))]
+        {
+            *self
+                .v
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = v;
+        }
+    }
+
+    /// What it holds.
+    #[must_use]
+    pub fn load(&self) -> i64 {
+        #[cfg(target_has_atomic = "64")]
+        return self.v.load(std::sync::atomic::Ordering::SeqCst);
+        #[cfg(not(target_has_atomic = "64"))]
+        *self
+            .v
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// A C `long` (what `syscall(3)` returns and takes) as 64 bits, whatever the
 /// ABI's width of it.
 #[allow(

@@ -138,6 +138,7 @@ pub struct CrateReadmeDoctests;
 pub mod agent;
 pub mod audit;
 mod command;
+mod counter;
 pub mod embed;
 mod errno;
 mod features;

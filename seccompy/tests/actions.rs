@@ -2,7 +2,7 @@
 mod support;
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 
 use seccompy::FilterFlags;
 use seccompy::sys::*;
@@ -97,10 +97,10 @@ fn kill_thread_alone_is_sigsys_for_the_process() {
 fn kill_thread_kills_only_the_calling_thread() {
     let out = in_child(|r| {
         let reached = AtomicI32::new(0);
-        let tid = AtomicI64::new(0);
+        let tid = SharedI64::new(0);
         with_thread(
             || {
-                tid.store(gettid(), Ordering::SeqCst);
+                tid.store(gettid());
                 if install(SECCOMP_RET_KILL_THREAD).is_err() {
                     reached.store(-1, Ordering::SeqCst);
                     return;
@@ -117,11 +117,7 @@ fn kill_thread_kills_only_the_calling_thread() {
         r.num(i64::from(getppid() > 0));
         // The dead thread is gone from /proc.
         let mut path = [0u8; 64];
-        let _ = write!(
-            &mut path[..],
-            "/proc/self/task/{}",
-            tid.load(Ordering::SeqCst)
-        );
+        let _ = write!(&mut path[..], "/proc/self/task/{}", tid.load());
         // SAFETY: a NUL-terminated path (the buffer is zeroed past the text).
         let gone = unsafe { libc::access(path.as_ptr().cast(), libc::F_OK) } != 0;
         r.num(i64::from(gone));
@@ -301,9 +297,9 @@ fn user_notif_asks_the_listener_which_answers() {
     let out = in_child(|r| {
         seccompy::set_no_new_privileges().map_err(|_| 92)?;
         let listener_fd = AtomicI32::new(-1);
-        let seen_nr = AtomicI64::new(-1);
-        let seen_pid = AtomicI64::new(-1);
-        let seen_arch = AtomicI64::new(-1);
+        let seen_nr = SharedI64::new(-1);
+        let seen_pid = SharedI64::new(-1);
+        let seen_arch = SharedI64::new(-1);
         let answer = with_thread(
             || {
                 if !spin_until(|| listener_fd.load(Ordering::SeqCst) >= 0) {
@@ -315,9 +311,9 @@ fn user_notif_asks_the_listener_which_answers() {
                 if unsafe { raw::seccomp_ioctl_notif_recv(fd, &mut notif) } != 0 {
                     return;
                 }
-                seen_nr.store(notif.data.nr.into(), Ordering::SeqCst);
-                seen_pid.store(notif.pid.into(), Ordering::SeqCst);
-                seen_arch.store(notif.data.arch.into(), Ordering::SeqCst);
+                seen_nr.store(notif.data.nr.into());
+                seen_pid.store(notif.pid.into());
+                seen_arch.store(notif.data.arch.into());
                 let resp = seccomp_notif_resp {
                     id: notif.id,
                     val: 4242,
@@ -342,9 +338,9 @@ fn user_notif_asks_the_listener_which_answers() {
             },
         )?;
         r.num(answer);
-        r.num(seen_nr.load(Ordering::SeqCst));
-        r.num(seen_pid.load(Ordering::SeqCst));
-        r.num(seen_arch.load(Ordering::SeqCst));
+        r.num(seen_nr.load());
+        r.num(seen_pid.load());
+        r.num(seen_arch.load());
         r.num(gettid());
         Ok(())
     });

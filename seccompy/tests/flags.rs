@@ -2,7 +2,7 @@
 mod support;
 
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use seccompy::sys::*;
 use seccompy::{FilterFlags, SetFilterError};
@@ -25,11 +25,11 @@ fn getppid_on_two_threads(flags: FilterFlags, e: i32) -> Outcome {
     in_child(|r| {
         nnp()?;
         let go = AtomicBool::new(false);
-        let seen = AtomicI64::new(0);
+        let seen = SharedI64::new(0);
         with_thread(
             || {
                 spin_until(|| go.load(Ordering::SeqCst));
-                seen.store(getppid(), Ordering::SeqCst);
+                seen.store(getppid());
             },
             |_| -> Result<(), i32> {
                 let res = seccompy::set_filter(flags, &errno_on_getppid(e));
@@ -37,7 +37,7 @@ fn getppid_on_two_threads(flags: FilterFlags, e: i32) -> Outcome {
                 res.map(drop).map_err(|_| 1)
             },
         )?;
-        r.num(seen.load(Ordering::SeqCst));
+        r.num(seen.load());
         r.num(getppid());
         Ok(())
     })
@@ -67,10 +67,10 @@ fn diverged_thread(flags: FilterFlags) -> Outcome {
         nnp()?;
         let ready = AtomicBool::new(false);
         let release = AtomicBool::new(false);
-        let tid = AtomicI64::new(0);
+        let tid = SharedI64::new(0);
         let (code, err_tid) = with_thread(
             || {
-                tid.store(gettid(), Ordering::SeqCst);
+                tid.store(gettid());
                 if seccompy::set_filter(FilterFlags::empty(), &allow_all()).is_ok() {
                     ready.store(true, Ordering::SeqCst);
                 }
@@ -95,7 +95,7 @@ fn diverged_thread(flags: FilterFlags) -> Outcome {
         );
         r.num(code);
         r.num(err_tid);
-        r.num(tid.load(Ordering::SeqCst));
+        r.num(tid.load());
         r.num(getppid());
         Ok(())
     })
@@ -285,9 +285,9 @@ fn signal_after_recv(flags: FilterFlags) -> Vec<i64> {
             libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
         }
         let fd = AtomicI32::new(-1);
-        let target = AtomicI64::new(0);
-        let handled_at_send = AtomicI64::new(-1);
-        let send = AtomicI64::new(-1);
+        let target = SharedI64::new(0);
+        let handled_at_send = SharedI64::new(-1);
+        let send = SharedI64::new(-1);
         let result = with_thread(
             || {
                 if !spin_until(|| fd.load(Ordering::SeqCst) >= 0) {
@@ -304,7 +304,7 @@ fn signal_after_recv(flags: FilterFlags) -> Vec<i64> {
                     libc::syscall(
                         libc::SYS_tgkill,
                         libc::getpid(),
-                        target.load(Ordering::SeqCst),
+                        target.load() as libc::c_long,
                         libc::SIGUSR1,
                     )
                 };
@@ -314,7 +314,7 @@ fn signal_after_recv(flags: FilterFlags) -> Vec<i64> {
                 } else {
                     spin_until(|| HANDLED.load(Ordering::SeqCst));
                 }
-                handled_at_send.store(HANDLED.load(Ordering::SeqCst).into(), Ordering::SeqCst);
+                handled_at_send.store(HANDLED.load(Ordering::SeqCst).into());
                 let resp = seccomp_notif_resp {
                     id: notif.id,
                     val: 77,
@@ -323,26 +323,23 @@ fn signal_after_recv(flags: FilterFlags) -> Vec<i64> {
                 };
                 // SAFETY: a valid response.
                 let ret = unsafe { raw::seccomp_ioctl_notif_send(fd, &resp) };
-                send.store(
-                    if ret == 0 { 0 } else { -i64::from(errno()) },
-                    Ordering::SeqCst,
-                );
+                send.store(if ret == 0 { 0 } else { -i64::from(errno()) });
             },
             |_| -> Result<i64, i32> {
-                target.store(gettid(), Ordering::SeqCst);
+                target.store(gettid());
                 let prog = on_syscall(NR, SECCOMP_RET_USER_NOTIF, SECCOMP_RET_ALLOW);
                 let listener = seccompy::set_filter_with_listener(flags, &prog).map_err(|_| 1)?;
                 fd.store(listener.as_raw_fd(), Ordering::SeqCst);
                 let v = getppid();
                 // Let the supervisor finish before the listener closes.
-                spin_until(|| send.load(Ordering::SeqCst) != -1);
+                spin_until(|| send.load() != -1);
                 drop(listener);
                 Ok(v)
             },
         )?;
         r.num(result);
-        r.num(handled_at_send.load(Ordering::SeqCst));
-        r.num(send.load(Ordering::SeqCst));
+        r.num(handled_at_send.load());
+        r.num(send.load());
         Ok(())
     });
     out.assert_ok();

@@ -7,7 +7,7 @@ use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::process::Command;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use seccompy::unotify::{AddFd, Errno, MemoryError, Response, Supervisor};
@@ -50,8 +50,8 @@ fn eight_threads_four_workers_none_lost_duplicated_or_misrouted() {
             if wrong == 0 { OK } else { 2 }
         });
         let seen: Vec<AtomicU8> = (0..THREADS * calls).map(|_| AtomicU8::new(0)).collect();
-        let misrouted = AtomicU64::new(0);
-        let out_of_range = AtomicU64::new(0);
+        let misrouted = AtomicUsize::new(0);
+        let out_of_range = AtomicUsize::new(0);
         let Target { pid, listener } = t;
         let start = Instant::now();
         let (stats, exit) = std::thread::scope(|s| {

@@ -7,7 +7,7 @@ mod unotify_support;
 
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use seccompy::FilterFlags;
@@ -39,7 +39,7 @@ fn receiving_waits_on_readiness_without_blocking_the_runtime() {
         });
         let Target { pid, listener } = t;
         let reaper = std::thread::spawn(move || support::wait(pid, Duration::from_secs(20)));
-        let ticks = Arc::new(AtomicU64::new(0));
+        let ticks = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         runtime().block_on(async {
             let mut listener = AsyncListener::new(listener).unwrap();

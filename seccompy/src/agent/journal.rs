@@ -14,12 +14,16 @@
 //!
 //! Every access to the mapping is atomic (the memory is shared with other
 //! processes), and the memfd's size is sealed, so that no process can shrink
-//! it under a mapping (a read past its end would be `SIGBUS`).
+//! it under a mapping (a read past its end would be `SIGBUS`). The atomics
+//! are 32 bits wide, which every target has (32-bit PowerPC and MIPS have no
+//! 64-bit ones): a 64-bit field is two words, written before its slot's state
+//! is set (`Release`) and read after it is seen (`Acquire`), by one writer.
 //!
 //! # Layout
-//! A header slot (`MAGIC`, the slot count), then [`SLOTS`] slots of 16
-//! 64-bit words: state, id, pid and arch, nr, six arguments, instruction
-//! pointer, and padding (each slot on its own two cache lines).
+//! A header slot (`MAGIC` in two words, the slot count), then [`SLOTS`] slots
+//! of 32 32-bit words: state; id (two words, low first); pid; arch; nr; six
+//! arguments (two words each); instruction pointer (two); padding (each slot
+//! on its own two cache lines).
 //!
 //! # References
 //! - [`memfd_create(2)`](https://man7.org/linux/man-pages/man2/memfd_create.2.html)
@@ -29,7 +33,7 @@
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::fdpass::cvt;
 use crate::sys::{seccomp_data, seccomp_notif};
@@ -40,14 +44,22 @@ use crate::unotify::Notification;
 /// the lowest first: a listener whose calls are answered one at a time uses
 /// one page of memory.
 pub(crate) const SLOTS: usize = 4096;
-/// 64-bit words per slot.
-const WORDS: usize = 16;
-const MAGIC: u64 = u64::from_le_bytes(*b"SCJRNL01");
-const BYTES: usize = (SLOTS + 1) * WORDS * 8;
+/// 32-bit words per slot.
+const WORDS: usize = 32;
+const MAGIC: u64 = u64::from_le_bytes(*b"SCJRNL02");
+const BYTES: usize = (SLOTS + 1) * WORDS * 4;
 
-const FREE: u64 = 0;
-const WRITING: u64 = 1;
-const RECEIVED: u64 = 2;
+const FREE: u32 = 0;
+const WRITING: u32 = 1;
+const RECEIVED: u32 = 2;
+
+/// Where a slot's fields are: their first word.
+const ID: usize = 1;
+const PID: usize = 3;
+const ARCH: usize = 4;
+const NR: usize = 5;
+const ARGS: usize = 6;
+const IP: usize = 18;
 
 /// A listener's journal of the calls received and not yet answered: a sealed
 /// memfd, mapped, that the agent deposits with the fd keeper beside the
@@ -67,7 +79,7 @@ const RECEIVED: u64 = 2;
 pub struct Journal {
     fd: OwnedFd,
     /// `BYTES` of shared, writable mapping of `fd`.
-    words: NonNull<AtomicU64>,
+    words: NonNull<AtomicU32>,
 }
 
 // SAFETY: the mapping is only ever accessed through atomics, and it lives as
@@ -105,8 +117,12 @@ impl Journal {
             ))?;
         }
         let journal = Journal::map(fd)?;
-        journal.word(0, 1).store(SLOTS as u64, Ordering::Relaxed);
-        journal.word(0, 0).store(MAGIC, Ordering::Release);
+        journal.put(0, 2, SLOTS as u64);
+        journal
+            .word(0, 1)
+            .store((MAGIC >> 32) as u32, Ordering::Relaxed);
+        // The magic's low word last: whoever sees it sees the whole header.
+        journal.word(0, 0).store(MAGIC as u32, Ordering::Release);
         Ok(journal)
     }
 
@@ -131,9 +147,10 @@ impl Journal {
             return Err(invalid("a journal of another size"));
         }
         let journal = Journal::map(fd)?;
-        if journal.word(0, 0).load(Ordering::Acquire) != MAGIC
-            || journal.word(0, 1).load(Ordering::Relaxed) != SLOTS as u64
-        {
+        let magic_lo = journal.word(0, 0).load(Ordering::Acquire);
+        let magic =
+            u64::from(magic_lo) | (u64::from(journal.word(0, 1).load(Ordering::Relaxed)) << 32);
+        if magic != MAGIC || journal.get(0, 2) != SLOTS as u64 {
             return Err(invalid("not a journal of this layout"));
         }
         Ok(journal)
@@ -155,17 +172,33 @@ impl Journal {
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        let words = NonNull::new(p.cast::<AtomicU64>()).ok_or_else(|| io::Error::other("mmap"))?;
+        let words = NonNull::new(p.cast::<AtomicU32>()).ok_or_else(|| io::Error::other("mmap"))?;
         Ok(Journal { fd, words })
     }
 
     /// Word `w` of slot `slot` (slot 0 is the header; call slots are 1..).
-    fn word(&self, slot: usize, w: usize) -> &AtomicU64 {
+    fn word(&self, slot: usize, w: usize) -> &AtomicU32 {
         debug_assert!(slot <= SLOTS && w < WORDS);
         // SAFETY: within the `BYTES` mapping (slot ≤ SLOTS, w < WORDS), which
-        // is 8-aligned (page-aligned) and lives as long as `self`; an
-        // `AtomicU64` may have any bit pattern.
+        // is 4-aligned (page-aligned) and lives as long as `self`; an
+        // `AtomicU32` may have any bit pattern.
         unsafe { &*self.words.as_ptr().add(slot * WORDS + w) }
+    }
+
+    /// Stores a 64-bit field in words `w` (low) and `w + 1` (high), relaxed:
+    /// the slot's state, stored after, publishes it.
+    fn put(&self, slot: usize, w: usize, v: u64) {
+        self.word(slot, w).store(v as u32, Ordering::Relaxed);
+        self.word(slot, w + 1)
+            .store((v >> 32) as u32, Ordering::Relaxed);
+    }
+
+    /// Reads a 64-bit field stored by [`put`](Self::put), once its slot's
+    /// state was read (acquire).
+    fn get(&self, slot: usize, w: usize) -> u64 {
+        let lo = self.word(slot, w).load(Ordering::Relaxed);
+        let hi = self.word(slot, w + 1).load(Ordering::Relaxed);
+        u64::from(lo) | (u64::from(hi) << 32)
     }
 
     /// Journals a received call: `None` when every slot is taken.
@@ -177,14 +210,15 @@ impl Journal {
                     .compare_exchange(FREE, WRITING, Ordering::Acquire, Ordering::Relaxed)
                     .is_ok()
         })?;
-        let put = |w, v| self.word(slot, w).store(v, Ordering::Relaxed);
-        put(1, n.id.get());
-        put(2, u64::from(n.pid) | (u64::from(n.arch) << 32));
-        put(3, u64::from(n.nr as u32));
+        let word = |w, v| self.word(slot, w).store(v, Ordering::Relaxed);
+        self.put(slot, ID, n.id.get());
+        word(PID, n.pid);
+        word(ARCH, n.arch);
+        word(NR, n.nr as u32);
         for (k, &a) in n.args.iter().enumerate() {
-            put(4 + k, a);
+            self.put(slot, ARGS + 2 * k, a);
         }
-        put(10, n.instruction_pointer);
+        self.put(slot, IP, n.instruction_pointer);
         self.word(slot, 0).store(RECEIVED, Ordering::Release);
         Some(JournalSlot(slot))
     }
@@ -201,19 +235,19 @@ impl Journal {
         (1..=SLOTS)
             .filter(|&s| self.word(s, 0).load(Ordering::Acquire) == RECEIVED)
             .map(|s| {
-                let get = |w| self.word(s, w).load(Ordering::Relaxed);
+                let word = |w| self.word(s, w).load(Ordering::Relaxed);
                 let mut args = [0u64; 6];
                 for (k, a) in args.iter_mut().enumerate() {
-                    *a = get(4 + k);
+                    *a = self.get(s, ARGS + 2 * k);
                 }
                 Notification::from_raw(&seccomp_notif {
-                    id: get(1),
-                    pid: get(2) as u32,
+                    id: self.get(s, ID),
+                    pid: word(PID),
                     flags: 0,
                     data: seccomp_data {
-                        nr: get(3) as u32 as i32,
-                        arch: (get(2) >> 32) as u32,
-                        instruction_pointer: get(10),
+                        nr: word(NR) as i32,
+                        arch: word(ARCH),
+                        instruction_pointer: self.get(s, IP),
                         args,
                     },
                 })

@@ -18,12 +18,13 @@
 //! being written).
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::describe::Args;
 use super::handlers::What;
+use crate::counter::Counter;
 
 /// How long the flusher waits, once a line is queued, for more to write with it.
 pub(crate) const COALESCE: Duration = Duration::from_millis(1);
@@ -141,7 +142,7 @@ const KEPT_LINES: usize = 1 << 13;
 const KEPT_QUEUES: usize = 16;
 
 /// The next [`Lane::id`].
-static NEXT_LANE: AtomicU64 = AtomicU64::new(0);
+static NEXT_LANE: Counter = Counter::new(0);
 
 /// The log and its queues.
 pub(crate) struct Log {
@@ -183,7 +184,7 @@ impl Log {
             out
         };
         let lane = Arc::new(Lane {
-            id: NEXT_LANE.fetch_add(1, Ordering::Relaxed),
+            id: NEXT_LANE.fetch_add(1),
             queue: Mutex::new(Vec::new()),
             container: json(container),
             profile: json(profile),

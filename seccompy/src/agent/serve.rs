@@ -29,7 +29,7 @@ use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::Scope;
 use std::time::{Duration, Instant};
@@ -43,6 +43,7 @@ use super::logger::{DecisionRecord, Lane, Log, Stamp, Syscall};
 use super::metrics::Metrics;
 use super::policy::{Handler, Policy, Profile};
 use super::state::{ContainerProcessState, IntakeError, read_process_state};
+use crate::counter::Counter;
 use crate::unotify::{Errno, Listener, Notification, RecvError, RespondError, Response};
 
 /// The stack of a listener's receiving thread: it runs only quick handlers.
@@ -278,12 +279,12 @@ pub struct Agent {
     jobs: Mutex<VecDeque<Job>>,
     jobs_ready: OwnedFd,
     entries: Mutex<HashMap<u64, Arc<Entry>>>,
-    next_token: AtomicU64,
+    next_token: Counter,
     /// The counts of listeners gone (the others count their own).
     metrics: Arc<Mutex<Metrics>>,
     metrics_written: Mutex<Instant>,
     keeper: Option<KeeperClient>,
-    next_store_id: AtomicU64,
+    next_store_id: Counter,
 }
 
 impl std::fmt::Debug for Agent {
@@ -392,11 +393,11 @@ impl Agent {
             jobs: Mutex::new(VecDeque::new()),
             jobs_ready,
             entries: Mutex::new(HashMap::new()),
-            next_token: AtomicU64::new(FIRST_LISTENER_TOKEN),
+            next_token: Counter::new(FIRST_LISTENER_TOKEN),
             metrics: Arc::new(Mutex::new(Metrics::default())),
             metrics_written: Mutex::new(Instant::now()),
             keeper,
-            next_store_id: AtomicU64::new(1),
+            next_store_id: Counter::new(1),
         };
         if let (Some(keeper), Some(p)) = (&agent.keeper, &agent.config.keeper) {
             let kept = keeper.take_back().map_err(|source| AgentError::Keeper {
@@ -442,7 +443,7 @@ impl Agent {
         }
         let count = paired.len();
         for (n, state, listener) in paired {
-            self.next_store_id.fetch_max(n + 1, Ordering::Relaxed);
+            self.next_store_id.fetch_max(n + 1);
             let kept = KeptBy {
                 store_id: Some(n),
                 ..KeptBy::default()
@@ -670,7 +671,7 @@ impl Agent {
             }
         }
         kept.store_id = self.config.fd_store.as_ref().and_then(|store| {
-            let n = self.next_store_id.fetch_add(1, Ordering::Relaxed);
+            let n = self.next_store_id.fetch_add(1);
             store
                 .store(n, &message.state, fd.as_fd())
                 .map(|()| n)
@@ -716,7 +717,7 @@ impl Agent {
             "profile": &*entry.profile_name,
             "runtimeVersion": state.oci_version,
         }));
-        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+        let token = self.next_token.fetch_add(1);
         lock(&self.entries).insert(token, Arc::clone(&entry));
         (token, entry)
     }

@@ -5,7 +5,7 @@ use std::num::NonZeroUsize;
 use std::ops::Deref;
 use std::os::fd::OwnedFd;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use super::addfd::{AddFd, TargetFd};
@@ -14,6 +14,7 @@ use super::listener::Listener;
 use super::memory::TargetMemory;
 use super::notification::Notification;
 use super::response::{Errno, Kind, Response};
+use crate::counter::Counter;
 
 /// One notification handed to a [`Supervisor`]'s handler, with what the handler
 /// may do about it besides answering: read the caller's memory, add fds.
@@ -178,11 +179,11 @@ struct Shared {
     /// Set once receiving is over (the end, or an error).
     done: AtomicBool,
     error: Mutex<Option<RecvError>>,
-    received: AtomicU64,
-    answered: AtomicU64,
-    gone: AtomicU64,
-    panics: AtomicU64,
-    refused: AtomicU64,
+    received: Counter,
+    answered: Counter,
+    gone: Counter,
+    panics: Counter,
+    refused: Counter,
 }
 
 impl Supervisor {
@@ -257,11 +258,11 @@ impl Supervisor {
             receiver: Mutex::new(()),
             done: AtomicBool::new(false),
             error: Mutex::new(None),
-            received: AtomicU64::new(0),
-            answered: AtomicU64::new(0),
-            gone: AtomicU64::new(0),
-            panics: AtomicU64::new(0),
-            refused: AtomicU64::new(0),
+            received: Counter::new(0),
+            answered: Counter::new(0),
+            gone: Counter::new(0),
+            panics: Counter::new(0),
+            refused: Counter::new(0),
         };
         let extra = self.workers.get() - 1;
         std::thread::scope(|scope| {
@@ -311,7 +312,7 @@ impl Supervisor {
                 match self.listener.recv() {
                     Ok(n) => n,
                     Err(RecvError::Gone) => {
-                        shared.gone.fetch_add(1, Ordering::Relaxed);
+                        shared.gone.fetch_add(1);
                         continue;
                     }
                     Err(RecvError::Ended) => {
@@ -325,7 +326,7 @@ impl Supervisor {
                     }
                 }
             };
-            shared.received.fetch_add(1, Ordering::Relaxed);
+            shared.received.fetch_add(1);
             self.handle(shared, notification, handler);
         }
     }
@@ -343,27 +344,27 @@ impl Supervisor {
         let response = match catch_unwind(AssertUnwindSafe(|| handler(&request))) {
             Ok(r) => r,
             Err(_) => {
-                shared.panics.fetch_add(1, Ordering::Relaxed);
+                shared.panics.fetch_add(1);
                 Response::errno(self.fallback)
             }
         };
         let result = match self.listener.respond(id, response) {
             Err(RespondError::Refused { .. } | RespondError::WrongNotification { .. }) => {
-                shared.refused.fetch_add(1, Ordering::Relaxed);
+                shared.refused.fetch_add(1);
                 self.listener.respond(id, Response::errno(self.fallback))
             }
             other => other,
         };
         match result {
-            Ok(()) => shared.answered.fetch_add(1, Ordering::Relaxed),
+            Ok(()) => shared.answered.fetch_add(1),
             // Killed or interrupted meanwhile, or a panicking handler had already
             // answered it: nothing waits any more.
             Err(RespondError::Gone { .. } | RespondError::NotAwaiting { .. }) => {
-                shared.gone.fetch_add(1, Ordering::Relaxed)
+                shared.gone.fetch_add(1)
             }
             // Even the fallback failed; closing the listener at the end answers
             // it with ENOSYS.
-            Err(_) => shared.refused.fetch_add(1, Ordering::Relaxed),
+            Err(_) => shared.refused.fetch_add(1),
         };
     }
 }

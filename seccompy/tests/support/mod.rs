@@ -19,8 +19,8 @@ use seccompy::sys::*;
 // Each test file uses some of these.
 #[allow(unused_imports)]
 pub use seccompy_testing::{
-    Exit, Outcome, Report, TIMEOUT, ensure, errno, in_child, in_child_with, long, require_root,
-    wait,
+    Exit, Outcome, Report, SharedI64, TIMEOUT, ensure, errno, in_child, in_child_with, long,
+    require_root, wait,
 };
 
 /// The host ABI's audit arch.

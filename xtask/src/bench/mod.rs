@@ -15,9 +15,17 @@ pub mod policies;
 pub mod report;
 // seccompiler builds for x86_64, aarch64 and riscv64 hosts only; elsewhere its
 // peer is not run (the benches say so).
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64"))]
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64"
+))]
 pub mod seccompiler_peer;
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64")))]
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64"
+)))]
 #[path = "seccompiler_absent.rs"]
 pub mod seccompiler_peer;
 pub mod seccompy_peer;
