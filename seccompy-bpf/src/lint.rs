@@ -652,56 +652,47 @@ mod tests {
 
     #[test]
     fn low_word_checks() {
+        // The findings on an x86_64 policy of `rules` (ERRNO otherwise).
+        let lint_rules = |rules: &[Rule]| {
+            let program = Policy::new(Action::Errno(1))
+                .abi(Abi::X86_64)
+                .rules(rules.iter().cloned())
+                .compile()
+                .unwrap();
+            lint(program.insns(), Abi::X86_64)
+        };
+        let low_word = |f: &[Finding]| {
+            f.iter()
+                .filter(|f| f.kind == Kind::LowWordOnly)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
         // lseek's offset (args[1]) is 64 bits wide.
-        let low = Policy::new(Action::Errno(1))
-            .abi(Abi::X86_64)
-            .rule(Rule::new("lseek", Action::Allow).when(Arg32(1).eq(8)))
-            .compile()
-            .unwrap();
-        let f = lint(low.insns(), Abi::X86_64);
-        let lw = f
-            .iter()
-            .find(|f| f.kind == Kind::LowWordOnly)
-            .expect("low word");
-        assert!(lw.message.starts_with("args[1]") && lw.message.ends_with("for lseek"));
-        let full = Policy::new(Action::Errno(1))
-            .abi(Abi::X86_64)
-            .rule(Rule::new("lseek", Action::Allow).when(Arg(1).eq(8)))
-            .compile()
-            .unwrap();
-        let f = lint(full.insns(), Abi::X86_64);
-        assert!(!f.iter().any(|f| f.kind == Kind::LowWordOnly), "{f:?}");
+        let f = lint_rules(&[Rule::new("lseek", Action::Allow).when(Arg32(1).eq(8))]);
+        let lw = low_word(&f);
+        assert_eq!(lw.len(), 1, "low word: {f:?}");
+        assert!(lw[0].message.starts_with("args[1]") && lw[0].message.ends_with("for lseek"));
+        let f = lint_rules(&[Rule::new("lseek", Action::Allow).when(Arg(1).eq(8))]);
+        assert!(low_word(&f).is_empty(), "{f:?}");
         // The whole args[1] for lseek, its low word alone for pread64 (a
         // 64-bit count) and for read (an unsigned int fd in args[0], rightly):
         // pread64 is named, lseek and read are not.
-        let mixed = Policy::new(Action::Errno(1))
-            .abi(Abi::X86_64)
-            .rule(Rule::new("lseek", Action::Allow).when(Arg(1).eq(8)))
-            .rule(Rule::new("pread64", Action::Allow).when(Arg32(2).eq(1)))
-            .rule(Rule::new("read", Action::Allow).when(Arg32(0).eq(1)))
-            .compile()
-            .unwrap();
-        let f = lint(mixed.insns(), Abi::X86_64);
-        let lw: Vec<&Finding> = f.iter().filter(|f| f.kind == Kind::LowWordOnly).collect();
+        let f = lint_rules(&[
+            Rule::new("lseek", Action::Allow).when(Arg(1).eq(8)),
+            Rule::new("pread64", Action::Allow).when(Arg32(2).eq(1)),
+            Rule::new("read", Action::Allow).when(Arg32(0).eq(1)),
+        ]);
+        let lw = low_word(&f);
         assert_eq!(lw.len(), 1, "{f:?}");
         assert!(lw[0].message.starts_with("args[2]"), "{}", lw[0].message);
         assert!(lw[0].message.ends_with("for pread64"), "{}", lw[0].message);
         // A 32-bit argument on its low word: nothing (socket's int family).
-        let int = Policy::new(Action::Errno(1))
-            .abi(Abi::X86_64)
-            .rule(Rule::new("socket", Action::Allow).when(Arg32(0).eq(1)))
-            .compile()
-            .unwrap();
-        let f = lint(int.insns(), Abi::X86_64);
-        assert!(!f.iter().any(|f| f.kind == Kind::LowWordOnly), "{f:?}");
+        let f = lint_rules(&[Rule::new("socket", Action::Allow).when(Arg32(0).eq(1))]);
+        assert!(low_word(&f).is_empty(), "{f:?}");
         // A mask of the lower bits means the same on the whole argument.
-        let masked = Policy::new(Action::Errno(1))
-            .abi(Abi::X86_64)
-            .rule(Rule::new("clone", Action::Allow).when(Arg(0).masked_eq(0x7e02_0000, 0)))
-            .compile()
-            .unwrap();
-        let f = lint(masked.insns(), Abi::X86_64);
-        assert!(!f.iter().any(|f| f.kind == Kind::LowWordOnly), "{f:?}");
+        let f =
+            lint_rules(&[Rule::new("clone", Action::Allow).when(Arg(0).masked_eq(0x7e02_0000, 0))]);
+        assert!(low_word(&f).is_empty(), "{f:?}");
     }
 
     #[test]
