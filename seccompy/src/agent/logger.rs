@@ -67,12 +67,24 @@ pub(crate) struct DecisionRecord {
 }
 
 /// A system call's name, or its number when the ABI has no name for it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Eq)]
 pub(crate) enum Syscall {
     /// Its name.
     Named(&'static str),
     /// `#nr`.
     Number(i32),
+}
+
+impl PartialEq for Syscall {
+    /// Names are the tables' `&'static str`s: the same name is most often
+    /// the same pointer, compared at once.
+    fn eq(&self, other: &Syscall) -> bool {
+        match (self, other) {
+            (Syscall::Named(a), Syscall::Named(b)) => same_str(a, b),
+            (Syscall::Number(a), Syscall::Number(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl std::fmt::Display for Syscall {
@@ -260,30 +272,35 @@ impl Log {
             // A lane only the log holds is of a listener gone.
             Arc::strong_count(lane) > 1
         });
+        if items.is_empty() && queues.is_empty() {
+            return false;
+        }
         let (wall, mono) = (now().as_nanos() as u64, Stamp::now());
-        let time =
-            |at: Stamp| Duration::from_nanos(wall.saturating_sub(mono.0.saturating_sub(at.0)));
-        out.clear();
-        let write_item = |out: &mut Vec<u8>, shown: &mut Shown, item: &Item| {
-            match &item.what {
-                Line::Text(line) => out.extend_from_slice(line),
-                Line::Decision(r, lane) => decision_json(out, shown, r, lane, time(r.time)),
-            }
+        // A decision's line, at the wall clock's time of its stamp.
+        let decision = |out: &mut Vec<u8>, shown: &mut Shown, r: &DecisionRecord, lane: &Lane| {
+            let time = wall.saturating_sub(mono.0.saturating_sub(r.time.0));
+            decision_json(out, shown, r, lane, Duration::from_nanos(time));
             out.push(b'\n');
         };
+        let item = |out: &mut Vec<u8>, shown: &mut Shown, item: &Item| match &item.what {
+            Line::Text(line) => {
+                out.extend_from_slice(line);
+                out.push(b'\n');
+            }
+            Line::Decision(r, lane) => decision(out, shown, r, lane),
+        };
+        out.clear();
         match (items.is_empty(), &queues[..]) {
-            (true, []) => return false,
             // One queue (one listener's calls, or the lines of no lane): in
             // its order.
             (true, [(lane, queue)]) => {
                 for r in queue {
-                    decision_json(out, shown, r, lane, time(r.time));
-                    out.push(b'\n');
+                    decision(out, shown, r, lane);
                 }
             }
             (false, []) => {
-                for item in items.iter() {
-                    write_item(out, shown, item);
+                for i in items.iter() {
+                    item(out, shown, i);
                 }
             }
             // Many: in the order of their times, each queue's lines in theirs.
@@ -299,12 +316,10 @@ impl Log {
                 for &(_, k, i) in order.iter() {
                     let i = i as usize;
                     match k.checked_sub(1) {
-                        None => write_item(out, shown, &items[i]),
+                        None => item(out, shown, &items[i]),
                         Some(k) => {
                             let (lane, queue) = &queues[k as usize];
-                            let r = &queue[i];
-                            decision_json(out, shown, r, lane, time(r.time));
-                            out.push(b'\n');
+                            decision(out, shown, &queue[i], lane);
                         }
                     }
                 }
@@ -470,39 +485,25 @@ fn decision_json(
         b'0' + (ms % 10) as u8,
         b'"',
     ]);
-    let head = (lane.id, r.pid, r.syscall);
-    let same_head = |&(id, pid, syscall): &(u64, u32, Syscall)| {
-        id == lane.id
-            && pid == r.pid
-            && match (syscall, r.syscall) {
-                (Syscall::Named(a), Syscall::Named(b)) => same_str(a, b),
-                (a, b) => a == b,
-            }
-    };
-    shown.head.write_with(
-        out,
-        same_head,
-        || head,
-        |json| {
-            json.extend_from_slice(b",\"container\":");
-            json.extend_from_slice(&lane.container);
-            json.extend_from_slice(b",\"pid\":");
-            decimal(json, u64::from(r.pid));
-            json.extend_from_slice(b",\"syscall\":");
-            match r.syscall {
-                Syscall::Named(name) => string(json, name),
-                Syscall::Number(nr) => {
-                    json.extend_from_slice(b"\"#");
-                    if nr < 0 {
-                        json.push(b'-');
-                    }
-                    decimal(json, u64::from(nr.unsigned_abs()));
-                    json.push(b'"');
+    shown.head.write(out, (lane.id, r.pid, r.syscall), |json| {
+        json.extend_from_slice(b",\"container\":");
+        json.extend_from_slice(&lane.container);
+        json.extend_from_slice(b",\"pid\":");
+        decimal(json, u64::from(r.pid));
+        json.extend_from_slice(b",\"syscall\":");
+        match r.syscall {
+            Syscall::Named(name) => string(json, name),
+            Syscall::Number(nr) => {
+                json.extend_from_slice(b"\"#");
+                if nr < 0 {
+                    json.push(b'-');
                 }
+                decimal(json, u64::from(nr.unsigned_abs()));
+                json.push(b'"');
             }
-            json.extend_from_slice(b",\"args\":");
-        },
-    );
+        }
+        json.extend_from_slice(b",\"args\":");
+    });
     match &r.args {
         Args::Text(text) => string(out, text),
         &Args::Hex(args, count) => shown.args.write(out, (args, count), |json| {
@@ -547,7 +548,7 @@ fn decision_json(
 
 /// Whether two strings are equal; at once when they are the same string
 /// (the names and reasons of most lines are `&'static`).
-fn same_str(a: &str, b: &str) -> bool {
+pub(crate) fn same_str(a: &str, b: &str) -> bool {
     (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
 }
 

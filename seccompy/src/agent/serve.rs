@@ -39,7 +39,7 @@ use super::fdpass::{cvt, peer_cred, remove_stale_socket, sockaddr};
 use super::fdstore::{self, FdStore};
 use super::handlers::{Call, Decision, decide};
 use super::keeper::{Journal, JournalSlot, KeeperClient};
-use super::logger::{DecisionRecord, Lane, Log, Stamp, Syscall};
+use super::logger::{DecisionRecord, Lane, Log, Stamp, Syscall, same_str};
 use super::metrics::Metrics;
 use super::policy::{Handler, Policy, Profile};
 use super::state::{ContainerProcessState, IntakeError, read_process_state};
@@ -165,16 +165,10 @@ struct Entry {
 impl Entry {
     fn count(&self, syscall: Syscall, kind: &'static str) {
         let mut counts = lock(&self.counts);
-        // The names and kinds are `&'static`: the same string is the same
-        // pointer (a number or another copy is compared by value).
-        let same = |c: &(Syscall, &'static str, u64)| {
-            (std::ptr::eq(c.1, kind) || c.1 == kind)
-                && match (c.0, syscall) {
-                    (Syscall::Named(a), Syscall::Named(b)) => std::ptr::eq(a, b) || a == b,
-                    (a, b) => a == b,
-                }
-        };
-        match counts.iter_mut().find(|c| same(c)) {
+        match counts
+            .iter_mut()
+            .find(|c| c.0 == syscall && same_str(c.1, kind))
+        {
             Some(c) => c.2 += 1,
             None => counts.push((syscall, kind, 1)),
         }
